@@ -1,0 +1,84 @@
+//! The one error type of cocokit: what went wrong and where (file, byte offset, record id).
+//!
+//! Every layer returns [`Error`]; the CLI prints it as one line and exits 1. It is not a place for
+//! recovery logic: a record that is bad is reported, never silently skipped (unless a command's
+//! `--skip-invalid` says so, and then the command counts what it skipped).
+
+use std::fmt;
+
+/// A failure with its position. Displayed as `file: byte N: record: message` (parts omitted when unknown).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    /// What went wrong, one line, no trailing period.
+    pub msg: String,
+    /// The file it happened in, when known.
+    pub file: Option<String>,
+    /// Byte offset into that file, when known.
+    pub offset: Option<u64>,
+    /// The record it concerns, e.g. `annotation id 42`, when known.
+    pub record: Option<String>,
+}
+
+/// Result with the crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An error with a message only.
+    pub fn msg(msg: impl Into<String>) -> Self {
+        Error { msg: msg.into(), file: None, offset: None, record: None }
+    }
+    /// An error at a byte offset.
+    pub fn at(offset: usize, msg: impl Into<String>) -> Self {
+        Error { msg: msg.into(), file: None, offset: Some(offset as u64), record: None }
+    }
+    /// Name the file (keeps an already-set one).
+    pub fn in_file(mut self, file: impl Into<String>) -> Self {
+        if self.file.is_none() {
+            self.file = Some(file.into());
+        }
+        self
+    }
+    /// Name the record, e.g. `annotation id 42` (keeps an already-set one).
+    pub fn for_record(mut self, record: impl Into<String>) -> Self {
+        if self.record.is_none() {
+            self.record = Some(record.into());
+        }
+        self
+    }
+    /// Set the byte offset if none is set yet.
+    pub fn at_offset(mut self, offset: usize) -> Self {
+        if self.offset.is_none() {
+            self.offset = Some(offset as u64);
+        }
+        self
+    }
+    /// An I/O error on a path.
+    pub fn io(path: impl Into<String>, err: std::io::Error) -> Self {
+        Error::msg(err.to_string()).in_file(path)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(file) = &self.file {
+            write!(f, "{file}: ")?;
+        }
+        if let Some(off) = self.offset {
+            write!(f, "byte {off}: ")?;
+        }
+        if let Some(rec) = &self.record {
+            write!(f, "{rec}: ")?;
+        }
+        // One line, always.
+        let one_line: String = self.msg.chars().map(|c| if c == '\n' { ' ' } else { c }).collect();
+        f.write_str(&one_line)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::msg(e.to_string())
+    }
+}

@@ -1,0 +1,21 @@
+//! cocokit — a fast, exact, streaming toolkit for COCO-format datasets.
+//!
+//! Layers (data flows one way, a layer uses only those below it):
+//! - [`json`]: the byte-level streaming scanner, the jq-style re-indenter and path selector;
+//! - [`coco`]: the COCO model (images, annotations, categories, segmentations) and its streaming reader/writer;
+//! - [`mask`]: RLE, polygons and bitmaps, bit-exact with pycocotools 2.0.11;
+//! - [`eval`]: semantic mIoU and COCO detection AP;
+//! - [`io`]: inputs (mmap / stdin), atomic outputs, progress bars;
+//! - [`cmd`]: one module per subcommand, wiring the layers together.
+//!
+//! This crate is not a DOM JSON library: nothing here ever holds a whole annotation file as a tree.
+
+pub mod cmd;
+pub mod coco;
+pub mod error;
+pub mod eval;
+pub mod io;
+pub mod json;
+pub mod mask;
+
+pub use error::{Error, Result};
