@@ -1,1 +1,11 @@
-//! TODO
+//! The COCO model and its streaming reader / writer.
+//!
+//! - [`model`]: `Image`, `Annotation`, `Category`, `Segmentation`;
+//! - [`reader`]: typed records streamed out of the JSON scanner, in file order, without a DOM.
+//!
+//! Not here: mask arithmetic (`mask`), evaluation (`eval`).
+
+pub mod model;
+pub mod reader;
+
+pub use model::{Annotation, Category, Image, Segmentation};
