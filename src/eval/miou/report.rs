@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::metrics::MiouResult;
+use super::metrics::{ClassMetrics, MiouResult};
 use crate::{Error, Result};
 
 /// The `--json` document (schema in `docs/MIOU.md`): pretty-printed, NaN as `null`, floats round-trip exact.
@@ -222,26 +222,30 @@ fn ramp(v: f64) -> String {
     format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2])
 }
 
-/// The per-class IoU bar chart (`--plot FILE.svg`): one horizontal bar per class, sorted best to worst (classes
-/// without an IoU last, marked "n/a"), value at the bar's end, the mIoU as a dashed line, hover for pixel counts.
+/// The per-class IoU bar chart (`--plot FILE.svg`): one horizontal bar per class, sorted best to worst, value at
+/// the bar's end, the mIoU as a dashed line, hover (`<title>`) for pixel counts. A class with pixels but no IoU
+/// (detectron2: predicted, not in the ground truth) is listed last as "n/a"; classes with no pixels at all in
+/// ground truth or prediction get no row, only a count in the footer (under `--absent-as zero` they still count
+/// 0 in the mIoU, which the footer says).
 pub fn render_svg(result: &MiouResult) -> String {
-    let mut classes: Vec<&super::metrics::ClassMetrics> = result.per_class.iter().collect();
-    classes.sort_by(|a, b| match (a.iou.is_nan(), b.iou.is_nan()) {
+    let (mut shown, absent): (Vec<&ClassMetrics>, Vec<&ClassMetrics>) = result
+        .per_class
+        .iter()
+        .partition(|c| c.gt_pixels > 0 || c.pred_pixels > 0);
+    shown.sort_by(|a, b| match (a.iou.is_nan(), b.iou.is_nan()) {
         (false, false) => b.iou.total_cmp(&a.iou),
         (a_nan, b_nan) => a_nan.cmp(&b_nan),
     });
-    let name_w = classes
+    let longest = shown
         .iter()
         .map(|c| c.name.chars().count())
         .max()
-        .unwrap_or(4)
-        .clamp(4, 32) as f64
-        * 6.6
-        + 16.0;
+        .unwrap_or(4);
+    let left = longest.clamp(4, 32) as f64 * 6.6 + 16.0;
     let (row_h, top, bar_w) = (18.0, 78.0, 560.0);
-    let left = name_w;
     let width = left + bar_w + 70.0;
-    let height = top + row_h * classes.len() as f64 + 40.0;
+    let bottom = top + row_h * shown.len() as f64;
+    let height = bottom + if absent.is_empty() { 44.0 } else { 74.0 };
     let x = |v: f64| left + v * bar_w;
     let mut s = String::new();
     let _ = writeln!(
@@ -252,11 +256,7 @@ pub fn render_svg(result: &MiouResult) -> String {
     let _ = writeln!(
         s,
         r#"<text x="{left:.1}" y="22" font-size="15" font-weight="bold">Per-class IoU — mIoU {}</text>"#,
-        if result.miou.is_nan() {
-            "n/a".to_string()
-        } else {
-            format!("{:.2}%", result.miou * 100.0)
-        }
+        pct_label(result.miou)
     );
     let _ = writeln!(
         s,
@@ -268,15 +268,13 @@ pub fn render_svg(result: &MiouResult) -> String {
         pct_label(result.fwiou),
         result.convention
     );
-    // Grid and axis labels (top and bottom).
-    let bottom = top + row_h * classes.len() as f64;
+    // Grid and axis labels (top and bottom), then the mIoU line, all behind the bars.
     for k in 0..=10 {
         let gx = x(k as f64 / 10.0);
         let _ = writeln!(
             s,
-            r##"<line x1="{gx:.1}" y1="{:.1}" x2="{gx:.1}" y2="{:.1}" stroke="{}" stroke-width="1"/>"##,
+            r##"<line x1="{gx:.1}" y1="{:.1}" x2="{gx:.1}" y2="{bottom:.1}" stroke="{}" stroke-width="1"/>"##,
             top - 4.0,
-            bottom,
             if k == 0 { "#444" } else { "#e4e4e4" }
         );
         for y in [top - 8.0, bottom + 14.0] {
@@ -287,8 +285,24 @@ pub fn render_svg(result: &MiouResult) -> String {
             );
         }
     }
-    for (r, c) in classes.iter().enumerate() {
+    if !result.miou.is_nan() {
+        let mx = x(result.miou);
+        let _ = writeln!(
+            s,
+            r##"<line x1="{mx:.1}" y1="{:.1}" x2="{mx:.1}" y2="{:.1}" stroke="#1f3a93" stroke-width="1.5" stroke-dasharray="5,3"/>"##,
+            top - 4.0,
+            bottom + 18.0
+        );
+        let _ = writeln!(
+            s,
+            r##"<text x="{mx:.1}" y="{:.1}" text-anchor="middle" fill="#1f3a93" font-weight="bold">mIoU {:.1}</text>"##,
+            bottom + 30.0,
+            result.miou * 100.0
+        );
+    }
+    for (r, c) in shown.iter().enumerate() {
         let y = top + row_h * r as f64;
+        let baseline = y + row_h * 0.68;
         let tip = format!(
             "{} (id {}): IoU {}, Acc {}, GT {} px, predicted {} px",
             c.name,
@@ -306,17 +320,21 @@ pub fn render_svg(result: &MiouResult) -> String {
         }
         let _ = writeln!(
             s,
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
+            r#"<text x="{:.1}" y="{baseline:.1}" text-anchor="end">{}</text>"#,
             left - 6.0,
-            y + row_h * 0.68,
             xml_escape(&name)
         );
         if c.iou.is_nan() {
+            let why = if c.gt_pixels == 0 {
+                "not in the ground truth"
+            } else {
+                "undefined"
+            };
             let _ = writeln!(
                 s,
-                r##"<text x="{:.1}" y="{:.1}" fill="#999" font-style="italic">n/a (no pixels)</text>"##,
+                r##"<text x="{:.1}" y="{baseline:.1}" fill="#888" font-style="italic">n/a ({why}; {} px predicted)</text>"##,
                 left + 4.0,
-                y + row_h * 0.68
+                c.pred_pixels
             );
         } else {
             let w = (c.iou * bar_w).max(if c.iou > 0.0 { 1.0 } else { 0.0 });
@@ -329,27 +347,43 @@ pub fn render_svg(result: &MiouResult) -> String {
             );
             let _ = writeln!(
                 s,
-                r##"<text x="{:.1}" y="{:.1}" fill="#222">{:.1}</text>"##,
+                r##"<text x="{:.1}" y="{baseline:.1}" fill="#222" stroke="white" stroke-width="3" paint-order="stroke">{:.1}</text>"##,
                 left + w + 4.0,
-                y + row_h * 0.68,
                 c.iou * 100.0
             );
         }
         s.push_str("</g>\n");
     }
-    if !result.miou.is_nan() {
-        let mx = x(result.miou);
+    if !absent.is_empty() {
+        let counted = if absent.iter().any(|c| !c.iou.is_nan()) {
+            "counted as 0 in the mIoU"
+        } else {
+            "left out of the mIoU"
+        };
+        let all: Vec<&str> = absent.iter().map(|c| c.name.as_str()).collect();
+        // As many names as fit on one line (about 6.2 px a character), then how many more.
+        let room = ((width - left - 10.0) / 6.2) as usize;
+        let mut list = String::new();
+        for (k, name) in all.iter().enumerate() {
+            let more = format!(", … ({} more)", all.len() - k);
+            if list.chars().count() + name.chars().count() + 2 + more.chars().count() > room {
+                list.push_str(&more);
+                break;
+            }
+            if k > 0 {
+                list.push_str(", ");
+            }
+            list.push_str(name);
+        }
         let _ = writeln!(
             s,
-            r##"<line x1="{mx:.1}" y1="{:.1}" x2="{mx:.1}" y2="{bottom:.1}" stroke="#1f3a93" stroke-width="1.5" stroke-dasharray="5,3"/>"##,
-            top - 4.0
-        );
-        let _ = writeln!(
-            s,
-            r##"<text x="{:.1}" y="{:.1}" fill="#1f3a93" font-weight="bold">mIoU {:.1}</text>"##,
-            mx + 4.0,
-            bottom + 30.0,
-            result.miou * 100.0
+            r##"<g fill="#666"><title>{}</title><text x="{left:.1}" y="{:.1}">{} class{} with no pixels in ground truth or prediction, not shown ({counted}):</text><text x="{left:.1}" y="{:.1}">{}</text></g>"##,
+            xml_escape(&all.join(", ")),
+            bottom + 48.0,
+            absent.len(),
+            if absent.len() == 1 { "" } else { "es" },
+            bottom + 62.0,
+            xml_escape(&list)
         );
     }
     s.push_str("</svg>\n");
@@ -459,15 +493,11 @@ mod tests {
         let svg = render_svg(&result());
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
         assert!(svg.contains("a, &quot;b&quot; &amp; &lt;c&gt;"));
-        assert!(svg.contains("n/a (no pixels)"));
+        assert!(svg.contains("1 class with no pixels in ground truth or prediction, not shown (left out of the mIoU):"));
         assert!(svg.contains("mIoU 80.00%"));
-        // Sorted: wall (100) before the 60% class, the NaN class last.
-        let (a, b, c) = (
-            svg.find(">wall<").unwrap(),
-            svg.find("&lt;c&gt;<").unwrap(),
-            svg.find(">sky<").unwrap(),
-        );
-        assert!(a < b && b < c);
+        // Sorted: wall (100) before the 60% class; the class without pixels has no row.
+        assert!(svg.find(">wall<").unwrap() < svg.find("&lt;c&gt;<").unwrap());
+        assert!(!svg.contains("text-anchor=\"end\">sky<"));
     }
 
     #[test]
