@@ -17,6 +17,9 @@ pub struct Error {
     pub offset: Option<u64>,
     /// The record it concerns, e.g. `annotation id 42`, when known.
     pub record: Option<String>,
+    /// Set when a write failed because the reader went away (`cocokit pretty big.json | head`): the CLI
+    /// then exits quietly.
+    pub broken_pipe: bool,
 }
 
 /// Result with the crate's [`Error`].
@@ -25,11 +28,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An error with a message only.
     pub fn msg(msg: impl Into<String>) -> Self {
-        Error { msg: msg.into(), file: None, offset: None, record: None }
+        Error { msg: msg.into(), file: None, offset: None, record: None, broken_pipe: false }
     }
     /// An error at a byte offset.
     pub fn at(offset: usize, msg: impl Into<String>) -> Self {
-        Error { msg: msg.into(), file: None, offset: Some(offset as u64), record: None }
+        Error { msg: msg.into(), file: None, offset: Some(offset as u64), record: None, broken_pipe: false }
     }
     /// Name the file (keeps an already-set one).
     pub fn in_file(mut self, file: impl Into<String>) -> Self {
@@ -54,7 +57,7 @@ impl Error {
     }
     /// An I/O error on a path.
     pub fn io(path: impl Into<String>, err: std::io::Error) -> Self {
-        Error::msg(err.to_string()).in_file(path)
+        Error::from(err).in_file(path)
     }
 }
 
@@ -79,6 +82,8 @@ impl std::error::Error for Error {}
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
-        Error::msg(e.to_string())
+        let mut err = Error::msg(e.to_string());
+        err.broken_pipe = e.kind() == std::io::ErrorKind::BrokenPipe;
+        err
     }
 }
