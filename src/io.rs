@@ -30,8 +30,14 @@ impl Input {
     pub fn open(path: &str) -> Result<Input> {
         if path == "-" {
             let mut v = Vec::new();
-            std::io::stdin().lock().read_to_end(&mut v).map_err(|e| Error::io("<stdin>", e))?;
-            return Ok(Input { name: "<stdin>".into(), data: Data::Owned(v) });
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut v)
+                .map_err(|e| Error::io("<stdin>", e))?;
+            return Ok(Input {
+                name: "<stdin>".into(),
+                data: Data::Owned(v),
+            });
         }
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
         if meta.is_dir() {
@@ -41,19 +47,30 @@ impl Input {
         if meta.len() == 0 || !meta.is_file() {
             // Empty files cannot be mapped; FIFOs and devices are read.
             let mut v = Vec::new();
-            (&file).read_to_end(&mut v).map_err(|e| Error::io(path, e))?;
-            return Ok(Input { name: path.into(), data: Data::Owned(v) });
+            (&file)
+                .read_to_end(&mut v)
+                .map_err(|e| Error::io(path, e))?;
+            return Ok(Input {
+                name: path.into(),
+                data: Data::Owned(v),
+            });
         }
         // SAFETY: the mapping is read-only; cocokit never writes to its inputs (outputs refuse to replace an
         // input). A file truncated by another process while mapped would fault, as with any mmap reader.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
         let _ = map.advise(memmap2::Advice::Sequential);
-        Ok(Input { name: path.into(), data: Data::Mapped(map) })
+        Ok(Input {
+            name: path.into(),
+            data: Data::Mapped(map),
+        })
     }
 
     /// An input held in memory (tests, generated data).
     pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Input {
-        Input { name: name.into(), data: Data::Owned(bytes) }
+        Input {
+            name: name.into(),
+            data: Data::Owned(bytes),
+        }
     }
 
     /// The whole input.
@@ -88,7 +105,10 @@ impl Input {
 
 enum Sink {
     Stdout(std::io::Stdout),
-    File { tmp: tempfile::NamedTempFile, path: PathBuf },
+    File {
+        tmp: tempfile::NamedTempFile,
+        path: PathBuf,
+    },
 }
 
 /// Where a command writes its main output.
@@ -104,7 +124,10 @@ impl Output {
             None | Some("-") => {
                 let out = std::io::stdout();
                 let w: Box<dyn Write> = Box::new(std::io::stdout());
-                Ok(Output { sink: Sink::Stdout(out), buf: std::io::BufWriter::with_capacity(1 << 16, w) })
+                Ok(Output {
+                    sink: Sink::Stdout(out),
+                    buf: std::io::BufWriter::with_capacity(1 << 16, w),
+                })
             }
             Some(p) => {
                 let target = Path::new(p);
@@ -124,7 +147,10 @@ impl Output {
                 let f = tmp.reopen().map_err(|e| Error::io(p, e))?;
                 let w: Box<dyn Write> = Box::new(f);
                 Ok(Output {
-                    sink: Sink::File { tmp, path: target.to_path_buf() },
+                    sink: Sink::File {
+                        tmp,
+                        path: target.to_path_buf(),
+                    },
                     buf: std::io::BufWriter::with_capacity(1 << 16, w),
                 })
             }
@@ -170,15 +196,19 @@ fn set_default_permissions(_: &Path) {}
 
 /// Refuse to write over one of the inputs (same path, or same file through another name).
 pub fn check_not_an_input(target: &Path, inputs: &[&str]) -> Result<()> {
-    let Ok(tmeta) = std::fs::metadata(target) else { return Ok(()) };
+    let Ok(tmeta) = std::fs::metadata(target) else {
+        return Ok(());
+    };
     for inp in inputs {
         if *inp == "-" {
             continue;
         }
         if let Ok(imeta) = std::fs::metadata(inp) {
             if same_file(&tmeta, &imeta) {
-                return Err(Error::msg(format!("refusing to overwrite the input file {inp}"))
-                    .in_file(target.display().to_string()));
+                return Err(
+                    Error::msg(format!("refusing to overwrite the input file {inp}"))
+                        .in_file(target.display().to_string()),
+                );
             }
         }
     }
@@ -202,7 +232,9 @@ pub fn progress(len: u64, quiet: bool, what: &str) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::new(len);
-    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}") {
+    if let Ok(style) = ProgressStyle::with_template(
+        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    ) {
         pb.set_style(style.progress_chars("=> "));
     }
     pb.set_message(what.to_string());

@@ -59,11 +59,19 @@ pub enum Event<'a> {
     SectionStart { section: Section },
     /// One element of a section (results files: every element is an annotation). `start..end` is its byte
     /// range in the buffer.
-    Record { section: Section, start: usize, end: usize },
+    Record {
+        section: Section,
+        start: usize,
+        end: usize,
+    },
     /// A section array ended.
     SectionEnd { section: Section },
     /// Any other top-level key, with its value's raw JSON text (validated) and where it starts.
-    Other { key: String, raw: &'a [u8], start: usize },
+    Other {
+        key: String,
+        raw: &'a [u8],
+        start: usize,
+    },
 }
 
 /// Walk the top level of `buf`, calling `f` for each event in file order.
@@ -77,8 +85,18 @@ pub fn scan_top<'a>(buf: &'a [u8], mut f: impl FnMut(Event<'a>) -> Result<()>) -
             check_trailing(buf, end)?;
             return Ok(Layout::Results);
         }
-        None if buf.is_empty() => return Err(Error::at(0, "empty file: expected a COCO dataset object or a results array")),
-        None => return Err(Error::at(i, "no JSON value (only whitespace): expected a COCO dataset object")),
+        None if buf.is_empty() => {
+            return Err(Error::at(
+                0,
+                "empty file: expected a COCO dataset object or a results array",
+            ))
+        }
+        None => {
+            return Err(Error::at(
+                i,
+                "no JSON value (only whitespace): expected a COCO dataset object",
+            ))
+        }
         Some(_) => {
             if i == 0 && buf.starts_with(b"\xEF\xBB\xBF") {
                 return Err(unexpected(buf, 0, ""));
@@ -99,14 +117,20 @@ pub fn scan_top<'a>(buf: &'a [u8], mut f: impl FnMut(Event<'a>) -> Result<()>) -
         let vpos = c.pos;
         if let Some(section) = Section::from_key(&key) {
             if seen.contains(&section.key()) {
-                return Err(Error::at(key_pos, format!("duplicate top-level key \"{key}\"")));
+                return Err(Error::at(
+                    key_pos,
+                    format!("duplicate top-level key \"{key}\""),
+                ));
             }
             seen.push(section.key());
             if buf.get(vpos) != Some(&b'[') {
                 if buf.get(vpos) == Some(&b'n') && buf[vpos..].starts_with(b"null") {
                     // "annotations": null — treat as absent, as pycocotools' `'annotations' in dataset` check
                     // would not (it would crash); report it clearly instead.
-                    return Err(Error::at(vpos, format!("\"{key}\" is null: expected an array")));
+                    return Err(Error::at(
+                        vpos,
+                        format!("\"{key}\" is null: expected an array"),
+                    ));
                 }
                 skip_value(buf, vpos)?;
                 return Err(Error::at(vpos, format!("\"{key}\" must be an array")));
@@ -117,7 +141,11 @@ pub fn scan_top<'a>(buf: &'a [u8], mut f: impl FnMut(Event<'a>) -> Result<()>) -
             c.pos = i;
         } else {
             let end = skip_value(buf, vpos)?;
-            f(Event::Other { key: key.into_owned(), raw: &buf[vpos..end], start: vpos })?;
+            f(Event::Other {
+                key: key.into_owned(),
+                raw: &buf[vpos..end],
+                start: vpos,
+            })?;
             c.pos = end;
         }
     }
@@ -133,7 +161,10 @@ fn skip_value_end(buf: &[u8], i: usize) -> Result<usize> {
 fn check_trailing(buf: &[u8], end: usize) -> Result<()> {
     let j = skip_ws(buf, end);
     if j < buf.len() {
-        return Err(Error::at(j, "unexpected data after the end of the JSON document"));
+        return Err(Error::at(
+            j,
+            "unexpected data after the end of the JSON document",
+        ));
     }
     Ok(())
 }
@@ -158,7 +189,11 @@ fn walk_array<'a>(
             ));
         }
         let end = skip_value_fast(buf, start)?;
-        f(Event::Record { section, start, end })?;
+        f(Event::Record {
+            section,
+            start,
+            end,
+        })?;
         c.pos = end;
     }
     Ok(c.pos)
@@ -227,7 +262,11 @@ pub fn parse_image(buf: &[u8], start: usize) -> Result<Image> {
         Ok(())
     };
     let res = r();
-    let describe = if has_id { format!("image id {}", img.id) } else { format!("image at byte {start}") };
+    let describe = if has_id {
+        format!("image id {}", img.id)
+    } else {
+        format!("image at byte {start}")
+    };
     res.map_err(|e| e.for_record(describe))?;
     if !has_id {
         return Err(Error::at(start, "image record has no \"id\""));
@@ -270,7 +309,11 @@ pub fn parse_category(buf: &[u8], start: usize) -> Result<Category> {
         Ok(())
     };
     let res = r();
-    let describe = if has_id { format!("category id {}", cat.id) } else { format!("category at byte {start}") };
+    let describe = if has_id {
+        format!("category id {}", cat.id)
+    } else {
+        format!("category at byte {start}")
+    };
     res.map_err(|e| e.for_record(describe))?;
     if !has_id {
         return Err(Error::at(start, "category record has no \"id\""));
@@ -284,10 +327,20 @@ pub fn parse_annotation(buf: &[u8], start: usize) -> Result<Annotation> {
 }
 
 /// Parse the annotation record starting at `start`; also returns the segmentation's kind and byte range.
-pub fn parse_annotation_with(buf: &[u8], start: usize, mode: SegMode) -> Result<(Annotation, SegInfo)> {
+pub fn parse_annotation_with(
+    buf: &[u8],
+    start: usize,
+    mode: SegMode,
+) -> Result<(Annotation, SegInfo)> {
     let mut c = Cursor::new(buf, start);
-    let mut ann = Annotation { offset: start as u64, ..Default::default() };
-    let mut info = SegInfo { kind: SegKind::None, range: None };
+    let mut ann = Annotation {
+        offset: start as u64,
+        ..Default::default()
+    };
+    let mut info = SegInfo {
+        kind: SegKind::None,
+        range: None,
+    };
     let mut has_image = false;
     let res = (|| -> Result<()> {
         c.begin_object()?;
@@ -307,7 +360,10 @@ pub fn parse_annotation_with(buf: &[u8], start: usize, mode: SegMode) -> Result<
                 "segmentation" => {
                     let s = skip_ws(buf, c.pos);
                     let (seg, kind) = parse_segmentation(&mut c, mode)?;
-                    info = SegInfo { kind, range: Some((s, c.pos)) };
+                    info = SegInfo {
+                        kind,
+                        range: Some((s, c.pos)),
+                    };
                     ann.segmentation = seg;
                 }
                 _ => {
@@ -352,7 +408,10 @@ fn parse_bbox(c: &mut Cursor) -> Result<Option<[f64; 4]>> {
     match n {
         0 => Ok(None),
         4 => Ok(Some(v)),
-        _ => Err(Error::at(at, format!("bbox must have 4 numbers [x, y, w, h], found {n}"))),
+        _ => Err(Error::at(
+            at,
+            format!("bbox must have 4 numbers [x, y, w, h], found {n}"),
+        )),
     }
 }
 
@@ -364,7 +423,10 @@ fn parse_segmentation(c: &mut Cursor, mode: SegMode) -> Result<(Option<Segmentat
             c.begin_array()?;
             if c.peek() == Some(b']') {
                 c.pos += 1;
-                return Ok(((mode == SegMode::Full).then_some(Segmentation::Empty), SegKind::Empty));
+                return Ok((
+                    (mode == SegMode::Full).then_some(Segmentation::Empty),
+                    SegKind::Empty,
+                ));
             }
             match c.peek() {
                 Some(b'[') => {}
@@ -396,19 +458,30 @@ fn parse_segmentation(c: &mut Cursor, mode: SegMode) -> Result<(Option<Segmentat
                 }
                 let mut pf = true;
                 let ps = c.pos;
-                c.begin_array().map_err(|_| unexpected(c.buf, ps, "a polygon (a list of numbers)"))?;
+                c.begin_array()
+                    .map_err(|_| unexpected(c.buf, ps, "a polygon (a list of numbers)"))?;
                 let mut poly = Vec::new();
                 while c.next_elem(&mut pf)? {
                     poly.push(c.f64()?);
                 }
                 polys.push(poly);
             }
-            Ok((if mode == SegMode::Full { Some(Segmentation::Polygons(polys)) } else { None }, SegKind::Polygons))
+            Ok((
+                if mode == SegMode::Full {
+                    Some(Segmentation::Polygons(polys))
+                } else {
+                    None
+                },
+                SegKind::Polygons,
+            ))
         }
         Some(b'{') => parse_rle(c, mode, at),
         _ => {
             skip_value(c.buf, at)?;
-            Err(Error::at(at, "segmentation must be a list of polygons or an RLE object"))
+            Err(Error::at(
+                at,
+                "segmentation must be a list of polygons or an RLE object",
+            ))
         }
     }
 }
@@ -441,8 +514,9 @@ fn parse_rle(c: &mut Cursor, mode: SegMode, at: usize) -> Result<(Option<Segment
                 while c.next_elem(&mut f)? {
                     let p = c.pos;
                     let x = c.i64()?;
-                    let x = u32::try_from(x)
-                        .map_err(|_| Error::at(p, format!("RLE size {x} is negative or too large")))?;
+                    let x = u32::try_from(x).map_err(|_| {
+                        Error::at(p, format!("RLE size {x} is negative or too large"))
+                    })?;
                     v.push(x);
                 }
                 if v.len() != 2 {
@@ -462,15 +536,25 @@ fn parse_rle(c: &mut Cursor, mode: SegMode, at: usize) -> Result<(Option<Segment
                     while c.next_elem(&mut f)? {
                         let p = c.pos;
                         let x = c.i64()?;
-                        let x = u32::try_from(x)
-                            .map_err(|_| Error::at(p, format!("RLE count {x} is negative or larger than 2^32-1")))?;
+                        let x = u32::try_from(x).map_err(|_| {
+                            Error::at(
+                                p,
+                                format!("RLE count {x} is negative or larger than 2^32-1"),
+                            )
+                        })?;
                         if mode == SegMode::Full {
                             v.push(x);
                         }
                     }
                     counts_list = Some(v);
                 }
-                _ => return Err(unexpected(c.buf, c.pos, "RLE counts (a string or a list of integers)")),
+                _ => {
+                    return Err(unexpected(
+                        c.buf,
+                        c.pos,
+                        "RLE counts (a string or a list of integers)",
+                    ))
+                }
             },
             _ => {
                 c.skip()?;
@@ -478,7 +562,10 @@ fn parse_rle(c: &mut Cursor, mode: SegMode, at: usize) -> Result<(Option<Segment
         }
     }
     let Some((h, w)) = size else {
-        return Err(Error::at(at, "RLE segmentation has no \"size\": [height, width]"));
+        return Err(Error::at(
+            at,
+            "RLE segmentation has no \"size\": [height, width]",
+        ));
     };
     match (counts_list, counts_str) {
         (Some(counts), None) => {
@@ -486,7 +573,8 @@ fn parse_rle(c: &mut Cursor, mode: SegMode, at: usize) -> Result<(Option<Segment
             Ok((seg, SegKind::Rle))
         }
         (None, Some(counts)) => {
-            let seg = (mode == SegMode::Full).then_some(Segmentation::CompressedRle { h, w, counts });
+            let seg =
+                (mode == SegMode::Full).then_some(Segmentation::CompressedRle { h, w, counts });
             Ok((seg, SegKind::CompressedRle))
         }
         _ => Err(Error::at(at, "RLE segmentation has no \"counts\"")),
@@ -511,18 +599,31 @@ impl Dataset {
         let layout = scan_top(buf, |ev| {
             match ev {
                 Event::Record { section, start, .. } => recs[section as usize].push(start),
-                Event::Other { key, raw, .. } => ds.other.push((key, String::from_utf8_lossy(raw).into_owned())),
+                Event::Other { key, raw, .. } => ds
+                    .other
+                    .push((key, String::from_utf8_lossy(raw).into_owned())),
                 _ => {}
             }
             Ok(())
         })?;
         if layout == Layout::Results {
-            return Err(Error::msg("expected a COCO dataset (an object with \"images\"), found a results array"));
+            return Err(Error::msg(
+                "expected a COCO dataset (an object with \"images\"), found a results array",
+            ));
         }
         let [imgs, anns, cats] = recs;
-        ds.images = imgs.par_iter().map(|&s| parse_image(buf, s)).collect::<Result<_>>()?;
-        ds.annotations = anns.par_iter().map(|&s| parse_annotation(buf, s)).collect::<Result<_>>()?;
-        ds.categories = cats.par_iter().map(|&s| parse_category(buf, s)).collect::<Result<_>>()?;
+        ds.images = imgs
+            .par_iter()
+            .map(|&s| parse_image(buf, s))
+            .collect::<Result<_>>()?;
+        ds.annotations = anns
+            .par_iter()
+            .map(|&s| parse_annotation(buf, s))
+            .collect::<Result<_>>()?;
+        ds.categories = cats
+            .par_iter()
+            .map(|&s| parse_category(buf, s))
+            .collect::<Result<_>>()?;
         Ok(ds)
     }
 
@@ -538,15 +639,25 @@ impl Dataset {
 pub fn parse_results(buf: &[u8]) -> Result<Vec<Annotation>> {
     let mut starts = Vec::new();
     let layout = scan_top(buf, |ev| {
-        if let Event::Record { section: Section::Annotations, start, .. } = ev {
+        if let Event::Record {
+            section: Section::Annotations,
+            start,
+            ..
+        } = ev
+        {
             starts.push(start);
         }
         Ok(())
     })?;
     if layout != Layout::Results {
-        return Err(Error::msg("results must be a JSON array of annotations (a COCO results file), found an object"));
+        return Err(Error::msg(
+            "results must be a JSON array of annotations (a COCO results file), found an object",
+        ));
     }
-    starts.par_iter().map(|&s| parse_annotation(buf, s)).collect()
+    starts
+        .par_iter()
+        .map(|&s| parse_annotation(buf, s))
+        .collect()
 }
 
 /// Load a results file (`-` = stdin). Errors name the file.
@@ -557,7 +668,9 @@ pub fn load_results(path: &str) -> Result<Vec<Annotation>> {
 
 /// Decode a top-level string value kept raw (e.g. to show `info.description`). Helper for commands.
 pub fn raw_string(raw: &[u8]) -> Option<String> {
-    parse_string(raw, skip_ws(raw, 0)).ok().map(|(s, _)| s.into_owned())
+    parse_string(raw, skip_ws(raw, 0))
+        .ok()
+        .map(|(s, _)| s.into_owned())
 }
 
 #[cfg(test)]
@@ -578,16 +691,41 @@ mod tests {
     fn reads_a_dataset_in_any_key_order() {
         let ds = Dataset::parse(DS.as_bytes()).unwrap();
         assert_eq!(ds.images.len(), 1);
-        assert_eq!(ds.images[0].extra, vec![("license".to_string(), "3".to_string())]);
+        assert_eq!(
+            ds.images[0].extra,
+            vec![("license".to_string(), "3".to_string())]
+        );
         assert_eq!(ds.categories[0].supercategory.as_deref(), Some("human"));
-        assert_eq!(ds.other, vec![("info".to_string(), "{\"v\": 1.0}".to_string())]);
+        assert_eq!(
+            ds.other,
+            vec![("info".to_string(), "{\"v\": 1.0}".to_string())]
+        );
         let a = &ds.annotations;
         assert_eq!(a[0].id, Some(900100000257));
         assert!(a[0].is_crowd());
-        assert_eq!(a[0].segmentation, Some(Segmentation::Rle { h: 480, w: 640, counts: vec![5, 10, 307185] }));
-        assert_eq!(a[1].segmentation, Some(Segmentation::Polygons(vec![vec![1.5, 2.0, 3.0, 4.0, 5.0, 6.0]])));
+        assert_eq!(
+            a[0].segmentation,
+            Some(Segmentation::Rle {
+                h: 480,
+                w: 640,
+                counts: vec![5, 10, 307185]
+            })
+        );
+        assert_eq!(
+            a[1].segmentation,
+            Some(Segmentation::Polygons(vec![vec![
+                1.5, 2.0, 3.0, 4.0, 5.0, 6.0
+            ]]))
+        );
         assert_eq!(a[1].extra[0].0, "keypoints");
-        assert_eq!(a[2].segmentation, Some(Segmentation::CompressedRle { h: 2, w: 3, counts: b"a\\b".to_vec() }));
+        assert_eq!(
+            a[2].segmentation,
+            Some(Segmentation::CompressedRle {
+                h: 2,
+                w: 3,
+                counts: b"a\\b".to_vec()
+            })
+        );
         assert_eq!(a[3].segmentation, Some(Segmentation::Empty));
     }
 
@@ -596,7 +734,12 @@ mod tests {
         let buf = DS.as_bytes();
         let mut kinds = vec![];
         scan_top(buf, |ev| {
-            if let Event::Record { section: Section::Annotations, start, .. } = ev {
+            if let Event::Record {
+                section: Section::Annotations,
+                start,
+                ..
+            } = ev
+            {
                 let (a, info) = parse_annotation_with(buf, start, SegMode::Kind)?;
                 assert!(a.segmentation.is_none());
                 kinds.push(info.kind);
@@ -604,22 +747,45 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        assert_eq!(kinds, [SegKind::Rle, SegKind::Polygons, SegKind::CompressedRle, SegKind::Empty]);
+        assert_eq!(
+            kinds,
+            [
+                SegKind::Rle,
+                SegKind::Polygons,
+                SegKind::CompressedRle,
+                SegKind::Empty
+            ]
+        );
     }
 
     #[test]
     fn results_and_errors() {
-        let r = parse_results(br#"[{"image_id": 1, "category_id": 2, "bbox": [0,0,1,1], "score": 0.5}]"#).unwrap();
+        let r = parse_results(
+            br#"[{"image_id": 1, "category_id": 2, "bbox": [0,0,1,1], "score": 0.5}]"#,
+        )
+        .unwrap();
         assert_eq!(r[0].score, Some(0.5));
         let cases: &[(&str, &str)] = &[
             ("", "empty file"),
             ("\u{feff}{}", "byte order mark"),
             ("3", "neither"),
             (r#"{"images": [{"id": "x"}]}"#, "expected a number"),
-            (r#"{"annotations": [{"id": 5, "image_id": 1, "segmentation": [[1, NaN]]}]}"#, "NaN"),
-            (r#"{"annotations": [{"id": 5, "image_id": 1, "segmentation": {"counts": [1]}}]}"#, "no \"size\""),
-            (r#"{"annotations": [{"id": 5, "image_id": 1, "segmentation": {"size": [1, 1], "counts": [-1]}}]}"#, "negative"),
-            (r#"{"annotations": [{"id": 5, "image_id": 1, "bbox": [1, 2]}]}"#, "4 numbers"),
+            (
+                r#"{"annotations": [{"id": 5, "image_id": 1, "segmentation": [[1, NaN]]}]}"#,
+                "NaN",
+            ),
+            (
+                r#"{"annotations": [{"id": 5, "image_id": 1, "segmentation": {"counts": [1]}}]}"#,
+                "no \"size\"",
+            ),
+            (
+                r#"{"annotations": [{"id": 5, "image_id": 1, "segmentation": {"size": [1, 1], "counts": [-1]}}]}"#,
+                "negative",
+            ),
+            (
+                r#"{"annotations": [{"id": 5, "image_id": 1, "bbox": [1, 2]}]}"#,
+                "4 numbers",
+            ),
             (r#"{"annotations": [{"id": 5, "image_id": 1}"#, "truncated"),
             (r#"{"annotations": [{"id": 5}]}"#, "no \"image_id\""),
             (r#"{"images": 3}"#, "must be an array"),
@@ -631,7 +797,8 @@ mod tests {
             assert!(e.to_string().contains(want), "{s}: {e}");
             assert!(e.offset.is_some(), "{s}: {e}");
         }
-        let e = Dataset::parse(br#"{"annotations": [{"id": 5, "image_id": 1, "area": "x"}]}"#).unwrap_err();
+        let e = Dataset::parse(br#"{"annotations": [{"id": 5, "image_id": 1, "area": "x"}]}"#)
+            .unwrap_err();
         assert_eq!(e.record.as_deref(), Some("annotation id 5"));
     }
 }

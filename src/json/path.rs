@@ -35,7 +35,8 @@ pub fn parse(expr: &str) -> Result<Vec<Step>> {
                     continue;
                 }
                 if b[i] == b'"' {
-                    let (s, end) = parse_string(b, i).map_err(|_| bad("unterminated quoted key"))?;
+                    let (s, end) =
+                        parse_string(b, i).map_err(|_| bad("unterminated quoted key"))?;
                     steps.push(Step::Key(s.into_owned()));
                     i = end;
                 } else {
@@ -50,12 +51,19 @@ pub fn parse(expr: &str) -> Result<Vec<Step>> {
                 }
             }
             b'[' => {
-                let close = b[i..].iter().position(|&c| c == b']').ok_or_else(|| bad("missing ']'"))? + i;
-                let inner = std::str::from_utf8(&b[i + 1..close]).map_err(|_| bad("not UTF-8"))?.trim();
+                let close = b[i..]
+                    .iter()
+                    .position(|&c| c == b']')
+                    .ok_or_else(|| bad("missing ']'"))?
+                    + i;
+                let inner = std::str::from_utf8(&b[i + 1..close])
+                    .map_err(|_| bad("not UTF-8"))?
+                    .trim();
                 if inner.is_empty() {
                     steps.push(Step::Iterate);
                 } else if inner.starts_with('"') {
-                    let (s, _) = parse_string(inner.as_bytes(), 0).map_err(|_| bad("bad quoted key"))?;
+                    let (s, _) =
+                        parse_string(inner.as_bytes(), 0).map_err(|_| bad("bad quoted key"))?;
                     steps.push(Step::Key(s.into_owned()));
                 } else if let Some((a, z)) = inner.split_once(':') {
                     let num = |t: &str| -> Result<Option<i64>> {
@@ -63,12 +71,16 @@ pub fn parse(expr: &str) -> Result<Vec<Step>> {
                         if t.is_empty() {
                             Ok(None)
                         } else {
-                            t.parse().map(Some).map_err(|_| bad("slice bounds must be integers"))
+                            t.parse()
+                                .map(Some)
+                                .map_err(|_| bad("slice bounds must be integers"))
                         }
                     };
                     steps.push(Step::Slice(num(a)?, num(z)?));
                 } else {
-                    steps.push(Step::Index(inner.parse().map_err(|_| bad("index must be an integer"))?));
+                    steps.push(Step::Index(
+                        inner.parse().map_err(|_| bad("index must be an integer"))?,
+                    ));
                 }
                 i = close + 1;
             }
@@ -151,7 +163,11 @@ fn apply(buf: &[u8], sel: &Selected, step: &Step, out: &mut Vec<Selected>) -> Re
                 Step::Iterate => out.extend(items.into_iter().map(Selected::At)),
                 Step::Index(ix) => {
                     let ix = if *ix < 0 { n + ix } else { *ix };
-                    out.push(if (0..n).contains(&ix) { Selected::At(items[ix as usize]) } else { Selected::Null });
+                    out.push(if (0..n).contains(&ix) {
+                        Selected::At(items[ix as usize])
+                    } else {
+                        Selected::Null
+                    });
                 }
                 Step::Slice(a, z) => {
                     let (a, z) = slice_bounds(*a, *z, n);
@@ -193,12 +209,19 @@ fn apply(buf: &[u8], sel: &Selected, step: &Step, out: &mut Vec<Selected>) -> Re
                     out.extend(elements(buf, pos, None)?.into_iter().map(Selected::At));
                 }
                 (Step::Index(ix), Some(b'[')) => {
-                    let ix = if *ix < 0 { count_elements(buf, pos)? as i64 + ix } else { *ix };
+                    let ix = if *ix < 0 {
+                        count_elements(buf, pos)? as i64 + ix
+                    } else {
+                        *ix
+                    };
                     if ix < 0 {
                         out.push(Selected::Null);
                     } else {
                         let els = elements(buf, pos, Some(ix as usize + 1))?;
-                        out.push(els.get(ix as usize).map_or(Selected::Null, |&p| Selected::At(p)));
+                        out.push(
+                            els.get(ix as usize)
+                                .map_or(Selected::Null, |&p| Selected::At(p)),
+                        );
                     }
                 }
                 (Step::Slice(a, z), Some(b'[')) => {
@@ -215,12 +238,23 @@ fn apply(buf: &[u8], sel: &Selected, step: &Step, out: &mut Vec<Selected>) -> Re
                     }
                 }
                 (Step::Key(k), kind) => {
-                    return Err(Error::at(pos, format!("cannot index {} with \"{k}\"", kind_name(kind))))
+                    return Err(Error::at(
+                        pos,
+                        format!("cannot index {} with \"{k}\"", kind_name(kind)),
+                    ))
                 }
                 (Step::Iterate, kind) => {
-                    return Err(Error::at(pos, format!("cannot iterate over {}", kind_name(kind))))
+                    return Err(Error::at(
+                        pos,
+                        format!("cannot iterate over {}", kind_name(kind)),
+                    ))
                 }
-                (_, kind) => return Err(Error::at(pos, format!("cannot index {} with a number", kind_name(kind)))),
+                (_, kind) => {
+                    return Err(Error::at(
+                        pos,
+                        format!("cannot index {} with a number", kind_name(kind)),
+                    ))
+                }
             }
         }
     }
@@ -244,7 +278,10 @@ mod tests {
         assert_eq!(parse(".").unwrap(), vec![]);
         assert_eq!(
             parse(".annotations[0:3]").unwrap(),
-            vec![Step::Key("annotations".into()), Step::Slice(Some(0), Some(3))]
+            vec![
+                Step::Key("annotations".into()),
+                Step::Slice(Some(0), Some(3))
+            ]
         );
         assert_eq!(
             parse(".a.b[-1][][:2].\"x y\"").unwrap(),

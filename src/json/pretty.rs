@@ -16,7 +16,9 @@
 //! What it is not: a validator of COCO semantics, or a DOM (`--sort-keys` sorts the members of one object at a
 //! time by their byte ranges; the values themselves are streamed).
 
-use super::scan::{scan_literal, scan_number, scan_string, skip_value, skip_ws, unescape, unexpected};
+use super::scan::{
+    scan_literal, scan_number, scan_string, skip_value, skip_ws, unescape, unexpected,
+};
 use crate::error::{Error, Result};
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -43,7 +45,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { indent: Indent::Spaces(2), sort_keys: false, color: false }
+        Options {
+            indent: Indent::Spaces(2),
+            sort_keys: false,
+            color: false,
+        }
     }
 }
 
@@ -62,8 +68,15 @@ const RELEASE_EVERY: usize = 32 << 20;
 
 enum Frame<'a> {
     Array,
-    Object { keys_start: usize, set: Option<HashSet<Cow<'a, [u8]>>> },
-    Sorted { members: Vec<(Cow<'a, [u8]>, usize)>, next: usize, end: usize },
+    Object {
+        keys_start: usize,
+        set: Option<HashSet<Cow<'a, [u8]>>>,
+    },
+    Sorted {
+        members: Vec<(Cow<'a, [u8]>, usize)>,
+        next: usize,
+        end: usize,
+    },
 }
 
 /// A streaming JSON printer writing to `sink`.
@@ -88,7 +101,15 @@ impl<'o> Printer<'o> {
         };
         let mut nl = vec![b'\n'];
         nl.resize(1 + unit * 64, ch);
-        Printer { opts, out: Vec::with_capacity(FLUSH_AT + 4096), sink, nl, unit, release: None, released: 0 }
+        Printer {
+            opts,
+            out: Vec::with_capacity(FLUSH_AT + 4096),
+            sink,
+            nl,
+            unit,
+            release: None,
+            released: 0,
+        }
     }
 
     /// Tell the printer how to release input it has consumed (see `io::Input::release`).
@@ -190,7 +211,11 @@ impl<'o> Printer<'o> {
                         self.out.push(b'{');
                         let vpos = members[0].1;
                         let key = members[0].0.clone();
-                        stack.push(Frame::Sorted { members, next: 1, end });
+                        stack.push(Frame::Sorted {
+                            members,
+                            next: 1,
+                            end,
+                        });
                         self.field(&key, d + 1, true, pretty);
                         i = vpos;
                         continue 'value;
@@ -198,8 +223,20 @@ impl<'o> Printer<'o> {
                         self.col(COL_CONT);
                         self.out.push(b'{');
                         let keys_start = keys.len();
-                        i = self.key(buf, i, d + 1, true, pretty, &mut keys, keys_start, &mut None)?;
-                        stack.push(Frame::Object { keys_start, set: None });
+                        i = self.key(
+                            buf,
+                            i,
+                            d + 1,
+                            true,
+                            pretty,
+                            &mut keys,
+                            keys_start,
+                            &mut None,
+                        )?;
+                        stack.push(Frame::Object {
+                            keys_start,
+                            set: None,
+                        });
                         continue 'value;
                     }
                 }
@@ -249,7 +286,9 @@ impl<'o> Printer<'o> {
             // After a value: next member, or close containers.
             loop {
                 let d = base + stack.len();
-                let Some(top) = stack.last_mut() else { return Ok(i) };
+                let Some(top) = stack.last_mut() else {
+                    return Ok(i);
+                };
                 match top {
                     Frame::Array => {
                         self.col(COL_CONT);
@@ -280,8 +319,11 @@ impl<'o> Printer<'o> {
                             Some(b',') => {
                                 self.out.push(b',');
                                 i = skip_ws(buf, i + 1);
-                                let Some(Frame::Object { set, .. }) = stack.last_mut() else { unreachable!() };
-                                i = self.key(buf, i, d, false, pretty, &mut keys, keys_start, set)?;
+                                let Some(Frame::Object { set, .. }) = stack.last_mut() else {
+                                    unreachable!()
+                                };
+                                i =
+                                    self.key(buf, i, d, false, pretty, &mut keys, keys_start, set)?;
                                 continue 'value;
                             }
                             Some(b'}') => {
@@ -319,6 +361,56 @@ impl<'o> Printer<'o> {
         }
     }
 
+    /// Print `null` (a path that selects nothing, as jq prints it).
+    pub fn null(&mut self) {
+        self.col(COL_NULL);
+        self.out.extend_from_slice(b"null");
+        self.col(COL_RESET);
+    }
+
+    /// Print an array made of the values at `items` (a `--path` slice), laid out as jq lays out arrays.
+    pub fn array_of(&mut self, buf: &[u8], items: &[usize]) -> Result<()> {
+        self.col(COL_CONT);
+        if items.is_empty() {
+            self.out.extend_from_slice(b"[]");
+            self.col(COL_RESET);
+            return Ok(());
+        }
+        self.out.push(b'[');
+        for (k, &p) in items.iter().enumerate() {
+            if k > 0 {
+                self.out.push(b',');
+            }
+            self.newline(1);
+            self.value(buf, p, 1)?;
+            self.col(COL_CONT);
+        }
+        self.newline(0);
+        self.col(COL_CONT);
+        self.out.push(b']');
+        self.col(COL_RESET);
+        Ok(())
+    }
+
+    /// Print the values a path selected, each followed by a newline, and flush.
+    pub fn selected(&mut self, buf: &[u8], sels: &[super::path::Selected]) -> Result<()> {
+        use super::path::Selected;
+        for sel in sels {
+            match sel {
+                Selected::At(p) => {
+                    self.value(buf, *p, 0)?;
+                }
+                Selected::Null => self.null(),
+                Selected::Array(items) => self.array_of(buf, items)?,
+            }
+            self.out.push(b'\n');
+            self.maybe_flush(0)?;
+        }
+        self.flush()?;
+        self.sink.flush()?;
+        Ok(())
+    }
+
     /// Read the key at `i`, check it against the object's earlier keys, print it; return the value's index.
     #[allow(clippy::too_many_arguments)]
     fn key<'b>(
@@ -337,8 +429,11 @@ impl<'o> Printer<'o> {
         }
         let (end, escaped) = scan_string(buf, i)?;
         let raw = &buf[i + 1..end - 1];
-        let key: Cow<'b, [u8]> =
-            if escaped { Cow::Owned(unescape(raw, i + 1)?.into_bytes()) } else { Cow::Borrowed(raw) };
+        let key: Cow<'b, [u8]> = if escaped {
+            Cow::Owned(unescape(raw, i + 1)?.into_bytes())
+        } else {
+            Cow::Borrowed(raw)
+        };
         // Duplicate-key check: linear for small objects, a hash set past 16 keys.
         let dup = if let Some(s) = set.as_mut() {
             !s.insert(key.clone())
@@ -395,8 +490,11 @@ fn collect_members(buf: &[u8], open: usize) -> Result<(Vec<(Cow<'_, [u8]>, usize
         }
         let (end, escaped) = scan_string(buf, i)?;
         let raw = &buf[i + 1..end - 1];
-        let key: Cow<'_, [u8]> =
-            if escaped { Cow::Owned(unescape(raw, i + 1)?.into_bytes()) } else { Cow::Borrowed(raw) };
+        let key: Cow<'_, [u8]> = if escaped {
+            Cow::Owned(unescape(raw, i + 1)?.into_bytes())
+        } else {
+            Cow::Borrowed(raw)
+        };
         let j = skip_ws(buf, end);
         if buf.get(j) != Some(&b':') {
             return Err(unexpected(buf, j, "':'"));
@@ -436,7 +534,11 @@ fn emit_string(out: &mut Vec<u8>, raw: &[u8], escaped: bool, base: usize) -> Res
         out.push(b'"');
         return Ok(());
     }
-    let s = if escaped { Cow::Owned(unescape(raw, base)?.into_bytes()) } else { Cow::Borrowed(raw) };
+    let s = if escaped {
+        Cow::Owned(unescape(raw, base)?.into_bytes())
+    } else {
+        Cow::Borrowed(raw)
+    };
     write_escaped(out, &s);
     Ok(())
 }
@@ -488,24 +590,46 @@ mod tests {
     #[test]
     fn layout_like_jq() {
         let o = Options::default();
-        assert_eq!(p(r#"{"a":[1,2,{}],"b":[]}"#, o), "{\n  \"a\": [\n    1,\n    2,\n    {}\n  ],\n  \"b\": []\n}\n");
+        assert_eq!(
+            p(r#"{"a":[1,2,{}],"b":[]}"#, o),
+            "{\n  \"a\": [\n    1,\n    2,\n    {}\n  ],\n  \"b\": []\n}\n"
+        );
         assert_eq!(p("[1] 2", o), "[\n  1\n]\n2\n");
-        let c = Options { indent: Indent::Compact, ..o };
+        let c = Options {
+            indent: Indent::Compact,
+            ..o
+        };
         assert_eq!(p(r#" { "a" : [ 1 , "x" ] } "#, c), "{\"a\":[1,\"x\"]}\n");
-        let t = Options { indent: Indent::Tab, ..o };
+        let t = Options {
+            indent: Indent::Tab,
+            ..o
+        };
         assert_eq!(p("[[1]]", t), "[\n\t[\n\t\t1\n\t]\n]\n");
     }
 
     #[test]
     fn strings_are_reescaped_like_jq() {
-        let o = Options { indent: Indent::Compact, ..Options::default() };
-        assert_eq!(p(r#"["\u00e9\/\u007f\u0001\ud83d\ude00\"\\"]"#, o), "[\"é/\\u007f\\u0001😀\\\"\\\\\"]\n");
+        let o = Options {
+            indent: Indent::Compact,
+            ..Options::default()
+        };
+        assert_eq!(
+            p(r#"["\u00e9\/\u007f\u0001\ud83d\ude00\"\\"]"#, o),
+            "[\"é/\\u007f\\u0001😀\\\"\\\\\"]\n"
+        );
     }
 
     #[test]
     fn sort_keys_and_duplicates() {
-        let o = Options { indent: Indent::Compact, sort_keys: true, ..Options::default() };
-        assert_eq!(p(r#"{"b":{"d":1,"c":2},"a":[{"z":0,"y":1}]}"#, o), "{\"a\":[{\"y\":1,\"z\":0}],\"b\":{\"c\":2,\"d\":1}}\n");
+        let o = Options {
+            indent: Indent::Compact,
+            sort_keys: true,
+            ..Options::default()
+        };
+        assert_eq!(
+            p(r#"{"b":{"d":1,"c":2},"a":[{"z":0,"y":1}]}"#, o),
+            "{\"a\":[{\"y\":1,\"z\":0}],\"b\":{\"c\":2,\"d\":1}}\n"
+        );
         let e = to_vec(br#"{"a":1,"b":2,"a":3}"#, Options::default()).unwrap_err();
         assert_eq!(e.offset, Some(13));
         assert!(e.msg.contains("duplicate key"));
@@ -514,12 +638,18 @@ mod tests {
         // Many keys use the hash-set path.
         let many: Vec<String> = (0..40).map(|k| format!("\"k{k}\":{k}")).collect();
         let s = format!("{{{},\"k3\":1}}", many.join(","));
-        assert!(to_vec(s.as_bytes(), Options::default()).unwrap_err().msg.contains("\"k3\""));
+        assert!(to_vec(s.as_bytes(), Options::default())
+            .unwrap_err()
+            .msg
+            .contains("\"k3\""));
     }
 
     #[test]
     fn colours_follow_jq_layout() {
-        let o = Options { color: true, ..Options::default() };
+        let o = Options {
+            color: true,
+            ..Options::default()
+        };
         let got = p(r#"{"a":[1,null]}"#, o);
         let want = "\x1b[1;39m{\n  \x1b[0m\x1b[34;1m\"a\"\x1b[0m\x1b[1;39m: \x1b[0m\x1b[1;39m[\n    \x1b[0;39m1\x1b[0m\x1b[1;39m,\n    \x1b[1;30mnull\x1b[0m\x1b[1;39m\n  \x1b[1;39m]\x1b[0m\x1b[1;39m\n\x1b[1;39m}\x1b[0m\n";
         assert_eq!(got, want);
@@ -527,13 +657,22 @@ mod tests {
 
     #[test]
     fn errors_name_offsets() {
-        for (s, off) in [("", 0usize), ("{\"a\":", 5), ("[1,2", 4), ("{\"a\" 1}", 5), ("[1,,2]", 3)] {
+        for (s, off) in [
+            ("", 0usize),
+            ("{\"a\":", 5),
+            ("[1,2", 4),
+            ("{\"a\" 1}", 5),
+            ("[1,,2]", 3),
+        ] {
             let e = to_vec(s.as_bytes(), Options::default()).unwrap_err();
             assert_eq!(e.offset, Some(off as u64), "{s:?}: {e}");
         }
         let mut deep = "[".repeat(100_000);
         deep.push_str(&"]".repeat(100_000));
-        let c = Options { indent: Indent::Compact, ..Options::default() };
+        let c = Options {
+            indent: Indent::Compact,
+            ..Options::default()
+        };
         assert_eq!(to_vec(deep.as_bytes(), c).unwrap().len(), 200_001);
     }
 }

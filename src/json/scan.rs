@@ -33,11 +33,20 @@ pub fn describe_byte(buf: &[u8], i: usize) -> String {
 /// An "unexpected X, expected Y" error at `i`.
 pub fn unexpected(buf: &[u8], i: usize, expected: &str) -> Error {
     if i >= buf.len() {
-        Error::at(i, format!("unexpected end of input (truncated file?), expected {expected}"))
+        Error::at(
+            i,
+            format!("unexpected end of input (truncated file?), expected {expected}"),
+        )
     } else if i == 0 && buf.starts_with(b"\xEF\xBB\xBF") {
-        Error::at(0, "file starts with a UTF-8 byte order mark, which JSON does not allow (RFC 8259)")
+        Error::at(
+            0,
+            "file starts with a UTF-8 byte order mark, which JSON does not allow (RFC 8259)",
+        )
     } else {
-        Error::at(i, format!("unexpected {}, expected {expected}", describe_byte(buf, i)))
+        Error::at(
+            i,
+            format!("unexpected {}, expected {expected}", describe_byte(buf, i)),
+        )
     }
 }
 
@@ -92,12 +101,20 @@ pub fn scan_string(buf: &[u8], i: usize) -> Result<(usize, bool)> {
                 non_ascii = true;
                 j += 1;
             }
-            _ => return Err(Error::at(j, format!("raw control character 0x{b:02x} in string (must be escaped)"))),
+            _ => {
+                return Err(Error::at(
+                    j,
+                    format!("raw control character 0x{b:02x} in string (must be escaped)"),
+                ))
+            }
         }
     }
     if non_ascii {
         if let Err(e) = std::str::from_utf8(&buf[start..j]) {
-            return Err(Error::at(start + e.valid_up_to(), "invalid UTF-8 in string"));
+            return Err(Error::at(
+                start + e.valid_up_to(),
+                "invalid UTF-8 in string",
+            ));
         }
     }
     Ok((j + 1, escaped))
@@ -146,9 +163,15 @@ pub fn scan_number(buf: &[u8], i: usize) -> Result<usize> {
 
 fn bad_number(buf: &[u8], start: usize, at: usize) -> Error {
     if at >= buf.len() {
-        Error::at(start, "number cut off by the end of input (truncated file?)")
+        Error::at(
+            start,
+            "number cut off by the end of input (truncated file?)",
+        )
     } else {
-        Error::at(at, format!("invalid number: unexpected {}", describe_byte(buf, at)))
+        Error::at(
+            at,
+            format!("invalid number: unexpected {}", describe_byte(buf, at)),
+        )
     }
 }
 
@@ -162,9 +185,16 @@ pub fn scan_literal(buf: &[u8], i: usize) -> Result<usize> {
         }
     }
     // Python's json.dumps writes NaN / Infinity, which are not JSON.
-    for (lit, name) in [(&b"NaN"[..], "NaN"), (b"Infinity", "Infinity"), (b"-Infinity", "-Infinity")] {
+    for (lit, name) in [
+        (&b"NaN"[..], "NaN"),
+        (b"Infinity", "Infinity"),
+        (b"-Infinity", "-Infinity"),
+    ] {
         if rest.starts_with(lit) {
-            return Err(Error::at(i, format!("{name} is not valid JSON (Python's json.dumps writes it; use null)")));
+            return Err(Error::at(
+                i,
+                format!("{name} is not valid JSON (Python's json.dumps writes it; use null)"),
+            ));
         }
     }
     if rest.is_empty() {
@@ -214,7 +244,9 @@ pub fn skip_value(buf: &[u8], i: usize) -> Result<usize> {
         }
         // After a value: close containers or move to the next member.
         loop {
-            let Some(&top) = stack.last() else { return Ok(i) };
+            let Some(&top) = stack.last() else {
+                return Ok(i);
+            };
             i = skip_ws(buf, i);
             match (top, buf.get(i)) {
                 (_, Some(b',')) => {
@@ -296,7 +328,10 @@ pub fn skip_value_fast(buf: &[u8], i: usize) -> Result<usize> {
         }
         j += 1;
     }
-    Err(Error::at(i, "value is not closed before the end of input (truncated file?)"))
+    Err(Error::at(
+        i,
+        "value is not closed before the end of input (truncated file?)",
+    ))
 }
 
 /// Decode the string whose opening quote is at `i` (already validated or not: errors are reported).
@@ -339,7 +374,8 @@ pub fn unescape(raw: &[u8], base: usize) -> Result<String> {
             b'r' => '\r',
             b't' => '\t',
             b'u' => {
-                let hi = hex4(raw, k).ok_or_else(|| Error::at(base + k - 2, "invalid \\u escape"))?;
+                let hi =
+                    hex4(raw, k).ok_or_else(|| Error::at(base + k - 2, "invalid \\u escape"))?;
                 k += 4;
                 if (0xD800..0xDC00).contains(&hi) {
                     // A high surrogate: pair it with a following \uDC00..DFFF if there is one.
@@ -351,7 +387,8 @@ pub fn unescape(raw: &[u8], base: usize) -> Result<String> {
                     match lo {
                         Some(lo) => {
                             k += 6;
-                            char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)).unwrap_or('\u{FFFD}')
+                            char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                                .unwrap_or('\u{FFFD}')
                         }
                         None => '\u{FFFD}',
                     }
@@ -364,7 +401,12 @@ pub fn unescape(raw: &[u8], base: usize) -> Result<String> {
         let mut tmp = [0u8; 4];
         out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
     }
-    String::from_utf8(out).map_err(|e| Error::at(base + e.utf8_error().valid_up_to(), "invalid UTF-8 in string"))
+    String::from_utf8(out).map_err(|e| {
+        Error::at(
+            base + e.utf8_error().valid_up_to(),
+            "invalid UTF-8 in string",
+        )
+    })
 }
 
 fn hex4(raw: &[u8], k: usize) -> Option<u32> {
@@ -511,9 +553,14 @@ impl<'a> Cursor<'a> {
     pub fn f64(&mut self) -> Result<f64> {
         let start = skip_ws(self.buf, self.pos);
         let t = self.number_text()?;
-        let v: f64 = t.parse().map_err(|_| Error::at(start, format!("invalid number {t}")))?;
+        let v: f64 = t
+            .parse()
+            .map_err(|_| Error::at(start, format!("invalid number {t}")))?;
         if !v.is_finite() {
-            return Err(Error::at(start, format!("number {t} is out of range for a 64-bit float")));
+            return Err(Error::at(
+                start,
+                format!("number {t} is out of range for a 64-bit float"),
+            ));
         }
         Ok(v)
     }
@@ -525,11 +572,16 @@ impl<'a> Cursor<'a> {
         if let Ok(v) = t.parse::<i64>() {
             return Ok(v);
         }
-        let v: f64 = t.parse().map_err(|_| Error::at(start, format!("invalid number {t}")))?;
+        let v: f64 = t
+            .parse()
+            .map_err(|_| Error::at(start, format!("invalid number {t}")))?;
         if v.fract() == 0.0 && v.abs() < 9.007_199_254_740_992e15 {
             Ok(v as i64)
         } else if v.fract() == 0.0 {
-            Err(Error::at(start, format!("integer {t} does not fit in 64 bits")))
+            Err(Error::at(
+                start,
+                format!("integer {t} does not fit in 64 bits"),
+            ))
         } else {
             Err(Error::at(start, format!("expected an integer, found {t}")))
         }
@@ -567,7 +619,12 @@ mod tests {
         ];
         for (s, off) in bad {
             let e = skip_value(s, 0).unwrap_err();
-            assert_eq!(e.offset, Some(*off as u64), "{} -> {e}", String::from_utf8_lossy(s));
+            assert_eq!(
+                e.offset,
+                Some(*off as u64),
+                "{} -> {e}",
+                String::from_utf8_lossy(s)
+            );
         }
     }
 
