@@ -137,7 +137,14 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
     // Pass 1: categories and annotation positions.
     let mut categories = Vec::new();
     let mut ann_starts: Vec<usize> = Vec::new();
+    let mut seen = 0usize;
     scan_top(buf, |ev| {
+        if let Event::Record { start, .. } = &ev {
+            seen += 1;
+            if seen % BATCH == 0 {
+                input.release(*start);
+            }
+        }
         match ev {
             Event::Record {
                 section: Section::Categories,
@@ -183,7 +190,14 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
     let mut t = TopWriter::new(w);
     let mut ann_index = 0usize;
     t.begin_object()?;
+    let mut seen = 0usize;
     let layout = scan_top(buf, |ev| {
+        if let Event::Record { start, .. } = &ev {
+            seen += 1;
+            if seen % BATCH == 0 {
+                input.release(*start);
+            }
+        }
         match ev {
             Event::Other { key, raw, .. } => t.raw_member(&key, raw)?,
             Event::SectionStart { section } => t.begin_section(section.key())?,
@@ -198,9 +212,6 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
                         let k = keep_ann[ann_index];
                         ann_index += 1;
                         rep.annotations += k as u64;
-                        if ann_index % BATCH == 0 {
-                            input.release(start);
-                        }
                         k
                     }
                     Section::Images => {
