@@ -14,6 +14,7 @@
 //! Not here: reading COCO JSON (see `coco`), painting label maps (see `mask::raster`), argument parsing and file
 //! output (see `cmd`).
 
+pub mod coco;
 pub mod confusion;
 pub mod metrics;
 pub mod report;
