@@ -109,6 +109,15 @@ impl MiouOptions {
     }
 }
 
+/// Progress events of the drivers (for a progress bar).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// The number of images to evaluate, once known.
+    Start(u64),
+    /// One more image done (sent from worker threads).
+    Image,
+}
+
 /// Read a class-names file: UTF-8 text, one name per line in label order (a UTF-8 BOM, `\r\n` line ends and
 /// trailing blank lines are fine; surrounding spaces are trimmed). An empty name in the middle is an error.
 pub fn read_class_names(path: &Path) -> Result<Vec<String>> {
@@ -193,6 +202,17 @@ fn png_files(dir: &Path, what: &str) -> Result<BTreeMap<String, PathBuf>> {
 /// "no prediction" under `reduce_zero_label`, class 0 otherwise — and is listed in
 /// [`MiouResult::missing_predictions`]. A prediction without ground truth is an error unless `allow_extra`.
 pub fn evaluate_png_dirs(gt_dir: &Path, pred_dir: &Path, opts: &MiouOptions) -> Result<MiouResult> {
+    evaluate_png_dirs_with(gt_dir, pred_dir, opts, &|_| {})
+}
+
+/// [`evaluate_png_dirs`], reporting [`Progress`] (the number of images once the files are matched, then each
+/// image done, from worker threads), e.g. to drive a progress bar.
+pub fn evaluate_png_dirs_with(
+    gt_dir: &Path,
+    pred_dir: &Path,
+    opts: &MiouOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<MiouResult> {
     let classes = opts.png_classes()?;
     let gt = png_files(gt_dir, "ground-truth directory")?;
     if gt.is_empty() {
@@ -220,9 +240,10 @@ pub fn evaluate_png_dirs(gt_dir: &Path, pred_dir: &Path, opts: &MiouOptions) -> 
         .in_file(path.display().to_string()));
     }
     let template = Accumulator::new(classes.len(), opts.coding(), opts.coding())?;
+    progress(Progress::Start(pairs.len() as u64));
     let acc = evaluate_images(&pairs, &template, |(stem, g, p), acc| {
         let gt_map = read_label_png(g)?;
-        match p {
+        let done = match p {
             Some(p) => {
                 let pred_map = read_label_png(p)?;
                 acc.add(stem, gt_map.as_ref(), pred_map.as_ref())
@@ -231,7 +252,9 @@ pub fn evaluate_png_dirs(gt_dir: &Path, pred_dir: &Path, opts: &MiouOptions) -> 
             None => acc
                 .add_unpredicted(stem, gt_map.as_ref(), 0)
                 .map_err(|e| e.in_file(g.display().to_string())),
-        }
+        };
+        progress(Progress::Image);
+        done
     })?;
     let mut result = compute_metrics(&acc.to_confusion(), &classes, opts.convention)?;
     result.missing_predictions = pairs
@@ -246,6 +269,7 @@ pub fn evaluate_png_dirs(gt_dir: &Path, pred_dir: &Path, opts: &MiouOptions) -> 
 mod tests {
     use super::*;
     use crate::mask::png::{write_label_png, LabelMap};
+    use std::sync::atomic::{AtomicU64, Ordering};
 
     #[test]
     fn class_names_file() {
