@@ -325,7 +325,15 @@ mod tests {
             num_classes: Some(2),
             ..Default::default()
         };
-        let r = evaluate_png_dirs(&g, &p, &opts).unwrap();
+        let (started, done) = (AtomicU64::new(0), AtomicU64::new(0));
+        let r = evaluate_png_dirs_with(&g, &p, &opts, &|ev| match ev {
+            Progress::Start(n) => started.store(n, Ordering::SeqCst),
+            Progress::Image => {
+                done.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+        .unwrap();
+        assert_eq!((started.into_inner(), done.into_inner()), (2, 2));
         assert_eq!(r.missing_predictions, ["b"]);
         assert_eq!(r.images, 2);
         // b predicted as class 0 everywhere: class 1 has gt 4 (2 in a, 2 in b), 1 right.
