@@ -26,6 +26,8 @@ Reference semantics cocokit documents (docs/MIOU.md) and this script applies the
     predictions (flag `detectron2_extension` in the JSON); without them the formula is detectron2's verbatim.
 """
 
+import contextlib
+import io
 import json
 import os
 import sys
@@ -181,13 +183,15 @@ def pairs_of(gt_dir, pred_dir):
             yield stem, gt, np.zeros_like(gt), True  # a missing prediction: all raw 0
 
 
-def evaluate(gt_dir, pred_dir, num_classes, ignore_index, reduce_zero_label, ade_check=False):
+def evaluate(gt_dir, pred_dir, num_classes, ignore_index, reduce_zero_label, ade_check=False, pairs=None):
+    """Every convention's numbers for the label-map pairs of two PNG directories (or of `pairs`: an iterable of
+    (name, gt map, pred map, prediction was missing))."""
     n = num_classes
     totals = [np.zeros(n) for _ in range(4)]
     conf = np.zeros((n + 1, n + 1), dtype=np.int64)
     missing, images, unpredicted, ignored = [], 0, 0, 0
     ade_i, ade_u, ade_c, ade_l = np.zeros(n), np.zeros(n), 0, 0
-    for stem, gt, pred, was_missing in pairs_of(gt_dir, pred_dir):
+    for stem, gt, pred, was_missing in (pairs if pairs is not None else pairs_of(gt_dir, pred_dir)):
         images += 1
         if was_missing:
             missing.append(stem)
@@ -417,14 +421,173 @@ def case_ade():
     p = os.path.join(ADE, "sampleData", "predictions")
     return "ade20k_sample", evaluate(g, p, 150, 255, True, ade_check=True)
 
+# ----------------------------------------------------------------------------------------------------------------
+# COCO JSON inputs: painted with pycocotools' annToMask (the numpy reference of the issue), then as above
+# ----------------------------------------------------------------------------------------------------------------
+
+COCO_IGNORE = 65535
+
+
+def coco_label_space(categories, background):
+    """Classes: categories sorted by id; with background "class", the class "background" (id 0) first, unless a
+    category has id 0 (it is then that class)."""
+    cats = sorted(categories, key=lambda c: c["id"])
+    classes = [(c["id"], c["name"]) for c in cats]
+    if background == "class" and not (cats and cats[0]["id"] == 0):
+        classes.insert(0, (0, "background"))
+    index = {cid: i for i, (cid, _) in enumerate(classes)}
+    unannotated = 0 if background == "class" else COCO_IGNORE
+    return classes, index, unannotated
+
+
+def coco_pairs(gt_path, results_path, background, score_thr):
+    """Semantic maps, image by image in ground-truth file order: the ground truth painted in file order (later
+    wins, crowd = ignore, `[]` paints nothing), the results with score >= thr painted in ascending score (stable:
+    ties in file order; a result without score first)."""
+    from pycocotools.coco import COCO
+
+    with open(gt_path) as f:
+        gt_json = json.load(f)
+    coco = COCO()
+    coco.dataset = gt_json
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco.createIndex()
+    with open(results_path) as f:
+        results = json.load(f)
+    classes, index, unannotated = coco_label_space(gt_json["categories"], background)
+    by_image = {}
+    for r in results:
+        by_image.setdefault(r["image_id"], []).append(r)
+    pairs = []
+    for img in gt_json["images"]:
+        h, w = img["height"], img["width"]
+        gt = np.full((h, w), unannotated, dtype=np.int64)
+        for ann in coco.imgToAnns[img["id"]]:
+            if ann["segmentation"] == []:
+                continue
+            m = coco.annToMask(ann)
+            gt[m == 1] = COCO_IGNORE if ann.get("iscrowd", 0) else index[ann["category_id"]]
+        pred = np.full((h, w), unannotated, dtype=np.int64)
+        res = by_image.get(img["id"], [])
+        kept = [r for r in res if "score" not in r or r["score"] >= score_thr]
+        kept.sort(key=lambda r: r.get("score", float("-inf")))
+        for r in kept:
+            m = coco.annToMask(r)  # annToRLE takes the size from the ground truth's image record
+            pred[m == 1] = index[r["category_id"]]
+        pairs.append((str(img["id"]), gt, pred, not res))
+    return classes, pairs
+
+
+def evaluate_coco(gt_path, results_path, background, score_thr=0.5):
+    classes, pairs = coco_pairs(gt_path, results_path, background, score_thr)
+    out = evaluate(None, None, len(classes), COCO_IGNORE, False, pairs=pairs)
+    out.update(background=background, score_thr=score_thr, class_ids=[c for c, _ in classes],
+               class_names=[n for _, n in classes])
+    return out, pairs
+
+
+def poly(*xy):
+    return [float(v) for v in xy]
+
+
+def rle_of(h, w, boxes):
+    from pycocotools import mask as mask_util
+    m = np.zeros((h, w), dtype=np.uint8, order="F")
+    for y0, x0, y1, x1 in boxes:
+        m[y0:y1, x0:x1] = 1
+    r = mask_util.encode(np.asfortranarray(m))
+    return {"size": [h, w], "counts": r["counts"].decode()}
+
+
+def case_coco_synth():
+    """A small COCO dataset + results exercising the painting rules: overlaps (later GT wins, higher score wins),
+    a crowd region, an empty segmentation, an image without annotations, an image without results, a result below
+    the threshold, COCO-Stuff style results without score, polygons and compressed RLE, non-contiguous ids."""
+    d = os.path.join(OUT, "coco_synth")
+    os.makedirs(d, exist_ok=True)
+    images = [
+        {"id": 7, "width": 16, "height": 16, "file_name": "seven.jpg"},
+        {"id": 1, "width": 40, "height": 30, "file_name": "one.jpg"},
+        {"id": 2, "width": 25, "height": 25, "file_name": "two.jpg"},
+        {"id": 3, "width": 31, "height": 20, "file_name": "three.jpg"},
+    ]
+    categories = [{"id": 9, "name": "sky"}, {"id": 1, "name": "person"}, {"id": 5, "name": "car"},
+                  {"id": 12, "name": "tree"}]
+    anns = [
+        {"id": 10, "image_id": 1, "category_id": 1, "iscrowd": 0, "segmentation": [poly(2, 2, 30, 3, 25, 25, 3, 20)]},
+        {"id": 11, "image_id": 1, "category_id": 5, "iscrowd": 0, "segmentation": [poly(15.5, 10, 38, 12, 36.2, 28, 14, 27)]},
+        {"id": 12, "image_id": 1, "category_id": 9, "iscrowd": 1, "segmentation": rle_of(30, 40, [(0, 30, 8, 40)])},
+        {"id": 13, "image_id": 1, "category_id": 9, "iscrowd": 0, "segmentation": [poly(0, 0, 12, 0, 12, 6, 0, 6)]},
+        {"id": 14, "image_id": 2, "category_id": 5, "iscrowd": 0, "segmentation": [poly(3, 3, 20, 4, 18, 21), poly(1, 22, 6, 22, 6, 24)]},
+        {"id": 15, "image_id": 7, "category_id": 1, "iscrowd": 0, "segmentation": [poly(1, 1, 14, 1, 14, 9, 1, 9)]},
+        {"id": 16, "image_id": 7, "category_id": 9, "iscrowd": 0, "segmentation": []},
+        {"id": 17, "image_id": 7, "category_id": 9, "iscrowd": 0, "segmentation": rle_of(16, 16, [(10, 0, 16, 16)])},
+    ]
+    gt = {"images": images, "annotations": anns, "categories": categories}
+    results = [
+        {"image_id": 1, "category_id": 5, "score": 0.7, "segmentation": [poly(10, 8, 39, 8, 39, 29, 10, 29)]},
+        {"image_id": 1, "category_id": 1, "score": 0.9, "segmentation": [poly(1, 1, 28, 2, 26, 24, 2, 21)]},
+        {"image_id": 1, "category_id": 9, "score": 0.3, "segmentation": [poly(0, 0, 40, 0, 40, 30, 0, 30)]},
+        {"image_id": 1, "category_id": 9, "score": 0.55, "segmentation": rle_of(30, 40, [(0, 0, 7, 14)])},
+        {"image_id": 1, "category_id": 1, "score": 0.7, "segmentation": rle_of(30, 40, [(20, 20, 30, 40)])},
+        {"image_id": 3, "category_id": 1, "score": 0.8, "segmentation": [poly(5, 5, 20, 5, 20, 15, 5, 15)]},
+        {"image_id": 3, "category_id": 12, "score": 0.6, "segmentation": [poly(18, 2, 30, 2, 30, 19, 18, 19)]},
+        {"image_id": 7, "category_id": 1, "segmentation": rle_of(16, 16, [(0, 0, 9, 16)])},
+        {"image_id": 7, "category_id": 9, "segmentation": rle_of(16, 16, [(9, 0, 16, 16)])},
+    ]
+    gt_path, res_path = os.path.join(d, "gt.json"), os.path.join(d, "results.json")
+    with open(gt_path, "w") as f:
+        json.dump(gt, f)
+    with open(res_path, "w") as f:
+        json.dump(results, f)
+    out = []
+    for background in ("class", "ignore"):
+        result, pairs = evaluate_coco(gt_path, res_path, background)
+        result["gt"], result["results"] = "coco_synth/gt.json", "coco_synth/results.json"
+        out.append((f"coco_synth_{background}", result))
+        if background == "class":
+            # The same label maps as 16-bit PNGs (value = class index, 65535 = ignore / no prediction); the image
+            # without results gets no prediction PNG (raw 0 = class 0 = background, as the JSON path paints).
+            for sub in ("gt_png", "pred_png"):
+                os.makedirs(os.path.join(d, sub), exist_ok=True)
+                for f in os.listdir(os.path.join(d, sub)):
+                    os.remove(os.path.join(d, sub, f))
+            for name, g, p, missing in pairs:
+                save(os.path.join(d, "gt_png", name + ".png"), g, "I16")
+                if not missing:
+                    save(os.path.join(d, "pred_png", name + ".png"), p, "I16")
+    return out
+
+
+VAL2014 = os.path.join(ROOT, "..", "shared", "data", "cocoapi-val2014-100")
+
+
+def case_coco_val2014():
+    """Real COCO val2014 ground truth (100 images, crowd RLEs) against cocoapi's fake segm results."""
+    gt = os.path.join(VAL2014, "instances_val2014_100.json")
+    res = os.path.join(VAL2014, "instances_val2014_fakesegm100_results.json")
+    out = []
+    for background in ("class", "ignore"):
+        result, _ = evaluate_coco(gt, res, background)
+        result["gt"] = "../shared/data/cocoapi-val2014-100/instances_val2014_100.json"
+        result["results"] = "../shared/data/cocoapi-val2014-100/instances_val2014_fakesegm100_results.json"
+        out.append((f"coco_val2014_{background}", result))
+    return out
+
+
 
 def main():
     os.makedirs(OUT, exist_ok=True)
     cases = [case_basic(), case_d2_pure(), case_wide16(), case_palette_reduce(), case_perfect()]
+    cases += case_coco_synth()
     if os.path.isdir(ADE):
         cases.append(case_ade())
     else:
         print("warning: no", ADE, "- ade20k_sample.json not regenerated", file=sys.stderr)
+    if os.path.isdir(VAL2014):
+        cases += case_coco_val2014()
+    else:
+        print("warning: no", VAL2014, "- coco_val2014_*.json not regenerated", file=sys.stderr)
     for name, result in cases:
         result["case"] = name
         result["generator"] = "scripts/golden_miou.py"

@@ -328,6 +328,29 @@ fn class_names_from_file_reach_the_result() {
     assert!(report::format_table(&r).contains("class 7"));
 }
 
+/// The COCO synthetic case painted by pycocotools (`annToMask`) into 16-bit PNGs, evaluated as PNG directories:
+/// the same numbers as the golden file computed from those maps.
+#[test]
+fn golden_coco_synth_as_pngs() {
+    let g = golden("coco_synth_class");
+    let d = root().join("fixtures/golden/miou/coco_synth");
+    let names: Vec<String> = g["class_names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    for (name, want) in g["conventions"].as_object().unwrap() {
+        let opts = MiouOptions {
+            class_names: Some(names.clone()),
+            ..options(&g, Convention::from_name(name).unwrap())
+        };
+        let r = evaluate_png_dirs(&d.join("gt_png"), &d.join("pred_png"), &opts).unwrap();
+        check_result(&format!("coco_synth_class as PNGs/{name}"), &r, &g, want);
+        assert_eq!(r.per_class[0].name, "background");
+    }
+}
+
 #[test]
 fn fixtures_exist() {
     for case in [
