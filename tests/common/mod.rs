@@ -11,7 +11,9 @@ pub struct Work {
 
 impl Work {
     pub fn new() -> Work {
-        Work { dir: tempfile::tempdir().expect("temp dir") }
+        Work {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
@@ -73,7 +75,11 @@ where
     let out = run(args);
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(1), "expected exit 1, stderr: {err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "expected a one-line error, got: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "expected a one-line error, got: {err}"
+    );
     assert!(err.starts_with("cocokit: error: "), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     err
@@ -81,13 +87,21 @@ where
 
 /// A file from the repository.
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
 }
 
 /// A file of the shared real-data directory (`../shared/data` beside the repository).
 pub fn shared(rel: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data").join(rel);
-    assert!(p.exists(), "real test data missing: {} (the shared/ directory must sit beside the repository)", p.display());
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(rel);
+    assert!(
+        p.exists(),
+        "real test data missing: {} (the shared/ directory must sit beside the repository)",
+        p.display()
+    );
     p
 }
 
