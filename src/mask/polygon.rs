@@ -1,1 +1,495 @@
-//! TODO (being written)
+//! Polygons and boxes to RLE, bit-exact with pycocotools 2.0.11 (`rleFrPoly`, `rleFrBbox`, and the
+//! `frPyObjects` / `annToRLE` dispatch), and masks back to polygons (contour tracing).
+//!
+//! Not here: the RLE type and its algorithms (see [`crate::mask::rle`]), JSON (segmentations arrive as
+//! [`Segmentation`] values).
+//!
+//! # How pycocotools rasterizes a polygon (`rleFrPoly`), and what cocokit reproduces
+//! 1. Every vertex is scaled by 5 and rounded with C's `(int)(5*x + .5)`, which truncates toward zero, so
+//!    negative coordinates round up (−0.7 → −3.0 → −3, not −4). Values outside the `int` range become
+//!    `INT_MIN` (what x86 `cvttsd2si` returns for an out-of-range conversion).
+//! 2. Each edge is walked on the ×5 grid along its major axis, the other coordinate rounded the same way
+//!    from the edge's lower end (both traversal directions give the same points). A repeated vertex is an
+//!    edge with `dx = dy = 0`: its slope is 0/0 = NaN and its one point gets `y = INT_MIN`.
+//! 3. Wherever consecutive points change column, the column crossing at a pixel centre (`x = 5n + 2` on
+//!    the ×5 grid, `n` in `0..w`) records the row `ceil((y + .5)/5 − .5)` clamped to `0..=h`.
+//! 4. The crossings, as `x·h + y`, sorted, are the run boundaries; equal boundaries cancel in pairs.
+//!
+//! cocokit computes the same crossings without storing the ×5 points (pycocotools allocates all of them),
+//! visiting only columns that can be inside the image, so huge coordinates cost no memory and little time.
+//! Where pycocotools overflows `int` (coordinates beyond ±4·10⁸ or edges longer than that), C's behaviour
+//! is undefined and cocokit gives its own well-defined answer.
+
+use crate::coco::model::Segmentation;
+use crate::error::{Error, Result};
+use crate::mask::rle::Rle;
+
+/// C's `(int)d` on x86-64: truncation toward zero; NaN and out-of-range values give `INT_MIN`.
+#[inline]
+fn c_int(d: f64) -> i64 {
+    if d.is_nan() || d >= 2147483648.0 || d < -2147483648.0 {
+        i32::MIN as i64
+    } else {
+        d as i32 as i64
+    }
+}
+
+/// One polygon edge on the ×5 grid, set up as in `rleFrPoly` (endpoints swapped when `flip`).
+struct Edge {
+    xs: i64,
+    ys: i64,
+    dx: i64,
+    dy: i64,
+    flip: bool,
+    s: f64,
+}
+
+impl Edge {
+    fn new(x0: i64, y0: i64, x1: i64, y1: i64) -> Edge {
+        let (mut xs, mut xe, mut ys, mut ye) = (x0, x1, y0, y1);
+        let dx = (xe - xs).abs();
+        let dy = (ys - ye).abs();
+        let flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye);
+        if flip {
+            std::mem::swap(&mut xs, &mut xe);
+            std::mem::swap(&mut ys, &mut ye);
+        }
+        // dx = dy = 0 gives 0/0 = NaN, as in C.
+        let s = if dx >= dy {
+            (ye - ys) as f64 / dx as f64
+        } else {
+            (xe - xs) as f64 / dy as f64
+        };
+        Edge {
+            xs,
+            ys,
+            dx,
+            dy,
+            flip,
+            s,
+        }
+    }
+    #[inline]
+    fn major_x(&self) -> bool {
+        self.dx >= self.dy
+    }
+    /// Number of steps (points − 1).
+    #[inline]
+    fn steps(&self) -> i64 {
+        if self.major_x() {
+            self.dx
+        } else {
+            self.dy
+        }
+    }
+    #[inline]
+    fn base(&self) -> f64 {
+        if self.major_x() {
+            self.ys as f64
+        } else {
+            self.xs as f64
+        }
+    }
+    /// The minor coordinate at `t`, exactly as C computes `(int)(ys + s*t + .5)`.
+    #[inline]
+    fn minor(&self, t: i64) -> i64 {
+        c_int(self.base() + self.s * t as f64 + 0.5)
+    }
+    /// First and last point in polygon order.
+    fn first(&self) -> (i64, i64) {
+        self.at_exact(if self.flip { self.steps() } else { 0 })
+    }
+    fn last(&self) -> (i64, i64) {
+        self.at_exact(if self.flip { 0 } else { self.steps() })
+    }
+    #[inline]
+    fn at_exact(&self, t: i64) -> (i64, i64) {
+        let r = self.minor(t);
+        if self.major_x() {
+            (t + self.xs, r)
+        } else {
+            (r, t + self.ys)
+        }
+    }
+}
+
+/// Collects the y-boundary crossings of `rleFrPoly` as `x·h + y` (32-bit wrapping, as C).
+struct Crossings {
+    h: u32,
+    /// Largest valid column index (`w − 1`); `None` when `w = 0`, where C's unsigned `w − 1` wraps to
+    /// 2⁶⁴ − 1 and every column `≥ 0` passes.
+    max_col: Option<i64>,
+    hf: f64,
+    out: Vec<u32>,
+}
+
+impl Crossings {
+    /// A crossing between consecutive points, if its column `xd_int` (on the ×5 grid) is a pixel centre
+    /// inside the image; `ymin` is the smaller of the two points' rows on the ×5 grid.
+    #[inline]
+    fn push(&mut self, xd_int: i64, ymin: i64) {
+        let r = xd_int - 2;
+        if r.rem_euclid(5) != 0 {
+            return;
+        }
+        let col = r.div_euclid(5);
+        if col < 0 || self.max_col.is_some_and(|m| col > m) {
+            return;
+        }
+        // yd = (v + .5)/5 - .5, clamped to [0, h], rounded up: the same double operations as C.
+        let mut yd = (ymin as f64 + 0.5) / 5.0 - 0.5;
+        if yd < 0.0 {
+            yd = 0.0;
+        } else if yd > self.hf {
+            yd = self.hf;
+        }
+        let y = yd.ceil() as i64;
+        self.out
+            .push((col as u32).wrapping_mul(self.h).wrapping_add(y as u32));
+    }
+
+    /// A pair of consecutive points `prev → cur` (pycocotools' downsampling test).
+    #[inline]
+    fn pair(&mut self, prev: (i64, i64), cur: (i64, i64)) {
+        if cur.0 != prev.0 {
+            let xd = if cur.0 < prev.0 { cur.0 } else { cur.0 - 1 };
+            self.push(xd, cur.1.min(prev.1));
+        }
+    }
+
+    /// All crossings between consecutive points inside one edge.
+    fn edge(&mut self, e: &Edge) {
+        if e.major_x() {
+            // Consecutive points differ by one column: the crossing column is xs + min(t, t+1).
+            if e.dx == 0 {
+                return;
+            }
+            // Candidate pairs (t, t+1), t in 0..dx, with xs + t = 5n + 2.
+            let lo_n = (e.xs - 2).div_euclid(5) + i64::from((e.xs - 2).rem_euclid(5) != 0);
+            let mut lo_n = lo_n.max(0);
+            let mut hi_n = (e.xs + e.dx - 1 - 2).div_euclid(5);
+            if let Some(m) = self.max_col {
+                hi_n = hi_n.min(m);
+            }
+            if lo_n > hi_n {
+                return;
+            }
+            while lo_n <= hi_n {
+                let t = 5 * lo_n + 2 - e.xs;
+                let ymin = e.minor(t).min(e.minor(t + 1));
+                self.push(e.xs + t, ymin);
+                lo_n += 1;
+            }
+        } else {
+            self.edge_major_y(e);
+        }
+    }
+
+    /// Crossings inside a steep edge (`dx < dy`): the column `u(t)` is monotone in `t`, so the places where
+    /// it changes are found by galloping search, only where the column can be inside the image.
+    fn edge_major_y(&mut self, e: &Edge) {
+        let n = e.dy;
+        let u0 = e.minor(0);
+        let un = e.minor(n);
+        if u0 == un {
+            return;
+        }
+        let inc = un > u0;
+        // Pixel-centre columns of interest on the x5 grid: 2 ..= hi.
+        let hi = self.max_col.map(|m| 5 * m + 2).unwrap_or(i64::MAX);
+        // A crossing between u(t) and u(t+1) has column in [min, max-1]; skip ahead to the first pair
+        // that can reach [2, hi].
+        let mut t = if inc {
+            // first t with u(t+1) >= 3
+            first_true(0, n, |t| e.minor(t) >= 3)
+                .saturating_sub(1)
+                .max(0)
+        } else {
+            first_true(0, n, |t| e.minor(t) <= hi)
+                .saturating_sub(1)
+                .max(0)
+        };
+        while t < n {
+            let c = e.minor(t);
+            // Past the window: nothing further can cross a column inside the image.
+            if (inc && c > hi) || (!inc && c < 3) {
+                return;
+            }
+            // Smallest t' in (t, n] with u(t') != c.
+            let Some(t2) = next_change(t, n, c, |t| e.minor(t)) else {
+                return;
+            };
+            let (a, b) = ((t2 - 1, c), (t2, e.minor(t2)));
+            // Polygon order: forward unless flipped.
+            let (prev, cur) = if e.flip { (b, a) } else { (a, b) };
+            let xd = if cur.1 < prev.1 { cur.1 } else { cur.1 - 1 };
+            self.push(xd, e.ys + t2 - 1);
+            t = t2;
+        }
+    }
+}
+
+/// Smallest `t` in `[lo, hi]` where the monotone predicate `f` holds (`hi + 1` if none).
+fn first_true(lo: i64, hi: i64, f: impl Fn(i64) -> bool) -> i64 {
+    let (mut a, mut b) = (lo, hi + 1);
+    while a < b {
+        let m = a + (b - a) / 2;
+        if f(m) {
+            b = m;
+        } else {
+            a = m + 1;
+        }
+    }
+    a
+}
+
+/// Smallest `t'` in `(t, n]` with `u(t') != c`, where `u` is monotone and `u(t) = c`; galloping search.
+fn next_change(t: i64, n: i64, c: i64, u: impl Fn(i64) -> i64) -> Option<i64> {
+    let mut step = 1i64;
+    let mut lo = t; // u(lo) == c
+    loop {
+        let probe = (t + step).min(n);
+        if u(probe) != c {
+            // answer in (lo, probe]
+            return Some(first_true(lo + 1, probe, |x| u(x) != c));
+        }
+        if probe == n {
+            return None;
+        }
+        lo = probe;
+        step = step.saturating_mul(2);
+    }
+}
+
+/// Reusable buffers for [`rle_from_polygon_with`].
+#[derive(Debug, Default)]
+pub struct PolyScratch {
+    verts: Vec<(i64, i64)>,
+    crossings: Vec<u32>,
+}
+
+/// Rasterizes one polygon `[x1, y1, x2, y2, ...]` exactly as pycocotools `rleFrPoly` (see the module
+/// notes). Uses `xy.len() / 2` points, dropping an odd last number as pycocotools' `frPoly` does. Fewer
+/// than 2 points give an empty mask; 2 points give the (usually empty) mask of a degenerate polygon.
+pub fn rle_from_polygon(xy: &[f64], h: u32, w: u32) -> Rle {
+    rle_from_polygon_with(xy, h, w, &mut PolyScratch::default())
+}
+
+/// [`rle_from_polygon`] reusing `scratch` between calls (no allocation but the result's counts).
+pub fn rle_from_polygon_with(xy: &[f64], h: u32, w: u32, scratch: &mut PolyScratch) -> Rle {
+    let k = xy.len() / 2;
+    let verts = &mut scratch.verts;
+    verts.clear();
+    verts.extend(
+        xy.chunks_exact(2)
+            .map(|p| (c_int(5.0 * p[0] + 0.5), c_int(5.0 * p[1] + 0.5))),
+    );
+    let mut cr = Crossings {
+        h,
+        max_col: if w == 0 { None } else { Some(w as i64 - 1) },
+        hf: h as f64,
+        out: std::mem::take(&mut scratch.crossings),
+    };
+    cr.out.clear();
+    let mut prev_last: Option<(i64, i64)> = None;
+    for j in 0..k {
+        let (x0, y0) = verts[j];
+        let (x1, y1) = if j + 1 < k { verts[j + 1] } else { verts[0] };
+        let e = Edge::new(x0, y0, x1, y1);
+        if let Some(pl) = prev_last {
+            cr.pair(pl, e.first());
+        }
+        cr.edge(&e);
+        prev_last = Some(e.last());
+    }
+    let mut a = std::mem::take(&mut cr.out);
+    a.push(h.wrapping_mul(w));
+    let counts = runs_from_boundaries(&mut a);
+    scratch.crossings = a;
+    Rle { h, w, counts }
+}
+
+/// The end of `rleFrPoly`: sort the boundaries, take differences, and fold zero-length runs (a boundary
+/// crossed twice) into their neighbours the way pycocotools does.
+fn runs_from_boundaries(a: &mut [u32]) -> Vec<u32> {
+    a.sort_unstable();
+    let mut p = 0u32;
+    for v in a.iter_mut() {
+        let t = *v;
+        *v = v.wrapping_sub(p);
+        p = t;
+    }
+    let mut b: Vec<u32> = Vec::with_capacity(a.len());
+    let mut j = 0;
+    b.push(a[0]);
+    j += 1;
+    while j < a.len() {
+        if a[j] > 0 {
+            b.push(a[j]);
+            j += 1;
+        } else {
+            j += 1;
+            if j < a.len() {
+                if let Some(last) = b.last_mut() {
+                    *last = last.wrapping_add(a[j]);
+                }
+                j += 1;
+            }
+        }
+    }
+    b
+}
+
+/// Rasterizes a box `[x, y, w, h]` as pycocotools `rleFrBbox`: the polygon (x,y) (x,y+h) (x+w,y+h) (x+w,y).
+pub fn rle_from_bbox(bb: [f64; 4], h: u32, w: u32) -> Rle {
+    let (xs, ys) = (bb[0], bb[1]);
+    let (xe, ye) = (xs + bb[2], ys + bb[3]);
+    rle_from_polygon(&[xs, ys, xs, ye, xe, ye, xe, ys], h, w)
+}
+
+/// The mask of an annotation's `segmentation`, as pycocotools `COCO.annToRLE` computes it for an image of
+/// `h` rows and `w` columns. `Ok(None)` for an empty segmentation (`[]`, where pycocotools raises).
+///
+/// Mirrors `annToRLE` → `frPyObjects` → `merge`:
+/// - polygons: each part rasterized by [`rle_from_polygon`], the parts merged (union);
+/// - quirk of `frPyObjects`, reproduced on purpose: when the *first* part has exactly 4 numbers, every part
+///   is read as a box `[x, y, w, h]` (`frBbox`), so a 2-point first part is a box, not a line; the parts
+///   must then all have 4 numbers (pycocotools fails on the ragged array otherwise, so does this);
+/// - a first part of fewer than 4 numbers (0 or 2) is an error (pycocotools raises too); later parts of
+///   any even length are rasterized as they are (a 1-point part paints nothing);
+/// - uncompressed RLE (`frUncompressedRLE`): its own `size` is used, not `h`/`w`, as pycocotools does; the
+///   counts must add up to `h·w` of that size ("Invalid RLE mask representation");
+/// - compressed RLE: parsed with [`Rle::from_compressed`] (checked; pycocotools passes it through untouched).
+///
+/// Errors (pycocotools would truncate or compute garbage): a part with an odd number of coordinates, a NaN
+/// or infinite coordinate.
+pub fn segmentation_to_rle(seg: &Segmentation, h: u32, w: u32) -> Result<Option<Rle>> {
+    match seg {
+        Segmentation::Empty => Ok(None),
+        Segmentation::Polygons(parts) if parts.is_empty() => Ok(None),
+        Segmentation::Polygons(parts) => polygons_to_rle(parts, h, w).map(Some),
+        Segmentation::Rle { h, w, counts } => Rle::from_counts(*h, *w, counts.clone()).map(Some),
+        Segmentation::CompressedRle { h, w, counts } => {
+            Rle::from_compressed(*h, *w, counts).map(Some)
+        }
+    }
+}
+
+fn polygons_to_rle(parts: &[Vec<f64>], h: u32, w: u32) -> Result<Rle> {
+    for (i, p) in parts.iter().enumerate() {
+        if p.len() % 2 != 0 {
+            return Err(Error::msg(format!(
+                "polygon {i} has an odd number of coordinates ({})",
+                p.len()
+            )));
+        }
+        if let Some(v) = p.iter().find(|v| !v.is_finite()) {
+            return Err(Error::msg(format!(
+                "polygon {i} has a non-finite coordinate ({v})"
+            )));
+        }
+    }
+    let first = parts[0].len();
+    let mut scratch = PolyScratch::default();
+    let rles: Vec<Rle> = if first == 4 {
+        // frPyObjects: `len(pyobj[0]) == 4` → frBbox on the whole list.
+        if let Some((i, p)) = parts.iter().enumerate().find(|(_, p)| p.len() != 4) {
+            return Err(Error::msg(format!(
+                "segmentation starts with a 4-number polygon, which pycocotools reads as boxes, \
+                 but polygon {i} has {} numbers",
+                p.len()
+            )));
+        }
+        parts
+            .iter()
+            .map(|p| rle_from_bbox([p[0], p[1], p[2], p[3]], h, w))
+            .collect()
+    } else if first > 4 {
+        parts
+            .iter()
+            .map(|p| rle_from_polygon_with(p, h, w, &mut scratch))
+            .collect()
+    } else {
+        return Err(Error::msg(format!(
+            "first polygon has {first} numbers; pycocotools needs at least 6 (or 4 for a box)"
+        )));
+    };
+    if rles.len() == 1 {
+        return Ok(rles.into_iter().next().unwrap_or_default());
+    }
+    Ok(Rle::merge(&rles, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c_int_matches_x86() {
+        assert_eq!(c_int(-2.5), -2);
+        assert_eq!(c_int(2.9), 2);
+        assert_eq!(c_int(f64::NAN), i32::MIN as i64);
+        assert_eq!(c_int(3e9), i32::MIN as i64);
+        assert_eq!(c_int(-3e9), i32::MIN as i64);
+    }
+
+    #[test]
+    fn square_is_exact() {
+        // Pixel-corner square covering pixels 1..3 x 1..3 of a 5x5 image.
+        let r = rle_from_polygon(&[1.0, 1.0, 4.0, 1.0, 4.0, 4.0, 1.0, 4.0], 5, 5);
+        let bm = r.decode_row_major();
+        for y in 0..5 {
+            for x in 0..5 {
+                let inside = (1..4).contains(&x) && (1..4).contains(&y);
+                assert_eq!(bm[y * 5 + x] == 1, inside, "pixel {x},{y}");
+            }
+        }
+        assert_eq!(r.area(), 9);
+    }
+
+    #[test]
+    fn tiny_polygons() {
+        assert_eq!(rle_from_polygon(&[], 4, 3).counts, vec![12]);
+        assert_eq!(rle_from_polygon(&[1.0, 1.0], 4, 3).counts, vec![12]);
+        assert_eq!(rle_from_polygon(&[1.0, 1.0, 2.0], 4, 3).counts, vec![12]);
+    }
+
+    #[test]
+    fn huge_coordinates_do_not_hang() {
+        // Vertices beyond the int range become INT_MIN, as in C; the result is still a valid mask.
+        let r = rle_from_polygon(&[-1e12, -1e12, 1e12, 5.0, 3.0, 1e15], 100, 100);
+        assert!(r.is_valid());
+        let r = rle_from_polygon(&[-1e8, -1e8, 1e8, 3.0, 50.0, 1e8], 100, 100);
+        assert!(r.is_valid());
+        assert!(r.area() > 0);
+    }
+
+    #[test]
+    fn dispatch() {
+        let h = 10;
+        let w = 10;
+        let bb = Segmentation::Polygons(vec![vec![1.0, 1.0, 3.0, 2.0]]);
+        assert_eq!(
+            segmentation_to_rle(&bb, h, w).unwrap().unwrap(),
+            rle_from_bbox([1.0, 1.0, 3.0, 2.0], h, w)
+        );
+        let ragged = Segmentation::Polygons(vec![vec![1.0, 1.0, 3.0, 2.0], vec![0.0; 6]]);
+        assert!(segmentation_to_rle(&ragged, h, w).is_err());
+        let short = Segmentation::Polygons(vec![vec![1.0, 1.0]]);
+        assert!(segmentation_to_rle(&short, h, w).is_err());
+        let odd = Segmentation::Polygons(vec![vec![1.0, 1.0, 2.0, 2.0, 3.0, 1.0, 4.0]]);
+        assert!(segmentation_to_rle(&odd, h, w).is_err());
+        let nan = Segmentation::Polygons(vec![vec![1.0, 1.0, 2.0, f64::NAN, 3.0, 1.0]]);
+        assert!(segmentation_to_rle(&nan, h, w).is_err());
+        assert_eq!(
+            segmentation_to_rle(&Segmentation::Empty, h, w).unwrap(),
+            None
+        );
+        let bad = Segmentation::Rle {
+            h: 2,
+            w: 2,
+            counts: vec![1, 2],
+        };
+        assert!(segmentation_to_rle(&bad, h, w).is_err());
+    }
+}
