@@ -27,7 +27,7 @@ use crate::mask::rle::Rle;
 /// C's `(int)d` on x86-64: truncation toward zero; NaN and out-of-range values give `INT_MIN`.
 #[inline]
 fn c_int(d: f64) -> i64 {
-    if d.is_nan() || d >= 2147483648.0 || d < -2147483648.0 {
+    if !(-2147483648.0..2147483648.0).contains(&d) {
         i32::MIN as i64
     } else {
         d as i32 as i64
@@ -352,9 +352,9 @@ pub fn rle_from_bbox(bb: [f64; 4], h: u32, w: u32) -> Rle {
 ///
 /// Mirrors `annToRLE` → `frPyObjects` → `merge`:
 /// - polygons: each part rasterized by [`rle_from_polygon`], the parts merged (union);
-/// - quirk of `frPyObjects`, reproduced on purpose: when the *first* part has exactly 4 numbers, every part
-///   is read as a box `[x, y, w, h]` (`frBbox`), so a 2-point first part is a box, not a line; the parts
-///   must then all have 4 numbers (pycocotools fails on the ragged array otherwise, so does this);
+/// - quirk of `frPyObjects`, reproduced on purpose: when the *first* part has exactly 4 numbers, it takes
+///   the box branch (`frBbox`), which in pycocotools 2.0.11 raises `TypeError` on a list: an error here
+///   too (use [`rle_from_bbox`] for boxes); a *later* 4-number part is a 2-point polygon;
 /// - a first part of fewer than 4 numbers (0 or 2) is an error (pycocotools raises too); later parts of
 ///   any even length are rasterized as they are (a 1-point part paints nothing);
 /// - uncompressed RLE (`frUncompressedRLE`): its own `size` is used, not `h`/`w`, as pycocotools does; the
@@ -390,30 +390,24 @@ fn polygons_to_rle(parts: &[Vec<f64>], h: u32, w: u32) -> Result<Rle> {
         }
     }
     let first = parts[0].len();
-    let mut scratch = PolyScratch::default();
-    let rles: Vec<Rle> = if first == 4 {
-        // frPyObjects: `len(pyobj[0]) == 4` → frBbox on the whole list.
-        if let Some((i, p)) = parts.iter().enumerate().find(|(_, p)| p.len() != 4) {
-            return Err(Error::msg(format!(
-                "segmentation starts with a 4-number polygon, which pycocotools reads as boxes, \
-                 but polygon {i} has {} numbers",
-                p.len()
-            )));
-        }
-        parts
-            .iter()
-            .map(|p| rle_from_bbox([p[0], p[1], p[2], p[3]], h, w))
-            .collect()
-    } else if first > 4 {
-        parts
-            .iter()
-            .map(|p| rle_from_polygon_with(p, h, w, &mut scratch))
-            .collect()
-    } else {
+    if first == 4 {
+        // frPyObjects: `len(pyobj[0]) == 4` takes the frBbox branch, which in pycocotools 2.0.11 only accepts
+        // a numpy array and raises TypeError on the list it is given.
+        return Err(Error::msg(
+            "first polygon has 4 numbers: pycocotools 2.0.11 reads the segmentation as boxes (frBbox) \
+             and fails on it",
+        ));
+    }
+    if first < 4 {
         return Err(Error::msg(format!(
-            "first polygon has {first} numbers; pycocotools needs at least 6 (or 4 for a box)"
+            "first polygon has {first} numbers; pycocotools needs at least 6"
         )));
-    };
+    }
+    let mut scratch = PolyScratch::default();
+    let rles: Vec<Rle> = parts
+        .iter()
+        .map(|p| rle_from_polygon_with(p, h, w, &mut scratch))
+        .collect();
     if rles.len() == 1 {
         return Ok(rles.into_iter().next().unwrap_or_default());
     }
@@ -469,12 +463,12 @@ mod tests {
         let h = 10;
         let w = 10;
         let bb = Segmentation::Polygons(vec![vec![1.0, 1.0, 3.0, 2.0]]);
-        assert_eq!(
-            segmentation_to_rle(&bb, h, w).unwrap().unwrap(),
-            rle_from_bbox([1.0, 1.0, 3.0, 2.0], h, w)
-        );
-        let ragged = Segmentation::Polygons(vec![vec![1.0, 1.0, 3.0, 2.0], vec![0.0; 6]]);
-        assert!(segmentation_to_rle(&ragged, h, w).is_err());
+        assert!(segmentation_to_rle(&bb, h, w).is_err());
+        let later = Segmentation::Polygons(vec![
+            vec![1.0, 1.0, 6.0, 1.0, 6.0, 6.0],
+            vec![1.0, 1.0, 3.0, 2.0],
+        ]);
+        assert!(segmentation_to_rle(&later, h, w).unwrap().is_some());
         let short = Segmentation::Polygons(vec![vec![1.0, 1.0]]);
         assert!(segmentation_to_rle(&short, h, w).is_err());
         let odd = Segmentation::Polygons(vec![vec![1.0, 1.0, 2.0, 2.0, 3.0, 1.0, 4.0]]);

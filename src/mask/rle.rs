@@ -677,9 +677,13 @@ mod tests {
         assert_eq!(Rle::merge(&[], false), rle(0, 0, &[]));
         let c = Rle::zeros(3, 2);
         assert_eq!(Rle::merge(&[a.clone(), c], false), rle(0, 0, &[]));
-        let o = iou(&[a.clone()], &[b.clone(), a.clone()], &[false, false]);
+        let o = iou(
+            std::slice::from_ref(&a),
+            &[b.clone(), a.clone()],
+            &[false, false],
+        );
         assert_eq!(o, vec![1.0 / 3.0, 1.0]);
-        let o = iou(&[a.clone()], &[b.clone()], &[true]);
+        let o = iou(std::slice::from_ref(&a), std::slice::from_ref(&b), &[true]);
         assert_eq!(o, vec![0.5]);
         let other = Rle::encode_col_major(2, 3, &[1, 1, 0, 0, 0, 0]).unwrap();
         assert_eq!(iou(&[a], &[other], &[]), vec![-1.0]);
