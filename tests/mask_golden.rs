@@ -527,3 +527,56 @@ fn edge_encode() {
         assert_eq!(r.decode_col_major(), col, "decode #{k} col-major");
     }
 }
+
+/// Encoding each segment of the panoptic PNGs (id = R + 256·G + 256²·B) gives the `counts` strings of
+/// `panoptic_coco_detection_format.json` byte for byte (pycocotools wrote them from the same PNGs).
+#[test]
+fn panoptic_png_segments_encode_to_the_published_strings() {
+    let dir = shared_data().join("panoptic/sample_data");
+    let pan = load(&dir.join("panoptic_examples.json"));
+    let det = load(&dir.join("panoptic_coco_detection_format.json"));
+    let det_anns = det["annotations"].as_array().expect("annotations");
+    let key = |v: &Value, image_id: &Value| {
+        format!(
+            "{image_id}/{}/{}/{}",
+            v["bbox"], v["area"], v["category_id"]
+        )
+    };
+    let by_key: HashMap<String, &Value> = det_anns
+        .iter()
+        .map(|a| (key(a, &a["image_id"]), a))
+        .collect();
+    let mut checked = 0;
+    for a in pan["annotations"].as_array().expect("annotations") {
+        let png = dir
+            .join("panoptic_examples")
+            .join(a["file_name"].as_str().expect("file_name"));
+        let img = image::open(&png)
+            .unwrap_or_else(|e| panic!("{}: {e}", png.display()))
+            .to_rgb8();
+        let (w, h) = img.dimensions();
+        let ids: Vec<u32> = img
+            .pixels()
+            .map(|p| p[0] as u32 + 256 * p[1] as u32 + 65536 * p[2] as u32)
+            .collect();
+        for s in a["segments_info"].as_array().expect("segments_info") {
+            let id = u32_of(&s["id"]);
+            let bm: Vec<u8> = ids.iter().map(|&v| u8::from(v == id)).collect();
+            let r = Rle::encode_row_major(h, w, &bm).expect("size");
+            let want = by_key[&key(s, &a["image_id"])];
+            assert_eq!(
+                r.to_compressed_string(),
+                want["segmentation"]["counts"].as_str().expect("counts"),
+                "segment {id}"
+            );
+            assert_eq!(
+                r.area(),
+                s["area"].as_u64().expect("area"),
+                "segment {id}: area"
+            );
+            assert_eq!(r.to_bbox().to_vec(), f64s(&s["bbox"]), "segment {id}: bbox");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 50);
+}
