@@ -130,11 +130,11 @@ proptest! {
         prop_assert_eq!(&i, &Rle::encode_row_major(h, w, &and).unwrap());
         let ni = and.iter().filter(|&&v| v != 0).count() as f64;
         let nu = or.iter().filter(|&&v| v != 0).count() as f64;
-        let o = iou(&[ra.clone()], &[rb.clone()], &[false])[0];
+        let o = iou(std::slice::from_ref(&ra), std::slice::from_ref(&rb), &[false])[0];
         let boxes_overlap = cocokit::mask::rle::bbox_iou(&[ra.to_bbox()], &[rb.to_bbox()], &[false])[0] > 0.0;
         let want = if !boxes_overlap || ni == 0.0 { 0.0 } else { ni / nu };
         prop_assert_eq!(o, want);
-        let oc = iou(&[ra.clone()], &[rb.clone()], &[true])[0];
+        let oc = iou(std::slice::from_ref(&ra), std::slice::from_ref(&rb), &[true])[0];
         let na = ra.area() as f64;
         let want_c = if !boxes_overlap || ni == 0.0 { 0.0 } else { ni / na };
         prop_assert_eq!(oc, want_c);
