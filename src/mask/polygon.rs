@@ -119,7 +119,6 @@ struct Crossings {
     /// Largest valid column index (`w − 1`); `None` when `w = 0`, where C's unsigned `w − 1` wraps to
     /// 2⁶⁴ − 1 and every column `≥ 0` passes.
     max_col: Option<i64>,
-    hf: f64,
     out: Vec<u32>,
 }
 
@@ -136,14 +135,11 @@ impl Crossings {
         if col < 0 || self.max_col.is_some_and(|m| col > m) {
             return;
         }
-        // yd = (v + .5)/5 - .5, clamped to [0, h], rounded up: the same double operations as C.
-        let mut yd = (ymin as f64 + 0.5) / 5.0 - 0.5;
-        if yd < 0.0 {
-            yd = 0.0;
-        } else if yd > self.hf {
-            yd = self.hf;
-        }
-        let y = yd.ceil() as i64;
+        // C: yd = ceil(clamp((v + .5)/5 - .5, 0, h)). In exact arithmetic (v + .5)/5 - .5 = (v - 2)/5; the
+        // double result is exact when 5 divides v - 2 and otherwise at least 0.2 away from an integer, so
+        // the integer ceiling below is the same number (ceil and integer clamping commute).
+        let y = (ymin - 2).div_euclid(5) + i64::from((ymin - 2).rem_euclid(5) != 0);
+        let y = y.clamp(0, self.h as i64);
         self.out
             .push((col as u32).wrapping_mul(self.h).wrapping_add(y as u32));
     }
@@ -185,8 +181,11 @@ impl Crossings {
         }
     }
 
-    /// Crossings inside a steep edge (`dx < dy`): the column `u(t)` is monotone in `t`, so the places where
-    /// it changes are found by galloping search, only where the column can be inside the image.
+    /// Crossings inside a steep edge (`dx < dy`). The column `u(t)` is monotone in `t`, and a pair of
+    /// consecutive points can only record column `c` if it straddles the boundary between `5c + 2` and
+    /// `5c + 3` on the ×5 grid (its crossing column lies in `[min u, max u − 1]`). So for each column `c`
+    /// inside the image, find that pair (estimate, then galloping search on exact evaluations) and apply
+    /// C's test to it: O(columns) instead of O(5 × edge length).
     fn edge_major_y(&mut self, e: &Edge) {
         let n = e.dy;
         let u0 = e.minor(0);
@@ -195,42 +194,87 @@ impl Crossings {
             return;
         }
         let inc = un > u0;
-        // Pixel-centre columns of interest on the x5 grid: 2 ..= hi.
-        let hi = self.max_col.map(|m| 5 * m + 2).unwrap_or(i64::MAX);
-        // A crossing between u(t) and u(t+1) has column in [min, max-1]; skip ahead to the first pair
-        // that can reach [2, hi].
-        let mut t = if inc {
-            // first t with u(t+1) >= 3
-            first_true(0, n, |t| e.minor(t) >= 3)
-                .saturating_sub(1)
-                .max(0)
-        } else {
-            first_true(0, n, |t| e.minor(t) <= hi)
-                .saturating_sub(1)
-                .max(0)
-        };
-        while t < n {
-            let c = e.minor(t);
-            // Past the window: nothing further can cross a column inside the image.
-            if (inc && c > hi) || (!inc && c < 3) {
-                return;
-            }
-            // Smallest t' in (t, n] with u(t') != c.
-            let Some(t2) = next_change(t, n, c, |t| e.minor(t)) else {
-                return;
+        let (lo_u, hi_u) = if inc { (u0, un) } else { (un, u0) };
+        // columns c with lo_u <= 5c + 2 and 5c + 3 <= hi_u
+        let c_lo = ((lo_u - 2).div_euclid(5) + i64::from((lo_u - 2).rem_euclid(5) != 0)).max(0);
+        let mut c_hi = (hi_u - 3).div_euclid(5);
+        if let Some(m) = self.max_col {
+            c_hi = c_hi.min(m);
+        }
+        let base = e.xs as f64;
+        for c in c_lo..=c_hi {
+            let tb = if inc {
+                // first t with u(t) >= 5c + 3
+                let target = 5 * c + 3;
+                let est = ((target as f64 - 0.5 - base) / e.s).ceil();
+                first_true_near(1, n, est, |t| e.minor(t) >= target)
+            } else {
+                // first t with u(t) <= 5c + 2
+                let target = 5 * c + 2;
+                let est = ((target as f64 + 0.5 - base) / e.s).floor() + 1.0;
+                first_true_near(1, n, est, |t| e.minor(t) <= target)
             };
-            let (a, b) = ((t2 - 1, c), (t2, e.minor(t2)));
+            if tb > n {
+                continue;
+            }
+            let a = e.minor(tb - 1);
+            let b = e.minor(tb);
             // Polygon order: forward unless flipped.
             let (prev, cur) = if e.flip { (b, a) } else { (a, b) };
-            let xd = if cur.1 < prev.1 { cur.1 } else { cur.1 - 1 };
-            self.push(xd, e.ys + t2 - 1);
-            t = t2;
+            let xd = if cur < prev { cur } else { cur - 1 };
+            if xd == 5 * c + 2 {
+                self.push(xd, e.ys + tb - 1);
+            }
+        }
+    }
+}
+
+/// Smallest `t` in `[lo, hi]` where the monotone predicate `f` holds (`hi + 1` if none), searched from an
+/// estimate `est` outward (exponential steps, then bisection), so a good estimate costs 2–3 evaluations.
+fn first_true_near(lo: i64, hi: i64, est: f64, f: impl Fn(i64) -> bool) -> i64 {
+    if lo > hi {
+        return hi + 1;
+    }
+    let e = if est.is_nan() {
+        lo
+    } else {
+        est.clamp(lo as f64, hi as f64) as i64
+    };
+    if f(e) {
+        // answer in [lo, e]
+        let mut top = e;
+        let mut step = 1i64;
+        loop {
+            let probe = e - step;
+            if probe < lo {
+                return first_true(lo, top, &f);
+            }
+            if !f(probe) {
+                return first_true(probe + 1, top, &f);
+            }
+            top = probe;
+            step = step.saturating_mul(2);
+        }
+    } else {
+        // answer in (e, hi + 1]
+        let mut bottom = e + 1;
+        let mut step = 1i64;
+        loop {
+            let probe = e.saturating_add(step);
+            if probe > hi {
+                return first_true(bottom, hi, &f);
+            }
+            if f(probe) {
+                return first_true(bottom, probe, &f);
+            }
+            bottom = probe + 1;
+            step = step.saturating_mul(2);
         }
     }
 }
 
 /// Smallest `t` in `[lo, hi]` where the monotone predicate `f` holds (`hi + 1` if none).
-fn first_true(lo: i64, hi: i64, f: impl Fn(i64) -> bool) -> i64 {
+fn first_true(lo: i64, hi: i64, f: &impl Fn(i64) -> bool) -> i64 {
     let (mut a, mut b) = (lo, hi + 1);
     while a < b {
         let m = a + (b - a) / 2;
@@ -241,24 +285,6 @@ fn first_true(lo: i64, hi: i64, f: impl Fn(i64) -> bool) -> i64 {
         }
     }
     a
-}
-
-/// Smallest `t'` in `(t, n]` with `u(t') != c`, where `u` is monotone and `u(t) = c`; galloping search.
-fn next_change(t: i64, n: i64, c: i64, u: impl Fn(i64) -> i64) -> Option<i64> {
-    let mut step = 1i64;
-    let mut lo = t; // u(lo) == c
-    loop {
-        let probe = (t + step).min(n);
-        if u(probe) != c {
-            // answer in (lo, probe]
-            return Some(first_true(lo + 1, probe, |x| u(x) != c));
-        }
-        if probe == n {
-            return None;
-        }
-        lo = probe;
-        step = step.saturating_mul(2);
-    }
 }
 
 /// Reusable buffers for [`rle_from_polygon_with`].
@@ -287,7 +313,6 @@ pub fn rle_from_polygon_with(xy: &[f64], h: u32, w: u32, scratch: &mut PolyScrat
     let mut cr = Crossings {
         h,
         max_col: if w == 0 { None } else { Some(w as i64 - 1) },
-        hf: h as f64,
         out: std::mem::take(&mut scratch.crossings),
     };
     cr.out.clear();

@@ -301,6 +301,12 @@ impl Rle {
                 counts: Vec::new(),
             };
         }
+        if rles.len() == 1 {
+            return first.clone();
+        }
+        if !intersect && rles.iter().all(Rle::is_canonical) {
+            return union_canonical(rles);
+        }
         let mut acc = first.counts.clone();
         let mut out = Vec::with_capacity(acc.len());
         for r in &rles[1..] {
@@ -310,6 +316,51 @@ impl Rle {
         }
         Rle { h, w, counts: acc }
     }
+}
+
+impl Rle {
+    /// Whether the runs are the canonical encoding of their bitmap: they add up to `h·w` and only the first
+    /// run may be empty (what encoding a bitmap, `rleFrPoly` and `rleMerge` produce).
+    pub fn is_canonical(&self) -> bool {
+        self.counts.iter().skip(1).all(|&c| c > 0) && self.is_valid()
+    }
+}
+
+/// Union of masks of one size whose runs are canonical. pycocotools' left-to-right pairwise merge of such
+/// masks yields the canonical runs of the union bitmap, so any exact union is bit-identical to it; this
+/// one sorts all foreground intervals and coalesces them: O(R log R) for R runs instead of O(k·R).
+fn union_canonical(rles: &[Rle]) -> Rle {
+    let (h, w) = (rles[0].h, rles[0].w);
+    let n: u64 = h as u64 * w as u64;
+    let mut iv: Vec<(u64, u64)> = Vec::with_capacity(rles.iter().map(|r| r.counts.len() / 2).sum());
+    for r in rles {
+        iv.extend(r.foreground_runs().map(|(s, l)| (s, s + l as u64)));
+    }
+    iv.sort_unstable();
+    let mut counts = Vec::with_capacity(iv.len() * 2 + 1);
+    let mut end = 0u64; // end of the last emitted foreground run
+    let mut cur: Option<(u64, u64)> = None;
+    for (s, e) in iv {
+        match cur {
+            Some((cs, ce)) if s <= ce => cur = Some((cs, ce.max(e))),
+            Some((cs, ce)) => {
+                push_run(&mut counts, cs - end);
+                push_run(&mut counts, ce - cs);
+                end = ce;
+                cur = Some((s, e));
+            }
+            None => cur = Some((s, e)),
+        }
+    }
+    if let Some((cs, ce)) = cur {
+        push_run(&mut counts, cs - end);
+        push_run(&mut counts, ce - cs);
+        end = ce;
+    }
+    if end < n || counts.is_empty() {
+        push_run(&mut counts, n - end);
+    }
+    Rle { h, w, counts }
 }
 
 /// Splits a run too long for a u32 (masks of 2³² pixels or more) into u32 runs joined by empty runs.
