@@ -165,7 +165,7 @@ pub fn compute_with_progress(input: &Input, progress: &dyn Fn(u64)) -> Result<St
                 ..
             } => {
                 image_ids.push(parse_image(buf, start)?.id);
-                if image_ids.len() % BATCH == 0 {
+                if image_ids.len().is_multiple_of(BATCH) {
                     input.release(start);
                 }
             }

@@ -373,7 +373,11 @@ impl<'o> Printer<'o> {
     fn number_run(&mut self, buf: &[u8], i: usize, depth: usize) -> Result<usize> {
         let end = super::scan::scan_number_run(buf, i)?;
         let run = &buf[i..end];
-        let n = 1 + depth * self.unit;
+        let n = if self.opts.indent == Indent::Compact {
+            0
+        } else {
+            1 + depth * self.unit
+        };
         if n > self.nl.len() {
             self.newline(depth);
             self.out.truncate(self.out.len() - n);
@@ -470,7 +474,7 @@ impl<'o> Printer<'o> {
         let dup = if let Some(s) = set.as_mut() {
             !s.insert(key.clone())
         } else {
-            let d = keys[keys_start..].iter().any(|k| *k == key);
+            let d = keys[keys_start..].contains(&key);
             keys.push(key.clone());
             if keys.len() - keys_start > 16 {
                 *set = Some(keys.drain(keys_start..).collect());

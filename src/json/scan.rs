@@ -138,6 +138,12 @@ pub fn scan_number(buf: &[u8], i: usize) -> Result<usize> {
     let c = buf[j];
     if c == b'0' {
         j += 1;
+        if j < n && digit(buf[j]) {
+            return Err(Error::at(
+                j - 1,
+                "invalid number: leading zeros are not allowed in JSON",
+            ));
+        }
     } else if c.wrapping_sub(b'1') < 9 {
         j += 1;
         while j < n && digit(buf[j]) {
@@ -741,7 +747,7 @@ mod tests {
         let bad: &[(&[u8], usize)] = &[
             (b"{", 1),
             (b"[1,]", 3),
-            (b"[01]", 2),
+            (b"[01]", 1),
             (b"{\"a\" 1}", 5),
             (b"[NaN]", 1),
             (b"\"a\x01\"", 2),
