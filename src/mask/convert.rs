@@ -186,7 +186,7 @@ pub fn convert(
     let mut batch: Vec<(usize, usize)> = Vec::with_capacity(BATCH);
     let mut is_results = true;
 
-    let mut flush = |batch: &mut Vec<(usize, usize)>,
+    let flush = |batch: &mut Vec<(usize, usize)>,
                      t: &mut TopWriter,
                      rep: &mut ConvertReport|
      -> Result<()> {
