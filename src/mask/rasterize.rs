@@ -5,6 +5,7 @@
 //!   where they overlap; crowd pixels get the ignore value (255 in 8-bit maps, 65535 in 16-bit ones) unless
 //!   `--crowd paint`. Maps are 8-bit when every category id is ≤ 254, 16-bit otherwise.
 //! - `instance`: 16-bit, pixel = the annotation's 1-based position among that image's annotations (file order).
+//!
 //! Masks come from pycocotools' `annToRLE` rules ([`segmentation_to_rle`]) and are painted run by run, never
 //! as per-annotation bitmaps. Images are processed in parallel (rayon); each PNG is written atomically.
 //!
