@@ -14,3 +14,4 @@ pub mod polygon;
 pub mod raster;
 pub mod rasterize;
 pub mod rle;
+pub mod synth;
