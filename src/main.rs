@@ -26,6 +26,7 @@ enum Command {
     Filter(cmd::filter::Args),
     Convert(cmd::convert::Args),
     Rasterize(cmd::rasterize::Args),
+    Validate(cmd::validate::Args),
     Synth(cmd::synth::Args),
 }
 
@@ -37,6 +38,7 @@ fn main() {
         Command::Filter(a) => cmd::filter::run(a),
         Command::Convert(a) => cmd::convert::run(a),
         Command::Rasterize(a) => cmd::rasterize::run(a),
+        Command::Validate(a) => cmd::validate::run(a),
         Command::Synth(a) => cmd::synth::run(a),
     };
     if let Err(e) = result {

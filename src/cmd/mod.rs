@@ -7,3 +7,4 @@ pub mod pretty;
 pub mod rasterize;
 pub mod stats;
 pub mod synth;
+pub mod validate;
