@@ -98,6 +98,9 @@ impl Collector {
 
 type Local = Vec<(Severity, &'static str, String, u64, String)>;
 
+/// (annotation id, image id, category id) of an annotation that parsed.
+type AnnIds = (Option<i64>, i64, Option<i64>);
+
 struct ImageInfo {
     h: u32,
     w: u32,
@@ -137,7 +140,15 @@ pub fn validate(input: &Input) -> Result<Report> {
                     ),
                     Ok(img) => {
                         let rec = format!("image id {}", img.id);
-                        if images.contains_key(&img.id) {
+                        if let std::collections::hash_map::Entry::Vacant(slot) =
+                            images.entry(img.id)
+                        {
+                            slot.insert(ImageInfo {
+                                h: img.height,
+                                w: img.width,
+                            });
+                            image_order.push((img.id, start as u64));
+                        } else {
                             col.add(
                                 Severity::Error,
                                 "duplicate-image-id",
@@ -145,15 +156,6 @@ pub fn validate(input: &Input) -> Result<Report> {
                                 start as u64,
                                 format!("image id {} appears more than once", img.id),
                             );
-                        } else {
-                            images.insert(
-                                img.id,
-                                ImageInfo {
-                                    h: img.height,
-                                    w: img.width,
-                                },
-                            );
-                            image_order.push((img.id, start as u64));
                         }
                         if img.width == 0 || img.height == 0 {
                             col.add(
@@ -185,7 +187,10 @@ pub fn validate(input: &Input) -> Result<Report> {
                     ),
                     Ok(c) => {
                         let rec = format!("category id {}", c.id);
-                        if cats.contains_key(&c.id) {
+                        if let std::collections::hash_map::Entry::Vacant(slot) = cats.entry(c.id) {
+                            slot.insert(start as u64);
+                            cat_order.push((c.id, start as u64));
+                        } else {
                             col.add(
                                 Severity::Error,
                                 "duplicate-category-id",
@@ -193,9 +198,6 @@ pub fn validate(input: &Input) -> Result<Report> {
                                 start as u64,
                                 format!("category id {} appears more than once", c.id),
                             );
-                        } else {
-                            cats.insert(c.id, start as u64);
-                            cat_order.push((c.id, start as u64));
                         }
                         if c.name.trim().is_empty() {
                             col.add(
@@ -246,7 +248,7 @@ pub fn validate(input: &Input) -> Result<Report> {
     let mut used_images: HashSet<i64> = HashSet::new();
     let mut used_cats: HashSet<i64> = HashSet::new();
     for chunk in ann_starts.chunks(4096) {
-        let results: Vec<(Local, Option<(Option<i64>, i64, Option<i64>)>)> = chunk
+        let results: Vec<(Local, Option<AnnIds>)> = chunk
             .par_iter()
             .map(|&s| check_annotation(buf, s, &images, &cats, is_dataset, has_categories))
             .collect();
@@ -329,7 +331,7 @@ fn check_annotation(
     cats: &HashMap<i64, u64>,
     is_dataset: bool,
     has_categories: bool,
-) -> (Local, Option<(Option<i64>, i64, Option<i64>)>) {
+) -> (Local, Option<AnnIds>) {
     let mut out: Local = Vec::new();
     let off = start as u64;
     let a = match parse_annotation(buf, start) {
