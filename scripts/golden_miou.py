@@ -543,7 +543,7 @@ def case_coco_synth():
     out = []
     for background in ("class", "ignore"):
         result, pairs = evaluate_coco(gt_path, res_path, background)
-        result["gt"], result["results"] = "coco_synth/gt.json", "coco_synth/results.json"
+        result["gt"], result["results"] = "fixtures/golden/miou/coco_synth/gt.json", "fixtures/golden/miou/coco_synth/results.json"
         out.append((f"coco_synth_{background}", result))
         if background == "class":
             # The same label maps as 16-bit PNGs (value = class index, 65535 = ignore / no prediction); the image
