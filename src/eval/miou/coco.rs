@@ -1,6 +1,6 @@
 //! Semantic mIoU from COCO JSON: a ground-truth dataset and a results file, indexed without decoding any
 //! segmentation, then painted image by image (in parallel) into label maps that go straight into the
-//! [`Accumulator`](super::Accumulator).
+//! [`Accumulator`].
 //!
 //! Label space: the ground truth's categories sorted by id are the classes; with [`Background::Class`] an
 //! unannotated pixel is the class "background" (class index 0, id 0 — a category with id 0, if the file has one,
