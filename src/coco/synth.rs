@@ -11,7 +11,7 @@
 //!
 //! The random generator is a hand-written SplitMix64 so that a seed gives the same bytes forever (crates'
 //! generators may change their streams between versions). Not here: writing detection results (see
-//! `synth_results`, which needs the mask layer).
+//! `mask::synth`, which needs the mask layer).
 
 use super::categories::COCO_CATEGORIES;
 use crate::error::Result;
@@ -86,7 +86,7 @@ pub struct GenImage {
 }
 
 /// Category weights: person ~27% of annotations, the rest on a gentle power law in a fixed order.
-fn category_cdf() -> Vec<f64> {
+pub fn category_cdf() -> Vec<f64> {
     let mut w: Vec<f64> = (0..80)
         .map(|k| {
             if k == 0 {
