@@ -567,6 +567,20 @@ fn coco_bad_input() {
     )
     .unwrap_err();
     assert_eq!(e.file.as_deref(), Some("gt.json"), "{e}");
+    // A ground-truth annotation without segmentation paints nothing (as `cocokit rasterize`).
+    let no_seg = gt.replace(
+        r#", "segmentation": {"size": [1, 4], "counts": [0, 4]}"#,
+        "",
+    );
+    let r = evaluate_coco(
+        no_seg.as_bytes(),
+        b"[]",
+        &CocoMiouOptions::default(),
+        ("gt.json", "res.json"),
+        &|_| {},
+    )
+    .unwrap();
+    assert_eq!((r.per_class[0].gt_pixels, r.per_class[1].gt_pixels), (4, 0));
     // A missing file.
     assert!(evaluate_coco_files(
         "/nonexistent.json",

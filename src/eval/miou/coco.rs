@@ -5,7 +5,8 @@
 //! Label space: the ground truth's categories sorted by id are the classes; with [`Background::Class`] an
 //! unannotated pixel is the class "background" (class index 0, id 0 — a category with id 0, if the file has one,
 //! *is* that class), with [`Background::Ignore`] it is ignored. Ground truth is painted as `cocokit rasterize
-//! --mode semantic` does: annotations in file order, later ones win, crowd annotations paint "ignore".
+//! --mode semantic` does: annotations in file order, later ones win, crowd annotations paint "ignore", an
+//! annotation without segmentation (or with `[]`) paints nothing.
 //! Predictions (instance masks, or COCO-Stuff style one RLE per class) with `score ≥ score_thr` are painted in
 //! ascending score (ties: file order), so the highest score wins a pixel; a result without `score` is always kept
 //! and painted first. Unpainted prediction pixels are the background class, or "no prediction" when the
@@ -152,6 +153,9 @@ fn paint(
             }
         };
         let Some(seg) = &ann.segmentation else {
+            if is_gt {
+                continue; // as `cocokit rasterize` paints it: nothing
+            }
             return Err(
                 Error::at(s, "no \"segmentation\": semantic mIoU needs masks")
                     .for_record(describe()),
