@@ -27,7 +27,17 @@ enum Command {
     Convert(cmd::convert::Args),
     Rasterize(cmd::rasterize::Args),
     Validate(cmd::validate::Args),
+    /// Evaluate predictions: semantic mIoU, COCO detection AP.
+    Eval {
+        #[command(subcommand)]
+        which: EvalCommand,
+    },
     Synth(cmd::synth::Args),
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    Miou(cmd::eval_miou::Args),
 }
 
 fn main() {
@@ -39,6 +49,9 @@ fn main() {
         Command::Convert(a) => cmd::convert::run(a),
         Command::Rasterize(a) => cmd::rasterize::run(a),
         Command::Validate(a) => cmd::validate::run(a),
+        Command::Eval {
+            which: EvalCommand::Miou(a),
+        } => cmd::eval_miou::run(a),
         Command::Synth(a) => cmd::synth::run(a),
     };
     if let Err(e) = result {
