@@ -280,6 +280,34 @@ fn main() {
             }),
         );
     }
+    let parsed_groups: Vec<Vec<Rle>> = glist
+        .iter()
+        .map(|g| g.iter().map(|&i| rles[i].clone()).collect())
+        .collect();
+    for (name, inter) in [("merge union (runs)", false), ("merge inter (runs)", true)] {
+        report(
+            name,
+            nmerged,
+            best(|| {
+                for g in &parsed_groups {
+                    black_box(Rle::merge(g, inter));
+                }
+            }),
+        );
+    }
+    report(
+        "parse strings",
+        nmerged,
+        best(|| {
+            for g in &glist {
+                for &i in g {
+                    black_box(
+                        Rle::from_compressed(rles[i].h, rles[i].w, &strings[i]).expect("valid"),
+                    );
+                }
+            }
+        }),
+    );
     // iou: cocoapi fake segm results vs ground truth, per image x category as COCOeval does
     let dts = load(&format!(
         "{data}/cocoapi-val2014-100/instances_val2014_fakesegm100_results.json"
