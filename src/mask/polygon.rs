@@ -439,9 +439,430 @@ fn polygons_to_rle(parts: &[Vec<f64>], h: u32, w: u32) -> Result<Rle> {
     Ok(Rle::merge(&rles, false))
 }
 
+// ------------------------------------------------------------------------------------------------------
+// Mask → polygons
+// ------------------------------------------------------------------------------------------------------
+
+/// Polygons (COCO `segmentation` parts, `[x1, y1, x2, y2, ...]`) whose rasterization by
+/// [`segmentation_to_rle`] is the mask again.
+///
+/// How: each 4-connected foreground component becomes one part. Its boundary is traced along pixel
+/// edges ("crack following"), so vertices sit on pixel corners — the coordinates `rleFrPoly` samples
+/// against (it tests pixel centres, `x + 0.5`), which makes the round trip exact when `tolerance` is 0.
+/// Holes are kept: `rleFrPoly` fills by crossing parity, so each hole ring is spliced into its
+/// component's outer ring through a bridge walked there and back (both walks produce the same crossings,
+/// which cancel). Rings keep only their corners; with `tolerance > 0` each ring is then simplified by
+/// Douglas–Peucker (a vertex survives when it lies farther than `tolerance` pixels from the simplified
+/// chord), which trades exactness for fewer points.
+///
+/// Diagonal-only contact does not connect pixels (4-connectivity), so such pixels end up in separate
+/// parts that share a corner. Parts come in the row-major order of each component's first pixel.
+/// Not from imageproc's `find_contours`: it traces the centres of border pixels, and a polygon through
+/// pixel centres loses about half of every border pixel when `rleFrPoly` rasterizes it.
+pub fn polygons_from_mask(rle: &Rle, tolerance: f64) -> Vec<Vec<f64>> {
+    let (h, w) = (rle.h as usize, rle.w as usize);
+    let mut grid = Grid::new(h, w);
+    for (start, len) in rle.foreground_runs() {
+        let end = start + len as u64;
+        let mut p = start;
+        while p < end {
+            let (x, y0) = ((p / h as u64) as usize, (p % h as u64) as usize);
+            if x >= w {
+                break;
+            }
+            let y1 = h.min(y0 + (end - p) as usize);
+            for y in y0..y1 {
+                grid.set(x, y);
+            }
+            p += (y1 - y0) as u64;
+        }
+    }
+    grid.polygons(tolerance)
+}
+
+/// [`polygons_from_mask`] on a row-major bitmap (`data[y*w + x]`, nonzero = foreground).
+pub fn polygons_from_bitmap(h: u32, w: u32, data: &[u8], tolerance: f64) -> Result<Vec<Vec<f64>>> {
+    let (h, w) = (h as usize, w as usize);
+    if h.checked_mul(w) != Some(data.len()) {
+        return Err(Error::msg(format!(
+            "bitmap has {} bytes, size is {h}x{w}",
+            data.len()
+        )));
+    }
+    let mut grid = Grid::new(h, w);
+    for y in 0..h {
+        for x in 0..w {
+            if data[y * w + x] != 0 {
+                grid.set(x, y);
+            }
+        }
+    }
+    Ok(grid.polygons(tolerance))
+}
+
+/// A foreground grid with a one-pixel background border, plus per-pixel marks of traced sides.
+struct Grid {
+    w: usize,
+    h: usize,
+    /// Row-major `(h + 2) × (w + 2)`; pixel (x, y) is at `(y + 1) * stride + x + 1`.
+    fg: Vec<bool>,
+    stride: usize,
+}
+
+/// Travel directions along pixel edges, in image coordinates (y grows downwards).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Dir {
+    E,
+    S,
+    W,
+    N,
+}
+
+impl Dir {
+    fn right(self) -> Dir {
+        match self {
+            Dir::E => Dir::S,
+            Dir::S => Dir::W,
+            Dir::W => Dir::N,
+            Dir::N => Dir::E,
+        }
+    }
+    fn left(self) -> Dir {
+        match self {
+            Dir::E => Dir::N,
+            Dir::N => Dir::W,
+            Dir::W => Dir::S,
+            Dir::S => Dir::E,
+        }
+    }
+    fn step(self, (x, y): (i64, i64)) -> (i64, i64) {
+        match self {
+            Dir::E => (x + 1, y),
+            Dir::S => (x, y + 1),
+            Dir::W => (x - 1, y),
+            Dir::N => (x, y - 1),
+        }
+    }
+    /// The pixels ahead-left and ahead-right of corner `(x, y)` when travelling this way.
+    fn ahead(self, (x, y): (i64, i64)) -> ((i64, i64), (i64, i64)) {
+        match self {
+            Dir::E => ((x, y - 1), (x, y)),
+            Dir::S => ((x, y), (x - 1, y)),
+            Dir::W => ((x - 1, y), (x - 1, y - 1)),
+            Dir::N => ((x - 1, y - 1), (x, y - 1)),
+        }
+    }
+    /// The foreground pixel on the right of the edge leaving corner `(x, y)` this way, and the bit of
+    /// its side that the edge is.
+    fn side(self, (x, y): (i64, i64)) -> ((i64, i64), u8) {
+        match self {
+            Dir::E => ((x, y), 1),         // top side
+            Dir::S => ((x - 1, y), 2),     // right side
+            Dir::W => ((x - 1, y - 1), 4), // bottom side
+            Dir::N => ((x, y - 1), 8),     // left side
+        }
+    }
+}
+
+impl Grid {
+    fn new(h: usize, w: usize) -> Grid {
+        let stride = w + 2;
+        Grid {
+            w,
+            h,
+            fg: vec![false; stride * (h + 2)],
+            stride,
+        }
+    }
+    #[inline]
+    fn set(&mut self, x: usize, y: usize) {
+        self.fg[(y + 1) * self.stride + x + 1] = true;
+    }
+    #[inline]
+    fn idx(&self, (x, y): (i64, i64)) -> usize {
+        ((y + 1) as usize) * self.stride + (x + 1) as usize
+    }
+    #[inline]
+    fn is_fg(&self, p: (i64, i64)) -> bool {
+        p.0 >= -1
+            && p.1 >= -1
+            && p.0 <= self.w as i64
+            && p.1 <= self.h as i64
+            && self.fg[self.idx(p)]
+    }
+
+    /// 4-connected component labels (1-based, in row-major order of first pixel; 0 = background).
+    fn labels(&self) -> (Vec<u32>, u32) {
+        let mut lab = vec![0u32; self.fg.len()];
+        let mut next = 0u32;
+        let mut stack = Vec::new();
+        for y in 0..self.h {
+            for x in 0..self.w {
+                let i = (y + 1) * self.stride + x + 1;
+                if !self.fg[i] || lab[i] != 0 {
+                    continue;
+                }
+                next += 1;
+                lab[i] = next;
+                stack.push(i);
+                while let Some(j) = stack.pop() {
+                    for k in [j - 1, j + 1, j - self.stride, j + self.stride] {
+                        if self.fg[k] && lab[k] == 0 {
+                            lab[k] = next;
+                            stack.push(k);
+                        }
+                    }
+                }
+            }
+        }
+        (lab, next)
+    }
+
+    fn polygons(&self, tolerance: f64) -> Vec<Vec<f64>> {
+        let (lab, ncomp) = self.labels();
+        let mut done = vec![0u8; self.fg.len()];
+        // Per component: outer ring and hole rings, as corner points.
+        let mut outer: Vec<Vec<Vec<(i64, i64)>>> = vec![Vec::new(); ncomp as usize];
+        let mut holes: Vec<Vec<Vec<(i64, i64)>>> = vec![Vec::new(); ncomp as usize];
+        for y in 0..self.h as i64 {
+            for x in 0..self.w as i64 {
+                if !self.is_fg((x, y)) {
+                    continue;
+                }
+                // Each exposed side not yet traced starts a ring.
+                for (dir, corner) in [
+                    (Dir::E, (x, y)),
+                    (Dir::S, (x + 1, y)),
+                    (Dir::W, (x + 1, y + 1)),
+                    (Dir::N, (x, y + 1)),
+                ] {
+                    let (pix, bit) = dir.side(corner);
+                    // the side is exposed when the pixel across it is background
+                    let across = match dir {
+                        Dir::E => (x, y - 1),
+                        Dir::S => (x + 1, y),
+                        Dir::W => (x, y + 1),
+                        Dir::N => (x - 1, y),
+                    };
+                    if self.is_fg(across) || done[self.idx(pix)] & bit != 0 {
+                        continue;
+                    }
+                    let ring = self.trace(corner, dir, &mut done);
+                    let c = lab[self.idx(pix)] as usize - 1;
+                    if shoelace(&ring) > 0 {
+                        // one per 4-connected component
+                        outer[c].push(ring);
+                    } else {
+                        holes[c].push(ring);
+                    }
+                }
+            }
+        }
+        let mut parts = Vec::with_capacity(outer.len());
+        for (rings, hs) in outer.into_iter().zip(holes) {
+            for (k, ring) in rings.into_iter().enumerate() {
+                let mut ring = simplify_ring(ring, tolerance);
+                if k == 0 {
+                    for hole in &hs {
+                        bridge(&mut ring, &simplify_ring(hole.clone(), tolerance));
+                    }
+                }
+                parts.push(
+                    ring.iter()
+                        .flat_map(|&(x, y)| [x as f64, y as f64])
+                        .collect(),
+                );
+            }
+        }
+        parts
+    }
+
+    /// Follows the boundary from `corner` leaving in direction `dir`, foreground on the right, until it
+    /// closes; returns the corners where it turns. A corner where two foreground pixels touch diagonally
+    /// turns right (keeps to the current pixel), which is what makes components 4-connected.
+    fn trace(&self, start: (i64, i64), start_dir: Dir, done: &mut [u8]) -> Vec<(i64, i64)> {
+        let mut ring = Vec::new();
+        let (mut p, mut d) = (start, start_dir);
+        loop {
+            let (pix, bit) = d.side(p);
+            done[self.idx(pix)] |= bit;
+            p = d.step(p);
+            let (al, ar) = d.ahead(p);
+            let nd = if !self.is_fg(ar) {
+                d.right()
+            } else if self.is_fg(al) {
+                d.left()
+            } else {
+                d
+            };
+            if nd != d {
+                ring.push(p);
+            }
+            d = nd;
+            if p == start && d == start_dir {
+                break;
+            }
+        }
+        // Start the ring at its starting corner when that is a turn (it was recorded last).
+        if ring.last() == Some(&start) {
+            ring.rotate_right(1);
+        }
+        ring
+    }
+}
+
+/// Twice the signed area in image coordinates: positive for rings traced with the foreground on the right
+/// around the outside (outer boundaries), negative for holes.
+fn shoelace(ring: &[(i64, i64)]) -> i64 {
+    let n = ring.len();
+    (0..n)
+        .map(|i| {
+            let (a, b) = (ring[i], ring[(i + 1) % n]);
+            a.0 * b.1 - b.0 * a.1
+        })
+        .sum()
+}
+
+/// Douglas–Peucker on a closed ring of corners (no-op for `tolerance <= 0` or tiny rings).
+fn simplify_ring(ring: Vec<(i64, i64)>, tolerance: f64) -> Vec<(i64, i64)> {
+    let n = ring.len();
+    // NaN or non-positive tolerance: no simplification.
+    if tolerance.is_nan() || tolerance <= 0.0 || n <= 4 {
+        return ring;
+    }
+    // Split the ring at vertex 0 and the vertex farthest from it; simplify both chains.
+    let far = (1..n)
+        .max_by_key(|&i| {
+            let (dx, dy) = (ring[i].0 - ring[0].0, ring[i].1 - ring[0].1);
+            dx * dx + dy * dy
+        })
+        .unwrap_or(n / 2);
+    let mut keep = vec![false; n + 1];
+    keep[0] = true;
+    keep[far] = true;
+    keep[n] = true;
+    let pt = |i: usize| ring[i % n];
+    let mut stack = vec![(0usize, far), (far, n)];
+    while let Some((a, b)) = stack.pop() {
+        if b <= a + 1 {
+            continue;
+        }
+        let (pa, pb) = (pt(a), pt(b));
+        let (dx, dy) = ((pb.0 - pa.0) as f64, (pb.1 - pa.1) as f64);
+        let len = (dx * dx + dy * dy).sqrt();
+        let (mut best, mut best_d) = (a, -1.0f64);
+        for i in a + 1..b {
+            let p = pt(i);
+            let (px, py) = ((p.0 - pa.0) as f64, (p.1 - pa.1) as f64);
+            let d = if len == 0.0 {
+                (px * px + py * py).sqrt()
+            } else {
+                (px * dy - py * dx).abs() / len
+            };
+            if d > best_d {
+                best_d = d;
+                best = i;
+            }
+        }
+        if best_d > tolerance {
+            keep[best] = true;
+            stack.push((a, best));
+            stack.push((best, b));
+        }
+    }
+    let out: Vec<(i64, i64)> = (0..n).filter(|&i| keep[i]).map(|i| ring[i]).collect();
+    if out.len() < 3 {
+        ring
+    } else {
+        out
+    }
+}
+
+/// Splices `hole` into `ring` through a bridge from the hole's first corner to the nearest corner of
+/// `ring`, walked there and back.
+fn bridge(ring: &mut Vec<(i64, i64)>, hole: &[(i64, i64)]) {
+    let Some(&h0) = hole.first() else { return };
+    let Some(at) = (0..ring.len()).min_by_key(|&i| {
+        let (dx, dy) = (ring[i].0 - h0.0, ring[i].1 - h0.1);
+        dx * dx + dy * dy
+    }) else {
+        return;
+    };
+    let p = ring[at];
+    let mut splice = Vec::with_capacity(hole.len() + 2);
+    splice.extend_from_slice(hole);
+    splice.push(h0);
+    splice.push(p);
+    ring.splice(at + 1..at + 1, splice);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn roundtrip(h: u32, w: u32, rows: &[&str], tolerance: f64) -> (Rle, Rle, Vec<Vec<f64>>) {
+        let bm: Vec<u8> = rows
+            .iter()
+            .flat_map(|r| r.bytes().map(|b| u8::from(b == b'#')))
+            .collect();
+        let src = Rle::encode_row_major(h, w, &bm).unwrap();
+        let parts = polygons_from_mask(&src, tolerance);
+        assert_eq!(polygons_from_bitmap(h, w, &bm, tolerance).unwrap(), parts);
+        let back = segmentation_to_rle(&Segmentation::Polygons(parts.clone()), h, w)
+            .unwrap()
+            .unwrap_or_else(|| Rle::zeros(h, w));
+        (src, back, parts)
+    }
+
+    #[test]
+    fn contours_exact_with_holes_and_diagonals() {
+        let rows = [
+            "........", //
+            ".#####..", //
+            ".#...#..", //
+            ".#.#.#.#", //
+            ".#...##.", //
+            ".#####..", //
+            "#.......", //
+        ];
+        let (src, back, parts) = roundtrip(7, 8, &rows, 0.0);
+        assert_eq!(back, src);
+        // ring with a hole (and an island inside it), the diagonal pixel, the corner pixel
+        assert_eq!(parts.len(), 4);
+        // a square ring keeps its 4 corners only
+        let (_, _, parts) = roundtrip(3, 3, &["...", ".#.", "..."], 0.0);
+        assert_eq!(parts, vec![vec![1.0, 1.0, 2.0, 1.0, 2.0, 2.0, 1.0, 2.0]]);
+        let (_, back, parts) = roundtrip(2, 2, &["..", ".."], 0.0);
+        assert!(parts.is_empty());
+        assert_eq!(back.area(), 0);
+    }
+
+    #[test]
+    fn contours_simplified() {
+        let rows: Vec<String> = (0..40)
+            .map(|y| {
+                (0..40)
+                    .map(|x| {
+                        let (dx, dy) = (x as f64 - 19.5, y as f64 - 19.5);
+                        if dx * dx + dy * dy < 300.0 && dx * dx + dy * dy > 40.0 {
+                            '#'
+                        } else {
+                            '.'
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        let (src, exact, p0) = roundtrip(40, 40, &rows, 0.0);
+        assert_eq!(exact, src);
+        let (_, approx, p1) = roundtrip(40, 40, &rows, 1.0);
+        let n0: usize = p0.iter().map(Vec::len).sum();
+        let n1: usize = p1.iter().map(Vec::len).sum();
+        assert!(n1 < n0, "{n1} < {n0}");
+        let o = crate::mask::rle::iou(&[approx], &[src], &[false])[0];
+        assert!(o > 0.9, "{o}");
+    }
 
     #[test]
     fn c_int_matches_x86() {
