@@ -253,6 +253,15 @@ fn main() {
             }
         }),
     );
+    report(
+        "mask->polygons (tol 0)",
+        rles.len(),
+        best(|| {
+            for r in &rles {
+                black_box(cocokit::mask::polygon::polygons_from_mask(r, 0.0));
+            }
+        }),
+    );
     // merge: union of all masks of each image
     let mut groups: BTreeMap<(usize, i64), Vec<usize>> = BTreeMap::new();
     for (i, a) in anns.iter().enumerate() {

@@ -465,23 +465,35 @@ fn polygons_to_rle(parts: &[Vec<f64>], h: u32, w: u32) -> Result<Rle> {
 /// Not from imageproc's `find_contours`: it traces the centres of border pixels, and a polygon through
 /// pixel centres puts them on the boundary, where `rleFrPoly` drops about half of them.
 pub fn polygons_from_mask(rle: &Rle, tolerance: f64) -> Vec<Vec<f64>> {
-    let (h, w) = (rle.h as usize, rle.w as usize);
-    let mut grid = Grid::new(h, w);
+    let (h, w) = (rle.h as u64, rle.w as u64);
+    if h == 0 || w == 0 {
+        return Vec::new();
+    }
+    // Column segments of the foreground, clipped to the image: (x, y0, y1).
+    let mut segs: Vec<(usize, usize, usize)> = Vec::new();
+    let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0usize, 0usize);
     for (start, len) in rle.foreground_runs() {
-        let end = start + len as u64;
+        let end = (start + len as u64).min(h * w);
         let mut p = start;
         while p < end {
-            let (x, y0) = ((p / h as u64) as usize, (p % h as u64) as usize);
-            if x >= w {
-                break;
-            }
-            let y1 = h.min(y0 + (end - p) as usize);
-            for y in y0..y1 {
-                grid.set(x, y);
-            }
-            p += (y1 - y0) as u64;
+            let (x, ya) = ((p / h) as usize, (p % h) as usize);
+            let yb = (h.min(ya as u64 + (end - p))) as usize;
+            segs.push((x, ya, yb));
+            (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(ya), y1.max(yb - 1));
+            p += (yb - ya) as u64;
         }
     }
+    if segs.is_empty() {
+        return Vec::new();
+    }
+    // Work in the bounding box only: O(box area), not O(image).
+    let mut grid = Grid::new(y1 - y0 + 1, x1 - x0 + 1);
+    for (x, ya, yb) in segs {
+        for y in ya..yb {
+            grid.set(x - x0, y - y0);
+        }
+    }
+    grid.origin = (x0 as i64, y0 as i64);
     grid.polygons(tolerance)
 }
 
@@ -512,6 +524,8 @@ struct Grid {
     /// Row-major `(h + 2) × (w + 2)`; pixel (x, y) is at `(y + 1) * stride + x + 1`.
     fg: Vec<bool>,
     stride: usize,
+    /// Image coordinates of the grid's pixel (0, 0).
+    origin: (i64, i64),
 }
 
 /// Travel directions along pixel edges, in image coordinates (y grows downwards).
@@ -577,6 +591,7 @@ impl Grid {
             h,
             fg: vec![false; stride * (h + 2)],
             stride,
+            origin: (0, 0),
         }
     }
     #[inline]
@@ -675,7 +690,12 @@ impl Grid {
                 }
                 parts.push(
                     ring.iter()
-                        .flat_map(|&(x, y)| [x as f64 / 2.0, y as f64 / 2.0])
+                        .flat_map(|&(x, y)| {
+                            [
+                                x as f64 / 2.0 + self.origin.0 as f64,
+                                y as f64 / 2.0 + self.origin.1 as f64,
+                            ]
+                        })
                         .collect(),
                 );
             }
