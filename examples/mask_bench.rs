@@ -213,6 +213,16 @@ fn main() {
             }
         }),
     );
+    let row_major: Vec<Vec<u8>> = rles.iter().map(Rle::decode_row_major).collect();
+    report(
+        "encode row-major (runs)",
+        row_major.len(),
+        best(|| {
+            for (r, b) in rles.iter().zip(&row_major) {
+                black_box(Rle::encode_row_major(r.h, r.w, b).expect("size"));
+            }
+        }),
+    );
     report(
         "decode (string->bitmap)",
         rles.len(),
