@@ -119,7 +119,8 @@ struct Crossings {
     /// Largest valid column index (`w − 1`); `None` when `w = 0`, where C's unsigned `w − 1` wraps to
     /// 2⁶⁴ − 1 and every column `≥ 0` passes.
     max_col: Option<i64>,
-    out: Vec<u32>,
+    /// `(column, x·h + y)` per crossing.
+    out: Vec<(u32, u32)>,
 }
 
 impl Crossings {
@@ -140,8 +141,10 @@ impl Crossings {
         // the integer ceiling below is the same number (ceil and integer clamping commute).
         let y = (ymin - 2).div_euclid(5) + i64::from((ymin - 2).rem_euclid(5) != 0);
         let y = y.clamp(0, self.h as i64);
-        self.out
-            .push((col as u32).wrapping_mul(self.h).wrapping_add(y as u32));
+        self.out.push((
+            col as u32,
+            (col as u32).wrapping_mul(self.h).wrapping_add(y as u32),
+        ));
     }
 
     /// A pair of consecutive points `prev → cur` (pycocotools' downsampling test).
@@ -202,16 +205,18 @@ impl Crossings {
             c_hi = c_hi.min(m);
         }
         let base = e.xs as f64;
+        // Only an estimate (the search below is exact), so a multiplication will do.
+        let inv_s = 1.0 / e.s;
         for c in c_lo..=c_hi {
             let tb = if inc {
                 // first t with u(t) >= 5c + 3
                 let target = 5 * c + 3;
-                let est = ((target as f64 - 0.5 - base) / e.s).ceil();
+                let est = (target as f64 - 0.5 - base) * inv_s;
                 first_true_near(1, n, est, |t| e.minor(t) >= target)
             } else {
                 // first t with u(t) <= 5c + 2
                 let target = 5 * c + 2;
-                let est = ((target as f64 + 0.5 - base) / e.s).floor() + 1.0;
+                let est = (target as f64 + 0.5 - base) * inv_s + 1.0;
                 first_true_near(1, n, est, |t| e.minor(t) <= target)
             };
             if tb > n {
@@ -291,7 +296,9 @@ fn first_true(lo: i64, hi: i64, f: &impl Fn(i64) -> bool) -> i64 {
 #[derive(Debug, Default)]
 pub struct PolyScratch {
     verts: Vec<(i64, i64)>,
-    crossings: Vec<u32>,
+    crossings: Vec<(u32, u32)>,
+    sorted: Vec<u32>,
+    bucket: Vec<u32>,
 }
 
 /// Rasterizes one polygon `[x1, y1, x2, y2, ...]` exactly as pycocotools `rleFrPoly` (see the module
@@ -327,17 +334,74 @@ pub fn rle_from_polygon_with(xy: &[f64], h: u32, w: u32, scratch: &mut PolyScrat
         cr.edge(&e);
         prev_last = Some(e.last());
     }
-    let mut a = std::mem::take(&mut cr.out);
-    a.push(h.wrapping_mul(w));
+    let cr_out = std::mem::take(&mut cr.out);
+    let mut a = std::mem::take(&mut scratch.sorted);
+    sorted_boundaries(&cr_out, h, w, &mut a, &mut scratch.bucket);
     let counts = runs_from_boundaries(&mut a);
-    scratch.crossings = a;
+    scratch.crossings = cr_out;
+    scratch.sorted = a;
     Rle { h, w, counts }
 }
 
-/// The end of `rleFrPoly`: sort the boundaries, take differences, and fold zero-length runs (a boundary
-/// crossed twice) into their neighbours the way pycocotools does.
+/// The boundaries `x·h + y` of `crossings` and the final `h·w` (32-bit, as C), in increasing order, into
+/// `out`. Without 32-bit wraparound
+/// (`0 < h·w < 2³²`; with `w = 0` pycocotools accepts every column) the order is by column then row: a counting sort over the columns touched plus a tiny
+/// insertion sort per column (a column is crossed a handful of times). Otherwise the wrapped values are
+/// sorted as C's `qsort` sorts them.
+fn sorted_boundaries(
+    crossings: &[(u32, u32)],
+    h: u32,
+    w: u32,
+    out: &mut Vec<u32>,
+    bucket: &mut Vec<u32>,
+) {
+    out.clear();
+    if crossings.is_empty() || h == 0 || w == 0 || h as u64 * w as u64 >= 1 << 32 {
+        out.extend(crossings.iter().map(|c| c.1));
+        out.push(h.wrapping_mul(w));
+        out.sort_unstable();
+        return;
+    }
+    let (mut lo, mut hi) = (u32::MAX, 0u32);
+    for &(c, _) in crossings {
+        lo = lo.min(c);
+        hi = hi.max(c);
+    }
+    let span = (hi - lo) as usize + 1;
+    bucket.clear();
+    bucket.resize(span + 1, 0);
+    for &(c, _) in crossings {
+        bucket[(c - lo) as usize + 1] += 1;
+    }
+    for i in 0..span {
+        bucket[i + 1] += bucket[i];
+    }
+    out.resize(crossings.len(), 0);
+    for &(c, a) in crossings {
+        let slot = &mut bucket[(c - lo) as usize];
+        out[*slot as usize] = a;
+        *slot += 1;
+    }
+    // bucket[i] now ends column lo+i; sort each column's few values.
+    let mut start = 0usize;
+    for &end in &bucket[..span] {
+        let col = &mut out[start..end as usize];
+        for i in 1..col.len() {
+            let mut j = i;
+            while j > 0 && col[j - 1] > col[j] {
+                col.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+        start = end as usize;
+    }
+    // Every boundary is at most h·w here.
+    out.push(h * w);
+}
+
+/// The end of `rleFrPoly`: given the sorted boundaries, take differences, and fold zero-length runs (a
+/// boundary crossed twice) into their neighbours the way pycocotools does.
 fn runs_from_boundaries(a: &mut [u32]) -> Vec<u32> {
-    a.sort_unstable();
     let mut p = 0u32;
     for v in a.iter_mut() {
         let t = *v;
