@@ -523,7 +523,7 @@ fn polygons_to_rle(parts: &[Vec<f64>], h: u32, w: u32) -> Result<Rle> {
 /// longer exact (docs/MASKS.md has the IoU distribution on real data).
 ///
 /// Diagonal-only contact does not connect pixels (4-connectivity), so such pixels end up in separate
-/// parts. Parts come in the row-major order of each component's first pixel. A single pixel becomes a
+/// parts. Parts come in the column-major order of each component's first pixel. A single pixel becomes a
 /// diamond `(x+.5, y) (x+1, y+.5) (x+.5, y+1) (x, y+.5)`.
 ///
 /// Not from imageproc's `find_contours`: it traces the centres of border pixels, and a polygon through
@@ -533,8 +533,8 @@ pub fn polygons_from_mask(rle: &Rle, tolerance: f64) -> Vec<Vec<f64>> {
     if h == 0 || w == 0 {
         return Vec::new();
     }
-    // Column segments of the foreground, clipped to the image: (x, y0, y1).
-    let mut segs: Vec<(usize, usize, usize)> = Vec::new();
+    // Column segments of the foreground, clipped to the image, in column-major order.
+    let mut segs: Vec<Seg> = Vec::new();
     let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0usize, 0usize);
     for (start, len) in rle.foreground_runs() {
         let end = (start + len as u64).min(h * w);
@@ -542,7 +542,7 @@ pub fn polygons_from_mask(rle: &Rle, tolerance: f64) -> Vec<Vec<f64>> {
         while p < end {
             let (x, ya) = ((p / h) as usize, (p % h) as usize);
             let yb = (h.min(ya as u64 + (end - p))) as usize;
-            segs.push((x, ya, yb));
+            segs.push(Seg { x, ya, yb });
             (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(ya), y1.max(yb - 1));
             p += (yb - ya) as u64;
         }
@@ -550,42 +550,92 @@ pub fn polygons_from_mask(rle: &Rle, tolerance: f64) -> Vec<Vec<f64>> {
     if segs.is_empty() {
         return Vec::new();
     }
-    // Work in the bounding box only: O(box area), not O(image).
-    let mut grid = Grid::new(y1 - y0 + 1, x1 - x0 + 1);
-    for (x, ya, yb) in segs {
-        for y in ya..yb {
-            grid.set(x - x0, y - y0);
-        }
+    // Work in the bounding box only; the grid is only read along boundaries.
+    let mut grid = Grid::new(y1 - y0 + 1, x1 - x0 + 1, (x0 as i64, y0 as i64));
+    for s in &mut segs {
+        (s.x, s.ya, s.yb) = (s.x - x0, s.ya - y0, s.yb - y0);
+        grid.fill(s);
     }
-    grid.origin = (x0 as i64, y0 as i64);
-    grid.polygons(tolerance)
+    grid.polygons(&segs, tolerance)
 }
 
 /// [`polygons_from_mask`] on a row-major bitmap (`data[y*w + x]`, nonzero = foreground).
 pub fn polygons_from_bitmap(h: u32, w: u32, data: &[u8], tolerance: f64) -> Result<Vec<Vec<f64>>> {
-    let (h, w) = (h as usize, w as usize);
-    if h.checked_mul(w) != Some(data.len()) {
-        return Err(Error::msg(format!(
-            "bitmap has {} bytes, size is {h}x{w}",
-            data.len()
-        )));
-    }
-    let mut grid = Grid::new(h, w);
-    for y in 0..h {
-        for x in 0..w {
-            if data[y * w + x] != 0 {
-                grid.set(x, y);
-            }
-        }
-    }
-    Ok(grid.polygons(tolerance))
+    Ok(polygons_from_mask(
+        &Rle::encode_row_major(h, w, data)?,
+        tolerance,
+    ))
 }
 
-/// A foreground grid with a one-pixel background border, plus per-pixel marks of traced sides.
+/// A run of foreground pixels down one column: rows `ya..yb` of column `x`.
+#[derive(Clone, Copy, Debug)]
+struct Seg {
+    x: usize,
+    ya: usize,
+    yb: usize,
+}
+
+/// 4-connected components of column segments (union–find: segments of neighbouring columns that share
+/// a row are connected), numbered in the order of each component's first segment.
+fn segment_components(segs: &[Seg]) -> (Vec<u32>, usize) {
+    let mut parent: Vec<u32> = (0..segs.len() as u32).collect();
+    fn find(parent: &mut [u32], mut i: u32) -> u32 {
+        while parent[i as usize] != i {
+            parent[i as usize] = parent[parent[i as usize] as usize];
+            i = parent[i as usize];
+        }
+        i
+    }
+    // Column boundaries in `segs` (column-major order).
+    let mut col_start = 0;
+    let mut prev: Option<(usize, usize)> = None; // previous column's segment range
+    while col_start < segs.len() {
+        let x = segs[col_start].x;
+        let mut col_end = col_start;
+        while col_end < segs.len() && segs[col_end].x == x {
+            col_end += 1;
+        }
+        if let Some((ps, pe)) = prev.filter(|&(ps, _)| segs[ps].x + 1 == x) {
+            let (mut i, mut j) = (ps, col_start);
+            while i < pe && j < col_end {
+                let (a, b) = (segs[i], segs[j]);
+                if a.ya < b.yb && b.ya < a.yb {
+                    let (ra, rb) = (find(&mut parent, i as u32), find(&mut parent, j as u32));
+                    if ra != rb {
+                        // keep the smaller index as the root: components numbered by first segment
+                        let (lo, hi) = (ra.min(rb), ra.max(rb));
+                        parent[hi as usize] = lo;
+                    }
+                }
+                if a.yb <= b.yb {
+                    i += 1;
+                } else {
+                    j += 1;
+                }
+            }
+        }
+        prev = Some((col_start, col_end));
+        col_start = col_end;
+    }
+    let mut id = vec![u32::MAX; segs.len()];
+    let mut comp = vec![0u32; segs.len()];
+    let mut n = 0usize;
+    for i in 0..segs.len() {
+        let r = find(&mut parent, i as u32) as usize;
+        if id[r] == u32::MAX {
+            id[r] = n as u32;
+            n += 1;
+        }
+        comp[i] = id[r];
+    }
+    (comp, n)
+}
+
+/// A foreground grid with a one-pixel background border, column-major like the runs.
 struct Grid {
     w: usize,
     h: usize,
-    /// Row-major `(h + 2) × (w + 2)`; pixel (x, y) is at `(y + 1) * stride + x + 1`.
+    /// `(w + 2) × (h + 2)` column-major; pixel (x, y) is at `(x + 1) * stride + y + 1`.
     fg: Vec<bool>,
     stride: usize,
     /// Image coordinates of the grid's pixel (0, 0).
@@ -648,23 +698,23 @@ impl Dir {
 }
 
 impl Grid {
-    fn new(h: usize, w: usize) -> Grid {
-        let stride = w + 2;
+    fn new(h: usize, w: usize, origin: (i64, i64)) -> Grid {
+        let stride = h + 2;
         Grid {
             w,
             h,
-            fg: vec![false; stride * (h + 2)],
+            fg: vec![false; stride * (w + 2)],
             stride,
-            origin: (0, 0),
+            origin,
         }
     }
-    #[inline]
-    fn set(&mut self, x: usize, y: usize) {
-        self.fg[(y + 1) * self.stride + x + 1] = true;
+    fn fill(&mut self, s: &Seg) {
+        let base = (s.x + 1) * self.stride + 1;
+        self.fg[base + s.ya..base + s.yb].fill(true);
     }
     #[inline]
     fn idx(&self, (x, y): (i64, i64)) -> usize {
-        ((y + 1) as usize) * self.stride + (x + 1) as usize
+        ((x + 1) as usize) * self.stride + (y + 1) as usize
     }
     #[inline]
     fn is_fg(&self, p: (i64, i64)) -> bool {
@@ -675,71 +725,26 @@ impl Grid {
             && self.fg[self.idx(p)]
     }
 
-    /// 4-connected component labels (1-based, in row-major order of first pixel; 0 = background).
-    fn labels(&self) -> (Vec<u32>, u32) {
-        let mut lab = vec![0u32; self.fg.len()];
-        let mut next = 0u32;
-        let mut stack = Vec::new();
-        for y in 0..self.h {
-            for x in 0..self.w {
-                let i = (y + 1) * self.stride + x + 1;
-                if !self.fg[i] || lab[i] != 0 {
-                    continue;
-                }
-                next += 1;
-                lab[i] = next;
-                stack.push(i);
-                while let Some(j) = stack.pop() {
-                    for k in [j - 1, j + 1, j - self.stride, j + self.stride] {
-                        if self.fg[k] && lab[k] == 0 {
-                            lab[k] = next;
-                            stack.push(k);
-                        }
-                    }
-                }
-            }
-        }
-        (lab, next)
-    }
-
-    fn polygons(&self, tolerance: f64) -> Vec<Vec<f64>> {
-        let (lab, ncomp) = self.labels();
+    fn polygons(&self, segs: &[Seg], tolerance: f64) -> Vec<Vec<f64>> {
+        let (comp, ncomp) = segment_components(segs);
         let mut done = vec![0u8; self.fg.len()];
-        // Per component: outer ring and hole rings, as corner points.
-        let mut outer: Vec<Vec<Vec<(i64, i64)>>> = vec![Vec::new(); ncomp as usize];
-        let mut holes: Vec<Vec<Vec<(i64, i64)>>> = vec![Vec::new(); ncomp as usize];
-        for y in 0..self.h as i64 {
-            for x in 0..self.w as i64 {
-                if !self.is_fg((x, y)) {
-                    continue;
-                }
-                // Each exposed side not yet traced starts a ring.
-                for (dir, corner) in [
-                    (Dir::E, (x, y)),
-                    (Dir::S, (x + 1, y)),
-                    (Dir::W, (x + 1, y + 1)),
-                    (Dir::N, (x, y + 1)),
-                ] {
-                    let (pix, bit) = dir.side(corner);
-                    // the side is exposed when the pixel across it is background
-                    let across = match dir {
-                        Dir::E => (x, y - 1),
-                        Dir::S => (x + 1, y),
-                        Dir::W => (x, y + 1),
-                        Dir::N => (x - 1, y),
-                    };
-                    if self.is_fg(across) || done[self.idx(pix)] & bit != 0 {
-                        continue;
-                    }
-                    let ring = self.trace(corner, dir, &mut done);
-                    let c = lab[self.idx(pix)] as usize - 1;
-                    if shoelace(&ring) > 0 {
-                        // one per 4-connected component
-                        outer[c].push(ring);
-                    } else {
-                        holes[c].push(ring);
-                    }
-                }
+        // Per component: outer ring(s) and hole rings.
+        let mut outer: Vec<Vec<Vec<(i64, i64)>>> = vec![Vec::new(); ncomp];
+        let mut holes: Vec<Vec<Vec<(i64, i64)>>> = vec![Vec::new(); ncomp];
+        // Every ring has a horizontal edge with foreground below it (an outer ring's top, a hole's
+        // bottom): the top of some segment. Start a trace at each such edge not yet traced.
+        for (s, &c) in segs.iter().zip(&comp) {
+            let corner = (s.x as i64, s.ya as i64);
+            let (pix, bit) = Dir::E.side(corner);
+            if done[self.idx(pix)] & bit != 0 {
+                continue;
+            }
+            let ring = self.trace(corner, Dir::E, &mut done);
+            if shoelace(&ring) > 0 {
+                // one per 4-connected component
+                outer[c as usize].push(ring);
+            } else {
+                holes[c as usize].push(ring);
             }
         }
         let mut parts = Vec::with_capacity(outer.len());
@@ -752,14 +757,10 @@ impl Grid {
                         bridge(&mut ring, &simplify_ring(hole.clone(), 2.0 * tolerance));
                     }
                 }
+                let (ox, oy) = (self.origin.0 as f64, self.origin.1 as f64);
                 parts.push(
                     ring.iter()
-                        .flat_map(|&(x, y)| {
-                            [
-                                x as f64 / 2.0 + self.origin.0 as f64,
-                                y as f64 / 2.0 + self.origin.1 as f64,
-                            ]
-                        })
+                        .flat_map(|&(x, y)| [x as f64 / 2.0 + ox, y as f64 / 2.0 + oy])
                         .collect(),
                 );
             }
@@ -768,9 +769,8 @@ impl Grid {
     }
 
     /// Follows the boundary from `corner` leaving in direction `dir`, foreground on the right, until it
-    /// closes; returns the corners where it turns. A corner where two foreground pixels touch diagonally
-    /// turns right (keeps to the current pixel), which is what makes components 4-connected.
-    /// Returns the midpoints of the boundary's unit edges in doubled coordinates (`2x, 2y`, so they
+    /// closes. A corner where two foreground pixels touch diagonally turns right (keeps to the current
+    /// pixel), which is what makes components 4-connected. Returns the midpoints of the boundary's unit edges in doubled coordinates (`2x, 2y`, so they
     /// stay integers), collinear ones dropped: diagonal staircases become straight lines.
     fn trace(&self, start: (i64, i64), start_dir: Dir, done: &mut [u8]) -> Vec<(i64, i64)> {
         let mut ring = Vec::new();
