@@ -620,13 +620,13 @@ fn segment_components(segs: &[Seg]) -> (Vec<u32>, usize) {
     let mut id = vec![u32::MAX; segs.len()];
     let mut comp = vec![0u32; segs.len()];
     let mut n = 0usize;
-    for i in 0..segs.len() {
+    for (i, c) in comp.iter_mut().enumerate() {
         let r = find(&mut parent, i as u32) as usize;
         if id[r] == u32::MAX {
             id[r] = n as u32;
             n += 1;
         }
-        comp[i] = id[r];
+        *c = id[r];
     }
     (comp, n)
 }
