@@ -6,7 +6,7 @@
 //!
 //! # How pycocotools rasterizes a polygon (`rleFrPoly`), and what cocokit reproduces
 //! 1. Every vertex is scaled by 5 and rounded with C's `(int)(5*x + .5)`, which truncates toward zero, so
-//!    negative coordinates round up (−0.7 → −3.0 → −3, not −4). Values outside the `int` range become
+//!    negative coordinates round up (x = −0.25: 5x + .5 = −0.75 → 0, where `floor` gives −1). Values outside the `int` range become
 //!    `INT_MIN` (what x86 `cvttsd2si` returns for an out-of-range conversion).
 //! 2. Each edge is walked on the ×5 grid along its major axis, the other coordinate rounded the same way
 //!    from the edge's lower end (both traversal directions give the same points). A repeated vertex is an
@@ -19,6 +19,10 @@
 //! visiting only columns that can be inside the image, so huge coordinates cost no memory and little time.
 //! Where pycocotools overflows `int` (coordinates beyond ±4·10⁸ or edges longer than that), C's behaviour
 //! is undefined and cocokit gives its own well-defined answer.
+//!
+//! # Masks back to polygons
+//! [`polygons_from_mask`] traces pixel-edge boundaries (holes included, 4-connected parts) and outputs
+//! polygons through the edge midpoints, which [`segmentation_to_rle`] rasterizes back to the same mask.
 
 use crate::coco::model::Segmentation;
 use crate::error::{Error, Result};
