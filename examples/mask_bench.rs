@@ -213,6 +213,16 @@ fn main() {
             }
         }),
     );
+    let row_major: Vec<Vec<u8>> = rles.iter().map(Rle::decode_row_major).collect();
+    report(
+        "encode row-major (runs)",
+        row_major.len(),
+        best(|| {
+            for (r, b) in rles.iter().zip(&row_major) {
+                black_box(Rle::encode_row_major(r.h, r.w, b).expect("size"));
+            }
+        }),
+    );
     report(
         "decode (string->bitmap)",
         rles.len(),
@@ -253,6 +263,15 @@ fn main() {
             }
         }),
     );
+    report(
+        "mask->polygons (tol 0)",
+        rles.len(),
+        best(|| {
+            for r in &rles {
+                black_box(cocokit::mask::polygon::polygons_from_mask(r, 0.0));
+            }
+        }),
+    );
     // merge: union of all masks of each image
     let mut groups: BTreeMap<(usize, i64), Vec<usize>> = BTreeMap::new();
     for (i, a) in anns.iter().enumerate() {
@@ -280,6 +299,34 @@ fn main() {
             }),
         );
     }
+    let parsed_groups: Vec<Vec<Rle>> = glist
+        .iter()
+        .map(|g| g.iter().map(|&i| rles[i].clone()).collect())
+        .collect();
+    for (name, inter) in [("merge union (runs)", false), ("merge inter (runs)", true)] {
+        report(
+            name,
+            nmerged,
+            best(|| {
+                for g in &parsed_groups {
+                    black_box(Rle::merge(g, inter));
+                }
+            }),
+        );
+    }
+    report(
+        "parse strings",
+        nmerged,
+        best(|| {
+            for g in &glist {
+                for &i in g {
+                    black_box(
+                        Rle::from_compressed(rles[i].h, rles[i].w, &strings[i]).expect("valid"),
+                    );
+                }
+            }
+        }),
+    );
     // iou: cocoapi fake segm results vs ground truth, per image x category as COCOeval does
     let dts = load(&format!(
         "{data}/cocoapi-val2014-100/instances_val2014_fakesegm100_results.json"

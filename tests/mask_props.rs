@@ -1,7 +1,8 @@
 //! Property tests of `cocokit::mask`: codecs round-trip, run arithmetic agrees with bitmaps, and no input
 //! makes the polygon rasterizer or the string parser panic.
 
-use cocokit::mask::polygon::rle_from_polygon;
+use cocokit::coco::model::Segmentation;
+use cocokit::mask::polygon::{polygons_from_mask, rle_from_polygon, segmentation_to_rle};
 use cocokit::mask::raster::{paint_rle, LabelMap};
 use cocokit::mask::rle::{iou, Rle};
 use proptest::prelude::*;
@@ -149,6 +150,20 @@ proptest! {
         lm.paint(&r, 9);
         prop_assert_eq!(lm.to_row_major(), map.clone());
         prop_assert_eq!(map.iter().map(|&v| u8::from(v == 9)).collect::<Vec<_>>(), norm(&rm));
+    }
+
+    #[test]
+    fn contours_rasterize_back_exactly((h, w, rm) in bitmap()) {
+        // mask -> polygons (tolerance 0) -> pycocotools-exact rasterization gives the mask again,
+        // holes and diagonal contacts included.
+        let r = Rle::encode_row_major(h, w, &rm).unwrap();
+        let parts = polygons_from_mask(&r, 0.0);
+        prop_assert!(parts.iter().all(|p| p.len() >= 8 && p.len() % 2 == 0));
+        let back = segmentation_to_rle(&Segmentation::Polygons(parts), h, w).unwrap();
+        match back {
+            Some(b) => prop_assert_eq!(b, r),
+            None => prop_assert_eq!(r.area(), 0),
+        }
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! Masks: run-length encoding, polygons and bitmaps, bit-exact with pycocotools 2.0.11 (`maskApi.c`).
 //!
 //! - [`rle`]: the `Rle` type (column-major runs, first run = zeros), bitmap encode/decode, the compressed
-//!   string codec, area, bbox, merge, IoU;
-//! - [`polygon`]: polygon → RLE (`rleFrPoly`), box → RLE (`rleFrBbox`), mask → polygon (contours);
-//! - [`raster`]: painting label maps from annotations;
+//!   string codec, area, bbox, merge, mask IoU and box IoU (all on runs, never on bitmaps);
+//! - [`polygon`]: polygon → RLE (`rleFrPoly`), box → RLE (`rleFrBbox`), a `segmentation` → RLE as
+//!   `COCO.annToRLE` (`segmentation_to_rle`), and mask → polygons (contours, holes kept);
+//! - [`raster`]: painting masks into label maps straight from runs;
 //! - [`png`]: reading and writing label-map PNGs (8/16-bit grey, palette).
+//!
+//! Golden parity with pycocotools is tested in `tests/mask_golden.rs` (data from `scripts/golden_masks.py`);
+//! docs/MASKS.md lists every pycocotools quirk reproduced or deliberately not.
 //!
 //! Not here: JSON parsing (see `coco`), evaluation (see `eval`).
 

@@ -81,23 +81,93 @@ impl Rle {
     pub fn encode_row_major(h: u32, w: u32, data: &[u8]) -> Result<Rle> {
         check_len(h, w, data.len())?;
         let (hh, ww) = (h as usize, w as usize);
-        let mut counts = Vec::new();
-        let mut fg = false;
-        let mut run: u64 = 0;
-        for x in 0..ww {
-            let mut i = x;
-            for _ in 0..hh {
-                let v = data[i] != 0;
-                if v != fg {
-                    push_run(&mut counts, run);
-                    run = 0;
-                    fg = v;
+        if data.is_empty() {
+            return Ok(Rle {
+                h,
+                w,
+                counts: vec![0],
+            });
+        }
+        // Rows are contiguous: find, row against row above, the pixels where a column changes value
+        // (16 bytes at a time; identical chunks are skipped), then order those changes column by column
+        // (counting sort) and turn them into runs. No transposition, no strided walk.
+        let fg = |b: u8| b != 0;
+        let mut ev: Vec<(u32, u32)> = Vec::new(); // (x, y): column x changes value at row y
+        for y in 0..=hh {
+            let row = if y < hh {
+                Some(&data[y * ww..(y + 1) * ww])
+            } else {
+                None
+            };
+            let prev = if y > 0 {
+                Some(&data[(y - 1) * ww..y * ww])
+            } else {
+                None
+            };
+            let mut x = 0;
+            while x < ww {
+                let end = (x + 16).min(ww);
+                let a = row.map(|r| &r[x..end]);
+                let b = prev.map(|r| &r[x..end]);
+                let word = |c: &[u8]| -> u128 {
+                    match <[u8; 16]>::try_from(c) {
+                        Ok(full) => u128::from_ne_bytes(full),
+                        Err(_) => {
+                            let mut buf = [0u8; 16];
+                            buf[..c.len()].copy_from_slice(c);
+                            u128::from_ne_bytes(buf)
+                        }
+                    }
+                };
+                let same = match (a, b) {
+                    (Some(a), Some(b)) => word(a) == word(b),
+                    (Some(c), None) | (None, Some(c)) => word(c) == 0,
+                    (None, None) => true,
+                };
+                if !same {
+                    for i in x..end {
+                        let va = row.is_some_and(|r| fg(r[i]));
+                        let vb = prev.is_some_and(|r| fg(r[i]));
+                        if va != vb {
+                            ev.push((i as u32, y as u32));
+                        }
+                    }
                 }
-                run += 1;
-                i += ww;
+                x = end;
             }
         }
-        push_run(&mut counts, run);
+        // Counting sort by column; rows are already increasing within a column.
+        let mut start = vec![0usize; ww + 1];
+        for &(x, _) in &ev {
+            start[x as usize + 1] += 1;
+        }
+        for x in 0..ww {
+            start[x + 1] += start[x];
+        }
+        let mut pos = vec![0u64; ev.len()];
+        for &(x, y) in &ev {
+            let slot = &mut start[x as usize];
+            pos[*slot] = x as u64 * h as u64 + y as u64;
+            *slot += 1;
+        }
+        // A column ending in foreground and the next one starting in foreground give the same position
+        // twice: no change there. The change at h*w (end of the mask) is not a run boundary.
+        let n = h as u64 * w as u64;
+        let mut counts = Vec::with_capacity(pos.len() + 1);
+        let mut last = 0u64;
+        let mut i = 0;
+        while i < pos.len() {
+            if i + 1 < pos.len() && pos[i + 1] == pos[i] {
+                i += 2;
+                continue;
+            }
+            if pos[i] < n {
+                push_run(&mut counts, pos[i] - last);
+                last = pos[i];
+            }
+            i += 1;
+        }
+        push_run(&mut counts, n - last);
         Ok(Rle { h, w, counts })
     }
 
@@ -181,52 +251,89 @@ impl Rle {
     /// bbox and IoU never see a broken mask. Deltas of 7 groups (masks over 2²⁹ pixels) are decoded
     /// correctly here; pycocotools' C shifts a 32-bit int past its width there and gets them wrong.
     pub fn from_compressed(h: u32, w: u32, s: &[u8]) -> Result<Rle> {
-        let mut counts: Vec<u32> = Vec::with_capacity(s.len() / 2 + 1);
-        let mut p = 0usize;
-        while p < s.len() {
-            let start = p;
-            let mut x: i64 = 0;
-            let mut k = 0u32;
-            loop {
-                let Some(&b) = s.get(p) else {
-                    return Err(Error::msg(format!(
-                        "RLE string ends inside a count (byte {start} starts it)"
-                    )));
-                };
-                if !(b'0'..=b'o').contains(&b) {
-                    return Err(Error::msg(format!(
-                        "RLE string has byte {:?} at {p}, outside '0'..'o'",
-                        char::from(b)
-                    )));
+        // Each count takes at least one byte.
+        let mut counts: Vec<u32> = Vec::with_capacity(s.len());
+        let mut x: i64 = 0;
+        let mut shift = 0u32;
+        let mut sum: u64 = 0;
+        for &b in s {
+            let c = b.wrapping_sub(48);
+            if c > 63 {
+                return Err(Self::string_error(s));
+            }
+            x |= ((c & 0x1f) as i64) << shift;
+            shift += 5;
+            if c & 0x20 != 0 {
+                if shift >= 35 {
+                    return Err(Self::string_error(s));
                 }
-                if k == 7 {
-                    return Err(Error::msg(format!(
-                        "RLE string has an over-long count at byte {start}"
-                    )));
-                }
-                let c = (b - 48) as i64;
-                x |= (c & 0x1f) << (5 * k);
-                p += 1;
-                k += 1;
-                if c & 0x20 == 0 {
-                    if c & 0x10 != 0 {
-                        x |= -1i64 << (5 * k);
-                    }
-                    break;
-                }
+                continue;
+            }
+            if c & 0x10 != 0 {
+                x |= -1i64 << shift;
             }
             let m = counts.len();
             if m > 2 {
                 x += counts[m - 2] as i64;
             }
             if !(0..=u32::MAX as i64).contains(&x) {
-                return Err(Error::msg(format!(
-                    "RLE string has count {x} at byte {start}"
-                )));
+                return Err(Self::string_error(s));
             }
             counts.push(x as u32);
+            sum += x as u64;
+            x = 0;
+            shift = 0;
         }
-        Rle::from_counts(h, w, counts)
+        if shift != 0 {
+            return Err(Self::string_error(s));
+        }
+        let n = h as u64 * w as u64;
+        if sum != n {
+            return Err(Error::msg(format!(
+                "{INVALID_RLE}: counts add up to {sum}, size is {h}x{w} = {n}"
+            )));
+        }
+        Ok(Rle { h, w, counts })
+    }
+
+    /// Explains why [`Rle::from_compressed`] refused a string (the slow path, on error only).
+    fn string_error(s: &[u8]) -> Error {
+        let mut counts: Vec<i64> = Vec::new();
+        let (mut x, mut shift, mut start) = (0i64, 0u32, 0usize);
+        for (p, &b) in s.iter().enumerate() {
+            let c = b.wrapping_sub(48);
+            if c > 63 {
+                return Error::msg(format!(
+                    "RLE string has byte {:?} at {p}, outside '0'..'o'",
+                    char::from(b)
+                ));
+            }
+            x |= ((c & 0x1f) as i64) << shift;
+            shift += 5;
+            if c & 0x20 != 0 {
+                if shift >= 35 {
+                    return Error::msg(format!(
+                        "RLE string has an over-long count at byte {start}"
+                    ));
+                }
+                continue;
+            }
+            if c & 0x10 != 0 {
+                x |= -1i64 << shift;
+            }
+            let m = counts.len();
+            if m > 2 {
+                x += counts[m - 2];
+            }
+            if !(0..=u32::MAX as i64).contains(&x) {
+                return Error::msg(format!("RLE string has count {x} at byte {start}"));
+            }
+            counts.push(x);
+            (x, shift, start) = (0, 0, p + 1);
+        }
+        Error::msg(format!(
+            "RLE string ends inside a count (byte {start} starts it)"
+        ))
     }
 
     /// Foreground pixel count (pycocotools `rleArea`: the sum of the odd runs).
@@ -304,8 +411,12 @@ impl Rle {
         if rles.len() == 1 {
             return first.clone();
         }
-        if !intersect && rles.iter().all(Rle::is_canonical) {
-            return union_canonical(rles);
+        if rles.iter().all(Rle::is_canonical) {
+            return if intersect {
+                intersection_canonical(rles)
+            } else {
+                union_canonical(rles)
+            };
         }
         let mut acc = first.counts.clone();
         let mut out = Vec::with_capacity(acc.len());
@@ -328,19 +439,86 @@ impl Rle {
 
 /// Union of masks of one size whose runs are canonical. pycocotools' left-to-right pairwise merge of such
 /// masks yields the canonical runs of the union bitmap, so any exact union is bit-identical to it; this
-/// one sorts all foreground intervals and coalesces them: O(R log R) for R runs instead of O(k·R).
+/// one sorts the foreground intervals of all masks by column (counting sort) and coalesces them: about
+/// O(R) for R runs instead of O(k·R).
 fn union_canonical(rles: &[Rle]) -> Rle {
-    let (h, w) = (rles[0].h, rles[0].w);
-    let n: u64 = h as u64 * w as u64;
-    let mut iv: Vec<(u64, u64)> = Vec::with_capacity(rles.iter().map(|r| r.counts.len() / 2).sum());
-    for r in rles {
-        iv.extend(r.foreground_runs().map(|(s, l)| (s, s + l as u64)));
+    let (h, w) = (rles[0].h as u64, rles[0].w as usize);
+    let total: usize = rles.iter().map(|r| r.counts.len() / 2).sum();
+    if h == 0 || w == 0 || total == 0 {
+        return runs_from_intervals(rles[0].h, rles[0].w, &[]);
     }
-    iv.sort_unstable();
+    // Counting sort of the intervals by the column of their start, then a small sort inside each column:
+    // O(R + w) for R intervals.
+    let col = |s: u64| ((s / h) as usize).min(w - 1);
+    let mut bucket = vec![0u32; w + 1];
+    for r in rles {
+        for (s, _) in r.foreground_runs() {
+            bucket[col(s) + 1] += 1;
+        }
+    }
+    for c in 0..w {
+        bucket[c + 1] += bucket[c];
+    }
+    let mut iv = vec![(0u64, 0u64); total];
+    let mut fill = bucket.clone();
+    for r in rles {
+        for (s, l) in r.foreground_runs() {
+            let c = col(s);
+            iv[fill[c] as usize] = (s, s + l as u64);
+            fill[c] += 1;
+        }
+    }
+    iv.truncate(fill[w - 1] as usize);
+    for c in 0..w {
+        let part = &mut iv[bucket[c] as usize..fill[c] as usize];
+        if part.len() > 1 {
+            part.sort_unstable();
+        }
+    }
+    runs_from_intervals(rles[0].h, rles[0].w, &iv)
+}
+
+/// Intersection of masks of one size whose runs are canonical (bit-identical to pycocotools' pairwise
+/// merge for the same reason as [`union_canonical`]), on foreground intervals, stopping when empty.
+fn intersection_canonical(rles: &[Rle]) -> Rle {
+    let mut acc: Vec<(u64, u64)> = rles[0]
+        .foreground_runs()
+        .map(|(s, l)| (s, s + l as u64))
+        .collect();
+    let mut next = Vec::with_capacity(acc.len());
+    for r in &rles[1..] {
+        if acc.is_empty() {
+            break;
+        }
+        next.clear();
+        let mut i = 0;
+        for (s, l) in r.foreground_runs() {
+            let e = s + l as u64;
+            while i < acc.len() && acc[i].1 <= s {
+                i += 1;
+            }
+            let mut j = i;
+            while j < acc.len() && acc[j].0 < e {
+                let (a, b) = (acc[j].0.max(s), acc[j].1.min(e));
+                if b > a {
+                    next.push((a, b));
+                }
+                j += 1;
+            }
+        }
+        std::mem::swap(&mut acc, &mut next);
+    }
+    runs_from_intervals(rles[0].h, rles[0].w, &acc)
+}
+
+/// Canonical runs of an `h × w` mask from foreground intervals sorted by start (overlapping or touching
+/// intervals are joined).
+fn runs_from_intervals(h: u32, w: u32, iv: &[(u64, u64)]) -> Rle {
+    let n: u64 = h as u64 * w as u64;
     let mut counts = Vec::with_capacity(iv.len() * 2 + 1);
     let mut end = 0u64; // end of the last emitted foreground run
     let mut cur: Option<(u64, u64)> = None;
-    for (s, e) in iv {
+    for &(s, e) in iv {
         match cur {
             Some((cs, ce)) if s <= ce => cur = Some((cs, ce.max(e))),
             Some((cs, ce)) => {
@@ -358,7 +536,7 @@ fn union_canonical(rles: &[Rle]) -> Rle {
         end = ce;
     }
     if end < n || counts.is_empty() {
-        push_run(&mut counts, n - end);
+        push_run(&mut counts, n.saturating_sub(end));
     }
     Rle { h, w, counts }
 }
@@ -515,28 +693,6 @@ impl<'a> RunWalker<'a> {
     }
 }
 
-/// Intersection and union pixel counts of two masks walked run by run (the inner loop of `rleIou`).
-fn inter_union(a: &[u32], b: &[u32]) -> (u64, u64) {
-    let mut wa = RunWalker::new(a);
-    let mut wb = RunWalker::new(b);
-    let (mut i, mut u) = (0u64, 0u64);
-    loop {
-        let c = wa.rem.min(wb.rem);
-        if wa.v || wb.v {
-            u += c;
-            if wa.v && wb.v {
-                i += c;
-            }
-        }
-        wa.consume(c);
-        wb.consume(c);
-        if wa.rem + wb.rem == 0 {
-            return (i, u);
-        }
-        RunWalker::pad_exhausted(&mut wa, &mut wb);
-    }
-}
-
 /// IoU of one box pair as pycocotools `bbIou` computes it (same floating-point operations, same order).
 #[inline]
 fn bb_iou_one(d: &[f64; 4], g: &[f64; 4], crowd: bool) -> f64 {
@@ -576,32 +732,88 @@ pub fn bbox_iou(dt: &[[f64; 4]], gt: &[[f64; 4]], iscrowd: &[bool]) -> Vec<f64> 
 /// As pycocotools: a pair whose bounding boxes do not overlap is 0 without looking at the runs; a pair
 /// whose boxes overlap but whose sizes differ is −1; a crowd ground truth (`iscrowd[g]`) uses the
 /// detection's area as the union; a pair with no common pixel is 0. Missing `iscrowd` entries count as
-/// not crowd.
+/// not crowd. (pycocotools never ends on masks whose runs do not add up to `h·w`; here pixels past a
+/// mask's runs are background.)
 pub fn iou(dt: &[Rle], gt: &[Rle], iscrowd: &[bool]) -> Vec<f64> {
-    let dboxes: Vec<[f64; 4]> = dt.iter().map(Rle::to_bbox).collect();
-    let gboxes: Vec<[f64; 4]> = gt.iter().map(Rle::to_bbox).collect();
+    let dt = IouMasks::new(dt);
+    let gt = IouMasks::new(gt);
     let mut out = vec![0.0; dt.len() * gt.len()];
-    iou_into(dt, &dboxes, gt, &gboxes, iscrowd, &mut out);
+    iou_prepared(&dt, &gt, iscrowd, &mut out);
     out
 }
 
-/// [`iou`] with precomputed boxes (`Rle::to_bbox` of each mask) and a caller-owned output of
-/// `dt.len() * gt.len()` values, for loops that reuse masks across calls.
-pub fn iou_into(
-    dt: &[Rle],
-    dboxes: &[[f64; 4]],
-    gt: &[Rle],
-    gboxes: &[[f64; 4]],
-    iscrowd: &[bool],
-    out: &mut [f64],
-) {
+/// Masks prepared for many IoU computations: bounding box, area and absolute foreground intervals of
+/// each, computed once (O(runs)); each pair then costs a bounded merge of the intervals where both
+/// masks have pixels.
+#[derive(Debug, Clone, Default)]
+pub struct IouMasks {
+    size: Vec<(u32, u32)>,
+    bbox: Vec<[f64; 4]>,
+    area: Vec<u64>,
+    /// Foreground intervals `[start, end)` of all masks, concatenated; mask `k` owns `iv[off[k]..off[k+1]]`.
+    iv: Vec<(u64, u64)>,
+    off: Vec<usize>,
+}
+
+impl IouMasks {
+    /// Prepares `rles`.
+    pub fn new(rles: &[Rle]) -> IouMasks {
+        let mut m = IouMasks {
+            size: Vec::with_capacity(rles.len()),
+            bbox: Vec::with_capacity(rles.len()),
+            area: Vec::with_capacity(rles.len()),
+            iv: Vec::with_capacity(rles.iter().map(|r| r.counts.len() / 2).sum()),
+            off: Vec::with_capacity(rles.len() + 1),
+        };
+        m.off.push(0);
+        for r in rles {
+            m.size.push((r.h, r.w));
+            m.bbox.push(r.to_bbox());
+            m.area.push(r.area());
+            m.iv.extend(r.foreground_runs().map(|(s, l)| (s, s + l as u64)));
+            m.off.push(m.iv.len());
+        }
+        m
+    }
+    /// Number of masks.
+    pub fn len(&self) -> usize {
+        self.size.len()
+    }
+    /// Whether there are no masks.
+    pub fn is_empty(&self) -> bool {
+        self.size.is_empty()
+    }
+    /// The bounding boxes (`Rle::to_bbox` of each mask).
+    pub fn bboxes(&self) -> &[[f64; 4]] {
+        &self.bbox
+    }
+    fn intervals(&self, k: usize) -> &[(u64, u64)] {
+        &self.iv[self.off[k]..self.off[k + 1]]
+    }
+}
+
+/// [`iou`] on prepared masks, into `out` (`dt.len() * gt.len()` values, row-major `[dt][gt]`).
+pub fn iou_prepared(dt: &IouMasks, gt: &IouMasks, iscrowd: &[bool], out: &mut [f64]) {
     let n = gt.len();
-    for (d, (dr, db)) in dt.iter().zip(dboxes).enumerate() {
-        for (g, (gr, gb)) in gt.iter().zip(gboxes).enumerate() {
+    for d in 0..dt.len() {
+        for g in 0..n {
             let crowd = iscrowd.get(g).copied().unwrap_or(false);
-            let o = bb_iou_one(db, gb, crowd);
+            let o = bb_iou_one(&dt.bbox[d], &gt.bbox[g], crowd);
             out[d * n + g] = if o > 0.0 {
-                mask_iou_one(dr, gr, crowd)
+                if dt.size[d] != gt.size[g] {
+                    -1.0
+                } else {
+                    let i = intersection(dt.intervals(d), gt.intervals(g));
+                    // rleIou: no common pixel gives 0 (union taken as 1); crowd: union = detection area.
+                    let u = if i == 0 {
+                        1
+                    } else if crowd {
+                        dt.area[d]
+                    } else {
+                        dt.area[d] + gt.area[g] - i
+                    };
+                    i as f64 / u as f64
+                }
             } else {
                 o
             };
@@ -609,18 +821,39 @@ pub fn iou_into(
     }
 }
 
-/// The run-walking part of `rleIou` for one pair whose boxes overlap.
-fn mask_iou_one(dt: &Rle, gt: &Rle, crowd: bool) -> f64 {
-    if dt.h != gt.h || dt.w != gt.w {
-        return -1.0;
+/// Pixels in common between two sorted lists of disjoint intervals.
+fn intersection(a: &[(u64, u64)], b: &[(u64, u64)]) -> u64 {
+    let (Some(a0), Some(b0), Some(a1), Some(b1)) = (a.first(), b.first(), a.last(), b.last())
+    else {
+        return 0;
+    };
+    // Only the span where both have pixels matters.
+    let lo = a0.0.max(b0.0);
+    let hi = a1.1.min(b1.1);
+    if lo >= hi {
+        return 0;
     }
-    let (i, mut u) = inter_union(&dt.counts, &gt.counts);
-    if i == 0 {
-        u = 1;
-    } else if crowd {
-        u = dt.area();
+    let mut i = a.partition_point(|iv| iv.1 <= lo);
+    let mut j = b.partition_point(|iv| iv.1 <= lo);
+    let mut acc = 0u64;
+    while i < a.len() && j < b.len() {
+        let (sa, ea) = a[i];
+        let (sb, eb) = b[j];
+        if sa >= hi || sb >= hi {
+            break;
+        }
+        let s = sa.max(sb);
+        let e = ea.min(eb);
+        if e > s {
+            acc += e - s;
+        }
+        if ea <= eb {
+            i += 1;
+        } else {
+            j += 1;
+        }
     }
-    i as f64 / u as f64
+    acc
 }
 
 #[cfg(test)]
@@ -746,8 +979,14 @@ mod tests {
         let b = rle(2, 2, &[0, 4]);
         let m = Rle::merge(&[a.clone(), b.clone()], false);
         assert_eq!(m.counts, vec![0, 4]);
-        assert_eq!(inter_union(&a.counts, &b.counts), (2, 4));
-        assert_eq!(inter_union(&b.counts, &a.counts), (2, 4));
+        assert_eq!(
+            iou(std::slice::from_ref(&a), std::slice::from_ref(&b), &[false]),
+            vec![0.5]
+        );
+        assert_eq!(
+            iou(std::slice::from_ref(&b), std::slice::from_ref(&a), &[false]),
+            vec![0.5]
+        );
     }
 
     #[test]
