@@ -156,3 +156,73 @@ fn bad_annotations_are_named_and_skippable() {
     assert_eq!(ids, [1, 6]);
     assert_eq!(v["annotations"][1]["segmentation"], serde_json::json!([]));
 }
+
+#[test]
+fn polygons_round_trip_through_frpoly() {
+    let w = Work::new();
+    let src = shared("cocoapi-val2014-100/instances_val2014_100.json");
+    let poly = w.path("poly.json");
+    let simple = w.path("simple.json");
+    ok([
+        "convert",
+        src.to_str().expect("p"),
+        "--to",
+        "polygon",
+        "-o",
+        poly.to_str().expect("p"),
+        "-q",
+    ]);
+    ok([
+        "convert",
+        src.to_str().expect("p"),
+        "--to",
+        "polygon",
+        "--tolerance",
+        "0.25",
+        "-o",
+        simple.to_str().expect("p"),
+        "-q",
+    ]);
+    let orig = segmentations(&ok([
+        "convert",
+        src.to_str().expect("p"),
+        "--to",
+        "rle",
+        "-q",
+    ]));
+    let back = segmentations(&ok([
+        "convert",
+        poly.to_str().expect("p"),
+        "--to",
+        "rle",
+        "-q",
+    ]));
+    let back_simple = segmentations(&ok([
+        "convert",
+        simple.to_str().expect("p"),
+        "--to",
+        "rle",
+        "-q",
+    ]));
+    let rle = |v: &Value| {
+        let s = &v["size"];
+        Rle::from_compressed(
+            s[0].as_u64().expect("h") as u32,
+            s[1].as_u64().expect("w") as u32,
+            v["counts"].as_str().expect("c").as_bytes(),
+        )
+        .expect("rle")
+    };
+    let mut big = 0;
+    for ((o, b), s) in orig.iter().zip(&back).zip(&back_simple) {
+        let (o, b, s) = (rle(o), rle(b), rle(s));
+        // Exact contours re-rasterize to the very same mask under pycocotools' frPoly.
+        assert_eq!(o, b);
+        if o.area() > 100 {
+            let iou = cocokit::mask::rle::iou(&[s], &[o], &[false])[0];
+            assert!(iou >= 0.98, "IoU {iou} after simplification");
+            big += 1;
+        }
+    }
+    assert!(big > 700, "{big}");
+}

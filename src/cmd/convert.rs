@@ -67,21 +67,14 @@ pub fn run(args: Args) -> Result<()> {
         target,
         skip_invalid: args.skip_invalid,
     };
-    let rep = convert(
-        &input,
-        sizes,
-        &opts,
-        crate::mask::convert::TRACER,
-        out.writer(),
-        &|p| pb.set_position(p),
-    )
-    .map_err(|e| {
-        if e.broken_pipe {
-            e
-        } else {
-            e.in_file(input.name())
-        }
-    })?;
+    let rep =
+        convert(&input, sizes, &opts, out.writer(), &|p| pb.set_position(p)).map_err(|e| {
+            if e.broken_pipe {
+                e
+            } else {
+                e.in_file(input.name())
+            }
+        })?;
     pb.finish_and_clear();
     out.commit()?;
     if !args.quiet {

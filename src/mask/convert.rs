@@ -17,8 +17,7 @@ use crate::coco::Segmentation;
 use crate::error::{Error, Result};
 use crate::io::Input;
 use crate::json::pretty::write_escaped;
-use crate::mask::polygon::segmentation_to_rle;
-use crate::mask::rle::Rle;
+use crate::mask::polygon::{polygons_from_mask, segmentation_to_rle};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::Write;
@@ -33,12 +32,6 @@ pub enum Target {
     /// Polygons traced from the mask (Douglas–Peucker `tolerance` in pixels; 0 = exact contour).
     Polygon { tolerance: f64 },
 }
-
-/// A function that turns a mask into polygons (the contour tracer of the mask layer).
-pub type Tracer = fn(&Rle, f64) -> Vec<Vec<f64>>;
-
-/// The contour tracer used by `convert --to polygon` (none yet: the command then says so).
-pub const TRACER: Option<Tracer> = None;
 
 /// Options of a conversion.
 #[derive(Clone, Debug)]
@@ -87,7 +80,6 @@ fn convert_record(
     end: usize,
     sizes: &HashMap<i64, (u32, u32)>,
     target: Target,
-    tracer: Option<Tracer>,
 ) -> Result<Option<Vec<u8>>> {
     let (ann, info) = parse_annotation_with(buf, start, SegMode::Full)?;
     let Some(seg) = &ann.segmentation else {
@@ -138,9 +130,7 @@ fn convert_record(
             value.extend_from_slice(b"]}");
         }
         Target::Polygon { tolerance } => {
-            let tracer =
-                tracer.ok_or_else(|| Error::msg("--to polygon is not available in this build"))?;
-            let polys = tracer(&rle, tolerance);
+            let polys = polygons_from_mask(&rle, tolerance);
             value.push(b'[');
             for (k, p) in polys.iter().enumerate() {
                 if k > 0 {
@@ -172,7 +162,6 @@ pub fn convert(
     input: &Input,
     sizes: Option<HashMap<i64, (u32, u32)>>,
     opts: &ConvertOptions,
-    tracer: Option<Tracer>,
     w: &mut dyn Write,
     progress: &dyn Fn(u64),
 ) -> Result<ConvertReport> {
@@ -192,7 +181,7 @@ pub fn convert(
      -> Result<()> {
         let done: Vec<Result<Option<Vec<u8>>>> = batch
             .par_iter()
-            .map(|&(s, e)| convert_record(buf, s, e, &sizes, opts.target, tracer))
+            .map(|&(s, e)| convert_record(buf, s, e, &sizes, opts.target))
             .collect();
         for (&(s, e), r) in batch.iter().zip(done) {
             match r {
@@ -299,7 +288,7 @@ mod tests {
             target,
             skip_invalid: skip,
         };
-        let rep = convert(&input, None, &opts, None, &mut out, &|_| {})?;
+        let rep = convert(&input, None, &opts, &mut out, &|_| {})?;
         Ok((String::from_utf8(out).expect("utf8"), rep))
     }
 
