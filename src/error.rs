@@ -25,11 +25,21 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An error with a message only.
     pub fn msg(msg: impl Into<String>) -> Self {
-        Error { msg: msg.into(), file: None, offset: None, record: None }
+        Error {
+            msg: msg.into(),
+            file: None,
+            offset: None,
+            record: None,
+        }
     }
     /// An error at a byte offset.
     pub fn at(offset: usize, msg: impl Into<String>) -> Self {
-        Error { msg: msg.into(), file: None, offset: Some(offset as u64), record: None }
+        Error {
+            msg: msg.into(),
+            file: None,
+            offset: Some(offset as u64),
+            record: None,
+        }
     }
     /// Name the file (keeps an already-set one).
     pub fn in_file(mut self, file: impl Into<String>) -> Self {
@@ -70,7 +80,11 @@ impl fmt::Display for Error {
             write!(f, "{rec}: ")?;
         }
         // One line, always.
-        let one_line: String = self.msg.chars().map(|c| if c == '\n' { ' ' } else { c }).collect();
+        let one_line: String = self
+            .msg
+            .chars()
+            .map(|c| if c == '\n' { ' ' } else { c })
+            .collect();
         f.write_str(&one_line)
     }
 }

@@ -1,0 +1,188 @@
+//! `COCOeval.evaluate`: per image × category IoU (`computeIoU`) and greedy matching per area range and IoU
+//! threshold (`evaluateImg`), in parallel over cells.
+//!
+//! Not here: reading or loadRes (see `prepare`), precision/recall (see `accumulate`).
+//!
+//! Each detection's outcome at (area range, threshold) is kept as one byte: true positive, false positive or
+//! ignored — all `accumulate` reads from pycocotools' `dtMatches`/`dtIgnore`. Quirks reproduced on purpose:
+//! - the IoU to beat starts at `min(t, 1 - 1e-10)` and a later ground truth with an equal IoU wins;
+//! - a detection stops scanning at the first ignored ground truth once it holds a match to a regular one;
+//! - crowd ground truths can be matched many times;
+//! - the match flag is the ground truth's *id*, so a match with a ground truth of id 0 counts as no match
+//!   (a false positive, or ignored when the detection is outside the area range);
+//! - unmatched detections outside the area range are ignored, matched ones keep their match's ignore flag.
+
+use rayon::prelude::*;
+
+use super::geom;
+use super::params::EvalParams;
+use super::prepare::{Cell, Prepared};
+
+/// Detection outcome: counted as a false positive.
+pub(crate) const FP: u8 = 0;
+/// Detection outcome: counted as a true positive.
+pub(crate) const TP: u8 = 1;
+/// Detection outcome: neither (matched an ignored ground truth, or unmatched and outside the area range).
+pub(crate) const IGNORED: u8 = 2;
+
+/// The result of `evaluate`: per cell, the detections' scores and outcomes and the count of non-ignored
+/// ground truths per area range (pycocotools' `evalImgs`, compacted).
+pub struct Evaluation {
+    pub(crate) params: EvalParams,
+    pub(crate) cells: Vec<Cell>,
+    /// Scores of the kept detections, in cell order (score descending within a cell).
+    pub(crate) dt_score: Vec<f64>,
+    /// Per cell at `state_off[c]`: outcome `[a][t][d]` (A × T × D bytes).
+    pub(crate) states: Vec<u8>,
+    pub(crate) state_off: Vec<usize>,
+    /// Per cell: `[a]` number of ground truths not ignored (A values at `c * A`).
+    pub(crate) npig: Vec<u32>,
+}
+
+impl Evaluation {
+    /// The parameters evaluation ran with (sorted ids, sorted maxDets).
+    pub fn params(&self) -> &EvalParams {
+        &self.params
+    }
+}
+
+#[derive(Default)]
+struct Scratch {
+    iou: Vec<f64>,
+    /// Ground truths in evaluation order (not ignored first, stable): index into the cell.
+    order: Vec<u32>,
+    ig: Vec<bool>,
+    crowd: Vec<bool>,
+    id_nonzero: Vec<bool>,
+    gtm: Vec<bool>,
+    dt_out: Vec<bool>,
+}
+
+/// Run `evaluate` on prepared cells.
+pub(crate) fn evaluate(prep: Prepared) -> Evaluation {
+    let p = &prep.params;
+    let (a_n, t_n) = (p.area_rng.len(), p.iou_thrs.len());
+    let mut state_off = Vec::with_capacity(prep.cells.len() + 1);
+    let mut total = 0usize;
+    for c in &prep.cells {
+        state_off.push(total);
+        total += a_n * t_n * c.dt_len as usize;
+    }
+    state_off.push(total);
+    let mut states = vec![0u8; total];
+    let mut npig = vec![0u32; prep.cells.len() * a_n];
+
+    // Hand each cell its own output slices, then evaluate cells in parallel.
+    let mut chunks: Vec<(&Cell, &mut [u8], &mut [u32])> = Vec::with_capacity(prep.cells.len());
+    let mut rest_s: &mut [u8] = &mut states;
+    let mut rest_n: &mut [u32] = &mut npig;
+    for c in &prep.cells {
+        let (s, r) = std::mem::take(&mut rest_s).split_at_mut(a_n * t_n * c.dt_len as usize);
+        let (n, rn) = std::mem::take(&mut rest_n).split_at_mut(a_n);
+        rest_s = r;
+        rest_n = rn;
+        chunks.push((c, s, n));
+    }
+    chunks
+        .into_par_iter()
+        .for_each_init(Scratch::default, |scratch, (cell, s, n)| {
+            eval_cell(&prep, cell, scratch, s, n);
+        });
+
+    Evaluation {
+        params: prep.params,
+        cells: prep.cells,
+        dt_score: prep.dt_score,
+        states,
+        state_off,
+        npig,
+    }
+}
+
+/// `computeIoU` + `evaluateImg` for every area range of one cell.
+fn eval_cell(prep: &Prepared, cell: &Cell, sc: &mut Scratch, states: &mut [u8], npig: &mut [u32]) {
+    let p = &prep.params;
+    let (g0, g_n) = (cell.gt_start as usize, cell.gt_len as usize);
+    let (d0, d_n) = (cell.dt_start as usize, cell.dt_len as usize);
+    let t_n = p.iou_thrs.len();
+    let crowd = &prep.gt_crowd[g0..g0 + g_n];
+    let gt_area = &prep.gt_area[g0..g0 + g_n];
+    let id_nz = &prep.gt_id_nonzero[g0..g0 + g_n];
+    let dt_area = &prep.dt_area[d0..d0 + d_n];
+
+    if g_n > 0 && d_n > 0 {
+        geom::cell_iou(
+            &prep.dt_shapes,
+            d0..d0 + d_n,
+            &prep.gt_shapes,
+            g0..g0 + g_n,
+            crowd,
+            &mut sc.iou,
+        );
+    } else {
+        sc.iou.clear();
+    }
+
+    for (a, rng) in p.area_rng.iter().enumerate() {
+        let (lo, hi) = (rng[0], rng[1]);
+        // gt['_ignore'], then gt sorted with ignored last (mergesort: stable).
+        sc.order.clear();
+        let ignored = |g: usize| crowd[g] || gt_area[g] < lo || gt_area[g] > hi;
+        sc.order
+            .extend((0..g_n as u32).filter(|&g| !ignored(g as usize)));
+        let n_regular = sc.order.len();
+        sc.order
+            .extend((0..g_n as u32).filter(|&g| ignored(g as usize)));
+        npig[a] = n_regular as u32;
+        sc.ig.clear();
+        sc.ig.extend((0..g_n).map(|i| i >= n_regular));
+        sc.crowd.clear();
+        sc.crowd.extend(sc.order.iter().map(|&g| crowd[g as usize]));
+        sc.id_nonzero.clear();
+        sc.id_nonzero
+            .extend(sc.order.iter().map(|&g| id_nz[g as usize]));
+        sc.dt_out.clear();
+        sc.dt_out
+            .extend(dt_area.iter().map(|&ar| ar < lo || ar > hi));
+
+        for (t, &thr) in p.iou_thrs.iter().enumerate() {
+            let out = &mut states[(a * t_n + t) * d_n..(a * t_n + t + 1) * d_n];
+            sc.gtm.clear();
+            sc.gtm.resize(g_n, false);
+            for (d, o) in out.iter_mut().enumerate() {
+                let row = &sc.iou[d * g_n..(d + 1) * g_n];
+                let mut best = thr.min(1.0 - 1e-10);
+                let mut m = usize::MAX;
+                for gi in 0..g_n {
+                    // already matched and not a crowd: skip
+                    if sc.gtm[gi] && !sc.crowd[gi] {
+                        continue;
+                    }
+                    // holding a match to a regular gt and reaching the ignored ones: stop
+                    if m != usize::MAX && !sc.ig[m] && sc.ig[gi] {
+                        break;
+                    }
+                    let v = row[sc.order[gi] as usize];
+                    if v < best {
+                        continue;
+                    }
+                    best = v;
+                    m = gi;
+                }
+                let (dt_ig, dtm_nonzero) = if m == usize::MAX {
+                    (false, false)
+                } else {
+                    sc.gtm[m] = true; // gtm holds the detection id, always >= 1
+                    (sc.ig[m], sc.id_nonzero[m])
+                };
+                *o = if dt_ig || (!dtm_nonzero && sc.dt_out[d]) {
+                    IGNORED
+                } else if dtm_nonzero {
+                    TP
+                } else {
+                    FP
+                };
+            }
+        }
+    }
+}
