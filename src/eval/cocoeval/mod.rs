@@ -69,3 +69,6 @@ pub fn run(gt: GroundTruth<'_>, results: &[Annotation], params: &Params) -> Resu
         accumulation,
     })
 }
+
+#[cfg(test)]
+mod tests;
