@@ -17,6 +17,9 @@ pub struct Error {
     pub offset: Option<u64>,
     /// The record it concerns, e.g. `annotation id 42`, when known.
     pub record: Option<String>,
+    /// Set when a write failed because the reader went away (`cocokit pretty big.json | head`): the CLI
+    /// then exits quietly.
+    pub broken_pipe: bool,
 }
 
 /// Result with the crate's [`Error`].
@@ -30,6 +33,7 @@ impl Error {
             file: None,
             offset: None,
             record: None,
+            broken_pipe: false,
         }
     }
     /// An error at a byte offset.
@@ -39,6 +43,7 @@ impl Error {
             file: None,
             offset: Some(offset as u64),
             record: None,
+            broken_pipe: false,
         }
     }
     /// Name the file (keeps an already-set one).
@@ -64,7 +69,7 @@ impl Error {
     }
     /// An I/O error on a path.
     pub fn io(path: impl Into<String>, err: std::io::Error) -> Self {
-        Error::msg(err.to_string()).in_file(path)
+        Error::from(err).in_file(path)
     }
 }
 
@@ -93,6 +98,8 @@ impl std::error::Error for Error {}
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
-        Error::msg(e.to_string())
+        let mut err = Error::msg(e.to_string());
+        err.broken_pipe = e.kind() == std::io::ErrorKind::BrokenPipe;
+        err
     }
 }

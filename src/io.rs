@@ -1,1 +1,251 @@
-//! TODO
+//! Inputs, outputs and progress: the only place cocokit touches files and terminals.
+//!
+//! - [`Input`]: a file memory-mapped (pages already read can be released, so resident memory stays bounded
+//!   while the whole file is addressable), or standard input read into memory (`-`; a pipe cannot be mapped).
+//! - [`Output`]: standard output (`-`) or a file written atomically (a temp file in the same directory, renamed
+//!   over the target on success, removed on failure), never over one of the command's inputs.
+//! - [`progress`]: an indicatif bar on stderr, only when stderr is a terminal and `--quiet` is not given.
+//!
+//! Not here: parsing (see `json`, `coco`).
+
+use crate::error::{Error, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::fs::File;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+enum Data {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+/// A whole input, addressable as one byte slice.
+pub struct Input {
+    name: String,
+    data: Data,
+}
+
+impl Input {
+    /// Open `path` (`-` = standard input). A directory, a missing file or an unreadable one is an error.
+    pub fn open(path: &str) -> Result<Input> {
+        if path == "-" {
+            let mut v = Vec::new();
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut v)
+                .map_err(|e| Error::io("<stdin>", e))?;
+            return Ok(Input {
+                name: "<stdin>".into(),
+                data: Data::Owned(v),
+            });
+        }
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.is_dir() {
+            return Err(Error::msg("is a directory, not a JSON file").in_file(path));
+        }
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        if meta.len() == 0 || !meta.is_file() {
+            // Empty files cannot be mapped; FIFOs and devices are read.
+            let mut v = Vec::new();
+            (&file)
+                .read_to_end(&mut v)
+                .map_err(|e| Error::io(path, e))?;
+            return Ok(Input {
+                name: path.into(),
+                data: Data::Owned(v),
+            });
+        }
+        // SAFETY: the mapping is read-only; cocokit never writes to its inputs (outputs refuse to replace an
+        // input). A file truncated by another process while mapped would fault, as with any mmap reader.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+        let _ = map.advise(memmap2::Advice::Sequential);
+        Ok(Input {
+            name: path.into(),
+            data: Data::Mapped(map),
+        })
+    }
+
+    /// An input held in memory (tests, generated data).
+    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Input {
+        Input {
+            name: name.into(),
+            data: Data::Owned(bytes),
+        }
+    }
+
+    /// The whole input.
+    pub fn bytes(&self) -> &[u8] {
+        match &self.data {
+            Data::Mapped(m) => m,
+            Data::Owned(v) => v,
+        }
+    }
+
+    /// The name used in messages.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Tell the kernel that bytes before `upto` will not be read again, so their pages leave this process's
+    /// resident set (memory-mapped inputs only; a no-op otherwise). Reading them again stays correct.
+    pub fn release(&self, upto: usize) {
+        if let Data::Mapped(m) = &self.data {
+            let page = 4096;
+            let len = (upto.min(m.len()) / page) * page;
+            if len > 0 {
+                // SAFETY: the mapping is a private read-only file mapping: after MADV_DONTNEED, pages are
+                // read again from the file on the next access, so no data is lost.
+                unsafe {
+                    let _ = m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, 0, len);
+                }
+            }
+        }
+    }
+}
+
+enum Sink {
+    Stdout(std::io::Stdout),
+    File {
+        tmp: tempfile::NamedTempFile,
+        path: PathBuf,
+    },
+}
+
+/// Where a command writes its main output.
+pub struct Output {
+    sink: Sink,
+    buf: std::io::BufWriter<Box<dyn Write>>,
+}
+
+impl Output {
+    /// `None` or `-` = standard output. A file path is written atomically; it must not be one of `inputs`.
+    pub fn create(path: Option<&str>, inputs: &[&str]) -> Result<Output> {
+        match path {
+            None | Some("-") => {
+                let out = std::io::stdout();
+                let w: Box<dyn Write> = Box::new(std::io::stdout());
+                Ok(Output {
+                    sink: Sink::Stdout(out),
+                    buf: std::io::BufWriter::with_capacity(1 << 16, w),
+                })
+            }
+            Some(p) => {
+                let target = Path::new(p);
+                check_not_an_input(target, inputs)?;
+                if target.is_dir() {
+                    return Err(Error::msg("output is a directory").in_file(p));
+                }
+                let dir = match target.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                let tmp = tempfile::Builder::new()
+                    .prefix(".cocokit-")
+                    .suffix(".tmp")
+                    .tempfile_in(&dir)
+                    .map_err(|e| Error::io(dir.display().to_string(), e))?;
+                let f = tmp.reopen().map_err(|e| Error::io(p, e))?;
+                let w: Box<dyn Write> = Box::new(f);
+                Ok(Output {
+                    sink: Sink::File {
+                        tmp,
+                        path: target.to_path_buf(),
+                    },
+                    buf: std::io::BufWriter::with_capacity(1 << 16, w),
+                })
+            }
+        }
+    }
+
+    /// The writer (buffered).
+    pub fn writer(&mut self) -> &mut dyn Write {
+        &mut self.buf
+    }
+
+    /// Whether this output is a terminal (for `--color auto`).
+    pub fn is_terminal(&self) -> bool {
+        matches!(&self.sink, Sink::Stdout(s) if s.is_terminal())
+    }
+
+    /// Finish: flush, and for a file, sync and rename the temp file over the target.
+    pub fn commit(mut self) -> Result<()> {
+        let name = match &self.sink {
+            Sink::Stdout(_) => "<stdout>".to_string(),
+            Sink::File { path, .. } => path.display().to_string(),
+        };
+        self.buf.flush().map_err(|e| Error::io(&name, e))?;
+        drop(self.buf);
+        if let Sink::File { tmp, path } = self.sink {
+            tmp.as_file().sync_all().map_err(|e| Error::io(&name, e))?;
+            set_default_permissions(tmp.path());
+            tmp.persist(&path).map_err(|e| Error::io(&name, e.error))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(unix)]
+fn set_default_permissions(p: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    // Temp files are created 0600; a finished output should look like any file the user creates.
+    let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o644));
+}
+
+#[cfg(not(unix))]
+fn set_default_permissions(_: &Path) {}
+
+/// Refuse to write over one of the inputs (same path, or same file through another name).
+pub fn check_not_an_input(target: &Path, inputs: &[&str]) -> Result<()> {
+    let Ok(tmeta) = std::fs::metadata(target) else {
+        return Ok(());
+    };
+    for inp in inputs {
+        if *inp == "-" {
+            continue;
+        }
+        if let Ok(imeta) = std::fs::metadata(inp) {
+            if same_file(&tmeta, &imeta) {
+                return Err(
+                    Error::msg(format!("refusing to overwrite the input file {inp}"))
+                        .in_file(target.display().to_string()),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// A progress bar over `len` units (bytes), drawn on stderr only when it is a terminal and not `quiet`.
+pub fn progress(len: u64, quiet: bool, what: &str) -> ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    ) {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb.set_message(what.to_string());
+    pb
+}
+
+/// Whether colours should be used on a stream that `is_tty` describes, honouring `NO_COLOR`.
+pub fn use_color(choice: &str, is_tty: bool) -> bool {
+    match choice {
+        "always" => true,
+        "never" => false,
+        _ => is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}

@@ -1,1 +1,7 @@
-//! TODO
+//! One module per subcommand: its help text (with an example) and a `run` function that wires the library's
+//! layers together. No algorithm lives here.
+
+pub mod filter;
+pub mod pretty;
+pub mod stats;
+pub mod synth;

@@ -5,7 +5,12 @@
 //!
 //! Not here: mask arithmetic (`mask`), evaluation (`eval`).
 
+pub mod categories;
+pub mod filter;
 pub mod model;
 pub mod reader;
+pub mod stats;
+pub mod synth;
+pub mod writer;
 
 pub use model::{Annotation, Category, Image, Segmentation};

@@ -1,1 +1,804 @@
-//! TODO (being written)
+//! The streaming COCO reader: typed records out of the JSON scanner, in file order, without a DOM.
+//!
+//! Two levels:
+//! - [`scan_top`] walks the top level of a dataset object (or a results array) and hands out each element of
+//!   `images`, `annotations` and `categories` as a byte range ([`Event::Record`]), and every other top-level
+//!   key as its raw, validated JSON text ([`Event::Other`]). Keys may come in any order. Records are cut with the
+//!   structural fast path of the scanner; they are validated when parsed (which callers may do in parallel).
+//! - `parse_image`, `parse_annotation`, `parse_category` turn one record's bytes into the model, keeping unknown
+//!   fields verbatim; every error names the byte offset and, where known, the record id.
+//!
+//! [`Dataset::load`] and [`load_results`] are conveniences for commands that need everything in memory
+//! anyway (evaluation); they still never hold a JSON tree. This module does no mask arithmetic.
+
+use super::model::{Annotation, Category, Image, Segmentation};
+use crate::error::{Error, Result};
+use crate::json::scan::{parse_string, skip_value, skip_value_fast, skip_ws, unexpected, Cursor};
+use rayon::prelude::*;
+
+/// The three arrays cocokit reads record by record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Section {
+    Images,
+    Annotations,
+    Categories,
+}
+
+impl Section {
+    fn from_key(k: &str) -> Option<Section> {
+        match k {
+            "images" => Some(Section::Images),
+            "annotations" => Some(Section::Annotations),
+            "categories" => Some(Section::Categories),
+            _ => None,
+        }
+    }
+    /// The top-level key of this section.
+    pub fn key(self) -> &'static str {
+        match self {
+            Section::Images => "images",
+            Section::Annotations => "annotations",
+            Section::Categories => "categories",
+        }
+    }
+}
+
+/// What the top level of a file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// `{"images": [...], "annotations": [...], "categories": [...], ...}`
+    Dataset,
+    /// `[{"image_id": ..., "category_id": ..., "score": ...}, ...]` (a COCO results file)
+    Results,
+}
+
+/// One step of the top-level walk.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A section array begins (`"annotations": [`). Not sent for results files.
+    SectionStart { section: Section },
+    /// One element of a section (results files: every element is an annotation). `start..end` is its byte
+    /// range in the buffer.
+    Record {
+        section: Section,
+        start: usize,
+        end: usize,
+    },
+    /// A section array ended.
+    SectionEnd { section: Section },
+    /// Any other top-level key, with its value's raw JSON text (validated) and where it starts.
+    Other {
+        key: String,
+        raw: &'a [u8],
+        start: usize,
+    },
+}
+
+/// Walk the top level of `buf`, calling `f` for each event in file order.
+pub fn scan_top<'a>(buf: &'a [u8], mut f: impl FnMut(Event<'a>) -> Result<()>) -> Result<Layout> {
+    let mut i = skip_ws(buf, 0);
+    match buf.get(i) {
+        Some(b'{') => {}
+        Some(b'[') => {
+            walk_array(buf, i, Section::Annotations, &mut f)?;
+            let end = skip_value_end(buf, i)?;
+            check_trailing(buf, end)?;
+            return Ok(Layout::Results);
+        }
+        None if buf.is_empty() => {
+            return Err(Error::at(
+                0,
+                "empty file: expected a COCO dataset object or a results array",
+            ))
+        }
+        None => {
+            return Err(Error::at(
+                i,
+                "no JSON value (only whitespace): expected a COCO dataset object",
+            ))
+        }
+        Some(_) => {
+            if i == 0 && buf.starts_with(b"\xEF\xBB\xBF") {
+                return Err(unexpected(buf, 0, ""));
+            }
+            // Validate first so that e.g. a truncated or bad literal is reported as such.
+            skip_value(buf, i)?;
+            return Err(Error::at(
+                i,
+                "top level is neither a COCO dataset (an object) nor a results file (an array of annotations)",
+            ));
+        }
+    }
+    let mut c = Cursor::new(buf, i);
+    c.begin_object()?;
+    let mut first = true;
+    let mut seen: Vec<&'static str> = Vec::new();
+    while let Some((key, key_pos)) = c.next_key(&mut first)? {
+        let vpos = c.pos;
+        if let Some(section) = Section::from_key(&key) {
+            if seen.contains(&section.key()) {
+                return Err(Error::at(
+                    key_pos,
+                    format!("duplicate top-level key \"{key}\""),
+                ));
+            }
+            seen.push(section.key());
+            if buf.get(vpos) != Some(&b'[') {
+                if buf.get(vpos) == Some(&b'n') && buf[vpos..].starts_with(b"null") {
+                    // "annotations": null — treat as absent, as pycocotools' `'annotations' in dataset` check
+                    // would not (it would crash); report it clearly instead.
+                    return Err(Error::at(
+                        vpos,
+                        format!("\"{key}\" is null: expected an array"),
+                    ));
+                }
+                skip_value(buf, vpos)?;
+                return Err(Error::at(vpos, format!("\"{key}\" must be an array")));
+            }
+            f(Event::SectionStart { section })?;
+            i = walk_array(buf, vpos, section, &mut f)?;
+            f(Event::SectionEnd { section })?;
+            c.pos = i;
+        } else {
+            let end = skip_value(buf, vpos)?;
+            f(Event::Other {
+                key: key.into_owned(),
+                raw: &buf[vpos..end],
+                start: vpos,
+            })?;
+            c.pos = end;
+        }
+    }
+    check_trailing(buf, c.pos)?;
+    Ok(Layout::Dataset)
+}
+
+fn skip_value_end(buf: &[u8], i: usize) -> Result<usize> {
+    // The array was already walked (and its records cut); find its end again cheaply.
+    skip_value_fast(buf, i)
+}
+
+fn check_trailing(buf: &[u8], end: usize) -> Result<()> {
+    let j = skip_ws(buf, end);
+    if j < buf.len() {
+        return Err(Error::at(
+            j,
+            "unexpected data after the end of the JSON document",
+        ));
+    }
+    Ok(())
+}
+
+/// Cut the array at `i` into records; returns the index after the array.
+fn walk_array<'a>(
+    buf: &'a [u8],
+    i: usize,
+    section: Section,
+    f: &mut impl FnMut(Event<'a>) -> Result<()>,
+) -> Result<usize> {
+    let mut c = Cursor::new(buf, i);
+    c.begin_array()?;
+    let mut first = true;
+    while c.next_elem(&mut first)? {
+        let start = c.pos;
+        if buf.get(start) != Some(&b'{') {
+            skip_value(buf, start)?;
+            return Err(Error::at(
+                start,
+                format!("each element of \"{}\" must be an object", section.key()),
+            ));
+        }
+        let end = skip_value_fast(buf, start)?;
+        f(Event::Record {
+            section,
+            start,
+            end,
+        })?;
+        c.pos = end;
+    }
+    Ok(c.pos)
+}
+
+/// How much of an annotation's segmentation to decode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SegMode {
+    /// Decode it into [`Segmentation`].
+    Full,
+    /// Only validate it and report its kind (fast: no numbers parsed), leaving `segmentation` as `None`.
+    Kind,
+}
+
+/// The shape of a segmentation, without its data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SegKind {
+    Polygons,
+    Rle,
+    CompressedRle,
+    Empty,
+    /// No `segmentation` key, or `null`.
+    None,
+}
+
+impl SegKind {
+    pub fn of(seg: Option<&Segmentation>) -> SegKind {
+        match seg {
+            Some(Segmentation::Polygons(_)) => SegKind::Polygons,
+            Some(Segmentation::Rle { .. }) => SegKind::Rle,
+            Some(Segmentation::CompressedRle { .. }) => SegKind::CompressedRle,
+            Some(Segmentation::Empty) => SegKind::Empty,
+            None => SegKind::None,
+        }
+    }
+}
+
+fn raw_text(buf: &[u8], s: usize, e: usize) -> String {
+    // Validated JSON is UTF-8.
+    String::from_utf8_lossy(&buf[s..e]).into_owned()
+}
+
+/// Parse the image record starting at `start`.
+pub fn parse_image(buf: &[u8], start: usize) -> Result<Image> {
+    let mut c = Cursor::new(buf, start);
+    c.begin_object()?;
+    let mut first = true;
+    let mut img = Image::default();
+    let mut has_id = false;
+    let mut r = || -> Result<()> {
+        while let Some((key, _)) = c.next_key(&mut first)? {
+            match &*key {
+                "id" => {
+                    img.id = c.i64()?;
+                    has_id = true;
+                }
+                "width" => img.width = dim(&mut c)?,
+                "height" => img.height = dim(&mut c)?,
+                "file_name" => img.file_name = c.string()?.into_owned(),
+                _ => {
+                    let (s, e) = c.skip()?;
+                    img.extra.push((key.into_owned(), raw_text(buf, s, e)));
+                }
+            }
+        }
+        Ok(())
+    };
+    let res = r();
+    let describe = if has_id {
+        format!("image id {}", img.id)
+    } else {
+        format!("image at byte {start}")
+    };
+    res.map_err(|e| e.for_record(describe))?;
+    if !has_id {
+        return Err(Error::at(start, "image record has no \"id\""));
+    }
+    Ok(img)
+}
+
+fn dim(c: &mut Cursor) -> Result<u32> {
+    let at = skip_ws(c.buf, c.pos);
+    let v = c.i64()?;
+    u32::try_from(v).map_err(|_| Error::at(at, format!("image size {v} is negative or too large")))
+}
+
+/// Parse the category record starting at `start`.
+pub fn parse_category(buf: &[u8], start: usize) -> Result<Category> {
+    let mut c = Cursor::new(buf, start);
+    c.begin_object()?;
+    let mut first = true;
+    let mut cat = Category::default();
+    let mut has_id = false;
+    let mut r = || -> Result<()> {
+        while let Some((key, _)) = c.next_key(&mut first)? {
+            match &*key {
+                "id" => {
+                    cat.id = c.i64()?;
+                    has_id = true;
+                }
+                "name" => cat.name = c.string()?.into_owned(),
+                "supercategory" => {
+                    if !c.null() {
+                        cat.supercategory = Some(c.string()?.into_owned());
+                    }
+                }
+                _ => {
+                    let (s, e) = c.skip()?;
+                    cat.extra.push((key.into_owned(), raw_text(buf, s, e)));
+                }
+            }
+        }
+        Ok(())
+    };
+    let res = r();
+    let describe = if has_id {
+        format!("category id {}", cat.id)
+    } else {
+        format!("category at byte {start}")
+    };
+    res.map_err(|e| e.for_record(describe))?;
+    if !has_id {
+        return Err(Error::at(start, "category record has no \"id\""));
+    }
+    Ok(cat)
+}
+
+/// Parse the annotation record starting at `start`, decoding the segmentation fully.
+pub fn parse_annotation(buf: &[u8], start: usize) -> Result<Annotation> {
+    parse_annotation_with(buf, start, SegMode::Full).map(|(a, _)| a)
+}
+
+/// Parse the annotation record starting at `start`; also returns the segmentation's kind and byte range.
+pub fn parse_annotation_with(
+    buf: &[u8],
+    start: usize,
+    mode: SegMode,
+) -> Result<(Annotation, SegInfo)> {
+    let mut c = Cursor::new(buf, start);
+    let mut ann = Annotation {
+        offset: start as u64,
+        ..Default::default()
+    };
+    let mut info = SegInfo {
+        kind: SegKind::None,
+        range: None,
+    };
+    let mut has_image = false;
+    let res = (|| -> Result<()> {
+        c.begin_object()?;
+        let mut first = true;
+        while let Some((key, _)) = c.next_key(&mut first)? {
+            match &*key {
+                "id" => ann.id = Some(c.i64()?),
+                "image_id" => {
+                    ann.image_id = c.i64()?;
+                    has_image = true;
+                }
+                "category_id" => ann.category_id = Some(c.i64()?),
+                "iscrowd" => ann.iscrowd = Some(c.i64()?),
+                "area" => ann.area = if c.null() { None } else { Some(c.f64()?) },
+                "score" => ann.score = Some(c.f64()?),
+                "bbox" => ann.bbox = parse_bbox(&mut c)?,
+                "segmentation" => {
+                    let s = skip_ws(buf, c.pos);
+                    let (seg, kind) = parse_segmentation(&mut c, mode)?;
+                    info = SegInfo {
+                        kind,
+                        range: Some((s, c.pos)),
+                    };
+                    ann.segmentation = seg;
+                }
+                _ => {
+                    let (s, e) = c.skip()?;
+                    ann.extra.push((key.into_owned(), raw_text(buf, s, e)));
+                }
+            }
+        }
+        Ok(())
+    })();
+    res.map_err(|e| e.for_record(ann.describe()))?;
+    if !has_image {
+        return Err(Error::at(start, "annotation has no \"image_id\"").for_record(ann.describe()));
+    }
+    Ok((ann, info))
+}
+
+/// Where an annotation's segmentation was and what shape it had.
+#[derive(Clone, Copy, Debug)]
+pub struct SegInfo {
+    pub kind: SegKind,
+    /// Byte range of the segmentation value in the buffer.
+    pub range: Option<(usize, usize)>,
+}
+
+fn parse_bbox(c: &mut Cursor) -> Result<Option<[f64; 4]>> {
+    if c.null() {
+        return Ok(None);
+    }
+    let at = skip_ws(c.buf, c.pos);
+    c.begin_array()?;
+    let mut first = true;
+    let mut v = [0.0; 4];
+    let mut n = 0;
+    while c.next_elem(&mut first)? {
+        let x = c.f64()?;
+        if n < 4 {
+            v[n] = x;
+        }
+        n += 1;
+    }
+    match n {
+        0 => Ok(None),
+        4 => Ok(Some(v)),
+        _ => Err(Error::at(
+            at,
+            format!("bbox must have 4 numbers [x, y, w, h], found {n}"),
+        )),
+    }
+}
+
+fn parse_segmentation(c: &mut Cursor, mode: SegMode) -> Result<(Option<Segmentation>, SegKind)> {
+    let at = skip_ws(c.buf, c.pos);
+    match c.peek() {
+        Some(b'n') if c.null() => Ok((None, SegKind::None)),
+        Some(b'[') => {
+            c.begin_array()?;
+            if c.peek() == Some(b']') {
+                c.pos += 1;
+                return Ok((
+                    (mode == SegMode::Full).then_some(Segmentation::Empty),
+                    SegKind::Empty,
+                ));
+            }
+            match c.peek() {
+                Some(b'[') => {}
+                Some(b'{') => {
+                    return Err(Error::at(
+                        c.pos,
+                        "segmentation as a list of RLE objects is not supported (expected polygons or one RLE)",
+                    ))
+                }
+                _ => {
+                    return Err(Error::at(
+                        c.pos,
+                        "segmentation polygons must be a list of lists of numbers, e.g. [[x1, y1, x2, y2, ...]]",
+                    ))
+                }
+            }
+            let mut first = true;
+            let mut polys = Vec::new();
+            while c.next_elem(&mut first)? {
+                if mode == SegMode::Kind {
+                    if c.peek() != Some(b'[') {
+                        return Err(unexpected(c.buf, c.pos, "a polygon (a list of numbers)"));
+                    }
+                    let s = c.pos;
+                    let (_, e) = c.skip()?;
+                    // Validate that it holds numbers only.
+                    check_numbers(c.buf, s, e)?;
+                    continue;
+                }
+                let mut pf = true;
+                let ps = c.pos;
+                c.begin_array()
+                    .map_err(|_| unexpected(c.buf, ps, "a polygon (a list of numbers)"))?;
+                let mut poly = Vec::new();
+                while c.next_elem(&mut pf)? {
+                    poly.push(c.f64()?);
+                }
+                polys.push(poly);
+            }
+            Ok((
+                if mode == SegMode::Full {
+                    Some(Segmentation::Polygons(polys))
+                } else {
+                    None
+                },
+                SegKind::Polygons,
+            ))
+        }
+        Some(b'{') => parse_rle(c, mode, at),
+        _ => {
+            skip_value(c.buf, at)?;
+            Err(Error::at(
+                at,
+                "segmentation must be a list of polygons or an RLE object",
+            ))
+        }
+    }
+}
+
+/// Check that the array at `s..e` holds only numbers (it was validated as JSON already).
+fn check_numbers(buf: &[u8], s: usize, e: usize) -> Result<()> {
+    let mut c = Cursor::new(buf, s);
+    c.begin_array()?;
+    let mut first = true;
+    while c.next_elem(&mut first)? {
+        c.f64()?;
+    }
+    debug_assert_eq!(c.pos, e);
+    Ok(())
+}
+
+fn parse_rle(c: &mut Cursor, mode: SegMode, at: usize) -> Result<(Option<Segmentation>, SegKind)> {
+    c.begin_object()?;
+    let mut first = true;
+    let mut size: Option<(u32, u32)> = None;
+    let mut counts_list: Option<Vec<u32>> = None;
+    let mut counts_str: Option<Vec<u8>> = None;
+    while let Some((key, _)) = c.next_key(&mut first)? {
+        match &*key {
+            "size" => {
+                let sp = c.pos;
+                c.begin_array()?;
+                let mut f = true;
+                let mut v = Vec::new();
+                while c.next_elem(&mut f)? {
+                    let p = c.pos;
+                    let x = c.i64()?;
+                    let x = u32::try_from(x).map_err(|_| {
+                        Error::at(p, format!("RLE size {x} is negative or too large"))
+                    })?;
+                    v.push(x);
+                }
+                if v.len() != 2 {
+                    return Err(Error::at(sp, "RLE size must be [height, width]"));
+                }
+                size = Some((v[0], v[1]));
+            }
+            "counts" => match c.peek() {
+                Some(b'"') => {
+                    let s = c.string()?;
+                    counts_str = Some(s.into_owned().into_bytes());
+                }
+                Some(b'[') => {
+                    c.begin_array()?;
+                    let mut f = true;
+                    let mut v = Vec::new();
+                    while c.next_elem(&mut f)? {
+                        let p = c.pos;
+                        let x = c.i64()?;
+                        let x = u32::try_from(x).map_err(|_| {
+                            Error::at(
+                                p,
+                                format!("RLE count {x} is negative or larger than 2^32-1"),
+                            )
+                        })?;
+                        if mode == SegMode::Full {
+                            v.push(x);
+                        }
+                    }
+                    counts_list = Some(v);
+                }
+                _ => {
+                    return Err(unexpected(
+                        c.buf,
+                        c.pos,
+                        "RLE counts (a string or a list of integers)",
+                    ))
+                }
+            },
+            _ => {
+                c.skip()?;
+            }
+        }
+    }
+    let Some((h, w)) = size else {
+        return Err(Error::at(
+            at,
+            "RLE segmentation has no \"size\": [height, width]",
+        ));
+    };
+    match (counts_list, counts_str) {
+        (Some(counts), None) => {
+            let seg = (mode == SegMode::Full).then_some(Segmentation::Rle { h, w, counts });
+            Ok((seg, SegKind::Rle))
+        }
+        (None, Some(counts)) => {
+            let seg =
+                (mode == SegMode::Full).then_some(Segmentation::CompressedRle { h, w, counts });
+            Ok((seg, SegKind::CompressedRle))
+        }
+        _ => Err(Error::at(at, "RLE segmentation has no \"counts\"")),
+    }
+}
+
+/// A whole dataset in memory as typed records (for evaluation, which needs everything at once).
+#[derive(Debug, Default, Clone)]
+pub struct Dataset {
+    pub images: Vec<Image>,
+    pub annotations: Vec<Annotation>,
+    pub categories: Vec<Category>,
+    /// Other top-level keys, raw.
+    pub other: Vec<(String, String)>,
+}
+
+impl Dataset {
+    /// Parse a dataset from a buffer (records parsed in parallel, kept in file order).
+    pub fn parse(buf: &[u8]) -> Result<Dataset> {
+        let mut recs: [Vec<usize>; 3] = Default::default();
+        let mut ds = Dataset::default();
+        let layout = scan_top(buf, |ev| {
+            match ev {
+                Event::Record { section, start, .. } => recs[section as usize].push(start),
+                Event::Other { key, raw, .. } => ds
+                    .other
+                    .push((key, String::from_utf8_lossy(raw).into_owned())),
+                _ => {}
+            }
+            Ok(())
+        })?;
+        if layout == Layout::Results {
+            return Err(Error::msg(
+                "expected a COCO dataset (an object with \"images\"), found a results array",
+            ));
+        }
+        let [imgs, anns, cats] = recs;
+        ds.images = imgs
+            .par_iter()
+            .map(|&s| parse_image(buf, s))
+            .collect::<Result<_>>()?;
+        ds.annotations = anns
+            .par_iter()
+            .map(|&s| parse_annotation(buf, s))
+            .collect::<Result<_>>()?;
+        ds.categories = cats
+            .par_iter()
+            .map(|&s| parse_category(buf, s))
+            .collect::<Result<_>>()?;
+        Ok(ds)
+    }
+
+    /// Load a dataset file (`-` = stdin). Errors name the file.
+    pub fn load(path: &str) -> Result<Dataset> {
+        let input = crate::io::Input::open(path)?;
+        Dataset::parse(input.bytes()).map_err(|e| e.in_file(path))
+    }
+}
+
+/// Parse a results file: a top-level array of annotations (no `id` needed). A dataset object is accepted too
+/// (its `annotations` are taken), as pycocotools' `loadRes` does not accept it but users often pass one.
+pub fn parse_results(buf: &[u8]) -> Result<Vec<Annotation>> {
+    let mut starts = Vec::new();
+    let layout = scan_top(buf, |ev| {
+        if let Event::Record {
+            section: Section::Annotations,
+            start,
+            ..
+        } = ev
+        {
+            starts.push(start);
+        }
+        Ok(())
+    })?;
+    if layout != Layout::Results {
+        return Err(Error::msg(
+            "results must be a JSON array of annotations (a COCO results file), found an object",
+        ));
+    }
+    starts
+        .par_iter()
+        .map(|&s| parse_annotation(buf, s))
+        .collect()
+}
+
+/// Load a results file (`-` = stdin). Errors name the file.
+pub fn load_results(path: &str) -> Result<Vec<Annotation>> {
+    let input = crate::io::Input::open(path)?;
+    parse_results(input.bytes()).map_err(|e| e.in_file(path))
+}
+
+/// Decode a top-level string value kept raw (e.g. to show `info.description`). Helper for commands.
+pub fn raw_string(raw: &[u8]) -> Option<String> {
+    parse_string(raw, skip_ws(raw, 0))
+        .ok()
+        .map(|(s, _)| s.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DS: &str = r#"{"info": {"v": 1.0}, "categories": [{"id": 1, "name": "person", "supercategory": "human", "extra": [1]}],
+      "images": [{"id": 7, "width": 640, "height": 480, "file_name": "a.jpg", "license": 3}],
+      "annotations": [
+        {"id": 900100000257, "image_id": 7, "category_id": 1, "iscrowd": 1, "area": 10.5, "bbox": [1, 2, 3, 4],
+         "segmentation": {"size": [480, 640], "counts": [5, 10, 307185]}},
+        {"id": 2, "image_id": 7, "category_id": 1, "iscrowd": 0, "segmentation": [[1.5, 2, 3, 4, 5, 6]], "keypoints": [1,2,2]},
+        {"id": 3, "image_id": 7, "category_id": 1, "segmentation": {"size": [2, 3], "counts": "a\\b"}},
+        {"id": 4, "image_id": 7, "category_id": 1, "segmentation": []}
+      ]}"#;
+
+    #[test]
+    fn reads_a_dataset_in_any_key_order() {
+        let ds = Dataset::parse(DS.as_bytes()).unwrap();
+        assert_eq!(ds.images.len(), 1);
+        assert_eq!(
+            ds.images[0].extra,
+            vec![("license".to_string(), "3".to_string())]
+        );
+        assert_eq!(ds.categories[0].supercategory.as_deref(), Some("human"));
+        assert_eq!(
+            ds.other,
+            vec![("info".to_string(), "{\"v\": 1.0}".to_string())]
+        );
+        let a = &ds.annotations;
+        assert_eq!(a[0].id, Some(900100000257));
+        assert!(a[0].is_crowd());
+        assert_eq!(
+            a[0].segmentation,
+            Some(Segmentation::Rle {
+                h: 480,
+                w: 640,
+                counts: vec![5, 10, 307185]
+            })
+        );
+        assert_eq!(
+            a[1].segmentation,
+            Some(Segmentation::Polygons(vec![vec![
+                1.5, 2.0, 3.0, 4.0, 5.0, 6.0
+            ]]))
+        );
+        assert_eq!(a[1].extra[0].0, "keypoints");
+        assert_eq!(
+            a[2].segmentation,
+            Some(Segmentation::CompressedRle {
+                h: 2,
+                w: 3,
+                counts: b"a\\b".to_vec()
+            })
+        );
+        assert_eq!(a[3].segmentation, Some(Segmentation::Empty));
+    }
+
+    #[test]
+    fn kind_mode_classifies_without_decoding() {
+        let buf = DS.as_bytes();
+        let mut kinds = vec![];
+        scan_top(buf, |ev| {
+            if let Event::Record {
+                section: Section::Annotations,
+                start,
+                ..
+            } = ev
+            {
+                let (a, info) = parse_annotation_with(buf, start, SegMode::Kind)?;
+                assert!(a.segmentation.is_none());
+                kinds.push(info.kind);
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            kinds,
+            [
+                SegKind::Rle,
+                SegKind::Polygons,
+                SegKind::CompressedRle,
+                SegKind::Empty
+            ]
+        );
+    }
+
+    #[test]
+    fn results_and_errors() {
+        let r = parse_results(
+            br#"[{"image_id": 1, "category_id": 2, "bbox": [0,0,1,1], "score": 0.5}]"#,
+        )
+        .unwrap();
+        assert_eq!(r[0].score, Some(0.5));
+        let cases: &[(&str, &str)] = &[
+            ("", "empty file"),
+            ("\u{feff}{}", "byte order mark"),
+            ("3", "neither"),
+            (r#"{"images": [{"id": "x"}]}"#, "expected a number"),
+            (
+                r#"{"annotations": [{"id": 5, "image_id": 1, "segmentation": [[1, NaN]]}]}"#,
+                "NaN",
+            ),
+            (
+                r#"{"annotations": [{"id": 5, "image_id": 1, "segmentation": {"counts": [1]}}]}"#,
+                "no \"size\"",
+            ),
+            (
+                r#"{"annotations": [{"id": 5, "image_id": 1, "segmentation": {"size": [1, 1], "counts": [-1]}}]}"#,
+                "negative",
+            ),
+            (
+                r#"{"annotations": [{"id": 5, "image_id": 1, "bbox": [1, 2]}]}"#,
+                "4 numbers",
+            ),
+            (r#"{"annotations": [{"id": 5, "image_id": 1}"#, "truncated"),
+            (r#"{"annotations": [{"id": 5}]}"#, "no \"image_id\""),
+            (r#"{"images": 3}"#, "must be an array"),
+            (r#"{"images": [], "images": []}"#, "duplicate"),
+            ("{} x", "after the end"),
+        ];
+        for (s, want) in cases {
+            let e = Dataset::parse(s.as_bytes()).unwrap_err();
+            assert!(e.to_string().contains(want), "{s}: {e}");
+            assert!(e.offset.is_some(), "{s}: {e}");
+        }
+        let e = Dataset::parse(br#"{"annotations": [{"id": 5, "image_id": 1, "area": "x"}]}"#)
+            .unwrap_err();
+        assert_eq!(e.record.as_deref(), Some("annotation id 5"));
+    }
+}

@@ -1,1 +1,11 @@
-//! TODO
+//! The JSON layer: one byte-level scanner and what is built directly on it.
+//!
+//! - [`scan`]: validating scanner, string/number decoding, object/array cursors (no DOM, no recursion);
+//! - [`pretty`]: the jq-compatible streaming re-indenter;
+//! - [`path`]: the jq-style path subset used by `pretty --path`.
+//!
+//! Not here: anything that knows about COCO (see `coco`).
+
+pub mod path;
+pub mod pretty;
+pub mod scan;

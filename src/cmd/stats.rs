@@ -1,0 +1,123 @@
+//! `cocokit stats`: counts of a COCO file, as a table or JSON (schema in docs/STATS.md).
+
+use crate::coco::stats::{compute_with_progress, Stats};
+use crate::error::Result;
+use crate::io::{progress, Input, Output};
+use std::io::Write;
+
+const EXAMPLES: &str = "Examples:
+  cocokit stats instances_val2017.json
+  cocokit stats instances_train2017.json --json | jq '.per_category[] | select(.images < 100)'
+
+Reports images, annotations, categories, crowd annotations, segmentation kinds, images without annotations,
+annotations per image (min/median/mean/max), area buckets (COCOeval's 32² and 96²), and per category the number
+of annotations and of images containing it.";
+
+/// Count what a COCO file holds.
+#[derive(clap::Args, Debug)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// COCO dataset or results file (`-` for standard input).
+    pub input: String,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Write to this file instead of standard output.
+    #[arg(short, long)]
+    pub output: Option<String>,
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let input = Input::open(&args.input)?;
+    let pb = progress(input.bytes().len() as u64, args.quiet, "stats");
+    let st = compute_with_progress(&input, &|p| pb.set_position(p))
+        .map_err(|e| e.in_file(input.name()))?;
+    pb.finish_and_clear();
+    let mut out = Output::create(args.output.as_deref(), &[&args.input])?;
+    let w = out.writer();
+    if args.json {
+        serde_json::to_writer_pretty(&mut *w, &st).map_err(|e| crate::Error::msg(e.to_string()))?;
+        writeln!(w)?;
+    } else {
+        table(w, &args.input, &st)?;
+    }
+    out.commit()
+}
+
+fn table(w: &mut dyn Write, name: &str, st: &Stats) -> Result<()> {
+    let s = &st.segmentation;
+    let a = &st.area;
+    let p = &st.annotations_per_image;
+    writeln!(w, "{name} ({})", st.layout)?;
+    writeln!(w, "  images                      {:>10}", st.images)?;
+    writeln!(w, "  annotations                 {:>10}", st.annotations)?;
+    writeln!(w, "  categories                  {:>10}", st.categories)?;
+    writeln!(w, "  crowd annotations           {:>10}", st.crowd)?;
+    writeln!(
+        w,
+        "  images without annotations  {:>10}",
+        st.images_without_annotations
+    )?;
+    writeln!(
+        w,
+        "  annotations per image       min {} / median {} / mean {:.2} / max {}",
+        p.min, p.median, p.mean, p.max
+    )?;
+    writeln!(
+        w,
+        "  segmentation                polygon {} / rle {} / compressed rle {} / empty {} / none {}",
+        s.polygon, s.rle, s.compressed_rle, s.empty, s.none
+    )?;
+    writeln!(
+        w,
+        "  area (<32², <96², ≥96²)     small {} / medium {} / large {} / no area {}",
+        a.small, a.medium, a.large, a.unknown
+    )?;
+    if st.unknown_image_refs > 0 {
+        writeln!(
+            w,
+            "  annotations of unknown images     {}",
+            st.unknown_image_refs
+        )?;
+    }
+    if st.unknown_category_refs > 0 {
+        writeln!(
+            w,
+            "  annotations of unknown categories {}",
+            st.unknown_category_refs
+        )?;
+    }
+    if !st.other_keys.is_empty() {
+        writeln!(
+            w,
+            "  other top-level keys        {}",
+            st.other_keys.join(", ")
+        )?;
+    }
+    if !st.per_category.is_empty() {
+        let width = st
+            .per_category
+            .iter()
+            .map(|c| c.name.chars().count())
+            .max()
+            .unwrap_or(4)
+            .clamp(4, 40);
+        writeln!(w)?;
+        writeln!(
+            w,
+            "  {:>6}  {:<width$}  {:>11}  {:>8}",
+            "id", "name", "annotations", "images"
+        )?;
+        for c in &st.per_category {
+            writeln!(
+                w,
+                "  {:>6}  {:<width$}  {:>11}  {:>8}",
+                c.id, c.name, c.annotations, c.images
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! Streamed COCO output: the top-level object written key by key and record by record, in the input's order.
+//!
+//! Records are written as raw JSON text handed in by the caller (usually the input's own bytes, so numbers and
+//! unknown fields survive byte for byte). Layout follows Python's `json.dump` defaults as the official files do:
+//! `{"key": value, "key": [{...}, {...}]}` on one line. Not here: deciding what to write (see the commands).
+
+use crate::error::Result;
+use crate::json::pretty::write_escaped;
+use std::io::Write;
+
+/// Writes a dataset object (`{...}`) or a results array (`[...]`) one piece at a time.
+pub struct TopWriter<'w> {
+    w: &'w mut dyn Write,
+    first_key: bool,
+    first_rec: bool,
+    scratch: Vec<u8>,
+}
+
+impl<'w> TopWriter<'w> {
+    pub fn new(w: &'w mut dyn Write) -> Self {
+        TopWriter {
+            w,
+            first_key: true,
+            first_rec: true,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// `{`
+    pub fn begin_object(&mut self) -> Result<()> {
+        self.w.write_all(b"{")?;
+        Ok(())
+    }
+
+    /// `}` and a newline.
+    pub fn end_object(&mut self) -> Result<()> {
+        self.w.write_all(b"}\n")?;
+        Ok(())
+    }
+
+    fn key(&mut self, key: &str) -> Result<()> {
+        if !self.first_key {
+            self.w.write_all(b", ")?;
+        }
+        self.first_key = false;
+        self.scratch.clear();
+        write_escaped(&mut self.scratch, key.as_bytes());
+        self.scratch.extend_from_slice(b": ");
+        self.w.write_all(&self.scratch)?;
+        Ok(())
+    }
+
+    /// `"key": <raw>`
+    pub fn raw_member(&mut self, key: &str, raw: &[u8]) -> Result<()> {
+        self.key(key)?;
+        self.w.write_all(raw)?;
+        Ok(())
+    }
+
+    /// `"key": [` (then `record`s, then `end_array`).
+    pub fn begin_section(&mut self, key: &str) -> Result<()> {
+        self.key(key)?;
+        self.begin_array()
+    }
+
+    /// `[` (a results array, or a section after `key`).
+    pub fn begin_array(&mut self) -> Result<()> {
+        self.w.write_all(b"[")?;
+        self.first_rec = true;
+        Ok(())
+    }
+
+    /// One record's raw JSON.
+    #[inline]
+    pub fn record(&mut self, raw: &[u8]) -> Result<()> {
+        if !self.first_rec {
+            self.w.write_all(b", ")?;
+        }
+        self.first_rec = false;
+        self.w.write_all(raw)?;
+        Ok(())
+    }
+
+    /// `]`
+    pub fn end_array(&mut self) -> Result<()> {
+        self.w.write_all(b"]")?;
+        Ok(())
+    }
+}
+
+/// Replace the value of `key` in the object record `raw` (a single JSON object) by `new_value`, keeping every
+/// other byte; if the key is absent it is appended. Used by `convert` to rewrite `segmentation` only.
+pub fn replace_member(
+    raw: &[u8],
+    range: Option<(usize, usize)>,
+    key: &str,
+    new_value: &[u8],
+    out: &mut Vec<u8>,
+) {
+    match range {
+        Some((s, e)) => {
+            out.extend_from_slice(&raw[..s]);
+            out.extend_from_slice(new_value);
+            out.extend_from_slice(&raw[e..]);
+        }
+        None => {
+            // Append before the closing brace.
+            let close = raw.iter().rposition(|&b| b == b'}').unwrap_or(raw.len());
+            let body = &raw[..close];
+            let empty = body.iter().skip(1).all(|b| b.is_ascii_whitespace());
+            out.extend_from_slice(body);
+            if !empty {
+                out.extend_from_slice(b", ");
+            }
+            write_escaped(out, key.as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(new_value);
+            out.extend_from_slice(&raw[close..]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_python_style_layout() {
+        let mut v = Vec::new();
+        let mut t = TopWriter::new(&mut v);
+        t.begin_object().unwrap();
+        t.raw_member("info", b"{\"a\": 1}").unwrap();
+        t.begin_section("images").unwrap();
+        t.record(b"{\"id\": 1}").unwrap();
+        t.record(b"{\"id\": 2}").unwrap();
+        t.end_array().unwrap();
+        t.end_object().unwrap();
+        assert_eq!(
+            String::from_utf8(v).unwrap(),
+            "{\"info\": {\"a\": 1}, \"images\": [{\"id\": 1}, {\"id\": 2}]}\n"
+        );
+    }
+
+    #[test]
+    fn replaces_or_appends_a_member() {
+        let raw = br#"{"id": 1, "segmentation": [[1,2]], "x": 2}"#;
+        let mut out = Vec::new();
+        replace_member(raw, Some((26, 33)), "segmentation", b"{}", &mut out);
+        assert_eq!(out, br#"{"id": 1, "segmentation": {}, "x": 2}"#);
+        out.clear();
+        replace_member(br#"{"id": 1}"#, None, "segmentation", b"[]", &mut out);
+        assert_eq!(out, br#"{"id": 1, "segmentation": []}"#);
+        out.clear();
+        replace_member(b"{}", None, "k", b"1", &mut out);
+        assert_eq!(out, br#"{"k": 1}"#);
+    }
+}

@@ -1,0 +1,678 @@
+//! The streaming re-indenter behind `cocokit pretty`: output equal to jq 1.7's `jq --indent N .`.
+//!
+//! It walks the input once with an explicit stack (constant memory in the file size, any nesting depth) and
+//! writes as it goes. What it reproduces from jq on purpose:
+//! - layout: `"key": value`, one member per line, `[]` and `{}` for empty containers, a newline after each
+//!   top-level value, `--indent 0` = compact, `--tab`;
+//! - strings are decoded and re-escaped as jq does: `\"`, `\\`, `\b \f \n \r \t`, other control characters
+//!   and DEL as `\u00XX`; everything else (including `/` and non-ASCII) written raw; lone surrogates → U+FFFD;
+//! - numbers are written as they appear in the input (jq 1.7 keeps number literals; jq 1.6 canonicalised them);
+//! - colours: jq's defaults and its exact escape-sequence layout (`-C`).
+//!
+//! Where jq would silently keep only the last of two equal keys in an object, this printer stops with an error
+//! naming the byte offset: a streaming printer cannot move the value back, and a duplicate key is a defect in
+//! the file that the user should hear about.
+//!
+//! What it is not: a validator of COCO semantics, or a DOM (`--sort-keys` sorts the members of one object at a
+//! time by their byte ranges; the values themselves are streamed).
+
+use super::scan::{
+    scan_literal, scan_number, scan_string, skip_value, skip_ws, unescape, unexpected,
+};
+use crate::error::{Error, Result};
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::io::Write;
+
+/// How to lay out the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Indent {
+    /// N spaces per level (jq's `--indent N`, 1..=7).
+    Spaces(u8),
+    /// One tab per level (`--tab`).
+    Tab,
+    /// Everything on one line, no spaces (`-c`, `--indent 0`).
+    Compact,
+}
+
+/// Printer options.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    pub indent: Indent,
+    pub sort_keys: bool,
+    pub color: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            indent: Indent::Spaces(2),
+            sort_keys: false,
+            color: false,
+        }
+    }
+}
+
+// jq 1.6/1.7 default colours (JQ_COLORS): null, false, true, numbers, strings, arrays, objects; keys.
+const COL_NULL: &[u8] = b"\x1b[1;30m";
+const COL_FALSE: &[u8] = b"\x1b[0;39m";
+const COL_TRUE: &[u8] = b"\x1b[0;39m";
+const COL_NUM: &[u8] = b"\x1b[0;39m";
+const COL_STR: &[u8] = b"\x1b[0;32m";
+const COL_CONT: &[u8] = b"\x1b[1;39m";
+const COL_FIELD: &[u8] = b"\x1b[34;1m";
+const COL_RESET: &[u8] = b"\x1b[0m";
+
+const FLUSH_AT: usize = 1 << 18;
+const RELEASE_EVERY: usize = 32 << 20;
+
+enum Frame<'a> {
+    Array,
+    Object {
+        keys_start: usize,
+        set: Option<HashSet<Cow<'a, [u8]>>>,
+    },
+    Sorted {
+        members: Vec<(Cow<'a, [u8]>, usize)>,
+        next: usize,
+        end: usize,
+    },
+}
+
+/// A streaming JSON printer writing to `sink`.
+pub struct Printer<'o> {
+    opts: Options,
+    out: Vec<u8>,
+    sink: &'o mut dyn Write,
+    /// `\n` followed by enough indentation characters for the deepest level seen.
+    nl: Vec<u8>,
+    unit: usize,
+    /// Called with an input offset below which the input will not be read again (to release mmap pages).
+    release: Option<&'o dyn Fn(usize)>,
+    released: usize,
+}
+
+impl<'o> Printer<'o> {
+    pub fn new(opts: Options, sink: &'o mut dyn Write) -> Self {
+        let (unit, ch) = match opts.indent {
+            Indent::Spaces(n) => (n as usize, b' '),
+            Indent::Tab => (1, b'\t'),
+            Indent::Compact => (0, b' '),
+        };
+        let mut nl = vec![b'\n'];
+        nl.resize(1 + unit * 64, ch);
+        Printer {
+            opts,
+            out: Vec::with_capacity(FLUSH_AT + 4096),
+            sink,
+            nl,
+            unit,
+            release: None,
+            released: 0,
+        }
+    }
+
+    /// Tell the printer how to release input it has consumed (see `io::Input::release`).
+    pub fn with_release(mut self, f: &'o dyn Fn(usize)) -> Self {
+        self.release = Some(f);
+        self
+    }
+
+    fn pretty(&self) -> bool {
+        self.opts.indent != Indent::Compact
+    }
+
+    #[inline(always)]
+    fn newline(&mut self, depth: usize) {
+        if self.unit == 0 && self.opts.indent == Indent::Compact {
+            return;
+        }
+        let n = 1 + depth * self.unit;
+        if n > self.nl.len() {
+            let ch = self.nl[self.nl.len() - 1];
+            let ch = if self.nl.len() == 1 { b' ' } else { ch };
+            self.nl.resize(n * 2, ch);
+        }
+        self.out.extend_from_slice(&self.nl[..n]);
+    }
+
+    #[inline(always)]
+    fn col(&mut self, c: &[u8]) {
+        if self.opts.color {
+            self.out.extend_from_slice(c);
+        }
+    }
+
+    #[inline]
+    fn maybe_flush(&mut self, pos: usize) -> Result<()> {
+        if self.out.len() >= FLUSH_AT {
+            self.flush()?;
+            if let Some(rel) = self.release {
+                if pos >= self.released + RELEASE_EVERY {
+                    rel(pos);
+                    self.released = pos;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Write out what is buffered.
+    pub fn flush(&mut self) -> Result<()> {
+        self.sink.write_all(&self.out)?;
+        self.out.clear();
+        Ok(())
+    }
+
+    /// Write raw bytes (used by path selection for separators).
+    pub fn raw(&mut self, b: &[u8]) {
+        self.out.extend_from_slice(b);
+    }
+
+    /// Print every top-level value of `buf` (a JSON text, or several separated by whitespace), each followed
+    /// by a newline, as jq does. An input without any value is an error.
+    pub fn document(&mut self, buf: &[u8]) -> Result<()> {
+        let mut i = skip_ws(buf, 0);
+        if i >= buf.len() {
+            return Err(Error::at(i, "empty input: no JSON value"));
+        }
+        while i < buf.len() {
+            i = self.value(buf, i, 0)?;
+            self.out.push(b'\n');
+            i = skip_ws(buf, i);
+        }
+        self.flush()?;
+        self.sink.flush()?;
+        Ok(())
+    }
+
+    /// Print the value at `i` as if it sat at nesting `depth` (no trailing newline). Returns the index after it.
+    pub fn value<'b>(&mut self, buf: &'b [u8], i: usize, depth: usize) -> Result<usize> {
+        let mut stack: Vec<Frame<'b>> = Vec::new();
+        let mut keys: Vec<Cow<'b, [u8]>> = Vec::new();
+        let base = depth;
+        let mut i = skip_ws(buf, i);
+        let pretty = self.pretty();
+        'value: loop {
+            let d = base + stack.len();
+            self.maybe_flush(i)?;
+            match buf.get(i) {
+                Some(b'{') => {
+                    let open = i;
+                    i = skip_ws(buf, i + 1);
+                    if buf.get(i) == Some(&b'}') {
+                        self.col(COL_CONT);
+                        self.out.extend_from_slice(b"{}");
+                        self.col(COL_RESET);
+                        i += 1;
+                    } else if self.opts.sort_keys {
+                        let (members, end) = collect_members(buf, open)?;
+                        self.col(COL_CONT);
+                        self.out.push(b'{');
+                        let vpos = members[0].1;
+                        let key = members[0].0.clone();
+                        stack.push(Frame::Sorted {
+                            members,
+                            next: 1,
+                            end,
+                        });
+                        self.field(&key, d + 1, true, pretty);
+                        i = vpos;
+                        continue 'value;
+                    } else {
+                        self.col(COL_CONT);
+                        self.out.push(b'{');
+                        let keys_start = keys.len();
+                        i = self.key(
+                            buf,
+                            i,
+                            d + 1,
+                            true,
+                            pretty,
+                            &mut keys,
+                            keys_start,
+                            &mut None,
+                        )?;
+                        stack.push(Frame::Object {
+                            keys_start,
+                            set: None,
+                        });
+                        continue 'value;
+                    }
+                }
+                Some(b'[') => {
+                    i = skip_ws(buf, i + 1);
+                    self.col(COL_CONT);
+                    if buf.get(i) == Some(&b']') {
+                        self.out.extend_from_slice(b"[]");
+                        self.col(COL_RESET);
+                        i += 1;
+                    } else {
+                        self.out.push(b'[');
+                        self.newline(d + 1);
+                        stack.push(Frame::Array);
+                        continue 'value;
+                    }
+                }
+                Some(b'"') => {
+                    let (end, escaped) = scan_string(buf, i)?;
+                    self.col(COL_STR);
+                    emit_string(&mut self.out, &buf[i + 1..end - 1], escaped, i + 1)?;
+                    self.col(COL_RESET);
+                    i = end;
+                }
+                Some(b'-' | b'0'..=b'9') => {
+                    let end = scan_number(buf, i)?;
+                    self.col(COL_NUM);
+                    self.out.extend_from_slice(&buf[i..end]);
+                    self.col(COL_RESET);
+                    i = end;
+                }
+                Some(_) => {
+                    let end = scan_literal(buf, i)?;
+                    let c = match buf[i] {
+                        b't' => COL_TRUE,
+                        b'f' => COL_FALSE,
+                        _ => COL_NULL,
+                    };
+                    self.col(c);
+                    self.out.extend_from_slice(&buf[i..end]);
+                    self.col(COL_RESET);
+                    i = end;
+                }
+                None => return Err(unexpected(buf, i, "a value")),
+            }
+            self.maybe_flush(i)?;
+            // After a value: next member, or close containers.
+            loop {
+                let d = base + stack.len();
+                let Some(top) = stack.last_mut() else {
+                    return Ok(i);
+                };
+                match top {
+                    Frame::Array => {
+                        self.col(COL_CONT);
+                        i = skip_ws(buf, i);
+                        match buf.get(i) {
+                            Some(b',') => {
+                                self.out.push(b',');
+                                self.newline(d);
+                                i = skip_ws(buf, i + 1);
+                                continue 'value;
+                            }
+                            Some(b']') => {
+                                stack.pop();
+                                self.newline(d - 1);
+                                self.col(COL_CONT);
+                                self.out.push(b']');
+                                self.col(COL_RESET);
+                                i += 1;
+                            }
+                            _ => return Err(unexpected(buf, i, "',' or ']'")),
+                        }
+                    }
+                    Frame::Object { keys_start, set } => {
+                        let keys_start = *keys_start;
+                        self.col(COL_CONT);
+                        i = skip_ws(buf, i);
+                        match buf.get(i) {
+                            Some(b',') => {
+                                self.out.push(b',');
+                                i = skip_ws(buf, i + 1);
+                                let Some(Frame::Object { set, .. }) = stack.last_mut() else {
+                                    unreachable!()
+                                };
+                                i =
+                                    self.key(buf, i, d, false, pretty, &mut keys, keys_start, set)?;
+                                continue 'value;
+                            }
+                            Some(b'}') => {
+                                let _ = set;
+                                stack.pop();
+                                keys.truncate(keys_start);
+                                self.newline(d - 1);
+                                self.col(COL_CONT);
+                                self.out.push(b'}');
+                                self.col(COL_RESET);
+                                i += 1;
+                            }
+                            _ => return Err(unexpected(buf, i, "',' or '}'")),
+                        }
+                    }
+                    Frame::Sorted { members, next, end } => {
+                        self.col(COL_CONT);
+                        if *next < members.len() {
+                            let (key, vpos) = members[*next].clone();
+                            *next += 1;
+                            self.out.push(b',');
+                            self.field(&key, d, false, pretty);
+                            i = vpos;
+                            continue 'value;
+                        }
+                        i = *end;
+                        stack.pop();
+                        self.newline(d - 1);
+                        self.col(COL_CONT);
+                        self.out.push(b'}');
+                        self.col(COL_RESET);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Print `null` (a path that selects nothing, as jq prints it).
+    pub fn null(&mut self) {
+        self.col(COL_NULL);
+        self.out.extend_from_slice(b"null");
+        self.col(COL_RESET);
+    }
+
+    /// Print an array made of the values at `items` (a `--path` slice), laid out as jq lays out arrays.
+    pub fn array_of(&mut self, buf: &[u8], items: &[usize]) -> Result<()> {
+        self.col(COL_CONT);
+        if items.is_empty() {
+            self.out.extend_from_slice(b"[]");
+            self.col(COL_RESET);
+            return Ok(());
+        }
+        self.out.push(b'[');
+        for (k, &p) in items.iter().enumerate() {
+            if k > 0 {
+                self.out.push(b',');
+            }
+            self.newline(1);
+            self.value(buf, p, 1)?;
+            self.col(COL_CONT);
+        }
+        self.newline(0);
+        self.col(COL_CONT);
+        self.out.push(b']');
+        self.col(COL_RESET);
+        Ok(())
+    }
+
+    /// Print the values a path selected, each followed by a newline, and flush.
+    pub fn selected(&mut self, buf: &[u8], sels: &[super::path::Selected]) -> Result<()> {
+        use super::path::Selected;
+        for sel in sels {
+            match sel {
+                Selected::At(p) => {
+                    self.value(buf, *p, 0)?;
+                }
+                Selected::Null => self.null(),
+                Selected::Array(items) => self.array_of(buf, items)?,
+            }
+            self.out.push(b'\n');
+            self.maybe_flush(0)?;
+        }
+        self.flush()?;
+        self.sink.flush()?;
+        Ok(())
+    }
+
+    /// Read the key at `i`, check it against the object's earlier keys, print it; return the value's index.
+    #[allow(clippy::too_many_arguments)]
+    fn key<'b>(
+        &mut self,
+        buf: &'b [u8],
+        i: usize,
+        depth: usize,
+        first: bool,
+        pretty: bool,
+        keys: &mut Vec<Cow<'b, [u8]>>,
+        keys_start: usize,
+        set: &mut Option<HashSet<Cow<'b, [u8]>>>,
+    ) -> Result<usize> {
+        if buf.get(i) != Some(&b'"') {
+            return Err(unexpected(buf, i, "an object key (a string)"));
+        }
+        let (end, escaped) = scan_string(buf, i)?;
+        let raw = &buf[i + 1..end - 1];
+        let key: Cow<'b, [u8]> = if escaped {
+            Cow::Owned(unescape(raw, i + 1)?.into_bytes())
+        } else {
+            Cow::Borrowed(raw)
+        };
+        // Duplicate-key check: linear for small objects, a hash set past 16 keys.
+        let dup = if let Some(s) = set.as_mut() {
+            !s.insert(key.clone())
+        } else {
+            let d = keys[keys_start..].iter().any(|k| *k == key);
+            keys.push(key.clone());
+            if keys.len() - keys_start > 16 {
+                *set = Some(keys.drain(keys_start..).collect());
+            }
+            d
+        };
+        if dup {
+            return Err(Error::at(
+                i,
+                format!(
+                    "duplicate key \"{}\" in object (jq would keep only the last value)",
+                    String::from_utf8_lossy(&key)
+                ),
+            ));
+        }
+        self.field(&key, depth, first, pretty);
+        let j = skip_ws(buf, end);
+        if buf.get(j) != Some(&b':') {
+            return Err(unexpected(buf, j, "':'"));
+        }
+        Ok(skip_ws(buf, j + 1))
+    }
+
+    /// Print a field's newline, indentation, key and `: ` (key given decoded).
+    fn field(&mut self, key: &[u8], depth: usize, _first: bool, pretty: bool) {
+        self.newline(depth);
+        self.col(COL_RESET);
+        self.col(COL_FIELD);
+        write_escaped(&mut self.out, key);
+        self.col(COL_RESET);
+        self.col(COL_CONT);
+        self.out.push(b':');
+        if pretty {
+            self.out.push(b' ');
+        }
+        self.col(COL_RESET);
+    }
+}
+
+/// Collect an object's members (decoded key, value index) sorted by key as jq's `--sort-keys` orders them
+/// (by the keys' UTF-8 bytes); the index after the object is returned too. Duplicate keys are an error.
+#[allow(clippy::type_complexity)]
+fn collect_members(buf: &[u8], open: usize) -> Result<(Vec<(Cow<'_, [u8]>, usize)>, usize)> {
+    let mut members = Vec::new();
+    let mut i = skip_ws(buf, open + 1);
+    loop {
+        if buf.get(i) != Some(&b'"') {
+            return Err(unexpected(buf, i, "an object key (a string)"));
+        }
+        let (end, escaped) = scan_string(buf, i)?;
+        let raw = &buf[i + 1..end - 1];
+        let key: Cow<'_, [u8]> = if escaped {
+            Cow::Owned(unescape(raw, i + 1)?.into_bytes())
+        } else {
+            Cow::Borrowed(raw)
+        };
+        let j = skip_ws(buf, end);
+        if buf.get(j) != Some(&b':') {
+            return Err(unexpected(buf, j, "':'"));
+        }
+        let v = skip_ws(buf, j + 1);
+        let vend = skip_value(buf, v)?;
+        members.push((key, v, i));
+        i = skip_ws(buf, vend);
+        match buf.get(i) {
+            Some(b',') => i = skip_ws(buf, i + 1),
+            Some(b'}') => break,
+            _ => return Err(unexpected(buf, i, "',' or '}'")),
+        }
+    }
+    members.sort_by(|a, b| a.0.cmp(&b.0));
+    for w in members.windows(2) {
+        if w[0].0 == w[1].0 {
+            let at = w[0].2.max(w[1].2);
+            return Err(Error::at(
+                at,
+                format!(
+                    "duplicate key \"{}\" in object (jq would keep only the last value)",
+                    String::from_utf8_lossy(&w[0].0)
+                ),
+            ));
+        }
+    }
+    Ok((members.into_iter().map(|(k, v, _)| (k, v)).collect(), i + 1))
+}
+
+/// Write a string (its raw inside, validated) as jq would print it.
+#[inline]
+fn emit_string(out: &mut Vec<u8>, raw: &[u8], escaped: bool, base: usize) -> Result<()> {
+    if !escaped && memchr::memchr(0x7f, raw).is_none() {
+        out.push(b'"');
+        out.extend_from_slice(raw);
+        out.push(b'"');
+        return Ok(());
+    }
+    let s = if escaped {
+        Cow::Owned(unescape(raw, base)?.into_bytes())
+    } else {
+        Cow::Borrowed(raw)
+    };
+    write_escaped(out, &s);
+    Ok(())
+}
+
+/// Write decoded UTF-8 text as a JSON string with jq's escaping.
+pub fn write_escaped(out: &mut Vec<u8>, s: &[u8]) {
+    out.push(b'"');
+    let mut start = 0;
+    for (k, &b) in s.iter().enumerate() {
+        let esc: Option<&[u8]> = match b {
+            b'"' => Some(b"\\\""),
+            b'\\' => Some(b"\\\\"),
+            b'\n' => Some(b"\\n"),
+            b'\t' => Some(b"\\t"),
+            b'\r' => Some(b"\\r"),
+            0x08 => Some(b"\\b"),
+            0x0c => Some(b"\\f"),
+            0..=0x1f | 0x7f => None,
+            _ => continue,
+        };
+        out.extend_from_slice(&s[start..k]);
+        match esc {
+            Some(e) => out.extend_from_slice(e),
+            None => {
+                let _ = write!(out, "\\u{:04x}", b);
+            }
+        }
+        start = k + 1;
+    }
+    out.extend_from_slice(&s[start..]);
+    out.push(b'"');
+}
+
+/// Pretty-print a whole buffer to a `Vec` (convenience for tests and small inputs).
+pub fn to_vec(buf: &[u8], opts: Options) -> Result<Vec<u8>> {
+    let mut v = Vec::new();
+    Printer::new(opts, &mut v).document(buf)?;
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str, opts: Options) -> String {
+        String::from_utf8(to_vec(s.as_bytes(), opts).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn layout_like_jq() {
+        let o = Options::default();
+        assert_eq!(
+            p(r#"{"a":[1,2,{}],"b":[]}"#, o),
+            "{\n  \"a\": [\n    1,\n    2,\n    {}\n  ],\n  \"b\": []\n}\n"
+        );
+        assert_eq!(p("[1] 2", o), "[\n  1\n]\n2\n");
+        let c = Options {
+            indent: Indent::Compact,
+            ..o
+        };
+        assert_eq!(p(r#" { "a" : [ 1 , "x" ] } "#, c), "{\"a\":[1,\"x\"]}\n");
+        let t = Options {
+            indent: Indent::Tab,
+            ..o
+        };
+        assert_eq!(p("[[1]]", t), "[\n\t[\n\t\t1\n\t]\n]\n");
+    }
+
+    #[test]
+    fn strings_are_reescaped_like_jq() {
+        let o = Options {
+            indent: Indent::Compact,
+            ..Options::default()
+        };
+        assert_eq!(
+            p(r#"["\u00e9\/\u007f\u0001\ud83d\ude00\"\\"]"#, o),
+            "[\"é/\\u007f\\u0001😀\\\"\\\\\"]\n"
+        );
+    }
+
+    #[test]
+    fn sort_keys_and_duplicates() {
+        let o = Options {
+            indent: Indent::Compact,
+            sort_keys: true,
+            ..Options::default()
+        };
+        assert_eq!(
+            p(r#"{"b":{"d":1,"c":2},"a":[{"z":0,"y":1}]}"#, o),
+            "{\"a\":[{\"y\":1,\"z\":0}],\"b\":{\"c\":2,\"d\":1}}\n"
+        );
+        let e = to_vec(br#"{"a":1,"b":2,"a":3}"#, Options::default()).unwrap_err();
+        assert_eq!(e.offset, Some(13));
+        assert!(e.msg.contains("duplicate key"));
+        let e = to_vec(br#"{"a":1,"b":2,"\u0061":3}"#, o).unwrap_err();
+        assert!(e.msg.contains("duplicate key"));
+        // Many keys use the hash-set path.
+        let many: Vec<String> = (0..40).map(|k| format!("\"k{k}\":{k}")).collect();
+        let s = format!("{{{},\"k3\":1}}", many.join(","));
+        assert!(to_vec(s.as_bytes(), Options::default())
+            .unwrap_err()
+            .msg
+            .contains("\"k3\""));
+    }
+
+    #[test]
+    fn colours_follow_jq_layout() {
+        let o = Options {
+            color: true,
+            ..Options::default()
+        };
+        let got = p(r#"{"a":[1,null]}"#, o);
+        let want = "\x1b[1;39m{\n  \x1b[0m\x1b[34;1m\"a\"\x1b[0m\x1b[1;39m: \x1b[0m\x1b[1;39m[\n    \x1b[0;39m1\x1b[0m\x1b[1;39m,\n    \x1b[1;30mnull\x1b[0m\x1b[1;39m\n  \x1b[1;39m]\x1b[0m\x1b[1;39m\n\x1b[1;39m}\x1b[0m\n";
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn errors_name_offsets() {
+        for (s, off) in [
+            ("", 0usize),
+            ("{\"a\":", 5),
+            ("[1,2", 4),
+            ("{\"a\" 1}", 5),
+            ("[1,,2]", 3),
+        ] {
+            let e = to_vec(s.as_bytes(), Options::default()).unwrap_err();
+            assert_eq!(e.offset, Some(off as u64), "{s:?}: {e}");
+        }
+        let mut deep = "[".repeat(100_000);
+        deep.push_str(&"]".repeat(100_000));
+        let c = Options {
+            indent: Indent::Compact,
+            ..Options::default()
+        };
+        assert_eq!(to_vec(deep.as_bytes(), c).unwrap().len(), 200_001);
+    }
+}

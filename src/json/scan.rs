@@ -1,0 +1,670 @@
+//! The byte-level JSON scanner every reader in cocokit stands on.
+//!
+//! It works on one contiguous byte slice (a memory-mapped file or a buffer) and never builds a tree: it
+//! validates and measures values (`skip_value`), decodes strings and numbers on request, and walks objects and
+//! arrays one member at a time ([`Cursor`]). Deep nesting is handled with an explicit stack, never recursion, so
+//! a 100k-deep document is an error or a success, never a stack overflow. Every error names its byte offset.
+//!
+//! What it is not: a DOM, a serializer (see `json::pretty`), or a COCO parser (see `coco::reader`).
+
+use crate::error::{Error, Result};
+use std::borrow::Cow;
+
+/// Byte classes for the string fast path: 1 = a byte that ends the fast run (`"`, `\`, control, >= 0x80).
+static STRING_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = i < 0x20 || i == b'"' as usize || i == b'\\' as usize || i >= 0x80;
+        i += 1;
+    }
+    t
+};
+
+/// How a byte is described in an error message.
+pub fn describe_byte(buf: &[u8], i: usize) -> String {
+    match buf.get(i) {
+        None => "end of input".to_string(),
+        Some(&b) if b.is_ascii_graphic() => format!("'{}'", b as char),
+        Some(&b) => format!("byte 0x{b:02x}"),
+    }
+}
+
+/// An "unexpected X, expected Y" error at `i`.
+pub fn unexpected(buf: &[u8], i: usize, expected: &str) -> Error {
+    if i >= buf.len() {
+        Error::at(
+            i,
+            format!("unexpected end of input (truncated file?), expected {expected}"),
+        )
+    } else if i == 0 && buf.starts_with(b"\xEF\xBB\xBF") {
+        Error::at(
+            0,
+            "file starts with a UTF-8 byte order mark, which JSON does not allow (RFC 8259)",
+        )
+    } else {
+        Error::at(
+            i,
+            format!("unexpected {}, expected {expected}", describe_byte(buf, i)),
+        )
+    }
+}
+
+/// Skip JSON whitespace from `i`.
+#[inline(always)]
+pub fn skip_ws(buf: &[u8], mut i: usize) -> usize {
+    while let Some(&b) = buf.get(i) {
+        if b == b' ' || b == b'\n' || b == b'\r' || b == b'\t' {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    i
+}
+
+/// Scan a string starting at the opening quote `buf[i] == b'"'`. Validates escapes, rejects raw control
+/// characters and invalid UTF-8. Returns (index after the closing quote, whether it contains a backslash).
+#[inline]
+pub fn scan_string(buf: &[u8], i: usize) -> Result<(usize, bool)> {
+    debug_assert_eq!(buf.get(i), Some(&b'"'));
+    let start = i + 1;
+    let mut j = start;
+    let mut escaped = false;
+    let mut non_ascii = false;
+    loop {
+        // Fast run over ordinary ASCII.
+        while j < buf.len() && !STRING_STOP[buf[j] as usize] {
+            j += 1;
+        }
+        let Some(&b) = buf.get(j) else {
+            return Err(Error::at(i, "unterminated string (truncated file?)"));
+        };
+        match b {
+            b'"' => break,
+            b'\\' => {
+                escaped = true;
+                match buf.get(j + 1) {
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => j += 2,
+                    Some(b'u') => {
+                        let hex = buf.get(j + 2..j + 6);
+                        match hex {
+                            Some(h) if h.iter().all(u8::is_ascii_hexdigit) => j += 6,
+                            _ => return Err(Error::at(j, "invalid \\u escape in string")),
+                        }
+                    }
+                    None => return Err(Error::at(i, "unterminated string (truncated file?)")),
+                    Some(_) => return Err(Error::at(j, "invalid escape in string")),
+                }
+            }
+            0x80..=0xff => {
+                non_ascii = true;
+                j += 1;
+            }
+            _ => {
+                return Err(Error::at(
+                    j,
+                    format!("raw control character 0x{b:02x} in string (must be escaped)"),
+                ))
+            }
+        }
+    }
+    if non_ascii {
+        if let Err(e) = std::str::from_utf8(&buf[start..j]) {
+            return Err(Error::at(
+                start + e.valid_up_to(),
+                "invalid UTF-8 in string",
+            ));
+        }
+    }
+    Ok((j + 1, escaped))
+}
+
+/// Scan a number starting at `i` (a `-` or digit), validating JSON's grammar. Returns the index after it.
+#[inline]
+pub fn scan_number(buf: &[u8], i: usize) -> Result<usize> {
+    let mut j = i;
+    if buf.get(j) == Some(&b'-') {
+        j += 1;
+    }
+    match buf.get(j) {
+        Some(b'0') => j += 1,
+        Some(b'1'..=b'9') => {
+            j += 1;
+            while matches!(buf.get(j), Some(b'0'..=b'9')) {
+                j += 1;
+            }
+        }
+        _ => return Err(bad_number(buf, i, j)),
+    }
+    if buf.get(j) == Some(&b'.') {
+        j += 1;
+        if !matches!(buf.get(j), Some(b'0'..=b'9')) {
+            return Err(bad_number(buf, i, j));
+        }
+        while matches!(buf.get(j), Some(b'0'..=b'9')) {
+            j += 1;
+        }
+    }
+    if matches!(buf.get(j), Some(b'e' | b'E')) {
+        j += 1;
+        if matches!(buf.get(j), Some(b'+' | b'-')) {
+            j += 1;
+        }
+        if !matches!(buf.get(j), Some(b'0'..=b'9')) {
+            return Err(bad_number(buf, i, j));
+        }
+        while matches!(buf.get(j), Some(b'0'..=b'9')) {
+            j += 1;
+        }
+    }
+    Ok(j)
+}
+
+fn bad_number(buf: &[u8], start: usize, at: usize) -> Error {
+    if at >= buf.len() {
+        Error::at(
+            start,
+            "number cut off by the end of input (truncated file?)",
+        )
+    } else {
+        Error::at(
+            at,
+            format!("invalid number: unexpected {}", describe_byte(buf, at)),
+        )
+    }
+}
+
+/// Scan `true`, `false` or `null` at `i`. Returns the index after it.
+#[inline]
+pub fn scan_literal(buf: &[u8], i: usize) -> Result<usize> {
+    let rest = &buf[i..];
+    for lit in [&b"true"[..], b"false", b"null"] {
+        if rest.starts_with(lit) {
+            return Ok(i + lit.len());
+        }
+    }
+    // Python's json.dumps writes NaN / Infinity, which are not JSON.
+    for (lit, name) in [
+        (&b"NaN"[..], "NaN"),
+        (b"Infinity", "Infinity"),
+        (b"-Infinity", "-Infinity"),
+    ] {
+        if rest.starts_with(lit) {
+            return Err(Error::at(
+                i,
+                format!("{name} is not valid JSON (Python's json.dumps writes it; use null)"),
+            ));
+        }
+    }
+    if rest.is_empty() {
+        return Err(unexpected(buf, i, "a value"));
+    }
+    Err(unexpected(buf, i, "a value"))
+}
+
+/// Container kinds on the explicit stack.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Container {
+    Array,
+    Object,
+}
+
+/// Skip (and fully validate) one value starting at `i` (whitespace before it allowed). Returns the index after
+/// it. Iterative: nesting depth is bounded only by memory.
+pub fn skip_value(buf: &[u8], i: usize) -> Result<usize> {
+    let mut stack: Vec<Container> = Vec::new();
+    let mut i = skip_ws(buf, i);
+    'value: loop {
+        // At the start of a value.
+        match buf.get(i) {
+            Some(b'{') => {
+                i = skip_ws(buf, i + 1);
+                if buf.get(i) == Some(&b'}') {
+                    i += 1;
+                } else {
+                    i = expect_key(buf, i)?;
+                    stack.push(Container::Object);
+                    continue 'value;
+                }
+            }
+            Some(b'[') => {
+                i = skip_ws(buf, i + 1);
+                if buf.get(i) == Some(&b']') {
+                    i += 1;
+                } else {
+                    stack.push(Container::Array);
+                    continue 'value;
+                }
+            }
+            Some(b'"') => i = scan_string(buf, i)?.0,
+            Some(b'-' | b'0'..=b'9') => i = scan_number(buf, i)?,
+            Some(_) => i = scan_literal(buf, i)?,
+            None => return Err(unexpected(buf, i, "a value")),
+        }
+        // After a value: close containers or move to the next member.
+        loop {
+            let Some(&top) = stack.last() else {
+                return Ok(i);
+            };
+            i = skip_ws(buf, i);
+            match (top, buf.get(i)) {
+                (_, Some(b',')) => {
+                    i = skip_ws(buf, i + 1);
+                    if top == Container::Object {
+                        i = expect_key(buf, i)?;
+                    }
+                    continue 'value;
+                }
+                (Container::Array, Some(b']')) | (Container::Object, Some(b'}')) => {
+                    stack.pop();
+                    i += 1;
+                }
+                (Container::Array, _) => return Err(unexpected(buf, i, "',' or ']'")),
+                (Container::Object, _) => return Err(unexpected(buf, i, "',' or '}'")),
+            }
+        }
+    }
+}
+
+/// At `i` (after whitespace) expect `"key"` then `:`; return the index of the value (whitespace skipped).
+#[inline]
+fn expect_key(buf: &[u8], i: usize) -> Result<usize> {
+    if buf.get(i) != Some(&b'"') {
+        return Err(unexpected(buf, i, "an object key (a string)"));
+    }
+    let (j, _) = scan_string(buf, i)?;
+    let j = skip_ws(buf, j);
+    if buf.get(j) != Some(&b':') {
+        return Err(unexpected(buf, j, "':'"));
+    }
+    Ok(skip_ws(buf, j + 1))
+}
+
+/// Find the end of the value at `i` looking only at structure (strings and brackets), without validating
+/// numbers or literals. Used to cut a large array into records quickly; each record is validated when it
+/// is parsed. Returns the index after the value.
+#[inline]
+pub fn skip_value_fast(buf: &[u8], i: usize) -> Result<usize> {
+    let i = skip_ws(buf, i);
+    match buf.get(i) {
+        Some(b'{' | b'[') => {}
+        Some(b'"') => return Ok(scan_string(buf, i)?.0),
+        Some(b'-' | b'0'..=b'9') => return scan_number(buf, i),
+        Some(_) => return scan_literal(buf, i),
+        None => return Err(unexpected(buf, i, "a value")),
+    }
+    let mut depth: usize = 0;
+    let mut j = i;
+    while j < buf.len() {
+        match buf[j] {
+            b'"' => {
+                // Find the closing quote, honouring escapes; validated later.
+                let mut k = j + 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &buf[k..]) {
+                        None => return Err(Error::at(j, "unterminated string (truncated file?)")),
+                        Some(p) => {
+                            if buf[k + p] == b'\\' {
+                                k += p + 2;
+                            } else {
+                                k += p + 1;
+                                break;
+                            }
+                        }
+                    }
+                }
+                j = k;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Ok(j + 1);
+                }
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+    Err(Error::at(
+        i,
+        "value is not closed before the end of input (truncated file?)",
+    ))
+}
+
+/// Decode the string whose opening quote is at `i` (already validated or not: errors are reported).
+/// Returns the decoded text and the index after the closing quote.
+pub fn parse_string(buf: &[u8], i: usize) -> Result<(Cow<'_, str>, usize)> {
+    if buf.get(i) != Some(&b'"') {
+        return Err(unexpected(buf, i, "a string"));
+    }
+    let (end, escaped) = scan_string(buf, i)?;
+    let raw = &buf[i + 1..end - 1];
+    if !escaped {
+        // scan_string validated UTF-8.
+        let s = std::str::from_utf8(raw).map_err(|_| Error::at(i, "invalid UTF-8 in string"))?;
+        return Ok((Cow::Borrowed(s), end));
+    }
+    Ok((Cow::Owned(unescape(raw, i + 1)?), end))
+}
+
+/// Decode the inside of a validated JSON string (between the quotes). Lone surrogates become U+FFFD, as jq
+/// does. `base` is the offset of `raw[0]` in the file, for errors.
+pub fn unescape(raw: &[u8], base: usize) -> Result<String> {
+    let mut out: Vec<u8> = Vec::with_capacity(raw.len());
+    let mut k = 0;
+    while k < raw.len() {
+        let b = raw[k];
+        if b != b'\\' {
+            out.push(b);
+            k += 1;
+            continue;
+        }
+        let e = raw.get(k + 1).copied().unwrap_or(0);
+        k += 2;
+        let c = match e {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let hi =
+                    hex4(raw, k).ok_or_else(|| Error::at(base + k - 2, "invalid \\u escape"))?;
+                k += 4;
+                if (0xD800..0xDC00).contains(&hi) {
+                    // A high surrogate: pair it with a following \uDC00..DFFF if there is one.
+                    let lo = if raw.get(k) == Some(&b'\\') && raw.get(k + 1) == Some(&b'u') {
+                        hex4(raw, k + 2).filter(|lo| (0xDC00..0xE000).contains(lo))
+                    } else {
+                        None
+                    };
+                    match lo {
+                        Some(lo) => {
+                            k += 6;
+                            char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                                .unwrap_or('\u{FFFD}')
+                        }
+                        None => '\u{FFFD}',
+                    }
+                } else {
+                    char::from_u32(hi).unwrap_or('\u{FFFD}')
+                }
+            }
+            _ => return Err(Error::at(base + k - 2, "invalid escape in string")),
+        };
+        let mut tmp = [0u8; 4];
+        out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+    }
+    String::from_utf8(out).map_err(|e| {
+        Error::at(
+            base + e.utf8_error().valid_up_to(),
+            "invalid UTF-8 in string",
+        )
+    })
+}
+
+fn hex4(raw: &[u8], k: usize) -> Option<u32> {
+    let h = raw.get(k..k + 4)?;
+    let s = std::str::from_utf8(h).ok()?;
+    u32::from_str_radix(s, 16).ok()
+}
+
+/// A position in a buffer with helpers to walk objects and arrays member by member, decoding what is asked for
+/// and skipping (with validation) what is not.
+#[derive(Clone, Copy)]
+pub struct Cursor<'a> {
+    pub buf: &'a [u8],
+    pub pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub fn new(buf: &'a [u8], pos: usize) -> Self {
+        Cursor { buf, pos }
+    }
+
+    /// The next non-whitespace byte, without consuming it.
+    #[inline]
+    pub fn peek(&mut self) -> Option<u8> {
+        self.pos = skip_ws(self.buf, self.pos);
+        self.buf.get(self.pos).copied()
+    }
+
+    /// Consume `b` (after whitespace) or fail with "expected `what`".
+    #[inline]
+    pub fn expect(&mut self, b: u8, what: &str) -> Result<()> {
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(unexpected(self.buf, self.pos, what))
+        }
+    }
+
+    /// Enter an object: consume `{`.
+    pub fn begin_object(&mut self) -> Result<()> {
+        self.expect(b'{', "'{' (an object)")
+    }
+
+    /// Enter an array: consume `[`.
+    pub fn begin_array(&mut self) -> Result<()> {
+        self.expect(b'[', "'[' (an array)")
+    }
+
+    /// Next key of an object entered with `begin_object`, positioned at its value; `None` at the closing `}`.
+    /// `first` must start `true` and is updated.
+    #[inline]
+    pub fn next_key(&mut self, first: &mut bool) -> Result<Option<(Cow<'a, str>, usize)>> {
+        match self.peek() {
+            Some(b'}') => {
+                self.pos += 1;
+                return Ok(None);
+            }
+            Some(b',') if !*first => {
+                self.pos += 1;
+                self.peek();
+            }
+            _ if *first => {}
+            _ => return Err(unexpected(self.buf, self.pos, "',' or '}'")),
+        }
+        *first = false;
+        let key_pos = self.pos;
+        if self.buf.get(key_pos) != Some(&b'"') {
+            return Err(unexpected(self.buf, key_pos, "an object key (a string)"));
+        }
+        let (key, end) = parse_string(self.buf, key_pos)?;
+        self.pos = end;
+        self.expect(b':', "':'")?;
+        self.peek();
+        Ok(Some((key, key_pos)))
+    }
+
+    /// Advance to the next element of an array entered with `begin_array`; `false` at the closing `]`.
+    #[inline]
+    pub fn next_elem(&mut self, first: &mut bool) -> Result<bool> {
+        match self.peek() {
+            Some(b']') => {
+                self.pos += 1;
+                return Ok(false);
+            }
+            Some(b',') if !*first => {
+                self.pos += 1;
+                self.peek();
+            }
+            _ if *first => {}
+            _ => return Err(unexpected(self.buf, self.pos, "',' or ']'")),
+        }
+        *first = false;
+        Ok(true)
+    }
+
+    /// Skip one value (validated); returns its byte range.
+    pub fn skip(&mut self) -> Result<(usize, usize)> {
+        let start = skip_ws(self.buf, self.pos);
+        self.pos = skip_value(self.buf, start)?;
+        Ok((start, self.pos))
+    }
+
+    /// Decode a string value.
+    pub fn string(&mut self) -> Result<Cow<'a, str>> {
+        self.peek();
+        let (s, end) = parse_string(self.buf, self.pos)?;
+        self.pos = end;
+        Ok(s)
+    }
+
+    /// Whether the next value is `null` (consumed if so).
+    pub fn null(&mut self) -> bool {
+        if self.peek() == Some(b'n') && self.buf[self.pos..].starts_with(b"null") {
+            self.pos += 4;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The raw text of a number value, validated.
+    #[inline]
+    pub fn number_text(&mut self) -> Result<&'a str> {
+        let start = skip_ws(self.buf, self.pos);
+        match self.buf.get(start) {
+            Some(b'-' | b'0'..=b'9') => {}
+            _ => {
+                // Report a missing/ill-typed value precisely (e.g. NaN, a string).
+                if let Some(b'N' | b'I') = self.buf.get(start) {
+                    scan_literal(self.buf, start)?;
+                }
+                return Err(unexpected(self.buf, start, "a number"));
+            }
+        }
+        let end = scan_number(self.buf, start)?;
+        self.pos = end;
+        // Numbers are ASCII.
+        Ok(std::str::from_utf8(&self.buf[start..end]).unwrap_or("0"))
+    }
+
+    /// A number as f64. Out-of-range literals (e.g. `1e999`) are errors, not infinities.
+    #[inline]
+    pub fn f64(&mut self) -> Result<f64> {
+        let start = skip_ws(self.buf, self.pos);
+        let t = self.number_text()?;
+        let v: f64 = t
+            .parse()
+            .map_err(|_| Error::at(start, format!("invalid number {t}")))?;
+        if !v.is_finite() {
+            return Err(Error::at(
+                start,
+                format!("number {t} is out of range for a 64-bit float"),
+            ));
+        }
+        Ok(v)
+    }
+
+    /// A number that must be an integer (like `42`, or `42.0` as some exporters write), as i64.
+    pub fn i64(&mut self) -> Result<i64> {
+        let start = skip_ws(self.buf, self.pos);
+        let t = self.number_text()?;
+        if let Ok(v) = t.parse::<i64>() {
+            return Ok(v);
+        }
+        let v: f64 = t
+            .parse()
+            .map_err(|_| Error::at(start, format!("invalid number {t}")))?;
+        if v.fract() == 0.0 && v.abs() < 9.007_199_254_740_992e15 {
+            Ok(v as i64)
+        } else if v.fract() == 0.0 {
+            Err(Error::at(
+                start,
+                format!("integer {t} does not fit in 64 bits"),
+            ))
+        } else {
+            Err(Error::at(start, format!("expected an integer, found {t}")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skip_value_valid_and_invalid() {
+        let ok: &[&[u8]] = &[
+            b"{}",
+            b"[]",
+            b" {\"a\" : [1, -2.5e3, true, null, \"x\\u00e9\"], \"b\": {}} ",
+            b"0",
+            b"-0.0E+1",
+        ];
+        for s in ok {
+            let end = skip_value(s, 0).unwrap();
+            assert_eq!(skip_ws(s, end), s.len(), "{}", String::from_utf8_lossy(s));
+        }
+        let bad: &[(&[u8], usize)] = &[
+            (b"{", 1),
+            (b"[1,]", 3),
+            (b"[01]", 2),
+            (b"{\"a\" 1}", 5),
+            (b"[NaN]", 1),
+            (b"\"a\x01\"", 2),
+            (b"[1.]", 3),
+            (b"\"\xff\"", 1),
+            (b"{1:2}", 1),
+            (b"[1 2]", 3),
+        ];
+        for (s, off) in bad {
+            let e = skip_value(s, 0).unwrap_err();
+            assert_eq!(
+                e.offset,
+                Some(*off as u64),
+                "{} -> {e}",
+                String::from_utf8_lossy(s)
+            );
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_not_a_stack_overflow() {
+        let mut s = vec![b'['; 200_000];
+        s.extend(vec![b']'; 200_000]);
+        assert_eq!(skip_value(&s, 0).unwrap(), s.len());
+        assert_eq!(skip_value_fast(&s, 0).unwrap(), s.len());
+        s.pop();
+        assert!(skip_value(&s, 0).is_err());
+        assert!(skip_value_fast(&s, 0).is_err());
+    }
+
+    #[test]
+    fn unescape_handles_surrogates() {
+        let (s, _) = parse_string(br#""a\ud83d\ude00\u00e9\/\n\ud800x""#, 0).unwrap();
+        assert_eq!(s, "a\u{1F600}\u{e9}/\n\u{FFFD}x");
+    }
+
+    #[test]
+    fn cursor_walks_objects() {
+        let buf = br#" {"id": 3, "name": "cat", "skip": [1,{"x":2}], "f": 2.5} "#;
+        let mut c = Cursor::new(buf, 0);
+        c.begin_object().unwrap();
+        let mut first = true;
+        let mut seen = vec![];
+        while let Some((k, _)) = c.next_key(&mut first).unwrap() {
+            match &*k {
+                "id" => assert_eq!(c.i64().unwrap(), 3),
+                "name" => assert_eq!(c.string().unwrap(), "cat"),
+                "f" => assert_eq!(c.f64().unwrap(), 2.5),
+                _ => {
+                    c.skip().unwrap();
+                }
+            }
+            seen.push(k.into_owned());
+        }
+        assert_eq!(seen, ["id", "name", "skip", "f"]);
+        let mut c = Cursor::new(b"[1e999]", 1);
+        assert!(c.f64().unwrap_err().msg.contains("out of range"));
+    }
+}
