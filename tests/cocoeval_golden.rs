@@ -2,11 +2,12 @@
 //!
 //! The goldens under fixtures/golden/cocoeval/ come from scripts/golden_cocoeval.py (pycocotools in the
 //! venv); inputs are fixtures/cocoeval/<case>/ and ../shared/data/cocoapi-val2014-100. Every number is
-//! compared within 1e-12 and every summary line exactly.
+//! compared within 1e-12 and every summary line exactly. Inputs are read with the crate's own reader.
 
 use std::path::{Path, PathBuf};
 
-use cocokit::coco::{Annotation, Category, Image, Segmentation};
+use cocokit::coco::reader::{self, Dataset};
+use cocokit::coco::Annotation;
 use cocokit::eval::cocoeval::{self, GroundTruth, IouType, Params, Report};
 use serde_json::Value;
 
@@ -21,8 +22,6 @@ fn read_json(path: &Path) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-// ---- dev-only conversion from serde_json values to the model (the crate's reader does this for real) ----
-
 fn f64s(v: &Value) -> Vec<f64> {
     v.as_array()
         .expect("array")
@@ -31,113 +30,12 @@ fn f64s(v: &Value) -> Vec<f64> {
         .collect()
 }
 
-fn segmentation(v: &Value) -> Segmentation {
-    match v {
-        Value::Array(a) if a.is_empty() => Segmentation::Empty,
-        Value::Array(a) => Segmentation::Polygons(a.iter().map(f64s).collect()),
-        Value::Object(o) => {
-            let size = f64s(&o["size"]);
-            let (h, w) = (size[0] as u32, size[1] as u32);
-            match &o["counts"] {
-                Value::String(s) => Segmentation::CompressedRle {
-                    h,
-                    w,
-                    counts: s.as_bytes().to_vec(),
-                },
-                c => Segmentation::Rle {
-                    h,
-                    w,
-                    counts: f64s(c).iter().map(|&x| x as u32).collect(),
-                },
-            }
-        }
-        _ => panic!("bad segmentation"),
-    }
-}
-
-fn annotation(v: &Value) -> Annotation {
-    let bbox = v
-        .get("bbox")
-        .map(f64s)
-        .filter(|b| b.len() == 4)
-        .map(|b| [b[0], b[1], b[2], b[3]]);
-    Annotation {
-        id: v.get("id").and_then(Value::as_i64),
-        image_id: v["image_id"].as_i64().expect("image_id"),
-        category_id: v.get("category_id").and_then(Value::as_i64),
-        segmentation: v.get("segmentation").map(segmentation),
-        area: v.get("area").and_then(Value::as_f64),
-        bbox,
-        iscrowd: v.get("iscrowd").and_then(Value::as_i64),
-        score: v.get("score").and_then(Value::as_f64),
-        extra: Vec::new(),
-        offset: 0,
-    }
-}
-
-struct Gt {
-    images: Vec<Image>,
-    annotations: Vec<Annotation>,
-    categories: Vec<Category>,
-}
-
-impl Gt {
-    fn load(path: &Path) -> Gt {
-        let v = read_json(path);
-        let images = v["images"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|im| Image {
-                id: im["id"].as_i64().unwrap(),
-                width: im["width"].as_u64().unwrap() as u32,
-                height: im["height"].as_u64().unwrap() as u32,
-                file_name: im["file_name"].as_str().unwrap_or("").to_string(),
-                extra: Vec::new(),
-            })
-            .collect();
-        let categories = v["categories"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| Category {
-                id: c["id"].as_i64().unwrap(),
-                name: c["name"].as_str().unwrap_or("").to_string(),
-                supercategory: c
-                    .get("supercategory")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                extra: Vec::new(),
-            })
-            .collect();
-        let annotations = v["annotations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(annotation)
-            .collect();
-        Gt {
-            images,
-            annotations,
-            categories,
-        }
-    }
-    fn view(&self) -> GroundTruth<'_> {
-        GroundTruth {
-            images: &self.images,
-            annotations: &self.annotations,
-            categories: &self.categories,
-        }
-    }
+fn load_gt(path: &Path) -> Dataset {
+    Dataset::load(path.to_str().unwrap()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn load_results(path: &Path) -> Vec<Annotation> {
-    read_json(path)
-        .as_array()
-        .expect("results are a list")
-        .iter()
-        .map(annotation)
-        .collect()
+    reader::load_results(path.to_str().unwrap()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn params_of(spec: &Value) -> Params {
@@ -303,7 +201,7 @@ fn run_golden(name: &str, iou: IouType) -> usize {
             .join("fixtures/golden/cocoeval")
             .join(format!("{name}.json")),
     );
-    let gt = Gt::load(&root().join(golden["gt"].as_str().unwrap()));
+    let gt = load_gt(&root().join(golden["gt"].as_str().unwrap()));
     let mut ran = 0;
     for (i, e) in golden["evals"].as_array().unwrap().iter().enumerate() {
         let params = params_of(&e["params"]);
@@ -317,7 +215,7 @@ fn run_golden(name: &str, iou: IouType) -> usize {
             .unwrap();
         let results = load_results(&root().join(res_path));
         let label = format!("{name}[{i}] {}", e["params"]);
-        let report = cocoeval::run(gt.view(), &results, &params)
+        let report = cocoeval::run(GroundTruth::from(&gt), &results, &params)
             .unwrap_or_else(|err| panic!("{label}: {err}"));
         compare(&label, &report, e);
         ran += 1;
@@ -393,11 +291,11 @@ golden!(cocoapi100_bbox, cocoapi100_segm, "cocoapi100", 1, 1);
 fn cocoapi100_expected_stats() {
     let dir = root().join("../shared/data/cocoapi-val2014-100");
     let expected = read_json(&dir.join("expected_cocoeval.json"));
-    let gt = Gt::load(&dir.join("instances_val2014_100.json"));
+    let gt = load_gt(&dir.join("instances_val2014_100.json"));
     for iou in [IouType::Bbox, IouType::Segm] {
         let want = &expected[iou.name()];
         let results = load_results(&dir.join(want["results"].as_str().unwrap()));
-        let report = cocoeval::run(gt.view(), &results, &Params::new(iou)).unwrap();
+        let report = cocoeval::run(GroundTruth::from(&gt), &results, &Params::new(iou)).unwrap();
         for (i, (&g, w)) in report
             .summary
             .stats

@@ -22,6 +22,16 @@ pub struct GroundTruth<'a> {
     pub categories: &'a [Category],
 }
 
+impl<'a> From<&'a crate::coco::reader::Dataset> for GroundTruth<'a> {
+    fn from(ds: &'a crate::coco::reader::Dataset) -> Self {
+        GroundTruth {
+            images: &ds.images,
+            annotations: &ds.annotations,
+            categories: &ds.categories,
+        }
+    }
+}
+
 /// One detection after `loadRes`: its geometry stays in the results' `Annotation` (or is derived from it).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Detection {
