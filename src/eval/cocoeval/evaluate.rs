@@ -48,14 +48,24 @@ impl Evaluation {
 
 #[derive(Default)]
 struct Scratch {
+    /// IoU `[d][g]`, ground truths in file order.
     iou: Vec<f64>,
-    /// Ground truths in evaluation order (not ignored first, stable): index into the cell.
+    /// The same in evaluation order (regular ground truths first).
+    iou_sorted: Vec<f64>,
+    /// Per detection: the largest IoU with any ground truth (+inf if one is NaN, which always "matches").
+    best_iou: Vec<f64>,
+    /// Ignore flag of each ground truth (file order) per area range: `[a][g]`.
+    ig_of: Vec<bool>,
+    /// Ground truths in evaluation order (regular first, stable): index into the cell.
     order: Vec<u32>,
     ig: Vec<bool>,
     crowd: Vec<bool>,
     id_nonzero: Vec<bool>,
     gtm: Vec<bool>,
-    dt_out: Vec<bool>,
+    /// Matching outcome `[t][d]` per distinct ignore pattern: FP (no match that counts), TP, IGNORED.
+    raw: Vec<u8>,
+    /// For each area range, which `raw` block holds its matching.
+    raw_of: Vec<usize>,
 }
 
 /// Run `evaluate` on prepared cells.
@@ -100,17 +110,21 @@ pub(crate) fn evaluate(prep: Prepared) -> Evaluation {
 }
 
 /// `computeIoU` + `evaluateImg` for every area range of one cell.
+///
+/// The matching depends on the area range only through the ground truths' ignore flags, so area ranges
+/// with the same flags share one matching; the detections' own area check is applied per range after.
 fn eval_cell(prep: &Prepared, cell: &Cell, sc: &mut Scratch, states: &mut [u8], npig: &mut [u32]) {
     let p = &prep.params;
     let (g0, g_n) = (cell.gt_start as usize, cell.gt_len as usize);
     let (d0, d_n) = (cell.dt_start as usize, cell.dt_len as usize);
-    let t_n = p.iou_thrs.len();
+    let (a_n, t_n) = (p.area_rng.len(), p.iou_thrs.len());
     let crowd = &prep.gt_crowd[g0..g0 + g_n];
     let gt_area = &prep.gt_area[g0..g0 + g_n];
     let id_nz = &prep.gt_id_nonzero[g0..g0 + g_n];
     let dt_area = &prep.dt_area[d0..d0 + d_n];
 
-    if g_n > 0 && d_n > 0 {
+    let have_iou = g_n > 0 && d_n > 0;
+    if have_iou {
         geom::cell_iou(
             &prep.dt_shapes,
             d0..d0 + d_n,
@@ -119,21 +133,54 @@ fn eval_cell(prep: &Prepared, cell: &Cell, sc: &mut Scratch, states: &mut [u8], 
             crowd,
             &mut sc.iou,
         );
-    } else {
-        sc.iou.clear();
+        sc.best_iou.clear();
+        sc.best_iou.extend(sc.iou.chunks_exact(g_n).map(|row| {
+            row.iter().fold(f64::NEG_INFINITY, |m, &v| {
+                if v.is_nan() {
+                    f64::INFINITY
+                } else {
+                    m.max(v)
+                }
+            })
+        }));
     }
 
-    for (a, rng) in p.area_rng.iter().enumerate() {
+    // gt['_ignore'] per area range.
+    sc.ig_of.clear();
+    for rng in &p.area_rng {
         let (lo, hi) = (rng[0], rng[1]);
-        // gt['_ignore'], then gt sorted with ignored last (mergesort: stable).
+        sc.ig_of
+            .extend((0..g_n).map(|g| crowd[g] || gt_area[g] < lo || gt_area[g] > hi));
+    }
+
+    sc.raw.clear();
+    sc.raw_of.clear();
+    let mut patterns: Vec<usize> = Vec::with_capacity(a_n); // area range that owns each raw block
+    for a in 0..a_n {
+        let ig_a = &sc.ig_of[a * g_n..(a + 1) * g_n];
+        npig[a] = ig_a.iter().filter(|&&x| !x).count() as u32;
+        if let Some(pi) = patterns
+            .iter()
+            .position(|&a2| &sc.ig_of[a2 * g_n..(a2 + 1) * g_n] == ig_a)
+        {
+            sc.raw_of.push(pi);
+            continue;
+        }
+        sc.raw_of.push(patterns.len());
+        patterns.push(a);
+        let base = sc.raw.len();
+        sc.raw.resize(base + t_n * d_n, FP);
+        if !have_iou {
+            continue; // no ground truth or no detection: nothing matches
+        }
+
+        // Ground truths sorted with ignored last (mergesort: stable), and the IoU columns to match.
         sc.order.clear();
-        let ignored = |g: usize| crowd[g] || gt_area[g] < lo || gt_area[g] > hi;
         sc.order
-            .extend((0..g_n as u32).filter(|&g| !ignored(g as usize)));
+            .extend((0..g_n as u32).filter(|&g| !ig_a[g as usize]));
         let n_regular = sc.order.len();
         sc.order
-            .extend((0..g_n as u32).filter(|&g| ignored(g as usize)));
-        npig[a] = n_regular as u32;
+            .extend((0..g_n as u32).filter(|&g| ig_a[g as usize]));
         sc.ig.clear();
         sc.ig.extend((0..g_n).map(|i| i >= n_regular));
         sc.crowd.clear();
@@ -141,19 +188,25 @@ fn eval_cell(prep: &Prepared, cell: &Cell, sc: &mut Scratch, states: &mut [u8], 
         sc.id_nonzero.clear();
         sc.id_nonzero
             .extend(sc.order.iter().map(|&g| id_nz[g as usize]));
-        sc.dt_out.clear();
-        sc.dt_out
-            .extend(dt_area.iter().map(|&ar| ar < lo || ar > hi));
+        sc.iou_sorted.clear();
+        for row in sc.iou.chunks_exact(g_n) {
+            sc.iou_sorted
+                .extend(sc.order.iter().map(|&g| row[g as usize]));
+        }
 
         for (t, &thr) in p.iou_thrs.iter().enumerate() {
-            let out = &mut states[(a * t_n + t) * d_n..(a * t_n + t + 1) * d_n];
+            let out = &mut sc.raw[base + t * d_n..base + (t + 1) * d_n];
+            let start = thr.min(1.0 - 1e-10);
             sc.gtm.clear();
             sc.gtm.resize(g_n, false);
             for (d, o) in out.iter_mut().enumerate() {
-                let row = &sc.iou[d * g_n..(d + 1) * g_n];
-                let mut best = thr.min(1.0 - 1e-10);
+                if sc.best_iou[d] < start {
+                    continue; // no IoU reaches the threshold: unmatched
+                }
+                let row = &sc.iou_sorted[d * g_n..(d + 1) * g_n];
+                let mut best = start;
                 let mut m = usize::MAX;
-                for gi in 0..g_n {
+                for (gi, &v) in row.iter().enumerate() {
                     // already matched and not a crowd: skip
                     if sc.gtm[gi] && !sc.crowd[gi] {
                         continue;
@@ -162,25 +215,39 @@ fn eval_cell(prep: &Prepared, cell: &Cell, sc: &mut Scratch, states: &mut [u8], 
                     if m != usize::MAX && !sc.ig[m] && sc.ig[gi] {
                         break;
                     }
-                    let v = row[sc.order[gi] as usize];
                     if v < best {
                         continue;
                     }
                     best = v;
                     m = gi;
                 }
-                let (dt_ig, dtm_nonzero) = if m == usize::MAX {
-                    (false, false)
-                } else {
-                    sc.gtm[m] = true; // gtm holds the detection id, always >= 1
-                    (sc.ig[m], sc.id_nonzero[m])
-                };
-                *o = if dt_ig || (!dtm_nonzero && sc.dt_out[d]) {
+                if m == usize::MAX {
+                    continue;
+                }
+                sc.gtm[m] = true; // gtm holds the detection id, always >= 1
+                *o = if sc.ig[m] {
                     IGNORED
-                } else if dtm_nonzero {
+                } else if sc.id_nonzero[m] {
                     TP
                 } else {
-                    FP
+                    FP // dtm = gt id 0 reads as "no match"
+                };
+            }
+        }
+    }
+
+    // Unmatched detections outside the area range are ignored.
+    for a in 0..a_n {
+        let (lo, hi) = (p.area_rng[a][0], p.area_rng[a][1]);
+        let raw = &sc.raw[sc.raw_of[a] * t_n * d_n..(sc.raw_of[a] + 1) * t_n * d_n];
+        let out = &mut states[a * t_n * d_n..(a + 1) * t_n * d_n];
+        for t in 0..t_n {
+            for d in 0..d_n {
+                let r = raw[t * d_n + d];
+                out[t * d_n + d] = if r == FP && (dt_area[d] < lo || dt_area[d] > hi) {
+                    IGNORED
+                } else {
+                    r
                 };
             }
         }
