@@ -156,9 +156,9 @@ fn eval_cell(prep: &Prepared, cell: &Cell, sc: &mut Scratch, states: &mut [u8], 
     sc.raw.clear();
     sc.raw_of.clear();
     let mut patterns: Vec<usize> = Vec::with_capacity(a_n); // area range that owns each raw block
-    for a in 0..a_n {
+    for (a, npig_a) in npig.iter_mut().enumerate() {
         let ig_a = &sc.ig_of[a * g_n..(a + 1) * g_n];
-        npig[a] = ig_a.iter().filter(|&&x| !x).count() as u32;
+        *npig_a = ig_a.iter().filter(|&&x| !x).count() as u32;
         if let Some(pi) = patterns
             .iter()
             .position(|&a2| &sc.ig_of[a2 * g_n..(a2 + 1) * g_n] == ig_a)
