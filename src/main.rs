@@ -24,6 +24,7 @@ enum Command {
     Pretty(cmd::pretty::Args),
     Stats(cmd::stats::Args),
     Filter(cmd::filter::Args),
+    Convert(cmd::convert::Args),
     Synth(cmd::synth::Args),
 }
 
@@ -33,6 +34,7 @@ fn main() {
         Command::Pretty(a) => cmd::pretty::run(a),
         Command::Stats(a) => cmd::stats::run(a),
         Command::Filter(a) => cmd::filter::run(a),
+        Command::Convert(a) => cmd::convert::run(a),
         Command::Synth(a) => cmd::synth::run(a),
     };
     if let Err(e) = result {

@@ -1,6 +1,7 @@
 //! One module per subcommand: its help text (with an example) and a `run` function that wires the library's
 //! layers together. No algorithm lives here.
 
+pub mod convert;
 pub mod filter;
 pub mod pretty;
 pub mod stats;

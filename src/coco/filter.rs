@@ -137,7 +137,15 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
     // Pass 1: categories and annotation positions.
     let mut categories = Vec::new();
     let mut ann_starts: Vec<usize> = Vec::new();
+    let mut image_ids: Vec<i64> = Vec::new();
+    let mut seen = 0usize;
     scan_top(buf, |ev| {
+        if let Event::Record { start, .. } = &ev {
+            seen += 1;
+            if seen.is_multiple_of(BATCH) {
+                input.release(*start);
+            }
+        }
         match ev {
             Event::Record {
                 section: Section::Categories,
@@ -149,41 +157,59 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
                 start,
                 ..
             } => ann_starts.push(start),
+            Event::Record {
+                section: Section::Images,
+                start,
+                ..
+            } => image_ids.push(parse_image(buf, start)?.id),
             _ => {}
         }
         Ok(())
     })?;
-    let keep_cats = resolve(&categories, sel)?;
-    let mut keep_ann = vec![false; ann_starts.len()];
-    let mut keep_imgs: HashSet<i64> = HashSet::new();
-    for (chunk, flags) in ann_starts.chunks(BATCH).zip(keep_ann.chunks_mut(BATCH)) {
-        let decided: Vec<Option<i64>> = chunk
+    // Parse every annotation (validating the file) before resolving names, keeping (category, image) only.
+    let mut light: Vec<(Option<i64>, i64)> = Vec::with_capacity(ann_starts.len());
+    for chunk in ann_starts.chunks(BATCH) {
+        let part: Vec<(Option<i64>, i64)> = chunk
             .par_iter()
             .map(|&s| {
-                let (a, _) = parse_annotation_with(buf, s, SegMode::Kind)?;
-                Ok(a.category_id
-                    .filter(|c| keep_cats.contains(c))
-                    .map(|_| a.image_id))
+                parse_annotation_with(buf, s, SegMode::Kind)
+                    .map(|(a, _)| (a.category_id, a.image_id))
             })
             .collect::<Result<_>>()?;
-        for (f, d) in flags.iter_mut().zip(decided) {
-            if let Some(img) = d {
-                *f = true;
-                keep_imgs.insert(img);
-            }
-        }
+        light.extend(part);
         if let Some(&last) = chunk.last() {
             input.release(last);
         }
     }
+    let keep_cats = resolve(&categories, sel)?;
+    let mut keep_imgs: HashSet<i64> = HashSet::new();
+    let keep_ann: Vec<bool> = light
+        .iter()
+        .map(|&(c, img)| {
+            let k = c.is_some_and(|c| keep_cats.contains(&c));
+            if k {
+                keep_imgs.insert(img);
+            }
+            k
+        })
+        .collect();
+    drop(light);
     drop(ann_starts);
 
     // Pass 2: write in file order.
     let mut rep = Report::default();
     let mut t = TopWriter::new(w);
     let mut ann_index = 0usize;
+    let (mut img_index, mut cat_index) = (0usize, 0usize);
     t.begin_object()?;
+    let mut seen = 0usize;
     let layout = scan_top(buf, |ev| {
+        if let Event::Record { start, .. } = &ev {
+            seen += 1;
+            if seen.is_multiple_of(BATCH) {
+                input.release(*start);
+            }
+        }
         match ev {
             Event::Other { key, raw, .. } => t.raw_member(&key, raw)?,
             Event::SectionStart { section } => t.begin_section(section.key())?,
@@ -198,19 +224,18 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
                         let k = keep_ann[ann_index];
                         ann_index += 1;
                         rep.annotations += k as u64;
-                        if ann_index % BATCH == 0 {
-                            input.release(start);
-                        }
                         k
                     }
                     Section::Images => {
-                        let k =
-                            sel.keep_all_images || keep_imgs.contains(&parse_image(buf, start)?.id);
+                        let id = image_ids[img_index];
+                        img_index += 1;
+                        let k = sel.keep_all_images || keep_imgs.contains(&id);
                         rep.images += k as u64;
                         k
                     }
                     Section::Categories => {
-                        let k = keep_cats.contains(&parse_category(buf, start)?.id);
+                        let k = keep_cats.contains(&categories[cat_index].id);
+                        cat_index += 1;
                         rep.categories += k as u64;
                         k
                     }

@@ -163,7 +163,12 @@ pub fn compute_with_progress(input: &Input, progress: &dyn Fn(u64)) -> Result<St
                 section: Section::Images,
                 start,
                 ..
-            } => image_ids.push(parse_image(buf, start)?.id),
+            } => {
+                image_ids.push(parse_image(buf, start)?.id);
+                if image_ids.len().is_multiple_of(BATCH) {
+                    input.release(start);
+                }
+            }
             Event::Record {
                 section: Section::Categories,
                 start,

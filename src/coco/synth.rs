@@ -176,6 +176,7 @@ pub fn gen_image(seed: u64, k: u64, cdf: &[f64]) -> GenImage {
 }
 
 /// A star-shaped polygon around (cx, cy) with mean radius r, `n` vertices, clipped to the image.
+#[allow(clippy::too_many_arguments)]
 pub fn star(
     rng: &mut Rng,
     cx: f64,

@@ -81,6 +81,12 @@ impl<'w> TopWriter<'w> {
         Ok(())
     }
 
+    /// Bytes as they are (e.g. a final newline).
+    pub fn raw_bytes(&mut self, b: &[u8]) -> Result<()> {
+        self.w.write_all(b)?;
+        Ok(())
+    }
+
     /// `]`
     pub fn end_array(&mut self) -> Result<()> {
         self.w.write_all(b"]")?;

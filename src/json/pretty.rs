@@ -262,11 +262,17 @@ impl<'o> Printer<'o> {
                     i = end;
                 }
                 Some(b'-' | b'0'..=b'9') => {
-                    let end = scan_number(buf, i)?;
-                    self.col(COL_NUM);
-                    self.out.extend_from_slice(&buf[i..end]);
-                    self.col(COL_RESET);
-                    i = end;
+                    if !self.opts.color && matches!(stack.last(), Some(Frame::Array)) {
+                        // Fast path for runs of numbers in an array (polygon coordinates are most of a COCO
+                        // file): no per-value frame dispatch, one capacity check per number.
+                        i = self.number_run(buf, i, d)?;
+                    } else {
+                        let end = scan_number(buf, i)?;
+                        self.col(COL_NUM);
+                        self.out.extend_from_slice(&buf[i..end]);
+                        self.col(COL_RESET);
+                        i = end;
+                    }
                 }
                 Some(_) => {
                     let end = scan_literal(buf, i)?;
@@ -361,6 +367,36 @@ impl<'o> Printer<'o> {
         }
     }
 
+    /// Print numbers of an array from `i` while they follow one another (`1, 2.5, -3`); stops after the last
+    /// number of the run, leaving `i` just after it (the caller handles `,` `]` or anything else).
+    #[inline]
+    fn number_run(&mut self, buf: &[u8], i: usize, depth: usize) -> Result<usize> {
+        let end = super::scan::scan_number_run(buf, i)?;
+        let run = &buf[i..end];
+        let n = if self.opts.indent == Indent::Compact {
+            0
+        } else {
+            1 + depth * self.unit
+        };
+        if n > self.nl.len() {
+            self.newline(depth);
+            self.out.truncate(self.out.len() - n);
+        }
+        let nl = &self.nl[..n];
+        let out = &mut self.out;
+        out.reserve(run.len() + (run.len() / 2 + 1) * (n + 1));
+        let mut s = 0;
+        for c in memchr::memchr_iter(b',', run) {
+            out.extend_from_slice(trim_ws(&run[s..c]));
+            out.push(b',');
+            out.extend_from_slice(nl);
+            s = c + 1;
+        }
+        out.extend_from_slice(trim_ws(&run[s..]));
+        self.maybe_flush(end)?;
+        Ok(end)
+    }
+
     /// Print `null` (a path that selects nothing, as jq prints it).
     pub fn null(&mut self) {
         self.col(COL_NULL);
@@ -438,7 +474,7 @@ impl<'o> Printer<'o> {
         let dup = if let Some(s) = set.as_mut() {
             !s.insert(key.clone())
         } else {
-            let d = keys[keys_start..].iter().any(|k| *k == key);
+            let d = keys[keys_start..].contains(&key);
             keys.push(key.clone());
             if keys.len() - keys_start > 16 {
                 *set = Some(keys.drain(keys_start..).collect());
@@ -476,6 +512,17 @@ impl<'o> Printer<'o> {
         }
         self.col(COL_RESET);
     }
+}
+
+#[inline(always)]
+fn trim_ws(mut t: &[u8]) -> &[u8] {
+    while let [b' ' | b'\n' | b'\r' | b'\t', rest @ ..] = t {
+        t = rest;
+    }
+    while let [rest @ .., b' ' | b'\n' | b'\r' | b'\t'] = t {
+        t = rest;
+    }
+    t
 }
 
 /// Collect an object's members (decoded key, value index) sorted by key as jq's `--sort-keys` orders them
@@ -543,30 +590,43 @@ fn emit_string(out: &mut Vec<u8>, raw: &[u8], escaped: bool, base: usize) -> Res
     Ok(())
 }
 
+/// Bytes that jq escapes inside strings.
+static NEEDS_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = i < 0x20 || i == b'"' as usize || i == b'\\' as usize || i == 0x7f;
+        i += 1;
+    }
+    t
+};
+
 /// Write decoded UTF-8 text as a JSON string with jq's escaping.
 pub fn write_escaped(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
     let mut start = 0;
-    for (k, &b) in s.iter().enumerate() {
-        let esc: Option<&[u8]> = match b {
-            b'"' => Some(b"\\\""),
-            b'\\' => Some(b"\\\\"),
-            b'\n' => Some(b"\\n"),
-            b'\t' => Some(b"\\t"),
-            b'\r' => Some(b"\\r"),
-            0x08 => Some(b"\\b"),
-            0x0c => Some(b"\\f"),
-            0..=0x1f | 0x7f => None,
-            _ => continue,
-        };
+    let mut k = 0;
+    while k < s.len() {
+        let b = s[k];
+        if !NEEDS_ESCAPE[b as usize] {
+            k += 1;
+            continue;
+        }
         out.extend_from_slice(&s[start..k]);
-        match esc {
-            Some(e) => out.extend_from_slice(e),
-            None => {
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            _ => {
                 let _ = write!(out, "\\u{:04x}", b);
             }
         }
-        start = k + 1;
+        k += 1;
+        start = k;
     }
     out.extend_from_slice(&s[start..]);
     out.push(b'"');

@@ -1,0 +1,349 @@
+//! Rewriting every annotation's `segmentation` of a dataset or results file (`cocokit convert`).
+//!
+//! `--to rle` writes `{"size": [h, w], "counts": "<string>"}`, the dict pycocotools' `annToRLE` returns (its
+//! counts bytes decoded as ASCII); `--to rle-raw` writes the same mask with integer counts; `--to polygon`
+//! traces the mask's contours. Everything else in the file — other keys, other fields, record order, number
+//! literals — is copied byte for byte: each record's bytes are spliced around the new segmentation.
+//!
+//! Two passes over the memory-mapped input: the first collects image sizes (images may come after the
+//! annotations), the second converts annotations in parallel batches (rayon) and writes them in file order.
+//! Memory holds the image sizes and one batch. An empty segmentation (`[]`) and a missing one stay as they are.
+
+use crate::coco::reader::{
+    parse_annotation_with, parse_image, scan_top, Event, Layout, Section, SegMode,
+};
+use crate::coco::writer::{replace_member, TopWriter};
+use crate::coco::Segmentation;
+use crate::error::{Error, Result};
+use crate::io::Input;
+use crate::json::pretty::write_escaped;
+use crate::mask::polygon::segmentation_to_rle;
+use crate::mask::rle::Rle;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::io::Write;
+
+/// What to convert segmentations to.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Target {
+    /// Compressed RLE (pycocotools' string).
+    Rle,
+    /// Uncompressed RLE (integer counts).
+    RleRaw,
+    /// Polygons traced from the mask (Douglas–Peucker `tolerance` in pixels; 0 = exact contour).
+    Polygon { tolerance: f64 },
+}
+
+/// A function that turns a mask into polygons (the contour tracer of the mask layer).
+pub type Tracer = fn(&Rle, f64) -> Vec<Vec<f64>>;
+
+/// The contour tracer used by `convert --to polygon` (none yet: the command then says so).
+pub const TRACER: Option<Tracer> = None;
+
+/// Options of a conversion.
+#[derive(Clone, Debug)]
+pub struct ConvertOptions {
+    pub target: Target,
+    /// Leave out annotations that cannot be converted (and count them) instead of stopping.
+    pub skip_invalid: bool,
+}
+
+/// What a conversion did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConvertReport {
+    pub converted: u64,
+    /// Annotations whose segmentation was empty or absent, left as they were.
+    pub unchanged: u64,
+    /// Annotations left out because of `--skip-invalid`.
+    pub skipped: u64,
+    /// The first few skipped, with the reason.
+    pub skipped_examples: Vec<String>,
+}
+
+const BATCH: usize = 4096;
+
+/// Image sizes (id → (height, width)) of a dataset buffer.
+pub fn image_sizes(buf: &[u8]) -> Result<HashMap<i64, (u32, u32)>> {
+    let mut sizes = HashMap::new();
+    scan_top(buf, |ev| {
+        if let Event::Record {
+            section: Section::Images,
+            start,
+            ..
+        } = ev
+        {
+            let img = parse_image(buf, start)?;
+            sizes.insert(img.id, (img.height, img.width));
+        }
+        Ok(())
+    })?;
+    Ok(sizes)
+}
+
+/// Convert one annotation record; `None` when its segmentation is empty or absent (record unchanged).
+fn convert_record(
+    buf: &[u8],
+    start: usize,
+    end: usize,
+    sizes: &HashMap<i64, (u32, u32)>,
+    target: Target,
+    tracer: Option<Tracer>,
+) -> Result<Option<Vec<u8>>> {
+    let (ann, info) = parse_annotation_with(buf, start, SegMode::Full)?;
+    let Some(seg) = &ann.segmentation else {
+        return Ok(None);
+    };
+    if matches!(seg, Segmentation::Empty) {
+        return Ok(None);
+    }
+    let (h, w) = match seg {
+        Segmentation::Polygons(_) => match sizes.get(&ann.image_id) {
+            Some(&(h, w)) => (h, w),
+            None => {
+                return Err(Error::at(
+                    start,
+                    format!(
+                        "image id {} is unknown: its size is needed to rasterize polygons",
+                        ann.image_id
+                    ),
+                )
+                .for_record(ann.describe()))
+            }
+        },
+        // RLEs carry their own size (annToRLE does not look at the image for them).
+        Segmentation::Rle { h, w, .. } | Segmentation::CompressedRle { h, w, .. } => (*h, *w),
+        Segmentation::Empty => (0, 0),
+    };
+    let rle = segmentation_to_rle(seg, h, w).map_err(|e| {
+        e.at_offset(info.range.map_or(start, |r| r.0))
+            .for_record(ann.describe())
+    })?;
+    let Some(rle) = rle else { return Ok(None) };
+    let mut value = Vec::with_capacity(64 + rle.counts.len() * 2);
+    match target {
+        Target::Rle => {
+            let _ = write!(value, "{{\"size\": [{}, {}], \"counts\": ", rle.h, rle.w);
+            write_escaped(&mut value, &rle.to_compressed());
+            value.push(b'}');
+        }
+        Target::RleRaw => {
+            let _ = write!(value, "{{\"size\": [{}, {}], \"counts\": [", rle.h, rle.w);
+            let mut ib = itoa::Buffer::new();
+            for (i, c) in rle.counts.iter().enumerate() {
+                if i > 0 {
+                    value.extend_from_slice(b", ");
+                }
+                value.extend_from_slice(ib.format(*c).as_bytes());
+            }
+            value.extend_from_slice(b"]}");
+        }
+        Target::Polygon { tolerance } => {
+            let tracer =
+                tracer.ok_or_else(|| Error::msg("--to polygon is not available in this build"))?;
+            let polys = tracer(&rle, tolerance);
+            value.push(b'[');
+            for (k, p) in polys.iter().enumerate() {
+                if k > 0 {
+                    value.extend_from_slice(b", ");
+                }
+                value.push(b'[');
+                for (i, v) in p.iter().enumerate() {
+                    if i > 0 {
+                        value.extend_from_slice(b", ");
+                    }
+                    let mut rb = ryu::Buffer::new();
+                    value.extend_from_slice(rb.format(*v).as_bytes());
+                }
+                value.push(b']');
+            }
+            value.push(b']');
+        }
+    }
+    let raw = &buf[start..end];
+    let rel = info.range.map(|(s, e)| (s - start, e - start));
+    let mut out = Vec::with_capacity(raw.len() + value.len());
+    replace_member(raw, rel, "segmentation", &value, &mut out);
+    Ok(Some(out))
+}
+
+/// Convert every annotation of `input`. For a results file, `sizes` come from the ground truth (`--gt`);
+/// for a dataset they are read from the file itself when `sizes` is `None`.
+pub fn convert(
+    input: &Input,
+    sizes: Option<HashMap<i64, (u32, u32)>>,
+    opts: &ConvertOptions,
+    tracer: Option<Tracer>,
+    w: &mut dyn Write,
+    progress: &dyn Fn(u64),
+) -> Result<ConvertReport> {
+    let buf = input.bytes();
+    let sizes = match sizes {
+        Some(s) => s,
+        None => image_sizes(buf)?,
+    };
+    let mut rep = ConvertReport::default();
+    let mut t = TopWriter::new(w);
+    let mut batch: Vec<(usize, usize)> = Vec::with_capacity(BATCH);
+    let mut is_results = true;
+
+    let flush = |batch: &mut Vec<(usize, usize)>,
+                     t: &mut TopWriter,
+                     rep: &mut ConvertReport|
+     -> Result<()> {
+        let done: Vec<Result<Option<Vec<u8>>>> = batch
+            .par_iter()
+            .map(|&(s, e)| convert_record(buf, s, e, &sizes, opts.target, tracer))
+            .collect();
+        for (&(s, e), r) in batch.iter().zip(done) {
+            match r {
+                Ok(Some(bytes)) => {
+                    rep.converted += 1;
+                    t.record(&bytes)?;
+                }
+                Ok(None) => {
+                    rep.unchanged += 1;
+                    t.record(&buf[s..e])?;
+                }
+                Err(err) if opts.skip_invalid => {
+                    rep.skipped += 1;
+                    if rep.skipped_examples.len() < 5 {
+                        rep.skipped_examples.push(err.to_string());
+                    }
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        if let Some(&(_, e)) = batch.last() {
+            input.release(e);
+            progress(e as u64);
+        }
+        batch.clear();
+        Ok(())
+    };
+
+    let layout = scan_top(buf, |ev| {
+        match ev {
+            Event::Other { key, raw, .. } => {
+                if is_results {
+                    is_results = false;
+                    t.begin_object()?;
+                }
+                t.raw_member(&key, raw)?
+            }
+            Event::SectionStart { section } => {
+                if is_results {
+                    is_results = false;
+                    t.begin_object()?;
+                }
+                t.begin_section(section.key())?
+            }
+            Event::SectionEnd { section } => {
+                if section == Section::Annotations {
+                    flush(&mut batch, &mut t, &mut rep)?;
+                }
+                t.end_array()?
+            }
+            Event::Record {
+                section: Section::Annotations,
+                start,
+                end,
+            } => {
+                if batch.is_empty()
+                    && is_results
+                    && rep.converted + rep.unchanged + rep.skipped == 0
+                {
+                    // A results file: its top level is the array itself.
+                    t.begin_array()?;
+                    is_results = false;
+                }
+                batch.push((start, end));
+                if batch.len() >= BATCH {
+                    flush(&mut batch, &mut t, &mut rep)?;
+                }
+            }
+            Event::Record { start, end, .. } => t.record(&buf[start..end])?,
+        }
+        Ok(())
+    })?;
+    match layout {
+        Layout::Dataset => {
+            if is_results {
+                t.begin_object()?;
+            }
+            t.end_object()?;
+        }
+        Layout::Results => {
+            if is_results {
+                t.begin_array()?;
+            }
+            flush(&mut batch, &mut t, &mut rep)?;
+            t.end_array()?;
+            w_newline(&mut t)?;
+        }
+    }
+    Ok(rep)
+}
+
+fn w_newline(t: &mut TopWriter) -> Result<()> {
+    t.raw_bytes(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(src: &str, target: Target, skip: bool) -> Result<(String, ConvertReport)> {
+        let input = Input::from_bytes("t", src.as_bytes().to_vec());
+        let mut out = Vec::new();
+        let opts = ConvertOptions {
+            target,
+            skip_invalid: skip,
+        };
+        let rep = convert(&input, None, &opts, None, &mut out, &|_| {})?;
+        Ok((String::from_utf8(out).expect("utf8"), rep))
+    }
+
+    #[test]
+    fn converts_polygons_and_keeps_everything_else() {
+        let src = r#"{"info": {"v": 1.0}, "annotations": [{"id": 1, "image_id": 5, "segmentation": [[1, 1, 4, 1, 4, 4, 1, 4]], "area": 9.0}, {"id": 2, "image_id": 5, "segmentation": []}], "images": [{"id": 5, "width": 5, "height": 5}]}"#;
+        let (out, rep) = run(src, Target::RleRaw, false).unwrap();
+        assert_eq!(
+            rep,
+            ConvertReport {
+                converted: 1,
+                unchanged: 1,
+                ..Default::default()
+            }
+        );
+        assert_eq!(
+            out,
+            "{\"info\": {\"v\": 1.0}, \"annotations\": [{\"id\": 1, \"image_id\": 5, \"segmentation\": {\"size\": [5, 5], \"counts\": [6, 3, 2, 3, 2, 3, 6]}, \"area\": 9.0}, {\"id\": 2, \"image_id\": 5, \"segmentation\": []}], \"images\": [{\"id\": 5, \"width\": 5, \"height\": 5}]}\n"
+        );
+        let (out, _) = run(src, Target::Rle, false).unwrap();
+        assert!(
+            out.contains("\"segmentation\": {\"size\": [5, 5], \"counts\": \"6320004\"}"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn results_arrays_and_errors() {
+        let src = r#"[{"image_id": 1, "category_id": 1, "segmentation": {"size": [2, 2], "counts": [1, 2, 1]}, "score": 0.5}]"#;
+        let (out, rep) = run(src, Target::Rle, false).unwrap();
+        assert_eq!(rep.converted, 1);
+        assert!(out.starts_with("[{") && out.ends_with("}]\n"), "{out}");
+        let bad = r#"{"images": [], "annotations": [{"id": 9, "image_id": 3, "segmentation": [[1, 2, 3, 4, 5, 6]]}, {"id": 10, "image_id": 3, "segmentation": []}]}"#;
+        let e = run(bad, Target::Rle, false).unwrap_err();
+        assert_eq!(e.record.as_deref(), Some("annotation id 9"));
+        assert!(e.msg.contains("image id 3 is unknown"), "{e}");
+        let (out, rep) = run(bad, Target::Rle, true).unwrap();
+        assert_eq!((rep.skipped, rep.unchanged), (1, 1));
+        assert!(!out.contains("\"id\": 9"));
+        let odd = r#"{"images": [{"id": 3, "width": 4, "height": 4}], "annotations": [{"id": 11, "image_id": 3, "segmentation": [[1, 2, 3, 4, 5, 6, 7]]}]}"#;
+        let e = run(odd, Target::Rle, false).unwrap_err();
+        assert!(
+            e.to_string().contains("annotation id 11") && e.msg.contains("odd"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,158 @@
+//! `cocokit convert`: equal to pycocotools' annToRLE on every annotation of the real files (golden JSON from
+//! scripts/golden_masks.py), everything else byte for byte, bad input refused cleanly.
+
+mod common;
+use cocokit::mask::rle::Rle;
+use common::*;
+use serde_json::Value;
+
+fn golden(name: &str) -> Value {
+    serde_json::from_slice(
+        &std::fs::read(fixture(&format!("golden/masks/{name}"))).expect("golden"),
+    )
+    .expect("json")
+}
+
+fn segmentations(out: &[u8]) -> Vec<Value> {
+    let v: Value = serde_json::from_slice(out).expect("output is JSON");
+    let anns = if v.is_array() {
+        v.as_array().expect("a").clone()
+    } else {
+        v["annotations"].as_array().expect("a").clone()
+    };
+    anns.iter().map(|a| a["segmentation"].clone()).collect()
+}
+
+#[test]
+fn rle_equals_ann_to_rle_on_real_files() {
+    let mut checked = 0;
+    for name in [
+        "real_val2014_100_gt.json",
+        "real_val2014_100_segm.json",
+        "real_tiny_val2017.json",
+        "real_lvis_val_100.json",
+        "real_fv_instances_val.json",
+        "real_fv_person_keypoints_val.json",
+        "real_fv_stuff_val.json",
+        "real_fv_stuff_train.json",
+    ] {
+        let g = golden(name);
+        let src = shared(g["source"].as_str().expect("source"));
+        let mut args = vec![
+            "convert".to_string(),
+            src.display().to_string(),
+            "--to".into(),
+            "rle".into(),
+            "-q".into(),
+        ];
+        if let Some(gt) = g["gt"].as_str() {
+            args.extend(["--gt".to_string(), shared(gt).display().to_string()]);
+        }
+        let segs = segmentations(&ok(&args));
+        args[3] = "rle-raw".into();
+        let raw = segmentations(&ok(&args));
+        for e in g["annotations"].as_array().expect("annotations") {
+            let i = e["i"].as_u64().expect("i") as usize;
+            let want = e["counts"].as_str().expect("counts");
+            assert_eq!(
+                segs[i]["counts"].as_str(),
+                Some(want),
+                "{name} annotation #{i}"
+            );
+            // The raw counts are the same mask.
+            let size = &raw[i]["size"];
+            let (h, w) = (
+                size[0].as_u64().expect("h") as u32,
+                size[1].as_u64().expect("w") as u32,
+            );
+            assert_eq!(segs[i]["size"], raw[i]["size"]);
+            let counts: Vec<u32> = raw[i]["counts"]
+                .as_array()
+                .expect("counts")
+                .iter()
+                .map(|c| c.as_u64().expect("u32") as u32)
+                .collect();
+            let rle = Rle::from_counts(h, w, counts).expect("valid");
+            assert_eq!(rle.to_compressed_string(), want, "{name} raw #{i}");
+            assert_eq!(rle.area(), e["area"].as_u64().expect("area"));
+            checked += 1;
+        }
+    }
+    assert!(checked > 3300, "{checked}");
+}
+
+#[test]
+fn other_bytes_are_untouched() {
+    let src = shared("cocoapi-val2014-100/instances_val2014_100.json");
+    let input: Value = serde_json::from_slice(&std::fs::read(&src).expect("read")).expect("json");
+    let out: Value = serde_json::from_slice(&ok([
+        "convert",
+        src.to_str().expect("p"),
+        "--to",
+        "rle",
+        "-q",
+    ]))
+    .expect("json");
+    assert_eq!(out["images"], input["images"]);
+    assert_eq!(out["categories"], input["categories"]);
+    assert_eq!(out["info"], input["info"]);
+    let (a, b) = (
+        input["annotations"].as_array().expect("a"),
+        out["annotations"].as_array().expect("a"),
+    );
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(b) {
+        let mut x = x.clone();
+        let mut y = y.clone();
+        x.as_object_mut().expect("o").remove("segmentation");
+        y.as_object_mut().expect("o").remove("segmentation");
+        assert_eq!(x, y);
+    }
+}
+
+#[test]
+fn bad_annotations_are_named_and_skippable() {
+    let w = Work::new();
+    let f = w.write(
+        "bad.json",
+        r#"{"images": [{"id": 1, "width": 10, "height": 10}], "annotations": [
+            {"id": 1, "image_id": 1, "segmentation": [[1, 1, 5, 1, 5, 5]]},
+            {"id": 2, "image_id": 1, "segmentation": [[1, 1, 5, 1, 5]]},
+            {"id": 3, "image_id": 77, "segmentation": [[1, 1, 5, 1, 5, 5]]},
+            {"id": 4, "image_id": 1, "segmentation": {"size": [10, 10], "counts": [1, 2]}},
+            {"id": 5, "image_id": 1, "segmentation": {"size": [10, 10], "counts": "0~"}},
+            {"id": 6, "image_id": 1, "segmentation": []}]}"#,
+    );
+    let o = w.path("o.json");
+    let e = fails([
+        "convert",
+        f.to_str().expect("p"),
+        "--to",
+        "rle",
+        "-o",
+        o.to_str().expect("p"),
+    ]);
+    assert!(e.contains("annotation id 2") && e.contains("odd"), "{e}");
+    assert_eq!(w.files(), ["bad.json"]);
+    let out = run([
+        "convert",
+        f.to_str().expect("p"),
+        "--to",
+        "rle",
+        "--skip-invalid",
+        "-o",
+        o.to_str().expect("p"),
+    ]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("skipped 4 invalid annotations"), "{err}");
+    let v: Value = serde_json::from_slice(&std::fs::read(&o).expect("read")).expect("json");
+    let ids: Vec<i64> = v["annotations"]
+        .as_array()
+        .expect("a")
+        .iter()
+        .map(|a| a["id"].as_i64().expect("id"))
+        .collect();
+    assert_eq!(ids, [1, 6]);
+    assert_eq!(v["annotations"][1]["segmentation"], serde_json::json!([]));
+}

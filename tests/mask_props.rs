@@ -1,0 +1,178 @@
+//! Property tests of `cocokit::mask`: codecs round-trip, run arithmetic agrees with bitmaps, and no input
+//! makes the polygon rasterizer or the string parser panic.
+
+use cocokit::mask::polygon::rle_from_polygon;
+use cocokit::mask::raster::{paint_rle, LabelMap};
+use cocokit::mask::rle::{iou, Rle};
+use proptest::prelude::*;
+
+/// A random h x w mask (row-major bytes, any values: nonzero = foreground) with long and short runs.
+fn bitmap() -> impl Strategy<Value = (u32, u32, Vec<u8>)> {
+    (0u32..24, 0u32..24).prop_flat_map(|(h, w)| {
+        let n = (h * w) as usize;
+        let dense = proptest::collection::vec(
+            prop_oneof![3 => Just(0u8), 2 => Just(1u8), 1 => any::<u8>()],
+            n,
+        );
+        let blocky = (proptest::collection::vec(0usize..=n, 0..6), any::<bool>()).prop_map(
+            move |(mut cuts, start)| {
+                cuts.sort_unstable();
+                let mut v = vec![0u8; n];
+                let mut fg = start;
+                let mut prev = 0;
+                for c in cuts.into_iter().chain(std::iter::once(n)) {
+                    v[prev..c].fill(u8::from(fg));
+                    prev = c;
+                    fg = !fg;
+                }
+                v
+            },
+        );
+        (Just(h), Just(w), prop_oneof![dense, blocky])
+    })
+}
+
+fn to_col_major(h: u32, w: u32, rm: &[u8]) -> Vec<u8> {
+    let (h, w) = (h as usize, w as usize);
+    let mut out = vec![0u8; rm.len()];
+    for y in 0..h {
+        for x in 0..w {
+            out[x * h + y] = rm[y * w + x];
+        }
+    }
+    out
+}
+
+fn norm(v: &[u8]) -> Vec<u8> {
+    v.iter().map(|&b| u8::from(b != 0)).collect()
+}
+
+/// Bounding box of a row-major bitmap as pycocotools reports it for a canonical encoding.
+fn bitmap_bbox(h: u32, w: u32, rm: &[u8]) -> [f64; 4] {
+    let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
+    for y in 0..h {
+        for x in 0..w {
+            if rm[(y * w + x) as usize] != 0 {
+                x0 = x0.min(x);
+                y0 = y0.min(y);
+                x1 = x1.max(x);
+                y1 = y1.max(y);
+            }
+        }
+    }
+    if x0 == u32::MAX {
+        return [0.0; 4];
+    }
+    [
+        x0 as f64,
+        y0 as f64,
+        (x1 - x0 + 1) as f64,
+        (y1 - y0 + 1) as f64,
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn encode_decode_roundtrip((h, w, rm) in bitmap()) {
+        let r = Rle::encode_row_major(h, w, &rm).unwrap();
+        prop_assert!(r.is_valid());
+        prop_assert_eq!(r.decode_row_major(), norm(&rm));
+        let cm = to_col_major(h, w, &rm);
+        let rc = Rle::encode_col_major(h, w, &cm).unwrap();
+        prop_assert_eq!(&rc, &r);
+        prop_assert_eq!(rc.decode_col_major(), norm(&cm));
+        // canonical: only the first run may be empty
+        prop_assert!(r.counts.iter().skip(1).all(|&c| c > 0));
+    }
+
+    #[test]
+    fn string_roundtrip((h, w, rm) in bitmap()) {
+        let r = Rle::encode_row_major(h, w, &rm).unwrap();
+        let s = r.to_compressed();
+        prop_assert!(s.iter().all(|b| (b'0'..=b'o').contains(b)));
+        prop_assert_eq!(Rle::from_compressed(h, w, &s).unwrap(), r);
+    }
+
+    #[test]
+    fn string_roundtrip_any_runs(counts in proptest::collection::vec(prop_oneof![Just(0u32), 0u32..40, any::<u32>()], 0..20)) {
+        // Any runs (zero-length ones, huge ones) survive the codec; the size is chosen to fit the total.
+        let total: u64 = counts.iter().map(|&c| c as u64).sum();
+        let r = Rle { h: 1, w: total.min(u32::MAX as u64) as u32, counts };
+        let s = r.to_compressed();
+        match Rle::from_compressed(r.h, r.w, &s) {
+            Ok(p) => prop_assert_eq!(p, r),
+            Err(e) => prop_assert!(total > u32::MAX as u64, "{}", e),
+        }
+    }
+
+    #[test]
+    fn area_and_bbox_match_bitmap((h, w, rm) in bitmap()) {
+        let r = Rle::encode_row_major(h, w, &rm).unwrap();
+        prop_assert_eq!(r.area(), rm.iter().filter(|&&b| b != 0).count() as u64);
+        prop_assert_eq!(r.to_bbox(), bitmap_bbox(h, w, &rm));
+    }
+
+    #[test]
+    fn merge_and_iou_match_bitmaps((h, w, a) in bitmap(), seed in any::<u64>()) {
+        // a second mask of the same size
+        let mut s = seed | 1;
+        let b: Vec<u8> = a.iter().map(|_| { s ^= s << 13; s ^= s >> 7; s ^= s << 17; u8::from(s % 3 == 0) }).collect();
+        let (ra, rb) = (Rle::encode_row_major(h, w, &a).unwrap(), Rle::encode_row_major(h, w, &b).unwrap());
+        let or: Vec<u8> = a.iter().zip(&b).map(|(&x, &y)| u8::from(x != 0 || y != 0)).collect();
+        let and: Vec<u8> = a.iter().zip(&b).map(|(&x, &y)| u8::from(x != 0 && y != 0)).collect();
+        let u = Rle::merge(&[ra.clone(), rb.clone()], false);
+        let i = Rle::merge(&[ra.clone(), rb.clone()], true);
+        prop_assert_eq!(u.decode_row_major(), or.clone());
+        prop_assert_eq!(i.decode_row_major(), and.clone());
+        prop_assert_eq!(&u, &Rle::encode_row_major(h, w, &or).unwrap());
+        prop_assert_eq!(&i, &Rle::encode_row_major(h, w, &and).unwrap());
+        let ni = and.iter().filter(|&&v| v != 0).count() as f64;
+        let nu = or.iter().filter(|&&v| v != 0).count() as f64;
+        let o = iou(std::slice::from_ref(&ra), std::slice::from_ref(&rb), &[false])[0];
+        let boxes_overlap = cocokit::mask::rle::bbox_iou(&[ra.to_bbox()], &[rb.to_bbox()], &[false])[0] > 0.0;
+        let want = if !boxes_overlap || ni == 0.0 { 0.0 } else { ni / nu };
+        prop_assert_eq!(o, want);
+        let oc = iou(std::slice::from_ref(&ra), std::slice::from_ref(&rb), &[true])[0];
+        let na = ra.area() as f64;
+        let want_c = if !boxes_overlap || ni == 0.0 { 0.0 } else { ni / na };
+        prop_assert_eq!(oc, want_c);
+    }
+
+    #[test]
+    fn painting_matches_decoding((h, w, rm) in bitmap()) {
+        let r = Rle::encode_row_major(h, w, &rm).unwrap();
+        let mut map = vec![0u16; rm.len()];
+        paint_rle(&r, 9, &mut map);
+        let mut lm = LabelMap::new(h, w, 0u16);
+        lm.paint(&r, 9);
+        prop_assert_eq!(lm.to_row_major(), map.clone());
+        prop_assert_eq!(map.iter().map(|&v| u8::from(v == 9)).collect::<Vec<_>>(), norm(&rm));
+    }
+
+    #[test]
+    fn polygons_never_panic_and_stay_valid(
+        h in 0u32..50, w in 0u32..50,
+        xy in proptest::collection::vec(prop_oneof![
+            4 => -20.0f64..70.0,
+            1 => prop_oneof![Just(f64::NAN), Just(f64::INFINITY), Just(-1e300), Just(1e12), Just(-3e9), Just(0.5)],
+        ], 0..16),
+    ) {
+        let r = rle_from_polygon(&xy, h, w);
+        prop_assert_eq!((r.h, r.w), (h, w));
+        if h > 0 && w > 0 {
+            prop_assert!(r.is_valid(), "{:?}", r);
+            prop_assert!(r.area() <= h as u64 * w as u64);
+        }
+    }
+
+    #[test]
+    fn string_parser_never_panics(s in proptest::collection::vec(any::<u8>(), 0..40), h in 0u32..30, w in 0u32..30) {
+        if let Ok(r) = Rle::from_compressed(h, w, &s) {
+            prop_assert!(r.is_valid());
+            // the canonical re-encoding parses back to the same runs
+            prop_assert_eq!(Rle::from_compressed(h, w, &r.to_compressed()).unwrap(), r);
+        }
+    }
+}
