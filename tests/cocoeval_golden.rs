@@ -230,7 +230,6 @@ macro_rules! golden {
             assert_eq!(run_golden($name, IouType::Bbox), $n_bbox);
         }
         #[test]
-        #[ignore = "TEMPORARY: segm needs the mask module (branch mask)"]
         fn $segm() {
             assert_eq!(run_golden($name, IouType::Segm), $n_segm);
         }
@@ -267,12 +266,10 @@ golden!(no_cats_bbox, no_cats_segm, "no_cats", 2, 1);
 golden!(filtered_ids_bbox, filtered_ids_segm, "filtered_ids", 2, 1);
 golden!(gt_id_zero_bbox, gt_id_zero_segm, "gt_id_zero", 1, 1);
 #[test]
-#[ignore = "TEMPORARY: boxes of mask results need the mask module (branch mask)"]
 fn mask_results_bbox() {
     assert_eq!(run_golden("mask_results", IouType::Bbox), 1);
 }
 #[test]
-#[ignore = "TEMPORARY: segm needs the mask module (branch mask)"]
 fn mask_results_segm() {
     assert_eq!(run_golden("mask_results", IouType::Segm), 1);
 }
@@ -287,7 +284,6 @@ golden!(cocoapi100_bbox, cocoapi100_segm, "cocoapi100", 1, 1);
 
 /// The published full-precision numbers (faster_coco_eval's test suite) for cocoapi's 100-image sample.
 #[test]
-#[ignore = "TEMPORARY: segm needs the mask module (branch mask)"]
 fn cocoapi100_expected_stats() {
     let dir = root().join("../shared/data/cocoapi-val2014-100");
     let expected = read_json(&dir.join("expected_cocoeval.json"));

@@ -5,24 +5,37 @@
 //! Not here: matching (see `evaluate`).
 
 use crate::coco::Segmentation;
+use crate::mask::polygon::segmentation_to_rle;
+use crate::mask::rle::{self, Rle};
 use crate::{Error, Result};
 
 /// A detection's or ground truth's mask.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Mask;
+pub(crate) type Mask = Rle;
 
 /// The geometry of a column of ground truths or detections.
 pub(crate) enum Shapes {
     Boxes(Vec<[f64; 4]>),
-    #[allow(dead_code)] // TEMPORARY until the mask module lands
-    Masks(Vec<Mask>),
+    /// Masks with their boxes (`rleToBbox`, which `rleIou` uses to skip pairs whose boxes do not overlap).
+    Masks {
+        rles: Vec<Rle>,
+        boxes: Vec<[f64; 4]>,
+    },
 }
 
-/// annToRLE: polygons (merged), uncompressed or compressed RLE, on an image of `h × w`.
-pub(crate) fn segmentation_to_mask(_seg: &Segmentation, _h: u32, _w: u32) -> Result<Mask> {
-    Err(Error::msg(
-        "segm evaluation is not available in this build (mask module missing)",
-    ))
+impl Shapes {
+    /// Masks and their boxes, computed once.
+    pub(crate) fn masks(rles: Vec<Rle>) -> Shapes {
+        let boxes = rles.iter().map(Rle::to_bbox).collect();
+        Shapes::Masks { rles, boxes }
+    }
+}
+
+/// annToRLE: polygons (merged), uncompressed or compressed RLE, on an image of `h × w`. An empty
+/// segmentation (`[]`) has no mask; pycocotools fails on it, so it is an error here.
+pub(crate) fn segmentation_to_mask(seg: &Segmentation, h: u32, w: u32) -> Result<Mask> {
+    segmentation_to_rle(seg, h, w)?.ok_or_else(|| {
+        Error::msg("empty segmentation: no mask to evaluate (segm evaluation needs one)")
+    })
 }
 
 /// The polygon `[x1, y1, x1, y2, x2, y2, x2, y1]` loadRes gives a box-only result, as a mask.
@@ -36,13 +49,13 @@ pub(crate) fn box_to_mask(bb: &[f64; 4], h: u32, w: u32) -> Result<Mask> {
 }
 
 /// maskUtils.area.
-pub(crate) fn mask_area(_m: &Mask) -> f64 {
-    0.0
+pub(crate) fn mask_area(m: &Mask) -> f64 {
+    m.area() as f64
 }
 
 /// maskUtils.toBbox.
-pub(crate) fn mask_bbox(_m: &Mask) -> [f64; 4] {
-    [0.0; 4]
+pub(crate) fn mask_bbox(m: &Mask) -> [f64; 4] {
+    m.to_bbox()
 }
 
 /// `bbIou(dt, gt, m, n, iscrowd, o)` of maskApi.c, written as `out[d * G + g]` (row per detection).
@@ -81,9 +94,26 @@ pub(crate) fn cell_iou(
 ) {
     match (dt, gt) {
         (Shapes::Boxes(d), Shapes::Boxes(g)) => box_iou(&d[dt_range], &g[gt_range], crowd, out),
-        (Shapes::Masks(_), Shapes::Masks(_)) => {
+        (
+            Shapes::Masks {
+                rles: dr,
+                boxes: db,
+            },
+            Shapes::Masks {
+                rles: gr,
+                boxes: gb,
+            },
+        ) => {
             out.clear();
             out.resize(dt_range.len() * gt_range.len(), 0.0);
+            rle::iou_into(
+                &dr[dt_range.clone()],
+                &db[dt_range],
+                &gr[gt_range.clone()],
+                &gb[gt_range],
+                crowd,
+                out,
+            );
         }
         _ => unreachable!("ground truth and detections always share one geometry"),
     }

@@ -428,7 +428,7 @@ pub(crate) fn prepare(
                     geom::segmentation_to_mask(seg, h, w).map_err(|e| e.for_record(a.describe()))
                 })
                 .collect::<Result<Vec<_>>>()?;
-            Shapes::Masks(masks)
+            Shapes::masks(masks)
         }
     };
 
@@ -455,7 +455,7 @@ pub(crate) fn prepare(
                     v.push(masks[src].clone());
                 }
             }
-            Shapes::Masks(v)
+            Shapes::masks(v)
         }
     };
 
