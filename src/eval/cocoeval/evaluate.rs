@@ -17,6 +17,8 @@ use rayon::prelude::*;
 use super::geom;
 use super::params::EvalParams;
 use super::prepare::{Cell, Prepared};
+use crate::{Error, Result};
+use std::sync::Mutex;
 
 /// Detection outcome: counted as a false positive.
 pub(crate) const FP: u8 = 0;
@@ -48,6 +50,7 @@ impl Evaluation {
 
 #[derive(Default)]
 struct Scratch {
+    masks: geom::MaskScratch,
     /// IoU `[d][g]`, ground truths in file order.
     iou: Vec<f64>,
     /// The same in evaluation order (regular ground truths first).
@@ -69,7 +72,7 @@ struct Scratch {
 }
 
 /// Run `evaluate` on prepared cells.
-pub(crate) fn evaluate(prep: Prepared) -> Evaluation {
+pub(crate) fn evaluate(prep: Prepared<'_>) -> Result<Evaluation> {
     let p = &prep.params;
     let (a_n, t_n) = (p.area_rng.len(), p.iou_thrs.len());
     let mut state_off = Vec::with_capacity(prep.cells.len() + 1);
@@ -93,27 +96,49 @@ pub(crate) fn evaluate(prep: Prepared) -> Evaluation {
         rest_n = rn;
         chunks.push((c, s, n));
     }
-    chunks
-        .into_par_iter()
-        .for_each_init(Scratch::default, |scratch, (cell, s, n)| {
-            eval_cell(&prep, cell, scratch, s, n);
-        });
+    // The first failing cell in cell order is reported, whatever the thread timing: a cell is skipped only
+    // when a cell before it has already failed.
+    let failed: Mutex<Option<(usize, Error)>> = Mutex::new(None);
+    chunks.into_par_iter().enumerate().for_each_init(
+        Scratch::default,
+        |scratch, (ci, (cell, s, n))| {
+            let before = |f: &Option<(usize, Error)>| f.as_ref().is_some_and(|(c, _)| *c < ci);
+            if before(&failed.lock().unwrap_or_else(|e| e.into_inner())) {
+                return;
+            }
+            if let Err(e) = eval_cell(&prep, cell, scratch, s, n) {
+                let mut f = failed.lock().unwrap_or_else(|e| e.into_inner());
+                if !before(&f) {
+                    *f = Some((ci, e));
+                }
+            }
+        },
+    );
+    if let Some((_, e)) = failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(e);
+    }
 
-    Evaluation {
+    Ok(Evaluation {
         params: prep.params,
         cells: prep.cells,
         dt_score: prep.dt_score,
         states,
         state_off,
         npig,
-    }
+    })
 }
 
 /// `computeIoU` + `evaluateImg` for every area range of one cell.
 ///
 /// The matching depends on the area range only through the ground truths' ignore flags, so area ranges
 /// with the same flags share one matching; the detections' own area check is applied per range after.
-fn eval_cell(prep: &Prepared, cell: &Cell, sc: &mut Scratch, states: &mut [u8], npig: &mut [u32]) {
+fn eval_cell(
+    prep: &Prepared<'_>,
+    cell: &Cell,
+    sc: &mut Scratch,
+    states: &mut [u8],
+    npig: &mut [u32],
+) -> Result<()> {
     let p = &prep.params;
     let (g0, g_n) = (cell.gt_start as usize, cell.gt_len as usize);
     let (d0, d_n) = (cell.dt_start as usize, cell.dt_len as usize);
@@ -125,14 +150,8 @@ fn eval_cell(prep: &Prepared, cell: &Cell, sc: &mut Scratch, states: &mut [u8], 
 
     let have_iou = g_n > 0 && d_n > 0;
     if have_iou {
-        geom::cell_iou(
-            &prep.dt_shapes,
-            d0..d0 + d_n,
-            &prep.gt_shapes,
-            g0..g0 + g_n,
-            crowd,
-            &mut sc.iou,
-        );
+        prep.geometry
+            .cell_iou(cell, crowd, &mut sc.masks, &mut sc.iou)?;
         sc.best_iou.clear();
         sc.best_iou.extend(sc.iou.chunks_exact(g_n).map(|row| {
             row.iter().fold(f64::NEG_INFINITY, |m, &v| {
@@ -252,4 +271,5 @@ fn eval_cell(prep: &Prepared, cell: &Cell, sc: &mut Scratch, states: &mut [u8], 
             }
         }
     }
+    Ok(())
 }

@@ -1,10 +1,12 @@
 //! Geometry for COCOeval: boxes and masks of ground truths and detections, and their IoU matrices.
 //!
 //! Boxes: `bbIou` of maskApi.c, reproduced operation by operation (same rounding), written into a reused
-//! buffer. Masks: RLE from `crate::mask` (annToRLE, area, toBbox, rleIou) — this module only adapts.
+//! buffer. Masks: RLE from `crate::mask` (annToRLE, area, toBbox, rleIou on runs) — this module only
+//! adapts, and makes each cell's masks when the cell is evaluated instead of holding all of them.
 //! Not here: matching (see `evaluate`).
 
-use crate::coco::Segmentation;
+use super::prepare::Cell;
+use crate::coco::{Annotation, Segmentation};
 use crate::mask::polygon::segmentation_to_rle;
 use crate::mask::rle::{self, Rle};
 use crate::{Error, Result};
@@ -12,22 +14,104 @@ use crate::{Error, Result};
 /// A detection's or ground truth's mask.
 pub(crate) type Mask = Rle;
 
-/// The geometry of a column of ground truths or detections.
-pub(crate) enum Shapes {
-    Boxes(Vec<[f64; 4]>),
-    /// Masks with their boxes (`rleToBbox`, which `rleIou` uses to skip pairs whose boxes do not overlap).
-    Masks {
-        rles: Vec<Rle>,
-        boxes: Vec<[f64; 4]>,
+/// The geometry evaluation compares, laid out in cell order.
+pub(crate) enum Geometry<'a> {
+    /// Boxes `[x, y, w, h]` of ground truths and detections.
+    Boxes {
+        gt: Vec<[f64; 4]>,
+        dt: Vec<[f64; 4]>,
     },
+    /// Where the masks come from: they are made cell by cell, when compared, and dropped after (peak
+    /// memory stays that of the inputs; each mask is made once, as pycocotools' `_toMask` does).
+    Masks(MaskSources<'a>),
 }
 
-impl Shapes {
-    /// Masks and their boxes, computed once.
-    pub(crate) fn masks(rles: Vec<Rle>) -> Shapes {
-        let boxes = rles.iter().map(Rle::to_bbox).collect();
-        Shapes::Masks { rles, boxes }
+/// The records whose segmentations become masks, in cell order.
+pub(crate) struct MaskSources<'a> {
+    pub gt_anns: &'a [Annotation],
+    /// Index into `gt_anns` of each ground truth, cell by cell.
+    pub gt_src: Vec<u32>,
+    pub results: &'a [Annotation],
+    /// Index into `results` of each kept detection, cell by cell.
+    pub dt_src: Vec<u32>,
+    /// `(height, width)` of each evaluated image (by image index), `None` if it is not a ground-truth image.
+    pub img_dims: Vec<Option<(u32, u32)>>,
+}
+
+/// Per-thread buffers for a cell's masks.
+#[derive(Default)]
+pub(crate) struct MaskScratch {
+    gt: Vec<Rle>,
+    gt_boxes: Vec<[f64; 4]>,
+    dt: Vec<Rle>,
+    dt_boxes: Vec<[f64; 4]>,
+}
+
+impl Geometry<'_> {
+    /// IoU matrix of a cell, `out[d * G + g]`, detections in score order and ground truths in file order
+    /// (`computeIoU`). Only called for cells with at least one ground truth and one detection.
+    pub(crate) fn cell_iou(
+        &self,
+        cell: &Cell,
+        crowd: &[bool],
+        scratch: &mut MaskScratch,
+        out: &mut Vec<f64>,
+    ) -> Result<()> {
+        let gr = cell.gt_start as usize..(cell.gt_start + cell.gt_len) as usize;
+        let dr = cell.dt_start as usize..(cell.dt_start + cell.dt_len) as usize;
+        match self {
+            Geometry::Boxes { gt, dt } => {
+                box_iou(&dt[dr], &gt[gr], crowd, out);
+                Ok(())
+            }
+            Geometry::Masks(src) => {
+                let dims = src.img_dims[cell.img as usize];
+                scratch.gt.clear();
+                for &i in &src.gt_src[gr] {
+                    let a = &src.gt_anns[i as usize];
+                    scratch.gt.push(ann_to_mask(a, dims, None)?);
+                }
+                scratch.dt.clear();
+                for &i in &src.dt_src[dr] {
+                    let r = &src.results[i as usize];
+                    scratch.dt.push(ann_to_mask(r, dims, r.bbox.as_ref())?);
+                }
+                scratch.gt_boxes.clear();
+                scratch.gt_boxes.extend(scratch.gt.iter().map(Rle::to_bbox));
+                scratch.dt_boxes.clear();
+                scratch.dt_boxes.extend(scratch.dt.iter().map(Rle::to_bbox));
+                out.clear();
+                out.resize(scratch.dt.len() * scratch.gt.len(), 0.0);
+                rle::iou_into(
+                    &scratch.dt,
+                    &scratch.dt_boxes,
+                    &scratch.gt,
+                    &scratch.gt_boxes,
+                    crowd,
+                    out,
+                );
+                Ok(())
+            }
+        }
     }
+}
+
+/// annToRLE of a record on its image; a result without segmentation gets loadRes' box polygon.
+fn ann_to_mask(a: &Annotation, dims: Option<(u32, u32)>, bbox: Option<&[f64; 4]>) -> Result<Mask> {
+    let res = (|| {
+        let Some((h, w)) = dims else {
+            return Err(Error::msg(format!(
+                "image {} is not in the ground truth images",
+                a.image_id
+            )));
+        };
+        match (&a.segmentation, bbox) {
+            (Some(seg), _) => segmentation_to_mask(seg, h, w),
+            (None, Some(bb)) => box_to_mask(bb, h, w),
+            (None, None) => Err(Error::msg("no segmentation")),
+        }
+    })();
+    res.map_err(|e| e.for_record(a.describe()))
 }
 
 /// annToRLE: polygons (merged), uncompressed or compressed RLE, on an image of `h × w`. An empty
@@ -46,16 +130,6 @@ pub(crate) fn box_to_mask(bb: &[f64; 4], h: u32, w: u32) -> Result<Mask> {
         h,
         w,
     )
-}
-
-/// maskUtils.area.
-pub(crate) fn mask_area(m: &Mask) -> f64 {
-    m.area() as f64
-}
-
-/// maskUtils.toBbox.
-pub(crate) fn mask_bbox(m: &Mask) -> [f64; 4] {
-    m.to_bbox()
 }
 
 /// `bbIou(dt, gt, m, n, iscrowd, o)` of maskApi.c, written as `out[d * G + g]` (row per detection).
@@ -80,42 +154,6 @@ pub(crate) fn box_iou(dt: &[[f64; 4]], gt: &[[f64; 4]], crowd: &[bool], out: &mu
             let u = if is_crowd { da } else { da + ga - i };
             out[d * n + g] = i / u;
         }
-    }
-}
-
-/// IoU matrix of a cell, `out[d * G + g]`, detections in score order and ground truths in file order.
-pub(crate) fn cell_iou(
-    dt: &Shapes,
-    dt_range: std::ops::Range<usize>,
-    gt: &Shapes,
-    gt_range: std::ops::Range<usize>,
-    crowd: &[bool],
-    out: &mut Vec<f64>,
-) {
-    match (dt, gt) {
-        (Shapes::Boxes(d), Shapes::Boxes(g)) => box_iou(&d[dt_range], &g[gt_range], crowd, out),
-        (
-            Shapes::Masks {
-                rles: dr,
-                boxes: db,
-            },
-            Shapes::Masks {
-                rles: gr,
-                boxes: gb,
-            },
-        ) => {
-            out.clear();
-            out.resize(dt_range.len() * gt_range.len(), 0.0);
-            rle::iou_into(
-                &dr[dt_range.clone()],
-                &db[dt_range],
-                &gr[gt_range.clone()],
-                &gb[gt_range],
-                crowd,
-                out,
-            );
-        }
-        _ => unreachable!("ground truth and detections always share one geometry"),
     }
 }
 

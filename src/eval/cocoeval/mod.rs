@@ -42,7 +42,7 @@ pub fn evaluate(
     params: &Params,
 ) -> Result<Evaluation> {
     let prepared = prepare::prepare(&gt, results, params)?;
-    Ok(evaluate::evaluate(prepared))
+    evaluate::evaluate(prepared)
 }
 
 /// Everything `cocokit eval coco` reports.

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use super::geom::{self, Shapes};
+use super::geom::{self, Geometry, MaskSources};
 use super::params::{EvalParams, IouType, Params};
 use crate::coco::{Annotation, Category, Image};
 use crate::{Error, Result};
@@ -58,13 +58,12 @@ enum ResultsKind {
 /// `COCO.loadRes` semantics, as errors rather than assertions, plus the checks pycocotools does not make
 /// but the CLI promises (unknown categories, missing or NaN scores, mixed box-only and mask results for segm).
 ///
-/// Returns the detections and, for segm evaluation (or for mask results, whose box and area come from the
-/// mask), each detection's mask.
+/// Masks for segm evaluation are not kept here: they are made when their cell is evaluated.
 pub(crate) fn load_results(
     gt: &GroundTruth<'_>,
     results: &[Annotation],
     iou_type: IouType,
-) -> Result<(Vec<Detection>, Option<Vec<geom::Mask>>)> {
+) -> Result<Vec<Detection>> {
     let img_dims: HashMap<i64, (u32, u32)> = gt
         .images
         .iter()
@@ -74,7 +73,7 @@ pub(crate) fn load_results(
     let Some(first) = results.first() else {
         // pycocotools' loadRes fails on an empty list (it reads anns[0]); an empty result set evaluates as
         // "no detections", which is what COCOeval gives for a results COCO object with no annotations.
-        return Ok((Vec::new(), None));
+        return Ok(Vec::new());
     };
     let kind = if first.bbox.is_some() {
         ResultsKind::Boxes
@@ -152,33 +151,32 @@ pub(crate) fn load_results(
         });
     }
 
-    let need_masks = iou_type == IouType::Segm || kind == ResultsKind::Masks;
-    if !need_masks {
-        return Ok((dets, None));
-    }
-    // annToRLE for every result (in parallel): the given segmentation, or in the box branch the box as the
-    // polygon [x1, y1, x1, y2, x2, y2, x2, y1] that loadRes writes.
-    let masks: Vec<geom::Mask> = results
-        .par_iter()
-        .zip(dets.par_iter())
-        .map(|(r, d)| {
-            let (h, w) = img_dims[&d.image_id];
-            let m = match &r.segmentation {
-                Some(seg) => geom::segmentation_to_mask(seg, h, w),
-                None => geom::box_to_mask(&d.bbox, h, w),
-            };
-            m.map_err(|e| e.for_record(r.describe()))
-        })
-        .collect::<Result<_>>()?;
     if kind == ResultsKind::Masks {
-        for ((d, r), m) in dets.iter_mut().zip(results).zip(&masks) {
-            d.area = geom::mask_area(m);
+        // Mask branch: every result's area and (missing) box come from its mask (decoded here, in parallel,
+        // and dropped: evaluation decodes the ones it compares again, cell by cell).
+        let props: Vec<(f64, [f64; 4])> = results
+            .par_iter()
+            .zip(dets.par_iter())
+            .map(|(r, d)| {
+                let (h, w) = img_dims[&d.image_id];
+                let seg = r
+                    .segmentation
+                    .as_ref()
+                    .ok_or_else(|| Error::msg("result has no segmentation"));
+                let m = seg
+                    .and_then(|seg| geom::segmentation_to_mask(seg, h, w))
+                    .map_err(|e| e.for_record(r.describe()))?;
+                Ok((m.area() as f64, m.to_bbox()))
+            })
+            .collect::<Result<_>>()?;
+        for ((d, r), (area, bbox)) in dets.iter_mut().zip(results).zip(props) {
+            d.area = area;
             if r.bbox.is_none() {
-                d.bbox = geom::mask_bbox(m);
+                d.bbox = bbox;
             }
         }
     }
-    Ok((dets, Some(masks)))
+    Ok(dets)
 }
 
 /// One image × category pair with something in it (pycocotools' `evalImgs` entries that are not `None`).
@@ -196,7 +194,7 @@ pub(crate) struct Cell {
 }
 
 /// Everything `evaluate` needs, laid out cell by cell (cells ordered by category, then image).
-pub(crate) struct Prepared {
+pub(crate) struct Prepared<'a> {
     pub params: EvalParams,
     pub cells: Vec<Cell>,
     /// Ground truth columns, in cell order (within a cell: file order, as pycocotools keeps them).
@@ -204,11 +202,12 @@ pub(crate) struct Prepared {
     pub gt_crowd: Vec<bool>,
     /// `id != 0`: pycocotools stores the matched gt id as the match flag, so a match with id 0 counts as none.
     pub gt_id_nonzero: Vec<bool>,
-    pub gt_shapes: Shapes,
+
     /// Detection columns, in cell order (within a cell: score descending, stable; truncated to maxDets[-1]).
     pub dt_score: Vec<f64>,
     pub dt_area: Vec<f64>,
-    pub dt_shapes: Shapes,
+    /// Boxes, or where the masks come from.
+    pub geometry: Geometry<'a>,
 }
 
 /// Resolve the parameters as `COCOeval.__init__` + `evaluate` do.
@@ -306,13 +305,13 @@ impl CellKeys {
 }
 
 /// `_prepare` and the per-cell dt ordering of `computeIoU`/`evaluateImg`.
-pub(crate) fn prepare(
-    gt: &GroundTruth<'_>,
-    results: &[Annotation],
+pub(crate) fn prepare<'a>(
+    gt: &GroundTruth<'a>,
+    results: &'a [Annotation],
     params: &Params,
-) -> Result<Prepared> {
+) -> Result<Prepared<'a>> {
     let p = resolve_params(gt, params)?;
-    let (dets, dt_masks) = load_results(gt, results, p.iou_type)?;
+    let dets = load_results(gt, results, p.iou_type)?;
     let keys = CellKeys::new(&p);
 
     // Ground truth: file order is kept within a cell (getAnnIds walks imgToAnns, which is file order).
@@ -389,9 +388,13 @@ pub(crate) fn prepare(
         gt_crowd.push(a.is_crowd());
         gt_id_nonzero.push(a.id.unwrap_or(0) != 0);
     }
-    let gt_shapes = match p.iou_type {
+    // Detection columns.
+    let dt_score = dt_order.iter().map(|&i| dets[i as usize].score).collect();
+    let dt_area = dt_order.iter().map(|&i| dets[i as usize].area).collect();
+
+    let geometry = match p.iou_type {
         IouType::Bbox => {
-            let mut v = Vec::with_capacity(gt_order.len());
+            let mut gt_boxes = Vec::with_capacity(gt_order.len());
             for &i in &gt_order {
                 let a = &gt.annotations[i as usize];
                 let Some(bb) = a.bbox else {
@@ -399,63 +402,35 @@ pub(crate) fn prepare(
                         Error::msg("ground-truth annotation has no bbox").for_record(a.describe())
                     );
                 };
-                v.push(bb);
+                gt_boxes.push(bb);
             }
-            Shapes::Boxes(v)
+            let dt_boxes = dt_order.iter().map(|&i| dets[i as usize].bbox).collect();
+            Geometry::Boxes {
+                gt: gt_boxes,
+                dt: dt_boxes,
+            }
         }
         IouType::Segm => {
+            // pycocotools converts every ground truth in _prepare and fails on one without segmentation.
+            for &i in &gt_order {
+                let a = &gt.annotations[i as usize];
+                if a.segmentation.is_none() {
+                    return Err(Error::msg("ground-truth annotation has no segmentation")
+                        .for_record(a.describe()));
+                }
+            }
             let dims: HashMap<i64, (u32, u32)> = gt
                 .images
                 .iter()
                 .map(|im| (im.id, (im.height, im.width)))
                 .collect();
-            let masks = gt_order
-                .par_iter()
-                .map(|&i| {
-                    let a = &gt.annotations[i as usize];
-                    let Some(seg) = &a.segmentation else {
-                        return Err(Error::msg("ground-truth annotation has no segmentation")
-                            .for_record(a.describe()));
-                    };
-                    // image_id is in img_ids, which need not all be GT images (a user list may name others).
-                    let Some(&(h, w)) = dims.get(&a.image_id) else {
-                        return Err(Error::msg(format!(
-                            "image {} is not in the ground truth images",
-                            a.image_id
-                        ))
-                        .for_record(a.describe()));
-                    };
-                    geom::segmentation_to_mask(seg, h, w).map_err(|e| e.for_record(a.describe()))
-                })
-                .collect::<Result<Vec<_>>>()?;
-            Shapes::masks(masks)
-        }
-    };
-
-    // Detection columns.
-    let dt_score = dt_order.iter().map(|&i| dets[i as usize].score).collect();
-    let dt_area = dt_order.iter().map(|&i| dets[i as usize].area).collect();
-    let dt_shapes = match p.iou_type {
-        IouType::Bbox => Shapes::Boxes(dt_order.iter().map(|&i| dets[i as usize].bbox).collect()),
-        IouType::Segm => {
-            let mut masks = dt_masks.unwrap_or_default();
-            // Move each mask into place. A detection sits in two cells only when a category is listed twice
-            // without categories; it is cloned for all but its last use.
-            let mut uses = vec![0u32; masks.len()];
-            for &i in &dt_order {
-                uses[dets[i as usize].index as usize] += 1;
-            }
-            let mut v = Vec::with_capacity(dt_order.len());
-            for &i in &dt_order {
-                let src = dets[i as usize].index as usize;
-                uses[src] -= 1;
-                if uses[src] == 0 {
-                    v.push(std::mem::take(&mut masks[src]));
-                } else {
-                    v.push(masks[src].clone());
-                }
-            }
-            Shapes::masks(v)
+            Geometry::Masks(MaskSources {
+                gt_anns: gt.annotations,
+                gt_src: gt_order,
+                results,
+                dt_src: dt_order.iter().map(|&i| dets[i as usize].index).collect(),
+                img_dims: p.img_ids.iter().map(|id| dims.get(id).copied()).collect(),
+            })
         }
     };
 
@@ -465,9 +440,8 @@ pub(crate) fn prepare(
         gt_area,
         gt_crowd,
         gt_id_nonzero,
-        gt_shapes,
         dt_score,
         dt_area,
-        dt_shapes,
+        geometry,
     })
 }
