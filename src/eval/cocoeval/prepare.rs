@@ -5,7 +5,8 @@
 //! Not here: IoU or matching (see `evaluate`). Geometry lives in column vectors laid out cell by cell, so
 //! that each cell's ground truths and detections are contiguous slices (no per-pair allocation later).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap as StdHashMap, HashSet as StdHashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 
@@ -13,6 +14,31 @@ use super::geom::{self, Geometry, MaskSources};
 use super::params::{EvalParams, IouType, Params};
 use crate::coco::{Annotation, Category, Image};
 use crate::{Error, Result};
+
+/// Hasher for integer ids: one multiply and a fold (ids are not attacker-chosen keys here, and SipHash showed up
+/// in profiles of 65k-detection runs).
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_i64(&mut self, v: i64) {
+        // Multiply, then fold the well-mixed high half into the low bits (hashbrown indexes buckets with
+        // the low bits: ids that are all multiples of 1024 must still spread).
+        let x = (v as u64 ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = x ^ (x >> 32);
+    }
+}
+
+type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<IdHasher>>;
+type HashSet<K> = StdHashSet<K, BuildHasherDefault<IdHasher>>;
 
 /// The ground truth, borrowed: what `COCO(annotation_file)` holds for evaluation.
 #[derive(Debug, Clone, Copy)]
@@ -267,7 +293,7 @@ impl CellKeys {
             .enumerate()
             .map(|(i, &id)| (id, i as u32))
             .collect();
-        let mut cat_pos: HashMap<i64, Vec<u32>> = HashMap::new();
+        let mut cat_pos: HashMap<i64, Vec<u32>> = HashMap::default();
         for (k, &c) in p.cat_ids.iter().enumerate() {
             cat_pos.entry(c).or_default().push(k as u32);
         }
