@@ -332,3 +332,104 @@ fn evaluation_reports_resolved_params() {
     assert_eq!(ev.params().max_dets, vec![1, 10, 100]);
     assert_eq!(ev.params().cat_ids, vec![1, 2]);
 }
+
+fn rect_polygon(x: f64, y: f64, w: f64, h: f64) -> Segmentation {
+    Segmentation::Polygons(vec![vec![x, y, x + w, y, x + w, y + h, x, y + h]])
+}
+
+fn with_segm(mut f: Fixture) -> Fixture {
+    for a in &mut f.anns {
+        let b = a.bbox.unwrap();
+        a.segmentation = Some(rect_polygon(b[0], b[1], b[2], b[3]));
+    }
+    f
+}
+
+#[test]
+fn segm_bad_mask_of_a_compared_detection_is_an_error() {
+    let f = with_segm(Fixture::new());
+    // counts "0" is one run of 0 pixels: not an 80x100 mask.
+    let bad = Segmentation::CompressedRle {
+        h: 80,
+        w: 100,
+        counts: b"0".to_vec(),
+    };
+    let res = vec![Annotation {
+        segmentation: Some(bad),
+        ..det(1, 1, [10.0, 10.0, 20.0, 20.0], 0.9)
+    }];
+    let e = err(&f, &res, IouType::Segm);
+    assert!(e.contains("Invalid RLE") && e.contains("byte 1234"), "{e}");
+}
+
+#[test]
+fn segm_ground_truth_without_usable_segmentation_is_an_error() {
+    let mut f = with_segm(Fixture::new());
+    f.anns[0].segmentation = None;
+    let e = err(
+        &f,
+        &[det(1, 1, [10.0, 10.0, 20.0, 20.0], 0.9)],
+        IouType::Segm,
+    );
+    assert!(
+        e.contains("no segmentation") && e.contains("annotation id 1"),
+        "{e}"
+    );
+    let mut f = with_segm(Fixture::new());
+    f.anns[0].segmentation = Some(Segmentation::Empty);
+    let e = err(
+        &f,
+        &[det(1, 1, [10.0, 10.0, 20.0, 20.0], 0.9)],
+        IouType::Segm,
+    );
+    assert!(
+        e.contains("empty segmentation") && e.contains("annotation id 1"),
+        "{e}"
+    );
+}
+
+#[test]
+fn segm_box_results_are_box_polygons_with_box_areas() {
+    // A box-only result on a square ground truth of the same box: IoU 1 as masks too.
+    let f = with_segm(Fixture::new());
+    let res = vec![
+        det(1, 1, [10.0, 10.0, 20.0, 20.0], 0.9),
+        det(2, 2, [0.0, 0.0, 50.0, 40.0], 0.8),
+    ];
+    let r = run(f.gt(), &res, &Params::new(IouType::Segm)).unwrap();
+    let below = 1.0 / (1.0 + f64::EPSILON);
+    assert_eq!(r.per_class[0].ap, below);
+    assert_eq!(r.per_class[1].ap, below);
+}
+
+#[test]
+fn segm_mask_results_take_area_and_box_from_the_mask() {
+    // Results without bbox: the mask gives both. A 20x20 mask is "small" (400 <= 1024): with the small
+    // range only, the detection still counts; with the large range only it is ignored, not a false positive.
+    let f = with_segm(Fixture::new());
+    let mask =
+        crate::mask::polygon::segmentation_to_rle(&rect_polygon(10.0, 10.0, 20.0, 20.0), 80, 100)
+            .unwrap()
+            .unwrap();
+    let seg = Segmentation::CompressedRle {
+        h: 80,
+        w: 100,
+        counts: mask.to_compressed(),
+    };
+    let res = vec![Annotation {
+        bbox: None,
+        segmentation: Some(seg),
+        ..det(1, 1, [0.0; 4], 0.9)
+    }];
+    let mut p = Params::new(IouType::Segm);
+    p.cat_ids = Some(vec![1]);
+    let r = run(f.gt(), &res, &p).unwrap();
+    let below = 1.0 / (1.0 + f64::EPSILON);
+    assert_eq!(r.summary.stats[0], below);
+    assert_eq!(r.summary.stats[3], below); // small
+    assert_eq!(r.summary.stats[5], -1.0); // large: no ground truth
+    let mut p = Params::new(IouType::Bbox);
+    p.cat_ids = Some(vec![1]);
+    let r = run(f.gt(), &res, &p).unwrap();
+    assert_eq!(r.summary.stats[0], below); // box from the mask equals the ground truth's box
+}
