@@ -1,6 +1,6 @@
 //! COCO detection evaluation (bbox, segm), number for number pycocotools 2.0.11's `COCOeval`.
 //!
-//! The steps mirror pycocotools: [`load_results`](prepare) (`COCO.loadRes`), [`evaluate`] (`evaluate`:
+//! The steps mirror pycocotools: `prepare` (`COCO.loadRes` + `_prepare`), [`evaluate`] (`evaluate`:
 //! `computeIoU` + `evaluateImg` per image × category, in parallel), [`Evaluation::accumulate`]
 //! (`accumulate`), [`Accumulation::summarize`] (`summarize`). [`run`] does all of it and is what
 //! `cocokit eval coco` wraps. Every quirk that changes numbers is reproduced and named where it happens
@@ -8,7 +8,7 @@
 //! - `loadRes` decides on the *first* result: if it has a non-empty `bbox`, every result's area is `w * h`,
 //!   also for segm evaluation, and box-only results become box-shaped polygons;
 //! - ground-truth area ranges use the file's `area` field, not the mask or box;
-//! - stats[0] is always at maxDets = 100;
+//! - `stats[0]` is always at maxDets = 100;
 //! - thresholds are `np.linspace` values, sorting is numpy's stable mergesort, means are numpy's pairwise sums.
 //!
 //! Not here: reading JSON (see `coco::reader`), RLE arithmetic (see `mask`), printing JSON or tables (the
