@@ -1,6 +1,6 @@
 //! COCO detection evaluation (bbox, segm), number for number pycocotools 2.0.11's `COCOeval`.
 //!
-//! The steps mirror pycocotools: `prepare` (`COCO.loadRes` + `_prepare`), [`evaluate`] (`evaluate`:
+//! The steps mirror pycocotools: `prepare` (`COCO.loadRes` + `_prepare`), [`evaluate()`] (`evaluate`:
 //! `computeIoU` + `evaluateImg` per image × category, in parallel), [`Evaluation::accumulate`]
 //! (`accumulate`), [`Accumulation::summarize`] (`summarize`). [`run`] does all of it and is what
 //! `cocokit eval coco` wraps. Every quirk that changes numbers is reproduced and named where it happens

@@ -2,7 +2,7 @@
 //!
 //! Not here: accumulation (see `accumulate`).
 //!
-//! Quirks reproduced on purpose: stats[0] is taken at maxDets = 100 whatever `max_dets` holds (so it is −1
+//! Quirks reproduced on purpose: `stats[0]` is taken at maxDets = 100 whatever `max_dets` holds (so it is −1
 //! when 100 is not one of them), the other stats at `max_dets[0..3]` of the sorted list; thresholds are
 //! found by exact equality with 0.5 and 0.75; a setting with no value above −1 gives −1; the mean is
 //! numpy's (pairwise summation over the selected values in C order, then one division), and area ranges and
