@@ -338,6 +338,30 @@ def case_box_results_segm():
     return b, [dict(iouType="segm"), dict(iouType="bbox")]
 
 
+def case_random_mix():
+    """Many small images with everything mixed: crowds, tiny and large objects, ties, duplicate boxes,
+    detections of absent categories, images with only crowds or only detections."""
+    b = Builder(14, cats=(2, 5, 9, 11))
+    for i in range(1, 41):
+        b.image(i * 3, b.rng.choice([64, 100, 150]), b.rng.choice([48, 80, 120]))
+    for im in list(b.images):
+        iid, W, H = im["id"], im["width"], im["height"]
+        for _ in range(b.rng.randint(0, 5)):
+            cat = b.rng.choice([2, 5, 9, 11])
+            w, h = b.rng.randint(2, W // 2), b.rng.randint(2, H // 2)
+            x, y = b.rng.randint(0, W - w), b.rng.randint(0, H - h)
+            g = b.gt(iid, cat, x, y, w, h, crowd=int(b.rng.random() < 0.15))
+            for _ in range(b.rng.choice([0, 1, 1, 2, 3])):
+                d = b.near(g, b.rng.choice([0.1, 0.5, 0.5, 0.9, b.score()]))
+                if b.rng.random() < 0.1:  # an exact duplicate detection
+                    b.res.append(copy.deepcopy(d))
+        for _ in range(b.rng.randint(0, 4)):
+            b.random_det(iid, b.rng.choice([2, 5, 9, 11]), b.score(), 2, min(W, H) - 1)
+    return b, [dict(iouType="bbox"), dict(iouType="segm"), dict(iouType="bbox", useCats=0),
+               dict(iouType="segm", maxDets=[1, 2, 3]), dict(iouType="bbox", maxDets=[1, 2, 3],
+               areaRng=[[0, 1e10], [0, 300], [300, 1500], [1500, 1e10]])]
+
+
 CASES = {
     "basic": case_basic,
     "empty_results": case_empty_results,
@@ -352,6 +376,7 @@ CASES = {
     "gt_id_zero": case_gt_id_zero,
     "mask_results": case_mask_results,
     "box_results_segm": case_box_results_segm,
+    "random_mix": case_random_mix,
 }
 
 

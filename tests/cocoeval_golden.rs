@@ -280,6 +280,7 @@ golden!(
     1,
     1
 );
+golden!(random_mix_bbox, random_mix_segm, "random_mix", 3, 2);
 golden!(cocoapi100_bbox, cocoapi100_segm, "cocoapi100", 1, 1);
 
 /// The published full-precision numbers (faster_coco_eval's test suite) for cocoapi's 100-image sample.

@@ -389,7 +389,7 @@ pub(crate) fn prepare<'a>(
             let (sa, sb) = (dets[a as usize].score, dets[b as usize].score);
             sb.partial_cmp(&sa).unwrap_or(std::cmp::Ordering::Equal)
         });
-        dt_order.truncate((d0 + max_det).min(dt_order.len()));
+        dt_order.truncate(d0.saturating_add(max_det).min(dt_order.len()));
         let (k, img) = keys.cell_of(key);
         cells.push(Cell {
             k,

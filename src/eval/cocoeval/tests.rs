@@ -433,3 +433,60 @@ fn segm_mask_results_take_area_and_box_from_the_mask() {
     let r = run(f.gt(), &res, &p).unwrap();
     assert_eq!(r.summary.stats[0], below); // box from the mask equals the ground truth's box
 }
+
+#[test]
+fn huge_max_dets_do_not_overflow() {
+    let f = Fixture::new();
+    let mut p = Params::new(IouType::Bbox);
+    p.max_dets = vec![1, 10, usize::MAX];
+    let res = vec![det(1, 1, [10.0, 10.0, 20.0, 20.0], 0.9)];
+    let r = run(f.gt(), &res, &p).unwrap();
+    assert_eq!(r.summary.stats[0], -1.0); // stats[0] is at maxDets = 100, which is not in the list
+    assert!(r.summary.stats[1] > 0.0);
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn arb_box() -> impl Strategy<Value = [f64; 4]> {
+        (0.0..90.0f64, 0.0..70.0f64, 0.0..40.0f64, 0.0..40.0f64)
+            .prop_map(|(x, y, w, h)| [x, y, w, h])
+    }
+
+    prop_compose! {
+        fn arb_case()(
+            gts in prop::collection::vec((1i64..4, 1i64..3, arb_box(), any::<bool>(), -1i64..3), 0..12),
+            dts in prop::collection::vec((1i64..4, 1i64..3, arb_box(), 0u8..5), 0..25),
+            use_cats in any::<bool>(),
+            max_dets in prop::collection::vec(0usize..6, 3..5),
+        ) -> (Vec<Annotation>, Vec<Annotation>, bool, Vec<usize>) {
+            let gt = gts.into_iter().map(|(img, c, b, crowd, id)| Annotation {
+                iscrowd: Some(crowd as i64),
+                ..gt_box(id, img, c, b)
+            }).collect();
+            // Few distinct scores: ties everywhere.
+            let dt = dts.into_iter().map(|(img, c, b, s)| det(img, c, b, s as f64 / 4.0)).collect();
+            (gt, dt, use_cats, max_dets)
+        }
+    }
+
+    proptest! {
+        /// Whatever the boxes, ids, crowds and maxDets: no panic, values in range, and the result does not
+        /// depend on the thread schedule.
+        #[test]
+        fn bbox_eval_is_total_and_bounded((gt, dt, use_cats, max_dets) in arb_case()) {
+            let f = Fixture { images: vec![image(1), image(2), image(3)], anns: gt, cats: vec![cat(1), cat(2)] };
+            let mut p = Params::new(IouType::Bbox);
+            p.use_cats = use_cats;
+            p.max_dets = max_dets;
+            let r = run(f.gt(), &dt, &p).unwrap();
+            let acc = &r.accumulation;
+            prop_assert!(acc.precision.iter().all(|&v| v == -1.0 || (0.0..=1.0).contains(&v)));
+            prop_assert!(acc.recall.iter().all(|&v| v == -1.0 || (0.0..=1.0).contains(&v)));
+            prop_assert!(r.summary.stats.iter().all(|&v| v == -1.0 || (0.0..=1.0).contains(&v)));
+            let again = run(f.gt(), &dt, &p).unwrap();
+            prop_assert_eq!(&again, &r);
+        }
+    }
+}
