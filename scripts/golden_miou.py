@@ -3,7 +3,9 @@
 
 Run from the repository root with the project venv:
 
-    /work/venv/bin/python scripts/golden_miou.py
+    /work/venv/bin/python scripts/golden_miou.py                                   # regenerate the golden files
+    /work/venv/bin/python scripts/golden_miou.py --make-results GT.json OUT.json   # a results file for a benchmark
+    /work/venv/bin/python scripts/golden_miou.py --bench GT.json RESULTS.json      # time the numpy reference
 
 It (1) generates small synthetic label-map PNGs, deterministically, under fixtures/golden/miou/<case>/{gt,pred}/,
 (2) evaluates every case with numpy re-implementations of the reference formulas, written from reading:
@@ -543,7 +545,7 @@ def case_coco_synth():
     out = []
     for background in ("class", "ignore"):
         result, pairs = evaluate_coco(gt_path, res_path, background)
-        result["gt"], result["results"] = "coco_synth/gt.json", "coco_synth/results.json"
+        result["gt"], result["results"] = "fixtures/golden/miou/coco_synth/gt.json", "fixtures/golden/miou/coco_synth/results.json"
         out.append((f"coco_synth_{background}", result))
         if background == "class":
             # The same label maps as 16-bit PNGs (value = class index, 65535 = ignore / no prediction); the image
@@ -576,6 +578,72 @@ def case_coco_val2014():
 
 
 
+# ----------------------------------------------------------------------------------------------------------------
+# Benchmark helpers (not golden data): the numpy reference timed on large inputs, and a results file for them
+# ----------------------------------------------------------------------------------------------------------------
+
+def make_results(gt_path, out_path, seed=0):
+    """A results file for a (synthetic) dataset: each non-crowd polygon annotation becomes a detection shifted by
+    a few pixels, 80% with the right category, a random score; half polygons, half compressed RLE."""
+    from pycocotools import mask as mask_util
+    rng = np.random.default_rng(seed)
+    with open(gt_path) as f:
+        g = json.load(f)
+    imgs = {i["id"]: i for i in g["images"]}
+    cats = [c["id"] for c in g["categories"]]
+    res = []
+    for a in g["annotations"]:
+        if a.get("iscrowd", 0) or not isinstance(a["segmentation"], list) or not a["segmentation"]:
+            continue
+        img = imgs[a["image_id"]]
+        dx, dy = rng.normal(0, 4, 2)
+        seg = [[v + (dx if k % 2 == 0 else dy) for k, v in enumerate(p)] for p in a["segmentation"]]
+        cat = a["category_id"] if rng.random() < 0.8 else int(rng.choice(cats))
+        score = round(float(rng.random()), 3)
+        if rng.random() < 0.5:
+            r = mask_util.merge(mask_util.frPyObjects(seg, img["height"], img["width"]))
+            seg = {"size": r["size"], "counts": r["counts"].decode()}
+        res.append({"image_id": a["image_id"], "category_id": cat, "score": score, "segmentation": seg})
+    with open(out_path, "w") as f:
+        json.dump(res, f)
+    print(len(res), "results written to", out_path)
+
+
+def bench_reference(gt_path, results_path, score_thr=0.5):
+    """The issue's numpy reference, lean: pycocotools annToMask painting (background class, crowd = ignore,
+    results in ascending score) + np.bincount confusion matrix; prints mmseg's mIoU, aAcc and the time."""
+    import time
+    from pycocotools.coco import COCO
+    t0 = time.time()
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco = COCO(gt_path)
+    with open(results_path) as f:
+        res = json.load(f)
+    cats = sorted(coco.getCatIds())
+    index = {c: i + 1 for i, c in enumerate(cats)}
+    n = len(cats) + 1
+    by_img = {}
+    for r in res:
+        by_img.setdefault(r["image_id"], []).append(r)
+    conf = np.zeros((n + 1) * (n + 1), dtype=np.int64)
+    for img in coco.dataset["images"]:
+        gt = np.zeros((img["height"], img["width"]), np.int64)
+        for a in coco.imgToAnns[img["id"]]:
+            if a["segmentation"] == []:
+                continue
+            gt[coco.annToMask(a) == 1] = n if a.get("iscrowd", 0) else index[a["category_id"]]
+        pred = np.zeros_like(gt)
+        kept = [r for r in by_img.get(img["id"], []) if r.get("score", float("inf")) >= score_thr]
+        for r in sorted(kept, key=lambda r: r.get("score", float("-inf"))):
+            pred[coco.annToMask(r) == 1] = index[r["category_id"]]
+        conf += np.bincount(gt.reshape(-1) * (n + 1) + pred.reshape(-1), minlength=conf.size)
+    conf = conf.reshape(n + 1, n + 1)[:n, :n]
+    tp, g, p = np.diag(conf), conf.sum(1), conf.sum(0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        iou = tp / (g + p - tp)
+    print("mIoU", nanmean(iou), "aAcc", tp.sum() / g.sum(), "seconds", round(time.time() - t0, 2))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     cases = [case_basic(), case_d2_pure(), case_wide16(), case_palette_reduce(), case_perfect()]
@@ -601,4 +669,11 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 4 and sys.argv[1] == "--make-results":
+        make_results(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 4 and sys.argv[1] == "--bench":
+        bench_reference(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 1:
+        main()
+    else:
+        sys.exit("usage: golden_miou.py | --make-results GT.json OUT.json | --bench GT.json RESULTS.json")

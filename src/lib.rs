@@ -17,5 +17,6 @@ pub mod eval;
 pub mod io;
 pub mod json;
 pub mod mask;
+pub mod validate;
 
 pub use error::{Error, Result};

@@ -25,6 +25,8 @@ enum Command {
     Stats(cmd::stats::Args),
     Filter(cmd::filter::Args),
     Convert(cmd::convert::Args),
+    Rasterize(cmd::rasterize::Args),
+    Validate(cmd::validate::Args),
     Synth(cmd::synth::Args),
 }
 
@@ -35,6 +37,8 @@ fn main() {
         Command::Stats(a) => cmd::stats::run(a),
         Command::Filter(a) => cmd::filter::run(a),
         Command::Convert(a) => cmd::convert::run(a),
+        Command::Rasterize(a) => cmd::rasterize::run(a),
+        Command::Validate(a) => cmd::validate::run(a),
         Command::Synth(a) => cmd::synth::run(a),
     };
     if let Err(e) = result {

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use cocokit::eval::miou::coco::{evaluate_coco, evaluate_coco_files, Background, CocoMiouOptions};
 use cocokit::eval::miou::{
     evaluate_png_dirs, report, AbsentAs, Convention, MeanOver, MiouOptions, MiouResult,
 };
@@ -349,6 +350,249 @@ fn golden_coco_synth_as_pngs() {
         check_result(&format!("coco_synth_class as PNGs/{name}"), &r, &g, want);
         assert_eq!(r.per_class[0].name, "background");
     }
+}
+
+fn coco_options(g: &Value, convention: Convention) -> CocoMiouOptions {
+    CocoMiouOptions {
+        background: match g["background"].as_str().unwrap() {
+            "class" => Background::Class,
+            _ => Background::Ignore,
+        },
+        score_thr: g["score_thr"].as_f64().unwrap(),
+        convention,
+        allow_extra: false,
+    }
+}
+
+fn check_coco_case(case: &str) {
+    let g = golden(case);
+    // Paths relative to the repository root.
+    let gt = root().join(g["gt"].as_str().unwrap());
+    let res = root().join(g["results"].as_str().unwrap());
+    let (gt, res) = (gt.to_str().unwrap(), res.to_str().unwrap());
+    let mut checked = 0;
+    for (name, want) in g["conventions"].as_object().unwrap() {
+        let convention = Convention::from_name(name).unwrap();
+        let r = evaluate_coco_files(gt, res, &coco_options(&g, convention), &|_| {}).unwrap();
+        check_result(&format!("{case}/{name}"), &r, &g, want);
+        let ids: Vec<i64> = g["class_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap())
+            .collect();
+        assert_eq!(
+            r.per_class.iter().map(|c| c.id).collect::<Vec<_>>(),
+            ids,
+            "{case}: class ids"
+        );
+        let names: Vec<&str> = g["class_names"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            r.per_class
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>(),
+            names,
+            "{case}: class names"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 4);
+}
+
+#[test]
+fn golden_coco_synth_background_class() {
+    check_coco_case("coco_synth_class");
+}
+
+#[test]
+fn golden_coco_synth_background_ignore() {
+    check_coco_case("coco_synth_ignore");
+}
+
+#[test]
+fn golden_coco_val2014_background_class() {
+    check_coco_case("coco_val2014_class");
+}
+
+#[test]
+fn golden_coco_val2014_background_ignore() {
+    check_coco_case("coco_val2014_ignore");
+}
+
+/// COCO JSON and the same label maps as PNGs give the same numbers (and the same confusion matrix).
+#[test]
+fn coco_json_equals_pngs() {
+    let g = golden("coco_synth_class");
+    let d = root().join("fixtures/golden/miou/coco_synth");
+    let from_json = evaluate_coco_files(
+        d.join("gt.json").to_str().unwrap(),
+        d.join("results.json").to_str().unwrap(),
+        &CocoMiouOptions::default(),
+        &|_| {},
+    )
+    .unwrap();
+    let names: Vec<String> = from_json.per_class.iter().map(|c| c.name.clone()).collect();
+    let opts = MiouOptions {
+        class_names: Some(names),
+        ..options(&g, Convention::MMSEG)
+    };
+    let from_png = evaluate_png_dirs(&d.join("gt_png"), &d.join("pred_png"), &opts).unwrap();
+    assert_eq!(from_json.confusion.row(1), from_png.confusion.row(1));
+    for c in 0..from_json.num_classes {
+        assert_eq!(
+            from_json.confusion.row(c),
+            from_png.confusion.row(c),
+            "row {c}"
+        );
+    }
+    assert_eq!(
+        (
+            from_json.miou,
+            from_json.aacc,
+            from_json.fwiou,
+            from_json.ignored_pixels
+        ),
+        (
+            from_png.miou,
+            from_png.aacc,
+            from_png.fwiou,
+            from_png.ignored_pixels
+        )
+    );
+    assert_eq!(from_json.missing_predictions, ["2"]);
+    assert_eq!(from_png.missing_predictions, ["2"]);
+}
+
+/// Overlapping detections: the highest score wins whatever the file order; below the threshold nothing is
+/// painted; ground truth: the later annotation wins, a crowd region is ignored.
+#[test]
+fn coco_painting_order() {
+    let gt = r#"{"images": [{"id": 1, "width": 4, "height": 1}],
+      "categories": [{"id": 1, "name": "a"}, {"id": 2, "name": "b"}],
+      "annotations": [
+        {"id": 1, "image_id": 1, "category_id": 1, "segmentation": {"size": [1, 4], "counts": [0, 4]}},
+        {"id": 2, "image_id": 1, "category_id": 2, "segmentation": {"size": [1, 4], "counts": [2, 2]}},
+        {"id": 3, "image_id": 1, "category_id": 2, "iscrowd": 1, "segmentation": {"size": [1, 4], "counts": [3, 1]}}
+      ]}"#;
+    // GT: a a b ignore.
+    let run = |res: &str, thr: f64| {
+        let opts = CocoMiouOptions {
+            score_thr: thr,
+            ..Default::default()
+        };
+        evaluate_coco(gt.as_bytes(), res.as_bytes(), &opts, ("gt", "res"), &|_| {}).unwrap()
+    };
+    // Higher score first in the file: it still wins the overlap.
+    let res = r#"[{"image_id": 1, "category_id": 2, "score": 0.9, "segmentation": {"size": [1, 4], "counts": [1, 3]}},
+                  {"image_id": 1, "category_id": 1, "score": 0.6, "segmentation": {"size": [1, 4], "counts": [0, 4]}}]"#;
+    let r = run(res, 0.5);
+    // Pred: a b b b (pixel 3 ignored by GT). a: I=1 of G=2, P=1; b: I=1, G=1, P=2.
+    assert_eq!(
+        (r.per_class[1].gt_pixels, r.per_class[1].pred_pixels),
+        (2, 1)
+    );
+    assert_eq!(
+        (r.per_class[2].gt_pixels, r.per_class[2].pred_pixels),
+        (1, 2)
+    );
+    assert_eq!(r.ignored_pixels, 1);
+    assert_eq!(r.per_class[0].pred_pixels, 0);
+    // Raise the threshold above 0.6: only b is painted, pixel 0 is predicted background.
+    let r = run(res, 0.7);
+    assert_eq!(
+        (r.per_class[0].gt_pixels, r.per_class[0].pred_pixels),
+        (0, 1)
+    );
+    assert_eq!(r.per_class[1].pred_pixels, 0);
+    // Equal scores: file order, the later wins.
+    let tie = res.replace("0.9", "0.6");
+    let r = run(&tie, 0.5);
+    assert_eq!(r.per_class[1].pred_pixels, 3);
+}
+
+#[test]
+fn coco_bad_input() {
+    let gt = r#"{"images": [{"id": 1, "width": 4, "height": 1}], "categories": [{"id": 1, "name": "a"}],
+      "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "segmentation": {"size": [1, 4], "counts": [0, 4]}}]}"#;
+    let run = |res: &str| {
+        evaluate_coco(
+            gt.as_bytes(),
+            res.as_bytes(),
+            &CocoMiouOptions::default(),
+            ("gt.json", "res.json"),
+            &|_| {},
+        )
+    };
+    // Mask of another size than the image.
+    let e = run(r#"[{"image_id": 1, "category_id": 1, "score": 0.9, "segmentation": {"size": [2, 2], "counts": [0, 4]}}]"#)
+        .unwrap_err();
+    assert!(
+        e.msg.contains("2x2") && e.file.as_deref() == Some("res.json"),
+        "{e}"
+    );
+    // Unknown image, unknown category.
+    let e = run(r#"[{"image_id": 5, "category_id": 1, "score": 0.9, "segmentation": []}]"#)
+        .unwrap_err();
+    assert!(
+        e.msg.contains("image id 5") && e.file.as_deref() == Some("res.json"),
+        "{e}"
+    );
+    let e = run(r#"[{"image_id": 1, "category_id": 3, "score": 0.9, "segmentation": []}]"#)
+        .unwrap_err();
+    assert!(e.msg.contains("category id 3"), "{e}");
+    // No segmentation (a bbox results file).
+    let e = run(r#"[{"image_id": 1, "category_id": 1, "score": 0.9, "bbox": [0, 0, 1, 1]}]"#)
+        .unwrap_err();
+    assert!(e.msg.contains("segmentation"), "{e}");
+    // Corrupt RLE string.
+    let e = run(r#"[{"image_id": 1, "category_id": 1, "score": 0.9, "segmentation": {"size": [1, 4], "counts": "zz"}}]"#)
+        .unwrap_err();
+    assert_eq!(e.file.as_deref(), Some("res.json"), "{e}");
+    // Truncated results file.
+    assert!(run(r#"[{"image_id": 1, "#).is_err());
+    // Ground-truth problems name the ground truth.
+    let bad_gt = gt.replace(r#""counts": [0, 4]"#, r#""counts": [0, 5]"#);
+    let e = evaluate_coco(
+        bad_gt.as_bytes(),
+        b"[]",
+        &CocoMiouOptions::default(),
+        ("gt.json", "res.json"),
+        &|_| {},
+    )
+    .unwrap_err();
+    assert_eq!(e.file.as_deref(), Some("gt.json"), "{e}");
+    // A ground-truth annotation without segmentation paints nothing (as `cocokit rasterize`).
+    let no_seg = gt.replace(
+        r#", "segmentation": {"size": [1, 4], "counts": [0, 4]}"#,
+        "",
+    );
+    let r = evaluate_coco(
+        no_seg.as_bytes(),
+        b"[]",
+        &CocoMiouOptions::default(),
+        ("gt.json", "res.json"),
+        &|_| {},
+    )
+    .unwrap();
+    assert_eq!((r.per_class[0].gt_pixels, r.per_class[1].gt_pixels), (4, 0));
+    // A missing file.
+    assert!(evaluate_coco_files(
+        "/nonexistent.json",
+        "/nonexistent2.json",
+        &CocoMiouOptions::default(),
+        &|_| {}
+    )
+    .is_err());
+    // An empty results array: every image is missing, nothing predicted.
+    let r = run("[]").unwrap();
+    assert_eq!(r.missing_predictions, ["1"]);
+    assert_eq!(r.per_class[1].pred_pixels, 0);
 }
 
 #[test]

@@ -4,5 +4,7 @@
 pub mod convert;
 pub mod filter;
 pub mod pretty;
+pub mod rasterize;
 pub mod stats;
 pub mod synth;
+pub mod validate;

@@ -3,6 +3,7 @@
 use crate::coco::synth::{write_dataset, SynthOptions};
 use crate::error::{Error, Result};
 use crate::io::{progress, Output};
+use crate::mask::synth::write_results;
 
 const EXAMPLES: &str = "Examples:
   cocokit synth --images 5000 -o val_like.json
@@ -32,8 +33,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    if args.results.is_some() {
-        return Err(Error::msg("--results is not available in this build yet"));
+    if args.results.as_deref() == Some("-") && args.output.as_deref().is_none_or(|o| o == "-") {
+        return Err(Error::msg(
+            "the dataset and --results cannot both go to standard output",
+        ));
     }
     let opts = SynthOptions {
         images: args.images,
@@ -43,5 +46,13 @@ pub fn run(args: Args) -> Result<()> {
     let pb = progress(2 * args.images, args.quiet, "synth");
     write_dataset(&opts, out.writer(), &|n| pb.set_position(n))?;
     pb.finish_and_clear();
-    out.commit()
+    out.commit()?;
+    if let Some(r) = &args.results {
+        let mut out = Output::create(Some(r), &[])?;
+        let pb = progress(args.images, args.quiet, "synth results");
+        write_results(&opts, out.writer(), &|n| pb.set_position(n))?;
+        pb.finish_and_clear();
+        out.commit()?;
+    }
+    Ok(())
 }

@@ -11,7 +11,7 @@
 //!
 //! The random generator is a hand-written SplitMix64 so that a seed gives the same bytes forever (crates'
 //! generators may change their streams between versions). Not here: writing detection results (see
-//! `synth_results`, which needs the mask layer).
+//! `mask::synth`, which needs the mask layer).
 
 use super::categories::COCO_CATEGORIES;
 use crate::error::Result;
@@ -86,7 +86,7 @@ pub struct GenImage {
 }
 
 /// Category weights: person ~27% of annotations, the rest on a gentle power law in a fixed order.
-fn category_cdf() -> Vec<f64> {
+pub fn category_cdf() -> Vec<f64> {
     let mut w: Vec<f64> = (0..80)
         .map(|k| {
             if k == 0 {
@@ -242,20 +242,20 @@ fn polygon_annotation(rng: &mut Rng, w: u32, h: u32, category_id: i64, id: i64) 
     };
     let mut polygons = vec![star(rng, cx, cy, rx, ry, n, w, h)];
     for _ in 1..parts {
-        let dx = rng.range(-1.5, 1.5) * rx;
-        let dy = rng.range(-1.5, 1.5) * ry;
+        // Further parts sit beside the main one (never overlapping it), so the polygons' summed area is
+        // the area of their union, as a mask would count it.
+        let t = rng.range(0.0, std::f64::consts::TAU);
+        let d = rng.range(1.5, 2.2);
+        let (px, py) = (cx + t.cos() * d * rx, cy + t.sin() * d * ry);
+        if px - 0.4 * rx < 0.0
+            || py - 0.4 * ry < 0.0
+            || px + 0.4 * rx > w as f64
+            || py + 0.4 * ry > h as f64
+        {
+            continue;
+        }
         let m = (n / 2).max(4);
-        let sub = star(
-            rng,
-            (cx + dx).clamp(0.0, w as f64),
-            (cy + dy).clamp(0.0, h as f64),
-            rx * 0.4,
-            ry * 0.4,
-            m,
-            w,
-            h,
-        );
-        polygons.push(sub);
+        polygons.push(star(rng, px, py, rx * 0.4, ry * 0.4, m, w, h));
     }
     let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
     let mut area = 0.0;

@@ -3,16 +3,17 @@
 //!
 //! - [`confusion`]: the per-image accumulator ([`Accumulator`]) and the finished [`ConfusionMatrix`];
 //! - [`metrics`]: [`compute_metrics`] and the [`Convention`]s, each naming the reference function it mirrors;
-//! - [`report`]: JSON, CSV, confusion CSV, the people table, the SVG bar chart.
+//! - [`report`]: JSON, CSV, confusion CSV, the people table, the SVG bar chart;
+//! - [`coco`]: COCO dataset + results JSON, painted image by image ([`coco::evaluate_coco_files`]).
 //!
-//! This file holds the library entry points the command layer calls: [`evaluate_png_dirs`] (two directories of
-//! label PNGs matched by file stem; options in, [`MiouResult`] out) and [`evaluate_images`], the parallel
-//! per-image loop any other input (e.g. COCO JSON painted into label maps) plugs into. Images are processed in
-//! parallel with rayon, one accumulator per worker, merged at the end; only the label maps of the images being
-//! processed are in memory. The conventions and the JSON schema are documented in `docs/MIOU.md`.
+//! This file holds the entry points for label PNGs — [`evaluate_png_dirs`] (two directories matched by file
+//! stem; options in, [`MiouResult`] out) — and [`evaluate_images`], the parallel per-image loop every input plugs
+//! into. Images are processed in parallel with rayon, one accumulator per worker, merged at the end; only the
+//! label maps of the images being processed are in memory. The conventions, the input rules and the JSON schema
+//! are documented in `docs/MIOU.md`.
 //!
-//! Not here: reading COCO JSON (see `coco`), painting label maps (see `mask::raster`), argument parsing and file
-//! output (see `cmd`).
+//! Not here: parsing COCO JSON (see `coco`), rasterizing masks (see `mask`), argument parsing and file output
+//! (see `cmd`).
 
 pub mod coco;
 pub mod confusion;
@@ -24,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+pub use coco::{evaluate_coco, evaluate_coco_files, Background, CocoMiouOptions};
 pub use confusion::{Accumulator, ConfusionMatrix, Decoded, LabelCoding, MAX_CLASSES};
 pub use metrics::{
     compute_metrics, AbsentAs, ClassInfo, ClassMetrics, Convention, MeanOver, MiouResult,

@@ -368,11 +368,10 @@ impl<'o> Printer<'o> {
     }
 
     /// Print numbers of an array from `i` while they follow one another (`1, 2.5, -3`); stops after the last
-    /// number of the run, leaving `i` just after it (the caller handles `,` `]` or anything else).
+    /// number of the run, leaving `i` just after it (the caller handles `,` `]` or anything else). One pass:
+    /// each number is validated, copied, and followed by `,` and the indentation when another number follows.
     #[inline]
-    fn number_run(&mut self, buf: &[u8], i: usize, depth: usize) -> Result<usize> {
-        let end = super::scan::scan_number_run(buf, i)?;
-        let run = &buf[i..end];
+    fn number_run(&mut self, buf: &[u8], mut i: usize, depth: usize) -> Result<usize> {
         let n = if self.opts.indent == Indent::Compact {
             0
         } else {
@@ -382,19 +381,38 @@ impl<'o> Printer<'o> {
             self.newline(depth);
             self.out.truncate(self.out.len() - n);
         }
-        let nl = &self.nl[..n];
-        let out = &mut self.out;
-        out.reserve(run.len() + (run.len() / 2 + 1) * (n + 1));
-        let mut s = 0;
-        for c in memchr::memchr_iter(b',', run) {
-            out.extend_from_slice(trim_ws(&run[s..c]));
-            out.push(b',');
-            out.extend_from_slice(nl);
-            s = c + 1;
+        let start_len = self.out.len();
+        loop {
+            let end = super::scan::scan_number(buf, i)?;
+            let mut k = end;
+            while k < buf.len() && matches!(buf[k], b' ' | b'\n' | b'\r' | b'\t') {
+                k += 1;
+            }
+            if k < buf.len() && buf[k] == b',' {
+                k += 1;
+                while k < buf.len() && matches!(buf[k], b' ' | b'\n' | b'\r' | b'\t') {
+                    k += 1;
+                }
+                if k < buf.len() && (buf[k] == b'-' || buf[k].wrapping_sub(b'0') < 10) {
+                    let num = &buf[i..end];
+                    let len = self.out.len();
+                    let total = num.len() + 1 + n;
+                    self.out.resize(len + total, b',');
+                    let dst = &mut self.out[len..len + total];
+                    dst[..num.len()].copy_from_slice(num);
+                    dst[num.len() + 1..].copy_from_slice(&self.nl[..n]);
+                    i = k;
+                    if self.out.len() - start_len > FLUSH_AT {
+                        self.maybe_flush(i)?;
+                        return self.number_run(buf, i, depth);
+                    }
+                    continue;
+                }
+            }
+            self.out.extend_from_slice(&buf[i..end]);
+            self.maybe_flush(end)?;
+            return Ok(end);
         }
-        out.extend_from_slice(trim_ws(&run[s..]));
-        self.maybe_flush(end)?;
-        Ok(end)
     }
 
     /// Print `null` (a path that selects nothing, as jq prints it).
@@ -512,17 +530,6 @@ impl<'o> Printer<'o> {
         }
         self.col(COL_RESET);
     }
-}
-
-#[inline(always)]
-fn trim_ws(mut t: &[u8]) -> &[u8] {
-    while let [b' ' | b'\n' | b'\r' | b'\t', rest @ ..] = t {
-        t = rest;
-    }
-    while let [rest @ .., b' ' | b'\n' | b'\r' | b'\t'] = t {
-        t = rest;
-    }
-    t
 }
 
 /// Collect an object's members (decoded key, value index) sorted by key as jq's `--sort-keys` orders them

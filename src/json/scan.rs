@@ -178,103 +178,12 @@ pub fn scan_number(buf: &[u8], i: usize) -> Result<usize> {
     Ok(j)
 }
 
-// A DFA over runs of numbers in arrays (`321.02, 321.0, -4e2`), the bulk of every COCO file. One table
-// lookup per byte instead of a branchy grammar walk; anything unusual falls back to `scan_number`.
-const C_ZERO: u8 = 0;
-const C_DIGIT: u8 = 1;
-const C_DOT: u8 = 2;
-const C_MINUS: u8 = 3;
-const C_PLUS: u8 = 4;
-const C_E: u8 = 5;
-const C_COMMA: u8 = 6;
-const C_WS: u8 = 7;
-const C_STOP: u8 = 8;
-
-static NUM_CLASS: [u8; 256] = {
-    let mut t = [C_STOP; 256];
-    t[b'0' as usize] = C_ZERO;
-    let mut d = b'1';
-    while d <= b'9' {
-        t[d as usize] = C_DIGIT;
-        d += 1;
-    }
-    t[b'.' as usize] = C_DOT;
-    t[b'-' as usize] = C_MINUS;
-    t[b'+' as usize] = C_PLUS;
-    t[b'e' as usize] = C_E;
-    t[b'E' as usize] = C_E;
-    t[b',' as usize] = C_COMMA;
-    t[b' ' as usize] = C_WS;
-    t[b'\n' as usize] = C_WS;
-    t[b'\r' as usize] = C_WS;
-    t[b'\t' as usize] = C_WS;
-    t
-};
-
-// States: 0 number start (ws allowed), 1 after '-', 2 after leading 0, 3 int digits, 4 after '.', 5 fraction
-// digits, 6 after 'e', 7 after exponent sign, 8 exponent digits, 9 ws after a number, 10 error (absorbing).
-const S_ERR: u8 = 10;
-static NUM_DFA: [u8; 128] = {
-    let e = S_ERR;
-    //        0  1-9  .   -   +   e   ,  ws
-    let rows: [[u8; 8]; 11] = [
-        [2, 3, e, 1, e, e, e, 0], // 0 start
-        [2, 3, e, e, e, e, e, e], // 1 '-'
-        [e, e, 4, e, e, 6, 0, 9], // 2 leading 0
-        [3, 3, 4, e, e, 6, 0, 9], // 3 int
-        [5, 5, e, e, e, e, e, e], // 4 '.'
-        [5, 5, e, e, e, 6, 0, 9], // 5 frac
-        [8, 8, e, 7, 7, e, e, e], // 6 'e'
-        [8, 8, e, e, e, e, e, e], // 7 exp sign
-        [8, 8, e, e, e, e, 0, 9], // 8 exp digits
-        [e, e, e, e, e, e, 0, 9], // 9 ws after a number
-        [e, e, e, e, e, e, e, e], // 10 error
-    ];
-    let mut t = [S_ERR; 128];
-    let mut r = 0;
-    while r < 11 {
-        let mut c = 0;
-        while c < 8 {
-            t[r * 8 + c] = rows[r][c];
-            c += 1;
-        }
-        r += 1;
-    }
-    t
-};
-
 /// Scan a run of array elements that are numbers (`1, 2.5, -3`) from `i` (a number's first byte); returns the
 /// index after the last number of the run (the caller handles what follows: `]`, or a `,` before a non-number).
+/// Polygon coordinates are most of a COCO file; this loop avoids the generic value dispatch per number.
+/// (A table-driven DFA was tried here: fewer branches but a serial dependency per byte, 30% slower.)
 #[inline]
-pub fn scan_number_run(buf: &[u8], i: usize) -> Result<usize> {
-    let mut st = 0usize;
-    let mut p = i;
-    while p < buf.len() {
-        let c = NUM_CLASS[buf[p] as usize];
-        if c == C_STOP {
-            break;
-        }
-        st = NUM_DFA[((st & 15) << 3) | (c as usize & 7)] as usize;
-        p += 1;
-    }
-    match st {
-        2 | 3 | 5 | 8 => Ok(p),
-        9 => {
-            // Whitespace after the last number: end the run where that number ended.
-            let mut q = p;
-            while q > i && matches!(buf[q - 1], b' ' | b'\n' | b'\r' | b'\t') {
-                q -= 1;
-            }
-            Ok(q)
-        }
-        _ => scan_number_run_slow(buf, i),
-    }
-}
-
-/// The exact, branchy version of [`scan_number_run`], used when the DFA met something unusual (an error or
-/// a trailing `,`), so that errors name the precise byte.
-#[cold]
-fn scan_number_run_slow(buf: &[u8], mut i: usize) -> Result<usize> {
+pub fn scan_number_run(buf: &[u8], mut i: usize) -> Result<usize> {
     loop {
         let end = scan_number(buf, i)?;
         let mut k = skip_ws(buf, end);
@@ -787,7 +696,24 @@ mod tests {
         for c in cases {
             let b = c.as_bytes();
             let fast = scan_number_run(b, 0).map_err(|e| e.offset);
-            let slow = scan_number_run_slow(b, 0).map_err(|e| e.offset);
+            // The run ends after the last number followed by `, <number>`; errors are those of scan_number.
+            let mut j = 0;
+            let slow = loop {
+                match scan_number(b, j) {
+                    Err(e) => break Err(e.offset),
+                    Ok(end) => {
+                        let k = skip_ws(b, end);
+                        if b.get(k) == Some(&b',') {
+                            let k2 = skip_ws(b, k + 1);
+                            if matches!(b.get(k2), Some(b'-' | b'0'..=b'9')) {
+                                j = k2;
+                                continue;
+                            }
+                        }
+                        break Ok(end);
+                    }
+                }
+            };
             assert_eq!(fast, slow, "{c}");
         }
     }

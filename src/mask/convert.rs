@@ -187,8 +187,8 @@ pub fn convert(
     let mut is_results = true;
 
     let flush = |batch: &mut Vec<(usize, usize)>,
-                     t: &mut TopWriter,
-                     rep: &mut ConvertReport|
+                 t: &mut TopWriter,
+                 rep: &mut ConvertReport|
      -> Result<()> {
         let done: Vec<Result<Option<Vec<u8>>>> = batch
             .par_iter()

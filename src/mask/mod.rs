@@ -12,4 +12,6 @@ pub mod convert;
 pub mod png;
 pub mod polygon;
 pub mod raster;
+pub mod rasterize;
 pub mod rle;
+pub mod synth;

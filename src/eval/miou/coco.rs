@@ -1,11 +1,12 @@
 //! Semantic mIoU from COCO JSON: a ground-truth dataset and a results file, indexed without decoding any
 //! segmentation, then painted image by image (in parallel) into label maps that go straight into the
-//! [`Accumulator`](super::Accumulator).
+//! [`Accumulator`].
 //!
 //! Label space: the ground truth's categories sorted by id are the classes; with [`Background::Class`] an
 //! unannotated pixel is the class "background" (class index 0, id 0 — a category with id 0, if the file has one,
 //! *is* that class), with [`Background::Ignore`] it is ignored. Ground truth is painted as `cocokit rasterize
-//! --mode semantic` does: annotations in file order, later ones win, crowd annotations paint "ignore".
+//! --mode semantic` does: annotations in file order, later ones win, crowd annotations paint "ignore", an
+//! annotation without segmentation (or with `[]`) paints nothing.
 //! Predictions (instance masks, or COCO-Stuff style one RLE per class) with `score ≥ score_thr` are painted in
 //! ascending score (ties: file order), so the highest score wins a pixel; a result without `score` is always kept
 //! and painted first. Unpainted prediction pixels are the background class, or "no prediction" when the
@@ -18,13 +19,175 @@
 
 use std::collections::HashMap;
 
-use crate::coco::model::Category;
+use crate::coco::model::{Annotation, Category};
 use crate::coco::reader::{
     parse_annotation_with, parse_category, parse_image, scan_top, Event, Layout, Section, SegMode,
 };
 use crate::{Error, Result};
 
-use super::metrics::ClassInfo;
+use super::metrics::{compute_metrics, ClassInfo, Convention, MiouResult};
+use super::{evaluate_images, Accumulator, LabelCoding, Progress};
+use crate::coco::reader::parse_annotation;
+use crate::mask::png::MapRef;
+use crate::mask::polygon::segmentation_to_rle;
+use crate::mask::raster::LabelMap;
+
+/// Options of [`evaluate_coco`] (the CLI's `--background`, `--score-thr`, `--absent-as`, `--mean-over`,
+/// `--allow-extra`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CocoMiouOptions {
+    /// What an unannotated ground-truth pixel is. Default: the class "background".
+    pub background: Background,
+    /// Results with a lower score are not painted. Default 0.5.
+    pub score_thr: f64,
+    /// How undefined values and means are treated.
+    pub convention: Convention,
+    /// Results naming images that are not in the ground truth are skipped instead of an error.
+    pub allow_extra: bool,
+}
+
+impl Default for CocoMiouOptions {
+    fn default() -> Self {
+        CocoMiouOptions {
+            background: Background::Class,
+            score_thr: 0.5,
+            convention: Convention::MMSEG,
+            allow_extra: false,
+        }
+    }
+}
+
+/// Evaluate a COCO results file against a COCO dataset, both in memory (`gt_name` / `results_name` name them in
+/// errors). See the module doc for the painting rules.
+pub fn evaluate_coco(
+    gt: &[u8],
+    results: &[u8],
+    opts: &CocoMiouOptions,
+    names: (&str, &str),
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<MiouResult> {
+    let (gt_name, res_name) = names;
+    let ix = index_coco(
+        gt,
+        results,
+        opts.background,
+        opts.score_thr,
+        opts.allow_extra,
+        names,
+    )
+    .map_err(|e| {
+        // The index reads both files; name the one the offset belongs to when the message says.
+        if e.msg.starts_with("result")
+            || e.record.as_deref().is_some_and(|r| r.starts_with("result"))
+        {
+            e.in_file(res_name)
+        } else {
+            e.in_file(gt_name)
+        }
+    })?;
+    let coding = LabelCoding {
+        ignore_index: u32::from(COCO_IGNORE),
+        reduce_zero_label: false,
+    };
+    let template = Accumulator::new(ix.space.classes.len(), coding, coding)?;
+    progress(Progress::Start(ix.images.len() as u64));
+    let space = &ix.space;
+    let acc = evaluate_images(&ix.images, &template, |job, acc| {
+        let gt_map = paint(gt, &job.gt, job, space, true).map_err(|e| e.in_file(gt_name))?;
+        let pred_map =
+            paint(results, &job.pred, job, space, false).map_err(|e| e.in_file(res_name))?;
+        // Both maps are column-major: the accumulator only needs the same pixel order on both sides.
+        let (h, w) = (job.height, job.width);
+        let g = MapRef::u16(w, h, gt_map.as_col_major())?;
+        let p = MapRef::u16(w, h, pred_map.as_col_major())?;
+        acc.add(&job.id.to_string(), g, p)?;
+        progress(Progress::Image);
+        Ok(())
+    })?;
+    let mut result = compute_metrics(&acc.to_confusion(), &space.classes, opts.convention)?;
+    result.missing_predictions = ix
+        .images
+        .iter()
+        .filter(|j| !j.has_results)
+        .map(|j| j.id.to_string())
+        .collect();
+    Ok(result)
+}
+
+/// [`evaluate_coco`] on two files (`-` = standard input for one of them); errors name the files.
+pub fn evaluate_coco_files(
+    gt_path: &str,
+    results_path: &str,
+    opts: &CocoMiouOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<MiouResult> {
+    let gt = crate::io::Input::open(gt_path)?;
+    let res = crate::io::Input::open(results_path)?;
+    evaluate_coco(
+        gt.bytes(),
+        res.bytes(),
+        opts,
+        (gt.name(), res.name()),
+        progress,
+    )
+}
+
+/// Paint one image's annotations (ground truth: file order, crowd = ignore) or kept results (already in paint
+/// order) into a column-major label map of class indices.
+fn paint(
+    buf: &[u8],
+    starts: &[usize],
+    job: &ImageJob,
+    space: &CocoLabelSpace,
+    is_gt: bool,
+) -> Result<LabelMap<u16>> {
+    let (h, w) = (job.height, job.width);
+    let mut map = LabelMap::new(h, w, space.unannotated);
+    for &s in starts {
+        let ann: Annotation = parse_annotation(buf, s)?;
+        let describe = || {
+            if is_gt {
+                ann.describe()
+            } else {
+                format!("result at byte {s} (image id {})", ann.image_id)
+            }
+        };
+        let Some(seg) = &ann.segmentation else {
+            if is_gt {
+                continue; // as `cocokit rasterize` paints it: nothing
+            }
+            return Err(
+                Error::at(s, "no \"segmentation\": semantic mIoU needs masks")
+                    .for_record(describe()),
+            );
+        };
+        let Some(rle) =
+            segmentation_to_rle(seg, h, w).map_err(|e| e.at_offset(s).for_record(describe()))?
+        else {
+            continue; // `[]`: paints nothing
+        };
+        if (rle.h, rle.w) != (h, w) {
+            return Err(Error::at(
+                s,
+                format!(
+                    "mask is {}x{} (h x w) but image {} is {h}x{w}",
+                    rle.h, rle.w, job.id
+                ),
+            )
+            .for_record(describe()));
+        }
+        let value = if is_gt && ann.is_crowd() {
+            COCO_IGNORE
+        } else {
+            // Checked by the index.
+            ann.category_id
+                .and_then(|c| space.index.get(&c).copied())
+                .unwrap_or(COCO_IGNORE)
+        };
+        map.paint(&rle, value);
+    }
+    Ok(map)
+}
 
 /// What an unannotated ground-truth pixel is (`--background class|ignore`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,14 +286,29 @@ pub struct CocoIndex {
 }
 
 /// Index a ground-truth dataset and a results file (no segmentation decoded). Unknown images in the results are
-/// an error unless `allow_extra`; unknown categories (in either file) always are.
+/// an error unless `allow_extra`; unknown categories (in either file) always are. Errors name the file
+/// (`names`: ground truth, results).
 pub fn index_coco(
     gt: &[u8],
     results: &[u8],
     background: Background,
     score_thr: f64,
     allow_extra: bool,
+    names: (&str, &str),
 ) -> Result<CocoIndex> {
+    let (space, mut images, by_id) = index_gt(gt, background).map_err(|e| e.in_file(names.0))?;
+    let extra_results = index_results(results, &space, &mut images, &by_id, score_thr, allow_extra)
+        .map_err(|e| e.in_file(names.1))?;
+    Ok(CocoIndex {
+        space,
+        images,
+        extra_results,
+    })
+}
+
+type GtIndex = (CocoLabelSpace, Vec<ImageJob>, HashMap<i64, usize>);
+
+fn index_gt(gt: &[u8], background: Background) -> Result<GtIndex> {
     let mut starts: [Vec<usize>; 3] = Default::default();
     let layout = scan_top(gt, |ev| {
         if let Event::Record { section, start, .. } = ev {
@@ -180,6 +358,18 @@ pub fn index_coco(
         images[k].gt.push(s);
     }
 
+    Ok((space, images, by_id))
+}
+
+/// Adds the kept results' offsets (in paint order) to `images`; returns how many records named unknown images.
+fn index_results(
+    results: &[u8],
+    space: &CocoLabelSpace,
+    images: &mut [ImageJob],
+    by_id: &HashMap<i64, usize>,
+    score_thr: f64,
+    allow_extra: bool,
+) -> Result<usize> {
     let mut res_starts = Vec::new();
     let layout = scan_top(results, |ev| {
         if let Event::Record { start, .. } = ev {
@@ -197,7 +387,7 @@ pub fn index_coco(
     for &s in &res_starts {
         let (ann, _) = parse_annotation_with(results, s, SegMode::Kind)?;
         let describe = || format!("result at byte {s} (image id {})", ann.image_id);
-        check_category(&space, ann.category_id, s, describe)?;
+        check_category(space, ann.category_id, s, describe)?;
         let Some(&k) = by_id.get(&ann.image_id) else {
             if allow_extra {
                 extra_results += 1;
@@ -220,11 +410,7 @@ pub fn index_coco(
         preds.sort_by(|a, b| a.0.total_cmp(&b.0));
         job.pred = preds.into_iter().map(|(_, s)| s).collect();
     }
-    Ok(CocoIndex {
-        space,
-        images,
-        extra_results,
-    })
+    Ok(extra_results)
 }
 
 fn check_category(
@@ -317,7 +503,15 @@ mod tests {
           {"image_id": 5, "category_id": 7, "score": 0.6, "segmentation": [[0, 0, 1, 0, 1, 1]]},
           {"image_id": 5, "category_id": 7, "segmentation": {"size": [3, 4], "counts": [0, 12]}}
         ]"#;
-        let ix = index_coco(GT.as_bytes(), res.as_bytes(), Background::Class, 0.5, false).unwrap();
+        let ix = index_coco(
+            GT.as_bytes(),
+            res.as_bytes(),
+            Background::Class,
+            0.5,
+            false,
+            ("gt", "res"),
+        )
+        .unwrap();
         assert_eq!(ix.images.len(), 2);
         let (a, b) = (&ix.images[0], &ix.images[1]);
         assert_eq!(
@@ -351,6 +545,7 @@ mod tests {
             Background::Class,
             0.5,
             false,
+            ("gt", "res"),
         )
         .unwrap_err();
         assert!(
@@ -363,6 +558,7 @@ mod tests {
             Background::Class,
             0.5,
             true,
+            ("gt", "res"),
         )
         .unwrap();
         assert_eq!(ix.extra_results, 1);
@@ -374,19 +570,29 @@ mod tests {
             Background::Class,
             0.5,
             true,
+            ("gt", "res"),
         )
         .unwrap_err();
         assert!(e.msg.contains("category id 8"), "{e}");
         // The synthetic background class is not a category a result may name.
         let bg = r#"[{"image_id": 5, "category_id": 0, "score": 0.9, "segmentation": []}]"#;
-        assert!(index_coco(GT.as_bytes(), bg.as_bytes(), Background::Class, 0.5, false).is_err());
+        assert!(index_coco(
+            GT.as_bytes(),
+            bg.as_bytes(),
+            Background::Class,
+            0.5,
+            false,
+            ("gt", "res")
+        )
+        .is_err());
         let no_cat = r#"[{"image_id": 5, "score": 0.9, "segmentation": []}]"#;
         assert!(index_coco(
             GT.as_bytes(),
             no_cat.as_bytes(),
             Background::Class,
             0.5,
-            false
+            false,
+            ("gt", "res")
         )
         .is_err());
 
@@ -394,20 +600,59 @@ mod tests {
             r#""image_id": 2, "category_id": 3"#,
             r#""image_id": 2, "category_id": 4"#,
         );
-        let e =
-            index_coco(gt_bad_cat.as_bytes(), b"[]", Background::Class, 0.5, false).unwrap_err();
+        let e = index_coco(
+            gt_bad_cat.as_bytes(),
+            b"[]",
+            Background::Class,
+            0.5,
+            false,
+            ("gt", "res"),
+        )
+        .unwrap_err();
         assert_eq!(e.record.as_deref(), Some("annotation id 2"));
         let gt_bad_img = GT.replace(
             r#""image_id": 2, "category_id": 3"#,
             r#""image_id": 4, "category_id": 3"#,
         );
-        assert!(index_coco(gt_bad_img.as_bytes(), b"[]", Background::Class, 0.5, false).is_err());
+        assert!(index_coco(
+            gt_bad_img.as_bytes(),
+            b"[]",
+            Background::Class,
+            0.5,
+            false,
+            ("gt", "res")
+        )
+        .is_err());
         let gt_dup = GT.replace(r#"{"id": 2, "width""#, r#"{"id": 5, "width""#);
-        assert!(index_coco(gt_dup.as_bytes(), b"[]", Background::Class, 0.5, false).is_err());
+        assert!(index_coco(
+            gt_dup.as_bytes(),
+            b"[]",
+            Background::Class,
+            0.5,
+            false,
+            ("gt", "res")
+        )
+        .is_err());
 
         // Swapped inputs.
-        assert!(index_coco(b"[]", b"[]", Background::Class, 0.5, false).is_err());
-        assert!(index_coco(GT.as_bytes(), GT.as_bytes(), Background::Class, 0.5, false).is_err());
-        assert!(index_coco(GT.as_bytes(), b"[", Background::Class, 0.5, false).is_err());
+        assert!(index_coco(b"[]", b"[]", Background::Class, 0.5, false, ("gt", "res")).is_err());
+        assert!(index_coco(
+            GT.as_bytes(),
+            GT.as_bytes(),
+            Background::Class,
+            0.5,
+            false,
+            ("gt", "res")
+        )
+        .is_err());
+        assert!(index_coco(
+            GT.as_bytes(),
+            b"[",
+            Background::Class,
+            0.5,
+            false,
+            ("gt", "res")
+        )
+        .is_err());
     }
 }

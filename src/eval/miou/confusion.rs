@@ -6,9 +6,10 @@
 //! `gt_row + pred_col` — no per-pixel branch at all: ignored ground-truth pixels land in a row of their own,
 //! labels that are out of range in an "invalid" row/column that is checked once per image (then an error names
 //! the image). Two things keep the loop fast on real label maps, whose long runs of one (gt, pred) pair would
-//! otherwise chain every increment on the previous one: a block of 16 pixels that is one pair throughout is added
-//! in one step, and other blocks spread their pixels over 4 interleaved histograms ("lanes", summed at the end;
-//! for label spaces of ≤ 254 classes — larger ones use one lane to bound memory).
+//! otherwise chain every increment on the previous one: blocks of 16 pixels that are one pair throughout are
+//! counted in a register while the pair lasts (one increment per run), and other blocks spread their pixels over
+//! 4 interleaved histograms ("lanes", summed at the end; for label spaces of ≤ 254 classes — larger ones use one
+//! lane to bound memory).
 //! One [`Accumulator`] per thread, merged at the end ([`Accumulator::merge`]); nothing holds more than the two
 //! maps of the image at hand.
 //!
@@ -297,17 +298,26 @@ fn accumulate<G, P>(
     let lane_len = counts.len() / lanes;
     let (c0, rest) = counts.split_at_mut(lane_len);
     let mut lane_rest: Vec<&mut [u64]> = rest.chunks_exact_mut(lane_len).collect();
-    let mut gb = gt.chunks_exact(BLOCK);
-    let mut pb = pred.chunks_exact(BLOCK);
-    for (g, p) in (&mut gb).zip(&mut pb) {
+    let (gb, g_rest) = gt.as_chunks::<BLOCK>();
+    let (pb, p_rest) = pred.as_chunks::<BLOCK>();
+    // The current run of uniform blocks: its pair and length (kept in registers, added when it ends).
+    let mut run: Option<(G, P)> = None;
+    let mut run_len = 0u64;
+    for (g, p) in gb.iter().zip(pb) {
         let (g0, p0) = (g[0], p[0]);
-        // Non-short-circuiting folds, so the comparison vectorizes.
-        let uniform =
-            g.iter().fold(true, |u, &x| u & (x == g0)) & p.iter().fold(true, |u, &x| u & (x == p0));
-        if uniform {
-            c0[key(g0, p0)] += BLOCK as u64;
+        // Whole-array equality compiles to a few vector compares.
+        if *g == [g0; BLOCK] && *p == [p0; BLOCK] {
+            if run == Some((g0, p0)) {
+                run_len += BLOCK as u64;
+            } else {
+                if let Some((rg, rp)) = run {
+                    c0[key(rg, rp)] += run_len;
+                }
+                run = Some((g0, p0));
+                run_len = BLOCK as u64;
+            }
         } else if let [c1, c2, c3] = &mut lane_rest[..] {
-            for (g4, p4) in g.chunks_exact(4).zip(p.chunks_exact(4)) {
+            for (g4, p4) in g.as_chunks::<4>().0.iter().zip(p.as_chunks::<4>().0) {
                 c0[key(g4[0], p4[0])] += 1;
                 c1[key(g4[1], p4[1])] += 1;
                 c2[key(g4[2], p4[2])] += 1;
@@ -319,7 +329,10 @@ fn accumulate<G, P>(
             }
         }
     }
-    for (&g, &p) in gb.remainder().iter().zip(pb.remainder()) {
+    if let Some((rg, rp)) = run {
+        c0[key(rg, rp)] += run_len;
+    }
+    for (&g, &p) in g_rest.iter().zip(p_rest) {
         c0[key(g, p)] += 1;
     }
 }

@@ -1,0 +1,91 @@
+//! `cocokit validate`: report everything wrong with a COCO file, grouped by kind.
+
+use crate::error::{Error, Result};
+use crate::io::{Input, Output};
+use crate::validate::{validate, Report, Severity};
+use std::io::Write;
+
+const EXAMPLES: &str = "Examples:
+  cocokit validate instances_val2017.json
+  cocokit validate export_from_cvat.json --json | jq '.findings[] | select(.severity == \"error\")'
+  cocokit validate train.json --strict          # warnings fail too (exit 1)
+
+Errors: malformed JSON or records, missing keys or wrong types, duplicate ids, annotations pointing at missing
+images or categories, odd-length / 4-number polygons, RLE counts that do not sum to h*w, RLE size != image size,
+iscrowd not 0/1. Warnings: polygons with fewer than 3 points, boxes or polygons outside the image, boxes with a
+side <= 0, stored area more than 1% off the mask area, images without annotations, unused categories,
+categories without names. Exit 0 when clean (warnings allowed unless --strict), 1 otherwise.";
+
+/// Check a COCO file and report every problem found.
+#[derive(clap::Args, Debug)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// COCO dataset or results file (`-` for standard input).
+    pub input: String,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub strict: bool,
+    /// Write the report to this file instead of standard output.
+    #[arg(short, long)]
+    pub output: Option<String>,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let input = Input::open(&args.input)?;
+    let rep = validate(&input).map_err(|e| e.in_file(input.name()))?;
+    let mut out = Output::create(args.output.as_deref(), &[&args.input])?;
+    let w = out.writer();
+    if args.json {
+        serde_json::to_writer_pretty(&mut *w, &rep).map_err(|e| Error::msg(e.to_string()))?;
+        writeln!(w)?;
+    } else {
+        table(w, input.name(), &rep)?;
+    }
+    out.commit()?;
+    let failing = rep.errors + if args.strict { rep.warnings } else { 0 };
+    if failing > 0 {
+        let what = if rep.errors > 0 {
+            format!("{} errors", rep.errors)
+        } else {
+            format!("{} warnings (--strict)", rep.warnings)
+        };
+        return Err(Error::msg(format!("invalid: {what}")).in_file(input.name()));
+    }
+    Ok(())
+}
+
+fn table(w: &mut dyn Write, name: &str, rep: &Report) -> Result<()> {
+    writeln!(
+        w,
+        "{name}: {} errors, {} warnings ({} images, {} annotations, {} categories)",
+        rep.errors, rep.warnings, rep.images, rep.annotations, rep.categories
+    )?;
+    for f in &rep.findings {
+        let sev = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        writeln!(w, "  {sev:<7} {:<28} {:>8}", f.kind, f.count)?;
+        for e in &f.examples {
+            writeln!(
+                w,
+                "          {} (byte {}): {}",
+                e.record, e.offset, e.detail
+            )?;
+        }
+        if f.count > f.examples.len() as u64 {
+            writeln!(
+                w,
+                "          ... and {} more",
+                f.count - f.examples.len() as u64
+            )?;
+        }
+    }
+    if rep.findings.is_empty() {
+        writeln!(w, "  no problems found")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,539 @@
+//! Checking a COCO file (`cocokit validate`): every problem found, grouped by kind, with the first examples.
+//!
+//! It stands on the same reader as every other command, but instead of stopping at the first bad record it
+//! parses each record on its own, so one run reports everything: malformed records, duplicate ids, dangling
+//! references, polygons and RLEs pycocotools cannot use, sizes that disagree, and softer problems (warnings).
+//! Only malformed JSON structure stops it (after that nothing can be trusted), reported as an error too.
+//!
+//! Two passes over the memory-mapped file: images and categories first (they may come after the annotations),
+//! then the annotations in parallel batches. Mask areas use the same pycocotools-exact code as `convert`. This
+//! module decides what is wrong; it does not print (see `cmd::validate`).
+
+use crate::coco::reader::{
+    parse_annotation, parse_category, parse_image, scan_top, Event, Layout, Section,
+};
+use crate::coco::Segmentation;
+use crate::error::Result;
+use crate::io::Input;
+use crate::mask::polygon::segmentation_to_rle;
+use crate::mask::rle::Rle;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// How bad a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One occurrence of a problem.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Example {
+    /// e.g. `annotation id 42`.
+    pub record: String,
+    /// Byte offset of the record (or of the problem, for malformed JSON).
+    pub offset: u64,
+    pub detail: String,
+}
+
+/// All occurrences of one kind of problem.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    pub kind: &'static str,
+    pub severity: Severity,
+    pub count: u64,
+    /// The first few occurrences, in file order.
+    pub examples: Vec<Example>,
+}
+
+/// The result of validating a file.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Report {
+    pub layout: String,
+    pub images: u64,
+    pub annotations: u64,
+    pub categories: u64,
+    pub errors: u64,
+    pub warnings: u64,
+    /// Errors first, then warnings; by kind.
+    pub findings: Vec<Finding>,
+}
+
+/// How many examples each kind keeps.
+pub const EXAMPLES: usize = 5;
+
+#[derive(Default)]
+struct Collector {
+    map: BTreeMap<(Severity, &'static str), Finding>,
+}
+
+impl Collector {
+    fn add(
+        &mut self,
+        sev: Severity,
+        kind: &'static str,
+        record: String,
+        offset: u64,
+        detail: String,
+    ) {
+        let f = self.map.entry((sev, kind)).or_insert_with(|| Finding {
+            kind,
+            severity: sev,
+            count: 0,
+            examples: Vec::new(),
+        });
+        f.count += 1;
+        if f.examples.len() < EXAMPLES {
+            f.examples.push(Example {
+                record,
+                offset,
+                detail,
+            });
+        }
+    }
+}
+
+type Local = Vec<(Severity, &'static str, String, u64, String)>;
+
+/// (annotation id, image id, category id) of an annotation that parsed.
+type AnnIds = (Option<i64>, i64, Option<i64>);
+
+struct ImageInfo {
+    h: u32,
+    w: u32,
+}
+
+/// Validate `input`.
+pub fn validate(input: &Input) -> Result<Report> {
+    let buf = input.bytes();
+    let mut col = Collector::default();
+    let mut rep = Report::default();
+    let mut images: HashMap<i64, ImageInfo> = HashMap::new();
+    let mut image_order: Vec<(i64, u64)> = Vec::new();
+    let mut cats: HashMap<i64, u64> = HashMap::new();
+    let mut cat_order: Vec<(i64, u64)> = Vec::new();
+    let mut ann_starts: Vec<usize> = Vec::new();
+    let mut has_annotations = false;
+    let mut has_categories = false;
+
+    let walked = scan_top(buf, |ev| {
+        match ev {
+            Event::SectionStart {
+                section: Section::Annotations,
+            } => has_annotations = true,
+            Event::Record {
+                section: Section::Images,
+                start,
+                ..
+            } => {
+                rep.images += 1;
+                match parse_image(buf, start) {
+                    Err(e) => col.add(
+                        Severity::Error,
+                        "invalid-record",
+                        describe_err(&e, "image", start),
+                        e.offset.unwrap_or(start as u64),
+                        e.msg.clone(),
+                    ),
+                    Ok(img) => {
+                        let rec = format!("image id {}", img.id);
+                        if let std::collections::hash_map::Entry::Vacant(slot) =
+                            images.entry(img.id)
+                        {
+                            slot.insert(ImageInfo {
+                                h: img.height,
+                                w: img.width,
+                            });
+                            image_order.push((img.id, start as u64));
+                        } else {
+                            col.add(
+                                Severity::Error,
+                                "duplicate-image-id",
+                                rec.clone(),
+                                start as u64,
+                                format!("image id {} appears more than once", img.id),
+                            );
+                        }
+                        if img.width == 0 || img.height == 0 {
+                            col.add(
+                                Severity::Error,
+                                "image-without-size",
+                                rec,
+                                start as u64,
+                                "width or height missing or 0".into(),
+                            );
+                        }
+                    }
+                }
+            }
+            Event::Record {
+                section: Section::Categories,
+                start,
+                ..
+            } => {
+                // Files without any category (captions) have nothing to check category ids against.
+                has_categories = true;
+                rep.categories += 1;
+                match parse_category(buf, start) {
+                    Err(e) => col.add(
+                        Severity::Error,
+                        "invalid-record",
+                        describe_err(&e, "category", start),
+                        e.offset.unwrap_or(start as u64),
+                        e.msg.clone(),
+                    ),
+                    Ok(c) => {
+                        let rec = format!("category id {}", c.id);
+                        if let std::collections::hash_map::Entry::Vacant(slot) = cats.entry(c.id) {
+                            slot.insert(start as u64);
+                            cat_order.push((c.id, start as u64));
+                        } else {
+                            col.add(
+                                Severity::Error,
+                                "duplicate-category-id",
+                                rec.clone(),
+                                start as u64,
+                                format!("category id {} appears more than once", c.id),
+                            );
+                        }
+                        if c.name.trim().is_empty() {
+                            col.add(
+                                Severity::Warning,
+                                "category-without-name",
+                                rec,
+                                start as u64,
+                                "no \"name\"".into(),
+                            );
+                        }
+                    }
+                }
+            }
+            Event::Record {
+                section: Section::Annotations,
+                start,
+                ..
+            } => ann_starts.push(start),
+            _ => {}
+        }
+        Ok(())
+    });
+    let layout = match walked {
+        Ok(l) => l,
+        Err(e) => {
+            // The JSON structure is broken: nothing after this point can be read.
+            col.add(
+                Severity::Error,
+                "malformed-json",
+                e.record.clone().unwrap_or_else(|| "file".into()),
+                e.offset.unwrap_or(0),
+                e.msg.clone(),
+            );
+            return Ok(finish(rep, col));
+        }
+    };
+    rep.layout = if layout == Layout::Dataset {
+        "dataset"
+    } else {
+        "results"
+    }
+    .into();
+    rep.annotations = ann_starts.len() as u64;
+    let is_dataset = layout == Layout::Dataset;
+
+    // Annotations, in parallel batches; findings merged in file order.
+    let mut ann_ids: HashSet<i64> = HashSet::new();
+    let mut used_images: HashSet<i64> = HashSet::new();
+    let mut used_cats: HashSet<i64> = HashSet::new();
+    for chunk in ann_starts.chunks(4096) {
+        let results: Vec<(Local, Option<AnnIds>)> = chunk
+            .par_iter()
+            .map(|&s| check_annotation(buf, s, &images, &cats, is_dataset, has_categories))
+            .collect();
+        for (&start, (local, ids)) in chunk.iter().zip(results) {
+            for (sev, kind, rec, off, detail) in local {
+                col.add(sev, kind, rec, off, detail);
+            }
+            if let Some((id, image_id, cat)) = ids {
+                if let Some(id) = id {
+                    if !ann_ids.insert(id) {
+                        col.add(
+                            Severity::Error,
+                            "duplicate-annotation-id",
+                            format!("annotation id {id}"),
+                            start as u64,
+                            format!("annotation id {id} appears more than once"),
+                        );
+                    }
+                }
+                used_images.insert(image_id);
+                if let Some(c) = cat {
+                    used_cats.insert(c);
+                }
+            }
+        }
+        if let Some(&last) = chunk.last() {
+            input.release(last);
+        }
+    }
+    if has_annotations {
+        for (id, off) in &image_order {
+            if !used_images.contains(id) {
+                col.add(
+                    Severity::Warning,
+                    "image-without-annotations",
+                    format!("image id {id}"),
+                    *off,
+                    "no annotation refers to this image".into(),
+                );
+            }
+        }
+        for (id, off) in &cat_order {
+            if !used_cats.contains(id) {
+                col.add(
+                    Severity::Warning,
+                    "unused-category",
+                    format!("category id {id}"),
+                    *off,
+                    "no annotation has this category".into(),
+                );
+            }
+        }
+    }
+    Ok(finish(rep, col))
+}
+
+fn describe_err(e: &crate::Error, what: &str, start: usize) -> String {
+    e.record
+        .clone()
+        .unwrap_or_else(|| format!("{what} at byte {start}"))
+}
+
+fn finish(mut rep: Report, col: Collector) -> Report {
+    for ((sev, _), f) in col.map {
+        match sev {
+            Severity::Error => rep.errors += f.count,
+            Severity::Warning => rep.warnings += f.count,
+        }
+        rep.findings.push(f);
+    }
+    rep
+}
+
+/// Check one annotation; returns its findings and (id, image_id, category_id) when it parsed.
+#[allow(clippy::type_complexity)]
+fn check_annotation(
+    buf: &[u8],
+    start: usize,
+    images: &HashMap<i64, ImageInfo>,
+    cats: &HashMap<i64, u64>,
+    is_dataset: bool,
+    has_categories: bool,
+) -> (Local, Option<AnnIds>) {
+    let mut out: Local = Vec::new();
+    let off = start as u64;
+    let a = match parse_annotation(buf, start) {
+        Ok(a) => a,
+        Err(e) => {
+            out.push((
+                Severity::Error,
+                "invalid-record",
+                describe_err(&e, "annotation", start),
+                e.offset.unwrap_or(off),
+                e.msg,
+            ));
+            return (out, None);
+        }
+    };
+    let rec = a.describe();
+    let mut err = |kind: &'static str, detail: String| {
+        out.push((Severity::Error, kind, rec.clone(), off, detail))
+    };
+    let img = images.get(&a.image_id);
+    if is_dataset && img.is_none() {
+        err(
+            "unknown-image-id",
+            format!("image_id {} is not among the images", a.image_id),
+        );
+    }
+    if let Some(c) = a.category_id {
+        if has_categories && !cats.contains_key(&c) {
+            err(
+                "unknown-category-id",
+                format!("category_id {c} is not among the categories"),
+            );
+        }
+    }
+    if let Some(c) = a.iscrowd {
+        if c != 0 && c != 1 {
+            err("iscrowd-not-0-or-1", format!("iscrowd is {c}"));
+        }
+    }
+    let mut warns: Vec<(&'static str, String)> = Vec::new();
+    let mut mask: Option<Rle> = None;
+    match &a.segmentation {
+        Some(Segmentation::Polygons(parts)) => {
+            let mut ok = true;
+            for (i, p) in parts.iter().enumerate() {
+                if p.len() % 2 != 0 {
+                    err(
+                        "odd-polygon",
+                        format!("polygon {i} has an odd number of coordinates ({})", p.len()),
+                    );
+                    ok = false;
+                } else if p.len() < 6 {
+                    warns.push((
+                        "short-polygon",
+                        format!(
+                            "polygon {i} has {} coordinates (fewer than 3 points)",
+                            p.len()
+                        ),
+                    ));
+                }
+            }
+            if ok && parts.first().is_some_and(|p| p.len() == 4) {
+                err("four-number-polygon", "first polygon has 4 numbers: pycocotools reads the segmentation as boxes (frBbox) and fails".into());
+                ok = false;
+            } else if ok && parts.first().is_some_and(|p| p.len() < 4) {
+                err(
+                    "short-first-polygon",
+                    "first polygon has fewer than 4 numbers: pycocotools cannot rasterize it"
+                        .into(),
+                );
+                ok = false;
+            }
+            if let Some(im) = img {
+                let (w, h) = (im.w as f64, im.h as f64);
+                let outside = parts
+                    .iter()
+                    .flat_map(|p| p.chunks_exact(2))
+                    .find(|q| q[0] < 0.0 || q[1] < 0.0 || q[0] > w || q[1] > h);
+                if let Some(q) = outside {
+                    warns.push((
+                        "polygon-outside-image",
+                        format!(
+                            "point ({}, {}) outside the {}x{} image",
+                            q[0], q[1], im.w, im.h
+                        ),
+                    ));
+                }
+                if ok && im.h > 0 && im.w > 0 {
+                    match segmentation_to_rle(a.segmentation.as_ref().expect("some"), im.h, im.w) {
+                        Ok(r) => mask = r,
+                        Err(e) => err("invalid-polygon", e.msg),
+                    }
+                }
+            }
+        }
+        Some(seg @ (Segmentation::Rle { h, w, .. } | Segmentation::CompressedRle { h, w, .. })) => {
+            match segmentation_to_rle(seg, *h, *w) {
+                Err(e) => err("invalid-rle", e.msg),
+                Ok(r) => mask = r,
+            }
+            if let Some(im) = img {
+                if (im.h, im.w) != (*h, *w) {
+                    err(
+                        "rle-size-mismatch",
+                        format!(
+                            "RLE size [{h}, {w}] differs from the image's [{}, {}]",
+                            im.h, im.w
+                        ),
+                    );
+                }
+            }
+        }
+        Some(Segmentation::Empty) | None => {}
+    }
+    if let Some(b) = a.bbox {
+        if b[2] <= 0.0 || b[3] <= 0.0 {
+            warns.push(("non-positive-bbox", format!("bbox {:?} has a side <= 0", b)));
+        }
+        if let Some(im) = img {
+            if b[0] < 0.0 || b[1] < 0.0 || b[0] + b[2] > im.w as f64 || b[1] + b[3] > im.h as f64 {
+                warns.push((
+                    "bbox-outside-image",
+                    format!("bbox {:?} leaves the {}x{} image", b, im.w, im.h),
+                ));
+            }
+        }
+    }
+    if let (Some(area), Some(m)) = (a.area, &mask) {
+        // COCO stores polygon areas computed geometrically, not as pixel counts: rasterization moves each
+        // run's ends by up to a pixel. Flag only differences beyond 1% *and* beyond one pixel per run.
+        let real = m.area() as f64;
+        let runs = (m.counts.len() / 2) as f64;
+        let allowed = (0.01 * real).max(runs).max(1.0);
+        if (area - real).abs() > allowed {
+            warns.push(("area-mismatch", format!("stored area {area} vs mask area {real} (more than 1% and one pixel per run apart)")));
+        }
+    }
+    for (kind, detail) in warns {
+        out.push((Severity::Warning, kind, rec.clone(), off, detail));
+    }
+    (out, Some((a.id, a.image_id, a.category_id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(src: &str) -> Vec<(&'static str, Severity, u64)> {
+        let rep = validate(&Input::from_bytes("t", src.as_bytes().to_vec())).unwrap();
+        rep.findings
+            .iter()
+            .map(|f| (f.kind, f.severity, f.count))
+            .collect()
+    }
+
+    #[test]
+    fn finds_everything_in_one_pass() {
+        let src = r#"{"images": [{"id": 1, "width": 10, "height": 10}, {"id": 1, "width": 10, "height": 10}, {"id": 2, "width": 10, "height": 10}],
+          "categories": [{"id": 1, "name": "a"}, {"id": 2}],
+          "annotations": [
+            {"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[1, 1, 5, 1, 5, 5]], "area": 8.0, "bbox": [1, 1, 4, 4]},
+            {"id": 1, "image_id": 9, "category_id": 7, "segmentation": [[1, 1, 5]], "iscrowd": 2},
+            {"id": 3, "image_id": 1, "category_id": 1, "segmentation": {"size": [10, 9], "counts": [1, 2]}},
+            {"id": 4, "image_id": 1, "category_id": 1, "segmentation": [[1, 1, 20, 1, 5, 5]], "bbox": [5, 5, 0, 9]},
+            {"id": 5, "image_id": "x"},
+            {"id": 6, "image_id": 1, "category_id": 1, "segmentation": [[1, 1, 5, 1]]}]}"#;
+        let k = kinds(src);
+        let has = |kind: &str, n: u64| k.iter().any(|(kk, _, c)| *kk == kind && *c == n);
+        for (kind, n) in [
+            ("duplicate-image-id", 1),
+            ("duplicate-annotation-id", 1),
+            ("unknown-image-id", 1),
+            ("unknown-category-id", 1),
+            ("iscrowd-not-0-or-1", 1),
+            ("odd-polygon", 1),
+            ("invalid-rle", 1),
+            ("rle-size-mismatch", 1),
+            ("invalid-record", 1),
+            ("four-number-polygon", 1),
+            ("polygon-outside-image", 1),
+            ("non-positive-bbox", 1),
+            ("bbox-outside-image", 1),
+            ("category-without-name", 1),
+            ("unused-category", 1),
+            ("image-without-annotations", 1),
+            ("short-polygon", 1),
+        ] {
+            assert!(has(kind, n), "{kind} x{n} in {k:?}");
+        }
+        // Errors come before warnings.
+        let first_warning = k.iter().position(|x| x.1 == Severity::Warning).unwrap();
+        assert!(k[..first_warning].iter().all(|x| x.1 == Severity::Error));
+    }
+
+    #[test]
+    fn clean_file_and_malformed_json() {
+        let clean = r#"{"images": [{"id": 1, "width": 10, "height": 10}], "categories": [{"id": 1, "name": "a"}],
+          "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 0, "segmentation": [[1, 1, 5, 1, 5, 5]], "area": 8.0, "bbox": [1, 1, 4, 4]}]}"#;
+        let rep = validate(&Input::from_bytes("t", clean.as_bytes().to_vec())).unwrap();
+        assert_eq!((rep.errors, rep.warnings), (0, 0), "{:?}", rep.findings);
+        let rep = validate(&Input::from_bytes("t", b"{\"images\": [".to_vec())).unwrap();
+        assert_eq!(rep.errors, 1);
+        assert_eq!(rep.findings[0].kind, "malformed-json");
+    }
+}

@@ -1,0 +1,124 @@
+//! `cocokit rasterize`: label maps equal to pycocotools' annToMask painted in file order (golden summaries
+//! from scripts/golden_rasterize.py), 8/16-bit choice, instance mode, bad input.
+
+mod common;
+use cocokit::mask::png::{read_label_png, LabelPixels};
+use common::*;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+fn summarise(path: &std::path::Path) -> (BTreeMap<String, u64>, u64, bool) {
+    let map = read_label_png(path).expect("read png");
+    let (vals, sixteen): (Vec<u64>, bool) = match &map.pixels {
+        LabelPixels::U8(p) => (p.iter().map(|&v| v as u64).collect(), false),
+        LabelPixels::U16(p) => (p.iter().map(|&v| v as u64).collect(), true),
+    };
+    let mut hist = BTreeMap::new();
+    let mut ck: u64 = 0;
+    for (i, v) in vals.iter().enumerate() {
+        *hist.entry(v.to_string()).or_insert(0) += 1;
+        ck += (i as u64 + 1) * v;
+    }
+    (hist, ck, sixteen)
+}
+
+#[test]
+fn label_maps_equal_pycocotools_painting() {
+    let mut n = 0;
+    for name in [
+        "val2014_100_semantic",
+        "val2014_100_instance",
+        "tiny_val2017_semantic",
+        "lvis_val_100_semantic",
+    ] {
+        let g: Value = serde_json::from_slice(
+            &std::fs::read(fixture(&format!("golden/rasterize/{name}.json"))).expect("golden"),
+        )
+        .expect("json");
+        let w = Work::new();
+        let src = shared(g["file"].as_str().expect("file"));
+        let out = w.path("maps");
+        ok([
+            "rasterize",
+            src.to_str().expect("p"),
+            "--out",
+            out.to_str().expect("p"),
+            "--mode",
+            g["mode"].as_str().expect("mode"),
+            "-q",
+        ]);
+        for (stem, want) in g["images"].as_object().expect("images") {
+            let (hist, ck, sixteen) = summarise(&out.join(format!("{stem}.png")));
+            assert_eq!(
+                sixteen,
+                g["sixteen_bit"].as_bool().expect("b"),
+                "{name} {stem}"
+            );
+            let want_hist: BTreeMap<String, u64> = want["hist"]
+                .as_object()
+                .expect("hist")
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_u64().expect("n")))
+                .collect();
+            assert_eq!(hist, want_hist, "{name} {stem}");
+            assert_eq!(Some(ck), want["ck"].as_u64(), "{name} {stem}");
+            n += 1;
+        }
+    }
+    assert_eq!(n, 100 + 100 + 80 + 100);
+}
+
+#[test]
+fn selected_images_previews_and_errors() {
+    let w = Work::new();
+    let src = shared("cocoapi-val2014-100/instances_val2014_100.json");
+    let out = w.path("m");
+    ok([
+        "rasterize",
+        src.to_str().expect("p"),
+        "--out",
+        out.to_str().expect("p"),
+        "--images",
+        "42,74",
+        "--palette",
+        "-q",
+    ]);
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .expect("dir")
+        .map(|e| e.expect("e").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "COCO_val2014_000000000042.png",
+            "COCO_val2014_000000000074.png",
+            "palette"
+        ]
+    );
+    // The preview is palette-indexed with the labels as indices: it reads back as the same label map.
+    let a = read_label_png(&out.join("COCO_val2014_000000000074.png")).expect("png");
+    let b = read_label_png(&out.join("palette/COCO_val2014_000000000074.png")).expect("png");
+    assert_eq!(a, b);
+    let e = fails([
+        "rasterize",
+        src.to_str().expect("p"),
+        "--out",
+        out.to_str().expect("p"),
+        "--images",
+        "999999",
+    ]);
+    assert!(e.contains("no image has id 999999"), "{e}");
+    let bad = w.write("bad.json", r#"{"images": [{"id": 1, "width": 4, "height": 4, "file_name": "a.jpg"}], "categories": [{"id": 1, "name": "x"}],
+        "annotations": [{"id": 7, "image_id": 1, "category_id": 1, "segmentation": {"size": [5, 4], "counts": [20]}}]}"#);
+    let e = fails([
+        "rasterize",
+        bad.to_str().expect("p"),
+        "--out",
+        w.path("m2").to_str().expect("p"),
+    ]);
+    assert!(
+        e.contains("annotation id 7") && e.contains("differs from image 1"),
+        "{e}"
+    );
+}
