@@ -1,0 +1,193 @@
+//! Geometry for COCOeval: boxes and masks of ground truths and detections, and their IoU matrices.
+//!
+//! Boxes: `bbIou` of maskApi.c, reproduced operation by operation (same rounding), written into a reused
+//! buffer. Masks: RLE from `crate::mask` (annToRLE, area, toBbox, rleIou on runs) — this module only
+//! adapts, and makes each cell's masks when the cell is evaluated instead of holding all of them.
+//! Not here: matching (see `evaluate`).
+
+use super::prepare::Cell;
+use crate::coco::{Annotation, Segmentation};
+use crate::mask::polygon::segmentation_to_rle;
+use crate::mask::rle::{self, Rle};
+use crate::{Error, Result};
+
+/// A detection's or ground truth's mask.
+pub(crate) type Mask = Rle;
+
+/// The geometry evaluation compares, laid out in cell order.
+pub(crate) enum Geometry<'a> {
+    /// Boxes `[x, y, w, h]` of ground truths and detections.
+    Boxes {
+        gt: Vec<[f64; 4]>,
+        dt: Vec<[f64; 4]>,
+    },
+    /// Where the masks come from: they are made cell by cell, when compared, and dropped after (peak
+    /// memory stays that of the inputs; each mask is made once, as pycocotools' `_toMask` does).
+    Masks(MaskSources<'a>),
+}
+
+/// The records whose segmentations become masks, in cell order.
+pub(crate) struct MaskSources<'a> {
+    pub gt_anns: &'a [Annotation],
+    /// Index into `gt_anns` of each ground truth, cell by cell.
+    pub gt_src: Vec<u32>,
+    pub results: &'a [Annotation],
+    /// Index into `results` of each kept detection, cell by cell.
+    pub dt_src: Vec<u32>,
+    /// `(height, width)` of each evaluated image (by image index), `None` if it is not a ground-truth image.
+    pub img_dims: Vec<Option<(u32, u32)>>,
+}
+
+/// Per-thread buffers for a cell's masks.
+#[derive(Default)]
+pub(crate) struct MaskScratch {
+    gt: Vec<Rle>,
+    gt_boxes: Vec<[f64; 4]>,
+    dt: Vec<Rle>,
+    dt_boxes: Vec<[f64; 4]>,
+}
+
+impl Geometry<'_> {
+    /// IoU matrix of a cell, `out[d * G + g]`, detections in score order and ground truths in file order
+    /// (`computeIoU`). Only called for cells with at least one ground truth and one detection.
+    pub(crate) fn cell_iou(
+        &self,
+        cell: &Cell,
+        crowd: &[bool],
+        scratch: &mut MaskScratch,
+        out: &mut Vec<f64>,
+    ) -> Result<()> {
+        let gr = cell.gt_start as usize..(cell.gt_start + cell.gt_len) as usize;
+        let dr = cell.dt_start as usize..(cell.dt_start + cell.dt_len) as usize;
+        match self {
+            Geometry::Boxes { gt, dt } => {
+                box_iou(&dt[dr], &gt[gr], crowd, out);
+                Ok(())
+            }
+            Geometry::Masks(src) => {
+                let dims = src.img_dims[cell.img as usize];
+                scratch.gt.clear();
+                for &i in &src.gt_src[gr] {
+                    let a = &src.gt_anns[i as usize];
+                    scratch.gt.push(ann_to_mask(a, dims, None)?);
+                }
+                scratch.dt.clear();
+                for &i in &src.dt_src[dr] {
+                    let r = &src.results[i as usize];
+                    scratch.dt.push(ann_to_mask(r, dims, r.bbox.as_ref())?);
+                }
+                scratch.gt_boxes.clear();
+                scratch.gt_boxes.extend(scratch.gt.iter().map(Rle::to_bbox));
+                scratch.dt_boxes.clear();
+                scratch.dt_boxes.extend(scratch.dt.iter().map(Rle::to_bbox));
+                out.clear();
+                out.resize(scratch.dt.len() * scratch.gt.len(), 0.0);
+                rle::iou_into(
+                    &scratch.dt,
+                    &scratch.dt_boxes,
+                    &scratch.gt,
+                    &scratch.gt_boxes,
+                    crowd,
+                    out,
+                );
+                Ok(())
+            }
+        }
+    }
+}
+
+/// annToRLE of a record on its image; a result without segmentation gets loadRes' box polygon.
+fn ann_to_mask(a: &Annotation, dims: Option<(u32, u32)>, bbox: Option<&[f64; 4]>) -> Result<Mask> {
+    let res = (|| {
+        let Some((h, w)) = dims else {
+            return Err(Error::msg(format!(
+                "image {} is not in the ground truth images",
+                a.image_id
+            )));
+        };
+        match (&a.segmentation, bbox) {
+            (Some(seg), _) => segmentation_to_mask(seg, h, w),
+            (None, Some(bb)) => box_to_mask(bb, h, w),
+            (None, None) => Err(Error::msg("no segmentation")),
+        }
+    })();
+    res.map_err(|e| e.for_record(a.describe()))
+}
+
+/// annToRLE: polygons (merged), uncompressed or compressed RLE, on an image of `h × w`. An empty
+/// segmentation (`[]`) has no mask; pycocotools fails on it, so it is an error here.
+pub(crate) fn segmentation_to_mask(seg: &Segmentation, h: u32, w: u32) -> Result<Mask> {
+    segmentation_to_rle(seg, h, w)?.ok_or_else(|| {
+        Error::msg("empty segmentation: no mask to evaluate (segm evaluation needs one)")
+    })
+}
+
+/// The polygon `[x1, y1, x1, y2, x2, y2, x2, y1]` loadRes gives a box-only result, as a mask.
+pub(crate) fn box_to_mask(bb: &[f64; 4], h: u32, w: u32) -> Result<Mask> {
+    let (x1, x2, y1, y2) = (bb[0], bb[0] + bb[2], bb[1], bb[1] + bb[3]);
+    segmentation_to_mask(
+        &Segmentation::Polygons(vec![vec![x1, y1, x1, y2, x2, y2, x2, y1]]),
+        h,
+        w,
+    )
+}
+
+/// `bbIou(dt, gt, m, n, iscrowd, o)` of maskApi.c, written as `out[d * G + g]` (row per detection).
+/// For a crowd ground truth the union is the detection's area.
+pub(crate) fn box_iou(dt: &[[f64; 4]], gt: &[[f64; 4]], crowd: &[bool], out: &mut Vec<f64>) {
+    let n = gt.len();
+    out.clear();
+    out.resize(dt.len() * n, 0.0);
+    for (g, (gb, &is_crowd)) in gt.iter().zip(crowd).enumerate() {
+        let ga = gb[2] * gb[3];
+        for (d, db) in dt.iter().enumerate() {
+            let da = db[2] * db[3];
+            let w = (db[2] + db[0]).min(gb[2] + gb[0]) - db[0].max(gb[0]);
+            if w <= 0.0 {
+                continue;
+            }
+            let h = (db[3] + db[1]).min(gb[3] + gb[1]) - db[1].max(gb[1]);
+            if h <= 0.0 {
+                continue;
+            }
+            let i = w * h;
+            let u = if is_crowd { da } else { da + ga - i };
+            out[d * n + g] = i / u;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn box_iou_matches_bbiou() {
+        let gt = [[0.0, 0.0, 10.0, 10.0], [5.0, 5.0, 10.0, 10.0]];
+        let dt = [
+            [0.0, 0.0, 10.0, 10.0],
+            [5.0, 0.0, 10.0, 10.0],
+            [20.0, 20.0, 1.0, 1.0],
+            [2.0, 2.0, 2.0, 2.0],
+        ];
+        let mut out = Vec::new();
+        box_iou(&dt, &gt, &[false, true], &mut out);
+        assert_eq!(out.len(), 8);
+        assert_eq!(out[0], 1.0); // identical
+        assert_eq!(out[1], 25.0 / 100.0); // crowd: intersection over the detection's area
+        assert_eq!(out[2], 50.0 / 150.0);
+        assert_eq!(out[3], 50.0 / 100.0); // crowd
+        assert_eq!(out[4], 0.0); // disjoint
+        assert_eq!(out[5], 0.0);
+        assert_eq!(out[6], 4.0 / 100.0);
+        assert_eq!(out[7], 0.0); // disjoint: w <= 0
+                                 // Degenerate boxes: zero width never overlaps.
+        box_iou(
+            &[[1.0, 1.0, 0.0, 5.0]],
+            &[[0.0, 0.0, 10.0, 10.0]],
+            &[true],
+            &mut out,
+        );
+        assert_eq!(out, vec![0.0]);
+    }
+}

@@ -1,0 +1,74 @@
+//! COCO detection evaluation (bbox, segm), number for number pycocotools 2.0.11's `COCOeval`.
+//!
+//! The steps mirror pycocotools: `prepare` (`COCO.loadRes` + `_prepare`), [`evaluate()`] (`evaluate`:
+//! `computeIoU` + `evaluateImg` per image × category, in parallel), [`Evaluation::accumulate`]
+//! (`accumulate`), [`Accumulation::summarize`] (`summarize`). [`run`] does all of it and is what
+//! `cocokit eval coco` wraps. Every quirk that changes numbers is reproduced and named where it happens
+//! (see each submodule's header); the ones users notice most:
+//! - `loadRes` decides on the *first* result: if it has a non-empty `bbox`, every result's area is `w * h`,
+//!   also for segm evaluation, and box-only results become box-shaped polygons;
+//! - ground-truth area ranges use the file's `area` field, not the mask or box;
+//! - `stats[0]` is always at maxDets = 100;
+//! - thresholds are `np.linspace` values, sorting is numpy's stable mergesort, means are numpy's pairwise sums.
+//!
+//! Not here: reading JSON (see `coco::reader`), RLE arithmetic (see `mask`), printing JSON or tables (the
+//! command does that from [`Report`]). Keypoint evaluation (OKS) is not supported.
+//!
+//! Where pycocotools crashes, cocokit returns an error (missing score, unknown image) or, for an empty
+//! results list, evaluates "no detections". Where pycocotools silently accepts questionable input, cocokit
+//! is stricter: results naming categories the ground truth does not have, NaN scores, and a mix of box-only
+//! and mask results for segm evaluation are errors.
+
+mod accumulate;
+mod evaluate;
+mod geom;
+mod params;
+mod prepare;
+mod summarize;
+
+pub use accumulate::Accumulation;
+pub use evaluate::Evaluation;
+pub use params::{linspace, EvalParams, IouType, Params};
+pub use prepare::GroundTruth;
+pub use summarize::{ClassStats, Summary};
+
+use crate::coco::Annotation;
+use crate::Result;
+
+/// `COCOeval(cocoGt, cocoGt.loadRes(results), iouType)` with `params`, then `evaluate()`.
+pub fn evaluate(
+    gt: GroundTruth<'_>,
+    results: &[Annotation],
+    params: &Params,
+) -> Result<Evaluation> {
+    let prepared = prepare::prepare(&gt, results, params)?;
+    evaluate::evaluate(prepared)
+}
+
+/// Everything `cocokit eval coco` reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// The 12 stats and printed lines.
+    pub summary: Summary,
+    /// Per category, in category id order (empty when categories are not used).
+    pub per_class: Vec<ClassStats>,
+    /// The arrays the stats come from.
+    pub accumulation: Accumulation,
+}
+
+/// evaluate → accumulate → summarize, plus per-class numbers.
+pub fn run(gt: GroundTruth<'_>, results: &[Annotation], params: &Params) -> Result<Report> {
+    let ev = evaluate(gt, results, params)?;
+    let accumulation = ev.accumulate();
+    drop(ev);
+    let summary = accumulation.summarize()?;
+    let per_class = accumulation.per_class()?;
+    Ok(Report {
+        summary,
+        per_class,
+        accumulation,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,473 @@
+//! From typed records to the per image × category cells `evaluate` works on: pycocotools' `COCO.loadRes`
+//! (result validation, id/area/bbox rules) and `COCOeval._prepare` (filtering by image and category ids,
+//! grouping ground truth and detections per image × category, converting segmentations to RLE).
+//!
+//! Not here: IoU or matching (see `evaluate`). Geometry lives in column vectors laid out cell by cell, so
+//! that each cell's ground truths and detections are contiguous slices (no per-pair allocation later).
+
+use std::collections::{HashMap as StdHashMap, HashSet as StdHashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use rayon::prelude::*;
+
+use super::geom::{self, Geometry, MaskSources};
+use super::params::{EvalParams, IouType, Params};
+use crate::coco::{Annotation, Category, Image};
+use crate::{Error, Result};
+
+/// Hasher for integer ids: one multiply and a fold (ids are not attacker-chosen keys here, and SipHash showed up
+/// in profiles of 65k-detection runs).
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_i64(&mut self, v: i64) {
+        // Multiply, then fold the well-mixed high half into the low bits (hashbrown indexes buckets with
+        // the low bits: ids that are all multiples of 1024 must still spread).
+        let x = (v as u64 ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = x ^ (x >> 32);
+    }
+}
+
+type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<IdHasher>>;
+type HashSet<K> = StdHashSet<K, BuildHasherDefault<IdHasher>>;
+
+/// The ground truth, borrowed: what `COCO(annotation_file)` holds for evaluation.
+#[derive(Debug, Clone, Copy)]
+pub struct GroundTruth<'a> {
+    pub images: &'a [Image],
+    pub annotations: &'a [Annotation],
+    pub categories: &'a [Category],
+}
+
+impl<'a> From<&'a crate::coco::reader::Dataset> for GroundTruth<'a> {
+    fn from(ds: &'a crate::coco::reader::Dataset) -> Self {
+        GroundTruth {
+            images: &ds.images,
+            annotations: &ds.annotations,
+            categories: &ds.categories,
+        }
+    }
+}
+
+/// One detection after `loadRes`: its geometry stays in the results' `Annotation` (or is derived from it).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Detection {
+    /// Index of the result in the results list (its `loadRes` id is `index + 1`).
+    pub index: u32,
+    pub image_id: i64,
+    pub category_id: i64,
+    pub score: f64,
+    /// `area` as `loadRes` sets it: `w * h` of the box in the box branch, the mask area otherwise.
+    pub area: f64,
+    /// `bbox`: given, or the mask's box in the segmentation branch.
+    pub bbox: [f64; 4],
+}
+
+/// Which `loadRes` branch the results take: pycocotools decides on the *first* result only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ResultsKind {
+    /// The first result has a non-empty `bbox`: every area is `w * h`, box-only results get the box as polygon.
+    Boxes,
+    /// Otherwise: every result needs a segmentation; area = mask area, bbox = given or the mask's box.
+    Masks,
+}
+
+/// `COCO.loadRes` semantics, as errors rather than assertions, plus the checks pycocotools does not make
+/// but the CLI promises (unknown categories, missing or NaN scores, mixed box-only and mask results for segm).
+///
+/// Masks for segm evaluation are not kept here: they are made when their cell is evaluated.
+pub(crate) fn load_results(
+    gt: &GroundTruth<'_>,
+    results: &[Annotation],
+    iou_type: IouType,
+) -> Result<Vec<Detection>> {
+    let img_dims: HashMap<i64, (u32, u32)> = gt
+        .images
+        .iter()
+        .map(|im| (im.id, (im.height, im.width)))
+        .collect();
+    let cat_ids: HashSet<i64> = gt.categories.iter().map(|c| c.id).collect();
+    let Some(first) = results.first() else {
+        // pycocotools' loadRes fails on an empty list (it reads anns[0]); an empty result set evaluates as
+        // "no detections", which is what COCOeval gives for a results COCO object with no annotations.
+        return Ok(Vec::new());
+    };
+    let kind = if first.bbox.is_some() {
+        ResultsKind::Boxes
+    } else {
+        ResultsKind::Masks
+    };
+    if kind == ResultsKind::Masks && first.segmentation.is_none() {
+        return Err(
+            Error::msg("result has neither bbox nor segmentation").for_record(first.describe())
+        );
+    }
+    if kind == ResultsKind::Boxes && iou_type == IouType::Segm {
+        // pycocotools silently evaluates box-only results as box-shaped masks next to real masks; a mix is
+        // almost always a mistake, so it is refused.
+        let with = results.iter().filter(|r| r.segmentation.is_some()).count();
+        if with != 0 && with != results.len() {
+            let bad = results
+                .iter()
+                .find(|r| r.segmentation.is_some() != first.segmentation.is_some());
+            let rec = bad.map(|r| r.describe()).unwrap_or_default();
+            return Err(Error::msg(
+                "results mix box-only detections and detections with a segmentation; segm evaluation needs one kind",
+            )
+            .for_record(rec));
+        }
+    }
+
+    // Field checks, in file order so the first bad record is the one reported.
+    let mut dets = Vec::with_capacity(results.len());
+    for (i, r) in results.iter().enumerate() {
+        let fail = |msg: String| Error::msg(msg).for_record(r.describe());
+        if !img_dims.contains_key(&r.image_id) {
+            return Err(fail(format!(
+                "result image_id {} is not an image of the ground truth",
+                r.image_id
+            )));
+        }
+        let Some(category_id) = r.category_id else {
+            return Err(fail("result has no category_id".into()));
+        };
+        if !cat_ids.contains(&category_id) {
+            return Err(fail(format!(
+                "result category_id {category_id} is not a category of the ground truth"
+            )));
+        }
+        let Some(score) = r.score else {
+            return Err(fail("result has no score".into()));
+        };
+        if score.is_nan() {
+            return Err(fail("result score is NaN".into()));
+        }
+        let (area, bbox) = match kind {
+            ResultsKind::Boxes => {
+                let Some(bb) = r.bbox else {
+                    return Err(fail(
+                        "result has no bbox (the first result has one, so all must)".into(),
+                    ));
+                };
+                (bb[2] * bb[3], bb)
+            }
+            ResultsKind::Masks => {
+                if r.segmentation.is_none() {
+                    return Err(fail("result has no segmentation (the first result has no bbox, so all need one)".into()));
+                }
+                (0.0, r.bbox.unwrap_or([0.0; 4])) // filled from the mask below
+            }
+        };
+        dets.push(Detection {
+            index: i as u32,
+            image_id: r.image_id,
+            category_id,
+            score,
+            area,
+            bbox,
+        });
+    }
+
+    if kind == ResultsKind::Masks {
+        // Mask branch: every result's area and (missing) box come from its mask (decoded here, in parallel,
+        // and dropped: evaluation decodes the ones it compares again, cell by cell).
+        let props: Vec<(f64, [f64; 4])> = results
+            .par_iter()
+            .zip(dets.par_iter())
+            .map(|(r, d)| {
+                let (h, w) = img_dims[&d.image_id];
+                let seg = r
+                    .segmentation
+                    .as_ref()
+                    .ok_or_else(|| Error::msg("result has no segmentation"));
+                let m = seg
+                    .and_then(|seg| geom::segmentation_to_mask(seg, h, w))
+                    .map_err(|e| e.for_record(r.describe()))?;
+                Ok((m.area() as f64, m.to_bbox()))
+            })
+            .collect::<Result<_>>()?;
+        for ((d, r), (area, bbox)) in dets.iter_mut().zip(results).zip(props) {
+            d.area = area;
+            if r.bbox.is_none() {
+                d.bbox = bbox;
+            }
+        }
+    }
+    Ok(dets)
+}
+
+/// One image × category pair with something in it (pycocotools' `evalImgs` entries that are not `None`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Cell {
+    /// Category index into `EvalParams::cat_ids` (0 without categories).
+    pub k: u32,
+    /// Image index into `EvalParams::img_ids`.
+    pub img: u32,
+    pub gt_start: u32,
+    pub gt_len: u32,
+    pub dt_start: u32,
+    /// Detections kept: at most `max(max_dets)`, highest score first (stable).
+    pub dt_len: u32,
+}
+
+/// Everything `evaluate` needs, laid out cell by cell (cells ordered by category, then image).
+pub(crate) struct Prepared<'a> {
+    pub params: EvalParams,
+    pub cells: Vec<Cell>,
+    /// Ground truth columns, in cell order (within a cell: file order, as pycocotools keeps them).
+    pub gt_area: Vec<f64>,
+    pub gt_crowd: Vec<bool>,
+    /// `id != 0`: pycocotools stores the matched gt id as the match flag, so a match with id 0 counts as none.
+    pub gt_id_nonzero: Vec<bool>,
+
+    /// Detection columns, in cell order (within a cell: score descending, stable; truncated to maxDets[-1]).
+    pub dt_score: Vec<f64>,
+    pub dt_area: Vec<f64>,
+    /// Boxes, or where the masks come from.
+    pub geometry: Geometry<'a>,
+}
+
+/// Resolve the parameters as `COCOeval.__init__` + `evaluate` do.
+pub(crate) fn resolve_params(gt: &GroundTruth<'_>, p: &Params) -> Result<EvalParams> {
+    p.validate()?;
+    let mut img_ids = match &p.img_ids {
+        Some(ids) => ids.clone(),
+        None => gt.images.iter().map(|im| im.id).collect(),
+    };
+    img_ids.sort_unstable();
+    img_ids.dedup();
+    let mut cat_ids = match &p.cat_ids {
+        Some(ids) => ids.clone(),
+        None => {
+            let mut v: Vec<i64> = gt.categories.iter().map(|c| c.id).collect();
+            v.sort_unstable(); // sorted(cocoGt.getCatIds())
+            v
+        }
+    };
+    if p.use_cats {
+        cat_ids.sort_unstable(); // np.unique, only when useCats
+        cat_ids.dedup();
+    }
+    let mut max_dets = p.max_dets.clone();
+    max_dets.sort_unstable();
+    Ok(EvalParams {
+        iou_type: p.iou_type,
+        img_ids,
+        cat_ids,
+        iou_thrs: p.iou_thrs.clone(),
+        rec_thrs: p.rec_thrs.clone(),
+        max_dets,
+        area_rng: p.area_rng.clone(),
+        area_rng_lbl: p.area_rng_lbl.clone(),
+        use_cats: p.use_cats,
+    })
+}
+
+/// Where each record goes: (cell key, order within the cell, source index). Cell key = k * I + image.
+type Slot = (u64, u32, u32);
+
+/// Assign records to cells the way `_prepare` + `computeIoU` concatenate them.
+struct CellKeys {
+    img_index: HashMap<i64, u32>,
+    /// use_cats: category id → k. Without categories: category id → every position it has in `cat_ids`
+    /// (pycocotools concatenates per listed category, so a category listed twice contributes twice).
+    cat_pos: HashMap<i64, Vec<u32>>,
+    use_cats: bool,
+    n_imgs: u64,
+}
+
+impl CellKeys {
+    fn new(p: &EvalParams) -> CellKeys {
+        let img_index = p
+            .img_ids
+            .iter()
+            .enumerate()
+            .map(|(i, &id)| (id, i as u32))
+            .collect();
+        let mut cat_pos: HashMap<i64, Vec<u32>> = HashMap::default();
+        for (k, &c) in p.cat_ids.iter().enumerate() {
+            cat_pos.entry(c).or_default().push(k as u32);
+        }
+        CellKeys {
+            img_index,
+            cat_pos,
+            use_cats: p.use_cats,
+            n_imgs: p.img_ids.len() as u64,
+        }
+    }
+
+    fn push(&self, image_id: i64, category_id: i64, src: u32, out: &mut Vec<Slot>) {
+        let Some(&img) = self.img_index.get(&image_id) else {
+            return;
+        };
+        let Some(pos) = self.cat_pos.get(&category_id) else {
+            return;
+        };
+        for &k in pos {
+            if self.use_cats {
+                out.push((k as u64 * self.n_imgs + img as u64, 0, src));
+            } else {
+                out.push((img as u64, k, src));
+            }
+        }
+    }
+
+    fn cell_of(&self, key: u64) -> (u32, u32) {
+        if self.use_cats {
+            ((key / self.n_imgs) as u32, (key % self.n_imgs) as u32)
+        } else {
+            (0, key as u32)
+        }
+    }
+}
+
+/// `_prepare` and the per-cell dt ordering of `computeIoU`/`evaluateImg`.
+pub(crate) fn prepare<'a>(
+    gt: &GroundTruth<'a>,
+    results: &'a [Annotation],
+    params: &Params,
+) -> Result<Prepared<'a>> {
+    let p = resolve_params(gt, params)?;
+    let dets = load_results(gt, results, p.iou_type)?;
+    let keys = CellKeys::new(&p);
+
+    // Ground truth: file order is kept within a cell (getAnnIds walks imgToAnns, which is file order).
+    let mut gt_slots: Vec<Slot> = Vec::new();
+    for (i, a) in gt.annotations.iter().enumerate() {
+        if !keys.img_index.contains_key(&a.image_id) {
+            continue;
+        }
+        let Some(c) = a.category_id else {
+            return Err(
+                Error::msg("ground-truth annotation has no category_id").for_record(a.describe())
+            );
+        };
+        keys.push(a.image_id, c, i as u32, &mut gt_slots);
+    }
+    gt_slots.sort_by_key(|s| (s.0, s.1)); // stable: file order within a cell
+
+    let mut dt_slots: Vec<Slot> = Vec::new();
+    for (i, d) in dets.iter().enumerate() {
+        keys.push(d.image_id, d.category_id, i as u32, &mut dt_slots);
+    }
+    dt_slots.sort_by_key(|s| (s.0, s.1));
+
+    // Walk both sorted lists to form cells.
+    let max_det = *p.max_dets.last().unwrap_or(&0);
+    let mut cells = Vec::new();
+    let mut gt_order: Vec<u32> = Vec::with_capacity(gt_slots.len());
+    let mut dt_order: Vec<u32> = Vec::with_capacity(dt_slots.len());
+    let (mut gi, mut di) = (0usize, 0usize);
+    while gi < gt_slots.len() || di < dt_slots.len() {
+        let key = match (gt_slots.get(gi), dt_slots.get(di)) {
+            (Some(g), Some(d)) => g.0.min(d.0),
+            (Some(g), None) => g.0,
+            (None, Some(d)) => d.0,
+            (None, None) => break,
+        };
+        let g0 = gt_order.len() as u32;
+        while gi < gt_slots.len() && gt_slots[gi].0 == key {
+            gt_order.push(gt_slots[gi].2);
+            gi += 1;
+        }
+        let d0 = dt_order.len();
+        while di < dt_slots.len() && dt_slots[di].0 == key {
+            dt_order.push(dt_slots[di].2);
+            di += 1;
+        }
+        // np.argsort(-scores, kind='mergesort'): stable, highest first; then dt[0:maxDets[-1]].
+        dt_order[d0..].sort_by(|&a, &b| {
+            let (sa, sb) = (dets[a as usize].score, dets[b as usize].score);
+            sb.partial_cmp(&sa).unwrap_or(std::cmp::Ordering::Equal)
+        });
+        dt_order.truncate(d0.saturating_add(max_det).min(dt_order.len()));
+        let (k, img) = keys.cell_of(key);
+        cells.push(Cell {
+            k,
+            img,
+            gt_start: g0,
+            gt_len: gt_order.len() as u32 - g0,
+            dt_start: d0 as u32,
+            dt_len: (dt_order.len() - d0) as u32,
+        });
+    }
+
+    // Ground-truth columns.
+    let mut gt_area = Vec::with_capacity(gt_order.len());
+    let mut gt_crowd = Vec::with_capacity(gt_order.len());
+    let mut gt_id_nonzero = Vec::with_capacity(gt_order.len());
+    for &i in &gt_order {
+        let a = &gt.annotations[i as usize];
+        let Some(area) = a.area else {
+            return Err(Error::msg("ground-truth annotation has no area").for_record(a.describe()));
+        };
+        gt_area.push(area);
+        gt_crowd.push(a.is_crowd());
+        gt_id_nonzero.push(a.id.unwrap_or(0) != 0);
+    }
+    // Detection columns.
+    let dt_score = dt_order.iter().map(|&i| dets[i as usize].score).collect();
+    let dt_area = dt_order.iter().map(|&i| dets[i as usize].area).collect();
+
+    let geometry = match p.iou_type {
+        IouType::Bbox => {
+            let mut gt_boxes = Vec::with_capacity(gt_order.len());
+            for &i in &gt_order {
+                let a = &gt.annotations[i as usize];
+                let Some(bb) = a.bbox else {
+                    return Err(
+                        Error::msg("ground-truth annotation has no bbox").for_record(a.describe())
+                    );
+                };
+                gt_boxes.push(bb);
+            }
+            let dt_boxes = dt_order.iter().map(|&i| dets[i as usize].bbox).collect();
+            Geometry::Boxes {
+                gt: gt_boxes,
+                dt: dt_boxes,
+            }
+        }
+        IouType::Segm => {
+            // pycocotools converts every ground truth in _prepare and fails on one without segmentation.
+            for &i in &gt_order {
+                let a = &gt.annotations[i as usize];
+                if a.segmentation.is_none() {
+                    return Err(Error::msg("ground-truth annotation has no segmentation")
+                        .for_record(a.describe()));
+                }
+            }
+            let dims: HashMap<i64, (u32, u32)> = gt
+                .images
+                .iter()
+                .map(|im| (im.id, (im.height, im.width)))
+                .collect();
+            Geometry::Masks(MaskSources {
+                gt_anns: gt.annotations,
+                gt_src: gt_order,
+                results,
+                dt_src: dt_order.iter().map(|&i| dets[i as usize].index).collect(),
+                img_dims: p.img_ids.iter().map(|id| dims.get(id).copied()).collect(),
+            })
+        }
+    };
+
+    Ok(Prepared {
+        params: p,
+        cells,
+        gt_area,
+        gt_crowd,
+        gt_id_nonzero,
+        dt_score,
+        dt_area,
+        geometry,
+    })
+}
