@@ -37,6 +37,7 @@ enum Command {
 
 #[derive(Subcommand)]
 enum EvalCommand {
+    Coco(cmd::eval_coco::Args),
     Miou(cmd::eval_miou::Args),
 }
 
@@ -49,9 +50,10 @@ fn main() {
         Command::Convert(a) => cmd::convert::run(a),
         Command::Rasterize(a) => cmd::rasterize::run(a),
         Command::Validate(a) => cmd::validate::run(a),
-        Command::Eval {
-            which: EvalCommand::Miou(a),
-        } => cmd::eval_miou::run(a),
+        Command::Eval { which } => match which {
+            EvalCommand::Coco(a) => cmd::eval_coco::run(a),
+            EvalCommand::Miou(a) => cmd::eval_miou::run(a),
+        },
         Command::Synth(a) => cmd::synth::run(a),
     };
     if let Err(e) = result {

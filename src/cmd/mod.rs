@@ -2,6 +2,7 @@
 //! layers together. No algorithm lives here.
 
 pub mod convert;
+pub mod eval_coco;
 pub mod eval_miou;
 pub mod filter;
 pub mod pretty;

@@ -42,9 +42,7 @@ pub(crate) struct MaskSources<'a> {
 #[derive(Default)]
 pub(crate) struct MaskScratch {
     gt: Vec<Rle>,
-    gt_boxes: Vec<[f64; 4]>,
     dt: Vec<Rle>,
-    dt_boxes: Vec<[f64; 4]>,
 }
 
 impl Geometry<'_> {
@@ -76,20 +74,11 @@ impl Geometry<'_> {
                     let r = &src.results[i as usize];
                     scratch.dt.push(ann_to_mask(r, dims, r.bbox.as_ref())?);
                 }
-                scratch.gt_boxes.clear();
-                scratch.gt_boxes.extend(scratch.gt.iter().map(Rle::to_bbox));
-                scratch.dt_boxes.clear();
-                scratch.dt_boxes.extend(scratch.dt.iter().map(Rle::to_bbox));
                 out.clear();
                 out.resize(scratch.dt.len() * scratch.gt.len(), 0.0);
-                rle::iou_into(
-                    &scratch.dt,
-                    &scratch.dt_boxes,
-                    &scratch.gt,
-                    &scratch.gt_boxes,
-                    crowd,
-                    out,
-                );
+                let dt_masks = rle::IouMasks::new(&scratch.dt);
+                let gt_masks = rle::IouMasks::new(&scratch.gt);
+                rle::iou_prepared(&dt_masks, &gt_masks, crowd, out);
                 Ok(())
             }
         }

@@ -1,0 +1,149 @@
+//! `cocokit eval coco`: COCO detection AP (bbox, segm), the 12 numbers of pycocotools' COCOeval.
+
+use crate::coco::reader::{load_results, Dataset};
+use crate::error::{Error, Result};
+use crate::eval::cocoeval::{run as evaluate, GroundTruth, IouType, Params};
+use crate::io::Output;
+use serde_json::json;
+use std::collections::HashMap;
+
+const EXAMPLES: &str = "Examples:
+  cocokit eval coco --gt instances_val2017.json --dt segm_results.json --iou-type segm
+  cocokit eval coco --gt instances_val2017.json --dt bbox_results.json --iou-type bbox --per-class
+  cocokit eval coco --gt val.json --dt res.json --iou-type bbox --json | jq '.stats[0]'
+  cocokit eval coco --gt val.json --dt res.json --iou-type segm --max-dets 1,10,300 --cat-ids 1,3 --img-ids 42,73
+  cocokit eval coco --gt val.json --dt res.json --iou-type bbox --area-rng all=0:1e10,tiny=0:256 --no-cats
+
+Numbers are pycocotools 2.0.11's, quirks included: results are read as loadRes reads them (if the first result
+has a non-empty bbox, every area is w*h — also for segm), stats[0] is at maxDets 100, -1 where undefined.";
+
+/// COCO detection evaluation, identical to pycocotools' COCOeval.
+#[derive(clap::Args, Debug)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// Ground-truth COCO dataset.
+    #[arg(long)]
+    pub gt: String,
+    /// Detections: a COCO results file (a JSON array).
+    #[arg(long)]
+    pub dt: String,
+    /// What to compare: segm (masks) or bbox (boxes).
+    #[arg(long, value_parser = ["segm", "bbox"])]
+    pub iou_type: String,
+    /// Print JSON: iou_type, stats [12], per_class.
+    #[arg(long)]
+    pub json: bool,
+    /// Also print AP, AP50, AP75, AR100 per category.
+    #[arg(long)]
+    pub per_class: bool,
+    /// Only these image ids (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub img_ids: Vec<i64>,
+    /// Only these category ids (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub cat_ids: Vec<i64>,
+    /// maxDets values (comma-separated; default 1,10,100).
+    #[arg(long, value_delimiter = ',')]
+    pub max_dets: Vec<usize>,
+    /// Area ranges as LABEL=LO:HI, comma-separated (default all=0:1e10,small=0:1024,medium=1024:9216,large=9216:1e10).
+    #[arg(long, value_delimiter = ',')]
+    pub area_rng: Vec<String>,
+    /// Ignore categories (pycocotools' useCats = 0).
+    #[arg(long)]
+    pub no_cats: bool,
+    /// Write the report to this file instead of standard output.
+    #[arg(short, long)]
+    pub output: Option<String>,
+}
+
+fn area_ranges(specs: &[String]) -> Result<(Vec<[f64; 2]>, Vec<String>)> {
+    let mut rng = Vec::new();
+    let mut lbl = Vec::new();
+    for s in specs {
+        let bad = || {
+            Error::msg(format!(
+                "--area-rng {s}: expected LABEL=LO:HI, e.g. small=0:1024"
+            ))
+        };
+        let (label, range) = s.split_once('=').ok_or_else(bad)?;
+        let (lo, hi) = range.split_once(':').ok_or_else(bad)?;
+        let lo: f64 = lo.trim().parse().map_err(|_| bad())?;
+        let hi: f64 = hi.trim().parse().map_err(|_| bad())?;
+        if !(lo <= hi) {
+            return Err(bad());
+        }
+        rng.push([lo, hi]);
+        lbl.push(label.trim().to_string());
+    }
+    Ok((rng, lbl))
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let iou_type = IouType::parse(&args.iou_type)?;
+    let mut params = Params::new(iou_type);
+    if !args.img_ids.is_empty() {
+        params.img_ids = Some(args.img_ids.clone());
+    }
+    if !args.cat_ids.is_empty() {
+        params.cat_ids = Some(args.cat_ids.clone());
+    }
+    if !args.max_dets.is_empty() {
+        params.max_dets = args.max_dets.clone();
+    }
+    if !args.area_rng.is_empty() {
+        let (rng, lbl) = area_ranges(&args.area_rng)?;
+        params.area_rng = rng;
+        params.area_rng_lbl = lbl;
+    }
+    params.use_cats = !args.no_cats;
+    params.validate()?;
+    // Read both files at once: they are independent.
+    let (gt, dt) = rayon::join(|| Dataset::load(&args.gt), || load_results(&args.dt));
+    let (gt, dt) = (gt?, dt?);
+    let report = evaluate(GroundTruth::from(&gt), &dt, &params).map_err(|e| e.in_file(&args.dt))?;
+    let names: HashMap<i64, &str> = gt
+        .categories
+        .iter()
+        .map(|c| (c.id, c.name.as_str()))
+        .collect();
+    let mut out = Output::create(args.output.as_deref(), &[&args.gt, &args.dt])?;
+    let w = out.writer();
+    if args.json {
+        let per_class: Vec<serde_json::Value> = report
+            .per_class
+            .iter()
+            .map(|c| {
+                json!({"category_id": c.category_id, "name": names.get(&c.category_id).copied().unwrap_or(""),
+                       "ap": c.ap, "ap50": c.ap50, "ap75": c.ap75, "ar100": c.ar100})
+            })
+            .collect();
+        let v = json!({"iou_type": iou_type.name(), "stats": report.summary.stats.to_vec(), "per_class": per_class});
+        serde_json::to_writer_pretty(&mut *w, &v).map_err(|e| Error::msg(e.to_string()))?;
+        writeln!(w)?;
+    } else {
+        w.write_all(report.summary.text().as_bytes())?;
+        if args.per_class {
+            let width = names
+                .values()
+                .map(|n| n.chars().count())
+                .max()
+                .unwrap_or(4)
+                .clamp(4, 40);
+            writeln!(w)?;
+            writeln!(
+                w,
+                "{:>6}  {:<width$}  {:>6}  {:>6}  {:>6}  {:>6}",
+                "id", "name", "AP", "AP50", "AP75", "AR100"
+            )?;
+            for c in &report.per_class {
+                let name = names.get(&c.category_id).copied().unwrap_or("");
+                writeln!(
+                    w,
+                    "{:>6}  {:<width$}  {:>6.3}  {:>6.3}  {:>6.3}  {:>6.3}",
+                    c.category_id, name, c.ap, c.ap50, c.ap75, c.ar100
+                )?;
+            }
+        }
+    }
+    out.commit()
+}
