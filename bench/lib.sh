@@ -117,7 +117,7 @@ _add_row() {  # group tool runs "walls" "rsses" status cmd ["cpus"]
   [ -n "$cpus" ] && mc="$(median $cpus)"
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$group" "$tool" "$runs" "$mw" "$lo" "$hi" "$mr" "$status" "$(short_cmd "$cmd")" "$mc" \
     >> "$BENCH_TMP/results.tsv"
-  BENCH_CMDS+=("$tool ($group): $(short_cmd "$cmd")")
+  [ -n "$cmd" ] && BENCH_CMDS+=("$tool ($group): $(short_cmd "$cmd")")
 }
 
 # measure GROUP TOOL RUNS CMD — CMD is a bash command line; its stdout goes to $BENCH_LAST/out.I and stderr to
@@ -152,7 +152,7 @@ measure() {
   [ "$status" = ok ]
 }
 
-record() {  # record GROUP TOOL "W1 W2 .." "RSS_KB1 .." CMD [STATUS]
+record() {  # record GROUP TOOL "W1 W2 .." "RSS_KB1 .." CMD [STATUS]  (CMD "" = not listed under Commands)
   local n
   # shellcheck disable=SC2086
   n=$(printf '%s\n' $3 | grep -c .)
