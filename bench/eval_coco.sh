@@ -66,7 +66,7 @@ for T in "${TYPES[@]}"; do
       walls=""; rsss=""
       for ((i = 1; i <= PEER_RUNS; i++)); do
         walls="$walls $("$JQ" -r '.seconds' "$BENCH_LAST/out.$i")"
-        rsss="$rsss $("$JQ" -r '.maxrss_kb' "$BENCH_LAST/out.$i")"
+        rsss="$rsss $(rss_of_run "$BENCH_LAST" "$i")"
       done
       record "$G" "$P (in-process)" "$walls" "$rsss" ""
     fi

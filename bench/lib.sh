@@ -152,6 +152,10 @@ measure() {
   [ "$status" = ok ]
 }
 
+rss_of_run() {  # rss_of_run DIR I — peak RSS (KB) of run I of a measure (DIR = its $BENCH_LAST)
+  tail -1 "$1/time.$2" | awk '{print $2}'
+}
+
 record() {  # record GROUP TOOL "W1 W2 .." "RSS_KB1 .." CMD [STATUS]  (CMD "" = not listed under Commands)
   local n
   # shellcheck disable=SC2086
