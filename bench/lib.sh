@@ -222,20 +222,20 @@ versions_md() {
   printf -- '- Versions: %s\n' "$(printf '%s; ' "${parts[@]}" | sed 's/; $//')"
 }
 
-# The results table: one row per measured command; ratios against the row of the same group whose tool
-# starts with "cocokit".
+# The results table: one row per measured command; ratios against the first measured row of the same group
+# whose tool starts with "cocokit".
 table_md() {
   printf '| task | tool | wall s (median) | wall s (min–max) | CPU s (median) | peak RSS MB (median) | runs | time ÷ cocokit | RSS ÷ cocokit |\n'
   printf '|---|---|--:|--:|--:|--:|--:|--:|--:|\n'
   awk -F'\t' '
     { gsub(/\|/, "\\|", $1); gsub(/\|/, "\\|", $2); g[NR]=$1; t[NR]=$2; n[NR]=$3; w[NR]=$4; lo[NR]=$5; hi[NR]=$6; r[NR]=$7; s[NR]=$8; c[NR]=$10
-      if (index($2, "cocokit") == 1 && !($1 in refw) && $4 != "") { refw[$1]=$4; refr[$1]=$7 } }
+      if (index($2, "cocokit") == 1 && !($1 in refw) && $4 != "") { refw[$1]=$4; refr[$1]=$7; refi[$1]=NR } }
     END {
       for (i = 1; i <= NR; i++) {
         if (s[i] != "ok") { printf "| %s | %s | %s | | | | | | |\n", g[i], t[i], s[i]; continue }
         rw = ""; rr = ""
         if (g[i] in refw) {
-          if (index(t[i], "cocokit") == 1) { rw = "1 (ref)"; rr = "1 (ref)" }
+          if (refi[g[i]] == i) { rw = "1 (ref)"; rr = "1 (ref)" }
           else {
             if (refw[g[i]] > 0) rw = sprintf("%.1f×", w[i] / refw[g[i]])
             if (r[i] != "" && refr[g[i]] > 0) rr = sprintf("%.1f×", r[i] / refr[g[i]])
@@ -266,7 +266,7 @@ bench_report() {
     printf '\nWall time is measured around the whole process (nanosecond clock) unless the tool says in-process;'
     printf ' CPU is user + system time of the process (less sensitive to a busy machine than wall time; above the'
     printf ' wall time for multi-threaded tools); peak RSS is GNU time'"'"'s %%M (max resident set of the process).'
-    printf ' "time ÷ cocokit" (wall time) > 1 means cocokit is faster.\n'
+    printf ' "time ÷ cocokit" (wall time) > 1 means cocokit (the row marked ref) is faster.\n'
     if [ ${#BENCH_TARGETS[@]} -gt 0 ]; then
       printf '\nTargets:\n\n'
       for x in "${BENCH_TARGETS[@]}"; do
