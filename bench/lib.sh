@@ -225,7 +225,8 @@ versions_md() {
 # The results table: one row per measured command; ratios against the first measured row of the same group
 # whose tool starts with "cocokit".
 table_md() {
-  printf '| task | tool | wall s (median) | wall s (min–max) | CPU s (median) | peak RSS MB (median) | runs | time ÷ cocokit | RSS ÷ cocokit |\n'
+  local ref="${BENCH_RATIO_HEAD:-cocokit}"
+  printf '| task | tool | wall s (median) | wall s (min–max) | CPU s (median) | peak RSS MB (median) | runs | time ÷ %s | RSS ÷ %s |\n' "$ref" "$ref"
   printf '|---|---|--:|--:|--:|--:|--:|--:|--:|\n'
   awk -F'\t' '
     { gsub(/\|/, "\\|", $1); gsub(/\|/, "\\|", $2); g[NR]=$1; t[NR]=$2; n[NR]=$3; w[NR]=$4; lo[NR]=$5; hi[NR]=$6; r[NR]=$7; s[NR]=$8; c[NR]=$10
@@ -266,7 +267,11 @@ bench_report() {
     printf '\nWall time is measured around the whole process (nanosecond clock) unless the tool says in-process;'
     printf ' CPU is user + system time of the process (less sensitive to a busy machine than wall time; above the'
     printf ' wall time for multi-threaded tools); peak RSS is GNU time'"'"'s %%M (max resident set of the process).'
-    printf ' "time ÷ cocokit" (wall time) > 1 means cocokit (the row marked ref) is faster.\n'
+    if [ -z "${BENCH_RATIO_HEAD:-}" ]; then
+      printf ' "time ÷ cocokit" (wall time) > 1 means cocokit (the row marked ref) is faster.\n'
+    else
+      printf ' Ratios are against the row marked ref (%s).\n' "$BENCH_RATIO_HEAD"
+    fi
     if [ ${#BENCH_TARGETS[@]} -gt 0 ]; then
       printf '\nTargets:\n\n'
       for x in "${BENCH_TARGETS[@]}"; do

@@ -39,6 +39,7 @@ synth_file "$BIG" "$IMAGES" 1
 SMB="$(size_mb "$SMALL")"; BMB="$(size_mb "$BIG")"
 BENCH_INPUT="\`cocokit synth --seed 1\` with --images $SMALL_IMAGES ($SMB MB) and --images $IMAGES ($BMB MB)"
 K="$COCOKIT"
+BENCH_RATIO_HEAD="small file"
 
 cmd_for() {  # cmd_for NAME FILE
   case "$1" in
