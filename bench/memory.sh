@@ -26,6 +26,7 @@ source "$(dirname "$0")/lib.sh"
 bench_init memory "$@"
 IMAGES="${IMAGES:-520000}"
 
+[ "$IMAGES" -gt "$SMALL_IMAGES" ] || die "--images ($IMAGES) must be larger than --small-images ($SMALL_IMAGES)"
 SMALL="$WORK/synth-$SMALL_IMAGES-s1.json"
 BIG="$WORK/synth-$IMAGES-s1.json"
 synth_file "$SMALL" "$SMALL_IMAGES" 1
