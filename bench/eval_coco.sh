@@ -32,7 +32,7 @@ GT="$WORK/synth-$IMAGES-s1.json"
 RES="$WORK/synth-$IMAGES-s1.results.json"
 synth_file "$GT" "$IMAGES" 1 "$RES"
 NDET="$("$JQ" length "$RES")"
-BENCH_INPUT="\`cocokit synth --images $IMAGES --seed 1 --results ...\`: GT $(size_mb "$GT") MB ($("$JQ" '.annotations|length' "$GT") annotations), results $(size_mb "$RES") MB ($NDET detections)"
+BENCH_INPUT="\`cocokit synth --images $IMAGES --seed 1 --results ...\`: GT $(size_mb "$GT") MB ($("$JQ" '.annotations|length' "$GT") annotations), results $(size_mb "$RES") MB ($NDET detections); $(made_by "$GT")"
 warm "$GT" "$RES"
 K="$COCOKIT"
 HAVE_EVAL=0; have_sub "eval coco" && HAVE_EVAL=1

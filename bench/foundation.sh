@@ -23,7 +23,7 @@ IMAGES="${IMAGES:-118287}"
 
 FILE="$WORK/synth-$IMAGES-s1.json"
 synth_file "$FILE" "$IMAGES" 1
-BENCH_INPUT="\`cocokit synth --images $IMAGES --seed 1\` → $(basename "$FILE"), $(size_mb "$FILE") MB"
+BENCH_INPUT="\`cocokit synth --images $IMAGES --seed 1\` → $(basename "$FILE"), $(size_mb "$FILE") MB, $(made_by "$FILE")"
 warm "$FILE"
 K="$COCOKIT"
 PY_OK=0; have_py pycocotools && PY_OK=1

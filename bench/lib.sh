@@ -306,7 +306,7 @@ warm() { local f; for f in "$@"; do cat "$f" > /dev/null; done; }
 synth_file() {
   local path="$1" images="$2" seed="$3" res="${4:-}"
   if [ -s "$path" ] && { [ -z "$res" ] || [ -s "$res" ]; }; then
-    log "reusing $path"
+    log "reusing $path ($(cat "$path.made-by" 2>/dev/null || echo 'maker unknown'); delete it to make it anew)"
     return 0
   fi
   log "generating $path (cocokit synth --images $images --seed $seed${res:+ --results ...})"
@@ -315,6 +315,11 @@ synth_file() {
   else
     "$COCOKIT" synth --images "$images" --seed "$seed" -q -o "$path" || die "synth failed"
   fi
+  printf 'made by cocokit %s (git %s)\n' "$("$COCOKIT" --version 2>/dev/null | awk '{print $NF}')" \
+    "$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null)" > "$path.made-by"
 }
+
+# made_by PATH — who made a generated input (for the report)
+made_by() { cat "$1.made-by" 2>/dev/null || echo "maker unknown"; }
 
 size_mb() { awk -v s="$(stat -c %s "$1")" 'BEGIN{printf "%.0f", s/1e6}'; }

@@ -34,7 +34,7 @@ TRAIN="$WORK/synth-$IMAGES-s1.json"
 VAL="$WORK/synth-$VAL_IMAGES-s1.json"
 synth_file "$TRAIN" "$IMAGES" 1
 synth_file "$VAL" "$VAL_IMAGES" 1
-BENCH_INPUT="convert: \`cocokit synth --images $IMAGES --seed 1\` ($(size_mb "$TRAIN") MB, $("$COCOKIT" stats "$TRAIN" --json -q 2>/dev/null | "$JQ" .annotations) annotations); rasterize: \`cocokit synth --images $VAL_IMAGES --seed 1\` ($(size_mb "$VAL") MB)"
+BENCH_INPUT="convert: \`cocokit synth --images $IMAGES --seed 1\` ($(size_mb "$TRAIN") MB, $("$COCOKIT" stats "$TRAIN" --json -q 2>/dev/null | "$JQ" .annotations) annotations); rasterize: \`cocokit synth --images $VAL_IMAGES --seed 1\` ($(size_mb "$VAL") MB); $(made_by "$TRAIN")"
 K="$COCOKIT"
 PY_OK=0; have_py pycocotools && PY_OK=1
 HAVE_PIL=0; have_py PIL && HAVE_PIL=1

@@ -38,7 +38,7 @@ if [ ! -s "$BIG" ]; then
 fi
 synth_file "$BIG" "$IMAGES" 1
 SMB="$(size_mb "$SMALL")"; BMB="$(size_mb "$BIG")"
-BENCH_INPUT="\`cocokit synth --seed 1\` with --images $SMALL_IMAGES ($SMB MB) and --images $IMAGES ($BMB MB)"
+BENCH_INPUT="\`cocokit synth --seed 1\` with --images $SMALL_IMAGES ($SMB MB) and --images $IMAGES ($BMB MB); $(made_by "$BIG")"
 K="$COCOKIT"
 BENCH_RATIO_HEAD="small file"
 
