@@ -24,6 +24,7 @@ script_opt() {
     *) return 1 ;;
   esac
 }
+# shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 bench_init eval_coco "$@"
 IMAGES="${IMAGES:-5000}"
@@ -81,7 +82,7 @@ for T in "${TYPES[@]}"; do
       ok="$(awk -v d="$d" 'BEGIN{ if (d ~ /^[0-9.eE+-]+$/ && d + 0 <= 1e-12) print "≤ 1e-12"; else print "**differs**" }')"
       parts+=("$P $d ($ok)")
     done
-    note "$T: max |Δ| of the 12 stats vs pycocotools 2.0.11: $(IFS=';'; echo "${parts[*]:-no other tool measured}" | sed 's/;/; /g'). pycocotools' stats: $("$JQ" -c '.stats | map(. * 10000 | round / 10000)' "${STATS_FILE[pycocotools]}")."
+    note "$T: max |Δ| of the 12 stats vs pycocotools 2.0.11: $(IFS=';'; x="${parts[*]:-no other tool measured}"; echo "${x//;/; }"). pycocotools' stats: $("$JQ" -c '.stats | map(. * 10000 | round / 10000)' "${STATS_FILE[pycocotools]}")."
   else
     note "$T: pycocotools not measured, no parity check."
   fi

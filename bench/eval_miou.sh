@@ -19,6 +19,7 @@ script_opt() {
     *) return 1 ;;
   esac
 }
+# shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 bench_init eval_miou "$@"
 IMAGES="${IMAGES:-5000}"

@@ -17,6 +17,7 @@
 # Other options: --work DIR, --out FILE (see bench/lib.sh). Peers come from bench/setup_peers.sh; a missing peer
 # is skipped with a note.
 set -u
+# shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 bench_init foundation "$@"
 IMAGES="${IMAGES:-118287}"
@@ -58,7 +59,7 @@ else skip "filter person" "python json.load+dump" "no bench/venv"; N_FILTER_PY="
 
 # Sanity: the tools saw the same data.
 N_K="$("$K" stats "$FILE" --json 2>/dev/null | "$JQ" '.annotations' 2>/dev/null)"
-note "Annotation count: cocokit stats $N_K, jq $N_JQ, json.load ${N_PY:-n/a}; person annotations kept by filter: cocokit $N_FILTER_K, Python ${N_FILTER_PY:-n/a}$([ "$N_K" = "$N_JQ" ] && [ -z "$N_PY" -o "$N_PY" = "$N_K" ] && [ -z "$N_FILTER_PY" -o "$N_FILTER_PY" = "$N_FILTER_K" ] && echo ' (agree)' || echo ' — **DISAGREE**')."
+note "Annotation count: cocokit stats $N_K, jq $N_JQ, json.load ${N_PY:-n/a}; person annotations kept by filter: cocokit $N_FILTER_K, Python ${N_FILTER_PY:-n/a}$([ "$N_K" = "$N_JQ" ] && { [ -z "$N_PY" ] || [ "$N_PY" = "$N_K" ]; } && { [ -z "$N_FILTER_PY" ] || [ "$N_FILTER_PY" = "$N_FILTER_K" ]; } && echo ' (agree)' || echo ' — **DISAGREE**')."
 note "The Python filter peer is json.load, the kept categories/annotations/images selected as pycocotools' getCatIds/getAnnIds/getImgIds would, and json.dump to /dev/null (the Python one-off people write); cocokit filter writes the same selection to stdout (> /dev/null)."
 
 [ "$IMAGES" = 118287 ] || note "The targets are set for the train2017-sized file (--images 118287); this run used --images $IMAGES, so ratios against the peers are not comparable."

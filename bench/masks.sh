@@ -26,6 +26,7 @@ script_opt() {
     *) return 1 ;;
   esac
 }
+# shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 bench_init masks "$@"
 IMAGES="${IMAGES:-118287}"

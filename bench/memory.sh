@@ -22,6 +22,7 @@ script_opt() {
     *) return 1 ;;
   esac
 }
+# shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 bench_init memory "$@"
 IMAGES="${IMAGES:-520000}"
