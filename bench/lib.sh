@@ -4,9 +4,10 @@
 # What it gives a script:
 #   bench_init NAME "$@"        parse the common options (below), set up a scratch dir, check cocokit
 #   measure GROUP TOOL RUNS CMD  run the shell command CMD RUNS times under /usr/bin/time; record the median
-#                                wall time (measured here with nanosecond clocks around the process) and the
-#                                median peak RSS (%M of GNU time: max RSS of the process, in KB)
-#   record GROUP TOOL "W1 W2.." "R1 R2.." CMD [NOTE]
+#                                wall time (measured here with nanosecond clocks around the process), the
+#                                median CPU time (%U + %S) and the median peak RSS (%M: max RSS of the process,
+#                                KB); each run's stdout/stderr are kept in $BENCH_LAST/out.I, err.I
+#   record GROUP TOOL "W1 W2.." "R1 R2.." CMD [STATUS]
 #                                record numbers measured elsewhere (e.g. in-process timings printed by a script)
 #   skip GROUP TOOL REASON       a row that could not be measured, with the reason
 #   wall_of GROUP TOOL / rss_of  the median recorded for a row (empty when missing)
@@ -47,8 +48,8 @@ BENCH_CMDS=()
 log() { printf '[%s %s] %s\n' "$BENCH_NAME" "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# Scripts may define script_usage (extra help text) and script_opt NAME VALUE (return 0 when it used VALUE,
-# 1 when it does not know NAME) before calling bench_init.
+# Scripts may define script_opt NAME VALUE (return 0 when it used VALUE, 1 when it does not know NAME) before
+# calling bench_init; --help prints the script's leading comment block.
 bench_init() {
   BENCH_NAME="$1"; shift
   BENCH_ARGS="$*"
@@ -60,7 +61,7 @@ bench_init() {
       --work) WORK="$2"; shift 2 ;;
       --images) IMAGES="$2"; shift 2 ;;
       -h|--help)
-        sed -n '2,/^$/p' "$0" | sed 's/^# \{0,1\}//'
+        awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
         exit 0 ;;
       *)
         if declare -F script_opt >/dev/null && [ $# -ge 2 ] && script_opt "$1" "$2"; then shift 2
