@@ -62,6 +62,8 @@ bench_init() {
       --images) IMAGES="$2"; shift 2 ;;
       -h|--help)
         awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
+        printf '\nCommon options: --runs N (default 3), --peer-runs N (default --runs), --images N, --out FILE\n'
+        printf '(default bench/out/NAME.md), --work DIR (default bench/out). Environment: COCOKIT, BENCH_PY, JQ, JAQ.\n'
         exit 0 ;;
       *)
         if declare -F script_opt >/dev/null && [ $# -ge 2 ] && script_opt "$1" "$2"; then shift 2
