@@ -1,9 +1,10 @@
 //! From typed records to the per image × category cells `evaluate` works on: pycocotools' `COCO.loadRes`
 //! (result validation, id/area/bbox rules) and `COCOeval._prepare` (filtering by image and category ids,
-//! grouping ground truth and detections per image × category, converting segmentations to RLE).
+//! grouping ground truth and detections per image × category, sorting and cutting detections).
 //!
-//! Not here: IoU or matching (see `evaluate`). Geometry lives in column vectors laid out cell by cell, so
-//! that each cell's ground truths and detections are contiguous slices (no per-pair allocation later).
+//! Not here: IoU or matching (see `evaluate`), making masks (see `geom`: done per cell during evaluation).
+//! Everything lives in column vectors laid out cell by cell, so that each cell's ground truths and
+//! detections are contiguous slices (no per-pair allocation later).
 
 use std::collections::{HashMap as StdHashMap, HashSet as StdHashSet};
 use std::hash::{BuildHasherDefault, Hasher};
