@@ -69,7 +69,7 @@ fn area_ranges(specs: &[String]) -> Result<(Vec<[f64; 2]>, Vec<String>)> {
         let (lo, hi) = range.split_once(':').ok_or_else(bad)?;
         let lo: f64 = lo.trim().parse().map_err(|_| bad())?;
         let hi: f64 = hi.trim().parse().map_err(|_| bad())?;
-        if !(lo <= hi) {
+        if lo.is_nan() || hi.is_nan() || lo > hi {
             return Err(bad());
         }
         rng.push([lo, hi]);
