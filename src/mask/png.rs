@@ -255,6 +255,9 @@ pub fn decode_label_png(bytes: &[u8]) -> Result<LabelMap> {
 /// [`LabelPixels::U16`] map (whatever its largest label).
 pub fn encode_label_png<W: Write>(out: W, map: &LabelMap) -> Result<()> {
     let mut enc = png::Encoder::new(out, map.width, map.height);
+    // fdeflate's fast mode: label maps are long runs of equal values, which it compresses well, and the
+    // default (Balanced) made encoding most of `rasterize`'s time.
+    enc.set_compression(png::Compression::Fast);
     enc.set_color(png::ColorType::Grayscale);
     let data: std::borrow::Cow<'_, [u8]> = match &map.pixels {
         LabelPixels::U8(p) => {
@@ -276,6 +279,7 @@ pub fn encode_label_png<W: Write>(out: W, map: &LabelMap) -> Result<()> {
 /// label is below 256, 8-bit RGB otherwise. Colours from [`label_colour`].
 pub fn encode_preview_png<W: Write>(out: W, map: &LabelMap) -> Result<()> {
     let mut enc = png::Encoder::new(out, map.width, map.height);
+    enc.set_compression(png::Compression::Fast);
     enc.set_depth(png::BitDepth::Eight);
     let fits_u8 = map.max_label().is_none_or(|m| m < 256);
     if fits_u8 {
