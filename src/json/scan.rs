@@ -343,13 +343,15 @@ pub fn skip_value_fast(buf: &[u8], i: usize) -> Result<usize> {
     }
     let mut depth: usize = 0;
     let mut j = i;
-    while j < buf.len() {
-        match buf[j] {
+    loop {
+        j = next_structural(buf, j);
+        let Some(&b) = buf.get(j) else { break };
+        match b {
             b'"' => {
                 // Find the closing quote, honouring escapes; validated later.
                 let mut k = j + 1;
                 loop {
-                    match memchr::memchr2(b'"', b'\\', &buf[k..]) {
+                    match memchr::memchr2(b'"', b'\\', &buf[k.min(buf.len())..]) {
                         None => return Err(Error::at(j, "unterminated string (truncated file?)")),
                         Some(p) => {
                             if buf[k + p] == b'\\' {
@@ -365,13 +367,12 @@ pub fn skip_value_fast(buf: &[u8], i: usize) -> Result<usize> {
                 continue;
             }
             b'{' | b'[' => depth += 1,
-            b'}' | b']' => {
+            _ => {
                 depth -= 1;
                 if depth == 0 {
                     return Ok(j + 1);
                 }
             }
-            _ => {}
         }
         j += 1;
     }
@@ -379,6 +380,45 @@ pub fn skip_value_fast(buf: &[u8], i: usize) -> Result<usize> {
         i,
         "value is not closed before the end of input (truncated file?)",
     ))
+}
+
+/// The index of the next `"`, `[`, `]`, `{` or `}` at or after `j` (or `buf.len()`). 16 bytes at a time with
+/// SSE2 (baseline on x86_64): polygon text between brackets is skipped without a look at each byte.
+#[inline]
+fn next_structural(buf: &[u8], mut j: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is part of the x86_64 baseline; every load reads 16 bytes inside `buf` (j + 16 <= len).
+        unsafe {
+            let quote = _mm_set1_epi8(b'"' as i8);
+            let open = _mm_set1_epi8(b'{' as i8);
+            let close = _mm_set1_epi8(b'}' as i8);
+            let case = _mm_set1_epi8(0x20);
+            while j + 16 <= buf.len() {
+                let v = _mm_loadu_si128(buf.as_ptr().add(j) as *const __m128i);
+                // `[` | 0x20 == `{` and `]` | 0x20 == `}`; no other byte maps to either.
+                let folded = _mm_or_si128(v, case);
+                let hits = _mm_or_si128(
+                    _mm_cmpeq_epi8(v, quote),
+                    _mm_or_si128(_mm_cmpeq_epi8(folded, open), _mm_cmpeq_epi8(folded, close)),
+                );
+                let mask = _mm_movemask_epi8(hits);
+                if mask != 0 {
+                    return j + mask.trailing_zeros() as usize;
+                }
+                j += 16;
+            }
+        }
+    }
+    while j < buf.len() {
+        let b = buf[j];
+        if b == b'"' || b | 0x20 == b'{' || b | 0x20 == b'}' {
+            return j;
+        }
+        j += 1;
+    }
+    j
 }
 
 /// Decode the string whose opening quote is at `i` (already validated or not: errors are reported).
@@ -727,6 +767,16 @@ mod tests {
         s.pop();
         assert!(skip_value(&s, 0).is_err());
         assert!(skip_value_fast(&s, 0).is_err());
+    }
+
+    #[test]
+    fn fast_skip_finds_ends_and_survives_truncation() {
+        let doc = br#"{"a": [[1.5, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]], "s": "x}]{[\"y", "b": {"c": []}} tail"#;
+        assert_eq!(skip_value_fast(doc, 0).unwrap(), doc.len() - 5);
+        for cut in 0..doc.len() - 5 {
+            assert!(skip_value_fast(&doc[..cut], 0).is_err(), "cut at {cut}");
+        }
+        assert!(skip_value_fast(b"[\"abc\\", 0).is_err());
     }
 
     #[test]
