@@ -234,7 +234,7 @@ fn polygon_annotation(rng: &mut Rng, w: u32, h: u32, category_id: i64, id: i64) 
     let cy = rng.range(ry.min(h as f64 / 2.0), (h as f64 - ry).max(h as f64 / 2.0));
     // Vertex count grows with size: small objects 4-16 vertices, large ones up to 60.
     let size = (rx * ry).sqrt();
-    let n = (4.0 + size * rng.range(0.25, 0.7)).min(60.0) as usize;
+    let n = (4.0 + size * rng.range(0.18, 0.5)).min(60.0) as usize;
     let parts = match rng.below(100) {
         0..=90 => 1,
         91..=97 => 2,
