@@ -171,19 +171,37 @@ fn truncation_at_every_position_is_an_error() {
     use cocokit::coco::reader::{parse_results, Dataset};
     use cocokit::json::pretty::{to_vec, Options};
     let full = std::fs::read(shared("format-variants/instances_val.json")).expect("read");
-    let end = full.iter().rposition(|&b| b == b'}').expect("closing brace");
+    let end = full
+        .iter()
+        .rposition(|&b| b == b'}')
+        .expect("closing brace");
     for cut in 0..end {
         let part = &full[..cut];
-        assert!(Dataset::parse(part).is_err(), "dataset prefix of {cut} bytes accepted");
-        assert!(to_vec(part, Options::default()).is_err(), "pretty prefix of {cut} bytes accepted");
+        assert!(
+            Dataset::parse(part).is_err(),
+            "dataset prefix of {cut} bytes accepted"
+        );
+        assert!(
+            to_vec(part, Options::default()).is_err(),
+            "pretty prefix of {cut} bytes accepted"
+        );
         let input = cocokit::io::Input::from_bytes("t", part.to_vec());
         assert!(cocokit::coco::stats::compute(&input).is_err());
         assert!(cocokit::validate::validate(&input).expect("report").errors > 0);
     }
-    let results = std::fs::read(shared("cocoapi-val2014-100/instances_val2014_fakesegm100_results.json")).expect("read");
-    let end = results.iter().rposition(|&b| b == b']').expect("closing bracket");
+    let results = std::fs::read(shared(
+        "cocoapi-val2014-100/instances_val2014_fakesegm100_results.json",
+    ))
+    .expect("read");
+    let end = results
+        .iter()
+        .rposition(|&b| b == b']')
+        .expect("closing bracket");
     for cut in (0..end).step_by(97) {
-        assert!(parse_results(&results[..cut]).is_err(), "results prefix of {cut} bytes accepted");
+        assert!(
+            parse_results(&results[..cut]).is_err(),
+            "results prefix of {cut} bytes accepted"
+        );
     }
 }
 
@@ -194,24 +212,34 @@ fn a_two_gigabyte_string() {
     let w = Work::new();
     let p = w.path("huge.json");
     {
-        let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&p).expect("create"));
+        let mut f =
+            std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&p).expect("create"));
         f.write_all(b"{\"info\": \"").expect("write");
         let chunk = vec![b'a'; 1 << 20];
         for _ in 0..2048 {
             f.write_all(&chunk).expect("write");
         }
-        f.write_all(b"\", \"images\": [], \"annotations\": [], \"categories\": []}").expect("write");
+        f.write_all(b"\", \"images\": [], \"annotations\": [], \"categories\": []}")
+            .expect("write");
     }
     let out = cocokit()
         .args(["pretty", "-c", p.to_str().expect("p")])
         .stdout(std::process::Stdio::null())
         .output()
         .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let st: serde_json::Value = serde_json::from_slice(&ok(["stats", "--json", p.to_str().expect("p")])).expect("json");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let st: serde_json::Value =
+        serde_json::from_slice(&ok(["stats", "--json", p.to_str().expect("p")])).expect("json");
     assert_eq!(st["other_keys"][0], "info");
     // The same string cut short: a clean error naming the string's start.
-    let f = std::fs::OpenOptions::new().write(true).open(&p).expect("open");
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&p)
+        .expect("open");
     f.set_len(1 << 30).expect("truncate");
     let e = fails(["stats", p.to_str().expect("p")]);
     assert!(e.contains("byte 9: unterminated string"), "{e}");

@@ -1,6 +1,6 @@
 //! `cocokit eval coco`: COCO detection AP (bbox, segm), the 12 numbers of pycocotools' COCOeval.
 
-use crate::coco::reader::{load_results, Dataset};
+use crate::coco::reader::{load_results_with, Dataset, SegMode};
 use crate::error::{Error, Result};
 use crate::eval::cocoeval::{run as evaluate, GroundTruth, IouType, Params};
 use crate::io::Output;
@@ -97,9 +97,21 @@ pub fn run(args: Args) -> Result<()> {
     }
     params.use_cats = !args.no_cats;
     params.validate()?;
-    // Read both files at once: they are independent.
-    let (gt, dt) = rayon::join(|| Dataset::load(&args.gt), || load_results(&args.dt));
-    let (gt, dt) = (gt?, dt?);
+    // Read both files at once: they are independent. Box evaluation needs no masks: segmentations are only
+    // checked, not decoded — unless the results have no boxes (loadRes then takes boxes from the masks).
+    let mode = if iou_type == IouType::Bbox {
+        SegMode::Kind
+    } else {
+        SegMode::Full
+    };
+    let (gt, dt) = rayon::join(
+        || Dataset::load_with(&args.gt, mode),
+        || load_results_with(&args.dt, mode),
+    );
+    let (gt, mut dt) = (gt?, dt?);
+    if mode == SegMode::Kind && !dt.first().is_none_or(|r| r.bbox.is_some()) {
+        dt = load_results_with(&args.dt, SegMode::Full)?;
+    }
     let report = evaluate(GroundTruth::from(&gt), &dt, &params).map_err(|e| e.in_file(&args.dt))?;
     let names: HashMap<i64, &str> = gt
         .categories

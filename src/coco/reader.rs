@@ -578,6 +578,11 @@ pub struct Dataset {
 impl Dataset {
     /// Parse a dataset from a buffer (records parsed in parallel, kept in file order).
     pub fn parse(buf: &[u8]) -> Result<Dataset> {
+        Dataset::parse_with(buf, SegMode::Full)
+    }
+
+    /// [`Dataset::parse`], decoding segmentations only when `mode` is `Full` (box evaluation needs none).
+    pub fn parse_with(buf: &[u8], mode: SegMode) -> Result<Dataset> {
         let mut recs: [Vec<usize>; 3] = Default::default();
         let mut ds = Dataset::default();
         let layout = scan_top(buf, |ev| {
@@ -602,7 +607,7 @@ impl Dataset {
             .collect::<Result<_>>()?;
         ds.annotations = anns
             .par_iter()
-            .map(|&s| parse_annotation(buf, s))
+            .map(|&s| parse_annotation_with(buf, s, mode).map(|(a, _)| a))
             .collect::<Result<_>>()?;
         ds.categories = cats
             .par_iter()
@@ -613,14 +618,24 @@ impl Dataset {
 
     /// Load a dataset file (`-` = stdin). Errors name the file.
     pub fn load(path: &str) -> Result<Dataset> {
+        Dataset::load_with(path, SegMode::Full)
+    }
+
+    /// [`Dataset::load`] with a segmentation mode (see [`Dataset::parse_with`]).
+    pub fn load_with(path: &str, mode: SegMode) -> Result<Dataset> {
         let input = crate::io::Input::open(path)?;
-        Dataset::parse(input.bytes()).map_err(|e| e.in_file(path))
+        Dataset::parse_with(input.bytes(), mode).map_err(|e| e.in_file(path))
     }
 }
 
 /// Parse a results file: a top-level array of annotations (no `id` needed). A dataset object is accepted too
 /// (its `annotations` are taken), as pycocotools' `loadRes` does not accept it but users often pass one.
 pub fn parse_results(buf: &[u8]) -> Result<Vec<Annotation>> {
+    parse_results_with(buf, SegMode::Full)
+}
+
+/// [`parse_results`], decoding segmentations only when `mode` is `Full`.
+pub fn parse_results_with(buf: &[u8], mode: SegMode) -> Result<Vec<Annotation>> {
     let mut starts = Vec::new();
     let layout = scan_top(buf, |ev| {
         if let Event::Record {
@@ -640,14 +655,19 @@ pub fn parse_results(buf: &[u8]) -> Result<Vec<Annotation>> {
     }
     starts
         .par_iter()
-        .map(|&s| parse_annotation(buf, s))
+        .map(|&s| parse_annotation_with(buf, s, mode).map(|(a, _)| a))
         .collect()
 }
 
 /// Load a results file (`-` = stdin). Errors name the file.
 pub fn load_results(path: &str) -> Result<Vec<Annotation>> {
+    load_results_with(path, SegMode::Full)
+}
+
+/// [`load_results`] with a segmentation mode.
+pub fn load_results_with(path: &str, mode: SegMode) -> Result<Vec<Annotation>> {
     let input = crate::io::Input::open(path)?;
-    parse_results(input.bytes()).map_err(|e| e.in_file(path))
+    parse_results_with(input.bytes(), mode).map_err(|e| e.in_file(path))
 }
 
 /// Decode a top-level string value kept raw (e.g. to show `info.description`). Helper for commands.
