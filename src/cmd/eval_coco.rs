@@ -109,7 +109,7 @@ pub fn run(args: Args) -> Result<()> {
         || load_results_with(&args.dt, mode),
     );
     let (gt, mut dt) = (gt?, dt?);
-    if mode == SegMode::Kind && !dt.first().is_none_or(|r| r.bbox.is_some()) {
+    if mode == SegMode::Kind && dt.first().is_some_and(|r| r.bbox.is_none()) {
         dt = load_results_with(&args.dt, SegMode::Full)?;
     }
     let report = evaluate(GroundTruth::from(&gt), &dt, &params).map_err(|e| e.in_file(&args.dt))?;
