@@ -221,6 +221,7 @@ impl Rle {
     /// Appends the compressed string to `out` (no allocation when `out` has room).
     pub fn write_compressed(&self, out: &mut Vec<u8>) {
         let c = &self.counts;
+        out.reserve(c.len() * 2);
         for i in 0..c.len() {
             let mut x = c[i] as i64;
             if i > 2 {
@@ -443,37 +444,60 @@ impl Rle {
 /// O(R) for R runs instead of O(k·R).
 fn union_canonical(rles: &[Rle]) -> Rle {
     let (h, w) = (rles[0].h as u64, rles[0].w as usize);
-    let total: usize = rles.iter().map(|r| r.counts.len() / 2).sum();
-    if h == 0 || w == 0 || total == 0 {
+    if h == 0 || w == 0 {
         return runs_from_intervals(rles[0].h, rles[0].w, &[]);
     }
     // Counting sort of the intervals by the column of their start, then a small sort inside each column:
     // O(R + w) for R intervals.
-    let col = |s: u64| ((s / h) as usize).min(w - 1);
-    let mut bucket = vec![0u32; w + 1];
+    let mut raw: Vec<(u64, u64, u32)> =
+        Vec::with_capacity(rles.iter().map(|r| r.counts.len() / 2).sum());
+    let mut start = vec![0u32; w + 1];
+    // Column of a position without a 64-bit division: a floating-point estimate, corrected.
+    let inv_h = 1.0 / h as f64;
+    let col_of = |pos: u64| -> usize {
+        let mut c = (pos as f64 * inv_h) as u64;
+        while c * h > pos {
+            c -= 1;
+        }
+        while (c + 1) * h <= pos {
+            c += 1;
+        }
+        (c as usize).min(w - 1)
+    };
     for r in rles {
-        for (s, _) in r.foreground_runs() {
-            bucket[col(s) + 1] += 1;
+        let mut pos = 0u64;
+        for pair in r.counts.chunks(2) {
+            pos += pair[0] as u64;
+            if let Some(&len) = pair.get(1) {
+                if len > 0 {
+                    let c = col_of(pos);
+                    start[c + 1] += 1;
+                    raw.push((pos, pos + len as u64, c as u32));
+                }
+                pos += len as u64;
+            }
         }
     }
-    for c in 0..w {
-        bucket[c + 1] += bucket[c];
+    if raw.is_empty() {
+        return runs_from_intervals(rles[0].h, rles[0].w, &[]);
     }
-    let mut iv = vec![(0u64, 0u64); total];
-    let mut fill = bucket.clone();
-    for r in rles {
-        for (s, l) in r.foreground_runs() {
-            let c = col(s);
-            iv[fill[c] as usize] = (s, s + l as u64);
-            fill[c] += 1;
-        }
-    }
-    iv.truncate(fill[w - 1] as usize);
     for c in 0..w {
-        let part = &mut iv[bucket[c] as usize..fill[c] as usize];
+        start[c + 1] += start[c];
+    }
+    let mut iv = vec![(0u64, 0u64); raw.len()];
+    for &(s, e, c) in &raw {
+        let slot = &mut start[c as usize];
+        iv[*slot as usize] = (s, e);
+        *slot += 1;
+    }
+    // start[c] is now the end of column c; sort each column's few intervals.
+    let mut begin = 0usize;
+    for &end in &start[..w] {
+        let part = &mut iv[begin..end as usize];
         if part.len() > 1 {
             part.sort_unstable();
         }
+        begin = end as usize;
     }
     runs_from_intervals(rles[0].h, rles[0].w, &iv)
 }
