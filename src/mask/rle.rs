@@ -756,8 +756,9 @@ pub fn bbox_iou(dt: &[[f64; 4]], gt: &[[f64; 4]], iscrowd: &[bool]) -> Vec<f64> 
 /// As pycocotools: a pair whose bounding boxes do not overlap is 0 without looking at the runs; a pair
 /// whose boxes overlap but whose sizes differ is −1; a crowd ground truth (`iscrowd[g]`) uses the
 /// detection's area as the union; a pair with no common pixel is 0. Missing `iscrowd` entries count as
-/// not crowd. (pycocotools never ends on masks whose runs do not add up to `h·w`; here pixels past a
-/// mask's runs are background.)
+/// not crowd. On masks with empty runs past the first (not canonical), pycocotools' run walk can stop
+/// before the end (when both masks reach an empty run at once); that is reproduced. (pycocotools never
+/// ends on masks whose runs do not add up to `h·w`; here pixels past a mask's runs are background.)
 pub fn iou(dt: &[Rle], gt: &[Rle], iscrowd: &[bool]) -> Vec<f64> {
     let dt = IouMasks::new(dt);
     let gt = IouMasks::new(gt);
@@ -777,6 +778,12 @@ pub struct IouMasks {
     /// Foreground intervals `[start, end)` of all masks, concatenated; mask `k` owns `iv[off[k]..off[k+1]]`.
     iv: Vec<(u64, u64)>,
     off: Vec<usize>,
+    /// Masks that are not canonical (empty runs past the first) take pycocotools' own run walk: it can
+    /// stop early on them, and parity means stopping early too. Their runs, and those of every mask when
+    /// any is odd, are kept in `runs[roff[k]..roff[k+1]]`.
+    odd: Vec<bool>,
+    runs: Vec<u32>,
+    roff: Vec<usize>,
 }
 
 impl IouMasks {
@@ -788,6 +795,9 @@ impl IouMasks {
             area: Vec::with_capacity(rles.len()),
             iv: Vec::with_capacity(rles.iter().map(|r| r.counts.len() / 2).sum()),
             off: Vec::with_capacity(rles.len() + 1),
+            odd: Vec::with_capacity(rles.len()),
+            runs: Vec::new(),
+            roff: vec![0],
         };
         m.off.push(0);
         for r in rles {
@@ -796,6 +806,9 @@ impl IouMasks {
             m.area.push(r.area());
             m.iv.extend(r.foreground_runs().map(|(s, l)| (s, s + l as u64)));
             m.off.push(m.iv.len());
+            m.odd.push(!r.is_canonical());
+            m.runs.extend_from_slice(&r.counts);
+            m.roff.push(m.runs.len());
         }
         m
     }
@@ -814,6 +827,34 @@ impl IouMasks {
     fn intervals(&self, k: usize) -> &[(u64, u64)] {
         &self.iv[self.off[k]..self.off[k + 1]]
     }
+    fn counts(&self, k: usize) -> &[u32] {
+        &self.runs[self.roff[k]..self.roff[k + 1]]
+    }
+}
+
+/// Intersection and union pixel counts as `rleIou`'s run walk computes them, stopping where it stops:
+/// when both masks reach an empty run at the same time, the walk ends there (so on non-canonical masks
+/// it may count only a prefix). Masks whose runs add up to different totals, where pycocotools never
+/// ends, count as background past their end.
+fn walk_inter_union(a: &[u32], b: &[u32]) -> (u64, u64) {
+    let mut wa = RunWalker::new(a);
+    let mut wb = RunWalker::new(b);
+    let (mut i, mut u) = (0u64, 0u64);
+    loop {
+        let c = wa.rem.min(wb.rem);
+        if wa.v || wb.v {
+            u += c;
+            if wa.v && wb.v {
+                i += c;
+            }
+        }
+        wa.consume(c);
+        wb.consume(c);
+        if wa.rem + wb.rem == 0 {
+            return (i, u);
+        }
+        RunWalker::pad_exhausted(&mut wa, &mut wb);
+    }
 }
 
 /// [`iou`] on prepared masks, into `out` (`dt.len() * gt.len()` values, row-major `[dt][gt]`).
@@ -827,7 +868,22 @@ pub fn iou_prepared(dt: &IouMasks, gt: &IouMasks, iscrowd: &[bool], out: &mut [f
                 if dt.size[d] != gt.size[g] {
                     -1.0
                 } else {
-                    let i = intersection(dt.intervals(d), gt.intervals(g));
+                    let i = match (dt.odd[d], gt.odd[g]) {
+                        (false, false) => intersection(dt.intervals(d), gt.intervals(g)),
+                        _ => {
+                            let (i, u) = walk_inter_union(dt.counts(d), gt.counts(g));
+                            // rleIou's own union, which may cover only part of the masks
+                            let o = if i == 0 {
+                                0.0
+                            } else if crowd {
+                                i as f64 / dt.area[d] as f64
+                            } else {
+                                i as f64 / u as f64
+                            };
+                            out[d * n + g] = o;
+                            continue;
+                        }
+                    };
                     // rleIou: no common pixel gives 0 (union taken as 1); crowd: union = detection area.
                     let u = if i == 0 {
                         1
