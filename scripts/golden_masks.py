@@ -14,7 +14,8 @@ Writes, under --out:
                     vertices, negative, out-of-image and huge coordinates, 0xN / 1xN / Nx1 images, 1- and
                     2-point polygons), the `annToRLE` dispatch (4-number polygons, short / ragged parts),
                     uncompressed RLE with zero-length runs, compressed strings with negative deltas,
-                    merges, IoU (crowd, size mismatch, empty masks), box IoU, bitmap encode.
+                    merges and IoU (crowd, size mismatch, empty masks, runs with zero-length runs
+                    anywhere), box IoU, bitmap encode.
 
 The Rust tests (tests/mask_golden.rs) read these files and compare exactly. CI has no Python: the
 outputs are committed. numpy 2 note: pycocotools' list calls overflow past 255 items, so areas are
@@ -355,6 +356,45 @@ def edge_cases():
         r = M.encode(np.asfortranarray(bm))
         encodes.append({"h": h, "w": w, "rows": ["".join(map(str, row)) for row in bm.tolist()],
                         "counts": s(r["counts"])})
+
+    # Non-canonical runs (zero-length runs anywhere): pycocotools' pairwise merge keeps some of them, and
+    # toBbox / iou's box filter see them. Inputs as uncompressed counts, all adding up to h*w.
+    rng2 = np.random.default_rng(777)
+
+    def noncanonical(h, w):
+        n = h * w
+        cuts = np.sort(rng2.integers(0, n + 1, int(rng2.integers(0, 12))))
+        cnts = np.diff(np.concatenate([[0], cuts, [n]])).tolist()
+        for _ in range(int(rng2.integers(0, 4))):  # insert empty runs
+            j = int(rng2.integers(0, len(cnts) + 1))
+            cnts[j:j] = [0] if rng2.random() < 0.5 else [0, 0]
+        return [int(v) for v in cnts]
+
+    def ucs(h, w, cnts):
+        return _mask.frUncompressedRLE([{"size": [h, w], "counts": cnts}], h, w)[0]
+
+    # Two inputs only: with three, pycocotools can loop forever (a pairwise step that meets empty runs on
+    # both sides at once stops early, and the next step then sees totals that differ); images of at least
+    # 8x8 so that rleMerge's h*w+1 output buffer cannot overflow (it can with many empty runs).
+    for c in range(150):
+        h, w = int(rng2.integers(8, 20)), int(rng2.integers(8, 20))
+        ins = [noncanonical(h, w) for _ in range(2)]
+        if c % 10 == 0:
+            ins[0] = [h * w, 0]  # empty mask with an empty trailing run
+        for inter in (False, True):
+            r = M.merge([ucs(h, w, x) for x in ins], intersect=inter)
+            merges.append({"in_counts": ins, "h": h, "w": w, "intersect": inter,
+                           "out_h": int(r["size"][0]), "out_w": int(r["size"][1]), "counts": s(r["counts"])})
+    for c in range(80):
+        h, w = int(rng2.integers(8, 20)), int(rng2.integers(8, 20))
+        dts = [noncanonical(h, w) for _ in range(int(rng2.integers(1, 4)))]
+        gts = [noncanonical(h, w) for _ in range(int(rng2.integers(1, 4)))]
+        if c % 8 == 0:
+            gts[0] = [h * w, 0]
+        crowd = [int(v) for v in rng2.integers(0, 2, len(gts))]
+        o = M.iou([ucs(h, w, x) for x in dts], [ucs(h, w, x) for x in gts], crowd)
+        ious.append({"dt_counts": dts, "gt_counts": gts, "h": h, "w": w, "iscrowd": crowd,
+                     "iou": [float(v) for v in np.asarray(o).ravel()]})
 
     return {"pycocotools": "2.0.11", "poly": polys, "bbox": boxes, "seg": segs, "ucrle": ucrles,
             "merge": merges, "iou": ious, "bbox_iou": bious, "encode": encodes}

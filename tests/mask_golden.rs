@@ -406,58 +406,95 @@ fn edge_negative_deltas_are_exercised() {
     assert!(n > 50, "only {n} cases with negative deltas");
 }
 
+/// Masks of `m[key]` given as uncompressed counts of size `m["h"]` x `m["w"]`.
+fn rles_from_counts(m: &Value, key: &str) -> Vec<Rle> {
+    let (h, w) = (u32_of(&m["h"]), u32_of(&m["w"]));
+    m[key]
+        .as_array()
+        .expect("counts")
+        .iter()
+        .map(|c| {
+            Rle::from_counts(h, w, c.as_array().expect("c").iter().map(u32_of).collect())
+                .expect("valid")
+        })
+        .collect()
+}
+
 #[test]
 fn edge_merges() {
     let g = golden("edge.json");
+    let mut noncanonical = 0;
     for (k, m) in g["merge"].as_array().expect("merge").iter().enumerate() {
-        let ins: Vec<Rle> = m["in"]
-            .as_array()
-            .expect("in")
-            .iter()
-            .map(rle_from_triple)
-            .collect();
+        // `in_counts`: uncompressed inputs with empty runs anywhere (not canonical)
+        let (ins, hk, wk) = match m.get("in_counts") {
+            Some(_) => {
+                noncanonical += 1;
+                (rles_from_counts(m, "in_counts"), "out_h", "out_w")
+            }
+            None => (
+                m["in"]
+                    .as_array()
+                    .expect("in")
+                    .iter()
+                    .map(rle_from_triple)
+                    .collect(),
+                "h",
+                "w",
+            ),
+        };
         let r = Rle::merge(&ins, m["intersect"].as_bool().expect("intersect"));
         assert_eq!(
             (r.h, r.w),
-            (u32_of(&m["h"]), u32_of(&m["w"])),
+            (u32_of(&m[hk]), u32_of(&m[wk])),
             "merge #{k}: size"
         );
         assert_eq!(
             r.to_compressed_string(),
             m["counts"].as_str().expect("counts"),
-            "merge #{k}"
+            "merge #{k}: {:?}",
+            m.get("in_counts")
         );
     }
+    assert!(noncanonical >= 300, "{noncanonical}");
 }
 
 #[test]
 fn edge_iou() {
     let g = golden("edge.json");
+    let mut noncanonical = 0;
     for (k, m) in g["iou"].as_array().expect("iou").iter().enumerate() {
-        let dt: Vec<Rle> = m["dt"]
-            .as_array()
-            .expect("dt")
-            .iter()
-            .map(rle_from_triple)
-            .collect();
-        let gt: Vec<Rle> = m["gt"]
-            .as_array()
-            .expect("gt")
-            .iter()
-            .map(rle_from_triple)
-            .collect();
+        let (dt, gt): (Vec<Rle>, Vec<Rle>) = if m.get("dt_counts").is_some() {
+            noncanonical += 1;
+            (
+                rles_from_counts(m, "dt_counts"),
+                rles_from_counts(m, "gt_counts"),
+            )
+        } else {
+            (
+                m["dt"]
+                    .as_array()
+                    .expect("dt")
+                    .iter()
+                    .map(rle_from_triple)
+                    .collect(),
+                m["gt"]
+                    .as_array()
+                    .expect("gt")
+                    .iter()
+                    .map(rle_from_triple)
+                    .collect(),
+            )
+        };
         let crowd: Vec<bool> = m["iscrowd"]
             .as_array()
             .expect("c")
             .iter()
             .map(|v| v.as_i64() == Some(1))
             .collect();
-        assert_bits_eq(
-            &format!("iou #{k}"),
-            &iou(&dt, &gt, &crowd),
-            &f64s(&m["iou"]),
-        );
+        let what = format!("iou #{k} {:?} {:?}", m.get("dt_counts"), m.get("gt_counts"));
+        assert_bits_eq(&what, &iou(&dt, &gt, &crowd), &f64s(&m["iou"]));
     }
+    assert!(noncanonical >= 80, "{noncanonical}");
     for (k, m) in g["bbox_iou"]
         .as_array()
         .expect("bbox_iou")

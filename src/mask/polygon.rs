@@ -212,22 +212,47 @@ impl Crossings {
         // Only an estimate (the search below is exact), so a multiplication will do.
         let inv_s = 1.0 / e.s;
         for c in c_lo..=c_hi {
-            let tb = if inc {
-                // first t with u(t) >= 5c + 3
-                let target = 5 * c + 3;
-                let est = (target as f64 - 0.5 - base) * inv_s;
-                first_true_near(1, n, est, |t| e.minor(t) >= target)
+            // The pair (tb - 1, tb) straddling the boundary: u(tb - 1) <= 5c + 2 < u(tb) when u grows,
+            // u(tb - 1) >= 5c + 3 > u(tb) when it shrinks.
+            let (est, lo_side) = if inc {
+                ((5 * c + 3) as f64 - 0.5 - base, 5 * c + 2)
             } else {
-                // first t with u(t) <= 5c + 2
-                let target = 5 * c + 2;
-                let est = (target as f64 + 0.5 - base) * inv_s + 1.0;
-                first_true_near(1, n, est, |t| e.minor(t) <= target)
+                ((5 * c + 2) as f64 + 0.5 - base, 5 * c + 2)
             };
-            if tb > n {
-                continue;
-            }
-            let a = e.minor(tb - 1);
-            let b = e.minor(tb);
+            let est = est * inv_s;
+            // Usually right at once (ceil for growing, floor + 1 for shrinking): check that pair first.
+            let guess = if est.is_finite() {
+                let t = est as i64;
+                (if inc {
+                    t + i64::from((t as f64) < est)
+                } else {
+                    t + 1
+                })
+                .clamp(1, n)
+            } else {
+                1
+            };
+            let straddles = |a: i64, b: i64| {
+                if inc {
+                    a <= lo_side && b > lo_side
+                } else {
+                    a > lo_side && b <= lo_side
+                }
+            };
+            let (ga, gb) = (e.minor(guess - 1), e.minor(guess));
+            let (tb, a, b) = if straddles(ga, gb) {
+                (guess, ga, gb)
+            } else {
+                let tb = if inc {
+                    first_true_near(1, n, est, |t| e.minor(t) > lo_side)
+                } else {
+                    first_true_near(1, n, est + 1.0, |t| e.minor(t) <= lo_side)
+                };
+                if tb > n {
+                    continue;
+                }
+                (tb, e.minor(tb - 1), e.minor(tb))
+            };
             // Polygon order: forward unless flipped.
             let (prev, cur) = if e.flip { (b, a) } else { (a, b) };
             let xd = if cur < prev { cur } else { cur - 1 };

@@ -61,15 +61,15 @@ pub fn col_major_to_row_major<T: Copy>(h: usize, w: usize, src: &[T], dst: &mut 
     if src.len() != n || dst.len() != n {
         return;
     }
-    const TILE: usize = 32;
+    const TILE: usize = 64;
     for x0 in (0..w).step_by(TILE) {
         let x1 = (x0 + TILE).min(w);
         for y0 in (0..h).step_by(TILE) {
             let y1 = (y0 + TILE).min(h);
-            for x in x0..x1 {
-                let col = &src[x * h..x * h + h];
-                for y in y0..y1 {
-                    dst[y * w + x] = col[y];
+            // Contiguous writes along a row of the tile, reads from the tile's columns (cache-resident).
+            for (y, drow) in dst.chunks_exact_mut(w).enumerate().take(y1).skip(y0) {
+                for (x, d) in drow[x0..x1].iter_mut().enumerate() {
+                    *d = src[(x0 + x) * h + y];
                 }
             }
         }

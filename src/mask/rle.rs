@@ -221,6 +221,7 @@ impl Rle {
     /// Appends the compressed string to `out` (no allocation when `out` has room).
     pub fn write_compressed(&self, out: &mut Vec<u8>) {
         let c = &self.counts;
+        out.reserve(c.len() * 2);
         for i in 0..c.len() {
             let mut x = c[i] as i64;
             if i > 2 {
@@ -443,37 +444,60 @@ impl Rle {
 /// O(R) for R runs instead of O(k·R).
 fn union_canonical(rles: &[Rle]) -> Rle {
     let (h, w) = (rles[0].h as u64, rles[0].w as usize);
-    let total: usize = rles.iter().map(|r| r.counts.len() / 2).sum();
-    if h == 0 || w == 0 || total == 0 {
+    if h == 0 || w == 0 {
         return runs_from_intervals(rles[0].h, rles[0].w, &[]);
     }
     // Counting sort of the intervals by the column of their start, then a small sort inside each column:
     // O(R + w) for R intervals.
-    let col = |s: u64| ((s / h) as usize).min(w - 1);
-    let mut bucket = vec![0u32; w + 1];
+    let mut raw: Vec<(u64, u64, u32)> =
+        Vec::with_capacity(rles.iter().map(|r| r.counts.len() / 2).sum());
+    let mut start = vec![0u32; w + 1];
+    // Column of a position without a 64-bit division: a floating-point estimate, corrected.
+    let inv_h = 1.0 / h as f64;
+    let col_of = |pos: u64| -> usize {
+        let mut c = (pos as f64 * inv_h) as u64;
+        while c * h > pos {
+            c -= 1;
+        }
+        while (c + 1) * h <= pos {
+            c += 1;
+        }
+        (c as usize).min(w - 1)
+    };
     for r in rles {
-        for (s, _) in r.foreground_runs() {
-            bucket[col(s) + 1] += 1;
+        let mut pos = 0u64;
+        for pair in r.counts.chunks(2) {
+            pos += pair[0] as u64;
+            if let Some(&len) = pair.get(1) {
+                if len > 0 {
+                    let c = col_of(pos);
+                    start[c + 1] += 1;
+                    raw.push((pos, pos + len as u64, c as u32));
+                }
+                pos += len as u64;
+            }
         }
     }
-    for c in 0..w {
-        bucket[c + 1] += bucket[c];
+    if raw.is_empty() {
+        return runs_from_intervals(rles[0].h, rles[0].w, &[]);
     }
-    let mut iv = vec![(0u64, 0u64); total];
-    let mut fill = bucket.clone();
-    for r in rles {
-        for (s, l) in r.foreground_runs() {
-            let c = col(s);
-            iv[fill[c] as usize] = (s, s + l as u64);
-            fill[c] += 1;
-        }
-    }
-    iv.truncate(fill[w - 1] as usize);
     for c in 0..w {
-        let part = &mut iv[bucket[c] as usize..fill[c] as usize];
+        start[c + 1] += start[c];
+    }
+    let mut iv = vec![(0u64, 0u64); raw.len()];
+    for &(s, e, c) in &raw {
+        let slot = &mut start[c as usize];
+        iv[*slot as usize] = (s, e);
+        *slot += 1;
+    }
+    // start[c] is now the end of column c; sort each column's few intervals.
+    let mut begin = 0usize;
+    for &end in &start[..w] {
+        let part = &mut iv[begin..end as usize];
         if part.len() > 1 {
             part.sort_unstable();
         }
+        begin = end as usize;
     }
     runs_from_intervals(rles[0].h, rles[0].w, &iv)
 }
@@ -732,8 +756,9 @@ pub fn bbox_iou(dt: &[[f64; 4]], gt: &[[f64; 4]], iscrowd: &[bool]) -> Vec<f64> 
 /// As pycocotools: a pair whose bounding boxes do not overlap is 0 without looking at the runs; a pair
 /// whose boxes overlap but whose sizes differ is −1; a crowd ground truth (`iscrowd[g]`) uses the
 /// detection's area as the union; a pair with no common pixel is 0. Missing `iscrowd` entries count as
-/// not crowd. (pycocotools never ends on masks whose runs do not add up to `h·w`; here pixels past a
-/// mask's runs are background.)
+/// not crowd. On masks with empty runs past the first (not canonical), pycocotools' run walk can stop
+/// before the end (when both masks reach an empty run at once); that is reproduced. (pycocotools never
+/// ends on masks whose runs do not add up to `h·w`; here pixels past a mask's runs are background.)
 pub fn iou(dt: &[Rle], gt: &[Rle], iscrowd: &[bool]) -> Vec<f64> {
     let dt = IouMasks::new(dt);
     let gt = IouMasks::new(gt);
@@ -753,6 +778,12 @@ pub struct IouMasks {
     /// Foreground intervals `[start, end)` of all masks, concatenated; mask `k` owns `iv[off[k]..off[k+1]]`.
     iv: Vec<(u64, u64)>,
     off: Vec<usize>,
+    /// Masks that are not canonical (empty runs past the first) take pycocotools' own run walk: it can
+    /// stop early on them, and parity means stopping early too. Their runs, and those of every mask when
+    /// any is odd, are kept in `runs[roff[k]..roff[k+1]]`.
+    odd: Vec<bool>,
+    runs: Vec<u32>,
+    roff: Vec<usize>,
 }
 
 impl IouMasks {
@@ -764,6 +795,9 @@ impl IouMasks {
             area: Vec::with_capacity(rles.len()),
             iv: Vec::with_capacity(rles.iter().map(|r| r.counts.len() / 2).sum()),
             off: Vec::with_capacity(rles.len() + 1),
+            odd: Vec::with_capacity(rles.len()),
+            runs: Vec::new(),
+            roff: vec![0],
         };
         m.off.push(0);
         for r in rles {
@@ -772,6 +806,9 @@ impl IouMasks {
             m.area.push(r.area());
             m.iv.extend(r.foreground_runs().map(|(s, l)| (s, s + l as u64)));
             m.off.push(m.iv.len());
+            m.odd.push(!r.is_canonical());
+            m.runs.extend_from_slice(&r.counts);
+            m.roff.push(m.runs.len());
         }
         m
     }
@@ -790,6 +827,34 @@ impl IouMasks {
     fn intervals(&self, k: usize) -> &[(u64, u64)] {
         &self.iv[self.off[k]..self.off[k + 1]]
     }
+    fn counts(&self, k: usize) -> &[u32] {
+        &self.runs[self.roff[k]..self.roff[k + 1]]
+    }
+}
+
+/// Intersection and union pixel counts as `rleIou`'s run walk computes them, stopping where it stops:
+/// when both masks reach an empty run at the same time, the walk ends there (so on non-canonical masks
+/// it may count only a prefix). Masks whose runs add up to different totals, where pycocotools never
+/// ends, count as background past their end.
+fn walk_inter_union(a: &[u32], b: &[u32]) -> (u64, u64) {
+    let mut wa = RunWalker::new(a);
+    let mut wb = RunWalker::new(b);
+    let (mut i, mut u) = (0u64, 0u64);
+    loop {
+        let c = wa.rem.min(wb.rem);
+        if wa.v || wb.v {
+            u += c;
+            if wa.v && wb.v {
+                i += c;
+            }
+        }
+        wa.consume(c);
+        wb.consume(c);
+        if wa.rem + wb.rem == 0 {
+            return (i, u);
+        }
+        RunWalker::pad_exhausted(&mut wa, &mut wb);
+    }
 }
 
 /// [`iou`] on prepared masks, into `out` (`dt.len() * gt.len()` values, row-major `[dt][gt]`).
@@ -803,7 +868,22 @@ pub fn iou_prepared(dt: &IouMasks, gt: &IouMasks, iscrowd: &[bool], out: &mut [f
                 if dt.size[d] != gt.size[g] {
                     -1.0
                 } else {
-                    let i = intersection(dt.intervals(d), gt.intervals(g));
+                    let i = match (dt.odd[d], gt.odd[g]) {
+                        (false, false) => intersection(dt.intervals(d), gt.intervals(g)),
+                        _ => {
+                            let (i, u) = walk_inter_union(dt.counts(d), gt.counts(g));
+                            // rleIou's own union, which may cover only part of the masks
+                            let o = if i == 0 {
+                                0.0
+                            } else if crowd {
+                                i as f64 / dt.area[d] as f64
+                            } else {
+                                i as f64 / u as f64
+                            };
+                            out[d * n + g] = o;
+                            continue;
+                        }
+                    };
                     // rleIou: no common pixel gives 0 (union taken as 1); crowd: union = detection area.
                     let u = if i == 0 {
                         1
