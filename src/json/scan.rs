@@ -440,7 +440,8 @@ pub fn skip_value_fast(buf: &[u8], i: usize) -> Result<usize> {
                 // Find the closing quote, honouring escapes; validated later.
                 let mut k = j + 1;
                 loop {
-                    match memchr::memchr2(b'"', b'\\', &buf[k..]) {
+                    // `k` is past the end when the input ends with a backslash inside the string.
+                    match buf.get(k..).and_then(|t| memchr::memchr2(b'"', b'\\', t)) {
                         None => return Err(Error::at(j, "unterminated string (truncated file?)")),
                         Some(p) => {
                             if buf[k + p] == b'\\' {
