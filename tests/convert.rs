@@ -226,3 +226,29 @@ fn polygons_round_trip_through_frpoly() {
     }
     assert!(big > 700, "{big}");
 }
+
+#[test]
+fn compressed_strings_are_kept_as_annto_rle_keeps_them() {
+    let w = Work::new();
+    // "S0" is a valid but non-canonical encoding of counts [3] ("3"): annToRLE returns it untouched.
+    let f = w.write(
+        "nc.json",
+        r#"{"images": [{"id": 1, "width": 3, "height": 1}], "annotations": [{"id": 1, "image_id": 1, "segmentation": {"size": [1, 3], "counts": "S0"}}]}"#,
+    );
+    let segs = segmentations(&ok([
+        "convert",
+        f.to_str().expect("p"),
+        "--to",
+        "rle",
+        "-q",
+    ]));
+    assert_eq!(segs[0]["counts"], "S0");
+    let raw = segmentations(&ok([
+        "convert",
+        f.to_str().expect("p"),
+        "--to",
+        "rle-raw",
+        "-q",
+    ]));
+    assert_eq!(raw[0]["counts"], serde_json::json!([3]));
+}

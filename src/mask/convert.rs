@@ -115,7 +115,12 @@ fn convert_record(
     match target {
         Target::Rle => {
             let _ = write!(value, "{{\"size\": [{}, {}], \"counts\": ", rle.h, rle.w);
-            write_escaped(&mut value, &rle.to_compressed());
+            match seg {
+                // annToRLE hands a compressed RLE back untouched: keep its string (validated above) even if
+                // it is not the canonical encoding of its counts.
+                Segmentation::CompressedRle { counts, .. } => write_escaped(&mut value, counts),
+                _ => write_escaped(&mut value, &rle.to_compressed()),
+            }
             value.push(b'}');
         }
         Target::RleRaw => {
