@@ -57,16 +57,27 @@ const BATCH: usize = 4096;
 
 /// Image sizes (id → (height, width)) of a dataset buffer.
 pub fn image_sizes(buf: &[u8]) -> Result<HashMap<i64, (u32, u32)>> {
+    image_sizes_releasing(buf, &|_| {})
+}
+
+/// [`image_sizes`], telling `release` every few thousand records how far the walk has gone (so the pages of
+/// a memory-mapped input can be let go: this pass reads the whole file).
+pub fn image_sizes_releasing(
+    buf: &[u8],
+    release: &dyn Fn(usize),
+) -> Result<HashMap<i64, (u32, u32)>> {
     let mut sizes = HashMap::new();
+    let mut seen = 0usize;
     scan_top(buf, |ev| {
-        if let Event::Record {
-            section: Section::Images,
-            start,
-            ..
-        } = ev
-        {
-            let img = parse_image(buf, start)?;
-            sizes.insert(img.id, (img.height, img.width));
+        if let Event::Record { section, start, .. } = ev {
+            seen += 1;
+            if seen.is_multiple_of(BATCH) {
+                release(start);
+            }
+            if section == Section::Images {
+                let img = parse_image(buf, start)?;
+                sizes.insert(img.id, (img.height, img.width));
+            }
         }
         Ok(())
     })?;
@@ -173,7 +184,7 @@ pub fn convert(
     let buf = input.bytes();
     let sizes = match sizes {
         Some(s) => s,
-        None => image_sizes(buf)?,
+        None => image_sizes_releasing(buf, &|upto| input.release(upto))?,
     };
     let mut rep = ConvertReport::default();
     let mut t = TopWriter::new(w);
