@@ -52,6 +52,11 @@ fn png_header_claiming_more_pixels_than_the_file_can_hold() {
     assert_eq!(bytes.len(), 69);
     let e = decode_label_png(&bytes).unwrap_err();
     assert!(e.msg.contains("46000x46000"), "{e}");
+    // What the fuzzer itself found (chunk CRCs repaired, as the target does): 391 bytes claiming 9x201326609
+    // 16-bit pixels (a malloc of 3.6 GB).
+    let bytes = std::fs::read("fixtures/fuzz/png_oom_found_by_fuzzer.png").unwrap();
+    let e = decode_label_png(&bytes).unwrap_err();
+    assert!(e.msg.contains("9x201326609"), "{e}");
     // The bound is deflate's own limit: the most compressible real file (all zeros, zlib level 9, ~1020:1)
     // still decodes.
     let bytes = std::fs::read("fixtures/fuzz/png_zeros_2048x2048x16.png").unwrap();
