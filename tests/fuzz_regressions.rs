@@ -41,3 +41,29 @@ fn record_cut_after_a_backslash_in_a_string() {
     let e = Dataset::parse(br#"[{"\"#).unwrap_err();
     assert_eq!(e.offset, Some(2));
 }
+
+/// png_label: a 69-byte PNG whose header claims 46000×46000 16-bit pixels made
+/// `mask::png::decode_label_png` allocate its 4.2 GB output buffer before reading any pixel data (an abort
+/// where memory is tight; libFuzzer's malloc limit reports it). Now refused, naming the claimed size.
+#[test]
+fn png_header_claiming_more_pixels_than_the_file_can_hold() {
+    use cocokit::mask::png::{decode_label_png, LabelPixels};
+    let bytes = std::fs::read("fixtures/fuzz/png_huge_header.png").unwrap();
+    assert_eq!(bytes.len(), 69);
+    let e = decode_label_png(&bytes).unwrap_err();
+    assert!(e.msg.contains("46000x46000"), "{e}");
+    // What the fuzzer itself found (chunk CRCs repaired, as the target does): 391 bytes claiming 9x201326609
+    // 16-bit pixels (a malloc of 3.6 GB).
+    let bytes = std::fs::read("fixtures/fuzz/png_oom_found_by_fuzzer.png").unwrap();
+    let e = decode_label_png(&bytes).unwrap_err();
+    assert!(e.msg.contains("9x201326609"), "{e}");
+    // The bound is deflate's own limit: the most compressible real file (all zeros, zlib level 9, ~1020:1)
+    // still decodes.
+    let bytes = std::fs::read("fixtures/fuzz/png_zeros_2048x2048x16.png").unwrap();
+    let map = decode_label_png(&bytes).unwrap();
+    assert_eq!((map.width, map.height), (2048, 2048));
+    match &map.pixels {
+        LabelPixels::U16(p) => assert!(p.len() == 2048 * 2048 && p.iter().all(|&v| v == 0)),
+        LabelPixels::U8(_) => panic!("a 16-bit PNG must decode to 16-bit labels"),
+    }
+}

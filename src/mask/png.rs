@@ -207,6 +207,15 @@ pub fn decode_label_png(bytes: &[u8]) -> Result<LabelMap> {
     let size = reader
         .output_buffer_size()
         .ok_or_else(|| Error::msg("PNG too large to decode"))?;
+    // Deflate inflates at most 1032-fold (a 258-byte match in 2 bits), so a file of n bytes holds at most
+    // 1032·n bytes of image data: refuse a header that claims more before allocating for it (a 69-byte file
+    // could otherwise ask for 4 GB).
+    if size as u64 > bytes.len() as u64 * 1032 {
+        return Err(Error::msg(format!(
+            "PNG header says {width}x{height} pixels, more than its {} bytes can hold (corrupt or truncated file)",
+            bytes.len()
+        )));
+    }
     let mut buf = vec![0u8; size];
     let out = reader.next_frame(&mut buf).map_err(bad)?;
     let (w, h, line) = (width as usize, height as usize, out.line_size);
