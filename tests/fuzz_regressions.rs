@@ -67,3 +67,25 @@ fn png_header_claiming_more_pixels_than_the_file_can_hold() {
         LabelPixels::U8(_) => panic!("a 16-bit PNG must decode to 16-bit labels"),
     }
 }
+
+/// json_path: `json::path::parse` cut a bracketed key at the first `]`, so `.["a]b"]` (which jq reads as the key
+/// `a]b`) was refused, and text after the closing quote was ignored (`.["a"x]` read as `.a`).
+#[test]
+fn bracketed_key_containing_a_closing_bracket() {
+    use cocokit::json::path::{parse, select, Selected, Step};
+    assert_eq!(parse(r#".["a]b"]"#).unwrap(), vec![Step::Key("a]b".into())]);
+    assert_eq!(
+        parse(r#".x[ "]" ][0]"#).unwrap(),
+        vec![Step::Key("x".into()), Step::Key("]".into()), Step::Index(0)]
+    );
+    assert_eq!(parse(r#".["a"]"#).unwrap(), parse(r#"."a""#).unwrap());
+    for bad in [r#".["a"x]"#, r#".["a""#, r#".["a"#] {
+        assert!(parse(bad).is_err(), "{bad}");
+    }
+    let doc = br#"{"a]b": 7, "a": 1}"#;
+    let sel = select(doc, &parse(r#".["a]b"]"#).unwrap()).unwrap();
+    let [Selected::At(p)] = sel[..] else {
+        panic!("{sel:?}")
+    };
+    assert_eq!(doc[cocokit::json::scan::skip_ws(doc, p)], b'7');
+}

@@ -2,7 +2,8 @@
 //! expression, the rest the document.
 //!
 //! Checks, beyond "no panic, no hang":
-//! - a parsed path, written back in canonical syntax (`."key"`, `[N]`, `[a:z]`, `[]`), parses to the same steps;
+//! - a parsed path, written back in canonical syntax (`."key"` or `.["key"]`, `[N]`, `[a:z]`, `[]`), parses to
+//!   the same steps;
 //! - on a document serde_json reads without duplicate keys, the selection agrees with a reference evaluation of
 //!   the same steps on the serde_json value (same values in the same order, or both an error), jq's rules:
 //!   missing key/index → null, null.key / null[N] / null[a:z] → null, .[] on null → error, indexing a scalar → error.
@@ -14,10 +15,14 @@ use cocokit_fuzz::{strict_doc, strict_stream};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
-fn write_steps(steps: &[Step]) -> String {
+/// The steps in canonical syntax; keys as `."key"`, or as `.["key"]` when `brackets`.
+fn write_steps(steps: &[Step], brackets: bool) -> String {
     let mut s = String::from(".");
     for st in steps {
         match st {
+            Step::Key(k) if brackets => {
+                s.push_str(&format!("[{}]", serde_json::to_string(k).unwrap()))
+            }
             Step::Key(k) => {
                 if !s.ends_with('.') {
                     s.push('.');
@@ -86,10 +91,12 @@ fuzz_target!(|data: &[u8]| {
     let Ok(steps) = parse(expr) else {
         return;
     };
-    let canon = write_steps(&steps);
-    let again = parse(&canon)
-        .unwrap_or_else(|e| panic!("canonical form {canon:?} of {expr:?} refused: {e}"));
-    assert_eq!(again, steps, "{expr:?} -> {canon:?}");
+    for brackets in [false, true] {
+        let canon = write_steps(&steps, brackets);
+        let again = parse(&canon)
+            .unwrap_or_else(|e| panic!("canonical form {canon:?} of {expr:?} refused: {e}"));
+        assert_eq!(again, steps, "{expr:?} -> {canon:?}");
+    }
 
     let sel = select(doc, &steps);
     let mut out = Vec::new();

@@ -51,6 +51,18 @@ pub fn parse(expr: &str) -> Result<Vec<Step>> {
                 }
             }
             b'[' => {
+                let q = skip_ws(b, i + 1);
+                if b.get(q) == Some(&b'"') {
+                    // A quoted key may contain ']': find the end of the string before the closing ']'.
+                    let (s, end) = parse_string(b, q).map_err(|_| bad("bad quoted key"))?;
+                    let close = skip_ws(b, end);
+                    if b.get(close) != Some(&b']') {
+                        return Err(bad("missing ']' after the quoted key"));
+                    }
+                    steps.push(Step::Key(s.into_owned()));
+                    i = close + 1;
+                    continue;
+                }
                 let close = b[i..]
                     .iter()
                     .position(|&c| c == b']')
@@ -61,10 +73,6 @@ pub fn parse(expr: &str) -> Result<Vec<Step>> {
                     .trim();
                 if inner.is_empty() {
                     steps.push(Step::Iterate);
-                } else if inner.starts_with('"') {
-                    let (s, _) =
-                        parse_string(inner.as_bytes(), 0).map_err(|_| bad("bad quoted key"))?;
-                    steps.push(Step::Key(s.into_owned()));
                 } else if let Some((a, z)) = inner.split_once(':') {
                     let num = |t: &str| -> Result<Option<i64>> {
                         let t = t.trim();
