@@ -769,56 +769,60 @@ pub fn iou(dt: &[Rle], gt: &[Rle], iscrowd: &[bool]) -> Vec<f64> {
 
 /// Masks prepared for many IoU computations: bounding box, area and absolute foreground intervals of
 /// each, computed once (O(runs)); each pair then costs a bounded merge of the intervals where both
-/// masks have pixels.
+/// masks have pixels. Borrows the masks (non-canonical ones are walked run by run, see [`iou`]).
 #[derive(Debug, Clone, Default)]
-pub struct IouMasks {
-    size: Vec<(u32, u32)>,
+pub struct IouMasks<'a> {
+    rles: &'a [Rle],
     bbox: Vec<[f64; 4]>,
     area: Vec<u64>,
     /// Foreground intervals `[start, end)` of all masks, concatenated; mask `k` owns `iv[off[k]..off[k+1]]`.
     iv: Vec<(u64, u64)>,
     off: Vec<usize>,
-    /// Masks that are not canonical (empty runs past the first) take pycocotools' own run walk: it can
-    /// stop early on them, and parity means stopping early too. Their runs, and those of every mask when
-    /// any is odd, are kept in `runs[roff[k]..roff[k+1]]`.
+    /// Masks that are not canonical (empty runs past the first, or runs not adding up to `h·w`) take
+    /// pycocotools' own run walk: it can stop early on them, and parity means stopping early too.
     odd: Vec<bool>,
-    runs: Vec<u32>,
-    roff: Vec<usize>,
 }
 
-impl IouMasks {
+impl<'a> IouMasks<'a> {
     /// Prepares `rles`.
-    pub fn new(rles: &[Rle]) -> IouMasks {
+    pub fn new(rles: &'a [Rle]) -> IouMasks<'a> {
         let mut m = IouMasks {
-            size: Vec::with_capacity(rles.len()),
+            rles,
             bbox: Vec::with_capacity(rles.len()),
             area: Vec::with_capacity(rles.len()),
             iv: Vec::with_capacity(rles.iter().map(|r| r.counts.len() / 2).sum()),
             off: Vec::with_capacity(rles.len() + 1),
             odd: Vec::with_capacity(rles.len()),
-            runs: Vec::new(),
-            roff: vec![0],
         };
         m.off.push(0);
         for r in rles {
-            m.size.push((r.h, r.w));
             m.bbox.push(r.to_bbox());
-            m.area.push(r.area());
-            m.iv.extend(r.foreground_runs().map(|(s, l)| (s, s + l as u64)));
+            // One pass: intervals, area, and whether the runs are canonical.
+            let (mut pos, mut area, mut empty_run) = (0u64, 0u64, false);
+            for (j, &c) in r.counts.iter().enumerate() {
+                let c = c as u64;
+                if j % 2 == 1 {
+                    if c > 0 {
+                        m.iv.push((pos, pos + c));
+                    }
+                    area += c;
+                }
+                empty_run |= j > 0 && c == 0;
+                pos += c;
+            }
+            m.area.push(area);
             m.off.push(m.iv.len());
-            m.odd.push(!r.is_canonical());
-            m.runs.extend_from_slice(&r.counts);
-            m.roff.push(m.runs.len());
+            m.odd.push(empty_run || pos != r.pixels());
         }
         m
     }
     /// Number of masks.
     pub fn len(&self) -> usize {
-        self.size.len()
+        self.rles.len()
     }
     /// Whether there are no masks.
     pub fn is_empty(&self) -> bool {
-        self.size.is_empty()
+        self.rles.is_empty()
     }
     /// The bounding boxes (`Rle::to_bbox` of each mask).
     pub fn bboxes(&self) -> &[[f64; 4]] {
@@ -828,7 +832,10 @@ impl IouMasks {
         &self.iv[self.off[k]..self.off[k + 1]]
     }
     fn counts(&self, k: usize) -> &[u32] {
-        &self.runs[self.roff[k]..self.roff[k + 1]]
+        &self.rles[k].counts
+    }
+    fn size(&self, k: usize) -> (u32, u32) {
+        (self.rles[k].h, self.rles[k].w)
     }
 }
 
@@ -865,7 +872,7 @@ pub fn iou_prepared(dt: &IouMasks, gt: &IouMasks, iscrowd: &[bool], out: &mut [f
             let crowd = iscrowd.get(g).copied().unwrap_or(false);
             let o = bb_iou_one(&dt.bbox[d], &gt.bbox[g], crowd);
             out[d * n + g] = if o > 0.0 {
-                if dt.size[d] != gt.size[g] {
+                if dt.size(d) != gt.size(g) {
                     -1.0
                 } else {
                     let i = match (dt.odd[d], gt.odd[g]) {
