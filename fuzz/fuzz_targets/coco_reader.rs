@@ -2,15 +2,18 @@
 //! `filter::filter` (through `io::Input::from_bytes`).
 //!
 //! Checks, beyond "no panic, no hang":
-//! - a dataset `Dataset::parse` accepts is accepted by `stats::compute`, with the same record counts, and by
+//! - a dataset `Dataset::parse` accepts is accepted by `stats::compute`, with the same record counts, crowd,
+//!   segmentation kinds, area buckets, unknown image/category references, images without annotations and other
+//!   top-level keys as recomputed from the typed records; and by
 //!   `filter` keeping every category id and every image: its output parses back to the same records;
 //! - `filter` keeping the categories named like the first one keeps exactly the annotations of those ids, and
 //!   its output is a dataset that parses;
-//! - `parse_results` and `Dataset::parse` never both accept (an array vs an object).
+//! - `parse_results` and `Dataset::parse` never both accept (an array vs an object); a results file
+//!   `parse_results` accepts is accepted by `stats` with the same number of annotations.
 #![no_main]
 
 use cocokit::coco::filter::{filter, Selection};
-use cocokit::coco::reader::{parse_results, Dataset};
+use cocokit::coco::reader::{parse_results, Dataset, SegKind};
 use cocokit::coco::stats::compute;
 use cocokit::coco::Annotation;
 use cocokit::io::Input;
@@ -48,6 +51,18 @@ fuzz_target!(|data: &[u8]| {
     let input = Input::from_bytes("fuzz.json", data.to_vec());
     let st = compute(&input);
 
+    if let Ok(res) = &res {
+        let st = st
+            .as_ref()
+            .unwrap_or_else(|e| panic!("stats refuses a results file parse_results reads: {e}"));
+        assert_eq!(st.layout, "results");
+        assert_eq!(
+            st.annotations,
+            res.len() as u64,
+            "stats: results annotations"
+        );
+        assert_eq!(st.images, 0);
+    }
     let Ok(ds) = ds else {
         // Still exercise filter on whatever this is.
         let mut out = Vec::new();
@@ -75,6 +90,86 @@ fuzz_target!(|data: &[u8]| {
     );
     let crowd = ds.annotations.iter().filter(|a| a.is_crowd()).count() as u64;
     assert_eq!(st.crowd, crowd, "stats: crowd");
+    // The rest of the statistics, recomputed from the typed records.
+    let kinds = |k: SegKind| {
+        ds.annotations
+            .iter()
+            .filter(|a| SegKind::of(a.segmentation.as_ref()) == k)
+            .count() as u64
+    };
+    let seg = &st.segmentation;
+    assert_eq!(
+        [
+            seg.polygon,
+            seg.rle,
+            seg.compressed_rle,
+            seg.empty,
+            seg.none
+        ],
+        [
+            SegKind::Polygons,
+            SegKind::Rle,
+            SegKind::CompressedRle,
+            SegKind::Empty,
+            SegKind::None
+        ]
+        .map(kinds),
+        "stats: segmentation kinds"
+    );
+    let area = |f: &dyn Fn(Option<f64>) -> bool| {
+        ds.annotations.iter().filter(|a| f(a.area)).count() as u64
+    };
+    assert_eq!(
+        [
+            st.area.small,
+            st.area.medium,
+            st.area.large,
+            st.area.unknown
+        ],
+        [
+            area(&|a| a.is_some_and(|a| a < 1024.0)),
+            area(&|a| a.is_some_and(|a| (1024.0..9216.0).contains(&a))),
+            area(&|a| a.is_some_and(|a| a >= 9216.0)),
+            area(&|a| a.is_none()),
+        ],
+        "stats: area buckets"
+    );
+    let img_ids: HashSet<i64> = ds.images.iter().map(|i| i.id).collect();
+    let cat_ids: HashSet<i64> = ds.categories.iter().map(|c| c.id).collect();
+    let ann_imgs: HashSet<i64> = ds.annotations.iter().map(|a| a.image_id).collect();
+    let unknown_img = ds
+        .annotations
+        .iter()
+        .filter(|a| !img_ids.contains(&a.image_id))
+        .count() as u64;
+    assert_eq!(
+        st.unknown_image_refs, unknown_img,
+        "stats: unknown image refs"
+    );
+    let unknown_cat = ds
+        .annotations
+        .iter()
+        .filter(|a| a.category_id.is_some_and(|c| !cat_ids.contains(&c)))
+        .count() as u64;
+    assert_eq!(
+        st.unknown_category_refs, unknown_cat,
+        "stats: unknown category refs"
+    );
+    let without = ds
+        .images
+        .iter()
+        .filter(|i| !ann_imgs.contains(&i.id))
+        .count() as u64;
+    assert_eq!(
+        st.images_without_annotations, without,
+        "stats: images without annotations"
+    );
+    let other: Vec<&String> = ds.other.iter().map(|(k, _)| k).collect();
+    assert_eq!(
+        st.other_keys.iter().collect::<Vec<_>>(),
+        other,
+        "stats: other keys"
+    );
 
     if ds.categories.is_empty() {
         return;
