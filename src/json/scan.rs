@@ -181,7 +181,9 @@ pub fn scan_number(buf: &[u8], i: usize) -> Result<usize> {
 /// Scan a run of array elements that are numbers (`1, 2.5, -3`) from `i` (a number's first byte); returns the
 /// index after the last number of the run (the caller handles what follows: `]`, or a `,` before a non-number).
 /// Polygon coordinates are most of a COCO file; this loop avoids the generic value dispatch per number.
-/// (A table-driven DFA was tried here: fewer branches but a serial dependency per byte, 30% slower.)
+/// (A table-driven DFA was tried here: fewer branches but a serial dependency per byte, 30% slower. So was
+/// finding digit runs 8 bytes at a time (SWAR + trailing_zeros): ~12% slower on polygon data, whose digit
+/// runs are short and regular enough for the branch predictor.)
 #[inline]
 pub fn scan_number_run(buf: &[u8], mut i: usize) -> Result<usize> {
     loop {
@@ -713,6 +715,100 @@ mod tests {
                 "{} -> {e}",
                 String::from_utf8_lossy(s)
             );
+        }
+    }
+
+    /// The byte-at-a-time grammar `scan_number` implements, as a reference.
+    fn scan_number_reference(b: &[u8], i: usize) -> std::result::Result<usize, Option<u64>> {
+        let d = |j: usize| b.get(j).is_some_and(|c| c.is_ascii_digit());
+        let mut j = i;
+        if b.get(j) == Some(&b'-') {
+            j += 1;
+        }
+        match b.get(j) {
+            Some(b'0') => {
+                j += 1;
+                if d(j) {
+                    return Err(Some(j as u64 - 1));
+                }
+            }
+            Some(b'1'..=b'9') => {
+                while d(j) {
+                    j += 1;
+                }
+            }
+            None => return Err(Some(i as u64)),
+            Some(_) => return Err(Some(j as u64)),
+        }
+        if b.get(j) == Some(&b'.') {
+            j += 1;
+            let s = j;
+            while d(j) {
+                j += 1;
+            }
+            if j == s {
+                return Err(Some(if j >= b.len() { i } else { j } as u64));
+            }
+        }
+        if matches!(b.get(j), Some(b'e' | b'E')) {
+            j += 1;
+            if matches!(b.get(j), Some(b'+' | b'-')) {
+                j += 1;
+            }
+            let s = j;
+            while d(j) {
+                j += 1;
+            }
+            if j == s {
+                return Err(Some(if j >= b.len() { i } else { j } as u64));
+            }
+        }
+        Ok(j)
+    }
+
+    #[test]
+    fn number_scanner_equals_the_grammar_at_every_alignment() {
+        // Every string up to 5 bytes over an alphabet with each class of byte, at several offsets inside a
+        // longer buffer and with different bytes after it (end of input included), plus long digit runs.
+        let alphabet = b"0159.-+eE, x\x80/:";
+        let mut cases: Vec<Vec<u8>> = Vec::new();
+        let mut cur: Vec<Vec<u8>> = vec![vec![]];
+        for _ in 0..5 {
+            let mut next = Vec::new();
+            for c in &cur {
+                for &a in alphabet.iter() {
+                    let mut v = c.clone();
+                    v.push(a);
+                    next.push(v);
+                }
+            }
+            cases.extend(next.iter().cloned());
+            cur = next;
+        }
+        for k in [7usize, 8, 9, 15, 16, 17, 40] {
+            cases.push(
+                format!("{}.{}e-{}", "7".repeat(k), "3".repeat(k), "1".repeat(k)).into_bytes(),
+            );
+            cases.push(format!("-{}", "0".repeat(k)).into_bytes());
+        }
+        for case in &cases {
+            if !matches!(case.first(), Some(b'-' | b'0'..=b'9')) {
+                continue;
+            }
+            for pad in 0..9 {
+                for tail in [&b""[..], b"]", b"12345678"] {
+                    let mut b = vec![b' '; pad];
+                    b.extend_from_slice(case);
+                    b.extend_from_slice(tail);
+                    let got = scan_number(&b, pad).map_err(|e| e.offset);
+                    assert_eq!(
+                        got,
+                        scan_number_reference(&b, pad),
+                        "{:?}",
+                        String::from_utf8_lossy(&b)
+                    );
+                }
+            }
         }
     }
 
