@@ -119,6 +119,44 @@ impl BitSet {
     }
 }
 
+/// A set of ids: one bit per id for small non-negative dense ids (a bit table of up to 64 bits per id
+/// inserted, plus 2^20), a hash set for the others.
+#[derive(Default)]
+pub struct IdSet {
+    direct: BitSet,
+    other: std::collections::HashSet<i64, foldhash::fast::RandomState>,
+    len: u64,
+}
+
+impl IdSet {
+    /// Insert `id`; true if it was not there.
+    pub fn insert(&mut self, id: i64) -> bool {
+        // At most 64 bits (8 bytes, less than a hash set entry) per id inserted, plus 2^20.
+        let budget = (1u64 << 20)
+            .saturating_add(64u64.saturating_mul(self.len + 1))
+            .min(u32::MAX as u64);
+        let new = match u64::try_from(id) {
+            // An id below the budget now might have gone to `other` earlier, when the budget was smaller.
+            Ok(i) if i < budget && !self.other.contains(&id) => self.direct.insert(i as u32),
+            _ => self.other.insert(id),
+        };
+        self.len += new as u64;
+        new
+    }
+
+    pub fn contains(&self, id: i64) -> bool {
+        u32::try_from(id).is_ok_and(|i| self.direct.contains(i)) || self.other.contains(&id)
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +209,30 @@ mod tests {
         assert_eq!(sparse.len(), 1000);
         assert!(sparse.direct.len() <= 1024 && sparse.map.len() == 999);
         assert_eq!(sparse.get(999 << 32), Some(999));
+    }
+
+    #[test]
+    fn idset_is_a_set_of_any_ids() {
+        let mut set = IdSet::default();
+        let mut reference = std::collections::HashSet::new();
+        let ids = (0..5000i64).map(|k| (k * 7919) % 100_003).chain([
+            -1,
+            i64::MIN,
+            i64::MAX,
+            1 << 40,
+            50_000_000,
+            3,
+            3,
+            50_000_000,
+        ]);
+        for id in ids {
+            assert_eq!(set.insert(id), reference.insert(id), "id {id}");
+        }
+        assert_eq!(set.len(), reference.len() as u64);
+        for id in -5..200_000i64 {
+            assert_eq!(set.contains(id), reference.contains(&id), "id {id}");
+        }
+        assert!(set.contains(i64::MIN) && set.contains(1 << 40) && !set.contains(1 << 41));
     }
 
     #[test]
