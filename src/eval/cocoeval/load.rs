@@ -404,9 +404,8 @@ fn segmentation<'a>(c: &mut Cursor<'a>, mode: SegMode) -> Option<Seg<'a>> {
             Some(Seg::Polygons(&buf[at..end]))
         }
         Some(b'{') => {
-            if mode == SegMode::Kind {
-                return None; // the reader checks RLE objects' field types
-            }
+            // The reader checks an RLE object's fields in both modes: `size` two integers, `counts` a string
+            // here (lists of counts go to the reader).
             c.pos = at;
             c.begin_object().ok()?;
             let mut first = true;
@@ -428,7 +427,7 @@ fn segmentation<'a>(c: &mut Cursor<'a>, mode: SegMode) -> Option<Seg<'a>> {
                         if buf.get(s) != Some(&b'"') {
                             return None;
                         }
-                        let (end, escaped) = scan_string(buf, s).ok()?;
+                        let (end, escaped) = string_end(buf, s)?;
                         c.pos = end;
                         counts = Some((&buf[s + 1..end - 1], escaped));
                     }
@@ -438,6 +437,9 @@ fn segmentation<'a>(c: &mut Cursor<'a>, mode: SegMode) -> Option<Seg<'a>> {
                 }
             }
             let ((h, w), (counts, escaped)) = (size?, counts?);
+            if mode == SegMode::Kind {
+                return Some(Seg::Unparsed);
+            }
             Some(Seg::Compressed {
                 h,
                 w,
@@ -450,6 +452,49 @@ fn segmentation<'a>(c: &mut Cursor<'a>, mode: SegMode) -> Option<Seg<'a>> {
             Some(Seg::None)
         }
         _ => None,
+    }
+}
+
+/// `scan_string` for the strings of compressed RLE (long, ASCII, few escapes): 8 bytes at a time until a
+/// quote, a backslash, a control or a non-ASCII byte. Simple escapes are stepped over here; anything
+/// else (`\u`, control bytes, non-ASCII, errors) is left to `scan_string`, from the string's start.
+fn string_end(buf: &[u8], i: usize) -> Option<(usize, bool)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    #[inline(always)]
+    fn zero_byte(x: u64) -> u64 {
+        x.wrapping_sub(ONES) & !x & HIGH
+    }
+    let mut j = i + 1;
+    let mut escaped = false;
+    loop {
+        while let Some(chunk) = buf.get(j..j + 8) {
+            let x = u64::from_le_bytes(chunk.try_into().ok()?);
+            // bytes < 0x20 (top three bits clear), '"', '\\' or >= 0x80; the lowest flag is exact
+            let stop = zero_byte(x & 0xe0e0_e0e0_e0e0_e0e0)
+                | zero_byte(x ^ (b'"' as u64 * ONES))
+                | zero_byte(x ^ (b'\\' as u64 * ONES))
+                | (x & HIGH);
+            if stop != 0 {
+                j += (stop.trailing_zeros() / 8) as usize;
+                break;
+            }
+            j += 8;
+        }
+        match buf.get(j) {
+            Some(b'"') => return Some((j + 1, escaped)),
+            Some(b'\\')
+                if matches!(
+                    buf.get(j + 1),
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't')
+                ) =>
+            {
+                escaped = true;
+                j += 2;
+            }
+            Some(&b) if (0x20..0x80).contains(&b) && b != b'\\' => j += 1,
+            _ => return scan_string(buf, i).ok(),
+        }
     }
 }
 
@@ -586,6 +631,40 @@ mod tests {
         assert_eq!(e, want);
         let buf = br#"{"id": 1, "bbox": [1, 2, 3, 4]}"#;
         assert!(record(buf, 0, SegMode::Full).is_err());
+    }
+
+    #[test]
+    fn string_end_is_scan_string() {
+        let mut cases: Vec<Vec<u8>> = [
+            &b"\"\""[..],
+            b"\"abc\"",
+            b"\"0123456789abcdefghij\"",
+            b"\"a\\\\b\\\"c\\/d\\ne\"",
+            b"\"x\\u0041y\"",
+            "\"caf\u{e9} au lait\"".as_bytes(),
+            b"\"bad \xff utf8\"",
+            b"\"tab\there\"",
+            b"\"unterminated",
+            b"\"bad \\q escape\"",
+            b"\"ends in backslash\\",
+        ]
+        .iter()
+        .map(|c| c.to_vec())
+        .collect();
+        // a stop byte at every position of a word
+        for k in 0..17 {
+            for stop in [&b"\\\\"[..], b"\\\"", b"\x01", "\u{e9}".as_bytes(), b"\""] {
+                let mut v = b"\"".to_vec();
+                v.extend(std::iter::repeat_n(b'a', k));
+                v.extend_from_slice(stop);
+                v.extend_from_slice(b"bcdefghijklmnop\" tail");
+                cases.push(v);
+            }
+        }
+        for c in &cases {
+            let want = scan_string(c, 0).ok();
+            assert_eq!(string_end(c, 0), want, "{}", String::from_utf8_lossy(c));
+        }
     }
 
     #[test]
