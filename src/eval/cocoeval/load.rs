@@ -11,6 +11,7 @@
 //! Not here: loadRes' rules (see `prepare`), making masks (see `masks`).
 
 use std::borrow::Cow;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -100,6 +101,20 @@ impl<'a> Record<'a> {
         }
     }
 
+    fn placeholder() -> Record<'a> {
+        Record {
+            id: None,
+            image_id: 0,
+            category_id: None,
+            iscrowd: false,
+            area: None,
+            bbox: None,
+            score: None,
+            seg: Seg::None,
+            offset: 0,
+        }
+    }
+
     /// How to name this record in an error message (as `Annotation::describe`).
     pub(crate) fn describe(&self) -> String {
         match self.id {
@@ -158,10 +173,7 @@ impl<'a> EvalGt<'a> {
             .par_iter()
             .map(|&s| parse_image(buf, s))
             .collect::<Result<_>>()?;
-        let annotations = anns
-            .par_iter()
-            .map(|&s| record(buf, s, mode))
-            .collect::<Result<_>>()?;
+        let annotations = records(buf, &anns, mode)?;
         let categories = cats
             .par_iter()
             .map(|&s| parse_category(buf, s))
@@ -194,11 +206,32 @@ impl<'a> EvalResults<'a> {
                 "results must be a JSON array of annotations (a COCO results file), found an object",
             ));
         }
-        let records = starts
-            .par_iter()
-            .map(|&s| record(buf, s, mode))
-            .collect::<Result<_>>()?;
+        let records = records(buf, &starts, mode)?;
         Ok(EvalResults { records })
+    }
+}
+
+/// The records starting at `starts`, in parallel, written straight into place (a collect into `Result`
+/// goes through a list of pieces and a copy); the first failing record in file order is reported.
+fn records<'a>(buf: &'a [u8], starts: &[usize], mode: SegMode) -> Result<Vec<Record<'a>>> {
+    let failed: Mutex<Option<(usize, Error)>> = Mutex::new(None);
+    let mut out = Vec::with_capacity(starts.len());
+    starts
+        .par_iter()
+        .enumerate()
+        .map(|(i, &s)| {
+            record(buf, s, mode).unwrap_or_else(|e| {
+                let mut f = failed.lock().unwrap_or_else(|p| p.into_inner());
+                if f.as_ref().is_none_or(|(j, _)| i < *j) {
+                    *f = Some((i, e));
+                }
+                Record::placeholder()
+            })
+        })
+        .collect_into_vec(&mut out);
+    match failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        Some((_, e)) => Err(e),
+        None => Ok(out),
     }
 }
 
@@ -215,15 +248,8 @@ fn fast_record(buf: &[u8], start: usize, mode: SegMode) -> Option<Record<'_>> {
     let mut c = Cursor::new(buf, start);
     c.begin_object().ok()?;
     let mut r = Record {
-        id: None,
-        image_id: 0,
-        category_id: None,
-        iscrowd: false,
-        area: None,
-        bbox: None,
-        score: None,
-        seg: Seg::None,
         offset: start as u64,
+        ..Record::placeholder()
     };
     let mut has_image = false;
     let mut first = true;
