@@ -16,7 +16,8 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use crate::coco::reader::{
-    parse_annotation_with, parse_category, parse_image, scan_top, Event, Layout, Section, SegMode,
+    parse_annotation_with, parse_category, parse_image, scan_top_batched, Chunk, Layout, Section,
+    SegMode,
 };
 use crate::coco::{Annotation, Category, Image, Segmentation};
 use crate::json::scan::{scan_string, skip_value, skip_ws, Cursor};
@@ -152,14 +153,38 @@ impl EvalResults<'_> {
     }
 }
 
+/// Records per parallel batch while reading.
+const BATCH: usize = 8 * 1024;
+
 impl<'a> EvalGt<'a> {
     /// Read a dataset (`Dataset::parse_with` semantics; `mode` as there: `Kind` leaves segmentations
     /// undecoded, for box evaluation).
     pub fn parse(buf: &'a [u8], mode: SegMode) -> Result<EvalGt<'a>> {
-        let mut recs: [Vec<usize>; 3] = Default::default();
-        let layout = scan_top(buf, |ev| {
-            if let Event::Record { section, start, .. } = ev {
-                recs[section as usize].push(start);
+        // Records are cut on one thread while the previous batch is parsed on the pool.
+        let (mut images, mut annotations, mut categories) = (Vec::new(), Vec::new(), Vec::new());
+        let layout = scan_top_batched(buf, BATCH, |chunk| {
+            let Chunk::Records {
+                section,
+                records: r,
+            } = chunk
+            else {
+                return Ok(());
+            };
+            let starts: Vec<usize> = r.iter().map(|&(s, _)| s).collect();
+            match section {
+                Section::Images => images.extend(
+                    starts
+                        .par_iter()
+                        .map(|&s| parse_image(buf, s))
+                        .collect::<Result<Vec<_>>>()?,
+                ),
+                Section::Annotations => annotations.extend(records(buf, &starts, mode)?),
+                Section::Categories => categories.extend(
+                    starts
+                        .par_iter()
+                        .map(|&s| parse_category(buf, s))
+                        .collect::<Result<Vec<_>>>()?,
+                ),
             }
             Ok(())
         })?;
@@ -168,16 +193,6 @@ impl<'a> EvalGt<'a> {
                 "expected a COCO dataset (an object with \"images\"), found a results array",
             ));
         }
-        let [imgs, anns, cats] = recs;
-        let images = imgs
-            .par_iter()
-            .map(|&s| parse_image(buf, s))
-            .collect::<Result<_>>()?;
-        let annotations = records(buf, &anns, mode)?;
-        let categories = cats
-            .par_iter()
-            .map(|&s| parse_category(buf, s))
-            .collect::<Result<_>>()?;
         Ok(EvalGt {
             images,
             categories,
@@ -189,15 +204,15 @@ impl<'a> EvalGt<'a> {
 impl<'a> EvalResults<'a> {
     /// Read a results file (`parse_results_with` semantics).
     pub fn parse(buf: &'a [u8], mode: SegMode) -> Result<EvalResults<'a>> {
-        let mut starts = Vec::new();
-        let layout = scan_top(buf, |ev| {
-            if let Event::Record {
+        let mut out = Vec::new();
+        let layout = scan_top_batched(buf, BATCH, |chunk| {
+            if let Chunk::Records {
                 section: Section::Annotations,
-                start,
-                ..
-            } = ev
+                records: r,
+            } = chunk
             {
-                starts.push(start);
+                let starts: Vec<usize> = r.iter().map(|&(s, _)| s).collect();
+                out.extend(records(buf, &starts, mode)?);
             }
             Ok(())
         })?;
@@ -206,7 +221,7 @@ impl<'a> EvalResults<'a> {
                 "results must be a JSON array of annotations (a COCO results file), found an object",
             ));
         }
-        let records = records(buf, &starts, mode)?;
+        let records = out;
         Ok(EvalResults { records })
     }
 }
