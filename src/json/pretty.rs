@@ -19,6 +19,7 @@
 use super::scan::{
     scan_literal, scan_number, scan_string, skip_value, skip_ws, unescape, unexpected,
 };
+use super::simd::{plain_number_end, plain_string_end};
 use crate::error::{Error, Result};
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -83,9 +84,11 @@ enum Frame<'a> {
 pub struct Printer<'o> {
     opts: Options,
     out: Vec<u8>,
-    sink: &'o mut dyn Write,
-    /// `\n` followed by enough indentation characters for the deepest level seen.
-    nl: Vec<u8>,
+    /// `None`: everything stays in `out` (a chunk printed by a worker thread).
+    sink: Option<&'o mut dyn Write>,
+    /// `,\n` followed by enough indentation characters for the deepest level seen (`nl` is `sep[1..]`), and
+    /// at least `PAD` bytes long so short prefixes can be copied with one fixed-size move.
+    sep: Vec<u8>,
     unit: usize,
     /// Called with an input offset below which the input will not be read again (to release mmap pages).
     release: Option<&'o dyn Fn(usize)>,
@@ -99,13 +102,13 @@ impl<'o> Printer<'o> {
             Indent::Tab => (1, b'\t'),
             Indent::Compact => (0, b' '),
         };
-        let mut nl = vec![b'\n'];
-        nl.resize(1 + unit * 64, ch);
+        let mut sep = vec![b',', b'\n'];
+        sep.resize((2 + unit * 64).max(PAD + 1), ch);
         Printer {
             opts,
             out: Vec::with_capacity(FLUSH_AT + 4096),
-            sink,
-            nl,
+            sink: Some(sink),
+            sep,
             unit,
             release: None,
             released: 0,
@@ -122,18 +125,32 @@ impl<'o> Printer<'o> {
         self.opts.indent != Indent::Compact
     }
 
+    /// The indentation character.
+    fn indent_char(&self) -> u8 {
+        match self.opts.indent {
+            Indent::Tab => b'\t',
+            _ => b' ',
+        }
+    }
+
+    /// Make `sep` long enough for a separator at `depth`; returns the length of `,\n` + indentation.
+    #[inline(always)]
+    fn sep_len(&mut self, depth: usize) -> usize {
+        let l = 2 + depth * self.unit;
+        if l + PAD > self.sep.len() {
+            let ch = self.indent_char();
+            self.sep.resize(l * 2 + PAD, ch);
+        }
+        l
+    }
+
     #[inline(always)]
     fn newline(&mut self, depth: usize) {
-        if self.unit == 0 && self.opts.indent == Indent::Compact {
+        if self.opts.indent == Indent::Compact {
             return;
         }
-        let n = 1 + depth * self.unit;
-        if n > self.nl.len() {
-            let ch = self.nl[self.nl.len() - 1];
-            let ch = if self.nl.len() == 1 { b' ' } else { ch };
-            self.nl.resize(n * 2, ch);
-        }
-        self.out.extend_from_slice(&self.nl[..n]);
+        let l = self.sep_len(depth);
+        put(&mut self.out, &self.sep[1..], l - 1);
     }
 
     #[inline(always)]
@@ -145,7 +162,7 @@ impl<'o> Printer<'o> {
 
     #[inline]
     fn maybe_flush(&mut self, pos: usize) -> Result<()> {
-        if self.out.len() >= FLUSH_AT {
+        if self.out.len() >= FLUSH_AT && self.sink.is_some() {
             self.flush()?;
             if let Some(rel) = self.release {
                 if pos >= self.released + RELEASE_EVERY {
@@ -159,8 +176,18 @@ impl<'o> Printer<'o> {
 
     /// Write out what is buffered.
     pub fn flush(&mut self) -> Result<()> {
-        self.sink.write_all(&self.out)?;
-        self.out.clear();
+        if let Some(sink) = self.sink.as_mut() {
+            sink.write_all(&self.out)?;
+            self.out.clear();
+        }
+        Ok(())
+    }
+
+    fn flush_sink(&mut self) -> Result<()> {
+        self.flush()?;
+        if let Some(sink) = self.sink.as_mut() {
+            sink.flush()?;
+        }
         Ok(())
     }
 
@@ -181,9 +208,7 @@ impl<'o> Printer<'o> {
             self.out.push(b'\n');
             i = skip_ws(buf, i);
         }
-        self.flush()?;
-        self.sink.flush()?;
-        Ok(())
+        self.flush_sink()
     }
 
     /// Print the value at `i` as if it sat at nesting `depth` (no trailing newline). Returns the index after it.
@@ -255,11 +280,16 @@ impl<'o> Printer<'o> {
                     }
                 }
                 Some(b'"') => {
-                    let (end, escaped) = scan_string(buf, i)?;
                     self.col(COL_STR);
-                    emit_string(&mut self.out, &buf[i + 1..end - 1], escaped, i + 1)?;
+                    if let Some(end) = plain_string_end(buf, i) {
+                        self.out.extend_from_slice(&buf[i..end]);
+                        i = end;
+                    } else {
+                        let (end, escaped) = scan_string(buf, i)?;
+                        emit_string(&mut self.out, &buf[i + 1..end - 1], escaped, i + 1)?;
+                        i = end;
+                    }
                     self.col(COL_RESET);
-                    i = end;
                 }
                 Some(b'-' | b'0'..=b'9') => {
                     if !self.opts.color && matches!(stack.last(), Some(Frame::Array)) {
@@ -267,7 +297,7 @@ impl<'o> Printer<'o> {
                         // file): no per-value frame dispatch, one capacity check per number.
                         i = self.number_run(buf, i, d)?;
                     } else {
-                        let end = scan_number(buf, i)?;
+                        let end = number_end(buf, i)?;
                         self.col(COL_NUM);
                         self.out.extend_from_slice(&buf[i..end]);
                         self.col(COL_RESET);
@@ -370,48 +400,51 @@ impl<'o> Printer<'o> {
     /// Print numbers of an array from `i` while they follow one another (`1, 2.5, -3`); stops after the last
     /// number of the run, leaving `i` just after it (the caller handles `,` `]` or anything else). One pass:
     /// each number is validated, copied, and followed by `,` and the indentation when another number follows.
+    /// Copies are fixed-size moves into spare capacity (16 bytes for a short number, `PAD` for the separator),
+    /// with the length then set to what is meaningful.
     #[inline]
     fn number_run(&mut self, buf: &[u8], mut i: usize, depth: usize) -> Result<usize> {
-        let n = if self.opts.indent == Indent::Compact {
-            0
+        let l = if self.opts.indent == Indent::Compact {
+            1
         } else {
-            1 + depth * self.unit
+            self.sep_len(depth)
         };
-        if n > self.nl.len() {
-            self.newline(depth);
-            self.out.truncate(self.out.len() - n);
-        }
-        let start_len = self.out.len();
         loop {
-            let end = super::scan::scan_number(buf, i)?;
-            let mut k = end;
-            while k < buf.len() && matches!(buf[k], b' ' | b'\n' | b'\r' | b'\t') {
-                k += 1;
+            if self.out.len() >= FLUSH_AT {
+                self.maybe_flush(i)?;
             }
-            if k < buf.len() && buf[k] == b',' {
-                k += 1;
-                while k < buf.len() && matches!(buf[k], b' ' | b'\n' | b'\r' | b'\t') {
-                    k += 1;
+            let end = number_end(buf, i)?;
+            let next = next_number(buf, end);
+            let len = end - i;
+            self.out.reserve(len.max(16) + l.max(PAD));
+            // SAFETY: `reserve` made room for max(len, 16) + max(l, PAD) bytes after the current length; the
+            // 16-byte read is inside `buf` (checked), `sep` holds at least `PAD` bytes and at least `l`.
+            unsafe {
+                let at = self.out.len();
+                let dst = self.out.as_mut_ptr().add(at);
+                let src = buf.as_ptr().add(i);
+                if len <= 16 && i + 16 <= buf.len() {
+                    std::ptr::copy_nonoverlapping(src, dst, 16);
+                } else {
+                    std::ptr::copy_nonoverlapping(src, dst, len);
                 }
-                if k < buf.len() && (buf[k] == b'-' || buf[k].wrapping_sub(b'0') < 10) {
-                    let num = &buf[i..end];
-                    let len = self.out.len();
-                    let total = num.len() + 1 + n;
-                    self.out.resize(len + total, b',');
-                    let dst = &mut self.out[len..len + total];
-                    dst[..num.len()].copy_from_slice(num);
-                    dst[num.len() + 1..].copy_from_slice(&self.nl[..n]);
-                    i = k;
-                    if self.out.len() - start_len > FLUSH_AT {
-                        self.maybe_flush(i)?;
-                        return self.number_run(buf, i, depth);
+                match next {
+                    Some(k) => {
+                        let dst = dst.add(len);
+                        if l <= PAD {
+                            std::ptr::copy_nonoverlapping(self.sep.as_ptr(), dst, PAD);
+                        } else {
+                            std::ptr::copy_nonoverlapping(self.sep.as_ptr(), dst, l);
+                        }
+                        self.out.set_len(at + len + l);
+                        i = k;
                     }
-                    continue;
+                    None => {
+                        self.out.set_len(at + len);
+                        return Ok(end);
+                    }
                 }
             }
-            self.out.extend_from_slice(&buf[i..end]);
-            self.maybe_flush(end)?;
-            return Ok(end);
         }
     }
 
@@ -460,9 +493,7 @@ impl<'o> Printer<'o> {
             self.out.push(b'\n');
             self.maybe_flush(0)?;
         }
-        self.flush()?;
-        self.sink.flush()?;
-        Ok(())
+        self.flush_sink()
     }
 
     /// Read the key at `i`, check it against the object's earlier keys, print it; return the value's index.
@@ -481,9 +512,12 @@ impl<'o> Printer<'o> {
         if buf.get(i) != Some(&b'"') {
             return Err(unexpected(buf, i, "an object key (a string)"));
         }
-        let (end, escaped) = scan_string(buf, i)?;
+        let (end, plain) = match plain_string_end(buf, i) {
+            Some(end) => (end, true),
+            None => (scan_string(buf, i)?.0, false),
+        };
         let raw = &buf[i + 1..end - 1];
-        let key: Cow<'b, [u8]> = if escaped {
+        let key: Cow<'b, [u8]> = if !plain && raw.contains(&b'\\') {
             Cow::Owned(unescape(raw, i + 1)?.into_bytes())
         } else {
             Cow::Borrowed(raw)
@@ -508,7 +542,14 @@ impl<'o> Printer<'o> {
                 ),
             ));
         }
-        self.field(&key, depth, first, pretty);
+        if plain && !self.opts.color {
+            // Printed as written: `"key": ` after the newline and indentation.
+            self.newline(depth);
+            self.out.extend_from_slice(&buf[i..end]);
+            self.out.extend_from_slice(if pretty { b": " } else { b":" });
+        } else {
+            self.field(&key, depth, first, pretty);
+        }
         let j = skip_ws(buf, end);
         if buf.get(j) != Some(&b':') {
             return Err(unexpected(buf, j, "':'"));
@@ -530,6 +571,64 @@ impl<'o> Printer<'o> {
         }
         self.col(COL_RESET);
     }
+}
+
+/// Bytes copied with one fixed-size move for short separators.
+const PAD: usize = 32;
+
+/// Append `src[..n]`; when `n <= PAD` and `src` holds `PAD` bytes, with one fixed-size move.
+#[inline(always)]
+fn put(out: &mut Vec<u8>, src: &[u8], n: usize) {
+    debug_assert!(n <= src.len());
+    out.reserve(n.max(PAD));
+    // SAFETY: room for max(n, PAD) bytes was reserved; the read is `src[..PAD]` or `src[..n]`, both inside.
+    unsafe {
+        let at = out.len();
+        let dst = out.as_mut_ptr().add(at);
+        if n <= PAD && src.len() >= PAD {
+            std::ptr::copy_nonoverlapping(src.as_ptr(), dst, PAD);
+        } else {
+            std::ptr::copy_nonoverlapping(src.as_ptr(), dst, n.min(src.len()));
+        }
+        out.set_len(at + n.min(src.len()));
+    }
+}
+
+/// The end of the number at `i`, validated (plain numbers by the SSE2 fast path, others by the scanner).
+#[inline(always)]
+fn number_end(buf: &[u8], i: usize) -> Result<usize> {
+    match plain_number_end(buf, i) {
+        Some(e) => Ok(e),
+        None => scan_number(buf, i),
+    }
+}
+
+#[inline(always)]
+fn is_number_start(b: Option<&u8>) -> bool {
+    matches!(b, Some(&c) if c == b'-' || c.wrapping_sub(b'0') < 10)
+}
+
+/// After a number ending at `end`: the start of the next element when it is `,` then another number.
+#[inline(always)]
+fn next_number(buf: &[u8], end: usize) -> Option<usize> {
+    let mut k = end;
+    if buf.get(k) != Some(&b',') {
+        k = skip_ws(buf, k);
+        if buf.get(k) != Some(&b',') {
+            return None;
+        }
+    }
+    k += 1;
+    if buf.get(k) == Some(&b' ') {
+        k += 1;
+    }
+    if !is_number_start(buf.get(k)) {
+        k = skip_ws(buf, k);
+        if !is_number_start(buf.get(k)) {
+            return None;
+        }
+    }
+    Some(k)
 }
 
 /// Collect an object's members (decoded key, value index) sorted by key as jq's `--sort-keys` orders them

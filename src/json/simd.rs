@@ -1,0 +1,159 @@
+//! 16-bytes-at-a-time fast paths for the printer: the end of a plain number, the end of a plain string.
+//!
+//! Each function recognises only the common, simple case and returns `None` for anything else (an exponent, an
+//! escape, a non-ASCII byte, a value too close to the end of the buffer, or anything invalid); the caller then
+//! runs the exact scanner of `json::scan` from the same position, which validates and reports errors. So these
+//! never accept what `scan` would refuse and never decide an error message.
+//!
+//! SSE2 is part of the x86_64 baseline; on other targets both functions always return `None`.
+//! What it is not: a validator on its own, or a replacement for `json::scan`.
+
+/// The end of a number at `i` when it is plain: `-?(0|[1-9][0-9]*)(\.[0-9]+)?`, at most 15 bytes, and followed
+/// (inside the same 16 bytes) by a byte that cannot continue a JSON number. `None` otherwise (use
+/// `scan::scan_number`, which returns the same end for every number accepted here).
+#[inline(always)]
+pub fn plain_number_end(buf: &[u8], i: usize) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        if i + 16 > buf.len() {
+            return None;
+        }
+        // SAFETY: SSE2 is baseline on x86_64; the load reads buf[i..i + 16], inside `buf` (checked above).
+        let (d, p) = unsafe {
+            let v = _mm_loadu_si128(buf.as_ptr().add(i) as *const __m128i);
+            let ge0 = _mm_cmpgt_epi8(v, _mm_set1_epi8(b'0' as i8 - 1));
+            let le9 = _mm_cmplt_epi8(v, _mm_set1_epi8(b'9' as i8 + 1));
+            let d = _mm_movemask_epi8(_mm_and_si128(ge0, le9)) as u32;
+            let p = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'.' as i8))) as u32;
+            (d, p)
+        };
+        let s = (buf[i] == b'-') as u32;
+        let m = (d | p) >> s;
+        // `m` has no bit at 16 - s or above, so `len <= 16 - s`.
+        let len = (!m).trailing_zeros();
+        let e = (s + len) as usize;
+        if e >= 16 || len == 0 || (d >> s) & 1 == 0 {
+            return None;
+        }
+        if buf[i + e] | 0x20 == b'e' {
+            return None;
+        }
+        let dots = (p >> s) & ((1u32 << len) - 1);
+        if dots & dots.wrapping_sub(1) != 0 || (dots >> (len - 1)) & 1 != 0 {
+            return None; // two dots, or a dot without digits after it
+        }
+        if buf[i + s as usize] == b'0' && len > 1 && dots & 2 == 0 {
+            return None; // leading zero
+        }
+        Some(i + e)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (buf, i);
+        None
+    }
+}
+
+/// For a string whose opening quote is at `i`: the index after its closing quote when everything in between
+/// is printable ASCII other than `\` and DEL (nothing to decode, validate or escape: jq prints it as it is).
+/// `None` otherwise (use `scan::scan_string`).
+#[inline(always)]
+pub fn plain_string_end(buf: &[u8], i: usize) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        let mut j = i + 1;
+        // SAFETY: SSE2 is baseline on x86_64; every load reads buf[j..j + 16] with j + 16 <= buf.len().
+        unsafe {
+            let quote = _mm_set1_epi8(b'"' as i8);
+            let bslash = _mm_set1_epi8(b'\\' as i8);
+            // Signed compare: bytes < 0x20 and bytes >= 0x80 (negative as i8) are both "less than 0x20".
+            let space = _mm_set1_epi8(0x20);
+            let del = _mm_set1_epi8(0x7f);
+            while j + 16 <= buf.len() {
+                let v = _mm_loadu_si128(buf.as_ptr().add(j) as *const __m128i);
+                let stop = _mm_or_si128(
+                    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+                    _mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)),
+                );
+                let mask = _mm_movemask_epi8(stop);
+                if mask != 0 {
+                    let k = j + mask.trailing_zeros() as usize;
+                    return (buf[k] == b'"').then_some(k + 1);
+                }
+                j += 16;
+            }
+        }
+        None
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (buf, i);
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::scan::{scan_number, scan_string};
+
+    fn pad(s: &str) -> Vec<u8> {
+        let mut v = s.as_bytes().to_vec();
+        v.extend_from_slice(&[b' '; 20]);
+        v
+    }
+
+    #[test]
+    fn plain_numbers_agree_with_the_scanner() {
+        let accepted = [
+            "0,", "-0]", "1 ", "12.5,", "-3.25]", "272.47, 1", "0.5,", "123456789012345,", "1-",
+        ];
+        for s in accepted {
+            let b = pad(s);
+            let fast = plain_number_end(&b, 0);
+            if cfg!(target_arch = "x86_64") {
+                assert!(fast.is_some(), "{s}");
+            }
+            if let Some(e) = fast {
+                assert_eq!(Ok(e), scan_number(&b, 0).map_err(|e| e.offset), "{s}");
+            }
+        }
+        let refused = [
+            "01,", "-01", "1.,", ".5,", "-,", "-.5", "1e5,", "1E5", "1.5e3", "1..2", "1.2.3", "-", "0.1234567890123456",
+            "1234567890123456",
+        ];
+        for s in refused {
+            assert_eq!(plain_number_end(&pad(s), 0), None, "{s}");
+        }
+        // Too close to the end of the buffer: always the scanner.
+        assert_eq!(plain_number_end(b"12, 3", 0), None);
+    }
+
+    #[test]
+    fn plain_strings_agree_with_the_scanner() {
+        for s in [
+            "\"abc\"",
+            "\"\"",
+            "\"a long string of text, longer than sixteen bytes\"",
+        ] {
+            let b = pad(s);
+            let fast = plain_string_end(&b, 0);
+            if cfg!(target_arch = "x86_64") {
+                assert_eq!(fast, Some(s.len()), "{s}");
+            }
+            assert_eq!(scan_string(&b, 0).ok().map(|r| r.0), Some(s.len()));
+        }
+        for s in [
+            "\"a\\nb\"",
+            "\"é\"",
+            "\"a\tb\"",
+            "\"a\x7fb\"",
+            "\"abc",
+            "\"0123456789abcdef0123456789\x01\"",
+        ] {
+            assert_eq!(plain_string_end(&pad(s), 0), None, "{s:?}");
+        }
+    }
+}
