@@ -19,7 +19,7 @@
 use super::scan::{
     scan_literal, scan_number, scan_string, skip_value, skip_ws, unescape, unexpected,
 };
-use super::simd::{plain_number_end, plain_string_end};
+use super::simd::{number_list_block, plain_number_end, plain_string_end};
 use crate::error::{Error, Result};
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -409,10 +409,21 @@ impl<'o> Printer<'o> {
         } else {
             self.sep_len(depth)
         };
+        // After a block is refused (other whitespace, exponents, an error), scan a few numbers one at a time.
+        let mut one_by_one = 0u32;
         loop {
             if self.out.len() >= FLUSH_AT {
                 self.maybe_flush(i)?;
             }
+            if one_by_one == 0 {
+                if let Some((commas, gap, next)) = number_list_block(buf, i) {
+                    self.number_block(buf, i, commas, gap, l);
+                    i = next;
+                    continue;
+                }
+                one_by_one = 8;
+            }
+            one_by_one -= 1;
             let end = number_end(buf, i)?;
             let next = next_number(buf, end);
             let len = end - i;
@@ -445,6 +456,44 @@ impl<'o> Printer<'o> {
                     }
                 }
             }
+        }
+    }
+
+    /// Print the numbers of a block validated by `number_list_block`: each span up to and including its comma,
+    /// then the newline and indentation (`sep[1..l]`).
+    #[inline(always)]
+    fn number_block(&mut self, buf: &[u8], i: usize, mut commas: u64, gap: usize, l: usize) {
+        let n = commas.count_ones() as usize;
+        let nl = l - 1;
+        self.out.reserve(n * (16 + nl.max(PAD)) + 64);
+        let mut start = i;
+        // SAFETY: room for every span (at most 16 bytes are written per span, or its length when longer) and
+        // every separator (at most max(nl, PAD) bytes written) was reserved. Reads: spans start before i + 64
+        // and `number_list_block` checked i + 80 <= buf.len(); `sep[1..]` holds at least max(nl, PAD) bytes.
+        unsafe {
+            let mut at = self.out.len();
+            let base = self.out.as_mut_ptr();
+            let sep = self.sep.as_ptr().add(1);
+            while commas != 0 {
+                let c = i + commas.trailing_zeros() as usize;
+                let len = c + 1 - start;
+                let src = buf.as_ptr().add(start);
+                if len <= 16 {
+                    std::ptr::copy_nonoverlapping(src, base.add(at), 16);
+                } else {
+                    std::ptr::copy_nonoverlapping(src, base.add(at), len);
+                }
+                at += len;
+                if nl <= PAD {
+                    std::ptr::copy_nonoverlapping(sep, base.add(at), PAD);
+                } else {
+                    std::ptr::copy_nonoverlapping(sep, base.add(at), nl);
+                }
+                at += nl;
+                start = c + gap;
+                commas &= commas - 1;
+            }
+            self.out.set_len(at);
         }
     }
 

@@ -94,6 +94,87 @@ pub fn plain_string_end(buf: &[u8], i: usize) -> Option<usize> {
     }
 }
 
+/// A validated run of array numbers in the 64 bytes at `i`: `N, N, N, ...` (every comma followed by one space)
+/// or `N,N,N,...` (no whitespace at all), where each `N` is a plain number (`-?(0|[1-9][0-9]*)(\.[0-9]+)?`).
+/// `buf[i]` must start a number. Returns the commas of the numbers that end inside the block (bit k = byte
+/// `i + k`; each is followed by `gap` separator bytes, 2 for `, ` and 1 for `,`) and the index of the number
+/// after the last of them. `None` when there is no such comma, when anything else appears (an exponent, other
+/// whitespace, a bracket...) or when anything is invalid: the caller then scans one number exactly.
+///
+/// The rules, as masks over the block: a `-` is not preceded by a number byte and is followed by a digit; a `.`
+/// is between two digits; the digits after a `.` do not run into a second `.`; an integer part starting with
+/// `0` has no second digit; every comma is preceded by a number byte and followed by the separator and a digit
+/// or `-`. Only bytes up to the last comma are judged; the number after it is checked by the next call.
+#[inline(always)]
+pub fn number_list_block(buf: &[u8], i: usize) -> Option<(u64, usize, usize)> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        // 16 bytes of slack after the block: the caller copies 16-byte spans starting inside it.
+        if i + 80 > buf.len() {
+            return None;
+        }
+        let (mut d, mut p, mut m, mut c, mut sp, mut z) = (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
+        // SAFETY: SSE2 is baseline on x86_64; the loads read buf[i..i + 64], inside `buf` (checked above).
+        unsafe {
+            let lo = _mm_set1_epi8(b'0' as i8 - 1);
+            let hi = _mm_set1_epi8(b'9' as i8 + 1);
+            for k in 0..4 {
+                let v = _mm_loadu_si128(buf.as_ptr().add(i + 16 * k) as *const __m128i);
+                let bits = |x: __m128i| (_mm_movemask_epi8(x) as u32 as u64) << (16 * k);
+                d |= bits(_mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi)));
+                p |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'.' as i8)));
+                m |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'-' as i8)));
+                c |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(b',' as i8)));
+                sp |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8)));
+                z |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'0' as i8)));
+            }
+        }
+        let t = d | p | m;
+        let bad = !(t | c | sp);
+        let limit = bad.trailing_zeros();
+        let below = if limit >= 64 { !0u64 } else { (1u64 << limit) - 1 };
+        let spaced = sp & below != 0;
+        let gap = if spaced { 2 } else { 1 };
+        // Commas whose separator and the next number's first byte are inside the judged bytes.
+        let cm = c & below & (below >> gap);
+        if cm == 0 || t & 1 == 0 {
+            return None;
+        }
+        let last = 63 - cm.leading_zeros();
+        let upto = (2u64 << last) - 1; // bytes 0..=last
+        let commas = c & upto;
+        if spaced && sp & (upto | (upto << 1)) != commas << 1 {
+            return None;
+        }
+        if (commas << gap) & !(d | m) != 0 || (commas >> 1) & !t != 0 {
+            return None;
+        }
+        let (dd, pp, mm) = (d & upto, p & upto, m & upto);
+        if mm & (t << 1) != 0 || (mm << 1) & !d != 0 {
+            return None;
+        }
+        if (pp << 1) & !d != 0 || (pp >> 1) & !d != 0 {
+            return None;
+        }
+        // Carry through the digits after each dot: where it lands must not be another dot.
+        let land = d.wrapping_add(pp << 1) & !d;
+        if land & p & upto != 0 {
+            return None;
+        }
+        let int_start = dd & !((d | p) << 1);
+        if int_start & z & (d >> 1) != 0 {
+            return None;
+        }
+        Some((commas, gap as usize, i + last as usize + gap as usize))
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (buf, i);
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +235,57 @@ mod tests {
             "\"0123456789abcdef0123456789\x01\"",
         ] {
             assert_eq!(plain_string_end(&pad(s), 0), None, "{s:?}");
+        }
+    }
+
+    /// The block rules against the exact scanner on random runs of near-numbers: whenever a block is accepted,
+    /// every number in it must scan to exactly the next comma.
+    #[test]
+    fn number_blocks_agree_with_the_scanner() {
+        let pieces = [
+            "0", "1", "-1", "12.5", "0.25", "-0.5", "01", "1.", ".5", "-", "1.2.3", "1e5", "7", "-0", "00", "3.0",
+            "10", "100.001", "--1", "1-2", "", "5..5",
+        ];
+        let mut seed = 0x2545F4914F6CDD1Du64;
+        let mut rnd = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut accepted = 0;
+        for _ in 0..20_000 {
+            let sep = [", ", ",", ", ", " ,", ",  "][rnd(5)];
+            let mut s = String::new();
+            for k in 0..(4 + rnd(20)) {
+                if k > 0 {
+                    s.push_str(if rnd(30) == 0 { ", " } else { sep });
+                }
+                s.push_str(pieces[rnd(pieces.len())]);
+            }
+            s.push_str("]                                                                                ");
+            let b = s.as_bytes();
+            if !matches!(b[0], b'-' | b'0'..=b'9') {
+                continue;
+            }
+            if let Some((mut commas, gap, next)) = number_list_block(b, 0) {
+                accepted += 1;
+                let mut start = 0;
+                while commas != 0 {
+                    let comma = commas.trailing_zeros() as usize;
+                    assert_eq!(scan_number(b, start).ok(), Some(comma), "{s:?} at {start}");
+                    start = comma + gap;
+                    commas &= commas - 1;
+                }
+                assert_eq!(start, next, "{s:?}");
+                assert!(matches!(b[next], b'-' | b'0'..=b'9'), "{s:?}");
+            }
+        }
+        if cfg!(target_arch = "x86_64") {
+            assert!(accepted > 100, "{accepted}");
+            let b = pad("272.47, 275.06, -280.21, 0, 0.5, 278.87, 279.95, 284.99, 273.26, 288.13, 266.25]");
+            let (commas, gap, next) = number_list_block(&b, 0).expect("accepted");
+            assert_eq!((commas.count_ones(), gap, next), (8, 2, 57));
         }
     }
 }
