@@ -17,7 +17,8 @@
 //! time by their byte ranges; the values themselves are streamed).
 
 use super::scan::{
-    scan_literal, scan_number, scan_string, skip_value, skip_ws, unescape, unexpected,
+    scan_literal, scan_number, scan_string, skip_value, skip_value_fast, skip_ws, unescape,
+    unexpected,
 };
 use super::simd::{number_list_block, plain_number_end, plain_string_end};
 use crate::error::{Error, Result};
@@ -65,7 +66,14 @@ const COL_FIELD: &[u8] = b"\x1b[34;1m";
 const COL_RESET: &[u8] = b"\x1b[0m";
 
 const FLUSH_AT: usize = 1 << 18;
-const RELEASE_EVERY: usize = 32 << 20;
+const RELEASE_EVERY: usize = 8 << 20;
+/// Input bytes per chunk of array elements printed by one worker.
+const CHUNK: usize = 512 << 10;
+/// Arrays opened at this nesting depth or less may be printed in parallel (a dataset's `annotations` is at 1,
+/// a results file's top-level array at 0).
+const MAX_PAR_DEPTH: usize = 2;
+/// At most this many chunks are printed or waiting to be written at once (memory bound).
+const MAX_IN_FLIGHT: usize = 16;
 
 enum Frame<'a> {
     Array,
@@ -93,6 +101,10 @@ pub struct Printer<'o> {
     /// Called with an input offset below which the input will not be read again (to release mmap pages).
     release: Option<&'o dyn Fn(usize)>,
     released: usize,
+    /// Worker threads for big arrays (1 = everything on the calling thread).
+    threads: usize,
+    /// Input bytes per parallel chunk.
+    chunk: usize,
 }
 
 impl<'o> Printer<'o> {
@@ -112,7 +124,42 @@ impl<'o> Printer<'o> {
             unit,
             release: None,
             released: 0,
+            threads: 1,
+            chunk: CHUNK,
         }
+    }
+
+    /// A printer that keeps everything in memory (a chunk printed by a worker).
+    fn buffered(opts: Options, out: Vec<u8>, sep: Vec<u8>) -> Printer<'static> {
+        Printer {
+            opts,
+            out,
+            sink: None,
+            sep,
+            unit: match opts.indent {
+                Indent::Spaces(n) => n as usize,
+                Indent::Tab => 1,
+                Indent::Compact => 0,
+            },
+            release: None,
+            released: 0,
+            threads: 1,
+            chunk: CHUNK,
+        }
+    }
+
+    /// Print the elements of big arrays on `threads` worker threads (1 = no threads). The output is the same
+    /// whatever the number of threads, and so is the error for a bad input: the first one in file order.
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// Input bytes per parallel chunk (tests use small chunks to exercise the parallel path on small files).
+    #[doc(hidden)]
+    pub fn with_chunk_size(mut self, bytes: usize) -> Self {
+        self.chunk = bytes.max(1);
+        self
     }
 
     /// Tell the printer how to release input it has consumed (see `io::Input::release`).
@@ -212,10 +259,27 @@ impl<'o> Printer<'o> {
     }
 
     /// Print the value at `i` as if it sat at nesting `depth` (no trailing newline). Returns the index after it.
-    pub fn value<'b>(&mut self, buf: &'b [u8], i: usize, depth: usize) -> Result<usize> {
+    pub fn value(&mut self, buf: &[u8], i: usize, depth: usize) -> Result<usize> {
+        self.walk(buf, i, depth, None)
+    }
+
+    /// The printing loop. With `chunk_end`, it prints array elements at `depth` from `i` (an element) as if
+    /// inside the array, each followed by `,` and the newline, and returns when the next element would start
+    /// at `chunk_end` (one loop, one stack for a whole chunk of elements).
+    fn walk<'b>(
+        &mut self,
+        buf: &'b [u8],
+        i: usize,
+        depth: usize,
+        chunk_end: Option<usize>,
+    ) -> Result<usize> {
         let mut stack: Vec<Frame<'b>> = Vec::new();
         let mut keys: Vec<Cow<'b, [u8]>> = Vec::new();
-        let base = depth;
+        let mut base = depth;
+        if chunk_end.is_some() {
+            stack.push(Frame::Array);
+            base -= 1;
+        }
         let mut i = skip_ws(buf, i);
         let pretty = self.pretty();
         'value: loop {
@@ -276,6 +340,12 @@ impl<'o> Printer<'o> {
                         self.out.push(b'[');
                         self.newline(d + 1);
                         stack.push(Frame::Array);
+                        if self.threads > 1
+                            && d <= MAX_PAR_DEPTH
+                            && buf.len() - i >= 2 * self.chunk
+                        {
+                            i = self.par_array(buf, i, d + 1)?;
+                        }
                         continue 'value;
                     }
                 }
@@ -334,7 +404,22 @@ impl<'o> Printer<'o> {
                                 self.out.push(b',');
                                 self.newline(d);
                                 i = skip_ws(buf, i + 1);
+                                if stack.len() == 1 {
+                                    if let Some(end) = chunk_end {
+                                        if i >= end {
+                                            return Ok(i);
+                                        }
+                                    }
+                                }
                                 continue 'value;
+                            }
+                            Some(b']') if chunk_end.is_some() && stack.len() == 1 => {
+                                // The structural split saw a `,` after this element: cannot happen for
+                                // elements the full scanner accepts.
+                                return Err(Error::at(
+                                    i,
+                                    "internal error: array chunk boundary mismatch (please report)",
+                                ));
                             }
                             Some(b']') => {
                                 stack.pop();
@@ -497,6 +582,133 @@ impl<'o> Printer<'o> {
         }
     }
 
+
+    /// Print the elements of the array whose first element is at `first` (the `[` and the newline after it
+    /// are printed), from that element on, in chunks of about `self.chunk` input bytes printed by worker
+    /// threads and written in order. Each element printed this way is followed by `,` and the newline, as the
+    /// sequential loop prints it; returns the index of the first element left to the caller (the last element,
+    /// or where the chunking stopped: an element the structural skip refuses, which the caller then reports).
+    ///
+    /// Chunk boundaries come from `skip_value_fast` (structure only); each worker validates its elements fully
+    /// from a boundary. A chunk's start is right when every earlier chunk was valid (a value the full scanner
+    /// accepts has the same end for the structural one), and results are taken in file order, stopping at the
+    /// first error: so the error reported is the first in the file, as without threads. An element larger than
+    /// 4 chunks is printed on this thread (after the chunks before it), streaming as usual.
+    fn par_array(&mut self, buf: &[u8], first: usize, d: usize) -> Result<usize> {
+        use std::sync::mpsc;
+        let chunk = self.chunk;
+        // Probe: only arrays with more than one chunk of elements are worth threads.
+        match split(buf, first, chunk) {
+            Split::Chunk(end) if end - first >= chunk => {}
+            Split::Big(_) => {}
+            _ => return Ok(first),
+        }
+        let threads = self.threads;
+        let window = (2 * threads + 2).min(MAX_IN_FLIGHT);
+        let opts = self.opts;
+        let sep = self.sep.clone();
+        let (job_tx, job_rx) = mpsc::channel::<(usize, usize, usize, Vec<u8>)>();
+        let job_rx = std::sync::Mutex::new(job_rx);
+        std::thread::scope(|scope| -> Result<usize> {
+            // Owned by this closure: dropped on any return, which lets the workers finish and exit.
+            let job_tx = job_tx;
+            let (res_tx, res_rx) = mpsc::channel::<(usize, Result<Vec<u8>>)>();
+            for _ in 0..threads {
+                let res_tx = res_tx.clone();
+                let (job_rx, sep) = (&job_rx, sep.clone());
+                scope.spawn(move || loop {
+                    let job = match job_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((idx, start, end, mut out)) = job else {
+                        return;
+                    };
+                    out.clear();
+                    let mut p = Printer::buffered(opts, out, sep.clone());
+                    let r = p.elements(buf, start, end, d).map(|()| p.out);
+                    if res_tx.send((idx, r)).is_err() {
+                        return;
+                    }
+                });
+            }
+            drop(res_tx);
+            let mut pos = first;
+            let mut sent = 0usize;
+            let mut written = 0usize;
+            let mut ends = std::collections::VecDeque::new();
+            let mut pending: Vec<Option<Result<Vec<u8>>>> = (0..window).map(|_| None).collect();
+            let mut pool: Vec<Vec<u8>> = Vec::new();
+            let mut big: Option<usize> = None;
+            let mut splitting = true;
+            loop {
+                while splitting && big.is_none() && sent - written < window {
+                    match split(buf, pos, chunk) {
+                        Split::Chunk(end) => {
+                            let out = pool.pop().unwrap_or_default();
+                            if job_tx.send((sent, pos, end, out)).is_err() {
+                                return Err(Error::msg("pretty: a worker thread stopped"));
+                            }
+                            ends.push_back(end);
+                            sent += 1;
+                            pos = end;
+                        }
+                        Split::Big(end) => big = Some(end),
+                        Split::Stop => splitting = false,
+                    }
+                }
+                if written == sent {
+                    match big.take() {
+                        Some(end) => {
+                            // Everything before it is written: print it here, then go on chunking.
+                            self.elements(buf, pos, end, d)?;
+                            pos = end;
+                            continue;
+                        }
+                        None => break,
+                    }
+                }
+                let Ok((idx, r)) = res_rx.recv() else {
+                    return Err(Error::msg("pretty: a worker thread stopped"));
+                };
+                pending[idx % window] = Some(r);
+                while let Some(r) = pending[written % window].take() {
+                    let out = r?;
+                    self.flush()?;
+                    if let Some(sink) = self.sink.as_mut() {
+                        sink.write_all(&out)?;
+                    } else {
+                        self.out.extend_from_slice(&out);
+                    }
+                    pool.push(out);
+                    written += 1;
+                    let end = ends.pop_front().unwrap_or(pos);
+                    if let Some(rel) = self.release {
+                        if end >= self.released + RELEASE_EVERY {
+                            rel(end);
+                            self.released = end;
+                        }
+                    }
+                }
+            }
+            Ok(pos)
+        })
+    }
+
+    /// Print the array elements from `start` (an element) up to `end` (the element after the last one), each
+    /// followed by `,` and the newline at `depth`, exactly as the sequential loop does; an error is the one
+    /// the sequential loop would report.
+    fn elements(&mut self, buf: &[u8], start: usize, end: usize, depth: usize) -> Result<()> {
+        let i = self.walk(buf, start, depth, Some(end))?;
+        if i != end {
+            return Err(Error::at(
+                i,
+                "internal error: array chunk boundary mismatch (please report)",
+            ));
+        }
+        Ok(())
+    }
+
     /// Print `null` (a path that selects nothing, as jq prints it).
     pub fn null(&mut self) {
         self.col(COL_NULL);
@@ -619,6 +831,47 @@ impl<'o> Printer<'o> {
             self.out.push(b' ');
         }
         self.col(COL_RESET);
+    }
+}
+
+/// The next piece of a big array for `par_array`.
+enum Split {
+    /// Elements from the given start up to this index (the next element) make a chunk.
+    Chunk(usize),
+    /// The first element is bigger than 4 chunks; the next element starts at this index.
+    Big(usize),
+    /// Nothing to hand out: the element at the start is the last one, or the structural skip refused it.
+    Stop,
+}
+
+/// Cut the next chunk of array elements starting at `pos` (an element): whole elements, each followed by `,`,
+/// until they cover `chunk` bytes. Structure only (strings and brackets); the workers validate.
+fn split(buf: &[u8], pos: usize, chunk: usize) -> Split {
+    let mut k = pos;
+    loop {
+        let Ok(e) = skip_value_fast(buf, k) else {
+            break;
+        };
+        let j = skip_ws(buf, e);
+        if buf.get(j) != Some(&b',') {
+            break;
+        }
+        let next = skip_ws(buf, j + 1);
+        if e - k > 4 * chunk {
+            if k == pos {
+                return Split::Big(next);
+            }
+            break;
+        }
+        k = next;
+        if k - pos >= chunk {
+            break;
+        }
+    }
+    if k > pos {
+        Split::Chunk(k)
+    } else {
+        Split::Stop
     }
 }
 
