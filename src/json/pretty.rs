@@ -20,7 +20,7 @@ use super::scan::{
     scan_literal, scan_number, scan_string, skip_value, skip_value_fast, skip_ws, unescape,
     unexpected,
 };
-use super::simd::{number_list_block, plain_number_end, plain_string_end};
+use super::simd::{array_boundary, number_list_block, plain_number_end, plain_string_end};
 use crate::error::{Error, Result};
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -847,6 +847,11 @@ enum Split {
 /// Cut the next chunk of array elements starting at `pos` (an element): whole elements, each followed by `,`,
 /// until they cover `chunk` bytes. Structure only (strings and brackets); the workers validate.
 fn split(buf: &[u8], pos: usize, chunk: usize) -> Split {
+    // Usually: one 64-byte-block walk to the first element boundary past `chunk` bytes.
+    if let Some(k) = array_boundary(buf, pos, pos + chunk, pos + 4 * chunk) {
+        return Split::Chunk(k);
+    }
+    // Near the end of the array, or a very big element: element by element.
     let mut k = pos;
     loop {
         let Ok(e) = skip_value_fast(buf, k) else {

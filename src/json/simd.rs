@@ -175,6 +175,130 @@ pub fn number_list_block(buf: &[u8], i: usize) -> Option<(u64, usize, usize)> {
     }
 }
 
+/// A chunk boundary in an array: `pos` is the start of an element (nesting level 0 relative to the array);
+/// returns the start of the element after the first `,` at level 0 found at or after `target` (whitespace
+/// skipped), looking no further than `limit`. Structure only (strings with their escapes, brackets); `None`
+/// when no such comma is found before `limit`, the end of the buffer or the end of the array. The caller
+/// validates everything it prints; a boundary found here is where the full scanner finds one too whenever
+/// the bytes before it are valid JSON.
+///
+/// 64 bytes at a time before `target`: quote, backslash and bracket masks, the in-string mask by prefix XOR of
+/// the quotes, and the nesting level by popcounts (blocks holding a backslash are walked byte by byte).
+pub fn array_boundary(buf: &[u8], pos: usize, target: usize, limit: usize) -> Option<usize> {
+    let limit = limit.min(buf.len());
+    let mut depth: i64 = 0;
+    let mut in_str = false;
+    let mut esc = false;
+    let mut j = pos;
+    #[cfg(target_arch = "x86_64")]
+    while j + 64 <= target.min(limit) {
+        let (q, b, o, c) = structure64(buf, j);
+        if b != 0 || esc {
+            for &x in &buf[j..j + 64] {
+                step(x, &mut depth, &mut in_str, &mut esc);
+                if depth < 0 {
+                    return None;
+                }
+            }
+        } else {
+            let mut s = prefix_xor(q);
+            if in_str {
+                s = !s;
+            }
+            in_str = s >> 63 != 0;
+            let (o, c) = (o & !s, c & !s);
+            if depth < c.count_ones() as i64 {
+                // The level might drop below 0 inside the block (the array's end): follow it in order.
+                let mut bits = o | c;
+                while bits != 0 {
+                    let t = bits & bits.wrapping_neg();
+                    depth += if o & t != 0 { 1 } else { -1 };
+                    if depth < 0 {
+                        return None;
+                    }
+                    bits ^= t;
+                }
+            } else {
+                depth += o.count_ones() as i64 - c.count_ones() as i64;
+            }
+        }
+        j += 64;
+    }
+    while j < limit {
+        let x = buf[j];
+        if x == b',' && depth == 0 && !in_str && j >= target {
+            let mut k = j + 1;
+            while k < buf.len() && matches!(buf[k], b' ' | b'\n' | b'\r' | b'\t') {
+                k += 1;
+            }
+            return Some(k);
+        }
+        step(x, &mut depth, &mut in_str, &mut esc);
+        if depth < 0 {
+            return None;
+        }
+        j += 1;
+    }
+    None
+}
+
+/// One byte of the structural walk of `array_boundary`.
+#[inline(always)]
+fn step(x: u8, depth: &mut i64, in_str: &mut bool, esc: &mut bool) {
+    if *in_str {
+        if *esc {
+            *esc = false;
+        } else if x == b'\\' {
+            *esc = true;
+        } else if x == b'"' {
+            *in_str = false;
+        }
+    } else {
+        match x {
+            b'"' => *in_str = true,
+            b'[' | b'{' => *depth += 1,
+            b']' | b'}' => *depth -= 1,
+            _ => {}
+        }
+    }
+}
+
+/// Bit i set = byte i is inside a string (opening quote included) given the quote mask, when no quote is
+/// escaped: the prefix XOR of the quotes.
+#[inline(always)]
+fn prefix_xor(mut x: u64) -> u64 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x
+}
+
+/// Masks of `"`, `\`, `[`/`{` and `]`/`}` over buf[j..j + 64] (the caller checks the bounds).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn structure64(buf: &[u8], j: usize) -> (u64, u64, u64, u64) {
+    use std::arch::x86_64::*;
+    assert!(j + 64 <= buf.len());
+    let (mut q, mut b, mut o, mut c) = (0u64, 0u64, 0u64, 0u64);
+    // SAFETY: SSE2 is baseline on x86_64; the loads read buf[j..j + 64], inside `buf` (asserted).
+    unsafe {
+        for k in 0..4 {
+            let v = _mm_loadu_si128(buf.as_ptr().add(j + 16 * k) as *const __m128i);
+            // `[` | 0x20 == `{` and `]` | 0x20 == `}`; no other byte maps to either.
+            let f = _mm_or_si128(v, _mm_set1_epi8(0x20));
+            let bits = |x: __m128i| (_mm_movemask_epi8(x) as u32 as u64) << (16 * k);
+            q |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8)));
+            b |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8)));
+            o |= bits(_mm_cmpeq_epi8(f, _mm_set1_epi8(b'{' as i8)));
+            c |= bits(_mm_cmpeq_epi8(f, _mm_set1_epi8(b'}' as i8)));
+        }
+    }
+    (q, b, o, c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,5 +411,48 @@ mod tests {
             let (commas, gap, next) = number_list_block(&b, 0).expect("accepted");
             assert_eq!((commas.count_ones(), gap, next), (8, 2, 57));
         }
+    }
+
+    /// Boundaries found by blocks equal those of a byte-by-byte walk, on arrays with strings, escapes and nesting.
+    #[test]
+    fn array_boundaries_match_a_plain_walk() {
+        let elems = [
+            r#"{"a": [1, 2, {"b": "x]},{"}], "c": "q\"]"}"#,
+            r#"[[1.5, 2.5], [3, 4]]"#,
+            r#""a string, with \\ and \" inside""#,
+            r#"{"segmentation": [[1, 2, 3, 4, 5, 6]], "area": 2.5, "iscrowd": 0}"#,
+            "7",
+        ];
+        let mut doc = String::from("[");
+        for k in 0..400 {
+            if k > 0 {
+                doc.push_str(if k % 3 == 0 { ",\n  " } else { ", " });
+            }
+            doc.push_str(elems[k % elems.len()]);
+        }
+        doc.push_str("], 1, 2");
+        let b = doc.as_bytes();
+        // The reference: every element start, by the exact scanner.
+        let mut starts = vec![];
+        let mut i = 1;
+        loop {
+            starts.push(i);
+            let e = crate::json::scan::skip_value(b, i).expect("valid");
+            let j = crate::json::scan::skip_ws(b, e);
+            if b[j] != b',' {
+                break;
+            }
+            i = crate::json::scan::skip_ws(b, j + 1);
+        }
+        // The boundary is the start of the element after the first separating comma at or after `target`.
+        let comma_before = |st: usize| b[..st].iter().rposition(|&x| x == b',').expect("comma");
+        for target in 1..b.len() {
+            let want = starts[1..]
+                .iter()
+                .copied()
+                .find(|&st| comma_before(st) >= target);
+            assert_eq!(array_boundary(b, 1, target, b.len()), want, "target {target}");
+        }
+        assert_eq!(array_boundary(b, 1, 1, 40), None);
     }
 }
