@@ -70,7 +70,8 @@ pub fn run(args: Args) -> Result<()> {
         let mut printer = Printer::new(opts, w).with_threads(rayon::current_num_threads());
         let res = match &steps {
             None => printer.with_release(&release).document(buf),
-            Some(steps) => path::select(buf, steps).and_then(|sels| printer.selected(buf, &sels)),
+            Some(steps) => path::select_releasing(buf, steps, &release)
+                .and_then(|sels| printer.selected(buf, &sels)),
         };
         res.map_err(|e: Error| if e.broken_pipe { e } else { e.in_file(name) })?;
     }

@@ -340,9 +340,7 @@ impl<'o> Printer<'o> {
                         self.out.push(b'[');
                         self.newline(d + 1);
                         stack.push(Frame::Array);
-                        if self.threads > 1
-                            && d <= MAX_PAR_DEPTH
-                            && buf.len() - i >= 2 * self.chunk
+                        if self.threads > 1 && d <= MAX_PAR_DEPTH && buf.len() - i >= 2 * self.chunk
                         {
                             i = self.par_array(buf, i, d + 1)?;
                         }
@@ -582,7 +580,6 @@ impl<'o> Printer<'o> {
         }
     }
 
-
     /// Print the elements of the array whose first element is at `first` (the `[` and the newline after it
     /// are printed), from that element on, in chunks of about `self.chunk` input bytes printed by worker
     /// threads and written in order. Each element printed this way is followed by `,` and the newline, as the
@@ -807,7 +804,8 @@ impl<'o> Printer<'o> {
             // Printed as written: `"key": ` after the newline and indentation.
             self.newline(depth);
             self.out.extend_from_slice(&buf[i..end]);
-            self.out.extend_from_slice(if pretty { b": " } else { b":" });
+            self.out
+                .extend_from_slice(if pretty { b": " } else { b":" });
         } else {
             self.field(&key, depth, first, pretty);
         }
@@ -1147,5 +1145,123 @@ mod tests {
             ..Options::default()
         };
         assert_eq!(to_vec(deep.as_bytes(), c).unwrap().len(), 200_001);
+    }
+
+    fn print_with(buf: &[u8], opts: Options, threads: usize, chunk: usize) -> Result<Vec<u8>> {
+        let mut v = Vec::new();
+        Printer::new(opts, &mut v)
+            .with_threads(threads)
+            .with_chunk_size(chunk)
+            .document(buf)?;
+        Ok(v)
+    }
+
+    /// A COCO-like document with big arrays, strings with escapes, nested arrays of objects.
+    fn coco_like(n: usize) -> String {
+        let mut s = String::from("{\"info\": {\"v\": \"1\"}, \"images\": [");
+        for k in 0..n {
+            if k > 0 {
+                s.push_str(if k % 5 == 0 { ",\n " } else { ", " });
+            }
+            s.push_str(&format!(
+                "{{\"id\": {k}, \"file_name\": \"{k:012}.jpg\", \"t\": \"a\\\"q\\\\ é]}}\"}}"
+            ));
+        }
+        s.push_str("], \"annotations\": [");
+        for k in 0..n {
+            if k > 0 {
+                s.push_str(", ");
+            }
+            s.push_str(&format!(
+                "{{\"segmentation\": [[{k}.5, 2.25, -3, 4e2, 5, 6], [1,2,3]], \"area\": 1.5e-3, \"iscrowd\": 0, \
+                 \"bbox\": [1, 2, 3, 4], \"attrs\": [{{\"a\": [], \"b\": {{}}}}, null, true], \"id\": {k}}}"
+            ));
+        }
+        s.push_str("], \"categories\": []}");
+        s
+    }
+
+    /// Threads and chunk sizes change nothing: same bytes for valid input, same error (message and offset,
+    /// the first in the file) for invalid input, including inputs cut at many places.
+    #[test]
+    fn parallel_chunks_print_and_fail_like_one_thread() {
+        let doc = coco_like(300);
+        let layouts = [
+            Options::default(),
+            Options {
+                indent: Indent::Compact,
+                ..Options::default()
+            },
+            Options {
+                indent: Indent::Tab,
+                color: true,
+                ..Options::default()
+            },
+            Options {
+                sort_keys: true,
+                ..Options::default()
+            },
+        ];
+        for opts in layouts {
+            let want = to_vec(doc.as_bytes(), opts).unwrap();
+            for (threads, chunk) in [(2, 1), (3, 100), (4, 1000), (2, 5000)] {
+                let got = print_with(doc.as_bytes(), opts, threads, chunk).unwrap();
+                assert!(got == want, "threads {threads} chunk {chunk} {opts:?}");
+            }
+        }
+        // A top-level array (results files), and the top-level array itself being split.
+        let arr = format!("[{}]", vec!["{\"a\": [1, 2.5, \"x\"]}"; 500].join(", "));
+        let want = to_vec(arr.as_bytes(), Options::default()).unwrap();
+        assert!(print_with(arr.as_bytes(), Options::default(), 3, 64).unwrap() == want);
+        // Bad inputs: errors placed early, in the middle and late, of several kinds.
+        let bytes = doc.as_bytes();
+        let mut bad_docs: Vec<Vec<u8>> = Vec::new();
+        for frac in [0.3, 0.5, 0.55, 0.8, 0.97] {
+            let at = (bytes.len() as f64 * frac) as usize;
+            let at = at + bytes[at..].iter().position(|&b| b == b',').unwrap();
+            for (from, to) in [
+                (",", ",,"),
+                (",", ", ]"),
+                (",", ", 01"),
+                (",", "} ,"),
+                (",", ", \"\\x\","),
+                (",", ", \"\u{1}\","),
+                (",", ", NaN,"),
+            ] {
+                let mut v = bytes[..at].to_vec();
+                v.extend_from_slice(to.as_bytes());
+                v.extend_from_slice(&bytes[at + from.len()..]);
+                bad_docs.push(v);
+            }
+            // A duplicate key inside an annotation.
+            let k = at
+                + bytes[at..]
+                    .windows(6)
+                    .position(|w| w == b"\"area\"")
+                    .unwrap_or(0);
+            let mut v = bytes[..k].to_vec();
+            v.extend_from_slice(b"\"id\": 1, ");
+            v.extend_from_slice(&bytes[k..]);
+            bad_docs.push(v);
+        }
+        // Two errors: the first one in the file is reported.
+        let mut two = bad_docs[0].clone();
+        let late = two.len() - 100;
+        two[late] = b'#';
+        bad_docs.push(two);
+        for cut in (0..bytes.len()).step_by(997) {
+            bad_docs.push(bytes[..cut].to_vec());
+        }
+        for bad in &bad_docs {
+            let want = to_vec(bad, Options::default()).unwrap_err();
+            for (threads, chunk) in [(2, 1), (3, 200), (2, 4000)] {
+                let got = print_with(bad, Options::default(), threads, chunk).unwrap_err();
+                assert_eq!(
+                    (got.offset, &got.msg),
+                    (want.offset, &want.msg),
+                    "threads {threads} chunk {chunk}"
+                );
+            }
+        }
     }
 }

@@ -133,7 +133,11 @@ pub fn number_list_block(buf: &[u8], i: usize) -> Option<(u64, usize, usize)> {
         let t = d | p | m;
         let bad = !(t | c | sp);
         let limit = bad.trailing_zeros();
-        let below = if limit >= 64 { !0u64 } else { (1u64 << limit) - 1 };
+        let below = if limit >= 64 {
+            !0u64
+        } else {
+            (1u64 << limit) - 1
+        };
         let spaced = sp & below != 0;
         let gap = if spaced { 2 } else { 1 };
         // Commas whose separator and the next number's first byte are inside the judged bytes.
@@ -313,7 +317,15 @@ mod tests {
     #[test]
     fn plain_numbers_agree_with_the_scanner() {
         let accepted = [
-            "0,", "-0]", "1 ", "12.5,", "-3.25]", "272.47, 1", "0.5,", "123456789012345,", "1-",
+            "0,",
+            "-0]",
+            "1 ",
+            "12.5,",
+            "-3.25]",
+            "272.47, 1",
+            "0.5,",
+            "123456789012345,",
+            "1-",
         ];
         for s in accepted {
             let b = pad(s);
@@ -326,7 +338,19 @@ mod tests {
             }
         }
         let refused = [
-            "01,", "-01", "1.,", ".5,", "-,", "-.5", "1e5,", "1E5", "1.5e3", "1..2", "1.2.3", "-", "0.1234567890123456",
+            "01,",
+            "-01",
+            "1.,",
+            ".5,",
+            "-,",
+            "-.5",
+            "1e5,",
+            "1E5",
+            "1.5e3",
+            "1..2",
+            "1.2.3",
+            "-",
+            "0.1234567890123456",
             "1234567890123456",
         ];
         for s in refused {
@@ -367,8 +391,8 @@ mod tests {
     #[test]
     fn number_blocks_agree_with_the_scanner() {
         let pieces = [
-            "0", "1", "-1", "12.5", "0.25", "-0.5", "01", "1.", ".5", "-", "1.2.3", "1e5", "7", "-0", "00", "3.0",
-            "10", "100.001", "--1", "1-2", "", "5..5",
+            "0", "1", "-1", "12.5", "0.25", "-0.5", "01", "1.", ".5", "-", "1.2.3", "1e5", "7",
+            "-0", "00", "3.0", "10", "100.001", "--1", "1-2", "", "5..5",
         ];
         let mut seed = 0x2545F4914F6CDD1Du64;
         let mut rnd = |n: usize| {
@@ -387,7 +411,9 @@ mod tests {
                 }
                 s.push_str(pieces[rnd(pieces.len())]);
             }
-            s.push_str("]                                                                                ");
+            s.push_str(
+                "]                                                                                ",
+            );
             let b = s.as_bytes();
             if !matches!(b[0], b'-' | b'0'..=b'9') {
                 continue;
@@ -407,7 +433,9 @@ mod tests {
         }
         if cfg!(target_arch = "x86_64") {
             assert!(accepted > 100, "{accepted}");
-            let b = pad("272.47, 275.06, -280.21, 0, 0.5, 278.87, 279.95, 284.99, 273.26, 288.13, 266.25]");
+            let b = pad(
+                "272.47, 275.06, -280.21, 0, 0.5, 278.87, 279.95, 284.99, 273.26, 288.13, 266.25]",
+            );
             let (commas, gap, next) = number_list_block(&b, 0).expect("accepted");
             assert_eq!((commas.count_ones(), gap, next), (8, 2, 57));
         }
@@ -451,7 +479,11 @@ mod tests {
                 .iter()
                 .copied()
                 .find(|&st| comma_before(st) >= target);
-            assert_eq!(array_boundary(b, 1, target, b.len()), want, "target {target}");
+            assert_eq!(
+                array_boundary(b, 1, target, b.len()),
+                want,
+                "target {target}"
+            );
         }
         assert_eq!(array_boundary(b, 1, 1, 40), None);
     }
