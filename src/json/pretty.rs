@@ -851,10 +851,7 @@ fn split(buf: &[u8], pos: usize, chunk: usize) -> Split {
     }
     // Near the end of the array, or a very big element: element by element.
     let mut k = pos;
-    loop {
-        let Ok(e) = skip_value_fast(buf, k) else {
-            break;
-        };
+    while let Ok(e) = skip_value_fast(buf, k) {
         let j = skip_ws(buf, e);
         if buf.get(j) != Some(&b',') {
             break;
