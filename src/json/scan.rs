@@ -186,7 +186,19 @@ pub fn scan_number(buf: &[u8], i: usize) -> Result<usize> {
 /// runs are short and regular enough for the branch predictor.)
 #[inline]
 pub fn scan_number_run(buf: &[u8], mut i: usize) -> Result<usize> {
+    // Numbers checked one at a time before trying a 64-byte block again (after a block was refused).
+    let mut one_by_one = 0u32;
     loop {
+        if one_by_one == 0 {
+            // A block of plain `N, N, N` validated at once (json::simd); anything unusual is left to the
+            // exact scanner below, which decides errors.
+            if let Some((_, _, next)) = super::simd::number_list_block(buf, i) {
+                i = next;
+                continue;
+            }
+            one_by_one = 8;
+        }
+        one_by_one -= 1;
         let end = scan_number(buf, i)?;
         let mut k = skip_ws(buf, end);
         if k < buf.len() && buf[k] == b',' {
@@ -812,6 +824,28 @@ mod tests {
         }
     }
 
+    /// `scan_number_run` spelled out with `scan_number`, as a reference.
+    fn number_run_reference(b: &[u8]) -> std::result::Result<usize, Option<u64>> {
+        // The run ends after the last number followed by `, <number>`; errors are those of scan_number.
+        let mut j = 0;
+        loop {
+            match scan_number(b, j) {
+                Err(e) => return Err(e.offset),
+                Ok(end) => {
+                    let k = skip_ws(b, end);
+                    if b.get(k) == Some(&b',') {
+                        let k2 = skip_ws(b, k + 1);
+                        if matches!(b.get(k2), Some(b'-' | b'0'..=b'9')) {
+                            j = k2;
+                            continue;
+                        }
+                    }
+                    return Ok(end);
+                }
+            }
+        }
+    }
+
     #[test]
     fn number_runs_match_the_exact_scanner() {
         let cases: &[&str] = &[
@@ -832,25 +866,55 @@ mod tests {
         for c in cases {
             let b = c.as_bytes();
             let fast = scan_number_run(b, 0).map_err(|e| e.offset);
-            // The run ends after the last number followed by `, <number>`; errors are those of scan_number.
-            let mut j = 0;
-            let slow = loop {
-                match scan_number(b, j) {
-                    Err(e) => break Err(e.offset),
-                    Ok(end) => {
-                        let k = skip_ws(b, end);
-                        if b.get(k) == Some(&b',') {
-                            let k2 = skip_ws(b, k + 1);
-                            if matches!(b.get(k2), Some(b'-' | b'0'..=b'9')) {
-                                j = k2;
-                                continue;
-                            }
-                        }
-                        break Ok(end);
-                    }
+            assert_eq!(fast, number_run_reference(b), "{c}");
+        }
+    }
+
+    #[test]
+    fn long_number_runs_match_the_exact_scanner() {
+        // Long runs take the 64-byte block path; random pieces put every kind of flaw at every position.
+        let good = [
+            "12.5", "-0.25", "0", "301", "7.0", "-3", "0.125", "99999.99",
+        ];
+        let bad = [
+            "007", "1.", "-", "1e5", "-.5", "1..2", ".5", "0x1", "1e", "--1", "1.2.3", "01.5",
+        ];
+        let seps = [", ", ",", " , ", ",  ", ",\n"];
+        let ends = ["]", " ]", "", ", ]", ",", "}", " x"];
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..4000 {
+            let mut v = String::new();
+            let count = 1 + next(60);
+            for k in 0..count {
+                if k > 0 {
+                    v.push_str(if next(12) == 0 {
+                        seps[next(seps.len())]
+                    } else {
+                        ", "
+                    });
                 }
-            };
-            assert_eq!(fast, slow, "{c}");
+                v.push_str(if next(40) == 0 {
+                    bad[next(bad.len())]
+                } else {
+                    good[next(good.len())]
+                });
+            }
+            v.push_str(ends[next(ends.len())]);
+            let b = v.as_bytes();
+            if !matches!(b[0], b'-' | b'0'..=b'9') {
+                continue; // scan_number_run starts at a number's first byte
+            }
+            assert_eq!(
+                scan_number_run(b, 0).map_err(|e| e.offset),
+                number_run_reference(b),
+                "{v}"
+            );
         }
     }
 
