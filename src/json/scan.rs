@@ -646,8 +646,9 @@ impl<'a> Cursor<'a> {
         }
         let end = scan_number(self.buf, start)?;
         self.pos = end;
-        // Numbers are ASCII.
-        Ok(std::str::from_utf8(&self.buf[start..end]).unwrap_or("0"))
+        // SAFETY: `scan_number` accepted exactly `start..end`, and it accepts only ASCII bytes (`-`, `+`,
+        // digits, `.`, `e`, `E`), so the range is valid UTF-8. (Checking it again cost ~7% of `stats`.)
+        Ok(unsafe { std::str::from_utf8_unchecked(&self.buf[start..end]) })
     }
 
     /// A number as f64. Out-of-range literals (e.g. `1e999`) are errors, not infinities.
