@@ -282,13 +282,16 @@ pub fn validate(input: &Input) -> Result<Report> {
     let mut used_cats: HashSet<i64> = HashSet::new();
     if rep.annotations > 0 {
         scan_top_batched(buf, BATCH, |chunk| {
-            let Chunk::Records {
-                section: Section::Annotations,
-                records,
-            } = chunk
-            else {
+            let Chunk::Records { section, records } = chunk else {
                 return Ok(());
             };
+            if section != Section::Annotations {
+                // Read in pass 1; only let the pages go.
+                if let Some(&(_, last)) = records.last() {
+                    input.release(last);
+                }
+                return Ok(());
+            }
             let results: Vec<(Local, Option<AnnIds>)> = records
                 .par_iter()
                 .map(|&(s, _)| check_annotation(buf, s, &images, &cats, is_dataset, has_categories))
