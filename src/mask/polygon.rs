@@ -117,12 +117,21 @@ impl Edge {
     }
 }
 
+/// The last column whose crossings are recorded on an image of width 0.
+///
+/// pycocotools compares columns with the unsigned `w − 1`, which for `w = 0` wraps to 2⁶⁴ − 1: every column
+/// `≥ 0` on the polygon's path records a crossing and the runs do not add up to `h·w = 0` (an invalid mask,
+/// reproduced on purpose for small polygons: golden `degenerate size 5x0`). Recording them all would cost
+/// time and memory proportional to the polygon's x extent (a vertex at x ≈ 4·10⁸ meant minutes and
+/// gigabytes), so cocokit stops at column 4095: up to there it matches pycocotools bit for bit, beyond it
+/// gives its own (equally invalid) mask. [`segmentation_to_rle`] refuses such images outright.
+pub const ZERO_WIDTH_MAX_COL: i64 = 4095;
+
 /// Collects the y-boundary crossings of `rleFrPoly` as `x·h + y` (32-bit wrapping, as C).
 struct Crossings {
     h: u32,
-    /// Largest valid column index (`w − 1`); `None` when `w = 0`, where C's unsigned `w − 1` wraps to
-    /// 2⁶⁴ − 1 and every column `≥ 0` passes.
-    max_col: Option<i64>,
+    /// Largest column index recorded: `w − 1`, or [`ZERO_WIDTH_MAX_COL`] when `w = 0` (see there).
+    max_col: i64,
     /// `(column, x·h + y)` per crossing.
     out: Vec<(u32, u32)>,
 }
@@ -137,7 +146,7 @@ impl Crossings {
             return;
         }
         let col = r.div_euclid(5);
-        if col < 0 || self.max_col.is_some_and(|m| col > m) {
+        if col < 0 || col > self.max_col {
             return;
         }
         // C: yd = ceil(clamp((v + .5)/5 - .5, 0, h)). In exact arithmetic (v + .5)/5 - .5 = (v - 2)/5; the
@@ -170,10 +179,7 @@ impl Crossings {
             // Candidate pairs (t, t+1), t in 0..dx, with xs + t = 5n + 2.
             let lo_n = (e.xs - 2).div_euclid(5) + i64::from((e.xs - 2).rem_euclid(5) != 0);
             let mut lo_n = lo_n.max(0);
-            let mut hi_n = (e.xs + e.dx - 1 - 2).div_euclid(5);
-            if let Some(m) = self.max_col {
-                hi_n = hi_n.min(m);
-            }
+            let hi_n = (e.xs + e.dx - 1 - 2).div_euclid(5).min(self.max_col);
             if lo_n > hi_n {
                 return;
             }
@@ -204,10 +210,7 @@ impl Crossings {
         let (lo_u, hi_u) = if inc { (u0, un) } else { (un, u0) };
         // columns c with lo_u <= 5c + 2 and 5c + 3 <= hi_u
         let c_lo = ((lo_u - 2).div_euclid(5) + i64::from((lo_u - 2).rem_euclid(5) != 0)).max(0);
-        let mut c_hi = (hi_u - 3).div_euclid(5);
-        if let Some(m) = self.max_col {
-            c_hi = c_hi.min(m);
-        }
+        let c_hi = (hi_u - 3).div_euclid(5).min(self.max_col);
         let base = e.xs as f64;
         // Only an estimate (the search below is exact), so a multiplication will do.
         let inv_s = 1.0 / e.s;
@@ -333,12 +336,24 @@ pub struct PolyScratch {
 /// Rasterizes one polygon `[x1, y1, x2, y2, ...]` exactly as pycocotools `rleFrPoly` (see the module
 /// notes). Uses `xy.len() / 2` points, dropping an odd last number as pycocotools' `frPoly` does. Fewer
 /// than 2 points give an empty mask; 2 points give the (usually empty) mask of a degenerate polygon.
+///
+/// Work is bounded by the image, not the coordinates: O(vertices + crossings), at most `w` crossings per
+/// edge (4096 when `w = 0`, see [`ZERO_WIDTH_MAX_COL`]; none when `h = 0`, where the result is `[0]`).
 pub fn rle_from_polygon(xy: &[f64], h: u32, w: u32) -> Rle {
     rle_from_polygon_with(xy, h, w, &mut PolyScratch::default())
 }
 
 /// [`rle_from_polygon`] reusing `scratch` between calls (no allocation but the result's counts).
 pub fn rle_from_polygon_with(xy: &[f64], h: u32, w: u32, scratch: &mut PolyScratch) -> Rle {
+    if h == 0 {
+        // Every crossing is x·0 + (row clamped to 0..=0) = 0, as is h·w: the boundaries cancel and
+        // pycocotools' runs are `[0]` whatever the polygon (it still walks every ×5 point to find that).
+        return Rle {
+            h,
+            w,
+            counts: vec![0],
+        };
+    }
     let k = xy.len() / 2;
     let verts = &mut scratch.verts;
     verts.clear();
@@ -348,7 +363,11 @@ pub fn rle_from_polygon_with(xy: &[f64], h: u32, w: u32, scratch: &mut PolyScrat
     );
     let mut cr = Crossings {
         h,
-        max_col: if w == 0 { None } else { Some(w as i64 - 1) },
+        max_col: if w == 0 {
+            ZERO_WIDTH_MAX_COL
+        } else {
+            w as i64 - 1
+        },
         out: std::mem::take(&mut scratch.crossings),
     };
     cr.out.clear();
@@ -479,8 +498,9 @@ pub fn rle_from_bbox(bb: [f64; 4], h: u32, w: u32) -> Rle {
 ///   counts must add up to `h·w` of that size ("Invalid RLE mask representation");
 /// - compressed RLE: parsed with [`Rle::from_compressed`] (checked; pycocotools passes it through untouched).
 ///
-/// Errors (pycocotools would truncate or compute garbage): a part with an odd number of coordinates, a NaN
-/// or infinite coordinate.
+/// Errors (pycocotools would truncate or compute garbage): polygons on an image of height or width 0 (the
+/// runs pycocotools makes there do not add up to `h·w`; see [`ZERO_WIDTH_MAX_COL`]), a part with an odd
+/// number of coordinates, a NaN or infinite coordinate.
 pub fn segmentation_to_rle(seg: &Segmentation, h: u32, w: u32) -> Result<Option<Rle>> {
     match seg {
         Segmentation::Empty => Ok(None),
@@ -494,6 +514,13 @@ pub fn segmentation_to_rle(seg: &Segmentation, h: u32, w: u32) -> Result<Option<
 }
 
 fn polygons_to_rle(parts: &[Vec<f64>], h: u32, w: u32) -> Result<Rle> {
+    if h == 0 || w == 0 {
+        let what = if w == 0 { "width" } else { "height" };
+        return Err(Error::msg(format!(
+            "image has {what} 0 ({h}x{w}): its polygons cannot be rasterized (pycocotools would make an \
+             invalid mask)"
+        )));
+    }
     for (i, p) in parts.iter().enumerate() {
         if p.len() % 2 != 0 {
             return Err(Error::msg(format!(
