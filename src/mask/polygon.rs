@@ -127,16 +127,38 @@ impl Edge {
 /// gives its own (equally invalid) mask. [`segmentation_to_rle`] refuses such images outright.
 pub const ZERO_WIDTH_MAX_COL: i64 = 4095;
 
-/// Collects the y-boundary crossings of `rleFrPoly` as `x·h + y` (32-bit wrapping, as C).
-struct Crossings {
+/// The row C records for a crossing whose smaller ×5-grid row is `v`:
+/// `yd = ceil(clamp((v + .5)/5 - .5, 0, h))`. In exact arithmetic `(v + .5)/5 - .5 = (v - 2)/5`; the double
+/// result is exact when 5 divides `v - 2` and otherwise at least 0.2 away from an integer, so the integer
+/// ceiling below is the same number (ceil and integer clamping commute).
+#[inline(always)]
+fn row_of(v: i64, h: u32) -> u32 {
+    // ceil((v - 2)/5) = (v + 2) div 5 for v >= 2; v <= 2 gives row 0 and v >= 5h + 2 gives row h, so
+    // clamping v to 2..=5h+2 first does the clamping of the row.
+    let v = v.clamp(2, 5 * h as i64 + 2);
+    ((v as u64 + 2) / 5) as u32
+}
+
+/// Crossings `vals[start..start + len]` are in columns `col..col + len`, one each.
+#[derive(Clone, Copy, Debug)]
+struct Chunk {
+    start: usize,
+    col: u32,
+    len: u32,
+}
+
+/// Collects the y-boundary crossings of `rleFrPoly` as `x·h + y` (32-bit wrapping, as C), in chunks of
+/// consecutive columns (which is how edges produce them), so that sorting needs no per-crossing column.
+struct Crossings<'a> {
     h: u32,
     /// Largest column index recorded: `w − 1`, or [`ZERO_WIDTH_MAX_COL`] when `w = 0` (see there).
     max_col: i64,
-    /// `(column, x·h + y)` per crossing.
-    out: Vec<(u32, u32)>,
+    /// `x·h + y` per crossing (32-bit wrapping, as C).
+    out: &'a mut Vec<u32>,
+    chunks: &'a mut Vec<Chunk>,
 }
 
-impl Crossings {
+impl Crossings<'_> {
     /// A crossing between consecutive points, if its column `xd_int` (on the ×5 grid) is a pixel centre
     /// inside the image; `ymin` is the smaller of the two points' rows on the ×5 grid.
     #[inline]
@@ -149,15 +171,32 @@ impl Crossings {
         if col < 0 || col > self.max_col {
             return;
         }
-        // C: yd = ceil(clamp((v + .5)/5 - .5, 0, h)). In exact arithmetic (v + .5)/5 - .5 = (v - 2)/5; the
-        // double result is exact when 5 divides v - 2 and otherwise at least 0.2 away from an integer, so
-        // the integer ceiling below is the same number (ceil and integer clamping commute).
-        let y = (ymin - 2).div_euclid(5) + i64::from((ymin - 2).rem_euclid(5) != 0);
-        let y = y.clamp(0, self.h as i64);
-        self.out.push((
-            col as u32,
-            (col as u32).wrapping_mul(self.h).wrapping_add(y as u32),
-        ));
+        self.push_col(col, ymin);
+    }
+
+    /// A crossing in column `col` (known to be inside `0..=max_col`) between points whose smaller row on
+    /// the ×5 grid is `ymin`.
+    #[inline(always)]
+    fn push_col(&mut self, col: i64, ymin: i64) {
+        let y = row_of(ymin, self.h);
+        self.add_chunk(col as u32, 1);
+        self.out
+            .push((col as u32).wrapping_mul(self.h).wrapping_add(y));
+    }
+
+    /// Records that the next `len` values pushed are in columns `col..col + len`.
+    #[inline(always)]
+    fn add_chunk(&mut self, col: u32, len: u32) {
+        let start = self.out.len();
+        match self.chunks.last_mut() {
+            Some(c)
+                if c.col as u64 + c.len as u64 == col as u64
+                    && c.start + c.len as usize == start =>
+            {
+                c.len += len
+            }
+            _ => self.chunks.push(Chunk { start, col, len }),
+        }
     }
 
     /// A pair of consecutive points `prev → cur` (pycocotools' downsampling test).
@@ -178,17 +217,24 @@ impl Crossings {
             }
             // Candidate pairs (t, t+1), t in 0..dx, with xs + t = 5n + 2.
             let lo_n = (e.xs - 2).div_euclid(5) + i64::from((e.xs - 2).rem_euclid(5) != 0);
-            let mut lo_n = lo_n.max(0);
+            let lo_n = lo_n.max(0);
             let hi_n = (e.xs + e.dx - 1 - 2).div_euclid(5).min(self.max_col);
             if lo_n > hi_n {
                 return;
             }
-            while lo_n <= hi_n {
-                let t = 5 * lo_n + 2 - e.xs;
-                let ymin = e.minor(t).min(e.minor(t + 1));
-                self.push(e.xs + t, ymin);
-                lo_n += 1;
-            }
+            // The minor coordinate is monotone in t (C's truncation and IEEE arithmetic are monotone), so
+            // the smaller of the pair (t, t+1) is at t when the slope is >= 0, else at t + 1. Its value
+            // lies between the endpoints' (both C ints), so the conversion never leaves the int range.
+            let off = i64::from(e.s < 0.0) + 2 - e.xs;
+            let (ys, s) = (e.ys as f64, e.s);
+            let (h, top) = (self.h, 5 * self.h as i64 + 2);
+            self.add_chunk(lo_n as u32, (hi_n - lo_n + 1) as u32);
+            self.out.extend((lo_n..=hi_n).map(|n| {
+                let t = 5 * n + off;
+                let v = (ys + s * t as f64 + 0.5) as i64;
+                let y = ((v.clamp(2, top) as u64 + 2) / 5) as u32;
+                (n as u32).wrapping_mul(h).wrapping_add(y)
+            }));
         } else {
             self.edge_major_y(e);
         }
@@ -211,22 +257,38 @@ impl Crossings {
         // columns c with lo_u <= 5c + 2 and 5c + 3 <= hi_u
         let c_lo = ((lo_u - 2).div_euclid(5) + i64::from((lo_u - 2).rem_euclid(5) != 0)).max(0);
         let c_hi = (hi_u - 3).div_euclid(5).min(self.max_col);
-        let base = e.xs as f64;
+        if c_lo > c_hi {
+            return;
+        }
+        if inc {
+            self.steep_columns::<true>(e, c_lo, c_hi);
+        } else {
+            self.steep_columns::<false>(e, c_lo, c_hi);
+        }
+    }
+
+    /// The crossings of columns `c_lo..=c_hi` in a steep edge whose column grows with `t` (`INC`) or shrinks.
+    fn steep_columns<const INC: bool>(&mut self, e: &Edge, c_lo: i64, c_hi: i64) {
+        let n = e.dy;
+        let (xb, s) = (e.xs as f64, e.s);
+        // u(t) lies between the endpoints' columns (C ints), so the conversion never leaves the int range.
+        let u = |t: i64| (xb + s * t as f64 + 0.5) as i64;
         // Only an estimate (the search below is exact), so a multiplication will do.
-        let inv_s = 1.0 / e.s;
+        let inv_s = 1.0 / s;
+        self.out.reserve((c_hi - c_lo + 1) as usize);
         for c in c_lo..=c_hi {
             // The pair (tb - 1, tb) straddling the boundary: u(tb - 1) <= 5c + 2 < u(tb) when u grows,
             // u(tb - 1) >= 5c + 3 > u(tb) when it shrinks.
-            let (est, lo_side) = if inc {
-                ((5 * c + 3) as f64 - 0.5 - base, 5 * c + 2)
+            let lo_side = 5 * c + 2;
+            let est = if INC {
+                ((5 * c + 3) as f64 - 0.5 - xb) * inv_s
             } else {
-                ((5 * c + 2) as f64 + 0.5 - base, 5 * c + 2)
+                ((5 * c + 2) as f64 + 0.5 - xb) * inv_s
             };
-            let est = est * inv_s;
             // Usually right at once (ceil for growing, floor + 1 for shrinking): check that pair first.
             let guess = if est.is_finite() {
                 let t = est as i64;
-                (if inc {
+                (if INC {
                     t + i64::from((t as f64) < est)
                 } else {
                     t + 1
@@ -236,31 +298,31 @@ impl Crossings {
                 1
             };
             let straddles = |a: i64, b: i64| {
-                if inc {
+                if INC {
                     a <= lo_side && b > lo_side
                 } else {
                     a > lo_side && b <= lo_side
                 }
             };
-            let (ga, gb) = (e.minor(guess - 1), e.minor(guess));
+            let (ga, gb) = (u(guess - 1), u(guess));
             let (tb, a, b) = if straddles(ga, gb) {
                 (guess, ga, gb)
             } else {
-                let tb = if inc {
-                    first_true_near(1, n, est, |t| e.minor(t) > lo_side)
+                let tb = if INC {
+                    first_true_near(1, n, est, |t| u(t) > lo_side)
                 } else {
-                    first_true_near(1, n, est + 1.0, |t| e.minor(t) <= lo_side)
+                    first_true_near(1, n, est + 1.0, |t| u(t) <= lo_side)
                 };
                 if tb > n {
                     continue;
                 }
-                (tb, e.minor(tb - 1), e.minor(tb))
+                (tb, u(tb - 1), u(tb))
             };
             // Polygon order: forward unless flipped.
             let (prev, cur) = if e.flip { (b, a) } else { (a, b) };
             let xd = if cur < prev { cur } else { cur - 1 };
-            if xd == 5 * c + 2 {
-                self.push(xd, e.ys + tb - 1);
+            if xd == lo_side {
+                self.push_col(c, e.ys + tb - 1);
             }
         }
     }
@@ -328,7 +390,8 @@ fn first_true(lo: i64, hi: i64, f: &impl Fn(i64) -> bool) -> i64 {
 #[derive(Debug, Default)]
 pub struct PolyScratch {
     verts: Vec<(i64, i64)>,
-    crossings: Vec<(u32, u32)>,
+    crossings: Vec<u32>,
+    chunks: Vec<Chunk>,
     sorted: Vec<u32>,
     bucket: Vec<u32>,
 }
@@ -368,9 +431,11 @@ pub fn rle_from_polygon_with(xy: &[f64], h: u32, w: u32, scratch: &mut PolyScrat
         } else {
             w as i64 - 1
         },
-        out: std::mem::take(&mut scratch.crossings),
+        out: &mut scratch.crossings,
+        chunks: &mut scratch.chunks,
     };
     cr.out.clear();
+    cr.chunks.clear();
     let mut prev_last: Option<(i64, i64)> = None;
     for j in 0..k {
         let (x0, y0) = verts[j];
@@ -382,55 +447,76 @@ pub fn rle_from_polygon_with(xy: &[f64], h: u32, w: u32, scratch: &mut PolyScrat
         cr.edge(&e);
         prev_last = Some(e.last());
     }
-    let cr_out = std::mem::take(&mut cr.out);
-    let mut a = std::mem::take(&mut scratch.sorted);
-    sorted_boundaries(&cr_out, h, w, &mut a, &mut scratch.bucket);
-    let counts = runs_from_boundaries(&mut a);
-    scratch.crossings = cr_out;
-    scratch.sorted = a;
+    let a = &mut scratch.sorted;
+    sorted_boundaries(
+        &scratch.crossings,
+        &scratch.chunks,
+        h,
+        w,
+        a,
+        &mut scratch.bucket,
+    );
+    let counts = runs_from_boundaries(a);
     Rle { h, w, counts }
 }
 
-/// The boundaries `x·h + y` of `crossings` and the final `h·w` (32-bit, as C), in increasing order, into
-/// `out`. Without 32-bit wraparound
-/// (`0 < h·w < 2³²`; with `w = 0` pycocotools accepts every column) the order is by column then row: a counting sort over the columns touched plus a tiny
-/// insertion sort per column (a column is crossed a handful of times). Otherwise the wrapped values are
-/// sorted as C's `qsort` sorts them.
+/// The boundaries `x·h + y` of the crossings and the final `h·w` (32-bit, as C), in increasing order, into
+/// `out`. Without 32-bit wraparound (`0 < h·w < 2³²`) the order is by column, then row: a counting sort
+/// over the columns touched (the chunks give each crossing's column) plus a tiny insertion sort per column
+/// (a column is crossed a handful of times). Otherwise the wrapped values are sorted as C's `qsort` does.
 fn sorted_boundaries(
-    crossings: &[(u32, u32)],
+    vals: &[u32],
+    chunks: &[Chunk],
     h: u32,
     w: u32,
     out: &mut Vec<u32>,
     bucket: &mut Vec<u32>,
 ) {
     out.clear();
-    if crossings.is_empty() || h == 0 || w == 0 || h as u64 * w as u64 >= 1 << 32 {
-        out.extend(crossings.iter().map(|c| c.1));
+    if vals.is_empty()
+        || w == 0
+        || h as u64 * w as u64 >= 1 << 32
+        || vals.len() >= u32::MAX as usize
+    {
+        out.extend_from_slice(vals);
         out.push(h.wrapping_mul(w));
         out.sort_unstable();
         return;
     }
     let (mut lo, mut hi) = (u32::MAX, 0u32);
-    for &(c, _) in crossings {
-        lo = lo.min(c);
-        hi = hi.max(c);
+    for c in chunks {
+        lo = lo.min(c.col);
+        hi = hi.max(c.col + (c.len - 1));
     }
     let span = (hi - lo) as usize + 1;
+    // Crossings per column by a difference array over the chunks' column ranges, then each column's
+    // first slot in `out`.
     bucket.clear();
     bucket.resize(span + 1, 0);
-    for &(c, _) in crossings {
-        bucket[(c - lo) as usize + 1] += 1;
+    for c in chunks {
+        let a = (c.col - lo) as usize;
+        bucket[a] += 1;
+        bucket[a + c.len as usize] -= 1;
     }
-    for i in 0..span {
-        bucket[i + 1] += bucket[i];
+    let (mut per_col, mut slot) = (0u32, 0u32);
+    for b in bucket.iter_mut() {
+        per_col = per_col.wrapping_add(*b);
+        *b = slot;
+        slot += per_col;
     }
-    out.resize(crossings.len(), 0);
-    for &(c, a) in crossings {
-        let slot = &mut bucket[(c - lo) as usize];
-        out[*slot as usize] = a;
-        *slot += 1;
+    out.resize(vals.len(), 0);
+    for c in chunks {
+        let a = (c.col - lo) as usize;
+        let cols = &mut bucket[a..a + c.len as usize];
+        for (slot, &v) in cols
+            .iter_mut()
+            .zip(&vals[c.start..c.start + c.len as usize])
+        {
+            out[*slot as usize] = v;
+            *slot += 1;
+        }
     }
-    // bucket[i] now ends column lo+i; sort each column's few values.
+    // bucket[i] now ends column lo + i; sort each column's few values.
     let mut start = 0usize;
     for &end in &bucket[..span] {
         let col = &mut out[start..end as usize];
@@ -548,15 +634,28 @@ fn polygons_to_rle(parts: &[Vec<f64>], h: u32, w: u32) -> Result<Rle> {
             "first polygon has {first} numbers; pycocotools needs at least 6"
         )));
     }
-    let mut scratch = PolyScratch::default();
-    let rles: Vec<Rle> = parts
-        .iter()
-        .map(|p| rle_from_polygon_with(p, h, w, &mut scratch))
-        .collect();
-    if rles.len() == 1 {
-        return Ok(rles.into_iter().next().unwrap_or_default());
-    }
-    Ok(Rle::merge(&rles, false))
+    SCRATCH.with(|cell| {
+        // A re-entrant call (none today) would find the buffers borrowed: it gets fresh ones.
+        let mut own = PolyScratch::default();
+        let mut guard = cell.try_borrow_mut();
+        let scratch = match guard.as_deref_mut() {
+            Ok(s) => s,
+            Err(_) => &mut own,
+        };
+        if let [only] = parts {
+            return Ok(rle_from_polygon_with(only, h, w, scratch));
+        }
+        let rles: Vec<Rle> = parts
+            .iter()
+            .map(|p| rle_from_polygon_with(p, h, w, scratch))
+            .collect();
+        Ok(Rle::merge(&rles, false))
+    })
+}
+
+thread_local! {
+    /// Buffers of [`rle_from_polygon_with`] for [`segmentation_to_rle`], kept per thread between calls.
+    static SCRATCH: std::cell::RefCell<PolyScratch> = std::cell::RefCell::new(PolyScratch::default());
 }
 
 // ------------------------------------------------------------------------------------------------------
