@@ -23,6 +23,8 @@ enum Data {
 pub struct Input {
     name: String,
     data: Data,
+    /// Where the previous [`Input::release`] ended.
+    released: std::sync::atomic::AtomicUsize,
 }
 
 impl Input {
@@ -37,6 +39,7 @@ impl Input {
             return Ok(Input {
                 name: "<stdin>".into(),
                 data: Data::Owned(v),
+                released: Default::default(),
             });
         }
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
@@ -53,6 +56,7 @@ impl Input {
             return Ok(Input {
                 name: path.into(),
                 data: Data::Owned(v),
+                released: Default::default(),
             });
         }
         // SAFETY: the mapping is read-only; cocokit never writes to its inputs (outputs refuse to replace an
@@ -62,6 +66,7 @@ impl Input {
         Ok(Input {
             name: path.into(),
             data: Data::Mapped(map),
+            released: Default::default(),
         })
     }
 
@@ -70,6 +75,7 @@ impl Input {
         Input {
             name: name.into(),
             data: Data::Owned(bytes),
+            released: Default::default(),
         }
     }
 
@@ -90,13 +96,23 @@ impl Input {
     /// resident set (memory-mapped inputs only; a no-op otherwise). Reading them again stays correct.
     pub fn release(&self, upto: usize) {
         if let Data::Mapped(m) = &self.data {
+            use std::sync::atomic::Ordering;
             let page = 4096;
             let len = (upto.min(m.len()) / page) * page;
-            if len > 0 {
+            // Only the range not released by the previous call (advising from 0 every time walks the whole
+            // mapping again); a call behind the previous one starts a new pass over the input (two-pass
+            // commands), whose pages are released from the start again.
+            let prev = self.released.swap(len, Ordering::Relaxed);
+            let from = if len >= prev { prev } else { 0 };
+            if len > from {
                 // SAFETY: the mapping is a private read-only file mapping: after MADV_DONTNEED, pages are
                 // read again from the file on the next access, so no data is lost.
                 unsafe {
-                    let _ = m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, 0, len);
+                    let _ = m.unchecked_advise_range(
+                        memmap2::UncheckedAdvice::DontNeed,
+                        from,
+                        len - from,
+                    );
                 }
             }
         }

@@ -5,12 +5,13 @@
 //! references, polygons and RLEs pycocotools cannot use, sizes that disagree, and softer problems (warnings).
 //! Only malformed JSON structure stops it (after that nothing can be trusted), reported as an error too.
 //!
-//! Two passes over the memory-mapped file: images and categories first (they may come after the annotations),
-//! then the annotations in parallel batches. Mask areas use the same pycocotools-exact code as `convert`. This
+//! Two pipelined passes over the memory-mapped file: images and categories first (they may come after the
+//! annotations), then the annotations in parallel batches. Mask areas use the same pycocotools-exact code as `convert`. This
 //! module decides what is wrong; it does not print (see `cmd::validate`).
 
+use crate::coco::ids::{BitSet, IdIndex, IdSet};
 use crate::coco::reader::{
-    parse_annotation, parse_category, parse_image, scan_top, Event, Layout, Section,
+    parse_annotation, parse_category, parse_image, scan_top_batched, Chunk, Event, Layout, Section,
 };
 use crate::coco::Segmentation;
 use crate::error::Result;
@@ -106,125 +107,150 @@ struct ImageInfo {
     w: u32,
 }
 
+/// The images of the file, by dense index of their id (first record with each id).
+#[derive(Default)]
+struct Images {
+    ix: IdIndex,
+    info: Vec<ImageInfo>,
+    /// id and byte offset, for the "image without annotations" examples.
+    id_off: Vec<(i64, u64)>,
+}
+
+impl Images {
+    fn get(&self, id: i64) -> Option<&ImageInfo> {
+        self.ix.get(id).map(|k| &self.info[k as usize])
+    }
+}
+
+const BATCH: usize = 4096;
+
 /// Validate `input`.
+///
+/// Memory: per image its size, id and offset plus a 4-byte index slot; per category a little more; per
+/// annotation one bit of a dense id set (when ids are dense). Records are never kept.
 pub fn validate(input: &Input) -> Result<Report> {
     let buf = input.bytes();
     let mut col = Collector::default();
     let mut rep = Report::default();
-    let mut images: HashMap<i64, ImageInfo> = HashMap::new();
-    let mut image_order: Vec<(i64, u64)> = Vec::new();
+    let mut images = Images::default();
     let mut cats: HashMap<i64, u64> = HashMap::new();
     let mut cat_order: Vec<(i64, u64)> = Vec::new();
-    let mut ann_starts: Vec<usize> = Vec::new();
     let mut has_annotations = false;
     let mut has_categories = false;
 
-    let mut seen = 0usize;
-    let walked = scan_top(buf, |ev| {
-        if let Event::Record { start, .. } = &ev {
-            // This pass reads the whole file: let its pages go behind it.
-            seen += 1;
-            if seen.is_multiple_of(4096) {
-                input.release(*start);
-            }
-        }
-        match ev {
-            Event::SectionStart {
+    // Pass 1: images and categories (annotations are only counted: these may come after them).
+    let walked = scan_top_batched(buf, BATCH, |chunk| {
+        match chunk {
+            Chunk::Event(Event::SectionStart {
                 section: Section::Annotations,
-            } => has_annotations = true,
-            Event::Record {
+            }) => has_annotations = true,
+            Chunk::Records {
                 section: Section::Images,
-                start,
-                ..
+                records,
             } => {
-                rep.images += 1;
-                match parse_image(buf, start) {
-                    Err(e) => col.add(
-                        Severity::Error,
-                        "invalid-record",
-                        describe_err(&e, "image", start),
-                        e.offset.unwrap_or(start as u64),
-                        e.msg.clone(),
-                    ),
-                    Ok(img) => {
-                        let rec = format!("image id {}", img.id);
-                        if let std::collections::hash_map::Entry::Vacant(slot) =
-                            images.entry(img.id)
-                        {
-                            slot.insert(ImageInfo {
-                                h: img.height,
-                                w: img.width,
-                            });
-                            image_order.push((img.id, start as u64));
-                        } else {
-                            col.add(
-                                Severity::Error,
-                                "duplicate-image-id",
-                                rec.clone(),
-                                start as u64,
-                                format!("image id {} appears more than once", img.id),
-                            );
-                        }
-                        if img.width == 0 || img.height == 0 {
-                            col.add(
-                                Severity::Error,
-                                "image-without-size",
-                                rec,
-                                start as u64,
-                                "width or height missing or 0".into(),
-                            );
+                let parsed: Vec<_> = records
+                    .par_iter()
+                    .map(|&(s, _)| parse_image(buf, s))
+                    .collect();
+                for (&(start, _), r) in records.iter().zip(parsed) {
+                    rep.images += 1;
+                    match r {
+                        Err(e) => col.add(
+                            Severity::Error,
+                            "invalid-record",
+                            describe_err(&e, "image", start),
+                            e.offset.unwrap_or(start as u64),
+                            e.msg.clone(),
+                        ),
+                        Ok(img) => {
+                            let rec = format!("image id {}", img.id);
+                            if images.ix.get(img.id).is_none() {
+                                images.ix.index(img.id);
+                                images.info.push(ImageInfo {
+                                    h: img.height,
+                                    w: img.width,
+                                });
+                                images.id_off.push((img.id, start as u64));
+                            } else {
+                                col.add(
+                                    Severity::Error,
+                                    "duplicate-image-id",
+                                    rec.clone(),
+                                    start as u64,
+                                    format!("image id {} appears more than once", img.id),
+                                );
+                            }
+                            if img.width == 0 || img.height == 0 {
+                                col.add(
+                                    Severity::Error,
+                                    "image-without-size",
+                                    rec,
+                                    start as u64,
+                                    "width or height missing or 0".into(),
+                                );
+                            }
                         }
                     }
                 }
+                if let Some(&(_, last)) = records.last() {
+                    input.release(last);
+                }
             }
-            Event::Record {
+            Chunk::Records {
                 section: Section::Categories,
-                start,
-                ..
+                records,
             } => {
-                // Files without any category (captions) have nothing to check category ids against.
-                has_categories = true;
-                rep.categories += 1;
-                match parse_category(buf, start) {
-                    Err(e) => col.add(
-                        Severity::Error,
-                        "invalid-record",
-                        describe_err(&e, "category", start),
-                        e.offset.unwrap_or(start as u64),
-                        e.msg.clone(),
-                    ),
-                    Ok(c) => {
-                        let rec = format!("category id {}", c.id);
-                        if let std::collections::hash_map::Entry::Vacant(slot) = cats.entry(c.id) {
-                            slot.insert(start as u64);
-                            cat_order.push((c.id, start as u64));
-                        } else {
-                            col.add(
-                                Severity::Error,
-                                "duplicate-category-id",
-                                rec.clone(),
-                                start as u64,
-                                format!("category id {} appears more than once", c.id),
-                            );
-                        }
-                        if c.name.trim().is_empty() {
-                            col.add(
-                                Severity::Warning,
-                                "category-without-name",
-                                rec,
-                                start as u64,
-                                "no \"name\"".into(),
-                            );
+                for (start, _) in records {
+                    // Files without any category (captions) have nothing to check category ids against.
+                    has_categories = true;
+                    rep.categories += 1;
+                    match parse_category(buf, start) {
+                        Err(e) => col.add(
+                            Severity::Error,
+                            "invalid-record",
+                            describe_err(&e, "category", start),
+                            e.offset.unwrap_or(start as u64),
+                            e.msg.clone(),
+                        ),
+                        Ok(c) => {
+                            let rec = format!("category id {}", c.id);
+                            if let std::collections::hash_map::Entry::Vacant(slot) =
+                                cats.entry(c.id)
+                            {
+                                slot.insert(start as u64);
+                                cat_order.push((c.id, start as u64));
+                            } else {
+                                col.add(
+                                    Severity::Error,
+                                    "duplicate-category-id",
+                                    rec.clone(),
+                                    start as u64,
+                                    format!("category id {} appears more than once", c.id),
+                                );
+                            }
+                            if c.name.trim().is_empty() {
+                                col.add(
+                                    Severity::Warning,
+                                    "category-without-name",
+                                    rec,
+                                    start as u64,
+                                    "no \"name\"".into(),
+                                );
+                            }
                         }
                     }
                 }
             }
-            Event::Record {
+            Chunk::Records {
                 section: Section::Annotations,
-                start,
-                ..
-            } => ann_starts.push(start),
-            _ => {}
+                records,
+            } => {
+                rep.annotations += records.len() as u64;
+                if let Some(&(_, last)) = records.last() {
+                    input.release(last);
+                }
+            }
+            Chunk::Event(_) => {}
         }
         Ok(())
     });
@@ -248,47 +274,58 @@ pub fn validate(input: &Input) -> Result<Report> {
         "results"
     }
     .into();
-    rep.annotations = ann_starts.len() as u64;
     let is_dataset = layout == Layout::Dataset;
 
-    // Annotations, in parallel batches; findings merged in file order.
-    let mut ann_ids: HashSet<i64> = HashSet::new();
-    let mut used_images: HashSet<i64> = HashSet::new();
+    // Pass 2: annotations, in parallel batches; findings merged in file order.
+    let mut ann_ids = IdSet::default();
+    let mut used_images = BitSet::default();
     let mut used_cats: HashSet<i64> = HashSet::new();
-    for chunk in ann_starts.chunks(4096) {
-        let results: Vec<(Local, Option<AnnIds>)> = chunk
-            .par_iter()
-            .map(|&s| check_annotation(buf, s, &images, &cats, is_dataset, has_categories))
-            .collect();
-        for (&start, (local, ids)) in chunk.iter().zip(results) {
-            for (sev, kind, rec, off, detail) in local {
-                col.add(sev, kind, rec, off, detail);
-            }
-            if let Some((id, image_id, cat)) = ids {
-                if let Some(id) = id {
-                    if !ann_ids.insert(id) {
-                        col.add(
-                            Severity::Error,
-                            "duplicate-annotation-id",
-                            format!("annotation id {id}"),
-                            start as u64,
-                            format!("annotation id {id} appears more than once"),
-                        );
+    if rep.annotations > 0 {
+        scan_top_batched(buf, BATCH, |chunk| {
+            let Chunk::Records {
+                section: Section::Annotations,
+                records,
+            } = chunk
+            else {
+                return Ok(());
+            };
+            let results: Vec<(Local, Option<AnnIds>)> = records
+                .par_iter()
+                .map(|&(s, _)| check_annotation(buf, s, &images, &cats, is_dataset, has_categories))
+                .collect();
+            for (&(start, _), (local, ids)) in records.iter().zip(results) {
+                for (sev, kind, rec, off, detail) in local {
+                    col.add(sev, kind, rec, off, detail);
+                }
+                if let Some((id, image_id, cat)) = ids {
+                    if let Some(id) = id {
+                        if !ann_ids.insert(id) {
+                            col.add(
+                                Severity::Error,
+                                "duplicate-annotation-id",
+                                format!("annotation id {id}"),
+                                start as u64,
+                                format!("annotation id {id} appears more than once"),
+                            );
+                        }
+                    }
+                    if let Some(k) = images.ix.get(image_id) {
+                        used_images.insert(k);
+                    }
+                    if let Some(c) = cat {
+                        used_cats.insert(c);
                     }
                 }
-                used_images.insert(image_id);
-                if let Some(c) = cat {
-                    used_cats.insert(c);
-                }
             }
-        }
-        if let Some(&last) = chunk.last() {
-            input.release(last);
-        }
+            if let Some(&(_, last)) = records.last() {
+                input.release(last);
+            }
+            Ok(())
+        })?;
     }
     if has_annotations {
-        for (id, off) in &image_order {
-            if !used_images.contains(id) {
+        for (k, (id, off)) in images.id_off.iter().enumerate() {
+            if !used_images.contains(k as u32) {
                 col.add(
                     Severity::Warning,
                     "image-without-annotations",
@@ -335,7 +372,7 @@ fn finish(mut rep: Report, col: Collector) -> Report {
 fn check_annotation(
     buf: &[u8],
     start: usize,
-    images: &HashMap<i64, ImageInfo>,
+    images: &Images,
     cats: &HashMap<i64, u64>,
     is_dataset: bool,
     has_categories: bool,
@@ -359,7 +396,7 @@ fn check_annotation(
     let mut err = |kind: &'static str, detail: String| {
         out.push((Severity::Error, kind, rec.clone(), off, detail))
     };
-    let img = images.get(&a.image_id);
+    let img = images.get(a.image_id);
     if is_dataset && img.is_none() {
         err(
             "unknown-image-id",

@@ -6,8 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use cocokit::coco::reader::{self, Dataset};
+use cocokit::coco::reader::{self, Dataset, SegMode};
 use cocokit::coco::Annotation;
+use cocokit::eval::cocoeval::load::{EvalGt, EvalResults};
 use cocokit::eval::cocoeval::{self, GroundTruth, IouType, Params, Report};
 use serde_json::Value;
 
@@ -194,6 +195,22 @@ fn compare(label: &str, report: &Report, want: &Value) {
     }
 }
 
+/// Evaluate as `cocokit eval coco` reads its inputs: `cocoeval::load`, in the mode the command uses.
+fn run_via_load(gt: &Path, dt: &Path, params: &Params) -> cocokit::Result<Report> {
+    let mode = match params.iou_type {
+        IouType::Bbox => SegMode::Kind,
+        IouType::Segm => SegMode::Full,
+    };
+    let gt_bytes = std::fs::read(gt).unwrap();
+    let dt_bytes = std::fs::read(dt).unwrap();
+    let g = EvalGt::parse(&gt_bytes, mode)?;
+    let mut d = EvalResults::parse(&dt_bytes, mode)?;
+    if mode == SegMode::Kind && d.first_has_no_bbox() {
+        d = EvalResults::parse(&dt_bytes, SegMode::Full)?;
+    }
+    cocoeval::run_loaded(&g, &d, params)
+}
+
 /// Run every evaluation of a golden file whose iou type is `iou`; returns how many ran.
 fn run_golden(name: &str, iou: IouType) -> usize {
     let golden = read_json(
@@ -218,6 +235,17 @@ fn run_golden(name: &str, iou: IouType) -> usize {
         let report = cocoeval::run(GroundTruth::from(&gt), &results, &params)
             .unwrap_or_else(|err| panic!("{label}: {err}"));
         compare(&label, &report, e);
+        // The command's reader (`cocoeval::load`) must give the very same report.
+        let loaded = run_via_load(
+            &root().join(golden["gt"].as_str().unwrap()),
+            &root().join(res_path),
+            &params,
+        )
+        .unwrap_or_else(|err| panic!("{label} (load): {err}"));
+        assert!(
+            loaded == report,
+            "{label}: cocoeval::load gives another report"
+        );
         ran += 1;
     }
     ran
@@ -293,6 +321,17 @@ fn cocoapi100_expected_stats() {
         let want = &expected[iou.name()];
         let results = load_results(&dir.join(want["results"].as_str().unwrap()));
         let report = cocoeval::run(GroundTruth::from(&gt), &results, &Params::new(iou)).unwrap();
+        let loaded = run_via_load(
+            &dir.join("instances_val2014_100.json"),
+            &dir.join(want["results"].as_str().unwrap()),
+            &Params::new(iou),
+        )
+        .unwrap();
+        assert!(
+            loaded == report,
+            "{}: cocoeval::load gives another report",
+            iou.name()
+        );
         for (i, (&g, w)) in report
             .summary
             .stats

@@ -1,9 +1,10 @@
 //! `cocokit eval coco`: COCO detection AP (bbox, segm), the 12 numbers of pycocotools' COCOeval.
 
-use crate::coco::reader::{load_results_with, Dataset, SegMode};
+use crate::coco::reader::SegMode;
 use crate::error::{Error, Result};
-use crate::eval::cocoeval::{run as evaluate, GroundTruth, IouType, Params};
-use crate::io::Output;
+use crate::eval::cocoeval::load::{EvalGt, EvalResults};
+use crate::eval::cocoeval::{self, evaluate_loaded, IouType, Params};
+use crate::io::{Input, Output};
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -104,20 +105,36 @@ pub fn run(args: Args) -> Result<()> {
     } else {
         SegMode::Full
     };
+    let (gt_in, dt_in) = rayon::join(|| Input::open(&args.gt), || Input::open(&args.dt));
+    let gt_in = gt_in?;
+    let dt_in = match dt_in {
+        Ok(d) => d,
+        Err(e) => {
+            // As when each file is read in turn: an error in the ground truth comes first.
+            EvalGt::parse(gt_in.bytes(), mode).map_err(|e| e.in_file(&args.gt))?;
+            return Err(e);
+        }
+    };
     let (gt, dt) = rayon::join(
-        || Dataset::load_with(&args.gt, mode),
-        || load_results_with(&args.dt, mode),
+        || EvalGt::parse(gt_in.bytes(), mode).map_err(|e| e.in_file(&args.gt)),
+        || EvalResults::parse(dt_in.bytes(), mode).map_err(|e| e.in_file(&args.dt)),
     );
     let (gt, mut dt) = (gt?, dt?);
-    if mode == SegMode::Kind && dt.first().is_some_and(|r| r.bbox.is_none()) {
-        dt = load_results_with(&args.dt, SegMode::Full)?;
+    if mode == SegMode::Kind && dt.first_has_no_bbox() {
+        dt = EvalResults::parse(dt_in.bytes(), SegMode::Full).map_err(|e| e.in_file(&args.dt))?;
     }
-    let report = evaluate(GroundTruth::from(&gt), &dt, &params).map_err(|e| e.in_file(&args.dt))?;
-    let names: HashMap<i64, &str> = gt
+    let ev = evaluate_loaded(&gt, &dt, &params).map_err(|e| e.in_file(&args.dt))?;
+    let names: HashMap<i64, String> = gt
         .categories
         .iter()
-        .map(|c| (c.id, c.name.as_str()))
+        .map(|c| (c.id, c.name.clone()))
         .collect();
+    // The inputs are not needed any more: free them before the accumulated arrays are made.
+    drop(dt);
+    drop(gt);
+    drop(dt_in);
+    drop(gt_in);
+    let report = cocoeval::report(ev)?;
     let mut out = Output::create(args.output.as_deref(), &[&args.gt, &args.dt])?;
     let w = out.writer();
     if args.json {
@@ -125,7 +142,7 @@ pub fn run(args: Args) -> Result<()> {
             .per_class
             .iter()
             .map(|c| {
-                json!({"category_id": c.category_id, "name": names.get(&c.category_id).copied().unwrap_or(""),
+                json!({"category_id": c.category_id, "name": names.get(&c.category_id).map_or("", String::as_str),
                        "ap": c.ap, "ap50": c.ap50, "ap75": c.ap75, "ar100": c.ar100})
             })
             .collect();
@@ -148,7 +165,7 @@ pub fn run(args: Args) -> Result<()> {
                 "id", "name", "AP", "AP50", "AP75", "AR100"
             )?;
             for c in &report.per_class {
-                let name = names.get(&c.category_id).copied().unwrap_or("");
+                let name = names.get(&c.category_id).map_or("", String::as_str);
                 writeln!(
                     w,
                     "{:>6}  {:<width$}  {:>6.3}  {:>6.3}  {:>6.3}  {:>6.3}",

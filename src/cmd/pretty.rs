@@ -66,10 +66,12 @@ pub fn run(args: Args) -> Result<()> {
     let name = input.name().to_string();
     {
         let w = out.writer();
-        let mut printer = Printer::new(opts, w);
+        // Big arrays are printed by worker threads (as many as rayon's pool: RAYON_NUM_THREADS honoured).
+        let mut printer = Printer::new(opts, w).with_threads(rayon::current_num_threads());
         let res = match &steps {
             None => printer.with_release(&release).document(buf),
-            Some(steps) => path::select(buf, steps).and_then(|sels| printer.selected(buf, &sels)),
+            Some(steps) => path::select_releasing(buf, steps, &release)
+                .and_then(|sels| printer.selected(buf, &sels)),
         };
         res.map_err(|e: Error| if e.broken_pipe { e } else { e.in_file(name) })?;
     }

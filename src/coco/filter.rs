@@ -5,12 +5,16 @@
 //! images as the union over kept categories of `getImgIds(catIds=[c])` — note that pycocotools'
 //! `getImgIds(catIds=[a, b])` would give the intersection; a filter keeping several categories wants the union.
 //!
-//! Two passes over the (memory-mapped) input: the first collects categories and decides each annotation (in
-//! parallel batches), holding only id sets and one bit per annotation; the second writes every record that is
-//! kept as its original bytes, in file order, with every other top-level key passed through verbatim.
+//! Three passes over the (memory-mapped) input: the first only cuts records and reads the categories (in
+//! COCO files they usually come last); the second parses images and annotations in parallel batches and keeps
+//! one bit per annotation plus a dense index and one bit per image id; the third writes every record that is
+//! kept as its original bytes, in file order, with every other top-level key passed through verbatim. Memory
+//! holds those bits and indexes, never records, so it grows by a few bytes per image and nothing else.
 
+use super::ids::{BitSet, IdIndex};
 use super::reader::{
-    parse_annotation_with, parse_category, parse_image, scan_top, Event, Section, SegMode,
+    parse_annotation_with, parse_category, parse_image, scan_top, scan_top_batched, Chunk, Event,
+    Section, SegMode,
 };
 use super::writer::TopWriter;
 use super::Category;
@@ -129,77 +133,95 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-const BATCH: usize = 16 * 1024;
+const BATCH: usize = 8 * 1024;
 
 /// Filter `input` by `sel`, writing the result to `w`.
 pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Report> {
     let buf = input.bytes();
-    // Pass 1: categories and annotation positions.
+    // Pass 1: the categories (often the last key) — records are only cut, not parsed, so this is fast.
     let mut categories = Vec::new();
-    let mut ann_starts: Vec<usize> = Vec::new();
-    let mut image_ids: Vec<i64> = Vec::new();
-    let mut seen = 0usize;
-    scan_top(buf, |ev| {
-        if let Event::Record { start, .. } = &ev {
-            seen += 1;
-            if seen.is_multiple_of(BATCH) {
-                input.release(*start);
-            }
-        }
-        match ev {
-            Event::Record {
+    scan_top_batched(buf, BATCH, |chunk| {
+        match chunk {
+            Chunk::Records {
                 section: Section::Categories,
-                start,
-                ..
-            } => categories.push(parse_category(buf, start)?),
-            Event::Record {
+                records,
+            } => {
+                for (s, _) in records {
+                    categories.push(parse_category(buf, s)?);
+                }
+            }
+            Chunk::Records { records, .. } => {
+                if let Some(&(_, last)) = records.last() {
+                    input.release(last);
+                }
+            }
+            Chunk::Event(_) => {}
+        }
+        Ok(())
+    })?;
+    // An unknown name is reported after the whole file is validated (a malformed file is the bigger news).
+    let keep_cats = resolve(&categories, sel);
+
+    // Pass 2: parse (and validate) images and annotations in parallel batches; keep one bit per annotation
+    // and per image id — memory does not depend on the size of the records.
+    let mut keep_ann = BitSet::default();
+    let mut ann_ordinal = 0u32;
+    let mut image_ix = IdIndex::new();
+    let mut keep_imgs = BitSet::default();
+    // Per image record, the dense index of its id.
+    let mut image_recs: Vec<u32> = Vec::new();
+    scan_top_batched(buf, BATCH, |chunk| {
+        match chunk {
+            Chunk::Records {
                 section: Section::Annotations,
-                start,
-                ..
-            } => ann_starts.push(start),
-            Event::Record {
+                records,
+            } => {
+                let light: Vec<(Option<i64>, i64)> = records
+                    .par_iter()
+                    .map(|&(s, _)| {
+                        parse_annotation_with(buf, s, SegMode::Kind)
+                            .map(|(a, _)| (a.category_id, a.image_id))
+                    })
+                    .collect::<Result<_>>()?;
+                if let Ok(keep_cats) = &keep_cats {
+                    for (c, img) in light {
+                        if c.is_some_and(|c| keep_cats.contains(&c)) {
+                            keep_ann.insert(ann_ordinal);
+                            keep_imgs.insert(image_ix.index(img));
+                        }
+                        ann_ordinal = ann_ordinal.wrapping_add(1);
+                    }
+                }
+                if let Some(&(_, last)) = records.last() {
+                    input.release(last);
+                }
+            }
+            Chunk::Records {
                 section: Section::Images,
-                start,
-                ..
-            } => image_ids.push(parse_image(buf, start)?.id),
+                records,
+            } => {
+                let ids: Vec<i64> = records
+                    .par_iter()
+                    .map(|&(s, _)| parse_image(buf, s).map(|im| im.id))
+                    .collect::<Result<_>>()?;
+                image_recs.extend(ids.into_iter().map(|id| image_ix.index(id)));
+                if let Some(&(_, last)) = records.last() {
+                    input.release(last);
+                }
+            }
             _ => {}
         }
         Ok(())
     })?;
-    // Parse every annotation (validating the file) before resolving names, keeping (category, image) only.
-    let mut light: Vec<(Option<i64>, i64)> = Vec::with_capacity(ann_starts.len());
-    for chunk in ann_starts.chunks(BATCH) {
-        let part: Vec<(Option<i64>, i64)> = chunk
-            .par_iter()
-            .map(|&s| {
-                parse_annotation_with(buf, s, SegMode::Kind)
-                    .map(|(a, _)| (a.category_id, a.image_id))
-            })
-            .collect::<Result<_>>()?;
-        light.extend(part);
-        if let Some(&last) = chunk.last() {
-            input.release(last);
-        }
+    let keep_cats = keep_cats?;
+    if ann_ordinal as u64 >= u32::MAX as u64 {
+        return Err(Error::msg("more than 2^32 - 1 annotations: not supported"));
     }
-    let keep_cats = resolve(&categories, sel)?;
-    let mut keep_imgs: HashSet<i64> = HashSet::new();
-    let keep_ann: Vec<bool> = light
-        .iter()
-        .map(|&(c, img)| {
-            let k = c.is_some_and(|c| keep_cats.contains(&c));
-            if k {
-                keep_imgs.insert(img);
-            }
-            k
-        })
-        .collect();
-    drop(light);
-    drop(ann_starts);
 
-    // Pass 2: write in file order.
+    // Pass 3: write in file order.
     let mut rep = Report::default();
     let mut t = TopWriter::new(w);
-    let mut ann_index = 0usize;
+    let mut ann_index = 0u32;
     let (mut img_index, mut cat_index) = (0usize, 0usize);
     t.begin_object()?;
     let mut seen = 0usize;
@@ -221,15 +243,14 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
             } => {
                 let keep = match section {
                     Section::Annotations => {
-                        let k = keep_ann[ann_index];
+                        let k = keep_ann.contains(ann_index);
                         ann_index += 1;
                         rep.annotations += k as u64;
                         k
                     }
                     Section::Images => {
-                        let id = image_ids[img_index];
+                        let k = sel.keep_all_images || keep_imgs.contains(image_recs[img_index]);
                         img_index += 1;
-                        let k = sel.keep_all_images || keep_imgs.contains(&id);
                         rep.images += k as u64;
                         k
                     }

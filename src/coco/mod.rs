@@ -1,12 +1,14 @@
 //! The COCO model and its streaming reader / writer.
 //!
 //! - [`model`]: `Image`, `Annotation`, `Category`, `Segmentation`;
-//! - [`reader`]: typed records streamed out of the JSON scanner, in file order, without a DOM.
+//! - [`reader`]: typed records streamed out of the JSON scanner, in file order, without a DOM;
+//! - [`ids`]: dense indexes of image / category ids for the streaming counters.
 //!
 //! Not here: mask arithmetic (`mask`), evaluation (`eval`).
 
 pub mod categories;
 pub mod filter;
+pub mod ids;
 pub mod model;
 pub mod reader;
 pub mod stats;

@@ -80,8 +80,7 @@ pub fn scan_top<'a>(buf: &'a [u8], mut f: impl FnMut(Event<'a>) -> Result<()>) -
     match buf.get(i) {
         Some(b'{') => {}
         Some(b'[') => {
-            walk_array(buf, i, Section::Annotations, &mut f)?;
-            let end = skip_value_end(buf, i)?;
+            let end = walk_array(buf, i, Section::Annotations, &mut f)?;
             check_trailing(buf, end)?;
             return Ok(Layout::Results);
         }
@@ -153,9 +152,92 @@ pub fn scan_top<'a>(buf: &'a [u8], mut f: impl FnMut(Event<'a>) -> Result<()>) -
     Ok(Layout::Dataset)
 }
 
-fn skip_value_end(buf: &[u8], i: usize) -> Result<usize> {
-    // The array was already walked (and its records cut); find its end again cheaply.
-    skip_value_fast(buf, i)
+/// A piece of the top-level walk as [`scan_top_batched`] hands it out: consecutive records of one section
+/// grouped, or any other event.
+#[derive(Debug)]
+pub enum Chunk<'a> {
+    /// Up to `batch` consecutive records of one section, as `(start, end)` byte ranges in file order.
+    Records {
+        section: Section,
+        records: Vec<(usize, usize)>,
+    },
+    /// Any event other than a record.
+    Event(Event<'a>),
+}
+
+/// [`scan_top`], pipelined: a separate thread cuts the records (the structural scan is sequential by nature)
+/// while the caller's `f` runs on the calling thread with the previous batches — typically parsing a batch
+/// in parallel with rayon. Chunks arrive in file order; at most two are buffered ahead, so memory stays
+/// bounded. An error from `f` stops the walk; an error of the walk itself is returned after `f` has seen
+/// every chunk before it, so the first error in file order wins either way.
+pub fn scan_top_batched<'a>(
+    buf: &'a [u8],
+    batch: usize,
+    mut f: impl FnMut(Chunk<'a>) -> Result<()>,
+) -> Result<Layout> {
+    let batch = batch.max(1);
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk<'a>>(2);
+        let cutter = s.spawn(move || -> Result<Layout> {
+            // The receiver hangs up only when `f` failed; its error is the one reported.
+            let hung_up = || Error::msg("stopped");
+            let mut cur: Option<(Section, Vec<(usize, usize)>)> = None;
+            let layout = scan_top(buf, |ev| {
+                match ev {
+                    Event::Record {
+                        section,
+                        start,
+                        end,
+                    } => {
+                        if let Some((s, _)) = &cur {
+                            if *s != section {
+                                let (section, records) = cur.take().expect("checked");
+                                tx.send(Chunk::Records { section, records })
+                                    .map_err(|_| hung_up())?;
+                            }
+                        }
+                        let (_, records) =
+                            cur.get_or_insert_with(|| (section, Vec::with_capacity(batch)));
+                        records.push((start, end));
+                        if records.len() >= batch {
+                            let (section, records) = cur.take().expect("just filled");
+                            tx.send(Chunk::Records { section, records })
+                                .map_err(|_| hung_up())?;
+                        }
+                    }
+                    ev => {
+                        if let Some((section, records)) = cur.take() {
+                            tx.send(Chunk::Records { section, records })
+                                .map_err(|_| hung_up())?;
+                        }
+                        tx.send(Chunk::Event(ev)).map_err(|_| hung_up())?;
+                    }
+                }
+                Ok(())
+            })?;
+            if let Some((section, records)) = cur.take() {
+                tx.send(Chunk::Records { section, records })
+                    .map_err(|_| hung_up())?;
+            }
+            Ok(layout)
+        });
+        let mut failed = None;
+        for chunk in rx.iter() {
+            if let Err(e) = f(chunk) {
+                failed = Some(e);
+                break;
+            }
+        }
+        drop(rx);
+        let walked = match cutter.join() {
+            Ok(r) => r,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        match failed {
+            Some(e) => Err(e),
+            None => walked,
+        }
+    })
 }
 
 fn check_trailing(buf: &[u8], end: usize) -> Result<()> {
@@ -690,6 +772,59 @@ mod tests {
         {"id": 3, "image_id": 7, "category_id": 1, "segmentation": {"size": [2, 3], "counts": "a\\b"}},
         {"id": 4, "image_id": 7, "category_id": 1, "segmentation": []}
       ]}"#;
+
+    #[test]
+    fn batched_walk_gives_the_same_events_grouped() {
+        let ds = br#"{"annotations": [{"id": 1}, {"id": 2}, {"id": 3}], "info": {"a": 1},
+            "images": [{"id": 7}], "categories": [], "x": 2}"#;
+        let mut plain = Vec::new();
+        let l1 = scan_top(ds, |ev| {
+            plain.push(format!("{ev:?}"));
+            Ok(())
+        })
+        .unwrap();
+        let mut batched = Vec::new();
+        let mut sizes = Vec::new();
+        let l2 = scan_top_batched(ds, 2, |chunk| {
+            match chunk {
+                Chunk::Records { section, records } => {
+                    sizes.push(records.len());
+                    for (start, end) in records {
+                        batched.push(format!(
+                            "{:?}",
+                            Event::Record {
+                                section,
+                                start,
+                                end
+                            }
+                        ));
+                    }
+                }
+                Chunk::Event(ev) => batched.push(format!("{ev:?}")),
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!((l1, plain), (l2, batched));
+        assert_eq!(sizes, [2, 1, 1]);
+    }
+
+    #[test]
+    fn batched_walk_reports_the_first_error_in_file_order() {
+        // The consumer fails on the first batch: its error wins over the walk's later syntax error.
+        let bad = br#"{"annotations": [{"id": 1}, {"id": 2}, {"id": 3}] "#;
+        let e = scan_top_batched(bad, 1, |_| Err(Error::at(3, "consumer"))).unwrap_err();
+        assert_eq!(e.msg, "consumer");
+        // Otherwise the walk's error comes after every chunk before it was handed out.
+        let mut seen = 0;
+        let e = scan_top_batched(bad, 1, |_| {
+            seen += 1;
+            Ok(())
+        })
+        .unwrap_err();
+        assert_eq!(seen, 5, "SectionStart, three records, SectionEnd");
+        assert!(e.offset.is_some(), "{e}");
+    }
 
     #[test]
     fn reads_a_dataset_in_any_key_order() {

@@ -6,15 +6,15 @@
 //! small `[0, 1024)`, medium `[1024, 9216)`, large `[9216, ∞)` (COCOeval's own ranges are closed at both ends,
 //! so an area of exactly 1024 counts in both of its buckets there; here it counts once, as medium).
 
+use super::ids::{BitSet, IdIndex};
 use super::reader::{
-    parse_annotation_with, parse_category, parse_image, scan_top, Event, Layout, Section, SegKind,
-    SegMode,
+    parse_annotation_with, parse_category, parse_image, scan_top_batched, Chunk, Event, Layout,
+    Section, SegKind, SegMode,
 };
 use crate::error::Result;
 use crate::io::Input;
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
 
 /// Counts of segmentation shapes.
 #[derive(Debug, Default, Clone, Serialize, PartialEq)]
@@ -85,101 +85,135 @@ struct Light {
     kind: SegKind,
 }
 
-const BATCH: usize = 16 * 1024;
+/// Records per parallel batch: large enough to keep the threads busy, small enough that the input pages in
+/// flight (about three batches) stay a few MB.
+const BATCH: usize = 8 * 1024;
 
 /// Compute statistics over a whole input.
 pub fn compute(input: &Input) -> Result<Stats> {
     compute_with_progress(input, &|_| {})
 }
 
+/// Per-category counters, by dense category index.
+struct PerCategory {
+    id: i64,
+    annotations: u64,
+    /// Dense indexes of the images with at least one annotation of this category.
+    images: BitSet,
+}
+
 /// Compute statistics, reporting the byte position reached to `progress`.
+///
+/// Memory: the records are cut on one thread while the previous batch is parsed on the others
+/// ([`scan_top_batched`]); what stays is a dense index of image ids (4 bytes per id for dense ids), a 4-byte
+/// annotation counter per image, one bit per (category, image) slot for categories that occur, and one
+/// index per image record.
 pub fn compute_with_progress(input: &Input, progress: &dyn Fn(u64)) -> Result<Stats> {
     let buf = input.bytes();
     let mut st = Stats::default();
-    let mut image_ids: Vec<i64> = Vec::new();
+    let mut image_ix = IdIndex::new();
+    // Image records: how many, and the dense index of each one whose id an earlier image record already had
+    // (every record counts as an image, as in pycocotools' `len(dataset['images'])`).
+    let mut image_records = 0u64;
+    let mut duplicate_recs: Vec<u32> = Vec::new();
+    // Per dense image index: annotations, and whether an image record has that id.
+    let mut per_image: Vec<u32> = Vec::new();
+    let mut known_image = BitSet::default();
+    let mut cat_ix = IdIndex::new();
+    let mut per_cat: Vec<PerCategory> = Vec::new();
     let mut categories = Vec::new();
-    let mut per_image: HashMap<i64, u64> = HashMap::new();
-    let mut cat_anns: HashMap<Option<i64>, u64> = HashMap::new();
-    let mut cat_imgs: HashSet<(i64, i64)> = HashSet::new();
-    let mut batch: Vec<usize> = Vec::with_capacity(BATCH);
 
-    let mut flush = |batch: &mut Vec<usize>, st: &mut Stats| -> Result<()> {
-        let lights: Vec<Light> = batch
-            .par_iter()
-            .map(|&s| {
-                let (a, info) = parse_annotation_with(buf, s, SegMode::Kind)?;
-                Ok(Light {
-                    image_id: a.image_id,
-                    category_id: a.category_id,
-                    crowd: a.is_crowd(),
-                    area: a.area,
-                    kind: info.kind,
-                })
-            })
-            .collect::<Result<_>>()?;
-        for l in &lights {
-            st.annotations += 1;
-            st.crowd += l.crowd as u64;
-            match l.kind {
-                SegKind::Polygons => st.segmentation.polygon += 1,
-                SegKind::Rle => st.segmentation.rle += 1,
-                SegKind::CompressedRle => st.segmentation.compressed_rle += 1,
-                SegKind::Empty => st.segmentation.empty += 1,
-                SegKind::None => st.segmentation.none += 1,
-            }
-            match l.area {
-                None => st.area.unknown += 1,
-                Some(a) if a < 1024.0 => st.area.small += 1,
-                Some(a) if a < 9216.0 => st.area.medium += 1,
-                Some(_) => st.area.large += 1,
-            }
-            *per_image.entry(l.image_id).or_insert(0) += 1;
-            *cat_anns.entry(l.category_id).or_insert(0) += 1;
-            if let Some(c) = l.category_id {
-                cat_imgs.insert((c, l.image_id));
-            }
-        }
-        if let Some(&last) = batch.last() {
-            input.release(last);
-            progress(last as u64);
-        }
-        batch.clear();
-        Ok(())
-    };
-
-    let layout = scan_top(buf, |ev| {
-        match ev {
-            Event::Record {
+    let layout = scan_top_batched(buf, BATCH, |chunk| {
+        match chunk {
+            Chunk::Records {
                 section: Section::Annotations,
-                start,
-                ..
+                records,
             } => {
-                batch.push(start);
-                if batch.len() >= BATCH {
-                    flush(&mut batch, &mut st)?;
+                let lights: Vec<Light> = records
+                    .par_iter()
+                    .map(|&(s, _)| {
+                        let (a, info) = parse_annotation_with(buf, s, SegMode::Kind)?;
+                        Ok(Light {
+                            image_id: a.image_id,
+                            category_id: a.category_id,
+                            crowd: a.is_crowd(),
+                            area: a.area,
+                            kind: info.kind,
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+                for l in &lights {
+                    st.annotations += 1;
+                    st.crowd += l.crowd as u64;
+                    match l.kind {
+                        SegKind::Polygons => st.segmentation.polygon += 1,
+                        SegKind::Rle => st.segmentation.rle += 1,
+                        SegKind::CompressedRle => st.segmentation.compressed_rle += 1,
+                        SegKind::Empty => st.segmentation.empty += 1,
+                        SegKind::None => st.segmentation.none += 1,
+                    }
+                    match l.area {
+                        None => st.area.unknown += 1,
+                        Some(a) if a < 1024.0 => st.area.small += 1,
+                        Some(a) if a < 9216.0 => st.area.medium += 1,
+                        Some(_) => st.area.large += 1,
+                    }
+                    let img = image_ix.index(l.image_id);
+                    if img as usize >= per_image.len() {
+                        per_image.resize(img as usize + 1, 0);
+                    }
+                    per_image[img as usize] = per_image[img as usize].saturating_add(1);
+                    if let Some(c) = l.category_id {
+                        let k = cat_ix.index(c) as usize;
+                        if k == per_cat.len() {
+                            per_cat.push(PerCategory {
+                                id: c,
+                                annotations: 0,
+                                images: BitSet::default(),
+                            });
+                        }
+                        per_cat[k].annotations += 1;
+                        per_cat[k].images.insert(img);
+                    }
+                }
+                if let Some(&(_, last)) = records.last() {
+                    input.release(last);
+                    progress(last as u64);
                 }
             }
-            Event::Record {
+            Chunk::Records {
                 section: Section::Images,
-                start,
-                ..
+                records,
             } => {
-                image_ids.push(parse_image(buf, start)?.id);
-                if image_ids.len().is_multiple_of(BATCH) {
-                    input.release(start);
+                let ids: Vec<i64> = records
+                    .par_iter()
+                    .map(|&(s, _)| parse_image(buf, s).map(|im| im.id))
+                    .collect::<Result<_>>()?;
+                image_records += ids.len() as u64;
+                for id in ids {
+                    let k = image_ix.index(id);
+                    if !known_image.insert(k) {
+                        duplicate_recs.push(k);
+                    }
+                }
+                if let Some(&(_, last)) = records.last() {
+                    input.release(last);
+                    progress(last as u64);
                 }
             }
-            Event::Record {
+            Chunk::Records {
                 section: Section::Categories,
-                start,
-                ..
-            } => categories.push(parse_category(buf, start)?),
-            Event::Other { key, .. } => st.other_keys.push(key),
-            Event::SectionStart { .. } | Event::SectionEnd { .. } => {}
+                records,
+            } => {
+                for (s, _) in records {
+                    categories.push(parse_category(buf, s)?);
+                }
+            }
+            Chunk::Event(Event::Other { key, .. }) => st.other_keys.push(key),
+            Chunk::Event(_) => {}
         }
         Ok(())
     })?;
-    flush(&mut batch, &mut st)?;
 
     st.layout = if layout == Layout::Dataset {
         "dataset"
@@ -187,58 +221,72 @@ pub fn compute_with_progress(input: &Input, progress: &dyn Fn(u64)) -> Result<St
         "results"
     }
     .into();
-    st.images = image_ids.len() as u64;
+    st.images = image_records;
     st.categories = categories.len() as u64;
 
-    // Annotations per image over all images.
-    let mut counts: Vec<u64> = image_ids
-        .iter()
-        .map(|id| per_image.get(id).copied().unwrap_or(0))
-        .collect();
-    st.images_without_annotations = counts.iter().filter(|&&c| c == 0).count() as u64;
+    // Annotations per image over all image records.
+    let count_of = |k: u32| per_image.get(k as usize).copied().unwrap_or(0) as u64;
+    // Histogram of annotations per image record: value → number of image records.
+    let mut histogram: std::collections::BTreeMap<u32, u64> = Default::default();
+    let known = (0..image_ix.len() as u32).filter(|&k| known_image.contains(k));
+    for k in known.chain(duplicate_recs.iter().copied()) {
+        *histogram
+            .entry(per_image.get(k as usize).copied().unwrap_or(0))
+            .or_insert(0) += 1;
+    }
+    st.images_without_annotations = histogram.get(&0).copied().unwrap_or(0);
     if layout == Layout::Dataset {
-        let known: HashSet<i64> = image_ids.iter().copied().collect();
-        st.unknown_image_refs = per_image
-            .iter()
-            .filter(|(id, _)| !known.contains(id))
-            .map(|(_, n)| n)
+        st.unknown_image_refs = (0..image_ix.len() as u32)
+            .filter(|&k| !known_image.contains(k))
+            .map(count_of)
             .sum();
     }
-    if !counts.is_empty() {
-        counts.sort_unstable();
-        let n = counts.len();
+    if image_records > 0 {
+        let n = image_records;
+        // The value at rank r (0-based) of the sorted counts.
+        let at = |r: u64| -> u64 {
+            let mut seen = 0;
+            for (&v, &m) in &histogram {
+                seen += m;
+                if r < seen {
+                    return v as u64;
+                }
+            }
+            0
+        };
+        let total: u64 = histogram.iter().map(|(&v, &m)| v as u64 * m).sum();
         st.annotations_per_image = PerImage {
-            min: counts[0],
-            max: counts[n - 1],
+            min: histogram.keys().next().map_or(0, |&v| v as u64),
+            max: histogram.keys().next_back().map_or(0, |&v| v as u64),
             median: if n % 2 == 1 {
-                counts[n / 2] as f64
+                at(n / 2) as f64
             } else {
-                (counts[n / 2 - 1] + counts[n / 2]) as f64 / 2.0
+                (at(n / 2 - 1) + at(n / 2)) as f64 / 2.0
             },
-            mean: counts.iter().sum::<u64>() as f64 / n as f64,
+            mean: total as f64 / n as f64,
         };
     }
-    let mut imgs_per_cat: HashMap<i64, u64> = HashMap::new();
-    for (c, _) in &cat_imgs {
-        *imgs_per_cat.entry(*c).or_insert(0) += 1;
+    let mut known_cats = IdIndex::new();
+    for c in &categories {
+        known_cats.index(c.id);
     }
-    let known_cats: HashSet<i64> = categories.iter().map(|c| c.id).collect();
-    st.unknown_category_refs = cat_anns
+    st.unknown_category_refs = per_cat
         .iter()
-        .filter(|(c, _)| match c {
-            Some(c) => !known_cats.contains(c),
-            None => false,
-        })
-        .map(|(_, n)| n)
+        .filter(|p| known_cats.get(p.id).is_none())
+        .map(|p| p.annotations)
         .sum();
+    let cat_of = |id: i64| cat_ix.get(id).and_then(|k| per_cat.get(k as usize));
     st.per_category = categories
         .into_iter()
-        .map(|c| CategoryStats {
-            annotations: cat_anns.get(&Some(c.id)).copied().unwrap_or(0),
-            images: imgs_per_cat.get(&c.id).copied().unwrap_or(0),
-            id: c.id,
-            name: c.name,
-            supercategory: c.supercategory,
+        .map(|c| {
+            let pc = cat_of(c.id);
+            CategoryStats {
+                annotations: pc.map_or(0, |p| p.annotations),
+                images: pc.map_or(0, |p| p.images.len()),
+                id: c.id,
+                name: c.name,
+                supercategory: c.supercategory,
+            }
         })
         .collect();
     Ok(st)

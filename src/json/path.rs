@@ -108,6 +108,20 @@ pub enum Selected {
 
 /// Apply `steps` to the document in `buf`, returning the selected values in order.
 pub fn select(buf: &[u8], steps: &[Step]) -> Result<Vec<Selected>> {
+    select_releasing(buf, steps, &|_| {})
+}
+
+/// Input bytes skipped between two calls of the `release` callback.
+const RELEASE_EVERY: usize = 8 << 20;
+
+/// [`select`], calling `release(upto)` now and then while it skips through a long array (`upto` only grows),
+/// so that a memory-mapped input can drop the pages it has passed (see `io::Input::release`); a page released
+/// and read again later is simply read again.
+pub fn select_releasing(
+    buf: &[u8],
+    steps: &[Step],
+    release: &dyn Fn(usize),
+) -> Result<Vec<Selected>> {
     let root = skip_ws(buf, 0);
     if root >= buf.len() {
         return Err(Error::at(root, "empty input: no JSON value"));
@@ -116,7 +130,7 @@ pub fn select(buf: &[u8], steps: &[Step]) -> Result<Vec<Selected>> {
     for step in steps {
         let mut next = Vec::new();
         for sel in cur {
-            apply(buf, &sel, step, &mut next)?;
+            apply(buf, &sel, step, &mut next, release)?;
         }
         cur = next;
     }
@@ -134,27 +148,51 @@ fn kind_name(b: Option<u8>) -> &'static str {
     }
 }
 
-/// Element positions of the array at `pos`, stopping once `limit` are known (None = all).
-fn elements(buf: &[u8], pos: usize, limit: Option<usize>) -> Result<Vec<usize>> {
+/// Which elements of an array to keep.
+#[derive(Clone, Copy)]
+enum Keep {
+    /// All of them.
+    All,
+    /// The first N (and stop reading there).
+    First(usize),
+    /// The last N (one pass over the array, N positions held).
+    Last(usize),
+}
+
+/// Element positions of the array at `pos` that `keep` asks for.
+fn elements(buf: &[u8], pos: usize, keep: Keep, release: &dyn Fn(usize)) -> Result<Vec<usize>> {
     let mut c = Cursor::new(buf, pos);
     c.begin_array()?;
     let mut first = true;
-    let mut out = Vec::new();
+    let mut out = std::collections::VecDeque::new();
+    let mut count = 0usize;
+    let mut released = pos;
     while c.next_elem(&mut first)? {
-        if limit.is_some_and(|l| out.len() >= l) {
-            break;
+        match keep {
+            Keep::First(l) if count >= l => break,
+            Keep::Last(l) if out.len() >= l => {
+                out.pop_front();
+            }
+            _ => {}
         }
-        out.push(c.pos);
+        out.push_back(c.pos);
+        count += 1;
         c.pos = skip_value(buf, c.pos)?;
+        if c.pos >= released + RELEASE_EVERY {
+            release(c.pos);
+            released = c.pos;
+        }
     }
-    Ok(out)
+    Ok(out.into())
 }
 
-fn count_elements(buf: &[u8], pos: usize) -> Result<usize> {
-    Ok(elements(buf, pos, None)?.len())
-}
-
-fn apply(buf: &[u8], sel: &Selected, step: &Step, out: &mut Vec<Selected>) -> Result<()> {
+fn apply(
+    buf: &[u8],
+    sel: &Selected,
+    step: &Step,
+    out: &mut Vec<Selected>,
+    release: &dyn Fn(usize),
+) -> Result<()> {
     match sel {
         Selected::Null => {
             // jq: null[...] and null.key are null; .[] on null is an error.
@@ -187,7 +225,7 @@ fn apply(buf: &[u8], sel: &Selected, step: &Step, out: &mut Vec<Selected>) -> Re
             let pos = skip_ws(buf, *pos);
             let kind = buf.get(pos).copied();
             match (step, kind) {
-                (_, Some(b'n')) => return apply(buf, &Selected::Null, step, out),
+                (_, Some(b'n')) => return apply(buf, &Selected::Null, step, out, release),
                 (Step::Key(k), Some(b'{')) => {
                     let mut c = Cursor::new(buf, pos);
                     c.begin_object()?;
@@ -201,6 +239,7 @@ fn apply(buf: &[u8], sel: &Selected, step: &Step, out: &mut Vec<Selected>) -> Re
                             break;
                         }
                         c.pos = skip_value(buf, c.pos)?;
+                        release(c.pos);
                     }
                     out.push(found.map_or(Selected::Null, Selected::At));
                 }
@@ -214,20 +253,23 @@ fn apply(buf: &[u8], sel: &Selected, step: &Step, out: &mut Vec<Selected>) -> Re
                     }
                 }
                 (Step::Iterate, Some(b'[')) => {
-                    out.extend(elements(buf, pos, None)?.into_iter().map(Selected::At));
+                    let els = elements(buf, pos, Keep::All, release)?;
+                    out.extend(els.into_iter().map(Selected::At));
                 }
                 (Step::Index(ix), Some(b'[')) => {
-                    let ix = if *ix < 0 {
-                        count_elements(buf, pos)? as i64 + ix
+                    if *ix < 0 {
+                        // One pass holding the last |ix| positions.
+                        let back = ix.unsigned_abs() as usize;
+                        let els = elements(buf, pos, Keep::Last(back), release)?;
+                        out.push(if els.len() == back {
+                            Selected::At(els[0])
+                        } else {
+                            Selected::Null
+                        });
                     } else {
-                        *ix
-                    };
-                    if ix < 0 {
-                        out.push(Selected::Null);
-                    } else {
-                        let els = elements(buf, pos, Some(ix as usize + 1))?;
+                        let els = elements(buf, pos, Keep::First(*ix as usize + 1), release)?;
                         out.push(
-                            els.get(ix as usize)
+                            els.get(*ix as usize)
                                 .map_or(Selected::Null, |&p| Selected::At(p)),
                         );
                     }
@@ -235,12 +277,12 @@ fn apply(buf: &[u8], sel: &Selected, step: &Step, out: &mut Vec<Selected>) -> Re
                 (Step::Slice(a, z), Some(b'[')) => {
                     let negative = a.is_some_and(|v| v < 0) || z.is_none_or(|v| v < 0);
                     if negative {
-                        let els = elements(buf, pos, None)?;
+                        let els = elements(buf, pos, Keep::All, release)?;
                         let (a, z) = slice_bounds(*a, *z, els.len() as i64);
                         out.push(Selected::Array(els[a..z].to_vec()));
                     } else {
                         let zz = z.unwrap_or(0) as usize;
-                        let els = elements(buf, pos, Some(zz))?;
+                        let els = elements(buf, pos, Keep::First(zz), release)?;
                         let (a, z) = slice_bounds(*a, *z, els.len() as i64);
                         out.push(Selected::Array(els[a..z].to_vec()));
                     }

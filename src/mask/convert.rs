@@ -7,10 +7,11 @@
 //!
 //! Two passes over the memory-mapped input: the first collects image sizes (images may come after the
 //! annotations), the second converts annotations in parallel batches (rayon) and writes them in file order.
-//! Memory holds the image sizes and one batch. An empty segmentation (`[]`) and a missing one stay as they are.
+//! Both are pipelined: one thread cuts records ([`scan_top_batched`]) while batch N+1 converts and batch N is
+//! written. Memory holds the image sizes and a few batches. An empty segmentation (`[]`) and a missing one stay as they are.
 
 use crate::coco::reader::{
-    parse_annotation_with, parse_image, scan_top, Event, Layout, Section, SegMode,
+    parse_annotation_with, parse_image, scan_top_batched, Chunk, Event, Layout, Section, SegMode,
 };
 use crate::coco::writer::{replace_member, TopWriter};
 use crate::coco::Segmentation;
@@ -67,16 +68,17 @@ pub fn image_sizes_releasing(
     release: &dyn Fn(usize),
 ) -> Result<HashMap<i64, (u32, u32)>> {
     let mut sizes = HashMap::new();
-    let mut seen = 0usize;
-    scan_top(buf, |ev| {
-        if let Event::Record { section, start, .. } = ev {
-            seen += 1;
-            if seen.is_multiple_of(BATCH) {
-                release(start);
-            }
+    scan_top_batched(buf, BATCH, |chunk| {
+        if let Chunk::Records { section, records } = chunk {
             if section == Section::Images {
-                let img = parse_image(buf, start)?;
-                sizes.insert(img.id, (img.height, img.width));
+                let parsed: Vec<(i64, (u32, u32))> = records
+                    .par_iter()
+                    .map(|&(s, _)| parse_image(buf, s).map(|im| (im.id, (im.height, im.width))))
+                    .collect::<Result<_>>()?;
+                sizes.extend(parsed);
+            }
+            if let Some(&(_, last)) = records.last() {
+                release(last);
             }
         }
         Ok(())
@@ -188,105 +190,143 @@ pub fn convert(
     };
     let mut rep = ConvertReport::default();
     let mut t = TopWriter::new(w);
-    let mut batch: Vec<(usize, usize)> = Vec::with_capacity(BATCH);
-    let mut is_results = true;
+    // Has the top level been opened in the output yet (`{` for a dataset, `[` for a results array)?
+    let mut opened = false;
+    // The batch converted last, written while the next one converts.
+    let mut pending: Option<Converted> = None;
 
-    let flush = |batch: &mut Vec<(usize, usize)>,
-                 t: &mut TopWriter,
-                 rep: &mut ConvertReport|
-     -> Result<()> {
-        let done: Vec<Result<Option<Vec<u8>>>> = batch
-            .par_iter()
-            .map(|&(s, e)| convert_record(buf, s, e, &sizes, opts.target))
-            .collect();
-        for (&(s, e), r) in batch.iter().zip(done) {
-            match r {
-                Ok(Some(bytes)) => {
-                    rep.converted += 1;
-                    t.record(&bytes)?;
-                }
-                Ok(None) => {
-                    rep.unchanged += 1;
-                    t.record(&buf[s..e])?;
-                }
-                Err(err) if opts.skip_invalid => {
-                    rep.skipped += 1;
-                    if rep.skipped_examples.len() < 5 {
-                        rep.skipped_examples.push(err.to_string());
-                    }
-                }
-                Err(err) => return Err(err),
+    let layout = scan_top_batched(buf, BATCH, |chunk| {
+        if let Chunk::Records {
+            section: Section::Annotations,
+            records,
+        } = chunk
+        {
+            if !opened {
+                // Records before any key: a results file, whose top level is the array itself.
+                t.begin_array()?;
+                opened = true;
             }
+            let previous = pending.take();
+            // Convert this batch on the pool while this thread writes the previous one.
+            let mut done = None;
+            let written = rayon::in_place_scope(|scope| {
+                let target = opts.target;
+                let sizes = &sizes;
+                let slot = &mut done;
+                scope.spawn(move |_| {
+                    let out: Vec<Result<Option<Vec<u8>>>> = records
+                        .par_iter()
+                        .map(|&(s, e)| convert_record(buf, s, e, sizes, target))
+                        .collect();
+                    *slot = Some(Converted { records, out });
+                });
+                write_converted(previous, buf, &mut t, &mut rep, opts, input, progress)
+            });
+            written?;
+            let done = done.expect("the scope waited for the conversion");
+            pending = Some(done);
+            return Ok(());
         }
-        if let Some(&(_, e)) = batch.last() {
-            input.release(e);
-            progress(e as u64);
-        }
-        batch.clear();
-        Ok(())
-    };
-
-    let layout = scan_top(buf, |ev| {
-        match ev {
-            Event::Other { key, raw, .. } => {
-                if is_results {
-                    is_results = false;
+        write_converted(pending.take(), buf, &mut t, &mut rep, opts, input, progress)?;
+        match chunk {
+            Chunk::Event(Event::Other { key, raw, .. }) => {
+                if !opened {
+                    opened = true;
                     t.begin_object()?;
                 }
                 t.raw_member(&key, raw)?
             }
-            Event::SectionStart { section } => {
-                if is_results {
-                    is_results = false;
+            Chunk::Event(Event::SectionStart { section }) => {
+                if !opened {
+                    opened = true;
                     t.begin_object()?;
                 }
                 t.begin_section(section.key())?
             }
-            Event::SectionEnd { section } => {
-                if section == Section::Annotations {
-                    flush(&mut batch, &mut t, &mut rep)?;
-                }
-                t.end_array()?
-            }
-            Event::Record {
-                section: Section::Annotations,
-                start,
-                end,
-            } => {
-                if batch.is_empty()
-                    && is_results
-                    && rep.converted + rep.unchanged + rep.skipped == 0
-                {
-                    // A results file: its top level is the array itself.
-                    t.begin_array()?;
-                    is_results = false;
-                }
-                batch.push((start, end));
-                if batch.len() >= BATCH {
-                    flush(&mut batch, &mut t, &mut rep)?;
+            Chunk::Event(Event::SectionEnd { .. }) => t.end_array()?,
+            Chunk::Event(Event::Record { start, end, .. }) => t.record(&buf[start..end])?,
+            Chunk::Records { records, .. } => {
+                for (start, end) in records {
+                    t.record(&buf[start..end])?;
                 }
             }
-            Event::Record { start, end, .. } => t.record(&buf[start..end])?,
         }
         Ok(())
-    })?;
+    });
+    let layout = match layout {
+        Ok(layout) => layout,
+        Err(walk) => {
+            // The walk stopped after the batch still pending: an error inside that batch comes first.
+            if let Some(batch) = pending.take().filter(|_| !opts.skip_invalid) {
+                if let Some(Err(first)) = batch.out.into_iter().find(|r| r.is_err()) {
+                    return Err(first);
+                }
+            }
+            return Err(walk);
+        }
+    };
+    write_converted(pending.take(), buf, &mut t, &mut rep, opts, input, progress)?;
     match layout {
         Layout::Dataset => {
-            if is_results {
+            if !opened {
                 t.begin_object()?;
             }
             t.end_object()?;
         }
         Layout::Results => {
-            if is_results {
+            if !opened {
                 t.begin_array()?;
             }
-            flush(&mut batch, &mut t, &mut rep)?;
             t.end_array()?;
             w_newline(&mut t)?;
         }
     }
     Ok(rep)
+}
+
+/// A batch of annotation records and what converting each gave.
+struct Converted {
+    records: Vec<(usize, usize)>,
+    out: Vec<Result<Option<Vec<u8>>>>,
+}
+
+/// Write a converted batch in file order (the first error stops, unless `skip_invalid`).
+fn write_converted(
+    batch: Option<Converted>,
+    buf: &[u8],
+    t: &mut TopWriter,
+    rep: &mut ConvertReport,
+    opts: &ConvertOptions,
+    input: &Input,
+    progress: &dyn Fn(u64),
+) -> Result<()> {
+    let Some(batch) = batch else {
+        return Ok(());
+    };
+    for (&(s, e), r) in batch.records.iter().zip(batch.out) {
+        match r {
+            Ok(Some(bytes)) => {
+                rep.converted += 1;
+                t.record(&bytes)?;
+            }
+            Ok(None) => {
+                rep.unchanged += 1;
+                t.record(&buf[s..e])?;
+            }
+            Err(err) if opts.skip_invalid => {
+                rep.skipped += 1;
+                if rep.skipped_examples.len() < 5 {
+                    rep.skipped_examples.push(err.to_string());
+                }
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    if let Some(&(_, e)) = batch.records.last() {
+        input.release(e);
+        progress(e as u64);
+    }
+    Ok(())
 }
 
 fn w_newline(t: &mut TopWriter) -> Result<()> {

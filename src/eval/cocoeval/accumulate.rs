@@ -78,25 +78,31 @@ impl Evaluation {
             starts[k + 1] += starts[k];
         }
 
-        let per_cat: Vec<PerCat> = (0..k_n)
-            .into_par_iter()
-            .map(|k| self.accumulate_cat(starts[k]..starts[k + 1]))
-            .collect();
-
         let mut precision = vec![-1.0; t_n * r_n * k_n * a_n * m_n];
         let mut scores = vec![-1.0; t_n * r_n * k_n * a_n * m_n];
         let mut recall = vec![-1.0; t_n * k_n * a_n * m_n];
         let am = a_n * m_n;
-        for (k, pc) in per_cat.iter().enumerate() {
-            for t in 0..t_n {
-                for r in 0..r_n {
-                    let src = (t * r_n + r) * am;
-                    let dst = ((t * r_n + r) * k_n + k) * am;
-                    precision[dst..dst + am].copy_from_slice(&pc.precision[src..src + am]);
-                    scores[dst..dst + am].copy_from_slice(&pc.scores[src..src + am]);
+        // Categories in parallel, a batch at a time, each batch copied into place and dropped: the
+        // per-category arrays never add up to a second copy of the result.
+        let batch = 4 * rayon::current_num_threads().max(1);
+        for k0 in (0..k_n).step_by(batch) {
+            let ks = k0..(k0 + batch).min(k_n);
+            let per_cat: Vec<PerCat> = ks
+                .clone()
+                .into_par_iter()
+                .map(|k| self.accumulate_cat(starts[k]..starts[k + 1]))
+                .collect();
+            for (k, pc) in ks.zip(&per_cat) {
+                for t in 0..t_n {
+                    for r in 0..r_n {
+                        let src = (t * r_n + r) * am;
+                        let dst = ((t * r_n + r) * k_n + k) * am;
+                        precision[dst..dst + am].copy_from_slice(&pc.precision[src..src + am]);
+                        scores[dst..dst + am].copy_from_slice(&pc.scores[src..src + am]);
+                    }
+                    let dst = (t * k_n + k) * am;
+                    recall[dst..dst + am].copy_from_slice(&pc.recall[t * am..(t + 1) * am]);
                 }
-                let dst = (t * k_n + k) * am;
-                recall[dst..dst + am].copy_from_slice(&pc.recall[t * am..(t + 1) * am]);
             }
         }
         Accumulation {

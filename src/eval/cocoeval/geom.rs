@@ -1,18 +1,17 @@
 //! Geometry for COCOeval: boxes and masks of ground truths and detections, and their IoU matrices.
 //!
 //! Boxes: `bbIou` of maskApi.c, reproduced operation by operation (same rounding), written into a reused
-//! buffer. Masks: RLE from `crate::mask` (annToRLE, area, toBbox, rleIou on runs) — this module only
-//! adapts, and makes each cell's masks when the cell is evaluated instead of holding all of them.
+//! buffer. Masks: annToRLE through `crate::mask` (polygons rasterized from the JSON text into reused
+//! buffers, compressed strings decoded by `masks`), made when their cell is evaluated instead of all held.
 //! Not here: matching (see `evaluate`).
 
+use super::load::{read_polygons, Record, Seg};
+use super::masks::{self, MaskSet};
 use super::prepare::Cell;
-use crate::coco::{Annotation, Segmentation};
-use crate::mask::polygon::segmentation_to_rle;
-use crate::mask::rle::{self, Rle};
+use crate::coco::Segmentation;
+use crate::mask::polygon::{rle_from_polygon_with, segmentation_to_rle, PolyScratch};
+use crate::mask::rle::Rle;
 use crate::{Error, Result};
-
-/// A detection's or ground truth's mask.
-pub(crate) type Mask = Rle;
 
 /// The geometry evaluation compares, laid out in cell order.
 pub(crate) enum Geometry<'a> {
@@ -28,10 +27,10 @@ pub(crate) enum Geometry<'a> {
 
 /// The records whose segmentations become masks, in cell order.
 pub(crate) struct MaskSources<'a> {
-    pub gt_anns: &'a [Annotation],
+    pub gt_anns: &'a [Record<'a>],
     /// Index into `gt_anns` of each ground truth, cell by cell.
     pub gt_src: Vec<u32>,
-    pub results: &'a [Annotation],
+    pub results: &'a [Record<'a>],
     /// Index into `results` of each kept detection, cell by cell.
     pub dt_src: Vec<u32>,
     /// `(height, width)` of each evaluated image (by image index), `None` if it is not a ground-truth image.
@@ -41,8 +40,18 @@ pub(crate) struct MaskSources<'a> {
 /// Per-thread buffers for a cell's masks.
 #[derive(Default)]
 pub(crate) struct MaskScratch {
-    gt: Vec<Rle>,
-    dt: Vec<Rle>,
+    gt: MaskSet,
+    dt: MaskSet,
+    make: MakeScratch,
+}
+
+/// Buffers for turning polygons into masks.
+#[derive(Default)]
+pub(crate) struct MakeScratch {
+    coords: Vec<f64>,
+    lens: Vec<usize>,
+    poly: PolyScratch,
+    parts: Vec<Rle>,
 }
 
 impl Geometry<'_> {
@@ -64,29 +73,31 @@ impl Geometry<'_> {
             }
             Geometry::Masks(src) => {
                 let dims = src.img_dims[cell.img as usize];
-                scratch.gt.clear();
+                let MaskScratch { gt, dt, make } = scratch;
+                gt.clear();
                 for &i in &src.gt_src[gr] {
-                    let a = &src.gt_anns[i as usize];
-                    scratch.gt.push(ann_to_mask(a, dims, None)?);
+                    push_mask(&src.gt_anns[i as usize], dims, false, gt, make)?;
                 }
-                scratch.dt.clear();
+                dt.clear();
                 for &i in &src.dt_src[dr] {
-                    let r = &src.results[i as usize];
-                    scratch.dt.push(ann_to_mask(r, dims, r.bbox.as_ref())?);
+                    push_mask(&src.results[i as usize], dims, true, dt, make)?;
                 }
-                out.clear();
-                out.resize(scratch.dt.len() * scratch.gt.len(), 0.0);
-                let dt_masks = rle::IouMasks::new(&scratch.dt);
-                let gt_masks = rle::IouMasks::new(&scratch.gt);
-                rle::iou_prepared(&dt_masks, &gt_masks, crowd, out);
+                masks::iou(dt, gt, crowd, out);
                 Ok(())
             }
         }
     }
 }
 
-/// annToRLE of a record on its image; a result without segmentation gets loadRes' box polygon.
-fn ann_to_mask(a: &Annotation, dims: Option<(u32, u32)>, bbox: Option<&[f64; 4]>) -> Result<Mask> {
+/// annToRLE of a record on its image, added to `set`; a result (`is_result`) without segmentation gets
+/// loadRes' box polygon.
+pub(crate) fn push_mask(
+    a: &Record<'_>,
+    dims: Option<(u32, u32)>,
+    is_result: bool,
+    set: &mut MaskSet,
+    sc: &mut MakeScratch,
+) -> Result<()> {
     let res = (|| {
         let Some((h, w)) = dims else {
             return Err(Error::msg(format!(
@@ -94,25 +105,70 @@ fn ann_to_mask(a: &Annotation, dims: Option<(u32, u32)>, bbox: Option<&[f64; 4]>
                 a.image_id
             )));
         };
-        match (&a.segmentation, bbox) {
-            (Some(seg), _) => segmentation_to_mask(seg, h, w),
-            (None, Some(bb)) => box_to_mask(bb, h, w),
-            (None, None) => Err(Error::msg("no segmentation")),
+        match (&a.seg, a.bbox.as_ref()) {
+            (Seg::Parsed(seg), _) => set.push_rle(segmentation_to_mask(seg, h, w)?),
+            (
+                Seg::Compressed {
+                    h,
+                    w,
+                    counts,
+                    escaped,
+                },
+                _,
+            ) => set.push_compressed(*h, *w, counts, *escaped)?,
+            (Seg::Polygons(raw), _) => set.push_rle(polygons_to_mask(raw, h, w, sc)?),
+            (Seg::None, Some(bb)) if is_result => set.push_rle(box_to_mask(bb, h, w)?),
+            (Seg::Unparsed, _) => {
+                return Err(Error::msg(
+                    "segmentation was not read (the results were read for box evaluation)",
+                ))
+            }
+            (Seg::None, _) => return Err(Error::msg("no segmentation")),
         }
+        Ok(())
     })();
     res.map_err(|e| e.for_record(a.describe()))
 }
 
+/// `segmentation_to_rle` of a polygon list kept as JSON text, without building the polygons: parts are
+/// rasterized from a reused buffer and merged. On any input `segmentation_to_rle` refuses, it is called
+/// on the decoded polygons so that the error is its own.
+fn polygons_to_mask(raw: &[u8], h: u32, w: u32, sc: &mut MakeScratch) -> Result<Rle> {
+    read_polygons(raw, &mut sc.coords, &mut sc.lens)?;
+    let first = sc.lens.first().copied().unwrap_or(0);
+    if sc.lens.is_empty() || first <= 4 || sc.lens.iter().any(|n| n % 2 != 0) {
+        let mut parts = Vec::with_capacity(sc.lens.len());
+        let mut at = 0;
+        for &n in &sc.lens {
+            parts.push(sc.coords[at..at + n].to_vec());
+            at += n;
+        }
+        return segmentation_to_mask(&Segmentation::Polygons(parts), h, w);
+    }
+    if sc.lens.len() == 1 {
+        return Ok(rle_from_polygon_with(&sc.coords, h, w, &mut sc.poly));
+    }
+    sc.parts.clear();
+    let mut at = 0;
+    for &n in &sc.lens {
+        let part = &sc.coords[at..at + n];
+        sc.parts
+            .push(rle_from_polygon_with(part, h, w, &mut sc.poly));
+        at += n;
+    }
+    Ok(Rle::merge(&sc.parts, false))
+}
+
 /// annToRLE: polygons (merged), uncompressed or compressed RLE, on an image of `h × w`. An empty
 /// segmentation (`[]`) has no mask; pycocotools fails on it, so it is an error here.
-pub(crate) fn segmentation_to_mask(seg: &Segmentation, h: u32, w: u32) -> Result<Mask> {
+pub(crate) fn segmentation_to_mask(seg: &Segmentation, h: u32, w: u32) -> Result<Rle> {
     segmentation_to_rle(seg, h, w)?.ok_or_else(|| {
         Error::msg("empty segmentation: no mask to evaluate (segm evaluation needs one)")
     })
 }
 
 /// The polygon `[x1, y1, x1, y2, x2, y2, x2, y1]` loadRes gives a box-only result, as a mask.
-pub(crate) fn box_to_mask(bb: &[f64; 4], h: u32, w: u32) -> Result<Mask> {
+pub(crate) fn box_to_mask(bb: &[f64; 4], h: u32, w: u32) -> Result<Rle> {
     let (x1, x2, y1, y2) = (bb[0], bb[0] + bb[2], bb[1], bb[1] + bb[3]);
     segmentation_to_mask(
         &Segmentation::Polygons(vec![vec![x1, y1, x1, y2, x2, y2, x2, y1]]),

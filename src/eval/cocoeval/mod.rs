@@ -22,6 +22,8 @@
 mod accumulate;
 mod evaluate;
 mod geom;
+pub mod load;
+mod masks;
 mod params;
 mod prepare;
 mod summarize;
@@ -34,6 +36,7 @@ pub use summarize::{ClassStats, Summary};
 
 use crate::coco::Annotation;
 use crate::Result;
+use load::{EvalGt, EvalResults, Record};
 
 /// `COCOeval(cocoGt, cocoGt.loadRes(results), iouType)` with `params`, then `evaluate()`.
 pub fn evaluate(
@@ -41,7 +44,29 @@ pub fn evaluate(
     results: &[Annotation],
     params: &Params,
 ) -> Result<Evaluation> {
-    let prepared = prepare::prepare(&gt, results, params)?;
+    let anns: Vec<Record> = gt.annotations.iter().map(Record::of).collect();
+    let res: Vec<Record> = results.iter().map(Record::of).collect();
+    let gt = prepare::Gt {
+        images: gt.images,
+        annotations: &anns,
+        categories: gt.categories,
+    };
+    let prepared = prepare::prepare(&gt, &res, params)?;
+    evaluate::evaluate(prepared)
+}
+
+/// [`evaluate`] on inputs read by [`load`] (what `cocokit eval coco` does: same numbers, same errors).
+pub fn evaluate_loaded(
+    gt: &EvalGt<'_>,
+    results: &EvalResults<'_>,
+    params: &Params,
+) -> Result<Evaluation> {
+    let g = prepare::Gt {
+        images: &gt.images,
+        annotations: &gt.annotations,
+        categories: &gt.categories,
+    };
+    let prepared = prepare::prepare(&g, &results.records, params)?;
     evaluate::evaluate(prepared)
 }
 
@@ -58,7 +83,17 @@ pub struct Report {
 
 /// evaluate → accumulate → summarize, plus per-class numbers.
 pub fn run(gt: GroundTruth<'_>, results: &[Annotation], params: &Params) -> Result<Report> {
-    let ev = evaluate(gt, results, params)?;
+    report(evaluate(gt, results, params)?)
+}
+
+/// [`run`] on inputs read by [`load`].
+pub fn run_loaded(gt: &EvalGt<'_>, results: &EvalResults<'_>, params: &Params) -> Result<Report> {
+    report(evaluate_loaded(gt, results, params)?)
+}
+
+/// accumulate → summarize, plus per-class numbers, from an evaluation (the inputs can be dropped before:
+/// the accumulated arrays are the largest allocation of a run).
+pub fn report(ev: Evaluation) -> Result<Report> {
     let accumulation = ev.accumulate();
     drop(ev);
     let summary = accumulation.summarize()?;

@@ -12,6 +12,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use rayon::prelude::*;
 
 use super::geom::{self, Geometry, MaskSources};
+use super::load::Record;
+use super::masks::MaskSet;
 use super::params::{EvalParams, IouType, Params};
 use crate::coco::{Annotation, Category, Image};
 use crate::{Error, Result};
@@ -59,6 +61,15 @@ impl<'a> From<&'a crate::coco::reader::Dataset> for GroundTruth<'a> {
     }
 }
 
+/// The ground truth as evaluation reads it: annotations as records (borrowed from the model or read by
+/// `load`).
+#[derive(Clone, Copy)]
+pub(crate) struct Gt<'a> {
+    pub images: &'a [Image],
+    pub annotations: &'a [Record<'a>],
+    pub categories: &'a [Category],
+}
+
 /// One detection after `loadRes`: its geometry stays in the results' `Annotation` (or is derived from it).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Detection {
@@ -87,8 +98,8 @@ enum ResultsKind {
 ///
 /// Masks for segm evaluation are not kept here: they are made when their cell is evaluated.
 pub(crate) fn load_results(
-    gt: &GroundTruth<'_>,
-    results: &[Annotation],
+    gt: &Gt<'_>,
+    results: &[Record<'_>],
     iou_type: IouType,
 ) -> Result<Vec<Detection>> {
     let img_dims: HashMap<i64, (u32, u32)> = gt
@@ -107,7 +118,7 @@ pub(crate) fn load_results(
     } else {
         ResultsKind::Masks
     };
-    if kind == ResultsKind::Masks && first.segmentation.is_none() {
+    if kind == ResultsKind::Masks && !first.seg.is_some() {
         return Err(
             Error::msg("result has neither bbox nor segmentation").for_record(first.describe())
         );
@@ -115,11 +126,11 @@ pub(crate) fn load_results(
     if kind == ResultsKind::Boxes && iou_type == IouType::Segm {
         // pycocotools silently evaluates box-only results as box-shaped masks next to real masks; a mix is
         // almost always a mistake, so it is refused.
-        let with = results.iter().filter(|r| r.segmentation.is_some()).count();
+        let with = results.iter().filter(|r| r.seg.is_some()).count();
         if with != 0 && with != results.len() {
             let bad = results
                 .iter()
-                .find(|r| r.segmentation.is_some() != first.segmentation.is_some());
+                .find(|r| r.seg.is_some() != first.seg.is_some());
             let rec = bad.map(|r| r.describe()).unwrap_or_default();
             return Err(Error::msg(
                 "results mix box-only detections and detections with a segmentation; segm evaluation needs one kind",
@@ -162,7 +173,7 @@ pub(crate) fn load_results(
                 (bb[2] * bb[3], bb)
             }
             ResultsKind::Masks => {
-                if r.segmentation.is_none() {
+                if !r.seg.is_some() {
                     return Err(fail("result has no segmentation (the first result has no bbox, so all need one)".into()));
                 }
                 (0.0, r.bbox.unwrap_or([0.0; 4])) // filled from the mask below
@@ -184,17 +195,15 @@ pub(crate) fn load_results(
         let props: Vec<(f64, [f64; 4])> = results
             .par_iter()
             .zip(dets.par_iter())
-            .map(|(r, d)| {
-                let (h, w) = img_dims[&d.image_id];
-                let seg = r
-                    .segmentation
-                    .as_ref()
-                    .ok_or_else(|| Error::msg("result has no segmentation"));
-                let m = seg
-                    .and_then(|seg| geom::segmentation_to_mask(seg, h, w))
-                    .map_err(|e| e.for_record(r.describe()))?;
-                Ok((m.area() as f64, m.to_bbox()))
-            })
+            .map_init(
+                || (MaskSet::default(), geom::MakeScratch::default()),
+                |(set, sc), (r, d)| {
+                    let dims = img_dims.get(&d.image_id).copied();
+                    set.clear();
+                    geom::push_mask(r, dims, false, set, sc)?;
+                    Ok((set.area(0) as f64, set.bbox(0)))
+                },
+            )
             .collect::<Result<_>>()?;
         for ((d, r), (area, bbox)) in dets.iter_mut().zip(results).zip(props) {
             d.area = area;
@@ -238,7 +247,7 @@ pub(crate) struct Prepared<'a> {
 }
 
 /// Resolve the parameters as `COCOeval.__init__` + `evaluate` do.
-pub(crate) fn resolve_params(gt: &GroundTruth<'_>, p: &Params) -> Result<EvalParams> {
+pub(crate) fn resolve_params(gt: &Gt<'_>, p: &Params) -> Result<EvalParams> {
     p.validate()?;
     let mut img_ids = match &p.img_ids {
         Some(ids) => ids.clone(),
@@ -333,8 +342,8 @@ impl CellKeys {
 
 /// `_prepare` and the per-cell dt ordering of `computeIoU`/`evaluateImg`.
 pub(crate) fn prepare<'a>(
-    gt: &GroundTruth<'a>,
-    results: &'a [Annotation],
+    gt: &Gt<'a>,
+    results: &'a [Record<'a>],
     params: &Params,
 ) -> Result<Prepared<'a>> {
     let p = resolve_params(gt, params)?;
@@ -412,7 +421,7 @@ pub(crate) fn prepare<'a>(
             return Err(Error::msg("ground-truth annotation has no area").for_record(a.describe()));
         };
         gt_area.push(area);
-        gt_crowd.push(a.is_crowd());
+        gt_crowd.push(a.iscrowd);
         gt_id_nonzero.push(a.id.unwrap_or(0) != 0);
     }
     // Detection columns.
@@ -441,7 +450,7 @@ pub(crate) fn prepare<'a>(
             // pycocotools converts every ground truth in _prepare and fails on one without segmentation.
             for &i in &gt_order {
                 let a = &gt.annotations[i as usize];
-                if a.segmentation.is_none() {
+                if !a.seg.is_some() {
                     return Err(Error::msg("ground-truth annotation has no segmentation")
                         .for_record(a.describe()));
                 }

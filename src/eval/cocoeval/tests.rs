@@ -490,3 +490,158 @@ mod props {
         }
     }
 }
+
+/// Evaluate JSON texts the way the library API is used (crate reader → `run`) and the way the command
+/// reads (`load` → `run_loaded`); both give the same report or the same error message.
+fn both_paths(gt: &str, dt: &str, iou: IouType) -> (Result<Report>, Result<Report>) {
+    use crate::coco::reader::{parse_results_with, Dataset, SegMode};
+    let mode = match iou {
+        IouType::Bbox => SegMode::Kind,
+        IouType::Segm => SegMode::Full,
+    };
+    let params = Params::new(iou);
+    let api = (|| {
+        let ds = Dataset::parse_with(gt.as_bytes(), mode)?;
+        let mut res = parse_results_with(dt.as_bytes(), mode)?;
+        if mode == SegMode::Kind && res.first().is_some_and(|r| r.bbox.is_none()) {
+            res = parse_results_with(dt.as_bytes(), SegMode::Full)?;
+        }
+        run(GroundTruth::from(&ds), &res, &params)
+    })();
+    let loaded = (|| {
+        let g = EvalGt::parse(gt.as_bytes(), mode)?;
+        let mut d = EvalResults::parse(dt.as_bytes(), mode)?;
+        if mode == crate::coco::reader::SegMode::Kind && d.first_has_no_bbox() {
+            d = EvalResults::parse(dt.as_bytes(), SegMode::Full)?;
+        }
+        run_loaded(&g, &d, &params)
+    })();
+    (api, loaded)
+}
+
+#[test]
+fn load_path_matches_the_reader_path_on_good_and_bad_input() {
+    let gt_of = |seg: &str| {
+        format!(
+            r#"{{"images": [{{"id": 1, "width": 40, "height": 30}}],
+            "categories": [{{"id": 1, "name": "a"}}],
+            "annotations": [
+              {{"id": 1, "image_id": 1, "category_id": 1, "area": 100.5, "iscrowd": 0, "bbox": [2, 3, 10, 10],
+                "segmentation": {seg}}},
+              {{"id": 2, "image_id": 1, "category_id": 1, "area": 1e2, "iscrowd": 1, "bbox": [20.0, 5, 8, 9],
+                "segmentation": {{"size": [30, 40], "counts": [620, 9, 21, 9, 541]}}}}]}}"#
+        )
+    };
+    use crate::mask::polygon::rle_from_bbox;
+    let rle_json = |bb: [f64; 4]| {
+        let s = rle_from_bbox(bb, 30, 40).to_compressed_string();
+        (
+            s.clone(),
+            format!(
+                r#"{{"size": [30, 40], "counts": {}}}"#,
+                serde_json::json!(s)
+            ),
+        )
+    };
+    let (_, second) = rle_json([19.0, 5.0, 8.0, 9.0]);
+    let dt_of = |seg: &str| {
+        format!(
+            r#"[{{"image_id": 1, "category_id": 1, "score": 0.9, "bbox": [2, 3, 10.5, 10], "segmentation": {seg}}},
+               {{"image_id": 1, "category_id": 1, "score": 0.8, "bbox": [19, 5, 8, 9], "segmentation": {second}}}]"#
+        )
+    };
+    let (first, first_json) = rle_json([2.5, 3.0, 10.0, 10.0]);
+    let good_gt = gt_of("[[2, 3, 12, 3, 12, 13.5, 2, 13]]");
+    let good_dt = dt_of(&first_json);
+    let cut = serde_json::json!(first[..first.len() - 1]).to_string();
+    let escaped = serde_json::json!(first)
+        .to_string()
+        .replacen('2', "\\u0032", 1);
+    let cases: Vec<(String, String)> = vec![
+        (good_gt.clone(), good_dt.clone()),
+        // shapes the fast path leaves to the reader
+        (
+            gt_of("[[2, 3, 1.2e1, 3, 12, 13.5, 2, 13]]"),
+            good_dt.clone(),
+        ),
+        (gt_of("[[2, 3, 12, 3], [12, 13.5, 2, 13]]"), good_dt.clone()),
+        (gt_of("[[2, 3, 12, 3, 12, 13.5, 2]]"), good_dt.clone()),
+        (
+            gt_of("[[2, 3, 12, 3, 12, 13.5, 2, 13], [1, 1, 5, 1, 5, 5]]"),
+            good_dt.clone(),
+        ),
+        (gt_of("[]"), good_dt.clone()),
+        (
+            gt_of("[[2, \"x\", 12, 3, 12, 13.5, 2, 13]]"),
+            good_dt.clone(),
+        ),
+        (gt_of("{\"size\": [30, 40]}"), good_dt.clone()),
+        (
+            good_gt.clone(),
+            dt_of(&format!(r#"{{"size": [30, 40], "counts": {cut}}}"#)),
+        ),
+        (
+            good_gt.clone(),
+            dt_of(&format!(r#"{{"size": [30, 40], "counts": {escaped}}}"#)),
+        ),
+        (
+            good_gt.clone(),
+            dt_of(r#"{"size": [30, 40], "counts": "0\\\\"}"#),
+        ),
+        (
+            good_gt.clone(),
+            dt_of(r#"{"size": [30, 40], "counts": "\\u0030"}"#),
+        ),
+        (
+            good_gt.clone(),
+            dt_of(r#"{"size": [30, 40], "counts": [0, 1200]}"#),
+        ),
+        (good_gt.clone(), dt_of("[[2, 3, 12, 3, 12, 13, 2, 13]]")),
+        (good_gt.clone(), dt_of("null")),
+        (good_gt.clone(), good_dt.replace("\"score\": 0.9, ", "")),
+        (
+            good_gt.clone(),
+            good_dt.replace("\"bbox\": [2, 3, 10.5, 10], ", ""),
+        ),
+        (
+            good_gt.clone(),
+            good_dt.replace(
+                "\"image_id\": 1, \"category_id\": 1, \"score\": 0.9",
+                "\"image_id\": 7, \"category_id\": 1, \"score\": 0.9",
+            ),
+        ),
+        (good_gt.replace("\"area\": 100.5, ", ""), good_dt.clone()),
+        (good_gt.clone(), good_dt.replace("0.9", "0.9e")),
+        (
+            good_gt.replace("\"id\": 1, \"image_id\"", "\"id\": 1, \"image_idx\""),
+            good_dt.clone(),
+        ),
+    ];
+    let mut errors = 0;
+    for (i, (gt, dt)) in cases.iter().enumerate() {
+        for iou in [IouType::Bbox, IouType::Segm] {
+            let (api, loaded) = both_paths(gt, dt, iou);
+            match (&api, &loaded) {
+                (Ok(a), Ok(b)) => assert!(a == b, "case {i} {iou:?}: reports differ"),
+                (Err(a), Err(b)) => {
+                    assert_eq!(a.to_string(), b.to_string(), "case {i} {iou:?}");
+                    errors += 1;
+                }
+                _ => panic!(
+                    "case {i} {iou:?}: {:?} vs {:?}",
+                    api.as_ref()
+                        .map(|r| r.summary.stats[0])
+                        .map_err(|e| e.to_string()),
+                    loaded
+                        .as_ref()
+                        .map(|r| r.summary.stats[0])
+                        .map_err(|e| e.to_string())
+                ),
+            }
+        }
+    }
+    // The good case is a real evaluation, and the bad ones do fail.
+    let (api, _) = both_paths(&good_gt, &good_dt, IouType::Segm);
+    assert!(api.unwrap().summary.stats[0] > 0.0);
+    assert!(errors >= 12, "{errors}");
+}

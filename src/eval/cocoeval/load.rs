@@ -1,0 +1,723 @@
+//! Reading ground truth and results for evaluation only: the fields `COCOeval` looks at, straight from the
+//! JSON bytes, with segmentations left as byte ranges until a cell needs their mask.
+//!
+//! What it mirrors: `coco::reader` (same top-level walk, same record rules, same errors). It is an
+//! evaluation-only shortcut, not a second reader: each record is read by a fast path that accepts only the
+//! common shapes (polygons of plain numbers, compressed RLE objects, plain decimal numbers); a record with
+//! anything else — other shapes, exponents, odd keys' values, any error — is handed whole to the crate's
+//! reader (`coco::reader::parse_annotation_with`), so what is accepted and every error message stay the
+//! reader's. Images and categories are read by the reader as well (they are few).
+//!
+//! Not here: loadRes' rules (see `prepare`), making masks (see `masks`).
+
+use std::borrow::Cow;
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use crate::coco::reader::{
+    parse_annotation_with, parse_category, parse_image, scan_top_batched, Chunk, Layout, Section,
+    SegMode,
+};
+use crate::coco::{Annotation, Category, Image, Segmentation};
+use crate::json::scan::{scan_string, skip_value, skip_ws, Cursor};
+use crate::{Error, Result};
+
+/// Where a record's mask comes from.
+#[derive(Debug, Clone)]
+pub(crate) enum Seg<'a> {
+    /// No `segmentation` (absent or `null`).
+    None,
+    /// Decoded by the crate's reader (or given by the caller).
+    Parsed(Cow<'a, Segmentation>),
+    /// A polygon list `[[x, y, ...], ...]` whose numbers were checked to be plain decimals: its raw bytes.
+    Polygons(&'a [u8]),
+    /// Compressed RLE: the raw string between the quotes (`escaped`: it holds a backslash escape).
+    Compressed {
+        h: u32,
+        w: u32,
+        counts: &'a [u8],
+        escaped: bool,
+    },
+    /// Present but not decoded (box evaluation reads segmentations as the reader's `SegMode::Kind` does).
+    Unparsed,
+}
+
+impl Seg<'_> {
+    pub(crate) fn is_some(&self) -> bool {
+        !matches!(self, Seg::None)
+    }
+}
+
+/// One annotation or result, as evaluation needs it.
+#[derive(Debug, Clone)]
+pub(crate) struct Record<'a> {
+    pub id: Option<i64>,
+    pub image_id: i64,
+    pub category_id: Option<i64>,
+    pub iscrowd: bool,
+    pub area: Option<f64>,
+    pub bbox: Option<[f64; 4]>,
+    pub score: Option<f64>,
+    pub seg: Seg<'a>,
+    /// Byte offset of the record's `{` (for messages about records without id).
+    pub offset: u64,
+}
+
+impl<'a> Record<'a> {
+    /// Borrow an [`Annotation`] of the crate's model.
+    pub(crate) fn of(a: &'a Annotation) -> Record<'a> {
+        Record {
+            id: a.id,
+            image_id: a.image_id,
+            category_id: a.category_id,
+            iscrowd: a.is_crowd(),
+            area: a.area,
+            bbox: a.bbox,
+            score: a.score,
+            seg: match &a.segmentation {
+                Some(s) => Seg::Parsed(Cow::Borrowed(s)),
+                None => Seg::None,
+            },
+            offset: a.offset,
+        }
+    }
+
+    fn owned(a: Annotation, mode: SegMode) -> Record<'a> {
+        let seg = match a.segmentation {
+            Some(s) => Seg::Parsed(Cow::Owned(s)),
+            None if mode == SegMode::Kind => Seg::Unparsed,
+            None => Seg::None,
+        };
+        Record {
+            id: a.id,
+            image_id: a.image_id,
+            category_id: a.category_id,
+            iscrowd: a.iscrowd.unwrap_or(0) != 0,
+            area: a.area,
+            bbox: a.bbox,
+            score: a.score,
+            seg,
+            offset: a.offset,
+        }
+    }
+
+    fn placeholder() -> Record<'a> {
+        Record {
+            id: None,
+            image_id: 0,
+            category_id: None,
+            iscrowd: false,
+            area: None,
+            bbox: None,
+            score: None,
+            seg: Seg::None,
+            offset: 0,
+        }
+    }
+
+    /// How to name this record in an error message (as `Annotation::describe`).
+    pub(crate) fn describe(&self) -> String {
+        match self.id {
+            Some(id) => format!("annotation id {id}"),
+            None => format!("annotation at byte {}", self.offset),
+        }
+    }
+}
+
+/// Ground truth read for evaluation: images and categories as the crate's model, annotations as records.
+pub struct EvalGt<'a> {
+    pub images: Vec<Image>,
+    pub categories: Vec<Category>,
+    pub(crate) annotations: Vec<Record<'a>>,
+}
+
+/// Detections read for evaluation.
+pub struct EvalResults<'a> {
+    pub(crate) records: Vec<Record<'a>>,
+}
+
+impl EvalResults<'_> {
+    /// Number of detections.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+    /// Whether the first detection has no box (pycocotools' `loadRes` then takes boxes and areas from the
+    /// masks, so segmentations must be decoded even for box evaluation).
+    pub fn first_has_no_bbox(&self) -> bool {
+        self.records.first().is_some_and(|r| r.bbox.is_none())
+    }
+}
+
+/// Records per parallel batch while reading.
+const BATCH: usize = 8 * 1024;
+
+impl<'a> EvalGt<'a> {
+    /// Read a dataset (`Dataset::parse_with` semantics; `mode` as there: `Kind` leaves segmentations
+    /// undecoded, for box evaluation).
+    pub fn parse(buf: &'a [u8], mode: SegMode) -> Result<EvalGt<'a>> {
+        // Records are cut on one thread while the previous batch is parsed on the pool.
+        let (mut images, mut annotations, mut categories) = (Vec::new(), Vec::new(), Vec::new());
+        let layout = scan_top_batched(buf, BATCH, |chunk| {
+            let Chunk::Records {
+                section,
+                records: r,
+            } = chunk
+            else {
+                return Ok(());
+            };
+            let starts: Vec<usize> = r.iter().map(|&(s, _)| s).collect();
+            match section {
+                Section::Images => images.extend(
+                    starts
+                        .par_iter()
+                        .map(|&s| parse_image(buf, s))
+                        .collect::<Result<Vec<_>>>()?,
+                ),
+                Section::Annotations => annotations.extend(records(buf, &starts, mode)?),
+                Section::Categories => categories.extend(
+                    starts
+                        .par_iter()
+                        .map(|&s| parse_category(buf, s))
+                        .collect::<Result<Vec<_>>>()?,
+                ),
+            }
+            Ok(())
+        })?;
+        if layout == Layout::Results {
+            return Err(Error::msg(
+                "expected a COCO dataset (an object with \"images\"), found a results array",
+            ));
+        }
+        Ok(EvalGt {
+            images,
+            categories,
+            annotations,
+        })
+    }
+}
+
+impl<'a> EvalResults<'a> {
+    /// Read a results file (`parse_results_with` semantics).
+    pub fn parse(buf: &'a [u8], mode: SegMode) -> Result<EvalResults<'a>> {
+        let mut out = Vec::new();
+        let layout = scan_top_batched(buf, BATCH, |chunk| {
+            if let Chunk::Records {
+                section: Section::Annotations,
+                records: r,
+            } = chunk
+            {
+                let starts: Vec<usize> = r.iter().map(|&(s, _)| s).collect();
+                out.extend(records(buf, &starts, mode)?);
+            }
+            Ok(())
+        })?;
+        if layout != Layout::Results {
+            return Err(Error::msg(
+                "results must be a JSON array of annotations (a COCO results file), found an object",
+            ));
+        }
+        let records = out;
+        Ok(EvalResults { records })
+    }
+}
+
+/// The records starting at `starts`, in parallel, written straight into place (a collect into `Result`
+/// goes through a list of pieces and a copy); the first failing record in file order is reported.
+fn records<'a>(buf: &'a [u8], starts: &[usize], mode: SegMode) -> Result<Vec<Record<'a>>> {
+    let failed: Mutex<Option<(usize, Error)>> = Mutex::new(None);
+    let mut out = Vec::with_capacity(starts.len());
+    starts
+        .par_iter()
+        .enumerate()
+        .map(|(i, &s)| {
+            record(buf, s, mode).unwrap_or_else(|e| {
+                let mut f = failed.lock().unwrap_or_else(|p| p.into_inner());
+                if f.as_ref().is_none_or(|(j, _)| i < *j) {
+                    *f = Some((i, e));
+                }
+                Record::placeholder()
+            })
+        })
+        .collect_into_vec(&mut out);
+    match failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        Some((_, e)) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// One annotation: the fast path, or the crate's reader when the fast path meets anything unusual.
+fn record(buf: &[u8], start: usize, mode: SegMode) -> Result<Record<'_>> {
+    if let Some(r) = fast_record(buf, start, mode) {
+        return Ok(r);
+    }
+    parse_annotation_with(buf, start, mode).map(|(a, _)| Record::owned(a, mode))
+}
+
+/// The fast path: `None` whenever the record is not made of the common shapes (the reader decides then).
+fn fast_record(buf: &[u8], start: usize, mode: SegMode) -> Option<Record<'_>> {
+    let mut c = Cursor::new(buf, start);
+    c.begin_object().ok()?;
+    let mut r = Record {
+        offset: start as u64,
+        ..Record::placeholder()
+    };
+    let mut has_image = false;
+    let mut first = true;
+    while let Some((key, _)) = c.next_key(&mut first).ok()? {
+        match &*key {
+            "id" => r.id = Some(int(&mut c)?),
+            "image_id" => {
+                r.image_id = int(&mut c)?;
+                has_image = true;
+            }
+            "category_id" => r.category_id = Some(int(&mut c)?),
+            "iscrowd" => r.iscrowd = int(&mut c)? != 0,
+            "area" => r.area = Some(num(&mut c)?),
+            "score" => r.score = Some(num(&mut c)?),
+            "bbox" => r.bbox = Some(bbox(&mut c)?),
+            "segmentation" => r.seg = segmentation(&mut c, mode)?,
+            _ => {
+                c.skip().ok()?;
+            }
+        }
+    }
+    has_image.then_some(r)
+}
+
+/// A plain integer (`-?digits`, at most 18 digits).
+fn int(c: &mut Cursor) -> Option<i64> {
+    let buf = c.buf;
+    let mut i = skip_ws(buf, c.pos);
+    let neg = buf.get(i) == Some(&b'-');
+    i += neg as usize;
+    let s = i;
+    let mut v: i64 = 0;
+    while let Some(&b) = buf.get(i) {
+        let d = b.wrapping_sub(b'0');
+        if d >= 10 {
+            break;
+        }
+        v = v * 10 + d as i64;
+        i += 1;
+    }
+    let n = i - s;
+    if n == 0
+        || n > 18
+        || (n > 1 && buf[s] == b'0')
+        || matches!(buf.get(i), Some(b'.' | b'e' | b'E'))
+    {
+        return None;
+    }
+    c.pos = i;
+    Some(if neg { -v } else { v })
+}
+
+/// A plain decimal number (`-?int(.frac)?`, no exponent), parsed to the same double as `str::parse`.
+fn num(c: &mut Cursor) -> Option<f64> {
+    let (v, end) = decimal(c.buf, skip_ws(c.buf, c.pos))?;
+    c.pos = end;
+    Some(v)
+}
+
+/// Powers of ten exactly representable as doubles.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Parse the JSON number at `i` if it is a plain decimal of at most 19 digits: `(value, end)`.
+///
+/// When the digits fit in 2⁵³ and there are at most 22 after the point, `digits / 10^frac` is one
+/// correctly rounded division of two exact doubles, hence the same double as a correct parser gives;
+/// otherwise the text goes to `str::parse`.
+#[inline]
+pub(crate) fn decimal(buf: &[u8], mut i: usize) -> Option<(f64, usize)> {
+    let neg = buf.get(i) == Some(&b'-');
+    i += neg as usize;
+    let s = i;
+    let mut m: u64 = 0;
+    while let Some(&b) = buf.get(i) {
+        let d = b.wrapping_sub(b'0');
+        if d >= 10 {
+            break;
+        }
+        m = m.wrapping_mul(10).wrapping_add(d as u64);
+        i += 1;
+    }
+    let int_digits = i - s;
+    if int_digits == 0 || (int_digits > 1 && buf[s] == b'0') {
+        return None;
+    }
+    let mut frac = 0usize;
+    if buf.get(i) == Some(&b'.') {
+        i += 1;
+        let f = i;
+        while let Some(&b) = buf.get(i) {
+            let d = b.wrapping_sub(b'0');
+            if d >= 10 {
+                break;
+            }
+            m = m.wrapping_mul(10).wrapping_add(d as u64);
+            i += 1;
+        }
+        frac = i - f;
+        if frac == 0 {
+            return None;
+        }
+    }
+    if matches!(buf.get(i), Some(b'e' | b'E')) || int_digits + frac > 19 {
+        return None;
+    }
+    let v = if m <= 1 << 53 && frac < POW10.len() {
+        m as f64 / POW10[frac]
+    } else {
+        // Validated above: ASCII digits, '-' and '.'.
+        std::str::from_utf8(&buf[s..i]).ok()?.parse::<f64>().ok()?
+    };
+    Some((if neg { -v } else { v }, i))
+}
+
+/// The end of the number at `i` if `decimal` would parse it (same grammar, no conversion).
+#[inline]
+fn skip_decimal(buf: &[u8], mut i: usize) -> Option<usize> {
+    i += (buf.get(i) == Some(&b'-')) as usize;
+    let s = i;
+    while buf.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    let int_digits = i - s;
+    if int_digits == 0 || (int_digits > 1 && buf[s] == b'0') {
+        return None;
+    }
+    let mut frac = 0;
+    if buf.get(i) == Some(&b'.') {
+        i += 1;
+        let f = i;
+        while buf.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        frac = i - f;
+        if frac == 0 {
+            return None;
+        }
+    }
+    if matches!(buf.get(i), Some(b'e' | b'E')) || int_digits + frac > 19 {
+        return None;
+    }
+    Some(i)
+}
+
+fn bbox(c: &mut Cursor) -> Option<[f64; 4]> {
+    c.begin_array().ok()?;
+    let mut v = [0.0; 4];
+    let mut first = true;
+    for x in &mut v {
+        if !c.next_elem(&mut first).ok()? {
+            return None; // fewer than 4 (or `[]`): the reader's business
+        }
+        *x = num(c)?;
+    }
+    (!c.next_elem(&mut first).ok()?).then_some(v)
+}
+
+fn segmentation<'a>(c: &mut Cursor<'a>, mode: SegMode) -> Option<Seg<'a>> {
+    let buf = c.buf;
+    let at = skip_ws(buf, c.pos);
+    match buf.get(at) {
+        Some(b'[') => {
+            // Polygons: `[[`, as the reader requires (anything else is its business).
+            let j = skip_ws(buf, at + 1);
+            if buf.get(j) != Some(&b'[') {
+                return None;
+            }
+            if mode == SegMode::Kind {
+                // The reader validates the JSON only.
+                c.pos = skip_value(buf, at).ok()?;
+                return Some(Seg::Unparsed);
+            }
+            let end = polygons_end(buf, at)?;
+            c.pos = end;
+            Some(Seg::Polygons(&buf[at..end]))
+        }
+        Some(b'{') => {
+            // The reader checks an RLE object's fields in both modes: `size` two integers, `counts` a string
+            // here (lists of counts go to the reader).
+            c.pos = at;
+            c.begin_object().ok()?;
+            let mut first = true;
+            let (mut size, mut counts) = (None, None);
+            while let Some((key, _)) = c.next_key(&mut first).ok()? {
+                match &*key {
+                    "size" => {
+                        c.begin_array().ok()?;
+                        let mut f = true;
+                        c.next_elem(&mut f).ok()?.then_some(())?;
+                        let h = u32::try_from(int(c)?).ok()?;
+                        c.next_elem(&mut f).ok()?.then_some(())?;
+                        let w = u32::try_from(int(c)?).ok()?;
+                        (!c.next_elem(&mut f).ok()?).then_some(())?;
+                        size = Some((h, w));
+                    }
+                    "counts" => {
+                        let s = skip_ws(buf, c.pos);
+                        if buf.get(s) != Some(&b'"') {
+                            return None;
+                        }
+                        let (end, escaped) = string_end(buf, s)?;
+                        c.pos = end;
+                        counts = Some((&buf[s + 1..end - 1], escaped));
+                    }
+                    _ => {
+                        c.skip().ok()?;
+                    }
+                }
+            }
+            let ((h, w), (counts, escaped)) = (size?, counts?);
+            if mode == SegMode::Kind {
+                return Some(Seg::Unparsed);
+            }
+            Some(Seg::Compressed {
+                h,
+                w,
+                counts,
+                escaped,
+            })
+        }
+        Some(b'n') => {
+            c.null().then_some(())?;
+            Some(Seg::None)
+        }
+        _ => None,
+    }
+}
+
+/// `scan_string` for the strings of compressed RLE (long, ASCII, few escapes): 8 bytes at a time until a
+/// quote, a backslash, a control or a non-ASCII byte. Simple escapes are stepped over here; anything
+/// else (`\u`, control bytes, non-ASCII, errors) is left to `scan_string`, from the string's start.
+fn string_end(buf: &[u8], i: usize) -> Option<(usize, bool)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    #[inline(always)]
+    fn zero_byte(x: u64) -> u64 {
+        x.wrapping_sub(ONES) & !x & HIGH
+    }
+    let mut j = i + 1;
+    let mut escaped = false;
+    loop {
+        while let Some(chunk) = buf.get(j..j + 8) {
+            let x = u64::from_le_bytes(chunk.try_into().ok()?);
+            // bytes < 0x20 (top three bits clear), '"', '\\' or >= 0x80; the lowest flag is exact
+            let stop = zero_byte(x & 0xe0e0_e0e0_e0e0_e0e0)
+                | zero_byte(x ^ (b'"' as u64 * ONES))
+                | zero_byte(x ^ (b'\\' as u64 * ONES))
+                | (x & HIGH);
+            if stop != 0 {
+                j += (stop.trailing_zeros() / 8) as usize;
+                break;
+            }
+            j += 8;
+        }
+        match buf.get(j) {
+            Some(b'"') => return Some((j + 1, escaped)),
+            Some(b'\\')
+                if matches!(
+                    buf.get(j + 1),
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't')
+                ) =>
+            {
+                escaped = true;
+                j += 2;
+            }
+            Some(&b) if (0x20..0x80).contains(&b) && b != b'\\' => j += 1,
+            _ => return scan_string(buf, i).ok(),
+        }
+    }
+}
+
+/// End of a `[[n, ...], ...]` polygon list whose numbers are all plain decimals; `None` otherwise.
+fn polygons_end(buf: &[u8], at: usize) -> Option<usize> {
+    let mut c = Cursor::new(buf, at);
+    c.begin_array().ok()?;
+    let mut first = true;
+    while c.next_elem(&mut first).ok()? {
+        c.begin_array().ok()?;
+        let mut f = true;
+        while c.next_elem(&mut f).ok()? {
+            c.pos = skip_decimal(buf, c.pos)?;
+        }
+    }
+    Some(c.pos)
+}
+
+/// Parse a polygon list checked by `polygons_end` into `coords` (all parts concatenated) and `lens`.
+pub(crate) fn read_polygons(
+    raw: &[u8],
+    coords: &mut Vec<f64>,
+    lens: &mut Vec<usize>,
+) -> Result<()> {
+    coords.clear();
+    lens.clear();
+    let bad = || Error::msg("segmentation changed while reading it");
+    let mut c = Cursor::new(raw, 0);
+    c.begin_array()?;
+    let mut first = true;
+    while c.next_elem(&mut first)? {
+        c.begin_array()?;
+        let n0 = coords.len();
+        let mut f = true;
+        while c.next_elem(&mut f)? {
+            coords.push(num(&mut c).ok_or_else(bad)?);
+        }
+        lens.push(coords.len() - n0);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_equals_str_parse() {
+        for t in [
+            "0",
+            "-0",
+            "1",
+            "272.47",
+            "-3.25",
+            "0.1",
+            "0.30000000000000004",
+            "123456789012345678",
+            "9007199254740993",
+            "1234567890.123456789",
+            "0.000000000000000000001",
+            "640",
+            "1e5",
+            "01",
+            "1.",
+            "-",
+            ".5",
+            "1.5e3",
+        ] {
+            let want: Option<f64> = t.parse().ok().filter(|_| {
+                !t.contains(['e', 'E'])
+                    && !t.starts_with("01")
+                    && !t.ends_with('.')
+                    && t != "-"
+                    && !t.starts_with('.')
+                    // more than 19 digits: left to the reader
+                    && t.bytes().filter(u8::is_ascii_digit).count() <= 19
+            });
+            let got = decimal(t.as_bytes(), 0).map(|(v, e)| {
+                assert_eq!(e, t.len(), "{t}");
+                v
+            });
+            assert_eq!(skip_decimal(t.as_bytes(), 0), got.map(|_| t.len()), "{t}");
+            assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "{t}");
+        }
+        // Random decimals: bit-identical with the standard library's parser.
+        let mut x: u64 = 0x1234_5678_9abc_def0;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let int = x % 100_000;
+            let frac_len = (x >> 20) % 15; // at most 19 digits in all
+            let frac = (x >> 30) % 10u64.pow(frac_len as u32).max(1);
+            let t = if frac_len == 0 {
+                format!("{int}")
+            } else {
+                format!("{int}.{frac:0width$}", width = frac_len as usize)
+            };
+            let want: f64 = t.parse().unwrap();
+            let (got, _) = decimal(t.as_bytes(), 0).unwrap();
+            assert_eq!(got.to_bits(), want.to_bits(), "{t}");
+        }
+    }
+
+    #[test]
+    fn fast_path_hands_unusual_records_to_the_reader() {
+        let buf =
+            br#"{"id": 1, "image_id": 2, "category_id": 3, "bbox": [1, 2, 3, 4.5], "area": 1e2,
+            "segmentation": [[1, 2, 3, 4, 5, 6]], "iscrowd": 0}"#;
+        assert!(fast_record(buf, 0, SegMode::Full).is_none()); // exponent
+        let r = record(buf, 0, SegMode::Full).unwrap();
+        assert_eq!(r.area, Some(100.0));
+        assert!(matches!(r.seg, Seg::Parsed(_)));
+        let buf = br#"{"id": 1, "image_id": 2, "category_id": 3, "bbox": [1, 2, 3, 4.5], "area": 10,
+            "segmentation": {"size": [4, 5], "counts": "a\\b"}, "score": 0.5, "other": {"x": [1]}}"#;
+        let r = fast_record(buf, 0, SegMode::Full).unwrap();
+        assert_eq!(r.bbox, Some([1.0, 2.0, 3.0, 4.5]));
+        assert_eq!(r.score, Some(0.5));
+        assert!(matches!(
+            r.seg,
+            Seg::Compressed {
+                h: 4,
+                w: 5,
+                counts: b"a\\\\b",
+                escaped: true
+            }
+        ));
+        // Errors are the reader's.
+        let buf = br#"{"id": 1, "image_id": 2, "bbox": [1, 2, 3]}"#;
+        let e = record(buf, 0, SegMode::Full).unwrap_err().to_string();
+        let want = parse_annotation_with(buf, 0, SegMode::Full)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, want);
+        let buf = br#"{"id": 1, "bbox": [1, 2, 3, 4]}"#;
+        assert!(record(buf, 0, SegMode::Full).is_err());
+    }
+
+    #[test]
+    fn string_end_is_scan_string() {
+        let mut cases: Vec<Vec<u8>> = [
+            &b"\"\""[..],
+            b"\"abc\"",
+            b"\"0123456789abcdefghij\"",
+            b"\"a\\\\b\\\"c\\/d\\ne\"",
+            b"\"x\\u0041y\"",
+            "\"caf\u{e9} au lait\"".as_bytes(),
+            b"\"bad \xff utf8\"",
+            b"\"tab\there\"",
+            b"\"unterminated",
+            b"\"bad \\q escape\"",
+            b"\"ends in backslash\\",
+        ]
+        .iter()
+        .map(|c| c.to_vec())
+        .collect();
+        // a stop byte at every position of a word
+        for k in 0..17 {
+            for stop in [&b"\\\\"[..], b"\\\"", b"\x01", "\u{e9}".as_bytes(), b"\""] {
+                let mut v = b"\"".to_vec();
+                v.extend(std::iter::repeat_n(b'a', k));
+                v.extend_from_slice(stop);
+                v.extend_from_slice(b"bcdefghijklmnop\" tail");
+                cases.push(v);
+            }
+        }
+        for c in &cases {
+            let want = scan_string(c, 0).ok();
+            assert_eq!(string_end(c, 0), want, "{}", String::from_utf8_lossy(c));
+        }
+    }
+
+    #[test]
+    fn polygons_read_back() {
+        let raw = b"[[1, 2.5, -3, 4, 5, 6], [7, 8, 9, 10, 11, 12.25]]";
+        assert_eq!(polygons_end(raw, 0), Some(raw.len()));
+        let (mut c, mut l) = (Vec::new(), Vec::new());
+        read_polygons(raw, &mut c, &mut l).unwrap();
+        assert_eq!(l, vec![6, 6]);
+        assert_eq!(c[1], 2.5);
+        assert_eq!(c[11], 12.25);
+        assert_eq!(polygons_end(b"[[1, \"a\"]]", 0), None);
+        assert_eq!(polygons_end(b"[[1, 2e3]]", 0), None);
+    }
+}
