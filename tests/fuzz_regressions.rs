@@ -89,3 +89,76 @@ fn bracketed_key_containing_a_closing_bracket() {
     };
     assert_eq!(doc[cocokit::json::scan::skip_ws(doc, p)], b'7');
 }
+
+/// polygon: on an image of width 0, `mask::polygon::rle_from_polygon` recorded a crossing in every column ≥ 0
+/// on the polygon's path (pycocotools' unsigned `w − 1` wraps), so one vertex at x ≈ 4·10⁸ cost minutes and
+/// gigabytes. Now the low-level function records columns up to `ZERO_WIDTH_MAX_COL` only (bit-exact with
+/// pycocotools below it), `h = 0` is `[0]` at once, and `segmentation_to_rle` (what `convert`, `rasterize`,
+/// `validate` and the evaluations call) refuses polygons on an image of width or height 0.
+#[test]
+fn polygon_on_an_image_of_width_zero() {
+    use cocokit::coco::Segmentation;
+    use cocokit::mask::polygon::{rle_from_polygon, segmentation_to_rle, ZERO_WIDTH_MAX_COL};
+    // The fuzzer's shape: a thin triangle reaching x = 4e8 (5x + .5 still fits C's int).
+    for x in [4e6, 4e7, 4e8] {
+        let r = rle_from_polygon(&[0.0, 0.0, x, 0.0, x, 1.0], 1, 0);
+        // Every recorded crossing is in a column <= ZERO_WIDTH_MAX_COL: two edges span them all.
+        assert!(
+            r.counts.len() <= 2 * (ZERO_WIDTH_MAX_COL as usize + 1) + 2,
+            "x = {x}: {} runs",
+            r.counts.len()
+        );
+        // Both long edges cross columns 0..=4095 at row 0 (the slanted one rises 1 px over x px), so the
+        // boundaries are 0, 0, 1, 1, ..., 4095, 4095 and h·w = 0. rleFrPoly's folding of the zero-length
+        // runs turns those into [0, 4095], as pycocotools does with the same crossings.
+        assert_eq!(r.counts, vec![0, ZERO_WIDTH_MAX_COL as u32], "x = {x}");
+        let r = rle_from_polygon(&[0.0, 0.0, x, 0.0, x, 1.0], 0, 0);
+        assert_eq!(r.counts, vec![0]);
+    }
+    // Beyond C's int range a vertex becomes INT_MIN (x < 0): nothing in the image's columns.
+    let r = rle_from_polygon(&[0.0, 0.0, 1e12, 0.0, 1e12, 1.0], 1, 0);
+    assert_eq!(r.counts, vec![0]);
+    // Steep edges too (the other branch of the crossing walk).
+    let r = rle_from_polygon(&[0.0, 0.0, 4e8, 5e8, 0.0, 5e8], 3, 0);
+    assert!(r.counts.len() <= 4 * (ZERO_WIDTH_MAX_COL as usize + 1) + 2);
+    // h = 0: nothing to walk, whatever the width (golden `degenerate size 0x5` is `[0]` too).
+    for w in [0, 5, u32::MAX] {
+        let r = rle_from_polygon(&[-1e8, 0.0, 4e8, 3.0, 2.0, 4e8], 0, w);
+        assert_eq!((r.h, r.w, r.counts), (0, w, vec![0]));
+    }
+
+    // The entry point used on file data refuses such images, naming the zero side.
+    let seg = Segmentation::Polygons(vec![vec![0.0, 0.0, 4e8, 0.0, 4e8, 1.0]]);
+    let e = segmentation_to_rle(&seg, 1, 0).unwrap_err();
+    assert!(e.msg.contains("width 0"), "{e}");
+    let e = segmentation_to_rle(&seg, 0, 7).unwrap_err();
+    assert!(e.msg.contains("height 0"), "{e}");
+    let e = segmentation_to_rle(&seg, 0, 0).unwrap_err();
+    assert!(e.msg.contains("width 0"), "{e}");
+    // RLEs carry their own size and are not affected; an empty segmentation is still "no mask".
+    let rle = Segmentation::Rle {
+        h: 0,
+        w: 3,
+        counts: vec![0],
+    };
+    assert!(segmentation_to_rle(&rle, 0, 0).unwrap().is_some());
+    assert_eq!(
+        segmentation_to_rle(&Segmentation::Polygons(vec![]), 1, 0).unwrap(),
+        None
+    );
+
+    // Through `convert` on a file: an error naming the annotation, or a skip with --skip-invalid.
+    use cocokit::mask::convert::{convert, ConvertOptions, Target};
+    let src = br#"{"images": [{"id": 1, "width": 0, "height": 1}], "annotations": [{"id": 7, "image_id": 1, "segmentation": [[0, 0, 400000000, 0, 400000000, 1]]}]}"#;
+    let input = Input::from_bytes("w0.json", src.to_vec());
+    let mut opts = ConvertOptions {
+        target: Target::Rle,
+        skip_invalid: false,
+    };
+    let e = convert(&input, None, &opts, &mut Vec::new(), &|_| {}).unwrap_err();
+    assert_eq!(e.record.as_deref(), Some("annotation id 7"));
+    assert!(e.msg.contains("width 0"), "{e}");
+    opts.skip_invalid = true;
+    let rep = convert(&input, None, &opts, &mut Vec::new(), &|_| {}).unwrap();
+    assert_eq!((rep.converted, rep.skipped), (0, 1));
+}

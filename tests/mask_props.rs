@@ -317,3 +317,18 @@ proptest! {
         prop_assert_eq!(rle_from_polygon(&xy, h, w).counts, reference_fr_poly(&xy, h, w), "{:?}", xy);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Width 0: pycocotools' unsigned `w − 1` wraps and every column ≥ 0 records a crossing (an invalid mask).
+    /// cocokit reproduces that for columns up to `ZERO_WIDTH_MAX_COL` (it stops there to bound the work).
+    #[test]
+    fn zero_width_matches_rle_fr_poly_below_the_column_bound(
+        h in 0u32..50,
+        pts in proptest::collection::vec((-50.0f64..800.0, -50.0f64..100.0), 0..8),
+    ) {
+        let xy: Vec<f64> = pts.iter().flat_map(|&(x, y)| [(x * 100.0).round() / 100.0, (y * 100.0).round() / 100.0]).collect();
+        prop_assert_eq!(rle_from_polygon(&xy, h, 0).counts, reference_fr_poly(&xy, h, 0), "{:?}", xy);
+    }
+}

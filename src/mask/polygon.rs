@@ -117,150 +117,274 @@ impl Edge {
     }
 }
 
-/// Collects the y-boundary crossings of `rleFrPoly` as `x·h + y` (32-bit wrapping, as C).
-struct Crossings {
-    h: u32,
-    /// Largest valid column index (`w − 1`); `None` when `w = 0`, where C's unsigned `w − 1` wraps to
-    /// 2⁶⁴ − 1 and every column `≥ 0` passes.
-    max_col: Option<i64>,
-    /// `(column, x·h + y)` per crossing.
-    out: Vec<(u32, u32)>,
+/// The last column whose crossings are recorded on an image of width 0.
+///
+/// pycocotools compares columns with the unsigned `w − 1`, which for `w = 0` wraps to 2⁶⁴ − 1: every column
+/// `≥ 0` on the polygon's path records a crossing and the runs do not add up to `h·w = 0` (an invalid mask,
+/// reproduced on purpose for small polygons: golden `degenerate size 5x0`). Recording them all would cost
+/// time and memory proportional to the polygon's x extent (a vertex at x ≈ 4·10⁸ meant minutes and
+/// gigabytes), so cocokit stops at column 4095: up to there it matches pycocotools bit for bit, beyond it
+/// gives its own (equally invalid) mask. [`segmentation_to_rle`] refuses such images outright.
+pub const ZERO_WIDTH_MAX_COL: i64 = 4095;
+
+/// The row C records for a crossing whose smaller ×5-grid row is `v`:
+/// `yd = ceil(clamp((v + .5)/5 - .5, 0, h))`. In exact arithmetic `(v + .5)/5 - .5 = (v - 2)/5`; the double
+/// result is exact when 5 divides `v - 2` and otherwise at least 0.2 away from an integer, so the integer
+/// ceiling below is the same number (ceil and integer clamping commute).
+#[inline(always)]
+fn row_of(v: i64, h: u32) -> u32 {
+    // ceil((v - 2)/5) = (v + 2) div 5 for v >= 2; v <= 2 gives row 0 and v >= 5h + 2 gives row h, so
+    // clamping v to 2..=5h+2 first does the clamping of the row.
+    let v = v.clamp(2, 5 * h as i64 + 2);
+    ((v as u64 + 2) / 5) as u32
 }
 
-impl Crossings {
-    /// A crossing between consecutive points, if its column `xd_int` (on the ×5 grid) is a pixel centre
-    /// inside the image; `ymin` is the smaller of the two points' rows on the ×5 grid.
-    #[inline]
-    fn push(&mut self, xd_int: i64, ymin: i64) {
-        let r = xd_int - 2;
-        if r.rem_euclid(5) != 0 {
-            return;
-        }
-        let col = r.div_euclid(5);
-        if col < 0 || self.max_col.is_some_and(|m| col > m) {
-            return;
-        }
-        // C: yd = ceil(clamp((v + .5)/5 - .5, 0, h)). In exact arithmetic (v + .5)/5 - .5 = (v - 2)/5; the
-        // double result is exact when 5 divides v - 2 and otherwise at least 0.2 away from an integer, so
-        // the integer ceiling below is the same number (ceil and integer clamping commute).
-        let y = (ymin - 2).div_euclid(5) + i64::from((ymin - 2).rem_euclid(5) != 0);
-        let y = y.clamp(0, self.h as i64);
-        self.out.push((
-            col as u32,
-            (col as u32).wrapping_mul(self.h).wrapping_add(y as u32),
-        ));
-    }
+/// Where an edge's crossings are: the columns `lo..=hi` (none when `lo > hi`) of the image.
+struct EdgePlan {
+    e: Edge,
+    lo: i64,
+    hi: i64,
+}
 
-    /// A pair of consecutive points `prev → cur` (pycocotools' downsampling test).
-    #[inline]
-    fn pair(&mut self, prev: (i64, i64), cur: (i64, i64)) {
-        if cur.0 != prev.0 {
-            let xd = if cur.0 < prev.0 { cur.0 } else { cur.0 - 1 };
-            self.push(xd, cur.1.min(prev.1));
-        }
-    }
-
-    /// All crossings between consecutive points inside one edge.
-    fn edge(&mut self, e: &Edge) {
-        if e.major_x() {
-            // Consecutive points differ by one column: the crossing column is xs + min(t, t+1).
+impl EdgePlan {
+    /// The columns whose pixel centre the edge can cross, clipped to `0..=max_col`.
+    fn new(e: Edge, max_col: i64) -> EdgePlan {
+        let (lo, hi) = if e.major_x() {
             if e.dx == 0 {
-                return;
-            }
-            // Candidate pairs (t, t+1), t in 0..dx, with xs + t = 5n + 2.
-            let lo_n = (e.xs - 2).div_euclid(5) + i64::from((e.xs - 2).rem_euclid(5) != 0);
-            let mut lo_n = lo_n.max(0);
-            let mut hi_n = (e.xs + e.dx - 1 - 2).div_euclid(5);
-            if let Some(m) = self.max_col {
-                hi_n = hi_n.min(m);
-            }
-            if lo_n > hi_n {
-                return;
-            }
-            while lo_n <= hi_n {
-                let t = 5 * lo_n + 2 - e.xs;
-                let ymin = e.minor(t).min(e.minor(t + 1));
-                self.push(e.xs + t, ymin);
-                lo_n += 1;
+                (1, 0)
+            } else {
+                // Pairs (t, t+1), t in 0..dx, record column n where xs + t = 5n + 2.
+                (
+                    ceil_div5(e.xs - 2).max(0),
+                    (e.xs + e.dx - 1 - 2).div_euclid(5).min(max_col),
+                )
             }
         } else {
-            self.edge_major_y(e);
-        }
-    }
-
-    /// Crossings inside a steep edge (`dx < dy`). The column `u(t)` is monotone in `t`, and a pair of
-    /// consecutive points can only record column `c` if it straddles the boundary between `5c + 2` and
-    /// `5c + 3` on the ×5 grid (its crossing column lies in `[min u, max u − 1]`). So for each column `c`
-    /// inside the image, find that pair (estimate, then galloping search on exact evaluations) and apply
-    /// C's test to it: O(columns) instead of O(5 × edge length).
-    fn edge_major_y(&mut self, e: &Edge) {
-        let n = e.dy;
-        let u0 = e.minor(0);
-        let un = e.minor(n);
-        if u0 == un {
-            return;
-        }
-        let inc = un > u0;
-        let (lo_u, hi_u) = if inc { (u0, un) } else { (un, u0) };
-        // columns c with lo_u <= 5c + 2 and 5c + 3 <= hi_u
-        let c_lo = ((lo_u - 2).div_euclid(5) + i64::from((lo_u - 2).rem_euclid(5) != 0)).max(0);
-        let mut c_hi = (hi_u - 3).div_euclid(5);
-        if let Some(m) = self.max_col {
-            c_hi = c_hi.min(m);
-        }
-        let base = e.xs as f64;
-        // Only an estimate (the search below is exact), so a multiplication will do.
-        let inv_s = 1.0 / e.s;
-        for c in c_lo..=c_hi {
-            // The pair (tb - 1, tb) straddling the boundary: u(tb - 1) <= 5c + 2 < u(tb) when u grows,
-            // u(tb - 1) >= 5c + 3 > u(tb) when it shrinks.
-            let (est, lo_side) = if inc {
-                ((5 * c + 3) as f64 - 0.5 - base, 5 * c + 2)
+            // The column u(t) is monotone in t, and a pair of consecutive points can only record column c
+            // if it straddles the boundary between 5c + 2 and 5c + 3 on the ×5 grid.
+            let (u0, un) = (e.minor(0), e.minor(e.dy));
+            let (lo_u, hi_u) = (u0.min(un), u0.max(un));
+            if u0 == un {
+                (1, 0)
             } else {
-                ((5 * c + 2) as f64 + 0.5 - base, 5 * c + 2)
-            };
-            let est = est * inv_s;
-            // Usually right at once (ceil for growing, floor + 1 for shrinking): check that pair first.
-            let guess = if est.is_finite() {
-                let t = est as i64;
-                (if inc {
-                    t + i64::from((t as f64) < est)
-                } else {
-                    t + 1
-                })
-                .clamp(1, n)
-            } else {
-                1
-            };
-            let straddles = |a: i64, b: i64| {
-                if inc {
-                    a <= lo_side && b > lo_side
-                } else {
-                    a > lo_side && b <= lo_side
-                }
-            };
-            let (ga, gb) = (e.minor(guess - 1), e.minor(guess));
-            let (tb, a, b) = if straddles(ga, gb) {
-                (guess, ga, gb)
-            } else {
-                let tb = if inc {
-                    first_true_near(1, n, est, |t| e.minor(t) > lo_side)
-                } else {
-                    first_true_near(1, n, est + 1.0, |t| e.minor(t) <= lo_side)
-                };
-                if tb > n {
-                    continue;
-                }
-                (tb, e.minor(tb - 1), e.minor(tb))
-            };
-            // Polygon order: forward unless flipped.
-            let (prev, cur) = if e.flip { (b, a) } else { (a, b) };
-            let xd = if cur < prev { cur } else { cur - 1 };
-            if xd == 5 * c + 2 {
-                self.push(xd, e.ys + tb - 1);
+                (
+                    ceil_div5(lo_u - 2).max(0),
+                    (hi_u - 3).div_euclid(5).min(max_col),
+                )
             }
+        };
+        EdgePlan { e, lo, hi }
+    }
+}
+
+/// `ceil(a / 5)`.
+#[inline]
+fn ceil_div5(a: i64) -> i64 {
+    a.div_euclid(5) + i64::from(a.rem_euclid(5) != 0)
+}
+
+/// Where crossings go. [`ByColumn`] puts each at its sorted place among its column's; [`InOrder`] keeps
+/// them in a list to be sorted as wrapped 32-bit values.
+trait Sink {
+    /// The crossing `value` of column `col` (inside the planned columns).
+    fn put(&mut self, col: i64, value: u32);
+    /// Column `col` turned out to have no crossing in this edge (a planned slot stays empty).
+    fn hole(&mut self, col: i64);
+    /// The crossings of a flat edge, columns `lo..`: `rows` gives each one's value, in column order.
+    fn put_flat(&mut self, lo: i64, len: usize, rows: impl FnMut() -> u32);
+}
+
+/// A counting sort by column: `next[c - base]` is the next free slot of column `c` in `out`.
+struct ByColumn<'a> {
+    base: i64,
+    next: &'a mut [u32],
+    out: &'a mut [u32],
+}
+
+/// An empty planned slot. Never a boundary: those are at most h·w < u32::MAX on this path.
+const HOLE: u32 = u32::MAX;
+
+impl Sink for ByColumn<'_> {
+    #[inline(always)]
+    fn put(&mut self, col: i64, value: u32) {
+        let slot = &mut self.next[(col - self.base) as usize];
+        self.out[*slot as usize] = value;
+        *slot += 1;
+    }
+    #[inline(always)]
+    fn hole(&mut self, col: i64) {
+        self.put(col, HOLE);
+    }
+    #[inline(always)]
+    fn put_flat(&mut self, lo: i64, len: usize, mut rows: impl FnMut() -> u32) {
+        let a = (lo - self.base) as usize;
+        for slot in &mut self.next[a..a + len] {
+            self.out[*slot as usize] = rows();
+            *slot += 1;
         }
     }
+}
+
+struct InOrder<'a>(&'a mut Vec<u32>);
+
+impl Sink for InOrder<'_> {
+    #[inline(always)]
+    fn put(&mut self, _col: i64, value: u32) {
+        self.0.push(value);
+    }
+    #[inline(always)]
+    fn hole(&mut self, _col: i64) {}
+    #[inline(always)]
+    fn put_flat(&mut self, _lo: i64, len: usize, mut rows: impl FnMut() -> u32) {
+        self.0.extend((0..len).map(|_| rows()));
+    }
+}
+
+/// The crossings of one edge (planned in `p`) into `sink`, as `x·h + y` (32-bit wrapping, as C).
+#[inline(always)]
+fn edge_crossings(p: &EdgePlan, h: u32, sink: &mut impl Sink) {
+    if p.lo > p.hi {
+        return;
+    }
+    let e = &p.e;
+    if e.major_x() {
+        flat_crossings(e, p.lo, p.hi, h, sink);
+    } else if e.minor(e.dy) > e.minor(0) {
+        steep_crossings::<true>(e, p.lo, p.hi, h, sink);
+    } else {
+        steep_crossings::<false>(e, p.lo, p.hi, h, sink);
+    }
+}
+
+/// A flat edge (`dx >= dy`): consecutive points differ by one column, and column `n` is crossed by the
+/// pair `(t, t+1)` with `xs + t = 5n + 2`; its row comes from the smaller minor coordinate of the two.
+///
+/// The minor coordinate `(int)(ys + s·t + .5)` is monotone in `t` (C's truncation and IEEE arithmetic are
+/// monotone), so the smaller one is at `t` when the slope is `>= 0`, else at `t + 1`. It lies between the
+/// edge's endpoints (C ints), so the conversion never leaves the int range. `t` is exact as a double
+/// (|t| < 2⁵³), so stepping it by 5.0 gives C's `(double)t`.
+#[inline(always)]
+fn flat_crossings(e: &Edge, lo: i64, hi: i64, h: u32, sink: &mut impl Sink) {
+    let (ys, s) = (e.ys as f64, e.s);
+    let mut t = (5 * lo + i64::from(s < 0.0) + 2 - e.xs) as f64;
+    let top = 5.0 * h as f64 + 2.0;
+    let mut at = (lo as u32).wrapping_mul(h);
+    sink.put_flat(lo, (hi - lo + 1) as usize, || {
+        // Clamping before truncating is the same as after (the bounds are integers); then
+        // ceil((v - 2)/5) = (v + 2) div 5 for v >= 2 (see `row_of`).
+        let v = (ys + s * t + 0.5).clamp(2.0, top) as i64 as u64;
+        let value = at.wrapping_add(((v + 2) / 5) as u32);
+        at = at.wrapping_add(h);
+        t += 5.0;
+        value
+    });
+}
+
+/// A steep edge (`dx < dy`), whose column `u(t) = (int)(xs + s·t + .5)` grows with `t` (`INC`) or shrinks:
+/// for each planned column `c`, find the pair `(tb − 1, tb)` straddling the boundary `L = 5c + 2`
+/// (`u(tb − 1) <= L < u(tb)` when `u` grows, `u(tb − 1) > L >= u(tb)` when it shrinks) and apply C's test
+/// to it: O(columns) instead of O(5 × edge length).
+#[inline(always)]
+fn steep_crossings<const INC: bool>(e: &Edge, c_lo: i64, c_hi: i64, h: u32, sink: &mut impl Sink) {
+    let n = e.dy;
+    let (xb, s, nf, flip) = (e.xs as f64, e.s, e.dy as f64, e.flip);
+    // Only an estimate (each guess is checked exactly), so a multiplication will do.
+    let inv_s = 1.0 / s;
+    for c in c_lo..=c_hi {
+        let l = (5 * c + 2) as f64;
+        // Usually right at once: ceil(est) when u grows, floor(est) + 1 when it shrinks.
+        let est = ((l + 0.5 - xb) * inv_s).clamp(0.0, nf);
+        let ti = est as i64;
+        let guess = if INC {
+            ti + i64::from((ti as f64) < est)
+        } else {
+            ti + 1
+        }
+        .clamp(1, n);
+        // As doubles: C's (double)t is exact, and for L >= 2, (int)f <= L iff f < L + 1 and (int)f >= L
+        // iff f >= L, so these are C's tests on the truncated values.
+        let g = guess as f64;
+        let fa = xb + s * (g - 1.0) + 0.5;
+        let fb = xb + s * g + 0.5;
+        let straddles = if INC {
+            fa < l + 1.0 && fb >= l + 1.0
+        } else {
+            fa >= l + 1.0 && fb < l + 1.0
+        };
+        let tb = if straddles {
+            // C records the pair (in polygon order: forward unless flipped) if its xd is L: with the
+            // pair straddling L, that is u = L + 1 on the far side of L and u = L on the near side.
+            let recorded = match (INC, flip) {
+                (true, false) => fb < l + 2.0,
+                (true, true) => fa >= l,
+                (false, false) => fb >= l,
+                (false, true) => fa < l + 2.0,
+            };
+            recorded.then_some(guess)
+        } else {
+            steep_column_exact::<INC>(e, c)
+        };
+        match tb {
+            Some(tb) => sink.put(
+                c,
+                (c as u32)
+                    .wrapping_mul(h)
+                    .wrapping_add(row_of(e.ys + tb - 1, h)),
+            ),
+            None => sink.hole(c),
+        }
+    }
+}
+
+/// The crossing of column `c` in a steep edge, found by exact search (the slow path of
+/// [`steep_crossings`], when its estimate is off): `Some(tb)` when C records the pair `(tb − 1, tb)`.
+#[cold]
+#[inline(never)]
+fn steep_column_exact<const INC: bool>(e: &Edge, c: i64) -> Option<i64> {
+    let n = e.dy;
+    let (xb, s) = (e.xs as f64, e.s);
+    // u(t) lies between the endpoints' columns (C ints), so the conversion never leaves the int range.
+    let u = |t: i64| (xb + s * t as f64 + 0.5) as i64;
+    let lo_side = 5 * c + 2;
+    let est = (lo_side as f64 + 0.5 - xb) / s;
+    let tb = if INC {
+        first_true_near(1, n, est, |t| u(t) > lo_side)
+    } else {
+        first_true_near(1, n, est + 1.0, |t| u(t) <= lo_side)
+    };
+    if tb > n {
+        return None;
+    }
+    let (a, b) = (u(tb - 1), u(tb));
+    let straddles = if INC {
+        a <= lo_side && b > lo_side
+    } else {
+        a > lo_side && b <= lo_side
+    };
+    // Polygon order: forward unless flipped.
+    let (prev, cur) = if e.flip { (b, a) } else { (a, b) };
+    let xd = if cur < prev { cur } else { cur - 1 };
+    (straddles && xd == lo_side).then_some(tb)
+}
+
+/// The crossing between the last point of an edge (`prev`) and the first of the next (`cur`), if C records
+/// one: pycocotools' downsampling test on that pair, `(column, x·h + y)`.
+#[inline]
+fn pair_crossing(prev: (i64, i64), cur: (i64, i64), h: u32, max_col: i64) -> Option<(i64, u32)> {
+    if cur.0 == prev.0 {
+        return None;
+    }
+    let xd = if cur.0 < prev.0 { cur.0 } else { cur.0 - 1 };
+    let r = xd - 2;
+    if r.rem_euclid(5) != 0 {
+        return None;
+    }
+    let col = r.div_euclid(5);
+    if col < 0 || col > max_col {
+        return None;
+    }
+    let y = row_of(cur.1.min(prev.1), h);
+    Some((col, (col as u32).wrapping_mul(h).wrapping_add(y)))
 }
 
 /// Smallest `t` in `[lo, hi]` where the monotone predicate `f` holds (`hi + 1` if none), searched from an
@@ -322,99 +446,175 @@ fn first_true(lo: i64, hi: i64, f: &impl Fn(i64) -> bool) -> i64 {
 }
 
 /// Reusable buffers for [`rle_from_polygon_with`].
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct PolyScratch {
     verts: Vec<(i64, i64)>,
-    crossings: Vec<(u32, u32)>,
+    plans: Vec<EdgePlan>,
+    pairs: Vec<(i64, u32)>,
+    next: Vec<u32>,
     sorted: Vec<u32>,
-    bucket: Vec<u32>,
+}
+
+impl std::fmt::Debug for PolyScratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PolyScratch")
+    }
 }
 
 /// Rasterizes one polygon `[x1, y1, x2, y2, ...]` exactly as pycocotools `rleFrPoly` (see the module
 /// notes). Uses `xy.len() / 2` points, dropping an odd last number as pycocotools' `frPoly` does. Fewer
 /// than 2 points give an empty mask; 2 points give the (usually empty) mask of a degenerate polygon.
+///
+/// Work is bounded by the image, not the coordinates: O(vertices + crossings), at most `w` crossings per
+/// edge (4096 when `w = 0`, see [`ZERO_WIDTH_MAX_COL`]; none when `h = 0`, where the result is `[0]`).
 pub fn rle_from_polygon(xy: &[f64], h: u32, w: u32) -> Rle {
     rle_from_polygon_with(xy, h, w, &mut PolyScratch::default())
 }
 
 /// [`rle_from_polygon`] reusing `scratch` between calls (no allocation but the result's counts).
+///
+/// How: each edge's crossings lie in a range of columns known from its endpoints, so a first pass plans
+/// them (edges and the crossings between consecutive edges), a counting sort over the columns gives each
+/// crossing its slot, a second pass computes the crossings straight into their slots, and a last pass
+/// sorts each column's few values and turns the boundaries into runs.
 pub fn rle_from_polygon_with(xy: &[f64], h: u32, w: u32, scratch: &mut PolyScratch) -> Rle {
+    if h == 0 {
+        // Every crossing is x·0 + (row clamped to 0..=0) = 0, as is h·w: the boundaries cancel and
+        // pycocotools' runs are `[0]` whatever the polygon (it still walks every ×5 point to find that).
+        return Rle {
+            h,
+            w,
+            counts: vec![0],
+        };
+    }
+    let max_col = if w == 0 {
+        ZERO_WIDTH_MAX_COL
+    } else {
+        w as i64 - 1
+    };
     let k = xy.len() / 2;
-    let verts = &mut scratch.verts;
+    let PolyScratch {
+        verts,
+        plans,
+        pairs,
+        next,
+        sorted,
+    } = scratch;
     verts.clear();
     verts.extend(
         xy.chunks_exact(2)
             .map(|p| (c_int(5.0 * p[0] + 0.5), c_int(5.0 * p[1] + 0.5))),
     );
-    let mut cr = Crossings {
-        h,
-        max_col: if w == 0 { None } else { Some(w as i64 - 1) },
-        out: std::mem::take(&mut scratch.crossings),
-    };
-    cr.out.clear();
+    plans.clear();
+    pairs.clear();
     let mut prev_last: Option<(i64, i64)> = None;
     for j in 0..k {
         let (x0, y0) = verts[j];
         let (x1, y1) = if j + 1 < k { verts[j + 1] } else { verts[0] };
         let e = Edge::new(x0, y0, x1, y1);
+        let (first, last) = (e.first(), e.last());
         if let Some(pl) = prev_last {
-            cr.pair(pl, e.first());
+            pairs.extend(pair_crossing(pl, first, h, max_col));
         }
-        cr.edge(&e);
-        prev_last = Some(e.last());
+        prev_last = Some(last);
+        let p = EdgePlan::new(e, max_col);
+        if p.lo <= p.hi {
+            plans.push(p);
+        }
     }
-    let cr_out = std::mem::take(&mut cr.out);
-    let mut a = std::mem::take(&mut scratch.sorted);
-    sorted_boundaries(&cr_out, h, w, &mut a, &mut scratch.bucket);
-    let counts = runs_from_boundaries(&mut a);
-    scratch.crossings = cr_out;
-    scratch.sorted = a;
+    let (mut lo, mut hi, mut n) = (i64::MAX, i64::MIN, pairs.len());
+    for p in plans.iter() {
+        (lo, hi, n) = (lo.min(p.lo), hi.max(p.hi), n + (p.hi - p.lo + 1) as usize);
+    }
+    for &(c, _) in pairs.iter() {
+        (lo, hi) = (lo.min(c), hi.max(c));
+    }
+    let hw = h as u64 * w as u64;
+    if n == 0 || w == 0 || hw >= u32::MAX as u64 || n >= u32::MAX as usize {
+        // C's 32-bit `x·h + y` may wrap (or, for w = 0, h·w is 0): sort the values as its qsort does.
+        sorted.clear();
+        let mut sink = InOrder(sorted);
+        for p in plans.iter() {
+            edge_crossings(p, h, &mut sink);
+        }
+        sorted.extend(pairs.iter().map(|p| p.1));
+        sorted.push(h.wrapping_mul(w));
+        sorted.sort_unstable();
+        let counts = runs_from_boundaries(sorted);
+        return Rle { h, w, counts };
+    }
+    // Slots per column: a difference array over the planned column ranges, then each column's start.
+    let span = (hi - lo + 1) as usize;
+    next.clear();
+    next.resize(span + 1, 0);
+    for p in plans.iter() {
+        next[(p.lo - lo) as usize] += 1;
+        next[(p.hi - lo) as usize + 1] = next[(p.hi - lo) as usize + 1].wrapping_sub(1);
+    }
+    for &(c, _) in pairs.iter() {
+        next[(c - lo) as usize] += 1;
+        next[(c - lo) as usize + 1] = next[(c - lo) as usize + 1].wrapping_sub(1);
+    }
+    let (mut per_col, mut slot) = (0u32, 0u32);
+    for b in next.iter_mut() {
+        per_col = per_col.wrapping_add(*b);
+        *b = slot;
+        slot = slot.wrapping_add(per_col);
+    }
+    sorted.clear();
+    sorted.resize(n, HOLE);
+    let mut sink = ByColumn {
+        base: lo,
+        next: &mut next[..span],
+        out: sorted,
+    };
+    for p in plans.iter() {
+        edge_crossings(p, h, &mut sink);
+    }
+    for &(c, v) in pairs.iter() {
+        sink.put(c, v);
+    }
+    let counts = runs_by_column(&next[..span], sorted, h * w);
     Rle { h, w, counts }
 }
 
-/// The boundaries `x·h + y` of `crossings` and the final `h·w` (32-bit, as C), in increasing order, into
-/// `out`. Without 32-bit wraparound
-/// (`0 < h·w < 2³²`; with `w = 0` pycocotools accepts every column) the order is by column then row: a counting sort over the columns touched plus a tiny
-/// insertion sort per column (a column is crossed a handful of times). Otherwise the wrapped values are
-/// sorted as C's `qsort` sorts them.
-fn sorted_boundaries(
-    crossings: &[(u32, u32)],
-    h: u32,
-    w: u32,
-    out: &mut Vec<u32>,
-    bucket: &mut Vec<u32>,
-) {
-    out.clear();
-    if crossings.is_empty() || h == 0 || w == 0 || h as u64 * w as u64 >= 1 << 32 {
-        out.extend(crossings.iter().map(|c| c.1));
-        out.push(h.wrapping_mul(w));
-        out.sort_unstable();
-        return;
-    }
-    let (mut lo, mut hi) = (u32::MAX, 0u32);
-    for &(c, _) in crossings {
-        lo = lo.min(c);
-        hi = hi.max(c);
-    }
-    let span = (hi - lo) as usize + 1;
-    bucket.clear();
-    bucket.resize(span + 1, 0);
-    for &(c, _) in crossings {
-        bucket[(c - lo) as usize + 1] += 1;
-    }
-    for i in 0..span {
-        bucket[i + 1] += bucket[i];
-    }
-    out.resize(crossings.len(), 0);
-    for &(c, a) in crossings {
-        let slot = &mut bucket[(c - lo) as usize];
-        out[*slot as usize] = a;
-        *slot += 1;
-    }
-    // bucket[i] now ends column lo+i; sort each column's few values.
+/// The end of `rleFrPoly` for boundaries sorted by column: `sorted` holds each column's values (up to
+/// `ends[i]` for the i-th column, [`HOLE`]s for planned crossings that did not happen), `total` = h·w is
+/// the last boundary. Sorts each column's few values, takes differences and folds zero-length runs in as
+/// [`runs_from_boundaries`] does.
+fn runs_by_column(ends: &[u32], sorted: &mut [u32], total: u32) -> Vec<u32> {
+    // `absorb`: the last difference was 0, so the next one is added to the last run. The first run is the
+    // first boundary even if 0 (absorbed into a run of 0).
+    let mut counts = vec![0u32; sorted.len() + 1];
+    let (mut k, mut prev, mut absorb) = (0usize, 0u32, true);
+    let mut boundary = |v: u32| {
+        let d = v.wrapping_sub(prev);
+        prev = v;
+        if absorb {
+            counts[k] = counts[k].wrapping_add(d);
+            absorb = false;
+        } else if d > 0 {
+            k += 1;
+            counts[k] = d;
+        } else {
+            absorb = true;
+        }
+    };
     let mut start = 0usize;
-    for &end in &bucket[..span] {
-        let col = &mut out[start..end as usize];
+    for &end in ends {
+        let col = &mut sorted[start..end as usize];
+        start = end as usize;
+        if let [a, b] = col {
+            // The usual case: the polygon enters and leaves the column.
+            let (a, b) = ((*a).min(*b), (*a).max(*b));
+            if a != HOLE {
+                boundary(a);
+                if b != HOLE {
+                    boundary(b);
+                }
+            }
+            continue;
+        }
         for i in 1..col.len() {
             let mut j = i;
             while j > 0 && col[j - 1] > col[j] {
@@ -422,10 +622,16 @@ fn sorted_boundaries(
                 j -= 1;
             }
         }
-        start = end as usize;
+        for &v in col.iter() {
+            if v == HOLE {
+                break;
+            }
+            boundary(v);
+        }
     }
-    // Every boundary is at most h·w here.
-    out.push(h * w);
+    boundary(total);
+    counts.truncate(k + 1);
+    counts
 }
 
 /// The end of `rleFrPoly`: given the sorted boundaries, take differences, and fold zero-length runs (a
@@ -479,8 +685,9 @@ pub fn rle_from_bbox(bb: [f64; 4], h: u32, w: u32) -> Rle {
 ///   counts must add up to `h·w` of that size ("Invalid RLE mask representation");
 /// - compressed RLE: parsed with [`Rle::from_compressed`] (checked; pycocotools passes it through untouched).
 ///
-/// Errors (pycocotools would truncate or compute garbage): a part with an odd number of coordinates, a NaN
-/// or infinite coordinate.
+/// Errors (pycocotools would truncate or compute garbage): polygons on an image of height or width 0 (the
+/// runs pycocotools makes there do not add up to `h·w`; see [`ZERO_WIDTH_MAX_COL`]), a part with an odd
+/// number of coordinates, a NaN or infinite coordinate.
 pub fn segmentation_to_rle(seg: &Segmentation, h: u32, w: u32) -> Result<Option<Rle>> {
     match seg {
         Segmentation::Empty => Ok(None),
@@ -494,6 +701,13 @@ pub fn segmentation_to_rle(seg: &Segmentation, h: u32, w: u32) -> Result<Option<
 }
 
 fn polygons_to_rle(parts: &[Vec<f64>], h: u32, w: u32) -> Result<Rle> {
+    if h == 0 || w == 0 {
+        let what = if w == 0 { "width" } else { "height" };
+        return Err(Error::msg(format!(
+            "image has {what} 0 ({h}x{w}): its polygons cannot be rasterized (pycocotools would make an \
+             invalid mask)"
+        )));
+    }
     for (i, p) in parts.iter().enumerate() {
         if p.len() % 2 != 0 {
             return Err(Error::msg(format!(
@@ -521,15 +735,28 @@ fn polygons_to_rle(parts: &[Vec<f64>], h: u32, w: u32) -> Result<Rle> {
             "first polygon has {first} numbers; pycocotools needs at least 6"
         )));
     }
-    let mut scratch = PolyScratch::default();
-    let rles: Vec<Rle> = parts
-        .iter()
-        .map(|p| rle_from_polygon_with(p, h, w, &mut scratch))
-        .collect();
-    if rles.len() == 1 {
-        return Ok(rles.into_iter().next().unwrap_or_default());
-    }
-    Ok(Rle::merge(&rles, false))
+    SCRATCH.with(|cell| {
+        // A re-entrant call (none today) would find the buffers borrowed: it gets fresh ones.
+        let mut own = PolyScratch::default();
+        let mut guard = cell.try_borrow_mut();
+        let scratch = match guard.as_deref_mut() {
+            Ok(s) => s,
+            Err(_) => &mut own,
+        };
+        if let [only] = parts {
+            return Ok(rle_from_polygon_with(only, h, w, scratch));
+        }
+        let rles: Vec<Rle> = parts
+            .iter()
+            .map(|p| rle_from_polygon_with(p, h, w, scratch))
+            .collect();
+        Ok(Rle::merge(&rles, false))
+    })
+}
+
+thread_local! {
+    /// Buffers of [`rle_from_polygon_with`] for [`segmentation_to_rle`], kept per thread between calls.
+    static SCRATCH: std::cell::RefCell<PolyScratch> = std::cell::RefCell::new(PolyScratch::default());
 }
 
 // ------------------------------------------------------------------------------------------------------

@@ -218,28 +218,32 @@ impl Rle {
         self.to_compressed().into_iter().map(char::from).collect()
     }
 
-    /// Appends the compressed string to `out` (no allocation when `out` has room).
+    /// Appends the compressed string to `out` (no allocation when `out` has room for 7 bytes per count).
     pub fn write_compressed(&self, out: &mut Vec<u8>) {
         let c = &self.counts;
-        out.reserve(c.len() * 2);
-        for i in 0..c.len() {
-            let mut x = c[i] as i64;
-            if i > 2 {
-                x -= c[i - 2] as i64;
-            }
-            loop {
-                let mut g = (x & 0x1f) as u8;
+        let start = out.len();
+        // A count (a difference of two u32 for i > 2: 33 bits with the sign) takes at most 7 groups.
+        out.resize(start + c.len() * 7, 0);
+        let buf = &mut out[start..];
+        let mut p = 0usize;
+        let mut emit = |mut x: i64| {
+            // One group holds -16..16: the common case (neighbouring runs of similar length).
+            while !(-16..16).contains(&x) {
+                buf[p] = ((x & 0x1f) as u8 | 0x20) + 48;
+                p += 1;
                 x >>= 5;
-                let more = if g & 0x10 != 0 { x != -1 } else { x != 0 };
-                if more {
-                    g |= 0x20;
-                }
-                out.push(g + 48);
-                if !more {
-                    break;
-                }
             }
+            buf[p] = (x & 0x1f) as u8 + 48;
+            p += 1;
+        };
+        for &v in c.iter().take(3) {
+            emit(v as i64);
         }
+        // From the fourth count on: the difference with the count two before.
+        for w in c.get(1..).unwrap_or_default().windows(3) {
+            emit(w[2] as i64 - w[0] as i64);
+        }
+        out.truncate(start + p);
     }
 
     /// Parses a pycocotools compressed string (`rleFrString`), checked.
