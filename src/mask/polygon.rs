@@ -548,11 +548,12 @@ pub fn rle_from_polygon_with(xy: &[f64], h: u32, w: u32, scratch: &mut PolyScrat
     next.clear();
     next.resize(span + 1, 0);
     for p in plans.iter() {
-        next[(p.lo - lo) as usize] += 1;
+        // Wrapping on purpose: a slot may go "negative" before the prefix sum (u32 difference array).
+        next[(p.lo - lo) as usize] = next[(p.lo - lo) as usize].wrapping_add(1);
         next[(p.hi - lo) as usize + 1] = next[(p.hi - lo) as usize + 1].wrapping_sub(1);
     }
     for &(c, _) in pairs.iter() {
-        next[(c - lo) as usize] += 1;
+        next[(c - lo) as usize] = next[(c - lo) as usize].wrapping_add(1);
         next[(c - lo) as usize + 1] = next[(c - lo) as usize + 1].wrapping_sub(1);
     }
     let (mut per_col, mut slot) = (0u32, 0u32);
