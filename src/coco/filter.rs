@@ -249,13 +249,19 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
                         k
                     }
                     Section::Images => {
-                        let k = sel.keep_all_images || keep_imgs.contains(image_recs[img_index]);
+                        let k = sel.keep_all_images
+                            || image_recs
+                                .get(img_index)
+                                .is_some_and(|&k| keep_imgs.contains(k));
                         img_index += 1;
                         rep.images += k as u64;
                         k
                     }
                     Section::Categories => {
-                        let k = keep_cats.contains(&categories[cat_index].id);
+                        // Pass 1 read the same records, so the lookups below always find them.
+                        let k = categories
+                            .get(cat_index)
+                            .is_some_and(|c| keep_cats.contains(&c.id));
                         cat_index += 1;
                         rep.categories += k as u64;
                         k

@@ -224,21 +224,19 @@ pub fn compute_with_progress(input: &Input, progress: &dyn Fn(u64)) -> Result<St
     st.images = image_records;
     st.categories = categories.len() as u64;
 
-    // Annotations per image over all image records.
-    let count_of = |k: u32| per_image.get(k as usize).copied().unwrap_or(0) as u64;
+    // Annotations of the image with dense index k.
+    let count_of = |k: u32| per_image.get(k as usize).copied().unwrap_or(0);
     // Histogram of annotations per image record: value → number of image records.
     let mut histogram: std::collections::BTreeMap<u32, u64> = Default::default();
     let known = (0..image_ix.len() as u32).filter(|&k| known_image.contains(k));
     for k in known.chain(duplicate_recs.iter().copied()) {
-        *histogram
-            .entry(per_image.get(k as usize).copied().unwrap_or(0))
-            .or_insert(0) += 1;
+        *histogram.entry(count_of(k)).or_insert(0) += 1;
     }
     st.images_without_annotations = histogram.get(&0).copied().unwrap_or(0);
     if layout == Layout::Dataset {
         st.unknown_image_refs = (0..image_ix.len() as u32)
             .filter(|&k| !known_image.contains(k))
-            .map(count_of)
+            .map(|k| count_of(k) as u64)
             .sum();
     }
     if image_records > 0 {

@@ -912,8 +912,8 @@ pub fn iou_prepared(dt: &IouMasks, gt: &IouMasks, iscrowd: &[bool], out: &mut [f
     }
 }
 
-/// Pixels in common between two sorted lists of disjoint intervals.
-fn intersection(a: &[(u64, u64)], b: &[(u64, u64)]) -> u64 {
+/// Pixels in common between two sorted lists of disjoint intervals (also used by `eval::cocoeval::masks`).
+pub(crate) fn intersection(a: &[(u64, u64)], b: &[(u64, u64)]) -> u64 {
     let (Some(a0), Some(b0), Some(a1), Some(b1)) = (a.first(), b.first(), a.last(), b.last())
     else {
         return 0;

@@ -10,7 +10,7 @@
 //! Not here: rasterizing polygons or RLE arithmetic (see `crate::mask`), which masks to make (see `geom`).
 
 use crate::json::scan::unescape;
-use crate::mask::rle::{self, Rle};
+use crate::mask::rle::{self, intersection, Rle};
 use crate::Result;
 
 /// Masks of one side of a cell (ground truths or detections), in order.
@@ -355,40 +355,6 @@ pub(crate) fn iou(dt: &MaskSet, gt: &MaskSet, crowd: &[bool], out: &mut Vec<f64>
             *o = i as f64 / u as f64;
         }
     }
-}
-
-/// Pixels in common between two sorted lists of disjoint intervals.
-fn intersection(a: &[(u64, u64)], b: &[(u64, u64)]) -> u64 {
-    let (Some(a0), Some(b0), Some(a1), Some(b1)) = (a.first(), b.first(), a.last(), b.last())
-    else {
-        return 0;
-    };
-    let lo = a0.0.max(b0.0);
-    let hi = a1.1.min(b1.1);
-    if lo >= hi {
-        return 0;
-    }
-    let mut i = a.partition_point(|iv| iv.1 <= lo);
-    let mut j = b.partition_point(|iv| iv.1 <= lo);
-    let mut acc = 0u64;
-    while i < a.len() && j < b.len() {
-        let (sa, ea) = a[i];
-        let (sb, eb) = b[j];
-        if sa >= hi || sb >= hi {
-            break;
-        }
-        let e = ea.min(eb);
-        let s = sa.max(sb);
-        if e > s {
-            acc += e - s;
-        }
-        if ea <= eb {
-            i += 1;
-        } else {
-            j += 1;
-        }
-    }
-    acc
 }
 
 #[cfg(test)]
