@@ -498,6 +498,11 @@ fn parse_bbox(c: &mut Cursor) -> Result<Option<[f64; 4]>> {
     }
 }
 
+thread_local! {
+    /// The coordinates of the polygon being parsed (see [`parse_segmentation`]).
+    static COORDS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 fn parse_segmentation(c: &mut Cursor, mode: SegMode) -> Result<(Option<Segmentation>, SegKind)> {
     let at = skip_ws(c.buf, c.pos);
     match c.peek() {
@@ -534,15 +539,19 @@ fn parse_segmentation(c: &mut Cursor, mode: SegMode) -> Result<(Option<Segmentat
                 return Ok((None, SegKind::Polygons));
             }
             while c.next_elem(&mut first)? {
-                let mut pf = true;
                 let ps = c.pos;
                 c.begin_array()
                     .map_err(|_| unexpected(c.buf, ps, "a polygon (a list of numbers)"))?;
-                let mut poly = Vec::new();
-                while c.next_elem(&mut pf)? {
-                    poly.push(c.f64()?);
-                }
-                polys.push(poly);
+                // Parsed into a reused buffer, then copied once at its final size.
+                COORDS.with(|cell| -> Result<()> {
+                    let mut own = Vec::new();
+                    let mut guard = cell.try_borrow_mut();
+                    let coords = guard.as_deref_mut().unwrap_or(&mut own);
+                    coords.clear();
+                    c.f64_list(coords)?;
+                    polys.push(coords.to_vec());
+                    Ok(())
+                })?;
             }
             Ok((
                 if mode == SegMode::Full {

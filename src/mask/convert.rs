@@ -13,7 +13,7 @@
 use crate::coco::reader::{
     parse_annotation_with, parse_image, scan_top_batched, Chunk, Event, Layout, Section, SegMode,
 };
-use crate::coco::writer::{replace_member, TopWriter};
+use crate::coco::writer::TopWriter;
 use crate::coco::Segmentation;
 use crate::error::{Error, Result};
 use crate::io::Input;
@@ -22,6 +22,9 @@ use crate::mask::polygon::{polygons_from_mask, segmentation_to_rle};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::Write;
+
+/// Image id → (height, width).
+pub type ImageSizes = HashMap<i64, (u32, u32), foldhash::fast::RandomState>;
 
 /// What to convert segmentations to.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -57,17 +60,14 @@ pub struct ConvertReport {
 const BATCH: usize = 4096;
 
 /// Image sizes (id → (height, width)) of a dataset buffer.
-pub fn image_sizes(buf: &[u8]) -> Result<HashMap<i64, (u32, u32)>> {
+pub fn image_sizes(buf: &[u8]) -> Result<ImageSizes> {
     image_sizes_releasing(buf, &|_| {})
 }
 
 /// [`image_sizes`], telling `release` every few thousand records how far the walk has gone (so the pages of
 /// a memory-mapped input can be let go: this pass reads the whole file).
-pub fn image_sizes_releasing(
-    buf: &[u8],
-    release: &dyn Fn(usize),
-) -> Result<HashMap<i64, (u32, u32)>> {
-    let mut sizes = HashMap::new();
+pub fn image_sizes_releasing(buf: &[u8], release: &dyn Fn(usize)) -> Result<ImageSizes> {
+    let mut sizes = ImageSizes::default();
     scan_top_batched(buf, BATCH, |chunk| {
         if let Chunk::Records { section, records } = chunk {
             if section == Section::Images {
@@ -86,20 +86,22 @@ pub fn image_sizes_releasing(
     Ok(sizes)
 }
 
-/// Convert one annotation record; `None` when its segmentation is empty or absent (record unchanged).
+/// Converts one annotation record, appending the rewritten record to `out`: `Ok(false)` (nothing appended)
+/// when its segmentation is empty or absent (the record stays as it is). On error `out` is left as it was.
 fn convert_record(
     buf: &[u8],
     start: usize,
     end: usize,
-    sizes: &HashMap<i64, (u32, u32)>,
+    sizes: &ImageSizes,
     target: Target,
-) -> Result<Option<Vec<u8>>> {
+    out: &mut Vec<u8>,
+) -> Result<bool> {
     let (ann, info) = parse_annotation_with(buf, start, SegMode::Full)?;
-    let Some(seg) = &ann.segmentation else {
-        return Ok(None);
+    let (Some(seg), Some((seg_start, seg_end))) = (&ann.segmentation, info.range) else {
+        return Ok(false);
     };
     if matches!(seg, Segmentation::Empty) {
-        return Ok(None);
+        return Ok(false);
     }
     let (h, w) = match seg {
         Segmentation::Polygons(_) => match sizes.get(&ann.image_id) {
@@ -119,66 +121,103 @@ fn convert_record(
         Segmentation::Rle { h, w, .. } | Segmentation::CompressedRle { h, w, .. } => (*h, *w),
         Segmentation::Empty => (0, 0),
     };
-    let rle = segmentation_to_rle(seg, h, w).map_err(|e| {
-        e.at_offset(info.range.map_or(start, |r| r.0))
-            .for_record(ann.describe())
-    })?;
-    let Some(rle) = rle else { return Ok(None) };
-    let mut value = Vec::with_capacity(64 + rle.counts.len() * 2);
+    let rle = segmentation_to_rle(seg, h, w)
+        .map_err(|e| e.at_offset(seg_start).for_record(ann.describe()))?;
+    let Some(rle) = rle else { return Ok(false) };
+    // The record's bytes with the new segmentation spliced in where the old one was.
+    out.extend_from_slice(&buf[start..seg_start]);
     match target {
         Target::Rle => {
-            let _ = write!(value, "{{\"size\": [{}, {}], \"counts\": ", rle.h, rle.w);
+            let _ = write!(out, "{{\"size\": [{}, {}], \"counts\": ", rle.h, rle.w);
             match seg {
                 // annToRLE hands a compressed RLE back untouched: keep its string (validated above) even if
                 // it is not the canonical encoding of its counts.
-                Segmentation::CompressedRle { counts, .. } => write_escaped(&mut value, counts),
-                _ => write_escaped(&mut value, &rle.to_compressed()),
+                Segmentation::CompressedRle { counts, .. } => write_escaped(out, counts),
+                _ => {
+                    out.push(b'"');
+                    rle.write_compressed_json(out);
+                    out.push(b'"');
+                }
             }
-            value.push(b'}');
+            out.push(b'}');
         }
         Target::RleRaw => {
-            let _ = write!(value, "{{\"size\": [{}, {}], \"counts\": [", rle.h, rle.w);
+            let _ = write!(out, "{{\"size\": [{}, {}], \"counts\": [", rle.h, rle.w);
             let mut ib = itoa::Buffer::new();
             for (i, c) in rle.counts.iter().enumerate() {
                 if i > 0 {
-                    value.extend_from_slice(b", ");
+                    out.extend_from_slice(b", ");
                 }
-                value.extend_from_slice(ib.format(*c).as_bytes());
+                out.extend_from_slice(ib.format(*c).as_bytes());
             }
-            value.extend_from_slice(b"]}");
+            out.extend_from_slice(b"]}");
         }
         Target::Polygon { tolerance } => {
             let polys = polygons_from_mask(&rle, tolerance);
-            value.push(b'[');
+            out.push(b'[');
+            let mut rb = ryu::Buffer::new();
             for (k, p) in polys.iter().enumerate() {
                 if k > 0 {
-                    value.extend_from_slice(b", ");
+                    out.extend_from_slice(b", ");
                 }
-                value.push(b'[');
+                out.push(b'[');
                 for (i, v) in p.iter().enumerate() {
                     if i > 0 {
-                        value.extend_from_slice(b", ");
+                        out.extend_from_slice(b", ");
                     }
-                    let mut rb = ryu::Buffer::new();
-                    value.extend_from_slice(rb.format(*v).as_bytes());
+                    out.extend_from_slice(rb.format(*v).as_bytes());
                 }
-                value.push(b']');
+                out.push(b']');
             }
-            value.push(b']');
+            out.push(b']');
         }
     }
-    let raw = &buf[start..end];
-    let rel = info.range.map(|(s, e)| (s - start, e - start));
-    let mut out = Vec::with_capacity(raw.len() + value.len());
-    replace_member(raw, rel, "segmentation", &value, &mut out);
-    Ok(Some(out))
+    out.extend_from_slice(&buf[seg_end..end]);
+    Ok(true)
+}
+
+/// How many records one parallel job converts into one buffer.
+const JOB: usize = 64;
+
+/// What converting one record gave.
+enum Outcome {
+    /// Rewritten: the record's new bytes end at this offset of its job's buffer.
+    Converted(usize),
+    /// Empty or absent segmentation: the record is written as it was.
+    Unchanged,
+    Failed(Error),
+}
+
+/// Converts `records` (one job's worth), their new bytes one after the other in one buffer.
+fn convert_job(
+    buf: &[u8],
+    records: &[(usize, usize)],
+    sizes: &ImageSizes,
+    target: Target,
+) -> (Vec<u8>, Vec<Outcome>) {
+    let mut bytes = Vec::with_capacity(records.iter().map(|&(s, e)| e - s).sum::<usize>() + 1024);
+    let outcomes = records
+        .iter()
+        .map(|&(s, e)| {
+            let at = bytes.len();
+            match convert_record(buf, s, e, sizes, target, &mut bytes) {
+                Ok(true) => Outcome::Converted(bytes.len()),
+                Ok(false) => Outcome::Unchanged,
+                Err(err) => {
+                    bytes.truncate(at);
+                    Outcome::Failed(err)
+                }
+            }
+        })
+        .collect();
+    (bytes, outcomes)
 }
 
 /// Convert every annotation of `input`. For a results file, `sizes` come from the ground truth (`--gt`);
 /// for a dataset they are read from the file itself when `sizes` is `None`.
 pub fn convert(
     input: &Input,
-    sizes: Option<HashMap<i64, (u32, u32)>>,
+    sizes: Option<ImageSizes>,
     opts: &ConvertOptions,
     w: &mut dyn Write,
     progress: &dyn Fn(u64),
@@ -214,11 +253,11 @@ pub fn convert(
                 let sizes = &sizes;
                 let slot = &mut done;
                 scope.spawn(move |_| {
-                    let out: Vec<Result<Option<Vec<u8>>>> = records
-                        .par_iter()
-                        .map(|&(s, e)| convert_record(buf, s, e, sizes, target))
+                    let jobs = records
+                        .par_chunks(JOB)
+                        .map(|job| convert_job(buf, job, sizes, target))
                         .collect();
-                    *slot = Some(Converted { records, out });
+                    *slot = Some(Converted { records, jobs });
                 });
                 write_converted(previous, buf, &mut t, &mut rep, opts, input, progress)
             });
@@ -258,7 +297,11 @@ pub fn convert(
         Err(walk) => {
             // The walk stopped after the batch still pending: an error inside that batch comes first.
             if let Some(batch) = pending.take().filter(|_| !opts.skip_invalid) {
-                if let Some(Err(first)) = batch.out.into_iter().find(|r| r.is_err()) {
+                let outcomes = batch.jobs.into_iter().flat_map(|(_, o)| o);
+                if let Some(Outcome::Failed(first)) = outcomes
+                    .into_iter()
+                    .find(|o| matches!(o, Outcome::Failed(_)))
+                {
                     return Err(first);
                 }
             }
@@ -284,10 +327,10 @@ pub fn convert(
     Ok(rep)
 }
 
-/// A batch of annotation records and what converting each gave.
+/// A batch of annotation records and what converting each gave, by job of [`JOB`] records.
 struct Converted {
     records: Vec<(usize, usize)>,
-    out: Vec<Result<Option<Vec<u8>>>>,
+    jobs: Vec<(Vec<u8>, Vec<Outcome>)>,
 }
 
 /// Write a converted batch in file order (the first error stops, unless `skip_invalid`).
@@ -303,23 +346,27 @@ fn write_converted(
     let Some(batch) = batch else {
         return Ok(());
     };
-    for (&(s, e), r) in batch.records.iter().zip(batch.out) {
-        match r {
-            Ok(Some(bytes)) => {
-                rep.converted += 1;
-                t.record(&bytes)?;
-            }
-            Ok(None) => {
-                rep.unchanged += 1;
-                t.record(&buf[s..e])?;
-            }
-            Err(err) if opts.skip_invalid => {
-                rep.skipped += 1;
-                if rep.skipped_examples.len() < 5 {
-                    rep.skipped_examples.push(err.to_string());
+    for (job, (bytes, outcomes)) in batch.records.chunks(JOB).zip(batch.jobs) {
+        let mut from = 0;
+        for (&(s, e), outcome) in job.iter().zip(outcomes) {
+            match outcome {
+                Outcome::Converted(to) => {
+                    rep.converted += 1;
+                    t.record(&bytes[from..to])?;
+                    from = to;
                 }
+                Outcome::Unchanged => {
+                    rep.unchanged += 1;
+                    t.record(&buf[s..e])?;
+                }
+                Outcome::Failed(err) if opts.skip_invalid => {
+                    rep.skipped += 1;
+                    if rep.skipped_examples.len() < 5 {
+                        rep.skipped_examples.push(err.to_string());
+                    }
+                }
+                Outcome::Failed(err) => return Err(err),
             }
-            Err(err) => return Err(err),
         }
     }
     if let Some(&(_, e)) = batch.records.last() {

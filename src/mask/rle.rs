@@ -220,21 +220,41 @@ impl Rle {
 
     /// Appends the compressed string to `out` (no allocation when `out` has room for 7 bytes per count).
     pub fn write_compressed(&self, out: &mut Vec<u8>) {
+        self.encode::<false>(out);
+    }
+
+    /// [`Rle::write_compressed`] as the inside of a JSON string: the one byte of the alphabet that JSON
+    /// needs escaped, `\\`, is written as `\\\\`.
+    pub fn write_compressed_json(&self, out: &mut Vec<u8>) {
+        self.encode::<true>(out);
+    }
+
+    /// pycocotools `rleToString`: each count (from the fourth on, its difference with the count two
+    /// before) in 5-bit groups, least significant first, `0x20` = more groups follow, plus 48.
+    fn encode<const JSON: bool>(&self, out: &mut Vec<u8>) {
         let c = &self.counts;
+        // A count (a difference of two u32 for i > 2: 33 bits with the sign) takes at most 7 groups, and
+        // each group at most 2 bytes escaped.
+        let room = c.len() * if JSON { 14 } else { 7 };
+        out.reserve(room);
         let start = out.len();
-        // A count (a difference of two u32 for i > 2: 33 bits with the sign) takes at most 7 groups.
-        out.resize(start + c.len() * 7, 0);
-        let buf = &mut out[start..];
+        let spare = &mut out.spare_capacity_mut()[..room];
         let mut p = 0usize;
+        let mut put = |b: u8| {
+            if JSON && b == b'\\' {
+                spare[p].write(b'\\');
+                p += 1;
+            }
+            spare[p].write(b);
+            p += 1;
+        };
         let mut emit = |mut x: i64| {
             // One group holds -16..16: the common case (neighbouring runs of similar length).
             while !(-16..16).contains(&x) {
-                buf[p] = ((x & 0x1f) as u8 | 0x20) + 48;
-                p += 1;
+                put(((x & 0x1f) as u8 | 0x20) + 48);
                 x >>= 5;
             }
-            buf[p] = (x & 0x1f) as u8 + 48;
-            p += 1;
+            put((x & 0x1f) as u8 + 48);
         };
         for &v in c.iter().take(3) {
             emit(v as i64);
@@ -243,7 +263,9 @@ impl Rle {
         for w in c.get(1..).unwrap_or_default().windows(3) {
             emit(w[2] as i64 - w[0] as i64);
         }
-        out.truncate(start + p);
+        // SAFETY: `put` initialised `spare[..p]`, the `p` bytes right after the old length (within the
+        // reserved capacity: `spare` has `room` elements and indexing it is checked).
+        unsafe { out.set_len(start + p) };
     }
 
     /// Parses a pycocotools compressed string (`rleFrString`), checked.
@@ -992,6 +1014,45 @@ mod tests {
         assert_eq!(rle(5, 10, &[0, 0, 3, 5, 42]).to_compressed(), b"0035W1");
         let r = Rle::from_compressed(5, 10, b"0035W1").unwrap();
         assert_eq!(r.counts, vec![0, 0, 3, 5, 42]);
+    }
+
+    #[test]
+    fn compressed_json_escapes_backslashes_only() {
+        // 44 encodes as "\\1" (a continuation group of value 12 is byte 92).
+        let r = rle(1, 89, &[44, 1, 44]);
+        assert_eq!(r.to_compressed(), b"\\11\\1");
+        let mut json = b"x".to_vec();
+        r.write_compressed_json(&mut json);
+        assert_eq!(json, b"x\\\\11\\\\1");
+        // Every count shape: the escaped string is the plain one with each backslash doubled.
+        let mut x: u64 = 7;
+        for n in 0..300usize {
+            let counts: Vec<u32> = (0..n % 40)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (x % [50, 5000, 1 << 31][n % 3]) as u32
+                })
+                .collect();
+            let total: u64 = counts.iter().map(|&c| c as u64).sum();
+            let r = Rle {
+                h: 1,
+                w: total.min(u32::MAX as u64) as u32,
+                counts,
+            };
+            let plain = r.to_compressed();
+            let mut want = Vec::new();
+            for &b in &plain {
+                if b == b'\\' {
+                    want.push(b'\\');
+                }
+                want.push(b);
+            }
+            let mut got = Vec::new();
+            r.write_compressed_json(&mut got);
+            assert_eq!(got, want);
+        }
     }
 
     #[test]

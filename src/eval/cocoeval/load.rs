@@ -20,6 +20,7 @@ use crate::coco::reader::{
     SegMode,
 };
 use crate::coco::{Annotation, Category, Image, Segmentation};
+use crate::json::number::{decimal, skip_decimal};
 use crate::json::scan::{scan_string, skip_value, skip_ws, Cursor};
 use crate::{Error, Result};
 
@@ -324,94 +325,6 @@ fn num(c: &mut Cursor) -> Option<f64> {
     Some(v)
 }
 
-/// Powers of ten exactly representable as doubles.
-const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
-
-/// Parse the JSON number at `i` if it is a plain decimal of at most 19 digits: `(value, end)`.
-///
-/// When the digits fit in 2⁵³ and there are at most 22 after the point, `digits / 10^frac` is one
-/// correctly rounded division of two exact doubles, hence the same double as a correct parser gives;
-/// otherwise the text goes to `str::parse`.
-#[inline]
-pub(crate) fn decimal(buf: &[u8], mut i: usize) -> Option<(f64, usize)> {
-    let neg = buf.get(i) == Some(&b'-');
-    i += neg as usize;
-    let s = i;
-    let mut m: u64 = 0;
-    while let Some(&b) = buf.get(i) {
-        let d = b.wrapping_sub(b'0');
-        if d >= 10 {
-            break;
-        }
-        m = m.wrapping_mul(10).wrapping_add(d as u64);
-        i += 1;
-    }
-    let int_digits = i - s;
-    if int_digits == 0 || (int_digits > 1 && buf[s] == b'0') {
-        return None;
-    }
-    let mut frac = 0usize;
-    if buf.get(i) == Some(&b'.') {
-        i += 1;
-        let f = i;
-        while let Some(&b) = buf.get(i) {
-            let d = b.wrapping_sub(b'0');
-            if d >= 10 {
-                break;
-            }
-            m = m.wrapping_mul(10).wrapping_add(d as u64);
-            i += 1;
-        }
-        frac = i - f;
-        if frac == 0 {
-            return None;
-        }
-    }
-    if matches!(buf.get(i), Some(b'e' | b'E')) || int_digits + frac > 19 {
-        return None;
-    }
-    let v = if m <= 1 << 53 && frac < POW10.len() {
-        m as f64 / POW10[frac]
-    } else {
-        // Validated above: ASCII digits, '-' and '.'.
-        std::str::from_utf8(&buf[s..i]).ok()?.parse::<f64>().ok()?
-    };
-    Some((if neg { -v } else { v }, i))
-}
-
-/// The end of the number at `i` if `decimal` would parse it (same grammar, no conversion).
-#[inline]
-fn skip_decimal(buf: &[u8], mut i: usize) -> Option<usize> {
-    i += (buf.get(i) == Some(&b'-')) as usize;
-    let s = i;
-    while buf.get(i).is_some_and(u8::is_ascii_digit) {
-        i += 1;
-    }
-    let int_digits = i - s;
-    if int_digits == 0 || (int_digits > 1 && buf[s] == b'0') {
-        return None;
-    }
-    let mut frac = 0;
-    if buf.get(i) == Some(&b'.') {
-        i += 1;
-        let f = i;
-        while buf.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        frac = i - f;
-        if frac == 0 {
-            return None;
-        }
-    }
-    if matches!(buf.get(i), Some(b'e' | b'E')) || int_digits + frac > 19 {
-        return None;
-    }
-    Some(i)
-}
-
 fn bbox(c: &mut Cursor) -> Option<[f64; 4]> {
     c.begin_array().ok()?;
     let mut v = [0.0; 4];
@@ -581,64 +494,6 @@ pub(crate) fn read_polygons(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decimal_equals_str_parse() {
-        for t in [
-            "0",
-            "-0",
-            "1",
-            "272.47",
-            "-3.25",
-            "0.1",
-            "0.30000000000000004",
-            "123456789012345678",
-            "9007199254740993",
-            "1234567890.123456789",
-            "0.000000000000000000001",
-            "640",
-            "1e5",
-            "01",
-            "1.",
-            "-",
-            ".5",
-            "1.5e3",
-        ] {
-            let want: Option<f64> = t.parse().ok().filter(|_| {
-                !t.contains(['e', 'E'])
-                    && !t.starts_with("01")
-                    && !t.ends_with('.')
-                    && t != "-"
-                    && !t.starts_with('.')
-                    // more than 19 digits: left to the reader
-                    && t.bytes().filter(u8::is_ascii_digit).count() <= 19
-            });
-            let got = decimal(t.as_bytes(), 0).map(|(v, e)| {
-                assert_eq!(e, t.len(), "{t}");
-                v
-            });
-            assert_eq!(skip_decimal(t.as_bytes(), 0), got.map(|_| t.len()), "{t}");
-            assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "{t}");
-        }
-        // Random decimals: bit-identical with the standard library's parser.
-        let mut x: u64 = 0x1234_5678_9abc_def0;
-        for _ in 0..200_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let int = x % 100_000;
-            let frac_len = (x >> 20) % 15; // at most 19 digits in all
-            let frac = (x >> 30) % 10u64.pow(frac_len as u32).max(1);
-            let t = if frac_len == 0 {
-                format!("{int}")
-            } else {
-                format!("{int}.{frac:0width$}", width = frac_len as usize)
-            };
-            let want: f64 = t.parse().unwrap();
-            let (got, _) = decimal(t.as_bytes(), 0).unwrap();
-            assert_eq!(got.to_bits(), want.to_bits(), "{t}");
-        }
-    }
 
     #[test]
     fn fast_path_hands_unusual_records_to_the_reader() {
