@@ -142,6 +142,23 @@ proptest! {
     }
 
     #[test]
+    fn merging_many_matches_bitmaps((h, w, a) in bitmap(), k in 1usize..7, seed in any::<u64>()) {
+        // k masks (from 4 on, merge takes its sort-based union/intersection instead of pairwise merging)
+        let mut s = seed | 1;
+        let mut masks = vec![a];
+        for _ in 1..k {
+            let m: Vec<u8> = masks[0].iter().map(|_| { s ^= s << 13; s ^= s >> 7; s ^= s << 17; u8::from(s % 4 == 0) }).collect();
+            masks.push(m);
+        }
+        let rles: Vec<Rle> = masks.iter().map(|m| Rle::encode_row_major(h, w, m).unwrap()).collect();
+        let n = (h * w) as usize;
+        let or: Vec<u8> = (0..n).map(|p| u8::from(masks.iter().any(|m| m[p] != 0))).collect();
+        let and: Vec<u8> = (0..n).map(|p| u8::from(masks.iter().all(|m| m[p] != 0))).collect();
+        prop_assert_eq!(Rle::merge(&rles, false), Rle::encode_row_major(h, w, &or).unwrap());
+        prop_assert_eq!(Rle::merge(&rles, true), Rle::encode_row_major(h, w, &and).unwrap());
+    }
+
+    #[test]
     fn painting_matches_decoding((h, w, rm) in bitmap()) {
         let r = Rle::encode_row_major(h, w, &rm).unwrap();
         let mut map = vec![0u16; rm.len()];

@@ -5,13 +5,15 @@
 //! traces the mask's contours. Everything else in the file — other keys, other fields, record order, number
 //! literals — is copied byte for byte: each record's bytes are spliced around the new segmentation.
 //!
-//! Two passes over the memory-mapped input: the first collects image sizes (images may come after the
-//! annotations), the second converts annotations in parallel batches (rayon) and writes them in file order.
+//! One pass over the memory-mapped input when the images come before the annotations (their sizes are
+//! collected on the way), else two: the first collects image sizes. Annotations are converted in parallel
+//! batches (rayon) and written in file order.
 //! Both are pipelined: one thread cuts records ([`scan_top_batched`]) while batch N+1 converts and batch N is
 //! written. Memory holds the image sizes and a few batches. An empty segmentation (`[]`) and a missing one stay as they are.
 
 use crate::coco::reader::{
-    parse_annotation_with, parse_image, scan_top_batched, Chunk, Event, Layout, Section, SegMode,
+    parse_annotation_with, parse_image, scan_top, scan_top_batched, Chunk, Event, Layout, Section,
+    SegMode,
 };
 use crate::coco::writer::TopWriter;
 use crate::coco::Segmentation;
@@ -84,6 +86,22 @@ pub fn image_sizes_releasing(buf: &[u8], release: &dyn Fn(usize)) -> Result<Imag
         Ok(())
     })?;
     Ok(sizes)
+}
+
+/// Whether a dataset's `images` array comes before its `annotations` (the walk stops at the first of the
+/// two; `false` for anything else, including input the full walk will report as broken).
+fn images_before_annotations(buf: &[u8]) -> bool {
+    let mut first = None;
+    let _ = scan_top(buf, |ev| match ev {
+        Event::SectionStart {
+            section: section @ (Section::Images | Section::Annotations),
+        } => {
+            first = Some(section);
+            Err(Error::msg("found"))
+        }
+        _ => Ok(()),
+    });
+    first == Some(Section::Images)
 }
 
 /// Converts one annotation record, appending the rewritten record to `out`: `Ok(false)` (nothing appended)
@@ -223,8 +241,12 @@ pub fn convert(
     progress: &dyn Fn(u64),
 ) -> Result<ConvertReport> {
     let buf = input.bytes();
-    let sizes = match sizes {
+    // When the images come before the annotations (as in the official files), their sizes are collected on
+    // the way and one pass does; otherwise a first pass reads them.
+    let collect = sizes.is_none() && images_before_annotations(buf);
+    let mut sizes = match sizes {
         Some(s) => s,
+        None if collect => ImageSizes::default(),
         None => image_sizes_releasing(buf, &|upto| input.release(upto))?,
     };
     let mut rep = ConvertReport::default();
@@ -284,7 +306,14 @@ pub fn convert(
             }
             Chunk::Event(Event::SectionEnd { .. }) => t.end_array()?,
             Chunk::Event(Event::Record { start, end, .. }) => t.record(&buf[start..end])?,
-            Chunk::Records { records, .. } => {
+            Chunk::Records { section, records } => {
+                if collect && section == Section::Images {
+                    let parsed: Vec<(i64, (u32, u32))> = records
+                        .par_iter()
+                        .map(|&(s, _)| parse_image(buf, s).map(|im| (im.id, (im.height, im.width))))
+                        .collect::<Result<_>>()?;
+                    sizes.extend(parsed);
+                }
                 for (start, end) in records {
                     t.record(&buf[start..end])?;
                 }
@@ -416,6 +445,45 @@ mod tests {
             out.contains("\"segmentation\": {\"size\": [5, 5], \"counts\": \"6320004\"}"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn one_pass_when_images_come_first() {
+        let ann = r#""annotations": [{"id": 1, "image_id": 5, "segmentation": [[1, 1, 4, 1, 4, 4, 1, 4]]}, {"id": 2, "image_id": 6, "segmentation": [[0, 0, 2, 0, 2, 2]]}]"#;
+        let imgs =
+            r#""images": [{"id": 5, "width": 5, "height": 5}, {"id": 6, "width": 3, "height": 4}]"#;
+        let first = format!("{{\"info\": {{}}, {imgs}, {ann}}}");
+        let last = format!("{{\"info\": {{}}, {ann}, {imgs}}}");
+        assert!(images_before_annotations(first.as_bytes()));
+        assert!(!images_before_annotations(last.as_bytes()));
+        let (a, ra) = run(&first, Target::RleRaw, false).unwrap();
+        let (b, rb) = run(&last, Target::RleRaw, false).unwrap();
+        assert_eq!((ra.converted, rb.converted), (2, 2));
+        // The same segmentations either way.
+        let segs = |s: &str| -> Vec<String> {
+            s.split("\"segmentation\": ")
+                .skip(1)
+                .map(|p| p[..p.find('}').unwrap()].to_string())
+                .collect()
+        };
+        assert_eq!(segs(&a), segs(&b));
+        // pycocotools 2.0.11: frPyObjects([[0, 0, 2, 0, 2, 2]], 4, 3) gives counts b"417".
+        assert!(
+            a.contains("{\"size\": [4, 3], \"counts\": [4, 1, 7]}"),
+            "{a}"
+        );
+        // A broken image record is reported in the one-pass walk as in the first pass of two.
+        let bad = first.replace(r#""height": 4"#, r#""height": -4"#);
+        let e1 = run(&bad, Target::Rle, false).unwrap_err();
+        let e2 = run(
+            &bad.replace(&format!("{imgs}, {ann}"), &format!("{ann}, {imgs}"))
+                .replace(r#""height": 4"#, r#""height": -4"#),
+            Target::Rle,
+            false,
+        )
+        .unwrap_err();
+        assert!(e1.to_string().contains("image id 6"), "{e1}");
+        assert!(e2.to_string().contains("image id 6"), "{e2}");
     }
 
     #[test]
