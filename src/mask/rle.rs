@@ -1018,6 +1018,61 @@ mod tests {
         assert_eq!(r.counts, vec![0, 0, 3, 5, 42]);
     }
 
+    /// pycocotools' `rleToString` loop, byte by byte.
+    fn reference_string(counts: &[u32]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for i in 0..counts.len() {
+            let mut x = counts[i] as i64;
+            if i > 2 {
+                x -= counts[i - 2] as i64;
+            }
+            loop {
+                let mut c = (x & 0x1f) as u8;
+                x >>= 5;
+                let more = if c & 0x10 != 0 { x != -1 } else { x != 0 };
+                if more {
+                    c |= 0x20;
+                }
+                out.push(c + 48);
+                if !more {
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn compressed_string_equals_the_reference_loop() {
+        let mut x: u64 = 99;
+        let mut rnd = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for n in 0..2000usize {
+            let counts: Vec<u32> = (0..n % 50)
+                .map(|_| {
+                    let r = rnd();
+                    match r % 5 {
+                        0 => u32::MAX - (r >> 40) as u32 % 3,
+                        1 => (r >> 20) as u32 % 3,
+                        2 => (r >> 8) as u32,
+                        _ => (r >> 20) as u32 % [17, 600, 20_000, 1 << 20][(r % 4) as usize],
+                    }
+                })
+                .collect();
+            let r = Rle { h: 1, w: 1, counts };
+            assert_eq!(
+                r.to_compressed(),
+                reference_string(&r.counts),
+                "{:?}",
+                r.counts
+            );
+        }
+    }
+
     #[test]
     fn compressed_json_escapes_backslashes_only() {
         // 44 encodes as "\\1" (a continuation group of value 12 is byte 92).
