@@ -122,6 +122,8 @@ pub struct Printer<'o> {
     threads: usize,
     /// Input bytes per parallel chunk.
     chunk: usize,
+    /// Guessed chunk boundaries found wrong (tests check that the recovery path runs).
+    wrong_guesses: usize,
 }
 
 impl<'o> Printer<'o> {
@@ -143,6 +145,7 @@ impl<'o> Printer<'o> {
             released: 0,
             threads: 1,
             chunk: CHUNK,
+            wrong_guesses: 0,
         }
     }
 
@@ -162,6 +165,7 @@ impl<'o> Printer<'o> {
             released: 0,
             threads: 1,
             chunk: CHUNK,
+            wrong_guesses: 0,
         }
     }
 
@@ -281,8 +285,9 @@ impl<'o> Printer<'o> {
     }
 
     /// The printing loop. With `chunk_end`, it prints array elements at `depth` from `i` (an element) as if
-    /// inside the array, each followed by `,` and the newline, and returns when the next element would start
-    /// at `chunk_end` (one loop, one stack for a whole chunk of elements).
+    /// inside the array, each followed by `,` and the newline, and returns the start of the first element at or
+    /// after `chunk_end` (one loop, one stack for a whole chunk of elements), or the index of the array's `]`
+    /// when the array ends first (its last element then printed without the `,`).
     fn walk<'b>(
         &mut self,
         buf: &'b [u8],
@@ -429,12 +434,9 @@ impl<'o> Printer<'o> {
                                 continue 'value;
                             }
                             Some(b']') if chunk_end.is_some() && stack.len() == 1 => {
-                                // The structural split saw a `,` after this element: cannot happen for
-                                // elements the full scanner accepts.
-                                return Err(Error::at(
-                                    i,
-                                    "internal error: array chunk boundary mismatch (please report)",
-                                ));
+                                // The array ends before the chunk's end: the caller decides (a guessed
+                                // boundary past the array's end, or an internal error for an exact one).
+                                return Ok(i);
                             }
                             Some(b']') => {
                                 stack.pop();
@@ -603,11 +605,20 @@ impl<'o> Printer<'o> {
     /// sequential loop prints it; returns the index of the first element left to the caller (the last element,
     /// or where the chunking stopped: an element the structural skip refuses, which the caller then reports).
     ///
-    /// Chunk boundaries come from `skip_value_fast` (structure only); each worker validates its elements fully
-    /// from a boundary. A chunk's start is right when every earlier chunk was valid (a value the full scanner
-    /// accepts has the same end for the structural one), and results are taken in file order, stopping at the
-    /// first error: so the error reported is the first in the file, as without threads. An element larger than
-    /// 4 chunks is printed on this thread (after the chunks before it), streaming as usual.
+    /// Chunk boundaries are guessed or exact. Guessed (arrays of objects, see [`Guess`]): the next place after
+    /// the target size where the first element's opening (e.g. `{"segmentation"`) appears after a `,`, found
+    /// by `memmem` without reading the bytes in between. Exact: from `split` (structure only, 64 bytes at a
+    /// time). Each worker validates its elements fully from its start, and the worker of the chunk before a
+    /// boundary checks it: its walk returns the first element start at or after the boundary, which equals a
+    /// guess only when the guess is a real element start. Results are taken in file order, so a chunk's start
+    /// is known right before its result is used (the first chunk starts at `first`; the next at the end its
+    /// worker reached), and the first error in file order is reported, as without threads.
+    ///
+    /// A wrong guess (the opening inside a string or a nested object, or past the array's end) costs the
+    /// chunks printed after it: they are dropped, the wrong chunk's output is kept up to where its worker
+    /// really stopped (or dropped too when the array ended inside it, the caller printing the rest), and the
+    /// array is then cut exactly. An element larger than 4 chunks is printed on this thread (after the chunks
+    /// before it), streaming as usual.
     fn par_array(&mut self, buf: &[u8], first: usize, d: usize) -> Result<usize> {
         use std::sync::mpsc;
         let chunk = self.chunk;
@@ -617,16 +628,21 @@ impl<'o> Printer<'o> {
             Split::Big(_) => {}
             _ => return Ok(first),
         }
+        let mut guess = Guess::new(buf, first);
         let threads = self.threads;
         let window = (2 * threads + 2).min(MAX_IN_FLIGHT);
         let opts = self.opts;
         let sep = self.sep.clone();
-        let (job_tx, job_rx) = mpsc::channel::<(usize, usize, usize, Vec<u8>)>();
+        type Job = (usize, usize, usize, Vec<u8>);
+        // A chunk's output and the index its walk stopped at.
+        type Printed = Result<(Vec<u8>, usize)>;
+        type Done = (usize, Printed);
+        let (job_tx, job_rx) = mpsc::channel::<Job>();
         let job_rx = std::sync::Mutex::new(job_rx);
         std::thread::scope(|scope| -> Result<usize> {
             // Owned by this closure: dropped on any return, which lets the workers finish and exit.
             let job_tx = job_tx;
-            let (res_tx, res_rx) = mpsc::channel::<(usize, Result<Vec<u8>>)>();
+            let (res_tx, res_rx) = mpsc::channel::<Done>();
             for _ in 0..threads {
                 let res_tx = res_tx.clone();
                 let (job_rx, sep) = (&job_rx, sep.clone());
@@ -640,7 +656,7 @@ impl<'o> Printer<'o> {
                     };
                     out.clear();
                     let mut p = Printer::buffered(opts, out, sep.clone());
-                    let r = p.elements(buf, start, end, d).map(|()| p.out);
+                    let r = p.walk(buf, start, d, Some(end)).map(|at| (p.out, at));
                     if res_tx.send((idx, r)).is_err() {
                         return;
                     }
@@ -650,20 +666,26 @@ impl<'o> Printer<'o> {
             let mut pos = first;
             let mut sent = 0usize;
             let mut written = 0usize;
-            let mut ends = std::collections::VecDeque::new();
-            let mut pending: Vec<Option<Result<Vec<u8>>>> = (0..window).map(|_| None).collect();
+            // (start, end, guessed) of the chunks sent and not yet written.
+            let mut jobs = std::collections::VecDeque::new();
+            let mut pending: Vec<Option<Printed>> = (0..window).map(|_| None).collect();
             let mut pool: Vec<Vec<u8>> = Vec::new();
             let mut big: Option<usize> = None;
             let mut splitting = true;
             loop {
                 while splitting && big.is_none() && sent - written < window {
-                    match split(buf, pos, chunk) {
+                    let (next, guessed) = match guess.as_ref().and_then(|g| g.next(buf, pos, chunk))
+                    {
+                        Some(end) => (Split::Chunk(end), true),
+                        None => (split(buf, pos, chunk), false),
+                    };
+                    match next {
                         Split::Chunk(end) => {
                             let out = pool.pop().unwrap_or_default();
                             if job_tx.send((sent, pos, end, out)).is_err() {
                                 return Err(Error::msg("pretty: a worker thread stopped"));
                             }
-                            ends.push_back(end);
+                            jobs.push_back((pos, end, guessed));
                             sent += 1;
                             pos = end;
                         }
@@ -687,21 +709,65 @@ impl<'o> Printer<'o> {
                 };
                 pending[idx % window] = Some(r);
                 while let Some(r) = pending[written % window].take() {
-                    let out = r?;
-                    self.flush()?;
-                    if let Some(sink) = self.sink.as_mut() {
-                        sink.write_all(&out)?;
-                    } else {
-                        self.out.extend_from_slice(&out);
+                    let (out, at) = r?;
+                    let Some((start, end, guessed)) = jobs.pop_front() else {
+                        return Err(Error::msg("pretty: chunk bookkeeping lost"));
+                    };
+                    let array_ended = at != end && buf.get(at) == Some(&b']');
+                    if at != end && !guessed {
+                        // The structural split saw a `,` after this element: cannot happen for elements the
+                        // full scanner accepts.
+                        return Err(Error::at(
+                            at,
+                            "internal error: array chunk boundary mismatch (please report)",
+                        ));
+                    }
+                    if !array_ended {
+                        self.flush()?;
+                        if let Some(sink) = self.sink.as_mut() {
+                            sink.write_all(&out)?;
+                        } else {
+                            self.out.extend_from_slice(&out);
+                        }
+                        if let Some(rel) = self.release {
+                            if at >= self.released + RELEASE_EVERY {
+                                rel(at);
+                                self.released = at;
+                            }
+                        }
                     }
                     pool.push(out);
                     written += 1;
-                    let end = ends.pop_front().unwrap_or(pos);
-                    if let Some(rel) = self.release {
-                        if end >= self.released + RELEASE_EVERY {
-                            rel(end);
-                            self.released = end;
+                    if at != end {
+                        // A wrong guess: drop the chunks after it, cut exactly from where its worker stopped
+                        // (or let the caller print the array's tail from this chunk's start).
+                        guess = None;
+                        self.wrong_guesses += 1;
+                        for k in written..sent {
+                            match pending[k % window].take() {
+                                Some(Ok((out, _))) => pool.push(out),
+                                Some(Err(_)) => {}
+                                None => {
+                                    let Ok((_, r)) = res_rx.recv() else {
+                                        return Err(Error::msg("pretty: a worker thread stopped"));
+                                    };
+                                    if let Ok((out, _)) = r {
+                                        pool.push(out);
+                                    }
+                                }
+                            }
                         }
+                        jobs.clear();
+                        sent = written;
+                        big = None;
+                        if array_ended {
+                            pos = start;
+                            splitting = false;
+                        } else {
+                            pos = at;
+                            splitting = true;
+                        }
+                        break;
                     }
                 }
             }
@@ -889,6 +955,53 @@ fn split(buf: &[u8], pos: usize, chunk: usize) -> Split {
         Split::Chunk(k)
     } else {
         Split::Stop
+    }
+}
+
+/// Guessed chunk boundaries in an array of objects whose first element opens with a plain key: the next place
+/// where that opening (`{"segmentation"`, whitespace included as in the first element) appears right after a
+/// `,` and whitespace. A guess is often right for COCO files (every annotation starts the same way) and costs
+/// no walk over the bytes it skips; `par_array` has each guess checked by a worker.
+struct Guess<'b> {
+    finder: memchr::memmem::Finder<'b>,
+}
+
+impl<'b> Guess<'b> {
+    fn new(buf: &'b [u8], first: usize) -> Option<Self> {
+        if buf.get(first) != Some(&b'{') {
+            return None;
+        }
+        let k = skip_ws(buf, first + 1);
+        if buf.get(k) != Some(&b'"') {
+            return None;
+        }
+        let e = plain_string_end(buf, k)?;
+        if e - first > 64 {
+            return None;
+        }
+        Some(Guess {
+            finder: memchr::memmem::Finder::new(&buf[first..e]),
+        })
+    }
+
+    /// A likely element start at least `chunk` bytes after `pos`, within 4 chunks.
+    fn next(&self, buf: &[u8], pos: usize, chunk: usize) -> Option<usize> {
+        let target = pos.checked_add(chunk)?;
+        let limit = pos.saturating_add(chunk.saturating_mul(4)).min(buf.len());
+        if target >= limit {
+            return None;
+        }
+        for at in self.finder.find_iter(&buf[target..limit]).take(4) {
+            let at = target + at;
+            let mut k = at;
+            while k > pos && matches!(buf[k - 1], b' ' | b'\n' | b'\r' | b'\t') {
+                k -= 1;
+            }
+            if k > pos + 1 && buf[k - 1] == b',' {
+                return Some(at);
+            }
+        }
+        None
     }
 }
 
@@ -1193,6 +1306,66 @@ mod tests {
         }
         s.push_str("], \"categories\": []}");
         s
+    }
+
+    /// Guessed chunk boundaries that are wrong (the first element's opening in a nested array of objects, or
+    /// in the next array, after the end of this one) change nothing either, for good and bad input.
+    #[test]
+    fn wrong_boundary_guesses_are_recovered() {
+        let mut s = String::from("{\"x\": [");
+        for k in 0..400 {
+            if k > 0 {
+                s.push_str(", ");
+            }
+            if k % 7 == 3 {
+                // Nested objects opening like the elements, after a `,`: a wrong guess inside an element.
+                s.push_str(&format!(
+                    "{{\"a\": [{{\"a\": {k}}}, {{\"a\": \"{{\\\"a\\\"\"}}, {{\"a\": []}}], \"b\": {k}}}"
+                ));
+            } else {
+                s.push_str(&format!("{{\"a\": {k}, \"s\": \", {{\\\"a\\\": 1\"}}"));
+            }
+        }
+        // The next array's elements open the same way: a wrong guess past the end of this one.
+        s.push_str("], \"y\": [");
+        for k in 0..50 {
+            if k > 0 {
+                s.push_str(", ");
+            }
+            s.push_str(&format!("{{\"a\": {k}}}"));
+        }
+        s.push_str("]}");
+        let b = s.as_bytes();
+        let opts = Options::default();
+        let want = to_vec(b, opts).unwrap();
+        let mut wrong = 0;
+        for (threads, chunk) in [(2, 1), (2, 50), (3, 300), (2, 700), (4, 2000), (2, 6000)] {
+            let mut v = Vec::new();
+            let mut p = Printer::new(opts, &mut v)
+                .with_threads(threads)
+                .with_chunk_size(chunk);
+            p.document(b).unwrap();
+            wrong += p.wrong_guesses;
+            drop(p);
+            assert!(v == want, "threads {threads} chunk {chunk}");
+        }
+        assert!(wrong > 0);
+        // Errors after, at and before wrong guesses: the first in the file, as with one thread.
+        for frac in [0.1, 0.3, 0.5, 0.7, 0.9, 0.99] {
+            let at = (b.len() as f64 * frac) as usize;
+            // Before an element or a nested object (not inside a string).
+            let at = at + 2 + b[at..].windows(6).position(|w| w == b", {\"a\"").unwrap();
+            for bad in [&b"{{"[..], b"{\"a\": 1, \"a\": 2, ", b"[}"] {
+                let mut v = b[..at].to_vec();
+                v.extend_from_slice(bad);
+                v.extend_from_slice(&b[at..]);
+                let want = to_vec(&v, opts).unwrap_err();
+                for (threads, chunk) in [(2, 1), (3, 300), (2, 2000)] {
+                    let got = print_with(&v, opts, threads, chunk).unwrap_err();
+                    assert_eq!((got.offset, &got.msg), (want.offset, &want.msg));
+                }
+            }
+        }
     }
 
     /// Threads and chunk sizes change nothing: same bytes for valid input, same error (message and offset,
