@@ -296,7 +296,7 @@ impl<'o> Printer<'o> {
         chunk_end: Option<usize>,
     ) -> Result<usize> {
         let mut stack: Vec<Frame<'b>> = Vec::new();
-        let mut keys: Vec<Cow<'b, [u8]>> = Vec::new();
+        let mut keys: Vec<(u128, Cow<'b, [u8]>)> = Vec::new();
         let mut base = depth;
         if chunk_end.is_some() {
             stack.push(Frame::Array);
@@ -372,7 +372,7 @@ impl<'o> Printer<'o> {
                 Some(b'"') => {
                     self.col(COL_STR);
                     if let Some(end) = plain_string_end(buf, i) {
-                        self.out.extend_from_slice(&buf[i..end]);
+                        put_span(&mut self.out, buf, i, end);
                         i = end;
                     } else {
                         let (end, escaped) = scan_string(buf, i)?;
@@ -389,7 +389,7 @@ impl<'o> Printer<'o> {
                     } else {
                         let end = number_end(buf, i)?;
                         self.col(COL_NUM);
-                        self.out.extend_from_slice(&buf[i..end]);
+                        put_span(&mut self.out, buf, i, end);
                         self.col(COL_RESET);
                         i = end;
                     }
@@ -846,7 +846,7 @@ impl<'o> Printer<'o> {
         depth: usize,
         first: bool,
         pretty: bool,
-        keys: &mut Vec<Cow<'b, [u8]>>,
+        keys: &mut Vec<(u128, Cow<'b, [u8]>)>,
         keys_start: usize,
         set: &mut Option<HashSet<Cow<'b, [u8]>>>,
     ) -> Result<usize> {
@@ -863,14 +863,22 @@ impl<'o> Printer<'o> {
         } else {
             Cow::Borrowed(raw)
         };
-        // Duplicate-key check: linear for small objects, a hash set past 16 keys.
+        // Duplicate-key check: linear for small objects (by tags: short keys need no byte comparison), a hash
+        // set past 16 keys.
         let dup = if let Some(s) = set.as_mut() {
             !s.insert(key.clone())
         } else {
-            let d = keys[keys_start..].contains(&key);
-            keys.push(key.clone());
+            let tag = match plain
+                .then(|| short_key_tag(buf, i + 1, raw.len()))
+                .flatten()
+            {
+                Some(t) => t,
+                None => key_tag(&key),
+            };
+            let d = keys[keys_start..].iter().any(|k| same_key(k, tag, &key));
+            keys.push((tag, key.clone()));
             if keys.len() - keys_start > 16 {
-                *set = Some(keys.drain(keys_start..).collect());
+                *set = Some(keys.drain(keys_start..).map(|k| k.1).collect());
             }
             d
         };
@@ -886,13 +894,17 @@ impl<'o> Printer<'o> {
         if plain && !self.opts.color {
             // Printed as written: `"key": ` after the newline and indentation.
             self.newline(depth);
-            self.out.extend_from_slice(&buf[i..end]);
+            put_span(&mut self.out, buf, i, end);
             self.out
                 .extend_from_slice(if pretty { b": " } else { b":" });
         } else {
             self.field(&key, depth, first, pretty);
         }
-        let j = skip_ws(buf, end);
+        let j = if buf.get(end) == Some(&b':') {
+            end
+        } else {
+            skip_ws(buf, end)
+        };
         if buf.get(j) != Some(&b':') {
             return Err(unexpected(buf, j, "':'"));
         }
@@ -1008,22 +1020,64 @@ impl<'b> Guess<'b> {
 /// Bytes copied with one fixed-size move for short separators.
 const PAD: usize = 32;
 
-/// Append `src[..n]`; when `n <= PAD` and `src` holds `PAD` bytes, with one fixed-size move.
+/// Append `src[..n]`; when `n <= PAD` and `src` holds `PAD` bytes, with one fixed-size move (a typed load and
+/// store: a variable-length `copy_nonoverlapping` here is merged with the other branch into a `memcpy` call).
 #[inline(always)]
 fn put(out: &mut Vec<u8>, src: &[u8], n: usize) {
     debug_assert!(n <= src.len());
-    out.reserve(n.max(PAD));
-    // SAFETY: room for max(n, PAD) bytes was reserved; the read is `src[..PAD]` or `src[..n]`, both inside.
-    unsafe {
-        let at = out.len();
-        let dst = out.as_mut_ptr().add(at);
-        if n <= PAD && src.len() >= PAD {
-            std::ptr::copy_nonoverlapping(src.as_ptr(), dst, PAD);
-        } else {
-            std::ptr::copy_nonoverlapping(src.as_ptr(), dst, n.min(src.len()));
+    if n <= PAD && src.len() >= PAD {
+        out.reserve(PAD);
+        // SAFETY: room for PAD bytes was reserved; the read is `src[..PAD]`, inside (checked); the length set
+        // covers `n <= PAD` bytes just written.
+        unsafe {
+            let at = out.len();
+            let v = (src.as_ptr() as *const [u8; PAD]).read_unaligned();
+            (out.as_mut_ptr().add(at) as *mut [u8; PAD]).write_unaligned(v);
+            out.set_len(at + n);
         }
-        out.set_len(at + n.min(src.len()));
+    } else {
+        out.extend_from_slice(&src[..n.min(src.len())]);
     }
+}
+
+/// Append `buf[i..end]` (a span of the input), with one fixed-size move when it is short and not at the end.
+#[inline(always)]
+fn put_span(out: &mut Vec<u8>, buf: &[u8], i: usize, end: usize) {
+    put(out, &buf[i..], end - i);
+}
+
+/// An object key as a 128-bit tag for the duplicate check: for keys of at most 15 bytes, the bytes themselves
+/// (zero-padded) and the length in the top byte, so equal tags mean equal keys; for longer keys, the first 8
+/// and last 7 bytes and a top byte of 16 or more, so equal tags still need a comparison of the keys.
+#[inline]
+fn key_tag(k: &[u8]) -> u128 {
+    let mut b = [0u8; 16];
+    if k.len() <= 15 {
+        b[..k.len()].copy_from_slice(k);
+        b[15] = k.len() as u8;
+    } else {
+        b[..8].copy_from_slice(&k[..8]);
+        b[8..15].copy_from_slice(&k[k.len() - 7..]);
+        b[15] = k.len().min(255) as u8;
+    }
+    u128::from_le_bytes(b)
+}
+
+/// `key_tag(&buf[at..at + len])` for `len <= 15` read with one 16-byte load (needs `at + 16 <= buf.len()`).
+#[inline(always)]
+fn short_key_tag(buf: &[u8], at: usize, len: usize) -> Option<u128> {
+    let b: [u8; 16] = buf.get(at..at + 16)?.try_into().ok()?;
+    if len > 15 {
+        return None;
+    }
+    let mask = (1u128 << (8 * len)) - 1;
+    Some(u128::from_le_bytes(b) & mask | (len as u128) << 120)
+}
+
+/// Equal keys, given their tags.
+#[inline(always)]
+fn same_key(a: &(u128, Cow<'_, [u8]>), tag: u128, key: &[u8]) -> bool {
+    a.0 == tag && (tag >> 120 < 16 || *a.1 == *key)
 }
 
 /// The end of the number at `i`, validated (plain numbers by the SSE2 fast path, others by the scanner).
@@ -1306,6 +1360,48 @@ mod tests {
         }
         s.push_str("], \"categories\": []}");
         s
+    }
+
+    /// Key tags: the one-load tag of a short key equals the tag of its bytes; tags of different short keys
+    /// differ; equal keys always compare equal, different keys never (also past 15 bytes, where tags collide).
+    #[test]
+    fn key_tags_tell_keys_apart() {
+        let keys: Vec<&[u8]> = vec![
+            b"",
+            b"a",
+            b"b",
+            b"ab",
+            b"ba",
+            b"a\0",
+            b"area",
+            b"bbox",
+            b"id",
+            b"image_id",
+            b"category_id",
+            b"segmentation",
+            b"0123456789abcde",
+            b"0123456789abcdf",
+            b"0123456789abcdef",
+            b"0123456789abcdeg",
+            b"01234567_xxxxx_89abcdef",
+            b"01234567_yyyyy_89abcdef",
+        ];
+        for a in &keys {
+            let mut buf = a.to_vec();
+            buf.extend_from_slice(b"\"xyz: 12345678901234567890");
+            match short_key_tag(&buf, 0, a.len()) {
+                Some(t) => assert_eq!(t, key_tag(a), "{a:?}"),
+                None => assert!(a.len() > 15),
+            }
+            assert_eq!(short_key_tag(&buf, buf.len() - 15, 1), None);
+            for b in &keys {
+                let entry = (key_tag(a), Cow::Borrowed(*a));
+                assert_eq!(same_key(&entry, key_tag(b), b), a == b, "{a:?} {b:?}");
+                if a.len() <= 15 && b.len() <= 15 {
+                    assert_eq!(key_tag(a) == key_tag(b), a == b);
+                }
+            }
+        }
     }
 
     /// Guessed chunk boundaries that are wrong (the first element's opening in a nested array of objects, or
