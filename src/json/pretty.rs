@@ -37,7 +37,9 @@ use super::scan::{
     scan_literal, scan_number, scan_string, skip_value, skip_value_fast, skip_ws, unescape,
     unexpected,
 };
-use super::simd::{array_boundary, number_list_block, plain_number_end, plain_string_end};
+use super::simd::{
+    array_boundary, number_list_block, plain_number_end, plain_string_end, short_string_len,
+};
 use crate::error::{Error, Result};
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -334,16 +336,19 @@ impl<'o> Printer<'o> {
                         self.col(COL_CONT);
                         self.out.push(b'{');
                         let keys_start = keys.len();
-                        i = self.key(
-                            buf,
-                            i,
-                            d + 1,
-                            true,
-                            pretty,
-                            &mut keys,
-                            keys_start,
-                            &mut None,
-                        )?;
+                        i = match self.short_key(buf, i, d + 1, pretty, &mut keys, keys_start) {
+                            Some(v) => v,
+                            None => self.key(
+                                buf,
+                                i,
+                                d + 1,
+                                true,
+                                pretty,
+                                &mut keys,
+                                keys_start,
+                                &mut None,
+                            )?,
+                        };
                         stack.push(Frame::Object {
                             keys_start,
                             set: None,
@@ -460,8 +465,18 @@ impl<'o> Printer<'o> {
                                 let Some(Frame::Object { set, .. }) = stack.last_mut() else {
                                     unreachable!()
                                 };
-                                i =
-                                    self.key(buf, i, d, false, pretty, &mut keys, keys_start, set)?;
+                                let fast = match set {
+                                    None => {
+                                        self.short_key(buf, i, d, pretty, &mut keys, keys_start)
+                                    }
+                                    Some(_) => None,
+                                };
+                                i = match fast {
+                                    Some(v) => v,
+                                    None => self.key(
+                                        buf, i, d, false, pretty, &mut keys, keys_start, set,
+                                    )?,
+                                };
                                 continue 'value;
                             }
                             Some(b'}') => {
@@ -835,6 +850,52 @@ impl<'o> Printer<'o> {
             self.maybe_flush(0)?;
         }
         self.flush_sink()
+    }
+
+    /// The common case of [`Printer::key`], inlined in the loop: no colour, a key of at most 15 printable
+    /// ASCII bytes (no escape, no DEL) followed right away by `:`, fewer than 16 keys so far in the object (no
+    /// hash set), and no earlier key with the same tag (short tags are the keys). Prints `"key": ` after the
+    /// newline and indentation and returns the value's index; `None` (nothing printed or recorded) otherwise,
+    /// and `key` then decides everything, errors included.
+    #[inline(always)]
+    fn short_key<'b>(
+        &mut self,
+        buf: &'b [u8],
+        i: usize,
+        depth: usize,
+        pretty: bool,
+        keys: &mut Vec<(u128, Cow<'b, [u8]>)>,
+        keys_start: usize,
+    ) -> Option<usize> {
+        if self.opts.color || keys.len() - keys_start >= 16 {
+            return None;
+        }
+        let w: &[u8; 32] = buf.get(i..i + 32)?.try_into().ok()?;
+        if w[0] != b'"' {
+            return None;
+        }
+        let len = short_string_len(w)?;
+        if w[len + 2] != b':' {
+            return None;
+        }
+        let b: [u8; 16] = w[1..17].try_into().ok()?;
+        let tag = u128::from_le_bytes(b) & ((1u128 << (8 * len)) - 1) | (len as u128) << 120;
+        if keys[keys_start..].iter().any(|k| k.0 == tag) {
+            return None;
+        }
+        keys.push((tag, Cow::Borrowed(&buf[i + 1..i + 1 + len])));
+        self.newline(depth);
+        put(&mut self.out, w, len + 2);
+        if pretty {
+            self.out.extend_from_slice(b": ");
+        } else {
+            self.out.push(b':');
+        }
+        let j = i + len + 3;
+        Some(match buf.get(j) {
+            Some(b' ') if !matches!(buf.get(j + 1), Some(b' ' | b'\n' | b'\r' | b'\t')) => j + 1,
+            _ => skip_ws(buf, j),
+        })
     }
 
     /// Read the key at `i`, check it against the object's earlier keys, print it; return the value's index.
