@@ -883,7 +883,7 @@ impl<'o> Printer<'o> {
         if keys[keys_start..].iter().any(|k| k.0 == tag) {
             return None;
         }
-        keys.push((tag, Cow::Borrowed(&buf[i + 1..i + 1 + len])));
+        push_key(keys, tag, Cow::Borrowed(&buf[i + 1..i + 1 + len]));
         self.newline(depth);
         put(&mut self.out, w, len + 2);
         if pretty {
@@ -937,7 +937,7 @@ impl<'o> Printer<'o> {
                 None => key_tag(&key),
             };
             let d = keys[keys_start..].iter().any(|k| same_key(k, tag, &key));
-            keys.push((tag, key.clone()));
+            push_key(keys, tag, key.clone());
             if keys.len() - keys_start > 16 {
                 *set = Some(keys.drain(keys_start..).map(|k| k.1).collect());
             }
@@ -1133,6 +1133,17 @@ fn short_key_tag(buf: &[u8], at: usize, len: usize) -> Option<u128> {
     }
     let mask = (1u128 << (8 * len)) - 1;
     Some(u128::from_le_bytes(b) & mask | (len as u128) << 120)
+}
+
+/// `keys.push((tag, key))`, written in place: the out-of-line `Vec::push` reads the tuple back from the
+/// caller's stack with wider loads than the stores that wrote it (a store-forwarding stall on every key).
+#[inline(always)]
+fn push_key<'b>(keys: &mut Vec<(u128, Cow<'b, [u8]>)>, tag: u128, key: Cow<'b, [u8]>) {
+    keys.reserve(1);
+    let len = keys.len();
+    keys.spare_capacity_mut()[0].write((tag, key));
+    // SAFETY: the element at `len` was just initialised (room reserved above).
+    unsafe { keys.set_len(len + 1) };
 }
 
 /// Equal keys, given their tags.
