@@ -18,19 +18,23 @@
 //!
 //! Speed: plain numbers and strings go through the SSE2 fast paths of `json::simd` (anything else through
 //! `json::scan`, which decides every error); runs of array numbers (polygons) are validated 64 bytes at a time
-//! and copied as spans followed by a precomputed `,\n` + indentation. Big arrays (opened at depth ≤ 2, e.g.
-//! `annotations`) are cut into chunks of about 512 KB of input at element boundaries (found structurally,
-//! 64 bytes at a time) and printed by worker threads ([`Printer::with_threads`]); chunks are written in
-//! order, at most 16 in flight, input pages released behind them. Output and errors (the first in file
-//! order, same offset and message) do not depend on the number of threads.
+//! and copied as spans followed by a precomputed `,\n` + indentation; short plain keys are read, checked for
+//! duplicates (by a 128-bit tag holding the key) and copied from one 32-byte window. Big arrays (opened at
+//! depth ≤ 2, e.g. `annotations`) are cut into chunks of about 512 KB of input and printed by worker threads
+//! ([`Printer::with_threads`]); chunks are written in order, at most 16 in flight, input pages released
+//! behind them. Chunk boundaries of arrays of objects are guessed (the first element's opening, e.g.
+//! `{"segmentation"`, found by `memmem` after a comma) and checked by the worker of the chunk before; other
+//! arrays, and arrays after a wrong guess, are cut structurally, 64 bytes at a time. Output and errors (the
+//! first in file order, same offset and message) do not depend on the number of threads.
 //!
-//! Performance notes (synth-118287-s1.json, 463 MB, one line, 962 MB of output; `/usr/bin/time -v
-//! cocokit pretty FILE > /dev/null`, medians of 7 runs on the shared 2-core machine at load average ~8, so
-//! wall times are inflated by other jobs; user CPU is the steadier figure):
-//! - before (one thread, scalar): wall 4.2 s (1.75–2.1 s on a quiet machine), user 2.04 s, RSS 37 MB;
-//! - now, `RAYON_NUM_THREADS=1`: wall 1.26 s, user 0.59 s (≈ 785 MB/s of input per core), RSS 12 MB;
-//! - now, 2 threads: wall 1.2–1.4 s under that load, user 0.76 s in total (about 0.4 s wall expected on
-//!   two idle cores), RSS 22 MB.
+//! Performance notes (synth-118287-s1.json, 463 MB, one line, 962 MB of output; `/usr/bin/time
+//! cocokit pretty FILE > /dev/null` on the shared 2-core machine, another job using both cores (load ~5.7),
+//! so wall ≈ CPU time; user+sys CPU is the steadier figure):
+//! - first version (one thread, scalar): wall 4.2 s (1.75–2.1 s on a quiet machine), user 2.04 s, RSS 37 MB;
+//! - chunks cut structurally on the main thread, 2 workers: CPU median 1.39 s (min 0.90 s), RSS 27 MB;
+//! - now, 2 workers (guessed boundaries, key fast path): CPU median 0.93 s (min 0.52 s), wall median 0.94 s
+//!   (min 0.53 s) under that load, RSS 27 MB; `RAYON_NUM_THREADS=1`: user 0.49–0.50 s at best
+//!   (≈ 0.93 GB/s of input per core), RSS 17 MB.
 //! - `--path '.annotations[-1]'`: RSS 463 MB → 37 MB (pages released while skipping; one pass).
 
 use super::scan::{
