@@ -1480,6 +1480,85 @@ mod tests {
         }
     }
 
+    /// Keys as written in the input and as decoded: short and long, plain, escaped, with DEL or non-ASCII
+    /// bytes, and pairs that are equal once decoded (`a` / `\u0061`).
+    const KEY_POOL: [(&str, &str); 14] = [
+        ("a", "a"),
+        ("\\u0061", "a"),
+        ("id", "id"),
+        ("area", "area"),
+        ("bbox", "bbox"),
+        ("segmentation", "segmentation"),
+        ("0123456789abcde", "0123456789abcde"),
+        ("0123456789abcdef", "0123456789abcdef"),
+        ("0123456789abcdeg", "0123456789abcdeg"),
+        (
+            "a_very_long_key_of_31_bytes_xyz",
+            "a_very_long_key_of_31_bytes_xyz",
+        ),
+        ("x\u{7f}", "x\u{7f}"),
+        ("é", "é"),
+        ("t\\tb", "t\tb"),
+        ("q\\\"", "q\""),
+    ];
+
+    proptest::proptest! {
+        /// Objects made of keys from `KEY_POOL` (the key fast path, the tag check, the slow path and the hash
+        /// set past 16 keys), in arrays printed with and without threads: the output is what the decoded keys
+        /// re-escaped give, and a repeated key is reported at the first repeat, as one thread reports it.
+        #[test]
+        fn keys_print_and_repeat_like_the_slow_path(
+            objs in proptest::collection::vec(
+                proptest::collection::vec(0usize..KEY_POOL.len(), 1..20), 1..12),
+            spaced in proptest::bool::ANY,
+        ) {
+            let sep = if spaced { ", " } else { "," };
+            let colon = if spaced { ": " } else { ":" };
+            let mut doc = String::from("[");
+            let mut want = String::from("[\n");
+            let mut first_dup: Option<usize> = None;
+            for (n, obj) in objs.iter().enumerate() {
+                if n > 0 {
+                    doc.push_str(sep);
+                    want.push_str(",\n");
+                }
+                doc.push('{');
+                want.push_str("  {\n");
+                let mut seen = HashSet::new();
+                for (k, &key) in obj.iter().enumerate() {
+                    if k > 0 {
+                        doc.push_str(sep);
+                        want.push_str(",\n");
+                    }
+                    let (raw, decoded) = KEY_POOL[key];
+                    if !seen.insert(decoded) && first_dup.is_none() {
+                        first_dup = Some(doc.len());
+                    }
+                    doc.push_str(&format!("\"{raw}\"{colon}{k}"));
+                    let mut esc = Vec::new();
+                    write_escaped(&mut esc, decoded.as_bytes());
+                    want.push_str(&format!("    {}: {k}", String::from_utf8(esc).unwrap()));
+                }
+                doc.push('}');
+                want.push_str("\n  }");
+            }
+            doc.push(']');
+            want.push_str("\n]\n");
+            let b = doc.as_bytes();
+            for (threads, chunk) in [(1, CHUNK), (2, 1), (3, 40)] {
+                let got = print_with(b, Options::default(), threads, chunk);
+                match first_dup {
+                    None => proptest::prop_assert_eq!(String::from_utf8(got.unwrap()).unwrap(), want.clone()),
+                    Some(at) => {
+                        let e = got.unwrap_err();
+                        proptest::prop_assert_eq!(e.offset, Some(at as u64));
+                        proptest::prop_assert!(e.msg.contains("duplicate key"));
+                    }
+                }
+            }
+        }
+    }
+
     /// Guessed chunk boundaries that are wrong (the first element's opening in a nested array of objects, or
     /// in the next array, after the end of this one) change nothing either, for good and bad input.
     #[test]
