@@ -18,26 +18,32 @@
 //!
 //! Speed: plain numbers and strings go through the SSE2 fast paths of `json::simd` (anything else through
 //! `json::scan`, which decides every error); runs of array numbers (polygons) are validated 64 bytes at a time
-//! and copied as spans followed by a precomputed `,\n` + indentation. Big arrays (opened at depth ≤ 2, e.g.
-//! `annotations`) are cut into chunks of about 512 KB of input at element boundaries (found structurally,
-//! 64 bytes at a time) and printed by worker threads ([`Printer::with_threads`]); chunks are written in
-//! order, at most 16 in flight, input pages released behind them. Output and errors (the first in file
-//! order, same offset and message) do not depend on the number of threads.
+//! and copied as spans followed by a precomputed `,\n` + indentation; short plain keys are read, checked for
+//! duplicates (by a 128-bit tag holding the key) and copied from one 32-byte window. Big arrays (opened at
+//! depth ≤ 2, e.g. `annotations`) are cut into chunks of about 512 KB of input and printed by worker threads
+//! ([`Printer::with_threads`]); chunks are written in order, at most 16 in flight, input pages released
+//! behind them. Chunk boundaries of arrays of objects are guessed (the first element's opening, e.g.
+//! `{"segmentation"`, found by `memmem` after a comma) and checked by the worker of the chunk before; other
+//! arrays, and arrays after a wrong guess, are cut structurally, 64 bytes at a time. Output and errors (the
+//! first in file order, same offset and message) do not depend on the number of threads.
 //!
-//! Performance notes (synth-118287-s1.json, 463 MB, one line, 962 MB of output; `/usr/bin/time -v
-//! cocokit pretty FILE > /dev/null`, medians of 7 runs on the shared 2-core machine at load average ~8, so
-//! wall times are inflated by other jobs; user CPU is the steadier figure):
-//! - before (one thread, scalar): wall 4.2 s (1.75–2.1 s on a quiet machine), user 2.04 s, RSS 37 MB;
-//! - now, `RAYON_NUM_THREADS=1`: wall 1.26 s, user 0.59 s (≈ 785 MB/s of input per core), RSS 12 MB;
-//! - now, 2 threads: wall 1.2–1.4 s under that load, user 0.76 s in total (about 0.4 s wall expected on
-//!   two idle cores), RSS 22 MB.
+//! Performance notes (synth-118287-s1.json, 463 MB, one line, 962 MB of output; `/usr/bin/time
+//! cocokit pretty FILE > /dev/null` on the shared 2-core machine, another job using both cores (load ~5.7),
+//! so wall ≈ CPU time; user+sys CPU is the steadier figure):
+//! - first version (one thread, scalar): wall 4.2 s (1.75–2.1 s on a quiet machine), user 2.04 s, RSS 37 MB;
+//! - chunks cut structurally on the main thread, 2 workers: CPU median 1.39 s (min 0.90 s), RSS 27 MB;
+//! - now, 2 workers (guessed boundaries, key fast path): CPU median 0.93 s (min 0.52 s), wall median 0.94 s
+//!   (min 0.53 s) under that load, RSS 27 MB; `RAYON_NUM_THREADS=1`: user 0.49–0.50 s at best
+//!   (≈ 0.93 GB/s of input per core), RSS 17 MB.
 //! - `--path '.annotations[-1]'`: RSS 463 MB → 37 MB (pages released while skipping; one pass).
 
 use super::scan::{
     scan_literal, scan_number, scan_string, skip_value, skip_value_fast, skip_ws, unescape,
     unexpected,
 };
-use super::simd::{array_boundary, number_list_block, plain_number_end, plain_string_end};
+use super::simd::{
+    array_boundary, number_list_block, plain_number_end, plain_string_end, short_string_len,
+};
 use crate::error::{Error, Result};
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -122,6 +128,8 @@ pub struct Printer<'o> {
     threads: usize,
     /// Input bytes per parallel chunk.
     chunk: usize,
+    /// Guessed chunk boundaries found wrong (tests check that the recovery path runs).
+    wrong_guesses: usize,
 }
 
 impl<'o> Printer<'o> {
@@ -143,6 +151,7 @@ impl<'o> Printer<'o> {
             released: 0,
             threads: 1,
             chunk: CHUNK,
+            wrong_guesses: 0,
         }
     }
 
@@ -162,6 +171,7 @@ impl<'o> Printer<'o> {
             released: 0,
             threads: 1,
             chunk: CHUNK,
+            wrong_guesses: 0,
         }
     }
 
@@ -281,8 +291,9 @@ impl<'o> Printer<'o> {
     }
 
     /// The printing loop. With `chunk_end`, it prints array elements at `depth` from `i` (an element) as if
-    /// inside the array, each followed by `,` and the newline, and returns when the next element would start
-    /// at `chunk_end` (one loop, one stack for a whole chunk of elements).
+    /// inside the array, each followed by `,` and the newline, and returns the start of the first element at or
+    /// after `chunk_end` (one loop, one stack for a whole chunk of elements), or the index of the array's `]`
+    /// when the array ends first (its last element then printed without the `,`).
     fn walk<'b>(
         &mut self,
         buf: &'b [u8],
@@ -291,7 +302,7 @@ impl<'o> Printer<'o> {
         chunk_end: Option<usize>,
     ) -> Result<usize> {
         let mut stack: Vec<Frame<'b>> = Vec::new();
-        let mut keys: Vec<Cow<'b, [u8]>> = Vec::new();
+        let mut keys: Vec<(u128, Cow<'b, [u8]>)> = Vec::new();
         let mut base = depth;
         if chunk_end.is_some() {
             stack.push(Frame::Array);
@@ -329,16 +340,19 @@ impl<'o> Printer<'o> {
                         self.col(COL_CONT);
                         self.out.push(b'{');
                         let keys_start = keys.len();
-                        i = self.key(
-                            buf,
-                            i,
-                            d + 1,
-                            true,
-                            pretty,
-                            &mut keys,
-                            keys_start,
-                            &mut None,
-                        )?;
+                        i = match self.short_key(buf, i, d + 1, pretty, &mut keys, keys_start) {
+                            Some(v) => v,
+                            None => self.key(
+                                buf,
+                                i,
+                                d + 1,
+                                true,
+                                pretty,
+                                &mut keys,
+                                keys_start,
+                                &mut None,
+                            )?,
+                        };
                         stack.push(Frame::Object {
                             keys_start,
                             set: None,
@@ -367,7 +381,7 @@ impl<'o> Printer<'o> {
                 Some(b'"') => {
                     self.col(COL_STR);
                     if let Some(end) = plain_string_end(buf, i) {
-                        self.out.extend_from_slice(&buf[i..end]);
+                        put_span(&mut self.out, buf, i, end);
                         i = end;
                     } else {
                         let (end, escaped) = scan_string(buf, i)?;
@@ -384,7 +398,7 @@ impl<'o> Printer<'o> {
                     } else {
                         let end = number_end(buf, i)?;
                         self.col(COL_NUM);
-                        self.out.extend_from_slice(&buf[i..end]);
+                        put_span(&mut self.out, buf, i, end);
                         self.col(COL_RESET);
                         i = end;
                     }
@@ -429,12 +443,9 @@ impl<'o> Printer<'o> {
                                 continue 'value;
                             }
                             Some(b']') if chunk_end.is_some() && stack.len() == 1 => {
-                                // The structural split saw a `,` after this element: cannot happen for
-                                // elements the full scanner accepts.
-                                return Err(Error::at(
-                                    i,
-                                    "internal error: array chunk boundary mismatch (please report)",
-                                ));
+                                // The array ends before the chunk's end: the caller decides (a guessed
+                                // boundary past the array's end, or an internal error for an exact one).
+                                return Ok(i);
                             }
                             Some(b']') => {
                                 stack.pop();
@@ -458,8 +469,18 @@ impl<'o> Printer<'o> {
                                 let Some(Frame::Object { set, .. }) = stack.last_mut() else {
                                     unreachable!()
                                 };
-                                i =
-                                    self.key(buf, i, d, false, pretty, &mut keys, keys_start, set)?;
+                                let fast = match set {
+                                    None => {
+                                        self.short_key(buf, i, d, pretty, &mut keys, keys_start)
+                                    }
+                                    Some(_) => None,
+                                };
+                                i = match fast {
+                                    Some(v) => v,
+                                    None => self.key(
+                                        buf, i, d, false, pretty, &mut keys, keys_start, set,
+                                    )?,
+                                };
                                 continue 'value;
                             }
                             Some(b'}') => {
@@ -603,11 +624,20 @@ impl<'o> Printer<'o> {
     /// sequential loop prints it; returns the index of the first element left to the caller (the last element,
     /// or where the chunking stopped: an element the structural skip refuses, which the caller then reports).
     ///
-    /// Chunk boundaries come from `skip_value_fast` (structure only); each worker validates its elements fully
-    /// from a boundary. A chunk's start is right when every earlier chunk was valid (a value the full scanner
-    /// accepts has the same end for the structural one), and results are taken in file order, stopping at the
-    /// first error: so the error reported is the first in the file, as without threads. An element larger than
-    /// 4 chunks is printed on this thread (after the chunks before it), streaming as usual.
+    /// Chunk boundaries are guessed or exact. Guessed (arrays of objects, see [`Guess`]): the next place after
+    /// the target size where the first element's opening (e.g. `{"segmentation"`) appears after a `,`, found
+    /// by `memmem` without reading the bytes in between. Exact: from `split` (structure only, 64 bytes at a
+    /// time). Each worker validates its elements fully from its start, and the worker of the chunk before a
+    /// boundary checks it: its walk returns the first element start at or after the boundary, which equals a
+    /// guess only when the guess is a real element start. Results are taken in file order, so a chunk's start
+    /// is known right before its result is used (the first chunk starts at `first`; the next at the end its
+    /// worker reached), and the first error in file order is reported, as without threads.
+    ///
+    /// A wrong guess (the opening inside a string or a nested object, or past the array's end) costs the
+    /// chunks printed after it: they are dropped, the wrong chunk's output is kept up to where its worker
+    /// really stopped (or dropped too when the array ended inside it, the caller printing the rest), and the
+    /// array is then cut exactly. An element larger than 4 chunks is printed on this thread (after the chunks
+    /// before it), streaming as usual.
     fn par_array(&mut self, buf: &[u8], first: usize, d: usize) -> Result<usize> {
         use std::sync::mpsc;
         let chunk = self.chunk;
@@ -617,16 +647,21 @@ impl<'o> Printer<'o> {
             Split::Big(_) => {}
             _ => return Ok(first),
         }
+        let mut guess = Guess::new(buf, first);
         let threads = self.threads;
         let window = (2 * threads + 2).min(MAX_IN_FLIGHT);
         let opts = self.opts;
         let sep = self.sep.clone();
-        let (job_tx, job_rx) = mpsc::channel::<(usize, usize, usize, Vec<u8>)>();
+        type Job = (usize, usize, usize, Vec<u8>);
+        // A chunk's output and the index its walk stopped at.
+        type Printed = Result<(Vec<u8>, usize)>;
+        type Done = (usize, Printed);
+        let (job_tx, job_rx) = mpsc::channel::<Job>();
         let job_rx = std::sync::Mutex::new(job_rx);
         std::thread::scope(|scope| -> Result<usize> {
             // Owned by this closure: dropped on any return, which lets the workers finish and exit.
             let job_tx = job_tx;
-            let (res_tx, res_rx) = mpsc::channel::<(usize, Result<Vec<u8>>)>();
+            let (res_tx, res_rx) = mpsc::channel::<Done>();
             for _ in 0..threads {
                 let res_tx = res_tx.clone();
                 let (job_rx, sep) = (&job_rx, sep.clone());
@@ -640,7 +675,7 @@ impl<'o> Printer<'o> {
                     };
                     out.clear();
                     let mut p = Printer::buffered(opts, out, sep.clone());
-                    let r = p.elements(buf, start, end, d).map(|()| p.out);
+                    let r = p.walk(buf, start, d, Some(end)).map(|at| (p.out, at));
                     if res_tx.send((idx, r)).is_err() {
                         return;
                     }
@@ -650,20 +685,26 @@ impl<'o> Printer<'o> {
             let mut pos = first;
             let mut sent = 0usize;
             let mut written = 0usize;
-            let mut ends = std::collections::VecDeque::new();
-            let mut pending: Vec<Option<Result<Vec<u8>>>> = (0..window).map(|_| None).collect();
+            // (start, end, guessed) of the chunks sent and not yet written.
+            let mut jobs = std::collections::VecDeque::new();
+            let mut pending: Vec<Option<Printed>> = (0..window).map(|_| None).collect();
             let mut pool: Vec<Vec<u8>> = Vec::new();
             let mut big: Option<usize> = None;
             let mut splitting = true;
             loop {
                 while splitting && big.is_none() && sent - written < window {
-                    match split(buf, pos, chunk) {
+                    let (next, guessed) = match guess.as_ref().and_then(|g| g.next(buf, pos, chunk))
+                    {
+                        Some(end) => (Split::Chunk(end), true),
+                        None => (split(buf, pos, chunk), false),
+                    };
+                    match next {
                         Split::Chunk(end) => {
                             let out = pool.pop().unwrap_or_default();
                             if job_tx.send((sent, pos, end, out)).is_err() {
                                 return Err(Error::msg("pretty: a worker thread stopped"));
                             }
-                            ends.push_back(end);
+                            jobs.push_back((pos, end, guessed));
                             sent += 1;
                             pos = end;
                         }
@@ -687,21 +728,65 @@ impl<'o> Printer<'o> {
                 };
                 pending[idx % window] = Some(r);
                 while let Some(r) = pending[written % window].take() {
-                    let out = r?;
-                    self.flush()?;
-                    if let Some(sink) = self.sink.as_mut() {
-                        sink.write_all(&out)?;
-                    } else {
-                        self.out.extend_from_slice(&out);
+                    let (out, at) = r?;
+                    let Some((start, end, guessed)) = jobs.pop_front() else {
+                        return Err(Error::msg("pretty: chunk bookkeeping lost"));
+                    };
+                    let array_ended = at != end && buf.get(at) == Some(&b']');
+                    if at != end && !guessed {
+                        // The structural split saw a `,` after this element: cannot happen for elements the
+                        // full scanner accepts.
+                        return Err(Error::at(
+                            at,
+                            "internal error: array chunk boundary mismatch (please report)",
+                        ));
+                    }
+                    if !array_ended {
+                        self.flush()?;
+                        if let Some(sink) = self.sink.as_mut() {
+                            sink.write_all(&out)?;
+                        } else {
+                            self.out.extend_from_slice(&out);
+                        }
+                        if let Some(rel) = self.release {
+                            if at >= self.released + RELEASE_EVERY {
+                                rel(at);
+                                self.released = at;
+                            }
+                        }
                     }
                     pool.push(out);
                     written += 1;
-                    let end = ends.pop_front().unwrap_or(pos);
-                    if let Some(rel) = self.release {
-                        if end >= self.released + RELEASE_EVERY {
-                            rel(end);
-                            self.released = end;
+                    if at != end {
+                        // A wrong guess: drop the chunks after it, cut exactly from where its worker stopped
+                        // (or let the caller print the array's tail from this chunk's start).
+                        guess = None;
+                        self.wrong_guesses += 1;
+                        for k in written..sent {
+                            match pending[k % window].take() {
+                                Some(Ok((out, _))) => pool.push(out),
+                                Some(Err(_)) => {}
+                                None => {
+                                    let Ok((_, r)) = res_rx.recv() else {
+                                        return Err(Error::msg("pretty: a worker thread stopped"));
+                                    };
+                                    if let Ok((out, _)) = r {
+                                        pool.push(out);
+                                    }
+                                }
+                            }
                         }
+                        jobs.clear();
+                        sent = written;
+                        big = None;
+                        if array_ended {
+                            pos = start;
+                            splitting = false;
+                        } else {
+                            pos = at;
+                            splitting = true;
+                        }
+                        break;
                     }
                 }
             }
@@ -771,6 +856,52 @@ impl<'o> Printer<'o> {
         self.flush_sink()
     }
 
+    /// The common case of [`Printer::key`], inlined in the loop: no colour, a key of at most 15 printable
+    /// ASCII bytes (no escape, no DEL) followed right away by `:`, fewer than 16 keys so far in the object (no
+    /// hash set), and no earlier key with the same tag (short tags are the keys). Prints `"key": ` after the
+    /// newline and indentation and returns the value's index; `None` (nothing printed or recorded) otherwise,
+    /// and `key` then decides everything, errors included.
+    #[inline(always)]
+    fn short_key<'b>(
+        &mut self,
+        buf: &'b [u8],
+        i: usize,
+        depth: usize,
+        pretty: bool,
+        keys: &mut Vec<(u128, Cow<'b, [u8]>)>,
+        keys_start: usize,
+    ) -> Option<usize> {
+        if self.opts.color || keys.len() - keys_start >= 16 {
+            return None;
+        }
+        let w: &[u8; 32] = buf.get(i..i + 32)?.try_into().ok()?;
+        if w[0] != b'"' {
+            return None;
+        }
+        let len = short_string_len(w)?;
+        if w[len + 2] != b':' {
+            return None;
+        }
+        let b: [u8; 16] = w[1..17].try_into().ok()?;
+        let tag = u128::from_le_bytes(b) & ((1u128 << (8 * len)) - 1) | (len as u128) << 120;
+        if keys[keys_start..].iter().any(|k| k.0 == tag) {
+            return None;
+        }
+        push_key(keys, tag, Cow::Borrowed(&buf[i + 1..i + 1 + len]));
+        self.newline(depth);
+        put(&mut self.out, w, len + 2);
+        if pretty {
+            self.out.extend_from_slice(b": ");
+        } else {
+            self.out.push(b':');
+        }
+        let j = i + len + 3;
+        Some(match buf.get(j) {
+            Some(b' ') if !matches!(buf.get(j + 1), Some(b' ' | b'\n' | b'\r' | b'\t')) => j + 1,
+            _ => skip_ws(buf, j),
+        })
+    }
+
     /// Read the key at `i`, check it against the object's earlier keys, print it; return the value's index.
     #[allow(clippy::too_many_arguments)]
     fn key<'b>(
@@ -780,7 +911,7 @@ impl<'o> Printer<'o> {
         depth: usize,
         first: bool,
         pretty: bool,
-        keys: &mut Vec<Cow<'b, [u8]>>,
+        keys: &mut Vec<(u128, Cow<'b, [u8]>)>,
         keys_start: usize,
         set: &mut Option<HashSet<Cow<'b, [u8]>>>,
     ) -> Result<usize> {
@@ -797,14 +928,22 @@ impl<'o> Printer<'o> {
         } else {
             Cow::Borrowed(raw)
         };
-        // Duplicate-key check: linear for small objects, a hash set past 16 keys.
+        // Duplicate-key check: linear for small objects (by tags: short keys need no byte comparison), a hash
+        // set past 16 keys.
         let dup = if let Some(s) = set.as_mut() {
             !s.insert(key.clone())
         } else {
-            let d = keys[keys_start..].contains(&key);
-            keys.push(key.clone());
+            let tag = match plain
+                .then(|| short_key_tag(buf, i + 1, raw.len()))
+                .flatten()
+            {
+                Some(t) => t,
+                None => key_tag(&key),
+            };
+            let d = keys[keys_start..].iter().any(|k| same_key(k, tag, &key));
+            push_key(keys, tag, key.clone());
             if keys.len() - keys_start > 16 {
-                *set = Some(keys.drain(keys_start..).collect());
+                *set = Some(keys.drain(keys_start..).map(|k| k.1).collect());
             }
             d
         };
@@ -820,13 +959,17 @@ impl<'o> Printer<'o> {
         if plain && !self.opts.color {
             // Printed as written: `"key": ` after the newline and indentation.
             self.newline(depth);
-            self.out.extend_from_slice(&buf[i..end]);
+            put_span(&mut self.out, buf, i, end);
             self.out
                 .extend_from_slice(if pretty { b": " } else { b":" });
         } else {
             self.field(&key, depth, first, pretty);
         }
-        let j = skip_ws(buf, end);
+        let j = if buf.get(end) == Some(&b':') {
+            end
+        } else {
+            skip_ws(buf, end)
+        };
         if buf.get(j) != Some(&b':') {
             return Err(unexpected(buf, j, "':'"));
         }
@@ -892,25 +1035,125 @@ fn split(buf: &[u8], pos: usize, chunk: usize) -> Split {
     }
 }
 
+/// Guessed chunk boundaries in an array of objects whose first element opens with a plain key: the next place
+/// where that opening (`{"segmentation"`, whitespace included as in the first element) appears right after a
+/// `,` and whitespace. A guess is often right for COCO files (every annotation starts the same way) and costs
+/// no walk over the bytes it skips; `par_array` has each guess checked by a worker.
+struct Guess<'b> {
+    finder: memchr::memmem::Finder<'b>,
+}
+
+impl<'b> Guess<'b> {
+    fn new(buf: &'b [u8], first: usize) -> Option<Self> {
+        if buf.get(first) != Some(&b'{') {
+            return None;
+        }
+        let k = skip_ws(buf, first + 1);
+        if buf.get(k) != Some(&b'"') {
+            return None;
+        }
+        let e = plain_string_end(buf, k)?;
+        if e - first > 64 {
+            return None;
+        }
+        Some(Guess {
+            finder: memchr::memmem::Finder::new(&buf[first..e]),
+        })
+    }
+
+    /// A likely element start at least `chunk` bytes after `pos`, within 4 chunks.
+    fn next(&self, buf: &[u8], pos: usize, chunk: usize) -> Option<usize> {
+        let target = pos.checked_add(chunk)?;
+        let limit = pos.saturating_add(chunk.saturating_mul(4)).min(buf.len());
+        if target >= limit {
+            return None;
+        }
+        for at in self.finder.find_iter(&buf[target..limit]).take(4) {
+            let at = target + at;
+            let mut k = at;
+            while k > pos && matches!(buf[k - 1], b' ' | b'\n' | b'\r' | b'\t') {
+                k -= 1;
+            }
+            if k > pos + 1 && buf[k - 1] == b',' {
+                return Some(at);
+            }
+        }
+        None
+    }
+}
+
 /// Bytes copied with one fixed-size move for short separators.
 const PAD: usize = 32;
 
-/// Append `src[..n]`; when `n <= PAD` and `src` holds `PAD` bytes, with one fixed-size move.
+/// Append `src[..n]`; when `n <= PAD` and `src` holds `PAD` bytes, with one fixed-size move (a typed load and
+/// store: a variable-length `copy_nonoverlapping` here is merged with the other branch into a `memcpy` call).
 #[inline(always)]
 fn put(out: &mut Vec<u8>, src: &[u8], n: usize) {
     debug_assert!(n <= src.len());
-    out.reserve(n.max(PAD));
-    // SAFETY: room for max(n, PAD) bytes was reserved; the read is `src[..PAD]` or `src[..n]`, both inside.
-    unsafe {
-        let at = out.len();
-        let dst = out.as_mut_ptr().add(at);
-        if n <= PAD && src.len() >= PAD {
-            std::ptr::copy_nonoverlapping(src.as_ptr(), dst, PAD);
-        } else {
-            std::ptr::copy_nonoverlapping(src.as_ptr(), dst, n.min(src.len()));
+    if n <= PAD && src.len() >= PAD {
+        out.reserve(PAD);
+        // SAFETY: room for PAD bytes was reserved; the read is `src[..PAD]`, inside (checked); the length set
+        // covers `n <= PAD` bytes just written.
+        unsafe {
+            let at = out.len();
+            let v = (src.as_ptr() as *const [u8; PAD]).read_unaligned();
+            (out.as_mut_ptr().add(at) as *mut [u8; PAD]).write_unaligned(v);
+            out.set_len(at + n);
         }
-        out.set_len(at + n.min(src.len()));
+    } else {
+        out.extend_from_slice(&src[..n.min(src.len())]);
     }
+}
+
+/// Append `buf[i..end]` (a span of the input), with one fixed-size move when it is short and not at the end.
+#[inline(always)]
+fn put_span(out: &mut Vec<u8>, buf: &[u8], i: usize, end: usize) {
+    put(out, &buf[i..], end - i);
+}
+
+/// An object key as a 128-bit tag for the duplicate check: for keys of at most 15 bytes, the bytes themselves
+/// (zero-padded) and the length in the top byte, so equal tags mean equal keys; for longer keys, the first 8
+/// and last 7 bytes and a top byte of 16 or more, so equal tags still need a comparison of the keys.
+#[inline]
+fn key_tag(k: &[u8]) -> u128 {
+    let mut b = [0u8; 16];
+    if k.len() <= 15 {
+        b[..k.len()].copy_from_slice(k);
+        b[15] = k.len() as u8;
+    } else {
+        b[..8].copy_from_slice(&k[..8]);
+        b[8..15].copy_from_slice(&k[k.len() - 7..]);
+        b[15] = k.len().min(255) as u8;
+    }
+    u128::from_le_bytes(b)
+}
+
+/// `key_tag(&buf[at..at + len])` for `len <= 15` read with one 16-byte load (needs `at + 16 <= buf.len()`).
+#[inline(always)]
+fn short_key_tag(buf: &[u8], at: usize, len: usize) -> Option<u128> {
+    let b: [u8; 16] = buf.get(at..at + 16)?.try_into().ok()?;
+    if len > 15 {
+        return None;
+    }
+    let mask = (1u128 << (8 * len)) - 1;
+    Some(u128::from_le_bytes(b) & mask | (len as u128) << 120)
+}
+
+/// `keys.push((tag, key))`, written in place: the out-of-line `Vec::push` reads the tuple back from the
+/// caller's stack with wider loads than the stores that wrote it (a store-forwarding stall on every key).
+#[inline(always)]
+fn push_key<'b>(keys: &mut Vec<(u128, Cow<'b, [u8]>)>, tag: u128, key: Cow<'b, [u8]>) {
+    keys.reserve(1);
+    let len = keys.len();
+    keys.spare_capacity_mut()[0].write((tag, key));
+    // SAFETY: the element at `len` was just initialised (room reserved above).
+    unsafe { keys.set_len(len + 1) };
+}
+
+/// Equal keys, given their tags.
+#[inline(always)]
+fn same_key(a: &(u128, Cow<'_, [u8]>), tag: u128, key: &[u8]) -> bool {
+    a.0 == tag && (tag >> 120 < 16 || *a.1 == *key)
 }
 
 /// The end of the number at `i`, validated (plain numbers by the SSE2 fast path, others by the scanner).
@@ -1193,6 +1436,187 @@ mod tests {
         }
         s.push_str("], \"categories\": []}");
         s
+    }
+
+    /// Key tags: the one-load tag of a short key equals the tag of its bytes; tags of different short keys
+    /// differ; equal keys always compare equal, different keys never (also past 15 bytes, where tags collide).
+    #[test]
+    fn key_tags_tell_keys_apart() {
+        let keys: Vec<&[u8]> = vec![
+            b"",
+            b"a",
+            b"b",
+            b"ab",
+            b"ba",
+            b"a\0",
+            b"area",
+            b"bbox",
+            b"id",
+            b"image_id",
+            b"category_id",
+            b"segmentation",
+            b"0123456789abcde",
+            b"0123456789abcdf",
+            b"0123456789abcdef",
+            b"0123456789abcdeg",
+            b"01234567_xxxxx_89abcdef",
+            b"01234567_yyyyy_89abcdef",
+        ];
+        for a in &keys {
+            let mut buf = a.to_vec();
+            buf.extend_from_slice(b"\"xyz: 12345678901234567890");
+            match short_key_tag(&buf, 0, a.len()) {
+                Some(t) => assert_eq!(t, key_tag(a), "{a:?}"),
+                None => assert!(a.len() > 15),
+            }
+            assert_eq!(short_key_tag(&buf, buf.len() - 15, 1), None);
+            for b in &keys {
+                let entry = (key_tag(a), Cow::Borrowed(*a));
+                assert_eq!(same_key(&entry, key_tag(b), b), a == b, "{a:?} {b:?}");
+                if a.len() <= 15 && b.len() <= 15 {
+                    assert_eq!(key_tag(a) == key_tag(b), a == b);
+                }
+            }
+        }
+    }
+
+    /// Keys as written in the input and as decoded: short and long, plain, escaped, with DEL or non-ASCII
+    /// bytes, and pairs that are equal once decoded (`a` / `\u0061`).
+    const KEY_POOL: [(&str, &str); 14] = [
+        ("a", "a"),
+        ("\\u0061", "a"),
+        ("id", "id"),
+        ("area", "area"),
+        ("bbox", "bbox"),
+        ("segmentation", "segmentation"),
+        ("0123456789abcde", "0123456789abcde"),
+        ("0123456789abcdef", "0123456789abcdef"),
+        ("0123456789abcdeg", "0123456789abcdeg"),
+        (
+            "a_very_long_key_of_31_bytes_xyz",
+            "a_very_long_key_of_31_bytes_xyz",
+        ),
+        ("x\u{7f}", "x\u{7f}"),
+        ("é", "é"),
+        ("t\\tb", "t\tb"),
+        ("q\\\"", "q\""),
+    ];
+
+    proptest::proptest! {
+        /// Objects made of keys from `KEY_POOL` (the key fast path, the tag check, the slow path and the hash
+        /// set past 16 keys), in arrays printed with and without threads: the output is what the decoded keys
+        /// re-escaped give, and a repeated key is reported at the first repeat, as one thread reports it.
+        #[test]
+        fn keys_print_and_repeat_like_the_slow_path(
+            objs in proptest::collection::vec(
+                proptest::collection::vec(0usize..KEY_POOL.len(), 1..20), 1..12),
+            spaced in proptest::bool::ANY,
+        ) {
+            let sep = if spaced { ", " } else { "," };
+            let colon = if spaced { ": " } else { ":" };
+            let mut doc = String::from("[");
+            let mut want = String::from("[\n");
+            let mut first_dup: Option<usize> = None;
+            for (n, obj) in objs.iter().enumerate() {
+                if n > 0 {
+                    doc.push_str(sep);
+                    want.push_str(",\n");
+                }
+                doc.push('{');
+                want.push_str("  {\n");
+                let mut seen = HashSet::new();
+                for (k, &key) in obj.iter().enumerate() {
+                    if k > 0 {
+                        doc.push_str(sep);
+                        want.push_str(",\n");
+                    }
+                    let (raw, decoded) = KEY_POOL[key];
+                    if !seen.insert(decoded) && first_dup.is_none() {
+                        first_dup = Some(doc.len());
+                    }
+                    doc.push_str(&format!("\"{raw}\"{colon}{k}"));
+                    let mut esc = Vec::new();
+                    write_escaped(&mut esc, decoded.as_bytes());
+                    want.push_str(&format!("    {}: {k}", String::from_utf8(esc).unwrap()));
+                }
+                doc.push('}');
+                want.push_str("\n  }");
+            }
+            doc.push(']');
+            want.push_str("\n]\n");
+            let b = doc.as_bytes();
+            for (threads, chunk) in [(1, CHUNK), (2, 1), (3, 40)] {
+                let got = print_with(b, Options::default(), threads, chunk);
+                match first_dup {
+                    None => proptest::prop_assert_eq!(String::from_utf8(got.unwrap()).unwrap(), want.clone()),
+                    Some(at) => {
+                        let e = got.unwrap_err();
+                        proptest::prop_assert_eq!(e.offset, Some(at as u64));
+                        proptest::prop_assert!(e.msg.contains("duplicate key"));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Guessed chunk boundaries that are wrong (the first element's opening in a nested array of objects, or
+    /// in the next array, after the end of this one) change nothing either, for good and bad input.
+    #[test]
+    fn wrong_boundary_guesses_are_recovered() {
+        let mut s = String::from("{\"x\": [");
+        for k in 0..400 {
+            if k > 0 {
+                s.push_str(", ");
+            }
+            if k % 7 == 3 {
+                // Nested objects opening like the elements, after a `,`: a wrong guess inside an element.
+                s.push_str(&format!(
+                    "{{\"a\": [{{\"a\": {k}}}, {{\"a\": \"{{\\\"a\\\"\"}}, {{\"a\": []}}], \"b\": {k}}}"
+                ));
+            } else {
+                s.push_str(&format!("{{\"a\": {k}, \"s\": \", {{\\\"a\\\": 1\"}}"));
+            }
+        }
+        // The next array's elements open the same way: a wrong guess past the end of this one.
+        s.push_str("], \"y\": [");
+        for k in 0..50 {
+            if k > 0 {
+                s.push_str(", ");
+            }
+            s.push_str(&format!("{{\"a\": {k}}}"));
+        }
+        s.push_str("]}");
+        let b = s.as_bytes();
+        let opts = Options::default();
+        let want = to_vec(b, opts).unwrap();
+        let mut wrong = 0;
+        for (threads, chunk) in [(2, 1), (2, 50), (3, 300), (2, 700), (4, 2000), (2, 6000)] {
+            let mut v = Vec::new();
+            let mut p = Printer::new(opts, &mut v)
+                .with_threads(threads)
+                .with_chunk_size(chunk);
+            p.document(b).unwrap();
+            wrong += p.wrong_guesses;
+            drop(p);
+            assert!(v == want, "threads {threads} chunk {chunk}");
+        }
+        assert!(wrong > 0);
+        // Errors after, at and before wrong guesses: the first in the file, as with one thread.
+        for frac in [0.1, 0.3, 0.5, 0.7, 0.9, 0.99] {
+            let at = (b.len() as f64 * frac) as usize;
+            // Before an element or a nested object (not inside a string).
+            let at = at + 2 + b[at..].windows(6).position(|w| w == b", {\"a\"").unwrap();
+            for bad in [&b"{{"[..], b"{\"a\": 1, \"a\": 2, ", b"[}"] {
+                let mut v = b[..at].to_vec();
+                v.extend_from_slice(bad);
+                v.extend_from_slice(&b[at..]);
+                let want = to_vec(&v, opts).unwrap_err();
+                for (threads, chunk) in [(2, 1), (3, 300), (2, 2000)] {
+                    let got = print_with(&v, opts, threads, chunk).unwrap_err();
+                    assert_eq!((got.offset, &got.msg), (want.offset, &want.msg));
+                }
+            }
+        }
     }
 
     /// Threads and chunk sizes change nothing: same bytes for valid input, same error (message and offset,

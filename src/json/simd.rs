@@ -94,6 +94,40 @@ pub fn plain_string_end(buf: &[u8], i: usize) -> Option<usize> {
     }
 }
 
+/// For the 32 bytes `w` starting with a string's opening quote: the length of the string's inside when it is
+/// at most 15 bytes of printable ASCII other than `\` and DEL, closed by `"` (what `plain_string_end` accepts,
+/// for short strings: `plain_string_end(w, 0) == Some(len + 2)`). `None` otherwise.
+#[inline(always)]
+pub fn short_string_len(w: &[u8; 32]) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is baseline on x86_64; the load reads w[1..17], inside the 32-byte array.
+        let mask = unsafe {
+            let v = _mm_loadu_si128(w.as_ptr().add(1) as *const __m128i);
+            let stop = _mm_or_si128(
+                _mm_or_si128(
+                    _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8)),
+                    _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8)),
+                ),
+                // Signed: bytes < 0x20 and bytes >= 0x80 are both "less than 0x20".
+                _mm_or_si128(
+                    _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                    _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)),
+                ),
+            );
+            _mm_movemask_epi8(stop) as u32
+        };
+        let len = mask.trailing_zeros() as usize;
+        (len < 16 && w[1 + len] == b'"').then_some(len)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = w;
+        None
+    }
+}
+
 /// A validated run of array numbers in the 64 bytes at `i`: `N, N, N, ...` (every comma followed by one space)
 /// or `N,N,N,...` (no whitespace at all), where each `N` is a plain number (`-?(0|[1-9][0-9]*)(\.[0-9]+)?`).
 /// `buf[i]` must start a number. Returns the commas of the numbers that end inside the block (bit k = byte
@@ -383,6 +417,46 @@ mod tests {
             "\"0123456789abcdef0123456789\x01\"",
         ] {
             assert_eq!(plain_string_end(&pad(s), 0), None, "{s:?}");
+        }
+    }
+
+    /// Short strings: the one-load length agrees with `plain_string_end` and the scanner.
+    #[test]
+    fn short_strings_agree_with_plain_strings() {
+        let insides = [
+            "",
+            "a",
+            "id",
+            "segmentation",
+            "0123456789abcde",
+            "0123456789abcdef",
+            "a\\b",
+            "é",
+            "a\u{7f}",
+            "a\tb",
+            "sp ace",
+            "q\"",
+            "/",
+            "~}{",
+        ];
+        for inside in insides {
+            for tail in ["\": 1", "\"", "\"}", "\" ,"] {
+                let mut b = format!("\"{inside}{tail}").into_bytes();
+                b.resize(b.len().max(32) + 20, b' ');
+                let w: &[u8; 32] = b[..32].try_into().unwrap();
+                let got = short_string_len(w);
+                let plain = plain_string_end(&b, 0);
+                if let Some(len) = got {
+                    assert_eq!(plain, Some(len + 2), "{inside:?}");
+                    assert_eq!(
+                        scan_string(&b, 0).ok(),
+                        Some((len + 2, false)),
+                        "{inside:?}"
+                    );
+                } else if cfg!(target_arch = "x86_64") {
+                    assert!(plain.is_none() || inside.len() > 15, "{inside:?}");
+                }
+            }
         }
     }
 
