@@ -75,6 +75,32 @@ pub(crate) fn json_decimal(buf: &[u8], i: usize) -> Option<(f64, usize)> {
     }
 }
 
+/// A plain JSON integer at `i` (`-?digits`, at most 18 digits, no leading zero) that ends there for the
+/// scanner (see [`json_decimal`]): `(value, end)`. Anything else is `None`, for the general path.
+#[inline]
+pub(crate) fn json_int(buf: &[u8], mut i: usize) -> Option<(i64, usize)> {
+    let neg = buf.get(i) == Some(&b'-');
+    i += neg as usize;
+    let s = i;
+    let mut v: i64 = 0;
+    while let Some(&b) = buf.get(i) {
+        let d = b.wrapping_sub(b'0');
+        if d >= 10 {
+            break;
+        }
+        v = v.wrapping_mul(10).wrapping_add(d as i64);
+        i += 1;
+    }
+    let n = i - s;
+    if n == 0 || n > 18 || (n > 1 && buf[s] == b'0') {
+        return None;
+    }
+    match buf.get(i) {
+        Some(b'.' | b'e' | b'E' | b'+' | b'-') => None,
+        _ => Some((if neg { -v } else { v }, i)),
+    }
+}
+
 /// The end of the number at `i` if `decimal` would parse it (same grammar, no conversion).
 #[inline]
 pub(crate) fn skip_decimal(buf: &[u8], mut i: usize) -> Option<usize> {
@@ -108,6 +134,41 @@ pub(crate) fn skip_decimal(buf: &[u8], mut i: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_int_equals_str_parse() {
+        for t in [
+            "0",
+            "-0",
+            "7",
+            "42",
+            "-42",
+            "123456789012345678",
+            "-123456789012345678",
+            "1234567890123456789",
+            "01",
+            "-",
+            "",
+            "1.0",
+            "1e3",
+            "1-",
+            "9,",
+            "12]",
+            "5 ",
+        ] {
+            let digits = t.trim_start_matches('-');
+            let len = digits.bytes().take_while(u8::is_ascii_digit).count();
+            let rest = &digits[len..];
+            let want = (len > 0
+                && len <= 18
+                && !(len > 1 && digits.starts_with('0'))
+                && !rest.starts_with(['.', 'e', 'E', '+', '-']))
+            .then(|| t[..t.len() - rest.len()].parse::<i64>().ok())
+            .flatten()
+            .map(|v| (v, t.len() - rest.len()));
+            assert_eq!(json_int(t.as_bytes(), 0), want, "{t}");
+        }
+    }
 
     #[test]
     fn decimal_equals_str_parse() {

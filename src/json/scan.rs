@@ -8,7 +8,7 @@
 //! What it is not: a DOM, a serializer (see `json::pretty`), or a COCO parser (see `coco::reader`).
 
 use crate::error::{Error, Result};
-use crate::json::number::json_decimal;
+use crate::json::number::{json_decimal, json_int};
 use std::borrow::Cow;
 
 /// Byte classes for the string fast path: 1 = a byte that ends the fast run (`"`, `\`, control, >= 0x80).
@@ -69,6 +69,10 @@ pub fn skip_ws(buf: &[u8], mut i: usize) -> usize {
 #[inline]
 pub fn scan_string(buf: &[u8], i: usize) -> Result<(usize, bool)> {
     debug_assert_eq!(buf.get(i), Some(&b'"'));
+    // Printable ASCII without escapes (nearly every key and name), 16 bytes at a time.
+    if let Some(end) = crate::json::simd::plain_string_end(buf, i) {
+        return Ok((end, false));
+    }
     let start = i + 1;
     let mut j = start;
     let mut escaped = false;
@@ -266,10 +270,57 @@ pub enum Container {
     Object,
 }
 
+/// The open containers of [`skip_value`]'s walk: one bit per level (1 = object), the first 128 levels in a
+/// register-sized word (no allocation for the nesting of real records), deeper ones on the heap.
+#[derive(Default)]
+struct Nesting {
+    inline: u128,
+    deeper: Vec<Container>,
+    depth: usize,
+}
+
+impl Nesting {
+    #[inline]
+    fn push(&mut self, c: Container) {
+        if self.depth < 128 {
+            let bit = 1u128 << self.depth;
+            if c == Container::Object {
+                self.inline |= bit;
+            } else {
+                self.inline &= !bit;
+            }
+        } else {
+            self.deeper.push(c);
+        }
+        self.depth += 1;
+    }
+
+    #[inline]
+    fn pop(&mut self) {
+        if self.depth > 128 {
+            self.deeper.pop();
+        }
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    #[inline]
+    fn last(&self) -> Option<Container> {
+        match self.depth {
+            0 => None,
+            d if d <= 128 => Some(if self.inline >> (d - 1) & 1 == 1 {
+                Container::Object
+            } else {
+                Container::Array
+            }),
+            _ => self.deeper.last().copied(),
+        }
+    }
+}
+
 /// Skip (and fully validate) one value starting at `i` (whitespace before it allowed). Returns the index after
 /// it. Iterative: nesting depth is bounded only by memory.
 pub fn skip_value(buf: &[u8], i: usize) -> Result<usize> {
-    let mut stack: Vec<Container> = Vec::new();
+    let mut stack = Nesting::default();
     let mut i = skip_ws(buf, i);
     'value: loop {
         // At the start of a value.
@@ -295,7 +346,7 @@ pub fn skip_value(buf: &[u8], i: usize) -> Result<usize> {
             }
             Some(b'"') => i = scan_string(buf, i)?.0,
             Some(b'-' | b'0'..=b'9') => {
-                i = if stack.last() == Some(&Container::Array) {
+                i = if stack.last() == Some(Container::Array) {
                     scan_number_run(buf, i)?
                 } else {
                     scan_number(buf, i)?
@@ -306,7 +357,7 @@ pub fn skip_value(buf: &[u8], i: usize) -> Result<usize> {
         }
         // After a value: close containers or move to the next member.
         loop {
-            let Some(&top) = stack.last() else {
+            let Some(top) = stack.last() else {
                 return Ok(i);
             };
             i = skip_ws(buf, i);
@@ -710,6 +761,10 @@ impl<'a> Cursor<'a> {
     /// A number that must be an integer (like `42`, or `42.0` as some exporters write), as i64.
     pub fn i64(&mut self) -> Result<i64> {
         let start = skip_ws(self.buf, self.pos);
+        if let Some((v, end)) = json_int(self.buf, start) {
+            self.pos = end;
+            return Ok(v);
+        }
         let t = self.number_text()?;
         if let Ok(v) = t.parse::<i64>() {
             return Ok(v);
