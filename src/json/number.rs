@@ -11,6 +11,21 @@ const POW10: [f64; 23] = [
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
+/// The ASCII digits from `i` on, accumulated into `acc` (wrapping: callers bound the count); returns the
+/// index after them.
+#[inline(always)]
+fn digits(buf: &[u8], mut i: usize, acc: &mut u64) -> usize {
+    while let Some(&b) = buf.get(i) {
+        let d = b.wrapping_sub(b'0');
+        if d >= 10 {
+            break;
+        }
+        *acc = acc.wrapping_mul(10).wrapping_add(d as u64);
+        i += 1;
+    }
+    i
+}
+
 /// Parse the JSON number at `i` if it is a plain decimal of at most 19 digits: `(value, end)`.
 ///
 /// When the digits fit in 2⁵³ and there are at most 22 after the point, `digits / 10^frac` is one
@@ -22,14 +37,7 @@ pub(crate) fn decimal(buf: &[u8], mut i: usize) -> Option<(f64, usize)> {
     i += neg as usize;
     let s = i;
     let mut m: u64 = 0;
-    while let Some(&b) = buf.get(i) {
-        let d = b.wrapping_sub(b'0');
-        if d >= 10 {
-            break;
-        }
-        m = m.wrapping_mul(10).wrapping_add(d as u64);
-        i += 1;
-    }
+    i = digits(buf, i, &mut m);
     let int_digits = i - s;
     if int_digits == 0 || (int_digits > 1 && buf[s] == b'0') {
         return None;
@@ -38,14 +46,7 @@ pub(crate) fn decimal(buf: &[u8], mut i: usize) -> Option<(f64, usize)> {
     if buf.get(i) == Some(&b'.') {
         i += 1;
         let f = i;
-        while let Some(&b) = buf.get(i) {
-            let d = b.wrapping_sub(b'0');
-            if d >= 10 {
-                break;
-            }
-            m = m.wrapping_mul(10).wrapping_add(d as u64);
-            i += 1;
-        }
+        i = digits(buf, i, &mut m);
         frac = i - f;
         if frac == 0 {
             return None;
@@ -82,19 +83,14 @@ pub(crate) fn json_int(buf: &[u8], mut i: usize) -> Option<(i64, usize)> {
     let neg = buf.get(i) == Some(&b'-');
     i += neg as usize;
     let s = i;
-    let mut v: i64 = 0;
-    while let Some(&b) = buf.get(i) {
-        let d = b.wrapping_sub(b'0');
-        if d >= 10 {
-            break;
-        }
-        v = v.wrapping_mul(10).wrapping_add(d as i64);
-        i += 1;
-    }
+    let mut v: u64 = 0;
+    i = digits(buf, i, &mut v);
     let n = i - s;
     if n == 0 || n > 18 || (n > 1 && buf[s] == b'0') {
         return None;
     }
+    // At most 18 digits: below 10^18 < 2^63.
+    let v = v as i64;
     match buf.get(i) {
         Some(b'.' | b'e' | b'E' | b'+' | b'-') => None,
         _ => Some((if neg { -v } else { v }, i)),

@@ -20,7 +20,7 @@ use crate::coco::reader::{
     SegMode,
 };
 use crate::coco::{Annotation, Category, Image, Segmentation};
-use crate::json::number::{decimal, skip_decimal};
+use crate::json::number::{decimal, json_int, skip_decimal};
 use crate::json::scan::{scan_string, skip_value, skip_ws, Cursor};
 use crate::{Error, Result};
 
@@ -292,30 +292,9 @@ fn fast_record(buf: &[u8], start: usize, mode: SegMode) -> Option<Record<'_>> {
 
 /// A plain integer (`-?digits`, at most 18 digits).
 fn int(c: &mut Cursor) -> Option<i64> {
-    let buf = c.buf;
-    let mut i = skip_ws(buf, c.pos);
-    let neg = buf.get(i) == Some(&b'-');
-    i += neg as usize;
-    let s = i;
-    let mut v: i64 = 0;
-    while let Some(&b) = buf.get(i) {
-        let d = b.wrapping_sub(b'0');
-        if d >= 10 {
-            break;
-        }
-        v = v * 10 + d as i64;
-        i += 1;
-    }
-    let n = i - s;
-    if n == 0
-        || n > 18
-        || (n > 1 && buf[s] == b'0')
-        || matches!(buf.get(i), Some(b'.' | b'e' | b'E'))
-    {
-        return None;
-    }
-    c.pos = i;
-    Some(if neg { -v } else { v })
+    let (v, end) = json_int(c.buf, skip_ws(c.buf, c.pos))?;
+    c.pos = end;
+    Some(v)
 }
 
 /// A plain decimal number (`-?int(.frac)?`, no exponent), parsed to the same double as `str::parse`.
