@@ -18,9 +18,9 @@ use super::reader::{
 };
 use super::writer::TopWriter;
 use super::Category;
+use crate::coco::reader::par_map_ordered;
 use crate::error::{Error, Result};
 use crate::io::Input;
-use rayon::prelude::*;
 use std::collections::HashSet;
 use std::io::Write;
 
@@ -176,13 +176,10 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
                 section: Section::Annotations,
                 records,
             } => {
-                let light: Vec<(Option<i64>, i64)> = records
-                    .par_iter()
-                    .map(|&(s, _)| {
-                        parse_annotation_with(buf, s, SegMode::Kind)
-                            .map(|(a, _)| (a.category_id, a.image_id))
-                    })
-                    .collect::<Result<_>>()?;
+                let light: Vec<(Option<i64>, i64)> = par_map_ordered(&records, |&(s, _)| {
+                    parse_annotation_with(buf, s, SegMode::Kind)
+                        .map(|(a, _)| (a.category_id, a.image_id))
+                })?;
                 if let Ok(keep_cats) = &keep_cats {
                     for (c, img) in light {
                         if c.is_some_and(|c| keep_cats.contains(&c)) {
@@ -200,10 +197,8 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
                 section: Section::Images,
                 records,
             } => {
-                let ids: Vec<i64> = records
-                    .par_iter()
-                    .map(|&(s, _)| parse_image(buf, s).map(|im| im.id))
-                    .collect::<Result<_>>()?;
+                let ids: Vec<i64> =
+                    par_map_ordered(&records, |&(s, _)| parse_image(buf, s).map(|im| im.id))?;
                 image_recs.extend(ids.into_iter().map(|id| image_ix.index(id)));
                 if let Some(&(_, last)) = records.last() {
                     input.release(last);

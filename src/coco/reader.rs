@@ -165,6 +165,17 @@ pub enum Chunk<'a> {
     Event(Event<'a>),
 }
 
+/// `f` over `items` in parallel (rayon), the results in order; when several fail, the error of the first in
+/// order. (`collect::<Result<_>>()` on a parallel iterator keeps whichever error a thread met first, so a
+/// broken file's message would depend on timing; commands promise the first error in file order.)
+pub fn par_map_ordered<I: Sync, T: Send>(
+    items: &[I],
+    f: impl Fn(&I) -> Result<T> + Sync + Send,
+) -> Result<Vec<T>> {
+    let all: Vec<Result<T>> = items.par_iter().map(f).collect();
+    all.into_iter().collect()
+}
+
 /// [`scan_top`], pipelined: a separate thread cuts the records (the structural scan is sequential by nature)
 /// while the caller's `f` runs on the calling thread with the previous batches — typically parsing a batch
 /// in parallel with rayon. Chunks arrive in file order; at most two are buffered ahead, so memory stays
@@ -692,18 +703,11 @@ impl Dataset {
             ));
         }
         let [imgs, anns, cats] = recs;
-        ds.images = imgs
-            .par_iter()
-            .map(|&s| parse_image(buf, s))
-            .collect::<Result<_>>()?;
-        ds.annotations = anns
-            .par_iter()
-            .map(|&s| parse_annotation_with(buf, s, mode).map(|(a, _)| a))
-            .collect::<Result<_>>()?;
-        ds.categories = cats
-            .par_iter()
-            .map(|&s| parse_category(buf, s))
-            .collect::<Result<_>>()?;
+        ds.images = par_map_ordered(&imgs, |&s| parse_image(buf, s))?;
+        ds.annotations = par_map_ordered(&anns, |&s| {
+            parse_annotation_with(buf, s, mode).map(|(a, _)| a)
+        })?;
+        ds.categories = par_map_ordered(&cats, |&s| parse_category(buf, s))?;
         Ok(ds)
     }
 
@@ -771,6 +775,23 @@ pub fn raw_string(raw: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn par_map_ordered_reports_the_first_error_in_order() {
+        let items: Vec<usize> = (0..20_000).collect();
+        for _ in 0..20 {
+            let r = par_map_ordered(&items, |&i| {
+                if i % 997 == 5 {
+                    Err(Error::at(i, "bad"))
+                } else {
+                    Ok(i * 2)
+                }
+            });
+            assert_eq!(r.unwrap_err().offset, Some(5));
+        }
+        let ok = par_map_ordered(&items, |&i| Ok(i + 1)).unwrap();
+        assert!(ok.iter().enumerate().all(|(i, &v)| v == i + 1));
+    }
 
     const DS: &str = r#"{"info": {"v": 1.0}, "categories": [{"id": 1, "name": "person", "supercategory": "human", "extra": [1]}],
       "images": [{"id": 7, "width": 640, "height": 480, "file_name": "a.jpg", "license": 3}],

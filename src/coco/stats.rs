@@ -11,9 +11,9 @@ use super::reader::{
     parse_annotation_with, parse_category, parse_image, scan_top_batched, Chunk, Event, Layout,
     Section, SegKind, SegMode,
 };
+use crate::coco::reader::par_map_ordered;
 use crate::error::Result;
 use crate::io::Input;
-use rayon::prelude::*;
 use serde::Serialize;
 
 /// Counts of segmentation shapes.
@@ -129,19 +129,16 @@ pub fn compute_with_progress(input: &Input, progress: &dyn Fn(u64)) -> Result<St
                 section: Section::Annotations,
                 records,
             } => {
-                let lights: Vec<Light> = records
-                    .par_iter()
-                    .map(|&(s, _)| {
-                        let (a, info) = parse_annotation_with(buf, s, SegMode::Kind)?;
-                        Ok(Light {
-                            image_id: a.image_id,
-                            category_id: a.category_id,
-                            crowd: a.is_crowd(),
-                            area: a.area,
-                            kind: info.kind,
-                        })
+                let lights: Vec<Light> = par_map_ordered(&records, |&(s, _)| {
+                    let (a, info) = parse_annotation_with(buf, s, SegMode::Kind)?;
+                    Ok(Light {
+                        image_id: a.image_id,
+                        category_id: a.category_id,
+                        crowd: a.is_crowd(),
+                        area: a.area,
+                        kind: info.kind,
                     })
-                    .collect::<Result<_>>()?;
+                })?;
                 for l in &lights {
                     st.annotations += 1;
                     st.crowd += l.crowd as u64;
@@ -185,10 +182,8 @@ pub fn compute_with_progress(input: &Input, progress: &dyn Fn(u64)) -> Result<St
                 section: Section::Images,
                 records,
             } => {
-                let ids: Vec<i64> = records
-                    .par_iter()
-                    .map(|&(s, _)| parse_image(buf, s).map(|im| im.id))
-                    .collect::<Result<_>>()?;
+                let ids: Vec<i64> =
+                    par_map_ordered(&records, |&(s, _)| parse_image(buf, s).map(|im| im.id))?;
                 image_records += ids.len() as u64;
                 for id in ids {
                     let k = image_ix.index(id);

@@ -12,8 +12,8 @@
 //! written. Memory holds the image sizes and a few batches. An empty segmentation (`[]`) and a missing one stay as they are.
 
 use crate::coco::reader::{
-    parse_annotation_with, parse_image, scan_top, scan_top_batched, Chunk, Event, Layout, Section,
-    SegMode,
+    par_map_ordered, parse_annotation_with, parse_image, scan_top, scan_top_batched, Chunk, Event,
+    Layout, Section, SegMode,
 };
 use crate::coco::writer::TopWriter;
 use crate::coco::Segmentation;
@@ -73,11 +73,7 @@ pub fn image_sizes_releasing(buf: &[u8], release: &dyn Fn(usize)) -> Result<Imag
     scan_top_batched(buf, BATCH, |chunk| {
         if let Chunk::Records { section, records } = chunk {
             if section == Section::Images {
-                let parsed: Vec<(i64, (u32, u32))> = records
-                    .par_iter()
-                    .map(|&(s, _)| parse_image(buf, s).map(|im| (im.id, (im.height, im.width))))
-                    .collect::<Result<_>>()?;
-                sizes.extend(parsed);
+                sizes.extend(sizes_of(buf, &records)?);
             }
             if let Some(&(_, last)) = records.last() {
                 release(last);
@@ -86,6 +82,13 @@ pub fn image_sizes_releasing(buf: &[u8], release: &dyn Fn(usize)) -> Result<Imag
         Ok(())
     })?;
     Ok(sizes)
+}
+
+/// (id, (height, width)) of a batch of image records, parsed in parallel.
+fn sizes_of(buf: &[u8], records: &[(usize, usize)]) -> Result<Vec<(i64, (u32, u32))>> {
+    par_map_ordered(records, |&(s, _)| {
+        parse_image(buf, s).map(|im| (im.id, (im.height, im.width)))
+    })
 }
 
 /// Whether a dataset's `images` array comes before its `annotations` (the walk stops at the first of the
@@ -308,11 +311,7 @@ pub fn convert(
             Chunk::Event(Event::Record { start, end, .. }) => t.record(&buf[start..end])?,
             Chunk::Records { section, records } => {
                 if collect && section == Section::Images {
-                    let parsed: Vec<(i64, (u32, u32))> = records
-                        .par_iter()
-                        .map(|&(s, _)| parse_image(buf, s).map(|im| (im.id, (im.height, im.width))))
-                        .collect::<Result<_>>()?;
-                    sizes.extend(parsed);
+                    sizes.extend(sizes_of(buf, &records)?);
                 }
                 for (start, end) in records {
                     t.record(&buf[start..end])?;

@@ -16,8 +16,8 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 use crate::coco::reader::{
-    parse_annotation_with, parse_category, parse_image, scan_top_batched, Chunk, Layout, Section,
-    SegMode,
+    par_map_ordered, parse_annotation_with, parse_category, parse_image, scan_top_batched, Chunk,
+    Layout, Section, SegMode,
 };
 use crate::coco::{Annotation, Category, Image, Segmentation};
 use crate::json::number::{decimal, json_int, skip_decimal};
@@ -173,19 +173,13 @@ impl<'a> EvalGt<'a> {
             };
             let starts: Vec<usize> = r.iter().map(|&(s, _)| s).collect();
             match section {
-                Section::Images => images.extend(
-                    starts
-                        .par_iter()
-                        .map(|&s| parse_image(buf, s))
-                        .collect::<Result<Vec<_>>>()?,
-                ),
+                Section::Images => {
+                    images.extend(par_map_ordered(&starts, |&s| parse_image(buf, s))?)
+                }
                 Section::Annotations => annotations.extend(records(buf, &starts, mode)?),
-                Section::Categories => categories.extend(
-                    starts
-                        .par_iter()
-                        .map(|&s| parse_category(buf, s))
-                        .collect::<Result<Vec<_>>>()?,
-                ),
+                Section::Categories => {
+                    categories.extend(par_map_ordered(&starts, |&s| parse_category(buf, s))?)
+                }
             }
             Ok(())
         })?;

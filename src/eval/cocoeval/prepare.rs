@@ -192,7 +192,8 @@ pub(crate) fn load_results(
     if kind == ResultsKind::Masks {
         // Mask branch: every result's area and (missing) box come from its mask (decoded here, in parallel,
         // and dropped: evaluation decodes the ones it compares again, cell by cell).
-        let props: Vec<(f64, [f64; 4])> = results
+        // Collected as results first: with several bad masks, the first in order is reported.
+        let props: Vec<Result<(f64, [f64; 4])>> = results
             .par_iter()
             .zip(dets.par_iter())
             .map_init(
@@ -204,7 +205,8 @@ pub(crate) fn load_results(
                     Ok((set.area(0) as f64, set.bbox(0)))
                 },
             )
-            .collect::<Result<_>>()?;
+            .collect();
+        let props: Vec<(f64, [f64; 4])> = props.into_iter().collect::<Result<_>>()?;
         for ((d, r), (area, bbox)) in dets.iter_mut().zip(results).zip(props) {
             d.area = area;
             if r.bbox.is_none() {
