@@ -94,38 +94,6 @@ impl<'w> TopWriter<'w> {
     }
 }
 
-/// Replace the value of `key` in the object record `raw` (a single JSON object) by `new_value`, keeping every
-/// other byte; if the key is absent it is appended. Used by `convert` to rewrite `segmentation` only.
-pub fn replace_member(
-    raw: &[u8],
-    range: Option<(usize, usize)>,
-    key: &str,
-    new_value: &[u8],
-    out: &mut Vec<u8>,
-) {
-    match range {
-        Some((s, e)) => {
-            out.extend_from_slice(&raw[..s]);
-            out.extend_from_slice(new_value);
-            out.extend_from_slice(&raw[e..]);
-        }
-        None => {
-            // Append before the closing brace.
-            let close = raw.iter().rposition(|&b| b == b'}').unwrap_or(raw.len());
-            let body = &raw[..close];
-            let empty = body.iter().skip(1).all(|b| b.is_ascii_whitespace());
-            out.extend_from_slice(body);
-            if !empty {
-                out.extend_from_slice(b", ");
-            }
-            write_escaped(out, key.as_bytes());
-            out.extend_from_slice(b": ");
-            out.extend_from_slice(new_value);
-            out.extend_from_slice(&raw[close..]);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,19 +113,5 @@ mod tests {
             String::from_utf8(v).unwrap(),
             "{\"info\": {\"a\": 1}, \"images\": [{\"id\": 1}, {\"id\": 2}]}\n"
         );
-    }
-
-    #[test]
-    fn replaces_or_appends_a_member() {
-        let raw = br#"{"id": 1, "segmentation": [[1,2]], "x": 2}"#;
-        let mut out = Vec::new();
-        replace_member(raw, Some((26, 33)), "segmentation", b"{}", &mut out);
-        assert_eq!(out, br#"{"id": 1, "segmentation": {}, "x": 2}"#);
-        out.clear();
-        replace_member(br#"{"id": 1}"#, None, "segmentation", b"[]", &mut out);
-        assert_eq!(out, br#"{"id": 1, "segmentation": []}"#);
-        out.clear();
-        replace_member(b"{}", None, "k", b"1", &mut out);
-        assert_eq!(out, br#"{"k": 1}"#);
     }
 }
