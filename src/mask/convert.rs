@@ -466,7 +466,12 @@ mod tests {
                 .collect()
         };
         assert_eq!(segs(&a), segs(&b));
-        // pycocotools 2.0.11: frPyObjects([[0, 0, 2, 0, 2, 2]], 4, 3) gives counts b"417".
+        // pycocotools 2.0.11: frPyObjects([[0, 0, 2, 0, 2, 2]], 4, 3) gives counts b"417" — the same runs
+        // as mask::polygon's rasterizer (checked against scripts/ goldens) gives here:
+        assert_eq!(
+            crate::mask::polygon::rle_from_polygon(&[0.0, 0.0, 2.0, 0.0, 2.0, 2.0], 4, 3).counts,
+            vec![4, 1, 7]
+        );
         assert!(
             a.contains("{\"size\": [4, 3], \"counts\": [4, 1, 7]}"),
             "{a}"
