@@ -20,7 +20,7 @@
 //! `json::scan`, which decides every error); runs of array numbers (polygons) are validated 64 bytes at a time
 //! and copied as spans followed by a precomputed `,\n` + indentation; short plain keys are read, checked for
 //! duplicates (by a 128-bit tag holding the key) and copied from one 32-byte window. Big arrays (opened at
-//! depth ≤ 2, e.g. `annotations`) are cut into chunks of about 512 KB of input and printed by worker threads
+//! depth ≤ 2, e.g. `annotations`) are cut into chunks of about 128 KB of input and printed by worker threads
 //! ([`Printer::with_threads`]); chunks are written in order, at most 16 in flight, input pages released
 //! behind them. Chunk boundaries of arrays of objects are guessed (the first element's opening, e.g.
 //! `{"segmentation"`, found by `memmem` after a comma) and checked by the worker of the chunk before; other
@@ -91,7 +91,7 @@ const COL_RESET: &[u8] = b"\x1b[0m";
 const FLUSH_AT: usize = 1 << 18;
 const RELEASE_EVERY: usize = 8 << 20;
 /// Input bytes per chunk of array elements printed by one worker.
-const CHUNK: usize = 512 << 10;
+const CHUNK: usize = 128 << 10;
 /// Arrays opened at this nesting depth or less may be printed in parallel (a dataset's `annotations` is at 1,
 /// a results file's top-level array at 0).
 const MAX_PAR_DEPTH: usize = 2;
