@@ -121,4 +121,19 @@ fn selected_images_previews_and_errors() {
         e.contains("annotation id 7") && e.contains("differs from image 1"),
         "{e}"
     );
+    // A category id above 255 in an 8-bit map (the categories listed stop at 254) is an error, not a pixel
+    // value cut to 8 bits (300 would have painted 44).
+    let wide = w.write("wide.json", r#"{"images": [{"id": 1, "width": 4, "height": 4, "file_name": "a.jpg"}], "categories": [{"id": 1, "name": "x"}],
+        "annotations": [{"id": 8, "image_id": 1, "category_id": 300, "segmentation": [[0, 0, 3, 0, 3, 3]]}]}"#);
+    let e = fails([
+        "rasterize",
+        wide.to_str().expect("p"),
+        "--out",
+        w.path("m3").to_str().expect("p"),
+    ]);
+    assert!(
+        e.contains("annotation id 8") && e.contains("category id 300 does not fit the label map"),
+        "{e}"
+    );
+    assert!(!w.path("m3").join("a.png").exists());
 }

@@ -7,20 +7,22 @@
 //! - `instance`: 16-bit, pixel = the annotation's 1-based position among that image's annotations (file order).
 //!
 //! Masks come from pycocotools' `annToRLE` rules ([`segmentation_to_rle`]) and are painted run by run, never
-//! as per-annotation bitmaps. Images are processed in parallel (rayon); each PNG is written atomically.
+//! as per-annotation bitmaps, into a `u8` map for 8-bit output (`u16` for 16-bit), whose buffers each worker
+//! thread reuses from image to image. Images are processed in parallel (rayon); each PNG is written
+//! atomically.
 //!
 //! Not here: PNG encoding (see `mask::png`), evaluation (see `eval::miou`).
 
 use crate::coco::reader::{
-    parse_annotation, parse_annotation_with, parse_category, parse_image, scan_top, Event, Section,
-    SegMode,
+    par_map_ordered, parse_annotation, parse_annotation_with, parse_category, parse_image,
+    scan_top, Event, Section, SegMode,
 };
 use crate::coco::Image;
 use crate::error::{Error, Result};
 use crate::io::Input;
 use crate::mask::png::{write_label_png, write_preview_png, LabelMap as PngMap, LabelPixels};
 use crate::mask::polygon::segmentation_to_rle;
-use crate::mask::raster::LabelMap;
+use crate::mask::raster::{LabelMap, Pixel};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -84,17 +86,60 @@ pub fn stem(file_name: &str, id: i64) -> String {
     }
 }
 
-/// Paint one image's annotations (byte offsets into `buf`, file order) into a row-major label map.
-pub fn paint_image(
+/// A label as stored in a map: `u8` in 8-bit maps, `u16` in 16-bit ones.
+pub trait Label: Pixel + Send {
+    /// The label `v` (at most 255 for `u8`: 8-bit maps only hold category ids ≤ 254 and 255).
+    fn from_u16(v: u16) -> Self;
+    /// The pixels as a PNG label map's.
+    fn into_pixels(v: Vec<Self>) -> LabelPixels;
+    /// The pixels back from a PNG label map (to reuse the allocation), `None` if of the other depth.
+    fn from_pixels(p: LabelPixels) -> Option<Vec<Self>>;
+}
+
+impl Label for u8 {
+    fn from_u16(v: u16) -> u8 {
+        debug_assert!(v <= 255);
+        v as u8
+    }
+    fn into_pixels(v: Vec<u8>) -> LabelPixels {
+        LabelPixels::U8(v)
+    }
+    fn from_pixels(p: LabelPixels) -> Option<Vec<u8>> {
+        match p {
+            LabelPixels::U8(v) => Some(v),
+            LabelPixels::U16(_) => None,
+        }
+    }
+}
+
+impl Label for u16 {
+    fn from_u16(v: u16) -> u16 {
+        v
+    }
+    fn into_pixels(v: Vec<u16>) -> LabelPixels {
+        LabelPixels::U16(v)
+    }
+    fn from_pixels(p: LabelPixels) -> Option<Vec<u16>> {
+        match p {
+            LabelPixels::U16(v) => Some(v),
+            LabelPixels::U8(_) => None,
+        }
+    }
+}
+
+/// Paint one image's annotations (byte offsets into `buf`, file order) into `map`, which is first reset to
+/// the image's size (its allocation reused). `T` is `u8` for 8-bit maps (`!sixteen_bit`), `u16` otherwise.
+pub fn paint_image<T: Label>(
     buf: &[u8],
     img: &Image,
     anns: &[usize],
     mode: Mode,
     crowd: CrowdRule,
     sixteen_bit: bool,
-) -> Result<Vec<u16>> {
+    map: &mut LabelMap<T>,
+) -> Result<()> {
     let (h, w) = (img.height, img.width);
-    let mut map = LabelMap::new(h, w, 0u16);
+    map.reset(h, w, T::from_u16(0));
     let ignore = ignore_value(sixteen_bit);
     for (k, &start) in anns.iter().enumerate() {
         let a = parse_annotation(buf, start)?;
@@ -121,16 +166,58 @@ pub fn paint_image(
                 })?;
                 u16::try_from(c)
                     .ok()
-                    .filter(|&v| v != ignore)
+                    .filter(|&v| v != ignore && (sixteen_bit || v <= 255))
                     .ok_or_else(|| {
                         Error::at(start, format!("category id {c} does not fit the label map"))
                             .for_record(a.describe())
                     })?
             }
         };
-        map.paint(&rle, value);
+        map.paint(&rle, T::from_u16(value));
     }
-    Ok(map.to_row_major())
+    Ok(())
+}
+
+/// Paints and writes every image (in parallel), each thread reusing its two maps.
+#[allow(clippy::too_many_arguments)]
+fn write_maps<T: Label>(
+    buf: &[u8],
+    images: &[Image],
+    per_image: &HashMap<i64, Vec<usize>>,
+    opts: &RasterizeOptions,
+    sixteen_bit: bool,
+    out_dir: &Path,
+    palette_dir: &Path,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<()> {
+    let empty: Vec<usize> = Vec::new();
+    let done = std::sync::atomic::AtomicU64::new(0);
+    images.par_iter().try_for_each_init(
+        || (LabelMap::<T>::new(0, 0, T::from_u16(0)), Vec::<T>::new()),
+        |(map, rows), img| -> Result<()> {
+            let anns = per_image.get(&img.id).unwrap_or(&empty);
+            paint_image(buf, img, anns, opts.mode, opts.crowd, sixteen_bit, map)?;
+            map.to_row_major_into(rows);
+            let png = PngMap {
+                width: img.width,
+                height: img.height,
+                pixels: T::into_pixels(std::mem::take(rows)),
+            };
+            let name = format!("{}.png", stem(&img.file_name, img.id));
+            let written = write_label_png(&out_dir.join(&name), &png).and_then(|()| {
+                if opts.palette {
+                    write_preview_png(&palette_dir.join(&name), &png)
+                } else {
+                    Ok(())
+                }
+            });
+            *rows = T::from_pixels(png.pixels).unwrap_or_default();
+            written?;
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(n);
+            Ok(())
+        },
+    )
 }
 
 /// Rasterize every (selected) image of `input` into `out_dir`.
@@ -174,10 +261,10 @@ pub fn rasterize(
             return Err(Error::msg(format!("--images: no image has id {m}")));
         }
     }
-    let image_ids: Vec<i64> = ann_starts
-        .par_iter()
-        .map(|&s| parse_annotation_with(buf, s, SegMode::Kind).map(|(a, _)| a.image_id))
-        .collect::<Result<_>>()?;
+    // The first broken annotation in file order is the one reported.
+    let image_ids: Vec<i64> = par_map_ordered(&ann_starts, |&s| {
+        parse_annotation_with(buf, s, SegMode::Kind).map(|(a, _)| a.image_id)
+    })?;
     let mut per_image: HashMap<i64, Vec<usize>> = HashMap::new();
     let known: HashSet<i64> = images.iter().map(|i| i.id).collect();
     let mut rep = RasterizeReport::default();
@@ -208,30 +295,21 @@ pub fn rasterize(
         std::fs::create_dir_all(&palette_dir)
             .map_err(|e| Error::io(palette_dir.display().to_string(), e))?;
     }
-    let empty: Vec<usize> = Vec::new();
-    let done = std::sync::atomic::AtomicU64::new(0);
-    images.par_iter().try_for_each(|img| -> Result<()> {
-        let anns = per_image.get(&img.id).unwrap_or(&empty);
-        let pixels = paint_image(buf, img, anns, opts.mode, opts.crowd, sixteen_bit)?;
-        let pixels = if sixteen_bit {
-            LabelPixels::U16(pixels)
-        } else {
-            LabelPixels::U8(pixels.into_iter().map(|v| v as u8).collect())
-        };
-        let map = PngMap {
-            width: img.width,
-            height: img.height,
-            pixels,
-        };
-        let name = format!("{}.png", stem(&img.file_name, img.id));
-        write_label_png(&out_dir.join(&name), &map)?;
-        if opts.palette {
-            write_preview_png(&palette_dir.join(&name), &map)?;
-        }
-        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        progress(n);
-        Ok(())
-    })?;
+    let write_all = if sixteen_bit {
+        write_maps::<u16>
+    } else {
+        write_maps::<u8>
+    };
+    write_all(
+        buf,
+        &images,
+        &per_image,
+        opts,
+        sixteen_bit,
+        out_dir,
+        &palette_dir,
+        progress,
+    )?;
     rep.images = images.len() as u64;
     Ok(rep)
 }
