@@ -290,10 +290,10 @@ impl<T: Pixel> LabelMap<T> {
     }
     /// The map in row-major (image) order, written into `dst` (resized to `h·w`).
     pub fn to_row_major_into(&self, dst: &mut Vec<T>) {
-        let n = self.col_major.len();
-        dst.clear();
-        if let Some(&first) = self.col_major.first() {
-            dst.resize(n, first);
+        // Every element is overwritten: keep what is there (no fill when `dst` already has the size).
+        match self.col_major.first() {
+            Some(&first) => dst.resize(self.col_major.len(), first),
+            None => dst.clear(),
         }
         T::transpose(self.h as usize, self.w as usize, &self.col_major, dst);
     }
