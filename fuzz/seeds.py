@@ -130,6 +130,15 @@ def main():
         put("json_pretty", t)
         put("coco_reader", t)
         put("json_path", path + "\n" + t)
+    # json_pretty_par: a selector byte (layout, chunk size, threads) before each document, plus arrays of
+    # numbers (the fast number path crossing chunk ends was its first find). Its own generator, so that the
+    # other seeds stay the same.
+    sel = random.Random(7)
+    nums = ["[1,1,6,1,6,6]", "[[1,1,6,1,6,6]]291e28", "[" + ", ".join(str(k * 0.5) for k in range(60)) + "]",
+            '{"a": [' + ",".join(str(k) for k in range(80)) + '], "b": [[0, 1.5, -2e3]]}']
+    for t in texts + [t for (_, t) in wide_objects()] + nums:
+        b = t if isinstance(t, bytes) else t.encode()
+        put("json_pretty_par", bytes([sel.randrange(256)]) + b)
 
     # Compressed RLE strings: byte 0 = a divisor of h*w below 256 (the target's height hint), byte 1 = w % 256.
     rles = []

@@ -393,8 +393,13 @@ impl<'o> Printer<'o> {
                 Some(b'-' | b'0'..=b'9') => {
                     if !self.opts.color && matches!(stack.last(), Some(Frame::Array)) {
                         // Fast path for runs of numbers in an array (polygon coordinates are most of a COCO
-                        // file): no per-value frame dispatch, one capacity check per number.
-                        i = self.number_run(buf, i, d)?;
+                        // file): no per-value frame dispatch, one capacity check per number. In a chunk of
+                        // the array being printed in parallel, the run stops at the chunk's end.
+                        let limit = match chunk_end {
+                            Some(end) if stack.len() == 1 => end,
+                            _ => usize::MAX,
+                        };
+                        i = self.number_run(buf, i, d, limit)?;
                     } else {
                         let end = number_end(buf, i)?;
                         self.col(COL_NUM);
@@ -522,9 +527,16 @@ impl<'o> Printer<'o> {
     /// number of the run, leaving `i` just after it (the caller handles `,` `]` or anything else). One pass:
     /// each number is validated, copied, and followed by `,` and the indentation when another number follows.
     /// Copies are fixed-size moves into spare capacity (16 bytes for a short number, `PAD` for the separator),
-    /// with the length then set to what is meaningful.
+    /// with the length then set to what is meaningful. No number starting at or after `limit` is printed
+    /// (the end of a chunk of the array printed in parallel; `usize::MAX` elsewhere).
     #[inline]
-    fn number_run(&mut self, buf: &[u8], mut i: usize, depth: usize) -> Result<usize> {
+    fn number_run(
+        &mut self,
+        buf: &[u8],
+        mut i: usize,
+        depth: usize,
+        limit: usize,
+    ) -> Result<usize> {
         let l = if self.opts.indent == Indent::Compact {
             1
         } else {
@@ -537,16 +549,21 @@ impl<'o> Printer<'o> {
                 self.maybe_flush(i)?;
             }
             if one_by_one == 0 {
-                if let Some((commas, gap, next)) = number_list_block(buf, i) {
-                    self.number_block(buf, i, commas, gap, l);
-                    i = next;
-                    continue;
+                match number_list_block(buf, i) {
+                    // Every number of the block is followed by another before `limit`.
+                    Some((commas, gap, next)) if next < limit => {
+                        self.number_block(buf, i, commas, gap, l);
+                        i = next;
+                        continue;
+                    }
+                    _ => one_by_one = 8,
                 }
-                one_by_one = 8;
             }
             one_by_one -= 1;
             let end = number_end(buf, i)?;
-            let next = next_number(buf, end);
+            // The number before `limit`'s element is the last one printed here: the caller prints its `,`
+            // and stops there.
+            let next = next_number(buf, end).filter(|&k| k < limit);
             let len = end - i;
             self.out.reserve(len.max(16) + l.max(PAD));
             // SAFETY: `reserve` made room for max(len, 16) + max(l, PAD) bytes after the current length; the
@@ -1553,6 +1570,61 @@ mod tests {
                         let e = got.unwrap_err();
                         proptest::prop_assert_eq!(e.offset, Some(at as u64));
                         proptest::prop_assert!(e.msg.contains("duplicate key"));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Arrays of numbers cut into chunks: the fast number path stops at each chunk's end (it used to run on
+    /// to the end of the array, an "internal error: array chunk boundary mismatch" on any big array of numbers
+    /// at depth ≤ 2, e.g. a 1.5 MB `[0, 1, 2, ...]`; found by the `json_pretty_par` fuzz target).
+    #[test]
+    fn chunked_arrays_of_numbers() {
+        let nums = |n: usize, sep: &str| {
+            (0..n)
+                .map(|k| format!("{}", k as f64 * 0.25 - 7.0))
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
+        let mut docs = vec![
+            "[1,1,6,1,6,6]".to_string(),
+            "[[1,1,6,1,6,6]]291e28".to_string(),
+            format!("[{}]", nums(3000, ",")),
+            format!("[{}]", nums(3000, ", ")),
+            format!(
+                "{{\"a\": [{}], \"b\": [[{}]]}}",
+                nums(2000, ", "),
+                nums(2000, ",\n ")
+            ),
+            format!("[{}, 1e5, -0.5E-3, {}]", nums(500, ","), nums(500, ",")),
+            // errors inside the run, after many good numbers: the same error from every layout
+            format!("[{}, 01, 2]", nums(800, ",")),
+            format!("[{}, 2,]", nums(800, ",")),
+        ];
+        docs.push(format!("[{}", nums(900, ",")));
+        for doc in &docs {
+            for opts in [
+                Options::default(),
+                Options {
+                    indent: Indent::Compact,
+                    ..Options::default()
+                },
+                Options {
+                    indent: Indent::Tab,
+                    sort_keys: true,
+                    color: false,
+                },
+            ] {
+                let want = to_vec(doc.as_bytes(), opts);
+                for (threads, chunk) in [(2, 1), (3, 3), (2, 40), (3, 700)] {
+                    let got = print_with(doc.as_bytes(), opts, threads, chunk);
+                    match (&want, &got) {
+                        (Ok(a), Ok(b)) => assert!(a == b, "{threads} {chunk} {opts:?}"),
+                        (Err(a), Err(b)) => {
+                            assert_eq!((a.offset, &a.msg), (b.offset, &b.msg), "{threads} {chunk}")
+                        }
+                        _ => panic!("{threads} {chunk} {opts:?}: {want:?} vs {got:?}"),
                     }
                 }
             }
