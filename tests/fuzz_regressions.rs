@@ -162,3 +162,37 @@ fn polygon_on_an_image_of_width_zero() {
     let rep = convert(&input, None, &opts, &mut Vec::new(), &|_| {}).unwrap();
     assert_eq!((rep.converted, rep.skipped), (0, 1));
 }
+
+/// json_pretty_par, at once on its first run: the printer's fast path for runs of numbers went on past the end
+/// of a parallel chunk, so any array of numbers at depth ≤ 2 big enough to be printed in parallel failed with
+/// "internal error: array chunk boundary mismatch" (`cocokit pretty` on a 1.5 MB `[0, 1, 2, ...]`).
+#[test]
+fn number_array_printed_in_parallel_chunks() {
+    use cocokit::json::pretty::{to_vec, Indent, Options, Printer};
+    let big: String = format!(
+        "[{}]",
+        (0..200_000)
+            .map(|k| k.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let compact = Options {
+        indent: Indent::Compact,
+        sort_keys: false,
+        color: false,
+    };
+    for (doc, opts, chunk) in [
+        (&b"[[1,1,6,1,6,6]]291e28"[..], compact, 3),
+        (big.as_bytes(), Options::default(), 128 << 10),
+        (big.as_bytes(), compact, 1000),
+    ] {
+        let want = to_vec(doc, opts).expect("valid");
+        let mut got = Vec::new();
+        Printer::new(opts, &mut got)
+            .with_threads(3)
+            .with_chunk_size(chunk)
+            .document(doc)
+            .expect("printed in parallel");
+        assert!(got == want, "chunk {chunk}");
+    }
+}
