@@ -136,4 +136,37 @@ fn selected_images_previews_and_errors() {
         "{e}"
     );
     assert!(!w.path("m3").join("a.png").exists());
+    // Several broken images: the first in file order is the one reported, whatever the threads' timing.
+    let mut many = String::from(r#"{"categories": [{"id": 1, "name": "x"}], "images": ["#);
+    for k in 1..=60 {
+        let sep = if k > 1 { ", " } else { "" };
+        many.push_str(&format!(
+            r#"{sep}{{"id": {k}, "width": 4, "height": 4, "file_name": "i{k}.jpg"}}"#
+        ));
+    }
+    many.push_str(r#"], "annotations": ["#);
+    for k in 1..=60 {
+        let sep = if k > 1 { ", " } else { "" };
+        // images 1-9 are fine; from image 10 on, every annotation's mask has the wrong size
+        let size = if k < 10 { 4 } else { 5 };
+        many.push_str(&format!(
+            r#"{sep}{{"id": {}, "image_id": {k}, "category_id": 1, "segmentation": {{"size": [{size}, 4], "counts": [{}]}}}}"#,
+            100 + k,
+            size * 4
+        ));
+    }
+    many.push_str("]}");
+    let many = w.write("many.json", &many);
+    for _ in 0..10 {
+        let e = fails([
+            "rasterize",
+            many.to_str().expect("p"),
+            "--out",
+            w.path("m4").to_str().expect("p"),
+        ]);
+        assert!(
+            e.contains("annotation id 110") && e.contains("differs from image 10"),
+            "{e}"
+        );
+    }
 }

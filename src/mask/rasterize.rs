@@ -190,34 +190,55 @@ fn write_maps<T: Label>(
     palette_dir: &Path,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<()> {
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
     let empty: Vec<usize> = Vec::new();
-    let done = std::sync::atomic::AtomicU64::new(0);
-    images.par_iter().try_for_each_init(
+    let done = AtomicU64::new(0);
+    // The first image (in file order) that failed so far: images after it are skipped, images before it all
+    // run, so the error reported is the first in file order whatever the timing.
+    let first_bad = AtomicUsize::new(usize::MAX);
+    let errors = std::sync::Mutex::new(Vec::new());
+    images.par_iter().enumerate().for_each_init(
         || (LabelMap::<T>::new(0, 0, T::from_u16(0)), Vec::<T>::new()),
-        |(map, rows), img| -> Result<()> {
+        |(map, rows), (k, img)| {
+            if k > first_bad.load(Ordering::Relaxed) {
+                return;
+            }
             let anns = per_image.get(&img.id).unwrap_or(&empty);
-            paint_image(buf, img, anns, opts.mode, opts.crowd, sixteen_bit, map)?;
-            map.to_row_major_into(rows);
-            let png = PngMap {
-                width: img.width,
-                height: img.height,
-                pixels: T::into_pixels(std::mem::take(rows)),
-            };
-            let name = format!("{}.png", stem(&img.file_name, img.id));
-            let written = write_label_png(&out_dir.join(&name), &png).and_then(|()| {
-                if opts.palette {
-                    write_preview_png(&palette_dir.join(&name), &png)
-                } else {
-                    Ok(())
+            let res = paint_image(buf, img, anns, opts.mode, opts.crowd, sixteen_bit, map)
+                .and_then(|()| {
+                    map.to_row_major_into(rows);
+                    let png = PngMap {
+                        width: img.width,
+                        height: img.height,
+                        pixels: T::into_pixels(std::mem::take(rows)),
+                    };
+                    let name = format!("{}.png", stem(&img.file_name, img.id));
+                    let written = write_label_png(&out_dir.join(&name), &png).and_then(|()| {
+                        if opts.palette {
+                            write_preview_png(&palette_dir.join(&name), &png)
+                        } else {
+                            Ok(())
+                        }
+                    });
+                    *rows = T::from_pixels(png.pixels).unwrap_or_default();
+                    written
+                });
+            match res {
+                Ok(()) => progress(done.fetch_add(1, Ordering::Relaxed) + 1),
+                Err(e) => {
+                    first_bad.fetch_min(k, Ordering::Relaxed);
+                    if let Ok(mut errs) = errors.lock() {
+                        errs.push((k, e));
+                    }
                 }
-            });
-            *rows = T::from_pixels(png.pixels).unwrap_or_default();
-            written?;
-            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            progress(n);
-            Ok(())
+            }
         },
-    )
+    );
+    let errors = errors.into_inner().unwrap_or_else(|p| p.into_inner());
+    match errors.into_iter().min_by_key(|(k, _)| *k) {
+        Some((_, e)) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// Rasterize every (selected) image of `input` into `out_dir`.
