@@ -141,28 +141,51 @@ pub fn read_class_names(path: &Path) -> Result<Vec<String>> {
 
 /// Run `add` over every item in parallel (rayon), each worker adding to its own copy of `template` (see
 /// [`Accumulator::empty_like`]), and return the merged accumulator. `add` reads/paints the item's label maps and
-/// calls [`Accumulator::add`] or [`Accumulator::add_unpredicted`]; the first error stops the run.
+/// calls [`Accumulator::add`] or [`Accumulator::add_unpredicted`]. An error stops the run and the first failing
+/// item in order is the one reported, whatever the timing: items after the first failure seen are skipped,
+/// items before it all run.
 pub fn evaluate_images<T, F>(items: &[T], template: &Accumulator, add: F) -> Result<Accumulator>
 where
     T: Sync,
     F: Fn(&T, &mut Accumulator) -> Result<()> + Sync,
 {
-    items
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    type Failed = Option<(usize, Error)>;
+    let earlier = |a: Failed, b: Failed| match (a, b) {
+        (Some(x), Some(y)) => Some(if x.0 <= y.0 { x } else { y }),
+        (x, None) => x,
+        (None, y) => y,
+    };
+    let first_bad = AtomicUsize::new(usize::MAX);
+    let (acc, failed) = items
         .par_iter()
-        .try_fold(
-            || template.empty_like(),
-            |mut acc, item| {
-                add(item, &mut acc)?;
-                Ok(acc)
+        .enumerate()
+        .fold(
+            || (template.empty_like(), None),
+            |(mut acc, failed): (Accumulator, Failed), (k, item)| {
+                if k > first_bad.load(Ordering::Relaxed) {
+                    return (acc, failed);
+                }
+                match add(item, &mut acc) {
+                    Ok(()) => (acc, failed),
+                    Err(e) => {
+                        first_bad.fetch_min(k, Ordering::Relaxed);
+                        (acc, earlier(failed, Some((k, e))))
+                    }
+                }
             },
         )
-        .try_reduce(
-            || template.empty_like(),
-            |mut a, b| {
+        .reduce(
+            || (template.empty_like(), None),
+            |(mut a, fa), (b, fb)| {
                 a.merge(&b);
-                Ok(a)
+                (a, earlier(fa, fb))
             },
-        )
+        );
+    match failed {
+        Some((_, e)) => Err(e),
+        None => Ok(acc),
+    }
 }
 
 /// The `.png` files of a directory (not recursive), by file stem. Other files are not label maps and are not
@@ -272,6 +295,29 @@ mod tests {
     use super::*;
     use crate::mask::png::{write_label_png, LabelMap};
     use std::sync::atomic::{AtomicU64, Ordering};
+
+    #[test]
+    fn evaluate_images_reports_the_first_failing_item() {
+        let c = LabelCoding {
+            ignore_index: 255,
+            reduce_zero_label: false,
+        };
+        let template = Accumulator::new(3, c, c).unwrap();
+        let items: Vec<usize> = (0..400).collect();
+        for _ in 0..20 {
+            let e = evaluate_images(&items, &template, |&k, _| {
+                if k >= 37 && k % 3 != 0 {
+                    Err(Error::msg(format!("item {k}")))
+                } else {
+                    Ok(())
+                }
+            })
+            .unwrap_err();
+            assert_eq!(e.msg, "item 37");
+        }
+        let ok = evaluate_images(&items, &template, |_, _| Ok(()));
+        assert!(ok.is_ok());
+    }
 
     #[test]
     fn class_names_file() {
