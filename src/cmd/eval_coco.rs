@@ -31,7 +31,7 @@ pub struct Args {
     /// What to compare: segm (masks) or bbox (boxes).
     #[arg(long, value_parser = ["segm", "bbox"])]
     pub iou_type: String,
-    /// Print JSON: iou_type, stats [12], per_class.
+    /// Print JSON: iou_type, stats (the 12 numbers), per_class.
     #[arg(long)]
     pub json: bool,
     /// Also print AP, AP50, AP75, AR100 per category.

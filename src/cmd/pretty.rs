@@ -39,7 +39,7 @@ pub struct Args {
     /// Colour output: auto (only on a terminal, honouring NO_COLOR), always, never.
     #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
     pub color: String,
-    /// Select a jq-style path instead of the whole document, e.g. '.annotations[0:3]'.
+    /// Select a jq-style path instead of the whole document, e.g. `.annotations[0:3]`.
     #[arg(short, long)]
     pub path: Option<String>,
 }

@@ -3,7 +3,7 @@
 //! areas, scores), at a fraction of the cost of the general parser.
 //!
 //! Not here: validation of the JSON number grammar or any other number shape (exponents, more digits):
-//! callers fall back to [`crate::json::scan`] and `str::parse` whenever [`decimal`] returns `None`.
+//! callers fall back to [`crate::json::scan`] and `str::parse` whenever `decimal` returns `None`.
 
 /// Powers of ten exactly representable as doubles.
 const POW10: [f64; 23] = [
