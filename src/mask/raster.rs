@@ -280,10 +280,6 @@ impl<T: Pixel> LabelMap<T> {
     pub fn paint(&mut self, rle: &Rle, value: T) {
         paint_rle_col_major(rle, value, &mut self.col_major);
     }
-    /// Resets every pixel to `value` (reuse the allocation for the next image of the same size).
-    pub fn clear(&mut self, value: T) {
-        self.col_major.fill(value);
-    }
     /// The map in column-major order (`[x*h + y]`).
     pub fn as_col_major(&self) -> &[T] {
         &self.col_major
