@@ -266,16 +266,18 @@ fn edge_crossings(p: &EdgePlan, h: u32, sink: &mut impl Sink) {
 #[inline(always)]
 fn flat_crossings(e: &Edge, lo: i64, hi: i64, h: u32, sink: &mut impl Sink) {
     let (ys, s) = (e.ys as f64, e.s);
-    let mut t = (5 * lo + i64::from(s < 0.0) + 2 - e.xs) as f64;
+    // `t` stepped as an integer and converted each time: the same exact double as stepping a double by
+    // 5.0, without a 4-cycle floating-point addition carried from one column to the next.
+    let mut t = 5 * lo + i64::from(s < 0.0) + 2 - e.xs;
     let top = 5.0 * h as f64 + 2.0;
     let mut at = (lo as u32).wrapping_mul(h);
     sink.put_flat(lo, (hi - lo + 1) as usize, || {
         // Clamping before truncating is the same as after (the bounds are integers); then
         // ceil((v - 2)/5) = (v + 2) div 5 for v >= 2 (see `row_of`).
-        let v = (ys + s * t + 0.5).clamp(2.0, top) as i64 as u64;
+        let v = (ys + s * t as f64 + 0.5).clamp(2.0, top) as i64 as u64;
         let value = at.wrapping_add(((v + 2) / 5) as u32);
         at = at.wrapping_add(h);
-        t += 5.0;
+        t += 5;
         value
     });
 }
@@ -562,8 +564,11 @@ pub fn rle_from_polygon_with(xy: &[f64], h: u32, w: u32, scratch: &mut PolyScrat
         *b = slot;
         slot = slot.wrapping_add(per_col);
     }
-    sorted.clear();
-    sorted.resize(n, HOLE);
+    // Every planned slot is written (a crossing or a hole), so old contents need no clearing.
+    if sorted.len() < n {
+        sorted.resize(n, HOLE);
+    }
+    let sorted = &mut sorted[..n];
     let mut sink = ByColumn {
         base: lo,
         next: &mut next[..span],
@@ -584,55 +589,131 @@ pub fn rle_from_polygon_with(xy: &[f64], h: u32, w: u32, scratch: &mut PolyScrat
 /// the last boundary. Sorts each column's few values, takes differences and folds zero-length runs in as
 /// [`runs_from_boundaries`] does.
 fn runs_by_column(ends: &[u32], sorted: &mut [u32], total: u32) -> Vec<u32> {
-    // `absorb`: the last difference was 0, so the next one is added to the last run. The first run is the
-    // first boundary even if 0 (absorbed into a run of 0).
-    let mut counts = vec![0u32; sorted.len() + 1];
-    let (mut k, mut prev, mut absorb) = (0usize, 0u32, true);
-    let mut boundary = |v: u32| {
-        let d = v.wrapping_sub(prev);
-        prev = v;
-        if absorb {
-            counts[k] = counts[k].wrapping_add(d);
-            absorb = false;
-        } else if d > 0 {
-            k += 1;
-            counts[k] = d;
-        } else {
-            absorb = true;
-        }
-    };
+    // Each boundary adds at most one run, and the run being built is added at the end.
+    let mut counts: Vec<u32> = Vec::with_capacity(sorted.len() + 2);
+    let out = counts.spare_capacity_mut();
+    // `cur`: the run being built (the first boundary even if 0, as in pycocotools); `absorb`: the last
+    // difference was 0, so the next one goes into `cur` (pycocotools' folding of zero-length runs).
+    let (mut k, mut cur, mut prev, mut absorb) = (0usize, 0u32, 0u32, true);
+    // One boundary (a HOLE is skipped).
+    macro_rules! boundary {
+        ($v:expr) => {{
+            let v: u32 = $v;
+            if v != HOLE {
+                let d = v.wrapping_sub(prev);
+                prev = v;
+                if absorb {
+                    cur = cur.wrapping_add(d);
+                    absorb = false;
+                } else if d > 0 {
+                    out[k].write(cur);
+                    k += 1;
+                    cur = d;
+                } else {
+                    absorb = true;
+                }
+            }
+        }};
+    }
+    // Two boundaries a <= b in a row; when both runs have a positive length (nearly always), without
+    // the state machine.
+    macro_rules! pair {
+        ($a:expr, $b:expr) => {{
+            let (a, b): (u32, u32) = ($a, $b);
+            if !absorb & (a > prev) & (b > a) & (b != HOLE) {
+                out[k].write(cur);
+                out[k + 1].write(a - prev);
+                k += 2;
+                cur = b - a;
+                prev = b;
+            } else {
+                boundary!(a);
+                boundary!(b);
+            }
+        }};
+    }
     let mut start = 0usize;
     for &end in ends {
         let col = &mut sorted[start..end as usize];
         start = end as usize;
-        if let [a, b] = col {
+        match *col {
             // The usual case: the polygon enters and leaves the column.
-            let (a, b) = ((*a).min(*b), (*a).max(*b));
-            if a != HOLE {
-                boundary(a);
-                if b != HOLE {
-                    boundary(b);
+            [a, b] => pair!(a.min(b), a.max(b)),
+            // Columns a concave polygon crosses several times: a sorting network (branch-free min and
+            // max; HOLE pads, sorting last) rather than comparison branches the processor cannot predict.
+            [a, b, c, d] => {
+                let [a, b, c, d, ..] = sort8([a, b, c, d, HOLE, HOLE, HOLE, HOLE]);
+                pair!(a, b);
+                pair!(c, d);
+            }
+            [a, b, c, d, e, f] => {
+                let [a, b, c, d, e, f, ..] = sort8([a, b, c, d, e, f, HOLE, HOLE]);
+                pair!(a, b);
+                pair!(c, d);
+                pair!(e, f);
+            }
+            [a, b, c, d, e, f, g, h] => {
+                let [a, b, c, d, e, f, g, h] = sort8([a, b, c, d, e, f, g, h]);
+                pair!(a, b);
+                pair!(c, d);
+                pair!(e, f);
+                pair!(g, h);
+            }
+            _ => {
+                col.sort_unstable();
+                for &v in col.iter() {
+                    boundary!(v);
                 }
             }
-            continue;
-        }
-        for i in 1..col.len() {
-            let mut j = i;
-            while j > 0 && col[j - 1] > col[j] {
-                col.swap(j - 1, j);
-                j -= 1;
-            }
-        }
-        for &v in col.iter() {
-            if v == HOLE {
-                break;
-            }
-            boundary(v);
         }
     }
-    boundary(total);
-    counts.truncate(k + 1);
+    // The last boundary, h·w (never a HOLE); a zero difference there folds into nothing.
+    let d = total.wrapping_sub(prev);
+    if absorb {
+        cur = cur.wrapping_add(d);
+    } else if d > 0 {
+        out[k].write(cur);
+        k += 1;
+        cur = d;
+    }
+    out[k].write(cur);
+    k += 1;
+    // SAFETY: `out[..k]`, the spare capacity from the (empty) vector's start, was written above.
+    unsafe { counts.set_len(k) };
     counts
+}
+
+/// Knuth's 19-comparator sorting network for 8 values (checked on every 0/1 input in the tests).
+#[inline(always)]
+fn sort8(v: [u32; 8]) -> [u32; 8] {
+    let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = v;
+    macro_rules! ce {
+        ($x:ident, $y:ident) => {
+            let t = $x.min($y);
+            $y = $x.max($y);
+            $x = t;
+        };
+    }
+    ce!(a, c);
+    ce!(b, d);
+    ce!(e, g);
+    ce!(f, h);
+    ce!(a, e);
+    ce!(b, f);
+    ce!(c, g);
+    ce!(d, h);
+    ce!(a, b);
+    ce!(c, d);
+    ce!(e, f);
+    ce!(g, h);
+    ce!(c, e);
+    ce!(d, f);
+    ce!(b, e);
+    ce!(d, g);
+    ce!(b, c);
+    ce!(d, e);
+    ce!(f, g);
+    [a, b, c, d, e, f, g, h]
 }
 
 /// The end of `rleFrPoly`: given the sorted boundaries, take differences, and fold zero-length runs (a
@@ -1163,6 +1244,15 @@ fn bridge(ring: &mut Vec<(i64, i64)>, hole: &[(i64, i64)]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sorting_network_sorts_every_0_1_input() {
+        // The 0/1 principle: a comparator network that sorts every 0/1 sequence sorts every sequence.
+        for bits in 0u32..256 {
+            let v = sort8(std::array::from_fn(|i| bits >> i & 1));
+            assert!(v.windows(2).all(|w| w[0] <= w[1]), "{bits:08b}: {v:?}");
+        }
+    }
 
     fn roundtrip(h: u32, w: u32, rows: &[&str], tolerance: f64) -> (Rle, Rle, Vec<Vec<f64>>) {
         let bm: Vec<u8> = rows
