@@ -29,12 +29,35 @@ use crate::error::{Error, Result};
 use crate::mask::rle::Rle;
 
 /// C's `(int)d` on x86-64: truncation toward zero; NaN and out-of-range values give `INT_MIN`.
-#[inline]
+#[inline(always)]
 fn c_int(d: f64) -> i64 {
-    if !(-2147483648.0..2147483648.0).contains(&d) {
-        i32::MIN as i64
+    // Truncated to 64 bits first (NaN and values beyond ±2⁶³ give i64::MIN there), then anything outside
+    // the int range becomes INT_MIN — a select, not a branch.
+    let t = trunc_i64(d);
+    if t == t as i32 as i64 {
+        t
     } else {
-        d as i32 as i64
+        i32::MIN as i64
+    }
+}
+
+/// `d` truncated toward zero, as x86-64's `cvttsd2si`: NaN and values out of the `i64` range give
+/// `i64::MIN`. One instruction, where Rust's saturating `as i64` adds comparisons for those cases
+/// (elsewhere the same answers computed the long way).
+#[inline(always)]
+fn trunc_i64(d: f64) -> i64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: SSE2 is part of the x86-64 baseline.
+        unsafe { std::arch::x86_64::_mm_cvttsd_si64(std::arch::x86_64::_mm_set_sd(d)) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        if d.is_nan() || !(-9223372036854775808.0..9223372036854775808.0).contains(&d) {
+            i64::MIN
+        } else {
+            d as i64
+        }
     }
 }
 
@@ -46,6 +69,9 @@ struct Edge {
     dy: i64,
     flip: bool,
     s: f64,
+    /// The minor coordinate at the first and at the last step (`minor(0)`, `minor(steps)`).
+    m0: i64,
+    mn: i64,
 }
 
 impl Edge {
@@ -64,14 +90,18 @@ impl Edge {
         } else {
             (xe - xs) as f64 / dy as f64
         };
-        Edge {
+        let mut e = Edge {
             xs,
             ys,
             dx,
             dy,
             flip,
             s,
-        }
+            m0: 0,
+            mn: 0,
+        };
+        (e.m0, e.mn) = (e.minor(0), e.minor(e.steps()));
+        e
     }
     #[inline]
     fn major_x(&self) -> bool {
@@ -101,14 +131,22 @@ impl Edge {
     }
     /// First and last point in polygon order.
     fn first(&self) -> (i64, i64) {
-        self.at_exact(if self.flip { self.steps() } else { 0 })
+        if self.flip {
+            self.point(self.steps(), self.mn)
+        } else {
+            self.point(0, self.m0)
+        }
     }
     fn last(&self) -> (i64, i64) {
-        self.at_exact(if self.flip { 0 } else { self.steps() })
+        if self.flip {
+            self.point(0, self.m0)
+        } else {
+            self.point(self.steps(), self.mn)
+        }
     }
+    /// The point at step `t` whose minor coordinate is `r`.
     #[inline]
-    fn at_exact(&self, t: i64) -> (i64, i64) {
-        let r = self.minor(t);
+    fn point(&self, t: i64, r: i64) -> (i64, i64) {
         if self.major_x() {
             (t + self.xs, r)
         } else {
@@ -162,7 +200,7 @@ impl EdgePlan {
         } else {
             // The column u(t) is monotone in t, and a pair of consecutive points can only record column c
             // if it straddles the boundary between 5c + 2 and 5c + 3 on the ×5 grid.
-            let (u0, un) = (e.minor(0), e.minor(e.dy));
+            let (u0, un) = (e.m0, e.mn);
             let (lo_u, hi_u) = (u0.min(un), u0.max(un));
             if u0 == un {
                 (1, 0)
@@ -249,7 +287,7 @@ fn edge_crossings(p: &EdgePlan, h: u32, sink: &mut impl Sink) {
     let e = &p.e;
     if e.major_x() {
         flat_crossings(e, p.lo, p.hi, h, sink);
-    } else if e.minor(e.dy) > e.minor(0) {
+    } else if e.mn > e.m0 {
         steep_crossings::<true>(e, p.lo, p.hi, h, sink);
     } else {
         steep_crossings::<false>(e, p.lo, p.hi, h, sink);
@@ -274,7 +312,7 @@ fn flat_crossings(e: &Edge, lo: i64, hi: i64, h: u32, sink: &mut impl Sink) {
     sink.put_flat(lo, (hi - lo + 1) as usize, || {
         // Clamping before truncating is the same as after (the bounds are integers); then
         // ceil((v - 2)/5) = (v + 2) div 5 for v >= 2 (see `row_of`).
-        let v = (ys + s * t as f64 + 0.5).clamp(2.0, top) as i64 as u64;
+        let v = trunc_i64((ys + s * t as f64 + 0.5).clamp(2.0, top)) as u64;
         let value = at.wrapping_add(((v + 2) / 5) as u32);
         at = at.wrapping_add(h);
         t += 5;
@@ -296,7 +334,7 @@ fn steep_crossings<const INC: bool>(e: &Edge, c_lo: i64, c_hi: i64, h: u32, sink
         let l = (5 * c + 2) as f64;
         // Usually right at once: ceil(est) when u grows, floor(est) + 1 when it shrinks.
         let est = ((l + 0.5 - xb) * inv_s).clamp(0.0, nf);
-        let ti = est as i64;
+        let ti = trunc_i64(est);
         let guess = if INC {
             ti + i64::from((ti as f64) < est)
         } else {
