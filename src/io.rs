@@ -3,7 +3,9 @@
 //! - [`Input`]: a file memory-mapped (pages already read can be released, so resident memory stays bounded
 //!   while the whole file is addressable), or standard input read into memory (`-`; a pipe cannot be mapped).
 //! - [`Output`]: standard output (`-`) or a file written atomically (a temp file in the same directory, renamed
-//!   over the target on success, removed on failure), never over one of the command's inputs.
+//!   over the target on success, removed on failure), never over one of the command's inputs. A symlink is
+//!   followed (the file it points to is replaced, the link stays); a target that is not a regular file
+//!   (`/dev/null`, a FIFO, `/dev/stdout`) is written directly — a rename would replace the device itself.
 //! - [`progress`]: an indicatif bar on stderr, only when stderr is a terminal and `--quiet` is not given.
 //!
 //! Not here: parsing (see `json`, `coco`).
@@ -121,6 +123,8 @@ impl Input {
 
 enum Sink {
     Stdout(std::io::Stdout),
+    /// A device, FIFO or socket, opened for writing.
+    Direct(File, PathBuf),
     File {
         tmp: tempfile::NamedTempFile,
         path: PathBuf,
@@ -151,6 +155,25 @@ impl Output {
                 if target.is_dir() {
                     return Err(Error::msg("output is a directory").in_file(p));
                 }
+                if let Ok(meta) = std::fs::metadata(target) {
+                    if !meta.is_file() {
+                        // A device, FIFO or socket (`-o /dev/null`): renaming a temp file over it would
+                        // replace the device node itself (as root) or fail; it is written in place.
+                        let f = std::fs::OpenOptions::new()
+                            .write(true)
+                            .open(target)
+                            .map_err(|e| Error::io(p, e))?;
+                        let w: Box<dyn Write> =
+                            Box::new(f.try_clone().map_err(|e| Error::io(p, e))?);
+                        return Ok(Output {
+                            sink: Sink::Direct(f, target.to_path_buf()),
+                            buf: std::io::BufWriter::with_capacity(1 << 16, w),
+                        });
+                    }
+                }
+                // A symlink to a file: replace the file it points to, keep the link.
+                let resolved = std::fs::canonicalize(target).ok();
+                let target = resolved.as_deref().unwrap_or(target);
                 let dir = match target.parent() {
                     Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
                     _ => PathBuf::from("."),
@@ -180,14 +203,18 @@ impl Output {
 
     /// Whether this output is a terminal (for `--color auto`).
     pub fn is_terminal(&self) -> bool {
-        matches!(&self.sink, Sink::Stdout(s) if s.is_terminal())
+        match &self.sink {
+            Sink::Stdout(s) => s.is_terminal(),
+            Sink::Direct(f, _) => f.is_terminal(),
+            Sink::File { .. } => false,
+        }
     }
 
     /// Finish: flush, and for a file, sync and rename the temp file over the target.
     pub fn commit(mut self) -> Result<()> {
         let name = match &self.sink {
             Sink::Stdout(_) => "<stdout>".to_string(),
-            Sink::File { path, .. } => path.display().to_string(),
+            Sink::Direct(_, path) | Sink::File { path, .. } => path.display().to_string(),
         };
         self.buf.flush().map_err(|e| Error::io(&name, e))?;
         drop(self.buf);

@@ -289,3 +289,53 @@ fn help_shows_examples() {
     let out = run(["pretty", "--indent", "9", "x.json"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `-o` through a symlink replaces the file it points to (the link stays), and `-o` on something that is
+/// not a regular file (a FIFO here; `/dev/null` in practice) writes into it instead of renaming a temp
+/// file over it — which, run as root, replaced /dev/null itself with a regular file.
+#[cfg(unix)]
+#[test]
+fn output_through_symlink_and_into_fifo() {
+    let w = Work::new();
+    let input = w.write("in.json", "[1]");
+    let real = w.write("real.json", "old");
+    let link = w.path("link.json");
+    std::os::unix::fs::symlink(&real, &link).expect("symlink");
+    ok([
+        "pretty",
+        input.to_str().expect("p"),
+        "-c",
+        "-o",
+        link.to_str().expect("p"),
+    ]);
+    assert!(std::fs::symlink_metadata(&link)
+        .expect("meta")
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read(&real).expect("read"), b"[1]\n");
+    assert_eq!(w.files(), ["in.json", "link.json", "real.json"]);
+
+    let fifo = w.path("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        return; // no mkfifo on this system: the symlink half above still ran
+    }
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).expect("read fifo"))
+    };
+    ok([
+        "pretty",
+        input.to_str().expect("p"),
+        "-c",
+        "-o",
+        fifo.to_str().expect("p"),
+    ]);
+    assert_eq!(reader.join().expect("reader"), b"[1]\n");
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata(&fifo)
+        .expect("meta")
+        .file_type()
+        .is_fifo());
+    assert_eq!(w.files(), ["fifo", "in.json", "link.json", "real.json"]);
+}
