@@ -136,6 +136,22 @@ fn selected_images_previews_and_errors() {
         "{e}"
     );
     assert!(!w.path("m3").join("a.png").exists());
+    // An absurd size in an image header: a one-line error naming the image, not an allocation abort
+    // (4·10⁹ × 4·10⁹ pixels is beyond any address space, so this fails on every machine).
+    let huge = w.write("huge.json", r#"{"images": [{"id": 3, "width": 4000000000, "height": 4000000000, "file_name": "h.jpg"}], "categories": [{"id": 1, "name": "x"}],
+        "annotations": [{"id": 9, "image_id": 3, "category_id": 1, "segmentation": [[0, 0, 3, 0, 3, 3]]}]}"#);
+    let out = run([
+        "rasterize",
+        huge.to_str().expect("p"),
+        "--out",
+        w.path("m4").to_str().expect("p"),
+    ]);
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("image id 3") && e.contains("cannot be allocated") && e.lines().count() == 1,
+        "{e}"
+    );
     // Several broken images: the first in file order is the one reported, whatever the threads' timing.
     let mut many = String::from(r#"{"categories": [{"id": 1, "name": "x"}], "images": ["#);
     for k in 1..=60 {

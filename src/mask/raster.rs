@@ -9,6 +9,7 @@
 //! Not here: PNG files (see [`crate::mask::png`]), deciding what value an annotation gets (the `rasterize`
 //! command's conventions), polygon rasterization (see [`crate::mask::polygon`]).
 
+use crate::error::{Error, Result};
 use crate::mask::rle::Rle;
 
 /// Sets every foreground pixel of `rle` to `value` in a row-major `h·w` map (`map[y*w + x]`); other pixels
@@ -256,6 +257,16 @@ pub struct LabelMap<T> {
     col_major: Vec<T>,
 }
 
+/// Room for `n` pixels in `v` (its length included), or an error naming the map's size.
+fn reserve<T>(v: &mut Vec<T>, n: usize, h: u32, w: u32) -> Result<()> {
+    v.try_reserve_exact(n.saturating_sub(v.len())).map_err(|_| {
+        let gb = n as f64 * std::mem::size_of::<T>() as f64 / 1e9;
+        Error::msg(format!(
+            "a {w}x{h} label map ({gb:.1} GB) cannot be allocated"
+        ))
+    })
+}
+
 impl<T: Pixel> LabelMap<T> {
     /// A map of `h` rows and `w` columns filled with `background`.
     pub fn new(h: u32, w: u32, background: T) -> Self {
@@ -266,10 +277,14 @@ impl<T: Pixel> LabelMap<T> {
         }
     }
     /// Makes this a map of `h` rows and `w` columns filled with `background`, reusing the allocation.
-    pub fn reset(&mut self, h: u32, w: u32, background: T) {
-        (self.h, self.w) = (h, w);
+    /// An error (not an abort) when its pixels cannot be allocated — an absurd size in an image header.
+    pub fn reset(&mut self, h: u32, w: u32, background: T) -> Result<()> {
+        let n = h as usize * w as usize;
         self.col_major.clear();
-        self.col_major.resize(h as usize * w as usize, background);
+        reserve::<T>(&mut self.col_major, n, h, w)?;
+        (self.h, self.w) = (h, w);
+        self.col_major.resize(n, background);
+        Ok(())
     }
     /// Height and width.
     pub fn size(&self) -> (u32, u32) {
@@ -284,20 +299,23 @@ impl<T: Pixel> LabelMap<T> {
     pub fn as_col_major(&self) -> &[T] {
         &self.col_major
     }
-    /// The map in row-major (image) order, written into `dst` (resized to `h·w`).
-    pub fn to_row_major_into(&self, dst: &mut Vec<T>) {
+    /// The map in row-major (image) order, written into `dst` (resized to `h·w`; an error when that
+    /// cannot be allocated).
+    pub fn to_row_major_into(&self, dst: &mut Vec<T>) -> Result<()> {
+        reserve::<T>(dst, self.col_major.len(), self.h, self.w)?;
         // Every element is overwritten: keep what is there (no fill when `dst` already has the size).
         match self.col_major.first() {
             Some(&first) => dst.resize(self.col_major.len(), first),
             None => dst.clear(),
         }
         T::transpose(self.h as usize, self.w as usize, &self.col_major, dst);
+        Ok(())
     }
     /// The map in row-major (image) order.
-    pub fn to_row_major(&self) -> Vec<T> {
+    pub fn to_row_major(&self) -> Result<Vec<T>> {
         let mut v = Vec::new();
-        self.to_row_major_into(&mut v);
-        v
+        self.to_row_major_into(&mut v)?;
+        Ok(v)
     }
 }
 
@@ -313,7 +331,7 @@ mod tests {
         paint_rle(&r, 7, &mut rm);
         let mut lm = LabelMap::new(3, 4, 0u16);
         lm.paint(&r, 7);
-        assert_eq!(lm.to_row_major(), rm);
+        assert_eq!(lm.to_row_major().unwrap(), rm);
         // col-major bits: 0 0 1 | 1 1 1 | 1 0 1 | 1 0 0
         let expect_rm = [0, 1, 1, 1, 0, 1, 0, 0, 1, 1, 1, 0];
         assert_eq!(

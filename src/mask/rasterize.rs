@@ -139,7 +139,8 @@ pub fn paint_image<T: Label>(
     map: &mut LabelMap<T>,
 ) -> Result<()> {
     let (h, w) = (img.height, img.width);
-    map.reset(h, w, T::from_u16(0));
+    map.reset(h, w, T::from_u16(0))
+        .map_err(|e| e.for_record(format!("image id {}", img.id)))?;
     let ignore = ignore_value(sixteen_bit);
     for (k, &start) in anns.iter().enumerate() {
         let a = parse_annotation(buf, start)?;
@@ -206,7 +207,8 @@ fn write_maps<T: Label>(
             let anns = per_image.get(&img.id).unwrap_or(&empty);
             let res = paint_image(buf, img, anns, opts.mode, opts.crowd, sixteen_bit, map)
                 .and_then(|()| {
-                    map.to_row_major_into(rows);
+                    map.to_row_major_into(rows)
+                        .map_err(|e| e.for_record(format!("image id {}", img.id)))?;
                     let png = PngMap {
                         width: img.width,
                         height: img.height,
