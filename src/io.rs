@@ -143,7 +143,7 @@ impl Output {
         match path {
             None | Some("-") => {
                 let out = std::io::stdout();
-                let w: Box<dyn Write> = Box::new(std::io::stdout());
+                let w = stdout_writer(&out);
                 Ok(Output {
                     sink: Sink::Stdout(out),
                     buf: std::io::BufWriter::with_capacity(1 << 16, w),
@@ -225,6 +225,21 @@ impl Output {
         }
         Ok(())
     }
+}
+
+/// Standard output as a writer. Not a terminal (a pipe, a file, /dev/null): a duplicate of its file
+/// descriptor, written directly — `Stdout` is line-buffered and searches every write for its last newline
+/// (1 % of `convert`'s time on a 463 MB output). A terminal keeps `Stdout`.
+fn stdout_writer(out: &std::io::Stdout) -> Box<dyn Write> {
+    #[cfg(unix)]
+    if !out.is_terminal() {
+        use std::os::fd::AsFd;
+        if let Ok(fd) = out.as_fd().try_clone_to_owned() {
+            return Box::new(File::from(fd));
+        }
+    }
+    let _ = out;
+    Box::new(std::io::stdout())
 }
 
 #[cfg(unix)]
