@@ -149,7 +149,8 @@ fn convert_record(
     out.extend_from_slice(&buf[start..seg_start]);
     match target {
         Target::Rle => {
-            let _ = write!(out, "{{\"size\": [{}, {}], \"counts\": ", rle.h, rle.w);
+            write_size(out, rle.h, rle.w);
+            out.extend_from_slice(b"\"counts\": ");
             match seg {
                 // annToRLE hands a compressed RLE back untouched: keep its string (validated above) even if
                 // it is not the canonical encoding of its counts.
@@ -163,7 +164,8 @@ fn convert_record(
             out.push(b'}');
         }
         Target::RleRaw => {
-            let _ = write!(out, "{{\"size\": [{}, {}], \"counts\": [", rle.h, rle.w);
+            write_size(out, rle.h, rle.w);
+            out.extend_from_slice(b"\"counts\": [");
             let mut ib = itoa::Buffer::new();
             for (i, c) in rle.counts.iter().enumerate() {
                 if i > 0 {
@@ -195,6 +197,16 @@ fn convert_record(
     }
     out.extend_from_slice(&buf[seg_end..end]);
     Ok(true)
+}
+
+/// `{"size": [h, w], ` (itoa: `write!` goes through the formatting machinery, once per annotation).
+fn write_size(out: &mut Vec<u8>, h: u32, w: u32) {
+    let mut ib = itoa::Buffer::new();
+    out.extend_from_slice(b"{\"size\": [");
+    out.extend_from_slice(ib.format(h).as_bytes());
+    out.extend_from_slice(b", ");
+    out.extend_from_slice(ib.format(w).as_bytes());
+    out.extend_from_slice(b"], ");
 }
 
 /// How many records one parallel job converts into one buffer.
