@@ -305,7 +305,7 @@ fn edge_crossings(p: &EdgePlan, h: u32, sink: &mut impl Sink) {
 fn flat_crossings(e: &Edge, lo: i64, hi: i64, h: u32, sink: &mut impl Sink) {
     let (ys, s) = (e.ys as f64, e.s);
     // `t` stepped as an integer and converted each time: the same exact double as stepping a double by
-    // 5.0, without a 4-cycle floating-point addition carried from one column to the next.
+    // 5.0 (|t| < 2⁵³).
     let mut t = 5 * lo + i64::from(s < 0.0) + 2 - e.xs;
     let top = 5.0 * h as f64 + 2.0;
     let mut at = (lo as u32).wrapping_mul(h);

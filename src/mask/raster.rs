@@ -279,7 +279,8 @@ impl<T: Pixel> LabelMap<T> {
     /// Makes this a map of `h` rows and `w` columns filled with `background`, reusing the allocation.
     /// An error (not an abort) when its pixels cannot be allocated — an absurd size in an image header.
     pub fn reset(&mut self, h: u32, w: u32, background: T) -> Result<()> {
-        let n = h as usize * w as usize;
+        // (Saturating: on a 32-bit target the product can overflow; the reservation then fails.)
+        let n = (h as usize).saturating_mul(w as usize);
         self.col_major.clear();
         reserve::<T>(&mut self.col_major, n, h, w)?;
         (self.h, self.w) = (h, w);
