@@ -327,20 +327,17 @@ fn flat_crossings(e: &Edge, lo: i64, hi: i64, h: u32, sink: &mut impl Sink) {
 #[inline(always)]
 fn steep_crossings<const INC: bool>(e: &Edge, c_lo: i64, c_hi: i64, h: u32, sink: &mut impl Sink) {
     let n = e.dy;
-    let (xb, s, nf, flip) = (e.xs as f64, e.s, e.dy as f64, e.flip);
-    // Only an estimate (each guess is checked exactly), so a multiplication will do.
+    let (xb, s, flip) = (e.xs as f64, e.s, e.flip);
+    // The guess only has to be right nearly always: each one is checked exactly below, and a wrong one
+    // goes to the exact search. With est = (L + 0.5 − xb)/s, linear in c: ceil(est) (as
+    // trunc(est + 1 − 10⁻⁶), off only when est lies within 10⁻⁶ above an integer) when u grows, floor(est)
+    // + 1 when it shrinks. Out-of-range and NaN values truncate to i64::MIN and clamp to 1.
     let inv_s = 1.0 / s;
+    let k1 = 5.0 * inv_s;
+    let k0 = (2.5 - xb) * inv_s + if INC { 1.0 - 1e-6 } else { 1.0 };
     for c in c_lo..=c_hi {
         let l = (5 * c + 2) as f64;
-        // Usually right at once: ceil(est) when u grows, floor(est) + 1 when it shrinks.
-        let est = ((l + 0.5 - xb) * inv_s).clamp(0.0, nf);
-        let ti = trunc_i64(est);
-        let guess = if INC {
-            ti + i64::from((ti as f64) < est)
-        } else {
-            ti + 1
-        }
-        .clamp(1, n);
+        let guess = trunc_i64(c as f64 * k1 + k0).clamp(1, n);
         // As doubles: C's (double)t is exact, and for L >= 2, (int)f <= L iff f < L + 1 and (int)f >= L
         // iff f >= L, so these are C's tests on the truncated values.
         let g = guess as f64;
