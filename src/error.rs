@@ -2,7 +2,8 @@
 //!
 //! Every layer returns [`Error`]; the CLI prints it as one line and exits 1. It is not a place for
 //! recovery logic: a record that is bad is reported, never silently skipped (unless a command's
-//! `--skip-invalid` says so, and then the command counts what it skipped).
+//! `--skip-invalid` says so, and then the command counts what it skipped). [`FirstFailure`] makes the error
+//! of parallel work the same on every run: the one of the first failing item in input order.
 
 use std::fmt;
 
@@ -101,5 +102,65 @@ impl From<std::io::Error> for Error {
         let mut err = Error::msg(e.to_string());
         err.broken_pipe = e.kind() == std::io::ErrorKind::BrokenPipe;
         err
+    }
+}
+
+/// The first failure, by item number, of items processed in parallel. Whatever the threads' timing, the
+/// error kept is the one of the lowest-numbered failing item: items numbered after a failure already seen
+/// may be skipped ([`FirstFailure::skip`]), items before it all run, so the lowest one is always reached.
+#[derive(Debug)]
+pub struct FirstFailure {
+    first: std::sync::atomic::AtomicUsize,
+    error: std::sync::Mutex<Option<(usize, Error)>>,
+}
+
+impl Default for FirstFailure {
+    fn default() -> Self {
+        FirstFailure {
+            first: std::sync::atomic::AtomicUsize::new(usize::MAX),
+            error: std::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl FirstFailure {
+    /// Whether item `k` can be skipped: an item before it has failed.
+    pub fn skip(&self, k: usize) -> bool {
+        k > self.first.load(std::sync::atomic::Ordering::Relaxed)
+    }
+    /// Item `k` failed with `e` (kept if no item before it has failed).
+    pub fn record(&self, k: usize, e: Error) {
+        self.first
+            .fetch_min(k, std::sync::atomic::Ordering::Relaxed);
+        // A panic elsewhere while holding the lock leaves the value itself intact.
+        let mut kept = self.error.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.as_ref().is_none_or(|(j, _)| k < *j) {
+            *kept = Some((k, e));
+        }
+    }
+    /// The error of the lowest-numbered failing item, if any.
+    pub fn into_result(self) -> Result<()> {
+        match self.error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            Some((_, e)) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_failure_keeps_the_lowest_item() {
+        let f = FirstFailure::default();
+        assert!(!f.skip(5));
+        f.record(9, Error::msg("nine"));
+        assert!(f.skip(10) && !f.skip(9) && !f.skip(3));
+        f.record(3, Error::msg("three"));
+        f.record(7, Error::msg("seven"));
+        assert!(f.skip(4));
+        assert_eq!(f.into_result().unwrap_err().msg, "three");
+        assert!(FirstFailure::default().into_result().is_ok());
     }
 }

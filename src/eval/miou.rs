@@ -31,6 +31,7 @@ pub use metrics::{
     compute_metrics, AbsentAs, ClassInfo, ClassMetrics, Convention, MeanOver, MiouResult,
 };
 
+use crate::error::FirstFailure;
 use crate::mask::png::read_label_png;
 use crate::{Error, Result};
 
@@ -149,43 +150,29 @@ where
     T: Sync,
     F: Fn(&T, &mut Accumulator) -> Result<()> + Sync,
 {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    type Failed = Option<(usize, Error)>;
-    let earlier = |a: Failed, b: Failed| match (a, b) {
-        (Some(x), Some(y)) => Some(if x.0 <= y.0 { x } else { y }),
-        (x, None) => x,
-        (None, y) => y,
-    };
-    let first_bad = AtomicUsize::new(usize::MAX);
-    let (acc, failed) = items
+    let failed = FirstFailure::default();
+    let acc = items
         .par_iter()
         .enumerate()
         .fold(
-            || (template.empty_like(), None),
-            |(mut acc, failed): (Accumulator, Failed), (k, item)| {
-                if k > first_bad.load(Ordering::Relaxed) {
-                    return (acc, failed);
-                }
-                match add(item, &mut acc) {
-                    Ok(()) => (acc, failed),
-                    Err(e) => {
-                        first_bad.fetch_min(k, Ordering::Relaxed);
-                        (acc, earlier(failed, Some((k, e))))
+            || template.empty_like(),
+            |mut acc, (k, item)| {
+                if !failed.skip(k) {
+                    if let Err(e) = add(item, &mut acc) {
+                        failed.record(k, e);
                     }
                 }
+                acc
             },
         )
         .reduce(
-            || (template.empty_like(), None),
-            |(mut a, fa), (b, fb)| {
+            || template.empty_like(),
+            |mut a, b| {
                 a.merge(&b);
-                (a, earlier(fa, fb))
+                a
             },
         );
-    match failed {
-        Some((_, e)) => Err(e),
-        None => Ok(acc),
-    }
+    failed.into_result().map(|()| acc)
 }
 
 /// The `.png` files of a directory (not recursive), by file stem. Other files are not label maps and are not

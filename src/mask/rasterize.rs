@@ -18,7 +18,7 @@ use crate::coco::reader::{
     scan_top, Event, Section, SegMode,
 };
 use crate::coco::Image;
-use crate::error::{Error, Result};
+use crate::error::{Error, FirstFailure, Result};
 use crate::io::Input;
 use crate::mask::png::{write_label_png, write_preview_png, LabelMap as PngMap, LabelPixels};
 use crate::mask::polygon::segmentation_to_rle;
@@ -191,17 +191,15 @@ fn write_maps<T: Label>(
     palette_dir: &Path,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<()> {
-    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicU64, Ordering};
     let empty: Vec<usize> = Vec::new();
     let done = AtomicU64::new(0);
-    // The first image (in file order) that failed so far: images after it are skipped, images before it all
-    // run, so the error reported is the first in file order whatever the timing.
-    let first_bad = AtomicUsize::new(usize::MAX);
-    let errors = std::sync::Mutex::new(Vec::new());
+    // The error reported is the first failing image in file order, whatever the timing.
+    let failed = FirstFailure::default();
     images.par_iter().enumerate().for_each_init(
         || (LabelMap::<T>::new(0, 0, T::from_u16(0)), Vec::<T>::new()),
         |(map, rows), (k, img)| {
-            if k > first_bad.load(Ordering::Relaxed) {
+            if failed.skip(k) {
                 return;
             }
             let anns = per_image.get(&img.id).unwrap_or(&empty);
@@ -227,20 +225,11 @@ fn write_maps<T: Label>(
                 });
             match res {
                 Ok(()) => progress(done.fetch_add(1, Ordering::Relaxed) + 1),
-                Err(e) => {
-                    first_bad.fetch_min(k, Ordering::Relaxed);
-                    if let Ok(mut errs) = errors.lock() {
-                        errs.push((k, e));
-                    }
-                }
+                Err(e) => failed.record(k, e),
             }
         },
     );
-    let errors = errors.into_inner().unwrap_or_else(|p| p.into_inner());
-    match errors.into_iter().min_by_key(|(k, _)| *k) {
-        Some((_, e)) => Err(e),
-        None => Ok(()),
-    }
+    failed.into_result()
 }
 
 /// Rasterize every (selected) image of `input` into `out_dir`.

@@ -17,8 +17,7 @@ use rayon::prelude::*;
 use super::geom;
 use super::params::EvalParams;
 use super::prepare::{Cell, Prepared};
-use crate::{Error, Result};
-use std::sync::Mutex;
+use crate::error::{FirstFailure, Result};
 
 /// Detection outcome: counted as a false positive.
 pub(crate) const FP: u8 = 0;
@@ -98,25 +97,19 @@ pub(crate) fn evaluate(prep: Prepared<'_>) -> Result<Evaluation> {
     }
     // The first failing cell in cell order is reported, whatever the thread timing: a cell is skipped only
     // when a cell before it has already failed.
-    let failed: Mutex<Option<(usize, Error)>> = Mutex::new(None);
+    let failed = FirstFailure::default();
     chunks.into_par_iter().enumerate().for_each_init(
         Scratch::default,
         |scratch, (ci, (cell, s, n))| {
-            let before = |f: &Option<(usize, Error)>| f.as_ref().is_some_and(|(c, _)| *c < ci);
-            if before(&failed.lock().unwrap_or_else(|e| e.into_inner())) {
+            if failed.skip(ci) {
                 return;
             }
             if let Err(e) = eval_cell(&prep, cell, scratch, s, n) {
-                let mut f = failed.lock().unwrap_or_else(|e| e.into_inner());
-                if !before(&f) {
-                    *f = Some((ci, e));
-                }
+                failed.record(ci, e);
             }
         },
     );
-    if let Some((_, e)) = failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        return Err(e);
-    }
+    failed.into_result()?;
 
     Ok(Evaluation {
         params: prep.params,

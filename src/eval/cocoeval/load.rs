@@ -11,7 +11,6 @@
 //! Not here: loadRes' rules (see `prepare`), making masks (see `masks`).
 
 use std::borrow::Cow;
-use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -20,6 +19,7 @@ use crate::coco::reader::{
     Layout, Section, SegMode,
 };
 use crate::coco::{Annotation, Category, Image, Segmentation};
+use crate::error::FirstFailure;
 use crate::json::number::{decimal, json_int, skip_decimal};
 use crate::json::scan::{scan_string, skip_value, skip_ws, Cursor};
 use crate::{Error, Result};
@@ -224,25 +224,19 @@ impl<'a> EvalResults<'a> {
 /// The records starting at `starts`, in parallel, written straight into place (a collect into `Result`
 /// goes through a list of pieces and a copy); the first failing record in file order is reported.
 fn records<'a>(buf: &'a [u8], starts: &[usize], mode: SegMode) -> Result<Vec<Record<'a>>> {
-    let failed: Mutex<Option<(usize, Error)>> = Mutex::new(None);
+    let failed = FirstFailure::default();
     let mut out = Vec::with_capacity(starts.len());
     starts
         .par_iter()
         .enumerate()
         .map(|(i, &s)| {
             record(buf, s, mode).unwrap_or_else(|e| {
-                let mut f = failed.lock().unwrap_or_else(|p| p.into_inner());
-                if f.as_ref().is_none_or(|(j, _)| i < *j) {
-                    *f = Some((i, e));
-                }
+                failed.record(i, e);
                 Record::placeholder()
             })
         })
         .collect_into_vec(&mut out);
-    match failed.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        Some((_, e)) => Err(e),
-        None => Ok(out),
-    }
+    failed.into_result().map(|()| out)
 }
 
 /// One annotation: the fast path, or the crate's reader when the fast path meets anything unusual.
