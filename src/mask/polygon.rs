@@ -61,7 +61,15 @@ fn trunc_i64(d: f64) -> i64 {
     }
 }
 
+/// `if c { a } else { b }` as a conditional move: for data the processor cannot predict (which way an
+/// edge points).
+#[inline(always)]
+fn sel<T>(c: bool, a: T, b: T) -> T {
+    std::hint::select_unpredictable(c, a, b)
+}
+
 /// One polygon edge on the ×5 grid, set up as in `rleFrPoly` (endpoints swapped when `flip`).
+#[derive(Clone, Copy)]
 struct Edge {
     xs: i64,
     ys: i64,
@@ -75,33 +83,32 @@ struct Edge {
 }
 
 impl Edge {
+    /// Branch-free (selects, not jumps): consecutive edges point every which way, and a branch on their
+    /// direction would be mispredicted about every other edge.
+    #[inline(always)]
     fn new(x0: i64, y0: i64, x1: i64, y1: i64) -> Edge {
-        let (mut xs, mut xe, mut ys, mut ye) = (x0, x1, y0, y1);
-        let dx = (xe - xs).abs();
-        let dy = (ys - ye).abs();
-        let flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye);
-        if flip {
-            std::mem::swap(&mut xs, &mut xe);
-            std::mem::swap(&mut ys, &mut ye);
-        }
+        let dx = (x1 - x0).abs();
+        let dy = (y0 - y1).abs();
+        let major_x = dx >= dy;
+        let flip = (major_x & (x0 > x1)) | (!major_x & (y0 > y1));
+        let (xs, xe) = (sel(flip, x1, x0), sel(flip, x0, x1));
+        let (ys, ye) = (sel(flip, y1, y0), sel(flip, y0, y1));
         // dx = dy = 0 gives 0/0 = NaN, as in C.
-        let s = if dx >= dy {
-            (ye - ys) as f64 / dx as f64
-        } else {
-            (xe - xs) as f64 / dy as f64
-        };
-        let mut e = Edge {
+        let (num, den) = (sel(major_x, ye - ys, xe - xs), sel(major_x, dx, dy));
+        let s = num as f64 / den as f64;
+        let base = sel(major_x, ys, xs) as f64;
+        let steps = sel(major_x, dx, dy);
+        Edge {
             xs,
             ys,
             dx,
             dy,
             flip,
             s,
-            m0: 0,
-            mn: 0,
-        };
-        (e.m0, e.mn) = (e.minor(0), e.minor(e.steps()));
-        e
+            // C's minor coordinate at t = 0 and t = steps (s·0 kept: NaN for a repeated vertex).
+            m0: c_int(base + s * 0.0 + 0.5),
+            mn: c_int(base + s * steps as f64 + 0.5),
+        }
     }
     #[inline]
     fn major_x(&self) -> bool {
@@ -116,42 +123,29 @@ impl Edge {
             self.dy
         }
     }
-    #[inline]
-    fn base(&self) -> f64 {
-        if self.major_x() {
-            self.ys as f64
-        } else {
-            self.xs as f64
-        }
-    }
-    /// The minor coordinate at `t`, exactly as C computes `(int)(ys + s*t + .5)`.
-    #[inline]
-    fn minor(&self, t: i64) -> i64 {
-        c_int(self.base() + self.s * t as f64 + 0.5)
-    }
     /// First and last point in polygon order.
+    #[inline(always)]
     fn first(&self) -> (i64, i64) {
-        if self.flip {
-            self.point(self.steps(), self.mn)
-        } else {
-            self.point(0, self.m0)
-        }
+        let (t, r) = (
+            sel(self.flip, self.steps(), 0),
+            sel(self.flip, self.mn, self.m0),
+        );
+        self.point(t, r)
     }
+    #[inline(always)]
     fn last(&self) -> (i64, i64) {
-        if self.flip {
-            self.point(0, self.m0)
-        } else {
-            self.point(self.steps(), self.mn)
-        }
+        let (t, r) = (
+            sel(self.flip, 0, self.steps()),
+            sel(self.flip, self.m0, self.mn),
+        );
+        self.point(t, r)
     }
     /// The point at step `t` whose minor coordinate is `r`.
-    #[inline]
+    #[inline(always)]
     fn point(&self, t: i64, r: i64) -> (i64, i64) {
-        if self.major_x() {
-            (t + self.xs, r)
-        } else {
-            (r, t + self.ys)
-        }
+        let x = self.major_x();
+        let major = t + sel(x, self.xs, self.ys);
+        (sel(x, major, r), sel(x, r, major))
     }
 }
 
@@ -178,6 +172,7 @@ fn row_of(v: i64, h: u32) -> u32 {
 }
 
 /// Where an edge's crossings are: the columns `lo..=hi` (none when `lo > hi`) of the image.
+#[derive(Clone, Copy)]
 struct EdgePlan {
     e: Edge,
     lo: i64,
@@ -185,33 +180,30 @@ struct EdgePlan {
 }
 
 impl EdgePlan {
-    /// The columns whose pixel centre the edge can cross, clipped to `0..=max_col`.
+    /// The columns whose pixel centre the edge can cross, clipped to `0..=max_col` (branch-free, as
+    /// [`Edge::new`]).
+    ///
+    /// The column `u` of the edge's points runs monotonically from one end's to the other's: `xs..=xs+dx`
+    /// for a flat edge, `m0..=mn` (either way) for a steep one. A pair of consecutive points can only
+    /// record column `c` if it straddles the boundary between `5c + 2` and `5c + 3` on the ×5 grid (for a
+    /// flat edge: the pair `(t, t+1)` with `xs + t = 5c + 2`), so the columns are
+    /// `ceil((lo_u − 2)/5) ..= (hi_u − 3) div 5`, none when the edge stays in one column.
+    #[inline(always)]
     fn new(e: Edge, max_col: i64) -> EdgePlan {
-        let (lo, hi) = if e.major_x() {
-            if e.dx == 0 {
-                (1, 0)
-            } else {
-                // Pairs (t, t+1), t in 0..dx, record column n where xs + t = 5n + 2.
-                (
-                    ceil_div5(e.xs - 2).max(0),
-                    (e.xs + e.dx - 1 - 2).div_euclid(5).min(max_col),
-                )
-            }
-        } else {
-            // The column u(t) is monotone in t, and a pair of consecutive points can only record column c
-            // if it straddles the boundary between 5c + 2 and 5c + 3 on the ×5 grid.
-            let (u0, un) = (e.m0, e.mn);
-            let (lo_u, hi_u) = (u0.min(un), u0.max(un));
-            if u0 == un {
-                (1, 0)
-            } else {
-                (
-                    ceil_div5(lo_u - 2).max(0),
-                    (hi_u - 3).div_euclid(5).min(max_col),
-                )
-            }
-        };
+        let x = e.major_x();
+        let lo_u = sel(x, e.xs, e.m0.min(e.mn));
+        let hi_u = sel(x, e.xs + e.dx, e.m0.max(e.mn));
+        let lo = ceil_div5(lo_u - 2).max(0);
+        let hi = (hi_u - 3).div_euclid(5).min(max_col);
+        let empty = lo_u == hi_u;
+        let (lo, hi) = (sel(empty, 1, lo), sel(empty, 0, hi));
         EdgePlan { e, lo, hi }
+    }
+    /// Which of [`PolyScratch`]'s lists the edge goes to: 0 flat, 1 steep with the column growing, 2
+    /// steep with it shrinking.
+    #[inline(always)]
+    fn kind(&self) -> usize {
+        usize::from(!self.e.major_x()) * (1 + usize::from(self.e.mn <= self.e.m0))
     }
 }
 
@@ -228,8 +220,8 @@ trait Sink {
     fn put(&mut self, col: i64, value: u32);
     /// Column `col` turned out to have no crossing in this edge (a planned slot stays empty).
     fn hole(&mut self, col: i64);
-    /// The crossings of a flat edge, columns `lo..`: `rows` gives each one's value, in column order.
-    fn put_flat(&mut self, lo: i64, len: usize, rows: impl FnMut() -> u32);
+    /// The crossings of a flat edge, one per column from `lo` on, in column order.
+    fn put_flat(&mut self, lo: i64, values: &[u32]);
 }
 
 /// A counting sort by column: `next[c - base]` is the next free slot of column `c` in `out`.
@@ -254,10 +246,10 @@ impl Sink for ByColumn<'_> {
         self.put(col, HOLE);
     }
     #[inline(always)]
-    fn put_flat(&mut self, lo: i64, len: usize, mut rows: impl FnMut() -> u32) {
+    fn put_flat(&mut self, lo: i64, values: &[u32]) {
         let a = (lo - self.base) as usize;
-        for slot in &mut self.next[a..a + len] {
-            self.out[*slot as usize] = rows();
+        for (slot, &v) in self.next[a..a + values.len()].iter_mut().zip(values) {
+            self.out[*slot as usize] = v;
             *slot += 1;
         }
     }
@@ -273,8 +265,8 @@ impl Sink for InOrder<'_> {
     #[inline(always)]
     fn hole(&mut self, _col: i64) {}
     #[inline(always)]
-    fn put_flat(&mut self, _lo: i64, len: usize, mut rows: impl FnMut() -> u32) {
-        self.0.extend((0..len).map(|_| rows()));
+    fn put_flat(&mut self, _lo: i64, values: &[u32]) {
+        self.0.extend_from_slice(values);
     }
 }
 
@@ -306,18 +298,100 @@ fn flat_crossings(e: &Edge, lo: i64, hi: i64, h: u32, sink: &mut impl Sink) {
     let (ys, s) = (e.ys as f64, e.s);
     // `t` stepped as an integer and converted each time: the same exact double as stepping a double by
     // 5.0 (|t| < 2⁵³).
-    let mut t = 5 * lo + i64::from(s < 0.0) + 2 - e.xs;
+    let t = 5 * lo + i64::from(s < 0.0) + 2 - e.xs;
+    let at = (lo as u32).wrapping_mul(h);
+    let len = (hi - lo + 1) as usize;
     let top = 5.0 * h as f64 + 2.0;
-    let mut at = (lo as u32).wrapping_mul(h);
-    sink.put_flat(lo, (hi - lo + 1) as usize, || {
-        // Clamping before truncating is the same as after (the bounds are integers); then
-        // ceil((v - 2)/5) = (v + 2) div 5 for v >= 2 (see `row_of`).
+    #[cfg(target_arch = "x86_64")]
+    if h <= FLAT_SIMD_MAX_H {
+        // SAFETY: SSE2 is part of the x86-64 baseline.
+        unsafe {
+            flat_values_sse2(ys, s, t, at, h, top, len, |i, v| {
+                sink.put_flat(lo + i as i64, v)
+            })
+        };
+        return;
+    }
+    flat_values(ys, s, t, at, h, top, len, |i, v| {
+        sink.put_flat(lo + i as i64, v)
+    });
+}
+
+/// [`flat_values_sse2`] one column at a time (other processors, and images too tall for it).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn flat_values(
+    ys: f64,
+    s: f64,
+    mut t: i64,
+    mut at: u32,
+    h: u32,
+    top: f64,
+    len: usize,
+    mut put: impl FnMut(usize, &[u32]),
+) {
+    for i in 0..len {
         let v = trunc_i64((ys + s * t as f64 + 0.5).clamp(2.0, top)) as u64;
-        let value = at.wrapping_add(((v + 2) / 5) as u32);
+        put(i, &[at.wrapping_add(((v + 2) / 5) as u32)]);
         at = at.wrapping_add(h);
         t += 5;
-        value
-    });
+    }
+}
+
+/// The tallest image [`flat_values_sse2`] handles: its truncations are to 32 bits, so 5h + 2 must stay
+/// below 2³¹.
+const FLAT_SIMD_MAX_H: u32 = 400_000_000;
+
+/// The crossings of `len` consecutive columns of a flat edge, four at a time with SSE2, given to `put` as
+/// (index, values): value `i` is `at + i·h + row` (wrapping), the row from the minor coordinate at
+/// `t + 5i`: `v = (int)(ys + s·(t + 5i) + .5)` clamped to `2..=5h+2`, then `ceil((v − 2)/5) = (v + 2) div 5`
+/// (see [`row_of`]; clamping before truncating is the same as after, the bounds being integers).
+///
+/// The same IEEE operations in the same order as the scalar code (products and sums of doubles, no fused
+/// multiply-add); truncations to 32 bits (the clamped values are at most 5h + 2 < 2³¹); and `(v + 2) div 5`
+/// as `trunc((v + 2)·0.2)`, which is exact: for an integer `m < 2⁵⁰`, `m·0.2` rounds to at least `m/5`
+/// when 5 divides `m` (the double 0.2 is slightly above 1/5) and otherwise stays more than 0.19 away
+/// from the next integer.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn flat_values_sse2(
+    ys: f64,
+    s: f64,
+    t: i64,
+    at: u32,
+    h: u32,
+    top: f64,
+    len: usize,
+    mut put: impl FnMut(usize, &[u32]),
+) {
+    use std::arch::x86_64::*;
+    let (ysv, sv, half) = (_mm_set1_pd(ys), _mm_set1_pd(s), _mm_set1_pd(0.5));
+    let (two, topv, fifth) = (_mm_set1_pd(2.0), _mm_set1_pd(top), _mm_set1_pd(0.2));
+    let row = |tv: __m128d| {
+        let f = _mm_add_pd(_mm_add_pd(ysv, _mm_mul_pd(sv, tv)), half);
+        let v = _mm_cvttpd_epi32(_mm_min_pd(_mm_max_pd(f, two), topv));
+        _mm_cvttpd_epi32(_mm_mul_pd(_mm_add_pd(_mm_cvtepi32_pd(v), two), fifth))
+    };
+    let (t0, step) = (t as f64, _mm_set1_pd(20.0));
+    let (mut ta, mut tb) = (_mm_set_pd(t0 + 5.0, t0), _mm_set_pd(t0 + 15.0, t0 + 10.0));
+    let hv = |k: u32| h.wrapping_mul(k) as i32;
+    let mut atv = _mm_add_epi32(
+        _mm_set1_epi32(at as i32),
+        _mm_set_epi32(hv(3), hv(2), hv(1), 0),
+    );
+    let hstep = _mm_set1_epi32(hv(4));
+    let mut i = 0;
+    while i < len {
+        let mut vals = [0u32; 4];
+        let r = _mm_unpacklo_epi64(row(ta), row(tb));
+        _mm_storeu_si128(vals.as_mut_ptr().cast(), _mm_add_epi32(r, atv));
+        put(i, &vals[..(len - i).min(4)]);
+        ta = _mm_add_pd(ta, step);
+        tb = _mm_add_pd(tb, step);
+        atv = _mm_add_epi32(atv, hstep);
+        i += 4;
+    }
 }
 
 /// A steep edge (`dx < dy`), whose column `u(t) = (int)(xs + s·t + .5)` grows with `t` (`INC`) or shrinks:
@@ -404,24 +478,17 @@ fn steep_column_exact<const INC: bool>(e: &Edge, c: i64) -> Option<i64> {
     (straddles && xd == lo_side).then_some(tb)
 }
 
-/// The crossing between the last point of an edge (`prev`) and the first of the next (`cur`), if C records
-/// one: pycocotools' downsampling test on that pair, `(column, x·h + y)`.
-#[inline]
-fn pair_crossing(prev: (i64, i64), cur: (i64, i64), h: u32, max_col: i64) -> Option<(i64, u32)> {
-    if cur.0 == prev.0 {
-        return None;
-    }
-    let xd = if cur.0 < prev.0 { cur.0 } else { cur.0 - 1 };
+/// The crossing between the last point of an edge (`prev`) and the first of the next (`cur`): pycocotools'
+/// downsampling test on that pair, `(column, x·h + y, recorded)` — branch-free, the caller keeps it only if
+/// `recorded`.
+#[inline(always)]
+fn pair_crossing(prev: (i64, i64), cur: (i64, i64), h: u32, max_col: i64) -> (i64, u32, bool) {
+    let xd = cur.0 - i64::from(cur.0 >= prev.0);
     let r = xd - 2;
-    if r.rem_euclid(5) != 0 {
-        return None;
-    }
     let col = r.div_euclid(5);
-    if col < 0 || col > max_col {
-        return None;
-    }
+    let recorded = (cur.0 != prev.0) & (r == 5 * col) & (col >= 0) & (col <= max_col);
     let y = row_of(cur.1.min(prev.1), h);
-    Some((col, (col as u32).wrapping_mul(h).wrapping_add(y)))
+    (col, (col as u32).wrapping_mul(h).wrapping_add(y), recorded)
 }
 
 /// Smallest `t` in `[lo, hi]` where the monotone predicate `f` holds (`hi + 1` if none), searched from an
@@ -486,7 +553,9 @@ fn first_true(lo: i64, hi: i64, f: &impl Fn(i64) -> bool) -> i64 {
 #[derive(Default)]
 pub struct PolyScratch {
     verts: Vec<(i64, i64)>,
-    plans: Vec<EdgePlan>,
+    /// The edges with crossings, by [`EdgePlan::kind`]: each list is done by its own loop, whose branches
+    /// the processor predicts (one list in polygon order would switch code at random).
+    plans: [Vec<EdgePlan>; 3],
     pairs: Vec<(i64, u32)>,
     next: Vec<u32>,
     sorted: Vec<u32>,
@@ -542,25 +611,44 @@ pub fn rle_from_polygon_with(xy: &[f64], h: u32, w: u32, scratch: &mut PolyScrat
         xy.chunks_exact(2)
             .map(|p| (c_int(5.0 * p[0] + 0.5), c_int(5.0 * p[1] + 0.5))),
     );
-    plans.clear();
+    // Edges and the crossings between consecutive ones, appended without branches: each item is written
+    // at its list's end, and the end moves past it only if it is kept.
     pairs.clear();
-    let mut prev_last: Option<(i64, i64)> = None;
+    pairs.reserve(k);
+    for list in plans.iter_mut() {
+        list.clear();
+        list.reserve(k);
+    }
+    let mut kept = [0usize; 3];
+    let mut kept_pairs = 0usize;
+    let mut prev_last = (0, 0);
     for j in 0..k {
         let (x0, y0) = verts[j];
         let (x1, y1) = if j + 1 < k { verts[j + 1] } else { verts[0] };
         let e = Edge::new(x0, y0, x1, y1);
         let (first, last) = (e.first(), e.last());
-        if let Some(pl) = prev_last {
-            pairs.extend(pair_crossing(pl, first, h, max_col));
-        }
-        prev_last = Some(last);
+        let (c, v, recorded) = pair_crossing(prev_last, first, h, max_col);
+        // SAFETY: capacity for k items was reserved, and at most one is kept per edge (the first edge's
+        // pair, with no previous edge, never is).
+        unsafe { pairs.as_mut_ptr().add(kept_pairs).write((c, v)) };
+        kept_pairs += usize::from(recorded & (j > 0));
+        prev_last = last;
         let p = EdgePlan::new(e, max_col);
-        if p.lo <= p.hi {
-            plans.push(p);
+        let kind = p.kind();
+        // SAFETY: as above, one item per edge at most in each list.
+        unsafe { plans[kind].as_mut_ptr().add(kept[kind]).write(p) };
+        kept[kind] += usize::from(p.lo <= p.hi);
+    }
+    // SAFETY: the first `kept…` items of each list were written above.
+    unsafe {
+        pairs.set_len(kept_pairs);
+        for (list, &n) in plans.iter_mut().zip(&kept) {
+            list.set_len(n);
         }
     }
+    let all_plans = plans.iter().flatten();
     let (mut lo, mut hi, mut n) = (i64::MAX, i64::MIN, pairs.len());
-    for p in plans.iter() {
+    for p in all_plans.clone() {
         (lo, hi, n) = (lo.min(p.lo), hi.max(p.hi), n + (p.hi - p.lo + 1) as usize);
     }
     for &(c, _) in pairs.iter() {
@@ -571,7 +659,7 @@ pub fn rle_from_polygon_with(xy: &[f64], h: u32, w: u32, scratch: &mut PolyScrat
         // C's 32-bit `x·h + y` may wrap (or, for w = 0, h·w is 0): sort the values as its qsort does.
         sorted.clear();
         let mut sink = InOrder(sorted);
-        for p in plans.iter() {
+        for p in all_plans {
             edge_crossings(p, h, &mut sink);
         }
         sorted.extend(pairs.iter().map(|p| p.1));
@@ -584,7 +672,7 @@ pub fn rle_from_polygon_with(xy: &[f64], h: u32, w: u32, scratch: &mut PolyScrat
     let span = (hi - lo + 1) as usize;
     next.clear();
     next.resize(span + 1, 0);
-    for p in plans.iter() {
+    for p in all_plans.clone() {
         // Wrapping on purpose: a slot may go "negative" before the prefix sum (u32 difference array).
         next[(p.lo - lo) as usize] = next[(p.lo - lo) as usize].wrapping_add(1);
         next[(p.hi - lo) as usize + 1] = next[(p.hi - lo) as usize + 1].wrapping_sub(1);
@@ -609,8 +697,15 @@ pub fn rle_from_polygon_with(xy: &[f64], h: u32, w: u32, scratch: &mut PolyScrat
         next: &mut next[..span],
         out: sorted,
     };
-    for p in plans.iter() {
-        edge_crossings(p, h, &mut sink);
+    let [flat, inc, dec] = &*plans;
+    for p in flat {
+        flat_crossings(&p.e, p.lo, p.hi, h, &mut sink);
+    }
+    for p in inc {
+        steep_crossings::<true>(&p.e, p.lo, p.hi, h, &mut sink);
+    }
+    for p in dec {
+        steep_crossings::<false>(&p.e, p.lo, p.hi, h, &mut sink);
     }
     for &(c, v) in pairs.iter() {
         sink.put(c, v);
@@ -625,11 +720,21 @@ pub fn rle_from_polygon_with(xy: &[f64], h: u32, w: u32, scratch: &mut PolyScrat
 /// [`runs_from_boundaries`] does.
 fn runs_by_column(ends: &[u32], sorted: &mut [u32], total: u32) -> Vec<u32> {
     // Each boundary adds at most one run, and the run being built is added at the end.
-    let mut counts: Vec<u32> = Vec::with_capacity(sorted.len() + 2);
-    let out = counts.spare_capacity_mut();
+    let cap = sorted.len() + 2;
+    let mut counts: Vec<u32> = Vec::with_capacity(cap);
+    let out = counts.as_mut_ptr();
     // `cur`: the run being built (the first boundary even if 0, as in pycocotools); `absorb`: the last
     // difference was 0, so the next one goes into `cur` (pycocotools' folding of zero-length runs).
     let (mut k, mut cur, mut prev, mut absorb) = (0usize, 0u32, 0u32, true);
+    // One finished run. SAFETY of the writes: `k` counts the runs written so far, at most one per
+    // boundary plus the last, i.e. below `cap` (checked in debug builds).
+    macro_rules! emit {
+        ($v:expr) => {{
+            debug_assert!(k < cap);
+            unsafe { out.add(k).write($v) };
+            k += 1;
+        }};
+    }
     // One boundary (a HOLE is skipped).
     macro_rules! boundary {
         ($v:expr) => {{
@@ -641,8 +746,7 @@ fn runs_by_column(ends: &[u32], sorted: &mut [u32], total: u32) -> Vec<u32> {
                     cur = cur.wrapping_add(d);
                     absorb = false;
                 } else if d > 0 {
-                    out[k].write(cur);
-                    k += 1;
+                    emit!(cur);
                     cur = d;
                 } else {
                     absorb = true;
@@ -656,9 +760,8 @@ fn runs_by_column(ends: &[u32], sorted: &mut [u32], total: u32) -> Vec<u32> {
         ($a:expr, $b:expr) => {{
             let (a, b): (u32, u32) = ($a, $b);
             if !absorb & (a > prev) & (b > a) & (b != HOLE) {
-                out[k].write(cur);
-                out[k + 1].write(a - prev);
-                k += 2;
+                emit!(cur);
+                emit!(a - prev);
                 cur = b - a;
                 prev = b;
             } else {
@@ -667,12 +770,33 @@ fn runs_by_column(ends: &[u32], sorted: &mut [u32], total: u32) -> Vec<u32> {
             }
         }};
     }
-    let mut start = 0usize;
-    for &end in ends {
+    let (mut start, mut i) = (0usize, 0usize);
+    loop {
+        // The usual column: the polygon enters and leaves it, both runs of positive length. A tight loop
+        // with nothing but that case (`absorb` is false throughout).
+        if !absorb {
+            while let Some(&end) = ends.get(i) {
+                let end = end as usize;
+                let (a, b) = match sorted.get(start..end) {
+                    Some(&[a, b]) => (a.min(b), a.max(b)),
+                    _ => break,
+                };
+                if !((a > prev) & (b > a) & (b != HOLE)) {
+                    break;
+                }
+                emit!(cur);
+                emit!(a - prev);
+                cur = b - a;
+                prev = b;
+                start = end;
+                i += 1;
+            }
+        }
+        let Some(&end) = ends.get(i) else { break };
+        i += 1;
         let col = &mut sorted[start..end as usize];
         start = end as usize;
         match *col {
-            // The usual case: the polygon enters and leaves the column.
             [a, b] => pair!(a.min(b), a.max(b)),
             // Columns a concave polygon crosses several times: a sorting network (branch-free min and
             // max; HOLE pads, sorting last) rather than comparison branches the processor cannot predict.
@@ -707,13 +831,11 @@ fn runs_by_column(ends: &[u32], sorted: &mut [u32], total: u32) -> Vec<u32> {
     if absorb {
         cur = cur.wrapping_add(d);
     } else if d > 0 {
-        out[k].write(cur);
-        k += 1;
+        emit!(cur);
         cur = d;
     }
-    out[k].write(cur);
-    k += 1;
-    // SAFETY: `out[..k]`, the spare capacity from the (empty) vector's start, was written above.
+    emit!(cur);
+    // SAFETY: `counts[..k]` was written above (see `emit`).
     unsafe { counts.set_len(k) };
     counts
 }
@@ -1279,6 +1401,51 @@ fn bridge(ring: &mut Vec<(i64, i64)>, hole: &[(i64, i64)]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn flat_values_sse2_equals_scalar() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for case in 0..20_000 {
+            let h = match case % 4 {
+                0 => 1 + (next() % 50) as u32,
+                1 => 1 + (next() % 5000) as u32,
+                2 => FLAT_SIMD_MAX_H - (next() % 1000) as u32,
+                _ => 1 + (next() % FLAT_SIMD_MAX_H as u64) as u32,
+            };
+            let dx = 1 + (next() % 3000) as i64;
+            // Minor coordinates inside the ×5 image mostly, sometimes far outside (they get clamped).
+            let span = 5 * h as i64 + 40;
+            let ys = (next() % span as u64) as i64 - 20;
+            let ye = if case % 7 == 0 {
+                ys + (next() % 2_000_000_000) as i64 - 1_000_000_000
+            } else {
+                ys + (next() % (2 * dx as u64 + 1)) as i64 - dx
+            };
+            let s = (ye - ys) as f64 / dx as f64;
+            let t = (next() % 7) as i64 - 2;
+            let at = next() as u32;
+            let len = (next() % 40) as usize;
+            let top = 5.0 * h as f64 + 2.0;
+            let (mut a, mut b) = (vec![], vec![]);
+            flat_values(ys as f64, s, t, at, h, top, len, |_, v| {
+                a.extend_from_slice(v)
+            });
+            unsafe {
+                flat_values_sse2(ys as f64, s, t, at, h, top, len, |_, v| {
+                    b.extend_from_slice(v)
+                })
+            };
+            assert_eq!(a, b, "h {h} ys {ys} ye {ye} dx {dx} t {t}");
+            assert_eq!(a.len(), len);
+        }
+    }
 
     #[test]
     fn sorting_network_sorts_every_0_1_input() {
