@@ -2,7 +2,10 @@
 //! makes the polygon rasterizer or the string parser panic.
 
 use cocokit::coco::model::Segmentation;
-use cocokit::mask::polygon::{polygons_from_mask, rle_from_polygon, segmentation_to_rle};
+use cocokit::mask::polygon::{
+    polygon_to_compressed_json, polygons_from_mask, rle_from_polygon, segmentation_to_rle,
+    PolyScratch,
+};
 use cocokit::mask::raster::{paint_rle, LabelMap};
 use cocokit::mask::rle::{iou, Rle};
 use proptest::prelude::*;
@@ -193,6 +196,9 @@ proptest! {
     ) {
         let r = rle_from_polygon(&xy, h, w);
         prop_assert_eq!((r.h, r.w), (h, w));
+        let mut encoded = Vec::new();
+        r.write_compressed_json(&mut encoded);
+        prop_assert_eq!(fused(&xy, h, w).into_bytes(), encoded);
         if h > 0 && w > 0 {
             prop_assert!(r.is_valid(), "{:?}", r);
             prop_assert!(r.area() <= h as u64 * w as u64);
@@ -332,7 +338,36 @@ proptest! {
             xy.splice(2..2, [x0, y0]);
         }
         prop_assert_eq!(rle_from_polygon(&xy, h, w).counts, reference_fr_poly(&xy, h, w), "{:?}", xy);
+        prop_assert_eq!(fused(&xy, h, w), reference_string(&xy, h, w), "{:?}", xy);
     }
+}
+
+/// `polygon_to_compressed_json` (runs encoded as they are found), from scratch buffers already used.
+fn fused(xy: &[f64], h: u32, w: u32) -> String {
+    let mut scratch = PolyScratch::default();
+    let mut out = b"prefix".to_vec();
+    polygon_to_compressed_json(
+        &[1.0, 2.0, 30.5, 4.0, 7.0, 40.0],
+        50,
+        60,
+        &mut scratch,
+        &mut out,
+    );
+    out.clear();
+    polygon_to_compressed_json(xy, h, w, &mut scratch, &mut out);
+    String::from_utf8(out).expect("ASCII")
+}
+
+/// The JSON-escaped compressed string of the literal port's counts.
+fn reference_string(xy: &[f64], h: u32, w: u32) -> String {
+    let mut out = Vec::new();
+    Rle {
+        h,
+        w,
+        counts: reference_fr_poly(xy, h, w),
+    }
+    .write_compressed_json(&mut out);
+    String::from_utf8(out).expect("ASCII")
 }
 
 proptest! {
@@ -347,5 +382,6 @@ proptest! {
     ) {
         let xy: Vec<f64> = pts.iter().flat_map(|&(x, y)| [(x * 100.0).round() / 100.0, (y * 100.0).round() / 100.0]).collect();
         prop_assert_eq!(rle_from_polygon(&xy, h, 0).counts, reference_fr_poly(&xy, h, 0), "{:?}", xy);
+        prop_assert_eq!(fused(&xy, h, 0), reference_string(&xy, h, 0), "{:?}", xy);
     }
 }

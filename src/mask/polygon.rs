@@ -26,7 +26,7 @@
 
 use crate::coco::model::Segmentation;
 use crate::error::{Error, Result};
-use crate::mask::rle::Rle;
+use crate::mask::rle::{CompressedWriter, Rle};
 
 /// C's `(int)d` on x86-64: truncation toward zero; NaN and out-of-range values give `INT_MIN`.
 #[inline(always)]
@@ -584,14 +584,77 @@ pub fn rle_from_polygon(xy: &[f64], h: u32, w: u32) -> Rle {
 /// crossing its slot, a second pass computes the crossings straight into their slots, and a last pass
 /// sorts each column's few values and turns the boundaries into runs.
 pub fn rle_from_polygon_with(xy: &[f64], h: u32, w: u32, scratch: &mut PolyScratch) -> Rle {
+    let counts = polygon_runs(xy, h, w, scratch, |cap| CountsSink {
+        counts: Vec::with_capacity(cap),
+        cap,
+    })
+    .counts;
+    Rle { h, w, counts }
+}
+
+/// [`rle_from_polygon_with`] written straight as the compressed string of its counts (pycocotools
+/// `rleToString`, inside a JSON string: [`Rle::write_compressed_json`]) at the end of `out`: the runs are
+/// encoded as they are found, without a vector of counts in between.
+pub fn polygon_to_compressed_json(
+    xy: &[f64],
+    h: u32,
+    w: u32,
+    scratch: &mut PolyScratch,
+    out: &mut Vec<u8>,
+) {
+    polygon_runs(xy, h, w, scratch, |cap| {
+        CompressedWriter::<true>::new(out, cap)
+    })
+    .finish();
+}
+
+/// Where the runs of a polygon go, in order.
+trait RunSink {
+    fn run(&mut self, v: u32);
+}
+
+/// Runs into a vector of counts, with capacity for `cap` of them.
+struct CountsSink {
+    counts: Vec<u32>,
+    cap: usize,
+}
+
+impl RunSink for CountsSink {
+    #[inline(always)]
+    fn run(&mut self, v: u32) {
+        let k = self.counts.len();
+        debug_assert!(k < self.cap && self.cap <= self.counts.capacity());
+        // SAFETY: `polygon_runs` makes at most `cap` runs, the capacity it asked for (one per boundary
+        // plus the last; see `runs_by_column`).
+        unsafe {
+            self.counts.as_mut_ptr().add(k).write(v);
+            self.counts.set_len(k + 1);
+        }
+    }
+}
+
+impl RunSink for CompressedWriter<'_, true> {
+    #[inline(always)]
+    fn run(&mut self, v: u32) {
+        self.push(v);
+    }
+}
+
+/// The runs of [`rle_from_polygon_with`] into the sink `start(cap)` makes for at most `cap` of them.
+#[inline(always)]
+fn polygon_runs<S: RunSink>(
+    xy: &[f64],
+    h: u32,
+    w: u32,
+    scratch: &mut PolyScratch,
+    start: impl FnOnce(usize) -> S,
+) -> S {
     if h == 0 {
         // Every crossing is x·0 + (row clamped to 0..=0) = 0, as is h·w: the boundaries cancel and
         // pycocotools' runs are `[0]` whatever the polygon (it still walks every ×5 point to find that).
-        return Rle {
-            h,
-            w,
-            counts: vec![0],
-        };
+        let mut sink = start(1);
+        sink.run(0);
+        return sink;
     }
     let max_col = if w == 0 {
         ZERO_WIDTH_MAX_COL
@@ -666,7 +729,11 @@ pub fn rle_from_polygon_with(xy: &[f64], h: u32, w: u32, scratch: &mut PolyScrat
         sorted.push(h.wrapping_mul(w));
         sorted.sort_unstable();
         let counts = runs_from_boundaries(sorted);
-        return Rle { h, w, counts };
+        let mut sink = start(counts.len());
+        for &v in &counts {
+            sink.run(v);
+        }
+        return sink;
     }
     // Slots per column: a difference array over the planned column ranges, then each column's start.
     let span = (hi - lo + 1) as usize;
@@ -710,29 +777,26 @@ pub fn rle_from_polygon_with(xy: &[f64], h: u32, w: u32, scratch: &mut PolyScrat
     for &(c, v) in pairs.iter() {
         sink.put(c, v);
     }
-    let counts = runs_by_column(&next[..span], sorted, h * w);
-    Rle { h, w, counts }
+    // Each boundary adds at most one run, and the run being built is added at the end.
+    let mut sink = start(n + 2);
+    runs_by_column(&next[..span], sorted, h * w, &mut sink);
+    sink
 }
 
 /// The end of `rleFrPoly` for boundaries sorted by column: `sorted` holds each column's values (up to
 /// `ends[i]` for the i-th column, [`HOLE`]s for planned crossings that did not happen), `total` = h·w is
 /// the last boundary. Sorts each column's few values, takes differences and folds zero-length runs in as
 /// [`runs_from_boundaries`] does.
-fn runs_by_column(ends: &[u32], sorted: &mut [u32], total: u32) -> Vec<u32> {
-    // Each boundary adds at most one run, and the run being built is added at the end.
-    let cap = sorted.len() + 2;
-    let mut counts: Vec<u32> = Vec::with_capacity(cap);
-    let out = counts.as_mut_ptr();
+#[inline(always)]
+fn runs_by_column(ends: &[u32], sorted: &mut [u32], total: u32, sink: &mut impl RunSink) {
     // `cur`: the run being built (the first boundary even if 0, as in pycocotools); `absorb`: the last
     // difference was 0, so the next one goes into `cur` (pycocotools' folding of zero-length runs).
-    let (mut k, mut cur, mut prev, mut absorb) = (0usize, 0u32, 0u32, true);
-    // One finished run. SAFETY of the writes: `k` counts the runs written so far, at most one per
-    // boundary plus the last, i.e. below `cap` (checked in debug builds).
+    // Each boundary finishes at most one run, and the last run is added at the end: at most
+    // `sorted.len() + 2` runs.
+    let (mut cur, mut prev, mut absorb) = (0u32, 0u32, true);
     macro_rules! emit {
         ($v:expr) => {{
-            debug_assert!(k < cap);
-            unsafe { out.add(k).write($v) };
-            k += 1;
+            sink.run($v);
         }};
     }
     // One boundary (a HOLE is skipped).
@@ -835,9 +899,6 @@ fn runs_by_column(ends: &[u32], sorted: &mut [u32], total: u32) -> Vec<u32> {
         cur = d;
     }
     emit!(cur);
-    // SAFETY: `counts[..k]` was written above (see `emit`).
-    unsafe { counts.set_len(k) };
-    counts
 }
 
 /// Knuth's 19-comparator sorting network for 8 values (checked on every 0/1 input in the tests).
@@ -939,7 +1000,8 @@ pub fn segmentation_to_rle(seg: &Segmentation, h: u32, w: u32) -> Result<Option<
     }
 }
 
-fn polygons_to_rle(parts: &[Vec<f64>], h: u32, w: u32) -> Result<Rle> {
+/// What [`segmentation_to_rle`] refuses in a list of polygons (the error it gives).
+fn check_polygons(parts: &[Vec<f64>], h: u32, w: u32) -> Result<()> {
     if h == 0 || w == 0 {
         let what = if w == 0 { "width" } else { "height" };
         return Err(Error::msg(format!(
@@ -974,6 +1036,43 @@ fn polygons_to_rle(parts: &[Vec<f64>], h: u32, w: u32) -> Result<Rle> {
             "first polygon has {first} numbers; pycocotools needs at least 6"
         )));
     }
+    Ok(())
+}
+
+fn polygons_to_rle(parts: &[Vec<f64>], h: u32, w: u32) -> Result<Rle> {
+    check_polygons(parts, h, w)?;
+    Ok(with_scratch(|scratch| {
+        if let [only] = parts {
+            return rle_from_polygon_with(only, h, w, scratch);
+        }
+        let rles: Vec<Rle> = parts
+            .iter()
+            .map(|p| rle_from_polygon_with(p, h, w, scratch))
+            .collect();
+        Rle::merge(&rles, false)
+    }))
+}
+
+/// The one polygon of `seg` if it has exactly one (checked as [`segmentation_to_rle`] checks it: its
+/// error if refused), for [`polygon_compressed_json`]; `None` for any other segmentation.
+pub fn single_polygon(seg: &Segmentation, h: u32, w: u32) -> Result<Option<&[f64]>> {
+    match seg {
+        Segmentation::Polygons(parts) if parts.len() == 1 => {
+            check_polygons(parts, h, w)?;
+            Ok(Some(&parts[0]))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// [`polygon_to_compressed_json`] with this thread's buffers: what `segmentation_to_rle` and
+/// [`Rle::write_compressed_json`] give for a segmentation of this one polygon (see [`single_polygon`]).
+pub fn polygon_compressed_json(xy: &[f64], h: u32, w: u32, out: &mut Vec<u8>) {
+    with_scratch(|scratch| polygon_to_compressed_json(xy, h, w, scratch, out))
+}
+
+/// `f` with this thread's [`PolyScratch`].
+fn with_scratch<T>(f: impl FnOnce(&mut PolyScratch) -> T) -> T {
     SCRATCH.with(|cell| {
         // A re-entrant call (none today) would find the buffers borrowed: it gets fresh ones.
         let mut own = PolyScratch::default();
@@ -982,14 +1081,7 @@ fn polygons_to_rle(parts: &[Vec<f64>], h: u32, w: u32) -> Result<Rle> {
             Ok(s) => s,
             Err(_) => &mut own,
         };
-        if let [only] = parts {
-            return Ok(rle_from_polygon_with(only, h, w, scratch));
-        }
-        let rles: Vec<Rle> = parts
-            .iter()
-            .map(|p| rle_from_polygon_with(p, h, w, scratch))
-            .collect();
-        Ok(Rle::merge(&rles, false))
+        f(scratch)
     })
 }
 

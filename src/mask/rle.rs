@@ -229,43 +229,11 @@ impl Rle {
         self.encode::<true>(out);
     }
 
-    /// pycocotools `rleToString`: each count (from the fourth on, its difference with the count two
-    /// before) in 5-bit groups, least significant first, `0x20` = more groups follow, plus 48.
+    /// pycocotools `rleToString` (see [`CompressedWriter`]).
     fn encode<const JSON: bool>(&self, out: &mut Vec<u8>) {
-        let c = &self.counts;
-        // A count (a difference of two u32 for i > 2: 33 bits with the sign) takes at most 7 groups, and
-        // each group at most 2 bytes escaped.
-        let room = c.len() * if JSON { 14 } else { 7 };
-        out.reserve(room);
-        let start = out.len();
-        let spare = &mut out.spare_capacity_mut()[..room];
-        let mut p = 0usize;
-        let mut put = |b: u8| {
-            if JSON && b == b'\\' {
-                spare[p].write(b'\\');
-                p += 1;
-            }
-            spare[p].write(b);
-            p += 1;
-        };
-        let mut emit = |mut x: i64| {
-            // One group holds -16..16: the common case (neighbouring runs of similar length).
-            while !(-16..16).contains(&x) {
-                put(((x & 0x1f) as u8 | 0x20) + 48);
-                x >>= 5;
-            }
-            put((x & 0x1f) as u8 + 48);
-        };
-        for &v in c.iter().take(3) {
-            emit(v as i64);
-        }
-        // From the fourth count on: the difference with the count two before.
-        for w in c.get(1..).unwrap_or_default().windows(3) {
-            emit(w[2] as i64 - w[0] as i64);
-        }
-        // SAFETY: `put` initialised `spare[..p]`, the `p` bytes right after the old length (within the
-        // reserved capacity: `spare` has `room` elements and indexing it is checked).
-        unsafe { out.set_len(start + p) };
+        let mut w = CompressedWriter::<JSON>::new(out, self.counts.len());
+        w.push_all(&self.counts);
+        w.finish();
     }
 
     /// Parses a pycocotools compressed string (`rleFrString`), checked.
@@ -969,6 +937,120 @@ pub(crate) fn intersection(a: &[(u64, u64)], b: &[(u64, u64)]) -> u64 {
         }
     }
     acc
+}
+
+/// pycocotools `rleToString`, one count at a time, straight into a byte buffer: each count (from the
+/// fourth on, its difference with the count two before) in 5-bit groups, least significant first, `0x20` =
+/// more groups follow, plus 48. With `JSON`, the one byte of that alphabet JSON needs escaped, `\\`, is
+/// written as `\\\\`.
+///
+/// Used by [`Rle::write_compressed`] and by the polygon rasterizer, which encodes its runs as it finds
+/// them (`crate::mask::polygon::polygon_to_compressed_json`) — the same code, so the same bytes.
+pub(crate) struct CompressedWriter<'a, const JSON: bool> {
+    out: &'a mut Vec<u8>,
+    /// `out`'s spare capacity, reserved by `new`: room for `max` counts.
+    dst: *mut u8,
+    /// Bytes written at `dst`.
+    p: usize,
+    /// Counts pushed so far and the most allowed, and the last two counts.
+    n: usize,
+    max: usize,
+    prev: [u32; 2],
+}
+
+impl<'a, const JSON: bool> CompressedWriter<'a, JSON> {
+    /// A count (a difference of two u32 for i > 2: 33 bits with the sign) takes at most 7 groups, and
+    /// each group at most 2 bytes escaped.
+    const ROOM: usize = if JSON { 14 } else { 7 };
+
+    /// A writer appending to `out`, with room for up to `max_counts` counts.
+    #[inline]
+    pub(crate) fn new(out: &'a mut Vec<u8>, max_counts: usize) -> Self {
+        out.reserve(max_counts.saturating_mul(Self::ROOM));
+        let dst = out.spare_capacity_mut().as_mut_ptr().cast::<u8>();
+        CompressedWriter {
+            out,
+            dst,
+            p: 0,
+            n: 0,
+            max: max_counts,
+            prev: [0, 0],
+        }
+    }
+
+    /// Appends one count; more than `max_counts` in all panics.
+    #[inline(always)]
+    pub(crate) fn push(&mut self, v: u32) {
+        assert!(self.n < self.max, "more counts than announced");
+        // From the fourth count on: the difference with the count two before.
+        let x = if self.n < 3 {
+            v as i64
+        } else {
+            v as i64 - self.prev[0] as i64
+        };
+        // SAFETY: one count more, within the `max` that `new` reserved room for (checked above).
+        unsafe { self.emit(x) };
+        self.prev = [self.prev[1], v];
+        self.n += 1;
+    }
+
+    /// Appends all of `counts` (the first ones pushed: panics otherwise, or if they are more than
+    /// `max_counts`). The loop of [`CompressedWriter::push`] without its per-count bookkeeping.
+    #[inline]
+    pub(crate) fn push_all(&mut self, counts: &[u32]) {
+        assert!(
+            self.n == 0 && counts.len() <= self.max,
+            "more counts than announced"
+        );
+        // SAFETY (both loops): `counts.len()` counts in all, within the `max` that `new` reserved room
+        // for (checked above).
+        for &v in counts.iter().take(3) {
+            unsafe { self.emit(v as i64) };
+        }
+        for w in counts.get(1..).unwrap_or_default().windows(3) {
+            unsafe { self.emit(w[2] as i64 - w[0] as i64) };
+        }
+        self.n = counts.len();
+        if let [.., a, b] = counts {
+            self.prev = [*a, *b];
+        }
+    }
+
+    /// One count's groups (`x`: the count or its difference with the count two before).
+    ///
+    /// # Safety
+    /// At most `max` counts in all may be emitted: `new` reserved room for that many.
+    #[inline(always)]
+    unsafe fn emit(&mut self, mut x: i64) {
+        let (dst, mut p) = (self.dst, self.p);
+        let mut put = |b: u8| {
+            // SAFETY: at most ROOM bytes per count, and room for ROOM bytes per count was reserved.
+            unsafe {
+                if JSON && b == b'\\' {
+                    dst.add(p).write(b'\\');
+                    p += 1;
+                }
+                dst.add(p).write(b);
+            }
+            p += 1;
+        };
+        // One group holds -16..16: the common case (neighbouring runs of similar length).
+        while !(-16..16).contains(&x) {
+            put(((x & 0x1f) as u8 | 0x20) + 48);
+            x >>= 5;
+        }
+        put((x & 0x1f) as u8 + 48);
+        self.p = p;
+    }
+
+    /// Makes the bytes pushed part of `out`.
+    #[inline]
+    pub(crate) fn finish(self) {
+        let len = self.out.len() + self.p;
+        // SAFETY: `push` initialised the `p` bytes right after the old length, within the capacity
+        // reserved by `new`.
+        unsafe { self.out.set_len(len) };
+    }
 }
 
 #[cfg(test)]
