@@ -12,6 +12,7 @@
 use crate::coco::ids::{BitSet, IdIndex, IdSet};
 use crate::coco::reader::{
     parse_annotation, parse_category, parse_image, scan_top_batched, Chunk, Event, Layout, Section,
+    PIECE,
 };
 use crate::coco::Segmentation;
 use crate::error::Result;
@@ -150,6 +151,7 @@ pub fn validate(input: &Input) -> Result<Report> {
             } => {
                 let parsed: Vec<_> = records
                     .par_iter()
+                    .with_max_len(PIECE)
                     .map(|&(s, _)| parse_image(buf, s))
                     .collect();
                 for (&(start, _), r) in records.iter().zip(parsed) {
@@ -294,6 +296,7 @@ pub fn validate(input: &Input) -> Result<Report> {
             }
             let results: Vec<(Local, Option<AnnIds>)> = records
                 .par_iter()
+                .with_max_len(PIECE)
                 .map(|&(s, _)| check_annotation(buf, s, &images, &cats, is_dataset, has_categories))
                 .collect();
             for (&(start, _), (local, ids)) in records.iter().zip(results) {

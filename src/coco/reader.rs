@@ -165,6 +165,10 @@ pub enum Chunk<'a> {
     Event(Event<'a>),
 }
 
+/// The most records one rayon task takes in a batch (see [`par_map_ordered`]): small enough that the work
+/// stays shared to the end of the batch, large enough that the tasks cost nothing next to it.
+pub const PIECE: usize = 64;
+
 /// `f` over `items` in parallel (rayon), the results in order; when several fail, the error of the first in
 /// order. (`collect::<Result<_>>()` on a parallel iterator keeps whichever error a thread met first, so a
 /// broken file's message would depend on timing; commands promise the first error in file order.)
@@ -172,7 +176,9 @@ pub fn par_map_ordered<I: Sync, T: Send>(
     items: &[I],
     f: impl Fn(&I) -> Result<T> + Sync + Send,
 ) -> Result<Vec<T>> {
-    let all: Vec<Result<T>> = items.par_iter().map(f).collect();
+    // Pieces of at most PIECE items: rayon otherwise cuts a batch into a few large pieces up front, and a
+    // thread that finishes early finds nothing left to take while another works through its piece.
+    let all: Vec<Result<T>> = items.par_iter().with_max_len(PIECE).map(f).collect();
     all.into_iter().collect()
 }
 
