@@ -56,13 +56,81 @@ pub(crate) fn decimal(buf: &[u8], mut i: usize) -> Option<(f64, usize)> {
         return None;
     }
     let v = if m <= 1 << 53 && frac < POW10.len() {
-        m as f64 / POW10[frac]
+        // m <= 2⁵³ < 2⁶³: one conversion instruction from i64, several from u64.
+        m as i64 as f64 / POW10[frac]
     } else {
         // Validated above: ASCII digits, '-' and '.'.
         std::str::from_utf8(&buf[s..i]).ok()?.parse::<f64>().ok()?
     };
     Some((if neg { -v } else { v }, i))
 }
+
+/// [`json_decimal`] for the numbers of a coordinate list, with less checking per byte: at most 15 digits
+/// (so the digits are an exact double below 10¹⁵ and [`decimal`]'s division applies), and the number
+/// plus the byte after it within the 24 bytes from `j`. `None` for anything else, which [`json_decimal`]
+/// handles (or reports). The same grammar and the same double as [`json_decimal`].
+#[inline(always)]
+pub(crate) fn list_decimal(buf: &[u8], j: usize) -> Option<(f64, usize)> {
+    let w: &[u8; 24] = buf.get(j..j + 24)?.try_into().ok()?;
+    let neg = w[0] == b'-';
+    let s = usize::from(neg);
+    let mut k = s;
+    let mut m: u64 = 0;
+    // At most 20 bytes of digits are looked at; a number running past them is refused below, as are more
+    // than 15 digits (whose wrapped accumulation is never used).
+    while k < 20 {
+        let d = w[k].wrapping_sub(b'0');
+        if d >= 10 {
+            break;
+        }
+        m = m.wrapping_mul(10).wrapping_add(u64::from(d));
+        k += 1;
+    }
+    let n1 = k - s;
+    if n1 == 0 || (n1 > 1 && w[s] == b'0') {
+        return None;
+    }
+    let mut n2 = 0;
+    if w[k] == b'.' {
+        k += 1;
+        let f = k;
+        while k < 20 {
+            let d = w[k].wrapping_sub(b'0');
+            if d >= 10 {
+                break;
+            }
+            m = m.wrapping_mul(10).wrapping_add(u64::from(d));
+            k += 1;
+        }
+        n2 = k - f;
+        if n2 == 0 {
+            return None;
+        }
+    }
+    if n1 + n2 > 15 || CONTINUES_NUMBER[usize::from(w[k])] {
+        return None;
+    }
+    // m < 10¹⁵ < 2⁶³ (one conversion instruction from i64, several from u64); n2 <= 15.
+    let v = m as i64 as f64 / POW10[n2 & 15];
+    Some((if neg { -v } else { v }, j + k))
+}
+
+/// The bytes that may continue a JSON number (after which a number is not over): digits, `.`, `e`, `E`,
+/// `+`, `-`.
+const CONTINUES_NUMBER: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = b'0';
+    while b <= b'9' {
+        t[b as usize] = true;
+        b += 1;
+    }
+    t[b'.' as usize] = true;
+    t[b'e' as usize] = true;
+    t[b'E' as usize] = true;
+    t[b'+' as usize] = true;
+    t[b'-' as usize] = true;
+    t
+};
 
 /// [`decimal`] when the number also ends there for the JSON scanner: `None` when the byte after it could
 /// continue a number (`e`, `.`, a sign, a digit after a leading zero...), which the general path handles
@@ -204,6 +272,46 @@ mod tests {
             assert_eq!(skip_decimal(t.as_bytes(), 0), got.map(|_| t.len()), "{t}");
             assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "{t}");
         }
+        // The list path: the same as json_decimal wherever it takes a number, and it takes the usual ones.
+        for t in [
+            "0,",
+            "-0,",
+            "1]",
+            "12,",
+            "272.47, ",
+            "-3.25]",
+            "0.1,",
+            "640,",
+            "123456789012345,",
+            "1234567890123456,",
+            "12345.6789012345,",
+            "01,",
+            "00.5,",
+            "1.,",
+            "1.e5,",
+            "1e5,",
+            "-,",
+            ".5,",
+            "1.5.2,",
+            "1+2,",
+            "1-2,",
+            "7\n",
+            "7 ,",
+            "99999999999999999999999,",
+        ] {
+            let text = format!("{t}{}", " ".repeat(24));
+            let b = text.as_bytes();
+            match list_decimal(b, 0) {
+                Some((v, end)) => {
+                    let (w, e2) = json_decimal(b, 0).expect("json_decimal takes it too");
+                    assert_eq!((v.to_bits(), end), (w.to_bits(), e2), "{t:?}");
+                }
+                None => {
+                    let digits = t.bytes().filter(u8::is_ascii_digit).count();
+                    assert!(json_decimal(b, 0).is_none() || digits > 15, "{t:?} refused");
+                }
+            }
+        }
         // Random decimals: bit-identical with the standard library's parser.
         let mut x: u64 = 0x1234_5678_9abc_def0;
         for _ in 0..200_000 {
@@ -221,6 +329,13 @@ mod tests {
             let want: f64 = t.parse().unwrap();
             let (got, _) = decimal(t.as_bytes(), 0).unwrap();
             assert_eq!(got.to_bits(), want.to_bits(), "{t}");
+            let padded = format!("{t}, {}", " ".repeat(24));
+            let list = list_decimal(padded.as_bytes(), 0).map(|(v, e)| (v.to_bits(), e));
+            if t.bytes().filter(u8::is_ascii_digit).count() <= 15 {
+                assert_eq!(list, Some((want.to_bits(), t.len())), "{t}");
+            } else {
+                assert_eq!(list, None, "{t}");
+            }
         }
     }
 }

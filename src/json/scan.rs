@@ -8,7 +8,7 @@
 //! What it is not: a DOM, a serializer (see `json::pretty`), or a COCO parser (see `coco::reader`).
 
 use crate::error::{Error, Result};
-use crate::json::number::{json_decimal, json_int};
+use crate::json::number::{json_decimal, json_int, list_decimal};
 use std::borrow::Cow;
 
 /// Byte classes for the string fast path: 1 = a byte that ends the fast run (`"`, `\`, control, >= 0x80).
@@ -663,7 +663,7 @@ impl<'a> Cursor<'a> {
     pub fn f64_list(&mut self, out: &mut Vec<f64>) -> Result<()> {
         let buf = self.buf;
         let mut first = true;
-        loop {
+        'elems: loop {
             let i = skip_ws(buf, self.pos);
             let at = match buf.get(i) {
                 Some(b']') => {
@@ -674,11 +674,28 @@ impl<'a> Cursor<'a> {
                 _ if first => Some(i),
                 _ => None,
             };
-            if let Some((v, end)) = at.and_then(|j| json_decimal(buf, j)) {
-                out.push(v);
-                self.pos = end;
-                first = false;
-                continue;
+            if let Some(mut j) = at {
+                // The usual list, number after number without leaving this loop (see `list_decimal`),
+                // each followed directly by a comma and a space, or other whitespace.
+                while let Some((v, end)) = list_decimal(buf, j) {
+                    out.push(v);
+                    self.pos = end;
+                    first = false;
+                    if buf[end] != b',' {
+                        continue 'elems;
+                    }
+                    j = if buf.get(end + 1) == Some(&b' ') {
+                        end + 2
+                    } else {
+                        skip_ws(buf, end + 1)
+                    };
+                }
+                if let Some((v, end)) = json_decimal(buf, j) {
+                    out.push(v);
+                    self.pos = end;
+                    first = false;
+                    continue;
+                }
             }
             // Anything else: the general path, from the same place.
             if !self.next_elem(&mut first)? {
