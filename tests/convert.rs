@@ -110,6 +110,40 @@ fn other_bytes_are_untouched() {
     }
 }
 
+/// convert decodes only `id`, `image_id` and the segmentation; the other members are copied as they are —
+/// whatever their type — but must still be JSON.
+#[test]
+fn members_convert_does_not_use_are_copied_unchecked_but_must_be_json() {
+    let w = Work::new();
+    let f = w.write(
+        "odd.json",
+        r#"{"images": [{"id": 1, "width": 10, "height": 10}], "annotations": [
+            {"id": 1, "bbox": "not a box", "area": [1], "iscrowd": null, "category_id": "cat", "image_id": 1,
+             "segmentation": [[1, 1, 5, 1, 5, 5]], "score": {"x": 1}}]}"#,
+    );
+    let out: Value = serde_json::from_slice(&ok([
+        "convert",
+        f.to_str().expect("p"),
+        "--to",
+        "rle",
+        "-q",
+    ]))
+    .expect("json");
+    let a = &out["annotations"][0];
+    assert_eq!(a["bbox"], "not a box");
+    assert_eq!(a["area"], serde_json::json!([1]));
+    assert_eq!(a["category_id"], "cat");
+    assert_eq!(a["score"], serde_json::json!({"x": 1}));
+    assert_eq!(a["segmentation"]["size"], serde_json::json!([10, 10]));
+    let bad = w.write(
+        "bad.json",
+        r#"{"images": [{"id": 1, "width": 10, "height": 10}], "annotations": [
+            {"id": 7, "bbox": [1, 2,, 3], "image_id": 1, "segmentation": [[1, 1, 5, 1, 5, 5]]}]}"#,
+    );
+    let e = fails(["convert", bad.to_str().expect("p"), "--to", "rle", "-q"]);
+    assert!(e.contains("annotation id 7"), "{e}");
+}
+
 #[test]
 fn bad_annotations_are_named_and_skippable() {
     let w = Work::new();

@@ -432,6 +432,24 @@ pub fn parse_annotation_with(
     start: usize,
     mode: SegMode,
 ) -> Result<(Annotation, SegInfo)> {
+    parse_annotation_fields::<true>(buf, start, mode)
+}
+
+/// [`parse_annotation_with`] (segmentation decoded) for a caller that needs only `id`, `image_id` and the
+/// segmentation — `convert`, which copies every other byte of the record as it is: the other members are
+/// skipped (still checked to be JSON), not decoded, so their types are not checked.
+pub fn parse_annotation_segmentation(buf: &[u8], start: usize) -> Result<(Annotation, SegInfo)> {
+    parse_annotation_fields::<false>(buf, start, SegMode::Full)
+}
+
+/// The record loop of [`parse_annotation_with`]; with `ALL` false, only `id`, `image_id` and
+/// `segmentation` are decoded.
+#[inline(always)]
+fn parse_annotation_fields<const ALL: bool>(
+    buf: &[u8],
+    start: usize,
+    mode: SegMode,
+) -> Result<(Annotation, SegInfo)> {
     let mut c = Cursor::new(buf, start);
     let mut ann = Annotation {
         offset: start as u64,
@@ -452,6 +470,9 @@ pub fn parse_annotation_with(
                     ann.image_id = c.i64()?;
                     has_image = true;
                 }
+                "category_id" | "iscrowd" | "area" | "score" | "bbox" if !ALL => {
+                    c.skip()?;
+                }
                 "category_id" => ann.category_id = Some(c.i64()?),
                 "iscrowd" => ann.iscrowd = Some(c.i64()?),
                 "area" => ann.area = if c.null() { None } else { Some(c.f64()?) },
@@ -465,6 +486,9 @@ pub fn parse_annotation_with(
                         range: Some((s, c.pos)),
                     };
                     ann.segmentation = seg;
+                }
+                _ if !ALL => {
+                    c.skip()?;
                 }
                 _ => {
                     let (s, e) = c.skip()?;

@@ -12,8 +12,8 @@
 //! written. Memory holds the image sizes and a few batches. An empty segmentation (`[]`) and a missing one stay as they are.
 
 use crate::coco::reader::{
-    par_map_ordered, parse_annotation_with, parse_image, scan_top, scan_top_batched, Chunk, Event,
-    Layout, Section, SegMode,
+    par_map_ordered, parse_annotation_segmentation, parse_image, scan_top, scan_top_batched, Chunk,
+    Event, Layout, Section,
 };
 use crate::coco::writer::TopWriter;
 use crate::coco::Segmentation;
@@ -119,7 +119,7 @@ fn convert_record(
     target: Target,
     out: &mut Vec<u8>,
 ) -> Result<bool> {
-    let (ann, info) = parse_annotation_with(buf, start, SegMode::Full)?;
+    let (ann, info) = parse_annotation_segmentation(buf, start)?;
     let (Some(seg), Some((seg_start, seg_end))) = (&ann.segmentation, info.range) else {
         return Ok(false);
     };
