@@ -623,9 +623,11 @@ impl RunSink for CountsSink {
     #[inline(always)]
     fn run(&mut self, v: u32) {
         let k = self.counts.len();
-        debug_assert!(k < self.cap && self.cap <= self.counts.capacity());
-        // SAFETY: `polygon_runs` makes at most `cap` runs, the capacity it asked for (one per boundary
-        // plus the last; see `runs_by_column`).
+        // `polygon_runs` makes at most `cap` runs, the capacity it asked for (one per boundary plus the
+        // last; see `runs_by_column`); checked anyway, as the write below relies on it.
+        debug_assert!(k < self.cap);
+        assert!(k < self.counts.capacity(), "more runs than planned");
+        // SAFETY: `k` is below the capacity (checked above).
         unsafe {
             self.counts.as_mut_ptr().add(k).write(v);
             self.counts.set_len(k + 1);
