@@ -465,13 +465,13 @@ fn parse_annotation_fields<const ALL: bool>(
         let mut first = true;
         while let Some((key, _)) = c.next_key(&mut first)? {
             match &*key {
+                k if !ALL && !matches!(k, "id" | "image_id" | "segmentation") => {
+                    c.skip()?;
+                }
                 "id" => ann.id = Some(c.i64()?),
                 "image_id" => {
                     ann.image_id = c.i64()?;
                     has_image = true;
-                }
-                "category_id" | "iscrowd" | "area" | "score" | "bbox" if !ALL => {
-                    c.skip()?;
                 }
                 "category_id" => ann.category_id = Some(c.i64()?),
                 "iscrowd" => ann.iscrowd = Some(c.i64()?),
@@ -486,9 +486,6 @@ fn parse_annotation_fields<const ALL: bool>(
                         range: Some((s, c.pos)),
                     };
                     ann.segmentation = seg;
-                }
-                _ if !ALL => {
-                    c.skip()?;
                 }
                 _ => {
                     let (s, e) = c.skip()?;

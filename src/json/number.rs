@@ -76,32 +76,18 @@ pub(crate) fn list_decimal(buf: &[u8], j: usize) -> Option<(f64, usize)> {
     let s = usize::from(neg);
     let mut k = s;
     let mut m: u64 = 0;
-    // At most 20 bytes of digits are looked at; a number running past them is refused below, as are more
-    // than 15 digits (whose wrapped accumulation is never used).
-    while k < 20 {
-        let d = w[k].wrapping_sub(b'0');
-        if d >= 10 {
-            break;
-        }
-        m = m.wrapping_mul(10).wrapping_add(u64::from(d));
-        k += 1;
-    }
+    // Digits are looked for in the first 20 bytes only (the window's bound is the loop's): a number
+    // running past them is refused below, as are more than 15 digits (whose wrapped sum is never used).
+    let digit_bytes = &w[..20];
+    k = digits(digit_bytes, k, &mut m);
     let n1 = k - s;
     if n1 == 0 || (n1 > 1 && w[s] == b'0') {
         return None;
     }
     let mut n2 = 0;
     if w[k] == b'.' {
-        k += 1;
-        let f = k;
-        while k < 20 {
-            let d = w[k].wrapping_sub(b'0');
-            if d >= 10 {
-                break;
-            }
-            m = m.wrapping_mul(10).wrapping_add(u64::from(d));
-            k += 1;
-        }
+        let f = k + 1;
+        k = digits(digit_bytes, f, &mut m);
         n2 = k - f;
         if n2 == 0 {
             return None;

@@ -144,11 +144,11 @@ fn convert_record(
         Segmentation::Rle { h, w, .. } | Segmentation::CompressedRle { h, w, .. } => (*h, *w),
         Segmentation::Empty => (0, 0),
     };
+    let refused = |e: Error| e.at_offset(seg_start).for_record(ann.describe());
     if let Target::Rle = target {
-        // One polygon (nearly every annotation): its runs encoded as they are found.
-        let one = single_polygon(seg, h, w)
-            .map_err(|e| e.at_offset(seg_start).for_record(ann.describe()))?;
-        if let Some(xy) = one {
+        // One polygon (nearly every annotation): its runs encoded as they are found, framed as the
+        // `Target::Rle` arm below frames an RLE's string.
+        if let Some(xy) = single_polygon(seg, h, w).map_err(refused)? {
             out.extend_from_slice(&buf[start..seg_start]);
             write_size(out, h, w);
             out.extend_from_slice(b"\"counts\": \"");
@@ -158,8 +158,7 @@ fn convert_record(
             return Ok(true);
         }
     }
-    let rle = segmentation_to_rle(seg, h, w)
-        .map_err(|e| e.at_offset(seg_start).for_record(ann.describe()))?;
+    let rle = segmentation_to_rle(seg, h, w).map_err(refused)?;
     let Some(rle) = rle else { return Ok(false) };
     // The record's bytes with the new segmentation spliced in where the old one was.
     out.extend_from_slice(&buf[start..seg_start]);

@@ -584,11 +584,7 @@ pub fn rle_from_polygon(xy: &[f64], h: u32, w: u32) -> Rle {
 /// crossing its slot, a second pass computes the crossings straight into their slots, and a last pass
 /// sorts each column's few values and turns the boundaries into runs.
 pub fn rle_from_polygon_with(xy: &[f64], h: u32, w: u32, scratch: &mut PolyScratch) -> Rle {
-    let counts = polygon_runs(xy, h, w, scratch, |cap| CountsSink {
-        counts: Vec::with_capacity(cap),
-        cap,
-    })
-    .counts;
+    let counts = polygon_runs(xy, h, w, scratch, |cap| CountsSink(Vec::with_capacity(cap))).0;
     Rle { h, w, counts }
 }
 
@@ -613,24 +609,20 @@ trait RunSink {
     fn run(&mut self, v: u32);
 }
 
-/// Runs into a vector of counts, with capacity for `cap` of them.
-struct CountsSink {
-    counts: Vec<u32>,
-    cap: usize,
-}
+/// Runs into a vector of counts, created with room for all of them.
+struct CountsSink(Vec<u32>);
 
 impl RunSink for CountsSink {
     #[inline(always)]
     fn run(&mut self, v: u32) {
-        let k = self.counts.len();
-        // `polygon_runs` makes at most `cap` runs, the capacity it asked for (one per boundary plus the
-        // last; see `runs_by_column`); checked anyway, as the write below relies on it.
-        debug_assert!(k < self.cap);
-        assert!(k < self.counts.capacity(), "more runs than planned");
+        let k = self.0.len();
+        // `polygon_runs` makes at most as many runs as the capacity it asked for (one per boundary plus
+        // the last; see `runs_by_column`); checked anyway, as the write below relies on it.
+        assert!(k < self.0.capacity(), "more runs than planned");
         // SAFETY: `k` is below the capacity (checked above).
         unsafe {
-            self.counts.as_mut_ptr().add(k).write(v);
-            self.counts.set_len(k + 1);
+            self.0.as_mut_ptr().add(k).write(v);
+            self.0.set_len(k + 1);
         }
     }
 }
@@ -796,11 +788,6 @@ fn runs_by_column(ends: &[u32], sorted: &mut [u32], total: u32, sink: &mut impl 
     // Each boundary finishes at most one run, and the last run is added at the end: at most
     // `sorted.len() + 2` runs.
     let (mut cur, mut prev, mut absorb) = (0u32, 0u32, true);
-    macro_rules! emit {
-        ($v:expr) => {{
-            sink.run($v);
-        }};
-    }
     // One boundary (a HOLE is skipped).
     macro_rules! boundary {
         ($v:expr) => {{
@@ -812,7 +799,7 @@ fn runs_by_column(ends: &[u32], sorted: &mut [u32], total: u32, sink: &mut impl 
                     cur = cur.wrapping_add(d);
                     absorb = false;
                 } else if d > 0 {
-                    emit!(cur);
+                    sink.run(cur);
                     cur = d;
                 } else {
                     absorb = true;
@@ -826,8 +813,8 @@ fn runs_by_column(ends: &[u32], sorted: &mut [u32], total: u32, sink: &mut impl 
         ($a:expr, $b:expr) => {{
             let (a, b): (u32, u32) = ($a, $b);
             if !absorb & (a > prev) & (b > a) & (b != HOLE) {
-                emit!(cur);
-                emit!(a - prev);
+                sink.run(cur);
+                sink.run(a - prev);
                 cur = b - a;
                 prev = b;
             } else {
@@ -850,8 +837,8 @@ fn runs_by_column(ends: &[u32], sorted: &mut [u32], total: u32, sink: &mut impl 
                 if !((a > prev) & (b > a) & (b != HOLE)) {
                     break;
                 }
-                emit!(cur);
-                emit!(a - prev);
+                sink.run(cur);
+                sink.run(a - prev);
                 cur = b - a;
                 prev = b;
                 start = end;
@@ -897,10 +884,10 @@ fn runs_by_column(ends: &[u32], sorted: &mut [u32], total: u32, sink: &mut impl 
     if absorb {
         cur = cur.wrapping_add(d);
     } else if d > 0 {
-        emit!(cur);
+        sink.run(cur);
         cur = d;
     }
-    emit!(cur);
+    sink.run(cur);
 }
 
 /// Knuth's 19-comparator sorting network for 8 values (checked on every 0/1 input in the tests).
