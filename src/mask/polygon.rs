@@ -96,8 +96,12 @@ impl Edge {
         // dx = dy = 0 gives 0/0 = NaN, as in C.
         let (num, den) = (sel(major_x, ye - ys, xe - xs), sel(major_x, dx, dy));
         let s = num as f64 / den as f64;
-        let base = sel(major_x, ys, xs) as f64;
-        let steps = sel(major_x, dx, dy);
+        // C's minor coordinate at t = 0 and t = steps, `(int)(b + s·t + .5)` with b the minor start, is
+        // worked out in integers, off the division's latency: s·0 = 0, and s·steps is `num` up to a
+        // relative error of 2⁻⁵² (one rounded division, one rounded product; |num| < 2³³), so the
+        // double is within 2⁻¹⁹ of the integer end + .5, which C truncates toward zero to the end
+        // itself, or to end + 1 for a negative end. A repeated vertex (0/0 = NaN) gives INT_MIN in C.
+        let round = |v: i64| sel(den == 0, i32::MIN as i64, v + i64::from(v < 0));
         Edge {
             xs,
             ys,
@@ -105,9 +109,8 @@ impl Edge {
             dy,
             flip,
             s,
-            // C's minor coordinate at t = 0 and t = steps (s·0 kept: NaN for a repeated vertex).
-            m0: c_int(base + s * 0.0 + 0.5),
-            mn: c_int(base + s * steps as f64 + 0.5),
+            m0: round(sel(major_x, ys, xs)),
+            mn: round(sel(major_x, ye, xe)),
         }
     }
     #[inline]
@@ -1599,6 +1602,51 @@ mod tests {
         assert!(n1 < n0, "{n1} < {n0}");
         let o = crate::mask::rle::iou(&[approx], &[src], &[false])[0];
         assert!(o > 0.9, "{o}");
+    }
+
+    /// `Edge::new`'s integer end coordinates against C's `(int)(b + s·t + .5)` in doubles, on random
+    /// edges of every length and sign up to the int range (INT_MIN included: what out-of-range vertices
+    /// become) and on repeated vertices.
+    #[test]
+    fn edge_ends_match_c_doubles() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let special = [
+            0i64,
+            1,
+            -1,
+            2,
+            -2,
+            5,
+            -5,
+            i32::MIN as i64,
+            i32::MAX as i64,
+            -i32::MAX as i64,
+        ];
+        for k in 0..400_000 {
+            let mut v = [0i64; 4];
+            for x in v.iter_mut() {
+                let r = next();
+                *x = match (k + (r % 7) as usize) % 4 {
+                    0 => special[(r >> 8) as usize % special.len()],
+                    1 => (r >> 8) as i64 % 3000 - 1500,
+                    2 => (r >> 8) as i64 % 20 - 10,
+                    _ => (r >> 8) as i32 as i64,
+                };
+            }
+            if k % 50 == 0 {
+                (v[2], v[3]) = (v[0], v[1]);
+            }
+            let e = Edge::new(v[0], v[1], v[2], v[3]);
+            let b = if e.major_x() { e.ys } else { e.xs } as f64;
+            assert_eq!(e.m0, c_int(b + e.s * 0.0 + 0.5), "{v:?}");
+            assert_eq!(e.mn, c_int(b + e.s * e.steps() as f64 + 0.5), "{v:?}");
+        }
     }
 
     #[test]
