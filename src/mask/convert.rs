@@ -12,11 +12,11 @@
 //! written. Memory holds the image sizes and a few batches. An empty segmentation (`[]`) and a missing one stay as they are.
 
 use crate::coco::reader::{
-    par_map_ordered, parse_annotation_segmentation, parse_image, scan_top, scan_top_batched, Chunk,
-    Event, Layout, Section,
+    par_map_ordered, parse_annotation_segmentation, parse_image, recycle_segmentation, scan_top,
+    scan_top_batched, Chunk, Event, Layout, Section, SegInfo,
 };
 use crate::coco::writer::TopWriter;
-use crate::coco::Segmentation;
+use crate::coco::{Annotation, Segmentation};
 use crate::error::{Error, Result};
 use crate::io::Input;
 use crate::json::pretty::write_escaped;
@@ -119,7 +119,28 @@ fn convert_record(
     target: Target,
     out: &mut Vec<u8>,
 ) -> Result<bool> {
-    let (ann, info) = parse_annotation_segmentation(buf, start)?;
+    let (mut ann, info) = parse_annotation_segmentation(buf, start)?;
+    let res = convert_parsed(buf, start, end, &ann, info, sizes, target, out);
+    // The polygons' memory serves the next record this thread parses.
+    if let Some(seg) = ann.segmentation.take() {
+        recycle_segmentation(seg);
+    }
+    res
+}
+
+/// [`convert_record`] once the record is parsed.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn convert_parsed(
+    buf: &[u8],
+    start: usize,
+    end: usize,
+    ann: &Annotation,
+    info: SegInfo,
+    sizes: &ImageSizes,
+    target: Target,
+    out: &mut Vec<u8>,
+) -> Result<bool> {
     let (Some(seg), Some((seg_start, seg_end))) = (&ann.segmentation, info.range) else {
         return Ok(false);
     };
