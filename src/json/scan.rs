@@ -699,19 +699,42 @@ impl<'a> Cursor<'a> {
             };
             if let Some(mut j) = at {
                 // The usual list, number after number without leaving this loop (see `list_decimal`),
-                // each followed directly by a comma and a space, or other whitespace.
-                while let Some((v, end)) = list_decimal(buf, j) {
-                    out.push(v);
-                    self.pos = end;
-                    first = false;
+                // each followed directly by a comma and a space, or other whitespace. The position and
+                // the list's length stay in registers (a `push` would store its length to memory and
+                // load it back for the next number, a chain through memory).
+                let mut pos = self.pos;
+                let mut n = out.len();
+                loop {
+                    if out.capacity() == n {
+                        // SAFETY: the first `n` values were written below.
+                        unsafe { out.set_len(n) };
+                        out.reserve(64);
+                    }
+                    let Some((v, end)) = list_decimal(buf, j) else {
+                        break;
+                    };
+                    // SAFETY: `n` < capacity (checked above); the values up to `n` are set before
+                    // `out` is used again.
+                    unsafe { out.as_mut_ptr().add(n).write(v) };
+                    n += 1;
+                    pos = end;
                     if buf[end] != b',' {
-                        continue 'elems;
+                        break;
                     }
                     j = if buf.get(end + 1) == Some(&b' ') {
                         end + 2
                     } else {
                         skip_ws(buf, end + 1)
                     };
+                }
+                // SAFETY: as above.
+                unsafe { out.set_len(n) };
+                if pos != self.pos {
+                    self.pos = pos;
+                    first = false;
+                    if buf[pos] != b',' {
+                        continue 'elems;
+                    }
                 }
                 if let Some((v, end)) = json_decimal(buf, j) {
                     out.push(v);
