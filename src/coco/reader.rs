@@ -338,6 +338,17 @@ fn raw_text(buf: &[u8], s: usize, e: usize) -> String {
 
 /// Parse the image record starting at `start`.
 pub fn parse_image(buf: &[u8], start: usize) -> Result<Image> {
+    parse_image_fields::<true>(buf, start)
+}
+
+/// [`parse_image`] for a caller that needs only `id`, `height` and `width` (`convert`): the other members
+/// are skipped (still checked to be JSON), not decoded or copied — `file_name` and `extra` stay empty.
+pub fn parse_image_size(buf: &[u8], start: usize) -> Result<Image> {
+    parse_image_fields::<false>(buf, start)
+}
+
+#[inline(always)]
+fn parse_image_fields<const ALL: bool>(buf: &[u8], start: usize) -> Result<Image> {
     let mut c = Cursor::new(buf, start);
     c.begin_object()?;
     let mut first = true;
@@ -352,6 +363,9 @@ pub fn parse_image(buf: &[u8], start: usize) -> Result<Image> {
                 }
                 "width" => img.width = dim(&mut c)?,
                 "height" => img.height = dim(&mut c)?,
+                _ if !ALL => {
+                    c.skip()?;
+                }
                 "file_name" => img.file_name = c.string()?.into_owned(),
                 _ => {
                     let (s, e) = c.skip()?;
@@ -361,13 +375,13 @@ pub fn parse_image(buf: &[u8], start: usize) -> Result<Image> {
         }
         Ok(())
     };
-    let res = r();
-    let describe = if has_id {
-        format!("image id {}", img.id)
-    } else {
-        format!("image at byte {start}")
-    };
-    res.map_err(|e| e.for_record(describe))?;
+    r().map_err(|e| {
+        e.for_record(if has_id {
+            format!("image id {}", img.id)
+        } else {
+            format!("image at byte {start}")
+        })
+    })?;
     if !has_id {
         return Err(Error::at(start, "image record has no \"id\""));
     }

@@ -12,8 +12,8 @@
 //! written. Memory holds the image sizes and a few batches. An empty segmentation (`[]`) and a missing one stay as they are.
 
 use crate::coco::reader::{
-    par_map_ordered, parse_annotation_segmentation, parse_image, recycle_segmentation, scan_top,
-    scan_top_batched, Chunk, Event, Layout, Section, SegInfo,
+    par_map_ordered, parse_annotation_segmentation, parse_image_size, recycle_segmentation,
+    scan_top, scan_top_batched, Chunk, Event, Layout, Section, SegInfo,
 };
 use crate::coco::writer::TopWriter;
 use crate::coco::{Annotation, Segmentation};
@@ -89,7 +89,7 @@ pub fn image_sizes_releasing(buf: &[u8], release: &dyn Fn(usize)) -> Result<Imag
 /// (id, (height, width)) of a batch of image records, parsed in parallel.
 fn sizes_of(buf: &[u8], records: &[(usize, usize)]) -> Result<Vec<(i64, (u32, u32))>> {
     par_map_ordered(records, |&(s, _)| {
-        parse_image(buf, s).map(|im| (im.id, (im.height, im.width)))
+        parse_image_size(buf, s).map(|im| (im.id, (im.height, im.width)))
     })
 }
 
