@@ -142,6 +142,38 @@ fn members_convert_does_not_use_are_copied_unchecked_but_must_be_json() {
     );
     let e = fails(["convert", bad.to_str().expect("p"), "--to", "rle", "-q"]);
     assert!(e.contains("annotation id 7"), "{e}");
+    // Images too: convert reads id, height and width; the rest is copied unchecked but must be JSON.
+    let odd_image = w.write(
+        "odd_image.json",
+        r#"{"images": [{"id": 1, "file_name": 5, "width": 10, "license": [null], "height": 10}],
+            "annotations": [{"id": 1, "image_id": 1, "segmentation": [[1, 1, 5, 1, 5, 5]]}]}"#,
+    );
+    let out: Value = serde_json::from_slice(&ok([
+        "convert",
+        odd_image.to_str().expect("p"),
+        "--to",
+        "rle",
+        "-q",
+    ]))
+    .expect("json");
+    assert_eq!(out["images"][0]["file_name"], 5);
+    assert_eq!(
+        out["annotations"][0]["segmentation"]["size"],
+        serde_json::json!([10, 10])
+    );
+    let bad_image = w.write(
+        "bad_image.json",
+        r#"{"images": [{"id": 3, "file_name": "a.jpg", "width": 10, "height": 10, "license": tru}],
+            "annotations": [{"id": 1, "image_id": 3, "segmentation": [[1, 1, 5, 1, 5, 5]]}]}"#,
+    );
+    let e = fails([
+        "convert",
+        bad_image.to_str().expect("p"),
+        "--to",
+        "rle",
+        "-q",
+    ]);
+    assert!(e.contains("image id 3"), "{e}");
 }
 
 #[test]

@@ -10,8 +10,9 @@ const EXAMPLES: &str = "Examples:
   cocokit convert stuff_val2017.json --to polygon --tolerance 1 -o stuff_polygons.json
 
 --to rle gives exactly pycocotools' annToRLE: {\"size\": [h, w], \"counts\": \"<string>\"}.
-Everything else (other keys, other fields, order, number literals) is copied byte for byte: only id,
-image_id and segmentation are read (use `cocokit validate` to check the other fields).";
+Everything else (other keys, other fields, order, number literals) is copied byte for byte: only the
+annotations' id, image_id and segmentation and the images' id, height and width are read (use
+`cocokit validate` to check the other fields).";
 
 /// Convert segmentations between polygons, RLE and compressed RLE.
 #[derive(clap::Args, Debug)]
