@@ -131,6 +131,10 @@ enum Sink {
     },
 }
 
+/// The output buffer: small writes are gathered up to this size; a larger one (a `convert` job's records,
+/// ~32–64 KB) goes straight to the file instead of being copied through the buffer.
+const OUT_BUF: usize = 1 << 15;
+
 /// Where a command writes its main output.
 pub struct Output {
     sink: Sink,
@@ -146,7 +150,7 @@ impl Output {
                 let w = stdout_writer(&out);
                 Ok(Output {
                     sink: Sink::Stdout(out),
-                    buf: std::io::BufWriter::with_capacity(1 << 16, w),
+                    buf: std::io::BufWriter::with_capacity(OUT_BUF, w),
                 })
             }
             Some(p) => {
@@ -167,7 +171,7 @@ impl Output {
                             Box::new(f.try_clone().map_err(|e| Error::io(p, e))?);
                         return Ok(Output {
                             sink: Sink::Direct(f, target.to_path_buf()),
-                            buf: std::io::BufWriter::with_capacity(1 << 16, w),
+                            buf: std::io::BufWriter::with_capacity(OUT_BUF, w),
                         });
                     }
                 }
@@ -190,7 +194,7 @@ impl Output {
                         tmp,
                         path: target.to_path_buf(),
                     },
-                    buf: std::io::BufWriter::with_capacity(1 << 16, w),
+                    buf: std::io::BufWriter::with_capacity(OUT_BUF, w),
                 })
             }
         }

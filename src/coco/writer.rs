@@ -9,6 +9,9 @@ use crate::json::pretty::write_escaped;
 use std::io::Write;
 
 /// Writes a dataset object (`{...}`) or a results array (`[...]`) one piece at a time.
+/// What goes between two records of a section.
+pub const RECORD_SEP: &[u8] = b", ";
+
 pub struct TopWriter<'w> {
     w: &'w mut dyn Write,
     first_key: bool,
@@ -74,10 +77,26 @@ impl<'w> TopWriter<'w> {
     #[inline]
     pub fn record(&mut self, raw: &[u8]) -> Result<()> {
         if !self.first_rec {
-            self.w.write_all(b", ")?;
+            self.w.write_all(RECORD_SEP)?;
         }
         self.first_rec = false;
         self.w.write_all(raw)?;
+        Ok(())
+    }
+
+    /// Records already joined: each one preceded by [`RECORD_SEP`] (dropped before the section's first
+    /// record), written in one call.
+    pub fn records_joined(&mut self, joined: &[u8]) -> Result<()> {
+        if joined.is_empty() {
+            return Ok(());
+        }
+        let bytes = if self.first_rec {
+            joined.strip_prefix(RECORD_SEP).unwrap_or(joined)
+        } else {
+            joined
+        };
+        self.first_rec = false;
+        self.w.write_all(bytes)?;
         Ok(())
     }
 

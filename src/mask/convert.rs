@@ -15,7 +15,7 @@ use crate::coco::reader::{
     par_map_ordered, parse_annotation_segmentation, parse_image_size, recycle_segmentation,
     scan_top, scan_top_batched, Chunk, Event, Layout, Section, SegInfo,
 };
-use crate::coco::writer::TopWriter;
+use crate::coco::writer::{TopWriter, RECORD_SEP};
 use crate::coco::{Annotation, Segmentation};
 use crate::error::{Error, Result};
 use crate::io::Input;
@@ -274,10 +274,16 @@ fn convert_job(
             if let Some(&(ns, ne)) = records.get(i + 1) {
                 prefetch(&buf[ns..ne]);
             }
+            // Each converted record preceded by its separator, so that a run of them is written in
+            // one piece (`TopWriter::records_joined`).
             let at = bytes.len();
+            bytes.extend_from_slice(RECORD_SEP);
             match convert_record(buf, s, e, sizes, target, &mut bytes) {
                 Ok(true) => Outcome::Converted(bytes.len()),
-                Ok(false) => Outcome::Unchanged,
+                Ok(false) => {
+                    bytes.truncate(at);
+                    Outcome::Unchanged
+                }
                 Err(err) => {
                     bytes.truncate(at);
                     Outcome::Failed(err)
@@ -449,13 +455,18 @@ fn write_converted(
         return Ok(());
     };
     for (job, (bytes, outcomes)) in batch.records.chunks(JOB).zip(batch.jobs) {
-        let mut from = 0;
+        // Converted records follow each other in `bytes` (separators included): `from..to` is the run
+        // not written yet, written in one piece when something else comes or the job ends.
+        let (mut from, mut to) = (0, 0);
         for (&(s, e), outcome) in job.iter().zip(outcomes) {
+            if !matches!(outcome, Outcome::Converted(_)) {
+                t.records_joined(&bytes[from..to])?;
+                from = to;
+            }
             match outcome {
-                Outcome::Converted(to) => {
+                Outcome::Converted(end) => {
                     rep.converted += 1;
-                    t.record(&bytes[from..to])?;
-                    from = to;
+                    to = end;
                 }
                 Outcome::Unchanged => {
                     rep.unchanged += 1;
@@ -470,6 +481,7 @@ fn write_converted(
                 Outcome::Failed(err) => return Err(err),
             }
         }
+        t.records_joined(&bytes[from..to])?;
     }
     if let Some(&(_, e)) = batch.records.last() {
         input.release(e);
