@@ -8,10 +8,10 @@ use crate::error::Result;
 use crate::json::pretty::write_escaped;
 use std::io::Write;
 
-/// Writes a dataset object (`{...}`) or a results array (`[...]`) one piece at a time.
 /// What goes between two records of a section.
 pub const RECORD_SEP: &[u8] = b", ";
 
+/// Writes a dataset object (`{...}`) or a results array (`[...]`) one piece at a time.
 pub struct TopWriter<'w> {
     w: &'w mut dyn Write,
     first_key: bool,
