@@ -8,11 +8,14 @@
 //! - every mask is valid (counts add up to h·w; not for w = 0, where pycocotools' own garbage is reproduced), canonical, its area ≤ h·w and its bbox inside the image;
 //! - `rle_from_polygon` equals a naive reading of pycocotools' `rleFrPoly` (every ×5 boundary point walked, then
 //!   the column crossings sorted), whenever that walk is short (edges of at most 200 000 points in all);
+//! - `polygon_to_compressed_json` (runs encoded as found) equals the compressed string of `rle_from_polygon`;
 //! - `segmentation_to_rle` accepts exactly the polygons it documents, and its mask is the union of the parts'.
 #![no_main]
 
 use cocokit::coco::Segmentation;
-use cocokit::mask::polygon::{rle_from_bbox, rle_from_polygon, segmentation_to_rle};
+use cocokit::mask::polygon::{
+    polygon_to_compressed_json, rle_from_bbox, rle_from_polygon, segmentation_to_rle, PolyScratch,
+};
 use cocokit::mask::rle::Rle;
 use cocokit_fuzz::Bytes;
 use libfuzzer_sys::fuzz_target;
@@ -232,6 +235,11 @@ fuzz_target!(|data: &[u8]| {
     for (i, p) in parts.iter().enumerate() {
         let r = rle_from_polygon(p, h, w);
         check(&r, h, w, &format!("polygon {i} {p:?}"));
+        // The runs encoded as they are found (convert's path) give the same string as the counts encoded.
+        let (mut fused, mut encoded) = (Vec::new(), Vec::new());
+        polygon_to_compressed_json(p, h, w, &mut PolyScratch::default(), &mut fused);
+        r.write_compressed_json(&mut encoded);
+        assert_eq!(fused, encoded, "polygon {i} {p:?} on {h}x{w}: fused string");
         if let Some(want) = naive(p, h, w).filter(|_| compare_naive) {
             assert_eq!(
                 r.counts, want,
