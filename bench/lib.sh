@@ -127,33 +127,77 @@ _add_row() {  # group tool runs "walls" "rsses" status cmd ["cpus"]
 # measure GROUP TOOL RUNS CMD — CMD is a bash command line; its stdout goes to $BENCH_LAST/out.I and stderr to
 # $BENCH_LAST/err.I for run I (so redirect big outputs to /dev/null inside CMD). BENCH_RUN=I is exported to it.
 # A failing run stops the row (status "failed (exit N)"), the stderr tail goes to the log.
+_one_run() {  # _one_run DIR I CMD LABEL — run I of CMD, timed; sets RUN_WALL RUN_CPU RUN_RSS; its exit status
+  local dir="$1" i="$2" cmd="$3" t0 t1 rc
+  log "$4: $(short_cmd "$cmd")"
+  t0=$(date +%s%N)
+  BENCH_RUN=$i /usr/bin/time -f '%e %M %U %S' -o "$dir/time.$i" bash -c "$cmd" > "$dir/out.$i" 2> "$dir/err.$i"
+  rc=$?
+  t1=$(date +%s%N)
+  if [ $rc -ne 0 ]; then
+    log "FAILED (exit $rc): $(tail -c 600 "$dir/err.$i" | tr '\n' ' ')"
+    return $rc
+  fi
+  RUN_RSS="$(tail -1 "$dir/time.$i" | awk '{print $2}')"
+  RUN_CPU="$(tail -1 "$dir/time.$i" | awk '{printf "%.2f", $3 + $4}')"
+  RUN_WALL="$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b-a)/1e9}')"
+  log "  $RUN_WALL s wall, $RUN_CPU s CPU, $((RUN_RSS / 1024)) MB"
+}
+
 measure() {
   local group="$1" tool="$2" runs="$3" cmd="$4"
   BENCH_N=$((BENCH_N + 1))
-  local dir="$BENCH_TMP/m$BENCH_N" i t0 t1 rc walls="" rsss="" cpus="" status="ok" rss cpu
+  local dir="$BENCH_TMP/m$BENCH_N" i rc walls="" rsss="" cpus="" status="ok"
   mkdir -p "$dir"
   BENCH_LAST="$dir"
   for ((i = 1; i <= runs; i++)); do
-    log "$group / $tool: run $i/$runs: $(short_cmd "$cmd")"
-    t0=$(date +%s%N)
-    BENCH_RUN=$i /usr/bin/time -f '%e %M %U %S' -o "$dir/time.$i" bash -c "$cmd" > "$dir/out.$i" 2> "$dir/err.$i"
+    _one_run "$dir" "$i" "$cmd" "$group / $tool: run $i/$runs"
     rc=$?
-    t1=$(date +%s%N)
     if [ $rc -ne 0 ]; then
       status="failed (exit $rc)"
-      log "FAILED (exit $rc): $(tail -c 600 "$dir/err.$i" | tr '\n' ' ')"
       break
     fi
-    rss="$(tail -1 "$dir/time.$i" | awk '{print $2}')"
-    cpu="$(tail -1 "$dir/time.$i" | awk '{printf "%.2f", $3 + $4}')"
-    cpus="$cpus $cpu"
-    walls="$walls $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b-a)/1e9}')"
-    rsss="$rsss $rss"
-    log "  $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b-a)/1e9}') s wall, $cpu s CPU, $((rss / 1024)) MB"
+    cpus="$cpus $RUN_CPU"; walls="$walls $RUN_WALL"; rsss="$rsss $RUN_RSS"
   done
   [ "$status" = ok ] || { walls=""; rsss=""; cpus=""; }
   _add_row "$group" "$tool" "$runs" "$walls" "$rsss" "$status" "$cmd" "$cpus"
   [ "$status" = ok ]
+}
+
+# measure_alternating GROUP TOOL_A RUNS_A CMD_A TOOL_B RUNS_B CMD_B — as two `measure`s (one row each), but with
+# the runs of B spread among those of A (5 and 2: A B A A A B A), so that a ratio of the two compares moments of a
+# shared machine alike rather than A's few seconds with B's minutes later. BENCH_LAST is B's directory.
+measure_alternating() {
+  local group="$1" ta="$2" ra="$3" ca="$4" tb="$5" rb="$6" cb="$7"
+  BENCH_N=$((BENCH_N + 1)); local da="$BENCH_TMP/m$BENCH_N"
+  BENCH_N=$((BENCH_N + 1)); local db="$BENCH_TMP/m$BENCH_N"
+  mkdir -p "$da" "$db"
+  BENCH_LAST="$db"
+  local i j=1 rc next_b wa="" ra_="" ca_="" wb="" rb_="" cb_="" sa="ok" sb="ok"
+  # B's j-th run comes after A's run round((j - 1/2)·RUNS_A/RUNS_B).
+  next_b() { awk -v j="$1" -v a="$ra" -v b="$rb" 'BEGIN{ if (j > b) print -1; else printf "%d", (j - 0.5) * a / b + 0.5 }'; }
+  for ((i = 1; i <= ra; i++)); do
+    if [ "$sa" = ok ]; then
+      _one_run "$da" "$i" "$ca" "$group / $ta: run $i/$ra"
+      rc=$?
+      if [ $rc -ne 0 ]; then sa="failed (exit $rc)"; else
+        wa="$wa $RUN_WALL"; ra_="$ra_ $RUN_RSS"; ca_="$ca_ $RUN_CPU"; fi
+    fi
+    while [ "$(next_b $j)" = "$i" ] || { [ "$i" = "$ra" ] && [ "$j" -le "$rb" ]; }; do
+      if [ "$sb" = ok ]; then
+        _one_run "$db" "$j" "$cb" "$group / $tb: run $j/$rb"
+        rc=$?
+        if [ $rc -ne 0 ]; then sb="failed (exit $rc)"; else
+          wb="$wb $RUN_WALL"; rb_="$rb_ $RUN_RSS"; cb_="$cb_ $RUN_CPU"; fi
+      fi
+      j=$((j + 1))
+    done
+  done
+  [ "$sa" = ok ] || { wa=""; ra_=""; ca_=""; }
+  [ "$sb" = ok ] || { wb=""; rb_=""; cb_=""; }
+  _add_row "$group" "$ta" "$ra" "$wa" "$ra_" "$sa" "$ca" "$ca_"
+  _add_row "$group" "$tb" "$rb" "$wb" "$rb_" "$sb" "$cb" "$cb_"
+  [ "$sa" = ok ] && [ "$sb" = ok ]
 }
 
 rss_of_run() {  # rss_of_run DIR I — peak RSS (KB) of run I of a measure (DIR = its $BENCH_LAST)

@@ -4,7 +4,8 @@
 #
 #   bash bench/masks.sh [--runs 3] [--peer-runs 1] [--images 118287] [--val-images 5000] [--peer-variants all|min]
 #
-# convert:   on a train2017-sized synthetic file ($WORK/synth-N-s1.json, N = --images, ~860k annotations):
+# convert:   on a train2017-sized synthetic file ($WORK/synth-N-s1.json, N = --images, ~860k annotations), the
+#            runs of cocokit and of the pycocotools loop alternating (A B A A A B A for 5 and 2 runs):
 #            cocokit convert FILE --to rle -q > /dev/null   (whole process, writes the whole converted file)
 #            vs bench/python/ann_to_rle.py FILE: pycocotools COCO(FILE) + annToRLE over every annotation, nothing
 #            written (what the target is measured against), and with --write /dev/null (plus json.dump of
@@ -42,12 +43,19 @@ HAVE_PIL=0; have_py PIL && HAVE_PIL=1
 
 # --- convert --to rle ---------------------------------------------------------------------------------------
 warm "$TRAIN"
-if have_sub convert; then
-  measure "convert --to rle" "cocokit convert" "$RUNS" "'$K' convert '$TRAIN' --to rle -q > /dev/null"
+# cocokit's runs and the pycocotools loop's (the target's pair) alternate (measure_alternating): a few seconds of
+# cocokit against minutes of Python later made the ratio a lottery on this shared machine (17.9–22.5× for the
+# same code within half an hour).
+CK_CONVERT="'$K' convert '$TRAIN' --to rle -q > /dev/null"
+PY_CONVERT="'$BENCH_PY' '$BENCH_DIR/python/ann_to_rle.py' '$TRAIN'"
+if have_sub convert && [ $PY_OK = 1 ]; then
+  measure_alternating "convert --to rle" "cocokit convert" "$RUNS" "$CK_CONVERT" \
+    "pycocotools COCO()+annToRLE loop" "$PEER_RUNS" "$PY_CONVERT"
+elif have_sub convert; then
+  measure "convert --to rle" "cocokit convert" "$RUNS" "$CK_CONVERT"
 else skip "convert --to rle" "cocokit convert" "this cocokit has no convert"; fi
 if [ $PY_OK = 1 ]; then
-  measure "convert --to rle" "pycocotools COCO()+annToRLE loop" "$PEER_RUNS" \
-    "'$BENCH_PY' '$BENCH_DIR/python/ann_to_rle.py' '$TRAIN'"
+  have_sub convert || measure "convert --to rle" "pycocotools COCO()+annToRLE loop" "$PEER_RUNS" "$PY_CONVERT"
   [ "$VARIANTS" = all ] && measure "convert --to rle" "pycocotools COCO()+annToRLE+json.dump" "$PEER_RUNS" \
     "'$BENCH_PY' '$BENCH_DIR/python/ann_to_rle.py' '$TRAIN' --write /dev/null"
 else skip "convert --to rle" "pycocotools" "pycocotools not importable in bench/venv (bench/setup_peers.sh)"; fi
