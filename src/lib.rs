@@ -20,3 +20,17 @@ pub mod mask;
 pub mod validate;
 
 pub use error::{Error, Result};
+
+/// Helpers for the unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// Marsaglia's xorshift64 from `seed` (non-zero): the tests' reproducible pseudo-random numbers.
+    pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        }
+    }
+}

@@ -6,6 +6,23 @@ use cocokit::mask::rle::Rle;
 use common::*;
 use serde_json::Value;
 
+/// `cocokit convert FILE --to rle -q`: its output as JSON.
+fn to_rle(file: &std::path::Path) -> Value {
+    serde_json::from_slice(&ok([
+        "convert",
+        file.to_str().expect("p"),
+        "--to",
+        "rle",
+        "-q",
+    ]))
+    .expect("json")
+}
+
+/// `cocokit convert FILE --to rle -q` failing: its message.
+fn to_rle_fails(file: &std::path::Path) -> String {
+    fails(["convert", file.to_str().expect("p"), "--to", "rle", "-q"])
+}
+
 fn golden(name: &str) -> Value {
     serde_json::from_slice(
         &std::fs::read(fixture(&format!("golden/masks/{name}"))).expect("golden"),
@@ -85,14 +102,7 @@ fn rle_equals_ann_to_rle_on_real_files() {
 fn other_bytes_are_untouched() {
     let src = shared("cocoapi-val2014-100/instances_val2014_100.json");
     let input: Value = serde_json::from_slice(&std::fs::read(&src).expect("read")).expect("json");
-    let out: Value = serde_json::from_slice(&ok([
-        "convert",
-        src.to_str().expect("p"),
-        "--to",
-        "rle",
-        "-q",
-    ]))
-    .expect("json");
+    let out: Value = to_rle(&src);
     assert_eq!(out["images"], input["images"]);
     assert_eq!(out["categories"], input["categories"]);
     assert_eq!(out["info"], input["info"]);
@@ -121,14 +131,7 @@ fn members_convert_does_not_use_are_copied_unchecked_but_must_be_json() {
             {"id": 1, "bbox": "not a box", "area": [1], "iscrowd": null, "category_id": "cat", "image_id": 1,
              "segmentation": [[1, 1, 5, 1, 5, 5]], "score": {"x": 1}}]}"#,
     );
-    let out: Value = serde_json::from_slice(&ok([
-        "convert",
-        f.to_str().expect("p"),
-        "--to",
-        "rle",
-        "-q",
-    ]))
-    .expect("json");
+    let out: Value = to_rle(&f);
     let a = &out["annotations"][0];
     assert_eq!(a["bbox"], "not a box");
     assert_eq!(a["area"], serde_json::json!([1]));
@@ -140,7 +143,7 @@ fn members_convert_does_not_use_are_copied_unchecked_but_must_be_json() {
         r#"{"images": [{"id": 1, "width": 10, "height": 10}], "annotations": [
             {"id": 7, "bbox": [1, 2,, 3], "image_id": 1, "segmentation": [[1, 1, 5, 1, 5, 5]]}]}"#,
     );
-    let e = fails(["convert", bad.to_str().expect("p"), "--to", "rle", "-q"]);
+    let e = to_rle_fails(&bad);
     assert!(e.contains("annotation id 7"), "{e}");
     // Images too: convert reads id, height and width; the rest is copied unchecked but must be JSON.
     let odd_image = w.write(
@@ -148,14 +151,7 @@ fn members_convert_does_not_use_are_copied_unchecked_but_must_be_json() {
         r#"{"images": [{"id": 1, "file_name": 5, "width": 10, "license": [null], "height": 10}],
             "annotations": [{"id": 1, "image_id": 1, "segmentation": [[1, 1, 5, 1, 5, 5]]}]}"#,
     );
-    let out: Value = serde_json::from_slice(&ok([
-        "convert",
-        odd_image.to_str().expect("p"),
-        "--to",
-        "rle",
-        "-q",
-    ]))
-    .expect("json");
+    let out: Value = to_rle(&odd_image);
     assert_eq!(out["images"][0]["file_name"], 5);
     assert_eq!(
         out["annotations"][0]["segmentation"]["size"],
@@ -166,13 +162,7 @@ fn members_convert_does_not_use_are_copied_unchecked_but_must_be_json() {
         r#"{"images": [{"id": 3, "file_name": "a.jpg", "width": 10, "height": 10, "license": tru}],
             "annotations": [{"id": 1, "image_id": 3, "segmentation": [[1, 1, 5, 1, 5, 5]]}]}"#,
     );
-    let e = fails([
-        "convert",
-        bad_image.to_str().expect("p"),
-        "--to",
-        "rle",
-        "-q",
-    ]);
+    let e = to_rle_fails(&bad_image);
     assert!(e.contains("image id 3"), "{e}");
 }
 

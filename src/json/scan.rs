@@ -1099,13 +1099,8 @@ mod tests {
         ];
         let seps = [", ", ",", " , ", ",  ", ",\n"];
         let ends = ["]", " ]", "", ", ]", ",", "}", " x"];
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = crate::testing::xorshift(0x9E37_79B9_7F4A_7C15);
+        let mut next = |n: usize| (rng() % n as u64) as usize;
         for _ in 0..4000 {
             let mut v = String::new();
             let count = 1 + next(60);

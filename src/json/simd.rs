@@ -468,13 +468,8 @@ mod tests {
             "0", "1", "-1", "12.5", "0.25", "-0.5", "01", "1.", ".5", "-", "1.2.3", "1e5", "7",
             "-0", "00", "3.0", "10", "100.001", "--1", "1-2", "", "5..5",
         ];
-        let mut seed = 0x2545F4914F6CDD1Du64;
-        let mut rnd = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = crate::testing::xorshift(0x2545F4914F6CDD1D);
+        let mut rnd = |n: usize| (rng() % n as u64) as usize;
         let mut accepted = 0;
         for _ in 0..20_000 {
             let sep = [", ", ",", ", ", " ,", ",  "][rnd(5)];

@@ -1609,13 +1609,7 @@ mod tests {
     /// become) and on repeated vertices.
     #[test]
     fn edge_ends_match_c_doubles() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::testing::xorshift(0x9e37_79b9_7f4a_7c15);
         let special = [
             0i64,
             1,

@@ -344,13 +344,7 @@ mod tests {
 
     #[test]
     fn simd_transposes_equal_the_plain_copy() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::testing::xorshift(0x2545_f491_4f6c_dd1d);
         for (h, w) in [
             (0, 0),
             (1, 1),
