@@ -102,7 +102,7 @@ fn rle_equals_ann_to_rle_on_real_files() {
 fn other_bytes_are_untouched() {
     let src = shared("cocoapi-val2014-100/instances_val2014_100.json");
     let input: Value = serde_json::from_slice(&std::fs::read(&src).expect("read")).expect("json");
-    let out: Value = to_rle(&src);
+    let out = to_rle(&src);
     assert_eq!(out["images"], input["images"]);
     assert_eq!(out["categories"], input["categories"]);
     assert_eq!(out["info"], input["info"]);
@@ -120,8 +120,8 @@ fn other_bytes_are_untouched() {
     }
 }
 
-/// convert decodes only `id`, `image_id` and the segmentation; the other members are copied as they are —
-/// whatever their type — but must still be JSON.
+/// convert decodes only the annotations' `id`, `image_id` and segmentation and the images' `id`, `height` and
+/// `width`; the other members are copied as they are — whatever their type — but must still be JSON.
 #[test]
 fn members_convert_does_not_use_are_copied_unchecked_but_must_be_json() {
     let w = Work::new();
@@ -131,7 +131,7 @@ fn members_convert_does_not_use_are_copied_unchecked_but_must_be_json() {
             {"id": 1, "bbox": "not a box", "area": [1], "iscrowd": null, "category_id": "cat", "image_id": 1,
              "segmentation": [[1, 1, 5, 1, 5, 5]], "score": {"x": 1}}]}"#,
     );
-    let out: Value = to_rle(&f);
+    let out = to_rle(&f);
     let a = &out["annotations"][0];
     assert_eq!(a["bbox"], "not a box");
     assert_eq!(a["area"], serde_json::json!([1]));
@@ -151,7 +151,7 @@ fn members_convert_does_not_use_are_copied_unchecked_but_must_be_json() {
         r#"{"images": [{"id": 1, "file_name": 5, "width": 10, "license": [null], "height": 10}],
             "annotations": [{"id": 1, "image_id": 1, "segmentation": [[1, 1, 5, 1, 5, 5]]}]}"#,
     );
-    let out: Value = to_rle(&odd_image);
+    let out = to_rle(&odd_image);
     assert_eq!(out["images"][0]["file_name"], 5);
     assert_eq!(
         out["annotations"][0]["segmentation"]["size"],

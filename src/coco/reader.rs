@@ -363,6 +363,7 @@ fn parse_image_fields<const ALL: bool>(buf: &[u8], start: usize) -> Result<Image
                 }
                 "width" => img.width = dim(&mut c)?,
                 "height" => img.height = dim(&mut c)?,
+                // The lean parse (`parse_image_size`) stops decoding here.
                 _ if !ALL => {
                     c.skip()?;
                 }
@@ -479,19 +480,11 @@ fn parse_annotation_fields<const ALL: bool>(
         let mut first = true;
         while let Some((key, _)) = c.next_key(&mut first)? {
             match &*key {
-                k if !ALL && !matches!(k, "id" | "image_id" | "segmentation") => {
-                    c.skip()?;
-                }
                 "id" => ann.id = Some(c.i64()?),
                 "image_id" => {
                     ann.image_id = c.i64()?;
                     has_image = true;
                 }
-                "category_id" => ann.category_id = Some(c.i64()?),
-                "iscrowd" => ann.iscrowd = Some(c.i64()?),
-                "area" => ann.area = if c.null() { None } else { Some(c.f64()?) },
-                "score" => ann.score = Some(c.f64()?),
-                "bbox" => ann.bbox = parse_bbox(&mut c)?,
                 "segmentation" => {
                     let s = skip_ws(buf, c.pos);
                     let (seg, kind) = parse_segmentation(&mut c, mode)?;
@@ -501,6 +494,15 @@ fn parse_annotation_fields<const ALL: bool>(
                     };
                     ann.segmentation = seg;
                 }
+                // The lean parse (`parse_annotation_segmentation`) stops decoding here.
+                _ if !ALL => {
+                    c.skip()?;
+                }
+                "category_id" => ann.category_id = Some(c.i64()?),
+                "iscrowd" => ann.iscrowd = Some(c.i64()?),
+                "area" => ann.area = if c.null() { None } else { Some(c.f64()?) },
+                "score" => ann.score = Some(c.f64()?),
+                "bbox" => ann.bbox = parse_bbox(&mut c)?,
                 _ => {
                     let (s, e) = c.skip()?;
                     ann.extra.push((key.into_owned(), raw_text(buf, s, e)));
@@ -573,7 +575,6 @@ pub fn recycle_segmentation(seg: Segmentation) {
                 let (outer, inner) = &mut *spare;
                 let room = SPARE_POLYGONS.saturating_sub(inner.len());
                 inner.extend(polys.drain(..).take(room));
-                polys.clear();
                 if polys.capacity() > outer.capacity() {
                     *outer = polys;
                 }
@@ -582,7 +583,7 @@ pub fn recycle_segmentation(seg: Segmentation) {
     }
 }
 
-/// A spare outer list (empty) and the spare polygons, if [`recycle_segmentation`] left any.
+/// The spare outer list (empty) [`recycle_segmentation`] left, or a new one.
 fn spare_outer() -> Vec<Vec<f64>> {
     SPARE
         .try_with(|cell| {
@@ -593,6 +594,7 @@ fn spare_outer() -> Vec<Vec<f64>> {
         .unwrap_or_default()
 }
 
+/// A spare polygon vector (its old values still in it) [`recycle_segmentation`] left, if any.
 fn spare_polygon() -> Option<Vec<f64>> {
     SPARE
         .try_with(|cell| cell.try_borrow_mut().ok().and_then(|mut s| s.1.pop()))

@@ -96,10 +96,10 @@ impl Edge {
         // dx = dy = 0 gives 0/0 = NaN, as in C.
         let (num, den) = (sel(major_x, ye - ys, xe - xs), sel(major_x, dx, dy));
         let s = num as f64 / den as f64;
-        // C's minor coordinate at t = 0 and t = steps, `(int)(b + s·t + .5)` with b the minor start, is
-        // worked out in integers, off the division's latency: s·0 = 0, and s·steps is `num` up to a
-        // relative error of 2⁻⁵² (one rounded division, one rounded product; |num| < 2³³), so the
-        // double is within 2⁻¹⁹ of the integer end + .5, which C truncates toward zero to the end
+        // rleFrPoly's minor coordinate at t = 0 and t = steps, `(int)(b + s·t + .5)` with b the minor
+        // start, is worked out in integers, off the division's latency: s·0 = 0, and s·steps is `num`
+        // up to a relative error of 2⁻⁵² (one rounded division, one rounded product; |num| < 2³³), so
+        // the double is within 2⁻¹⁹ of the integer end + .5, which C truncates toward zero to the end
         // itself, or to end + 1 for a negative end. A repeated vertex (0/0 = NaN) gives INT_MIN in C.
         let round = |v: i64| sel(den == 0, i32::MIN as i64, v + i64::from(v < 0));
         Edge {
