@@ -1023,7 +1023,10 @@ impl<'a, const JSON: bool> CompressedWriter<'a, JSON> {
     #[inline(always)]
     unsafe fn emit(&mut self, mut x: i64) {
         let (dst, mut p) = (self.dst, self.p);
-        let mut put = |b: u8| {
+        // One group holds -16..16: the common case (neighbouring runs of similar length).
+        while !(-16..16).contains(&x) {
+            // A group with more to come: `'P'..='o'`, the range holding the one byte JSON escapes here (backslash).
+            let b = ((x & 0x1f) as u8 | 0x20) + 48;
             // SAFETY: at most ROOM bytes per count, and room for ROOM bytes per count was reserved.
             unsafe {
                 if JSON && b == b'\\' {
@@ -1033,14 +1036,12 @@ impl<'a, const JSON: bool> CompressedWriter<'a, JSON> {
                 dst.add(p).write(b);
             }
             p += 1;
-        };
-        // One group holds -16..16: the common case (neighbouring runs of similar length).
-        while !(-16..16).contains(&x) {
-            put(((x & 0x1f) as u8 | 0x20) + 48);
             x >>= 5;
         }
-        put((x & 0x1f) as u8 + 48);
-        self.p = p;
+        // The last group: `'0'..='O'`, never escaped.
+        // SAFETY: as above.
+        unsafe { dst.add(p).write((x & 0x1f) as u8 + 48) };
+        self.p = p + 1;
     }
 
     /// Makes the bytes pushed part of `out`.
