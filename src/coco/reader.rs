@@ -5,6 +5,8 @@
 //!   `images`, `annotations` and `categories` as a byte range ([`Event::Record`]), and every other top-level
 //!   key as its raw, validated JSON text ([`Event::Other`]). Keys may come in any order. Records are cut with the
 //!   structural fast path of the scanner; they are validated when parsed (which callers may do in parallel).
+//!   [`scan_top_batched_handing_over`] leaves one section's array to its caller instead, whose workers cut
+//!   its records themselves ([`walk_records`], from guessed starts the caller checks; `convert`).
 //! - `parse_image`, `parse_annotation`, `parse_category` turn one record's bytes into the model, keeping unknown
 //!   fields verbatim; every error names the byte offset and, where known, the record id.
 //!
@@ -75,12 +77,26 @@ pub enum Event<'a> {
 }
 
 /// Walk the top level of `buf`, calling `f` for each event in file order.
-pub fn scan_top<'a>(buf: &'a [u8], mut f: impl FnMut(Event<'a>) -> Result<()>) -> Result<Layout> {
+pub fn scan_top<'a>(buf: &'a [u8], f: impl FnMut(Event<'a>) -> Result<()>) -> Result<Layout> {
+    scan_top_handing_over(buf, f, &mut |_, _| None)
+}
+
+/// [`scan_top`], offering each section array to `hand` first (the section and the position of its `[`):
+/// `Some` means `hand` walked the array itself and gives the position after its `]` (or an error); `None`
+/// leaves the array to the walk (a [`Event::Record`] for each element).
+fn scan_top_handing_over<'a>(
+    buf: &'a [u8],
+    mut f: impl FnMut(Event<'a>) -> Result<()>,
+    hand: &mut dyn FnMut(Section, usize) -> Option<Result<usize>>,
+) -> Result<Layout> {
     let mut i = skip_ws(buf, 0);
     match buf.get(i) {
         Some(b'{') => {}
         Some(b'[') => {
-            let end = walk_array(buf, i, Section::Annotations, &mut f)?;
+            let end = match hand(Section::Annotations, i) {
+                Some(end) => end?,
+                None => walk_array(buf, i, Section::Annotations, &mut f)?,
+            };
             check_trailing(buf, end)?;
             return Ok(Layout::Results);
         }
@@ -135,7 +151,10 @@ pub fn scan_top<'a>(buf: &'a [u8], mut f: impl FnMut(Event<'a>) -> Result<()>) -
                 return Err(Error::at(vpos, format!("\"{key}\" must be an array")));
             }
             f(Event::SectionStart { section })?;
-            i = walk_array(buf, vpos, section, &mut f)?;
+            i = match hand(section, vpos) {
+                Some(end) => end?,
+                None => walk_array(buf, vpos, section, &mut f)?,
+            };
             f(Event::SectionEnd { section })?;
             c.pos = i;
         } else {
@@ -192,55 +211,126 @@ pub fn scan_top_batched<'a>(
     batch: usize,
     mut f: impl FnMut(Chunk<'a>) -> Result<()>,
 ) -> Result<Layout> {
+    batched(buf, batch, None, |piece| match piece {
+        Piece::Chunk(chunk) => f(chunk),
+        // Not asked for: nothing is handed over.
+        Piece::Array(_) => Err(Error::msg("internal error: an array was handed over")),
+    })
+}
+
+/// What [`scan_top_batched_handing_over`] hands out: a [`Chunk`] of the walk, or the section array it
+/// leaves to the caller.
+pub enum Piece<'a> {
+    Chunk(Chunk<'a>),
+    Array(HandedOver),
+}
+
+/// A section array left to the caller of [`scan_top_batched_handing_over`], which walks it and then tells
+/// the walk where it ended ([`HandedOver::done`]; dropping it unanswered stops the walk).
+#[derive(Debug)]
+pub struct HandedOver {
+    pub section: Section,
+    /// The position of the array's `[`.
+    pub open: usize,
+    reply: std::sync::mpsc::SyncSender<usize>,
+}
+
+impl HandedOver {
+    /// The array ended at `end` (the position after its `]`): the walk goes on from there.
+    pub fn done(self, end: usize) {
+        // The walk waits for this answer; if it is gone, so is the walk.
+        let _ = self.reply.send(end);
+    }
+}
+
+/// [`scan_top_batched`], except that the array of `section` (the whole results array for a results file)
+/// is handed to `f` as a [`Piece::Array`] instead of being cut into records — for a caller that cuts its
+/// records in parallel itself (`convert`). The walk waits until `f` says where the array ended.
+pub fn scan_top_batched_handing_over<'a>(
+    buf: &'a [u8],
+    batch: usize,
+    section: Section,
+    f: impl FnMut(Piece<'a>) -> Result<()>,
+) -> Result<Layout> {
+    batched(buf, batch, Some(section), f)
+}
+
+/// The records of one section cut so far and not sent.
+type SectionRecords = (Section, Vec<(usize, usize)>);
+
+fn batched<'a>(
+    buf: &'a [u8],
+    batch: usize,
+    hand_over: Option<Section>,
+    mut f: impl FnMut(Piece<'a>) -> Result<()>,
+) -> Result<Layout> {
     let batch = batch.max(1);
     std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk<'a>>(2);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Piece<'a>>(2);
         let cutter = s.spawn(move || -> Result<Layout> {
             // The receiver hangs up only when `f` failed; its error is the one reported.
             let hung_up = || Error::msg("stopped");
-            let mut cur: Option<(Section, Vec<(usize, usize)>)> = None;
-            let layout = scan_top(buf, |ev| {
-                match ev {
-                    Event::Record {
+            let cur: std::cell::RefCell<Option<SectionRecords>> = None.into();
+            let send = |chunk: Chunk<'a>| tx.send(Piece::Chunk(chunk)).map_err(|_| hung_up());
+            let flush = || match cur.borrow_mut().take() {
+                Some((section, records)) => send(Chunk::Records { section, records }),
+                None => Ok(()),
+            };
+            let mut hand = |section: Section, open: usize| -> Option<Result<usize>> {
+                if hand_over != Some(section) {
+                    return None;
+                }
+                Some((|| {
+                    flush()?;
+                    let (reply, answer) = std::sync::mpsc::sync_channel(1);
+                    tx.send(Piece::Array(HandedOver {
                         section,
-                        start,
-                        end,
-                    } => {
-                        if let Some((s, _)) = &cur {
-                            if *s != section {
-                                let (section, records) = cur.take().expect("checked");
-                                tx.send(Chunk::Records { section, records })
-                                    .map_err(|_| hung_up())?;
+                        open,
+                        reply,
+                    }))
+                    .map_err(|_| hung_up())?;
+                    answer.recv().map_err(|_| hung_up())
+                })())
+            };
+            let layout = scan_top_handing_over(
+                buf,
+                |ev| {
+                    match ev {
+                        Event::Record {
+                            section,
+                            start,
+                            end,
+                        } => {
+                            let mut cur = cur.borrow_mut();
+                            if let Some((s, _)) = &*cur {
+                                if *s != section {
+                                    let (section, records) = cur.take().expect("checked");
+                                    send(Chunk::Records { section, records })?;
+                                }
+                            }
+                            let (_, records) =
+                                cur.get_or_insert_with(|| (section, Vec::with_capacity(batch)));
+                            records.push((start, end));
+                            if records.len() >= batch {
+                                let (section, records) = cur.take().expect("just filled");
+                                send(Chunk::Records { section, records })?;
                             }
                         }
-                        let (_, records) =
-                            cur.get_or_insert_with(|| (section, Vec::with_capacity(batch)));
-                        records.push((start, end));
-                        if records.len() >= batch {
-                            let (section, records) = cur.take().expect("just filled");
-                            tx.send(Chunk::Records { section, records })
-                                .map_err(|_| hung_up())?;
+                        ev => {
+                            flush()?;
+                            send(Chunk::Event(ev))?;
                         }
                     }
-                    ev => {
-                        if let Some((section, records)) = cur.take() {
-                            tx.send(Chunk::Records { section, records })
-                                .map_err(|_| hung_up())?;
-                        }
-                        tx.send(Chunk::Event(ev)).map_err(|_| hung_up())?;
-                    }
-                }
-                Ok(())
-            })?;
-            if let Some((section, records)) = cur.take() {
-                tx.send(Chunk::Records { section, records })
-                    .map_err(|_| hung_up())?;
-            }
+                    Ok(())
+                },
+                &mut hand,
+            )?;
+            flush()?;
             Ok(layout)
         });
         let mut failed = None;
-        for chunk in rx.iter() {
-            if let Err(e) = f(chunk) {
+        for piece in rx.iter() {
+            if let Err(e) = f(piece) {
                 failed = Some(e);
                 break;
             }
@@ -277,7 +367,44 @@ fn walk_array<'a>(
 ) -> Result<usize> {
     let mut c = Cursor::new(buf, i);
     c.begin_array()?;
-    let mut first = true;
+    walk_elements(buf, Resume::at_open(c.pos), section, |start, end| {
+        f(Event::Record {
+            section,
+            start,
+            end,
+        })
+    })
+}
+
+/// Where the walk of an array's elements can take up: a position between elements and whether no element
+/// has been taken yet (the cursor state of [`Cursor::next_elem`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Resume {
+    pub pos: usize,
+    pub first: bool,
+}
+
+impl Resume {
+    /// Right after the array's `[`.
+    pub fn at_open(pos: usize) -> Resume {
+        Resume { pos, first: true }
+    }
+    /// Right after an element that ended at `pos`.
+    pub fn after(pos: usize) -> Resume {
+        Resume { pos, first: false }
+    }
+}
+
+/// The elements of a section array from `from` on, each checked to be an object and cut by the structural
+/// fast path, given to `f` as byte ranges: the walk of [`scan_top`]. Returns the position after the `]`.
+pub fn walk_elements(
+    buf: &[u8],
+    from: Resume,
+    section: Section,
+    mut f: impl FnMut(usize, usize) -> Result<()>,
+) -> Result<usize> {
+    let mut c = Cursor::new(buf, from.pos);
+    let mut first = from.first;
     while c.next_elem(&mut first)? {
         let start = c.pos;
         if buf.get(start) != Some(&b'{') {
@@ -288,14 +415,70 @@ fn walk_array<'a>(
             ));
         }
         let end = skip_value_fast(buf, start)?;
-        f(Event::Record {
-            section,
-            start,
-            end,
-        })?;
+        f(start, end)?;
         c.pos = end;
     }
     Ok(c.pos)
+}
+
+/// How [`walk_records`] stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordsStop {
+    /// Before the record starting at `next` (not taken); the last record taken ended at `after`.
+    Next { next: usize, after: usize },
+    /// At the end of the array: the position after its `]`.
+    End(usize),
+    /// At something only [`walk_elements`] reports exactly (not an object, broken structure, a bad
+    /// separator): it takes up from here, or, for `None`, from before the first record.
+    Broken(Option<Resume>),
+}
+
+/// The records of an array from `start` (a record's first byte, after a separator), one after the other,
+/// as one worker's share of a parallel walk: each is handed to `take`, which handles it and returns where
+/// it ended when it parsed it (`None`: its end is found by the structural skip, as [`walk_elements`]
+/// does), with a result kept in `out` together with its byte range. Stops before the first record
+/// starting at or after `limit` or more than `max_bytes` after `start`, at the end of the array, or at
+/// anything [`walk_elements`] would report (a record whose end is unknown is then not kept).
+///
+/// The walk is exact from an exact start: a caller that guessed `start` checks it against the `next` of
+/// the walk before it.
+pub fn walk_records<T>(
+    buf: &[u8],
+    start: usize,
+    limit: usize,
+    max_bytes: usize,
+    out: &mut Vec<(usize, usize, T)>,
+    mut take: impl FnMut(usize) -> (Option<usize>, T),
+) -> RecordsStop {
+    let mut pos = start;
+    let mut before = None;
+    loop {
+        if buf.get(pos) != Some(&b'{') {
+            return RecordsStop::Broken(before);
+        }
+        let (end, t) = take(pos);
+        let end = match end {
+            Some(end) => end,
+            None => match skip_value_fast(buf, pos) {
+                Ok(end) => end,
+                Err(_) => return RecordsStop::Broken(before),
+            },
+        };
+        out.push((pos, end, t));
+        let j = skip_ws(buf, end);
+        match buf.get(j) {
+            Some(b',') => {
+                let next = skip_ws(buf, j + 1);
+                if next >= limit || next - start > max_bytes {
+                    return RecordsStop::Next { next, after: end };
+                }
+                before = Some(Resume::after(end));
+                pos = next;
+            }
+            Some(b']') => return RecordsStop::End(j + 1),
+            _ => return RecordsStop::Broken(Some(Resume::after(end))),
+        }
+    }
 }
 
 /// How much of an annotation's segmentation to decode.
@@ -473,6 +656,7 @@ fn parse_annotation_fields<const ALL: bool>(
     let mut info = SegInfo {
         kind: SegKind::None,
         range: None,
+        end: start,
     };
     let mut has_image = false;
     let res = (|| -> Result<()> {
@@ -491,6 +675,7 @@ fn parse_annotation_fields<const ALL: bool>(
                     info = SegInfo {
                         kind,
                         range: Some((s, c.pos)),
+                        end: start,
                     };
                     ann.segmentation = seg;
                 }
@@ -515,6 +700,7 @@ fn parse_annotation_fields<const ALL: bool>(
     if !has_image {
         return Err(Error::at(start, "annotation has no \"image_id\"").for_record(ann.describe()));
     }
+    info.end = c.pos;
     Ok((ann, info))
 }
 
@@ -524,6 +710,8 @@ pub struct SegInfo {
     pub kind: SegKind,
     /// Byte range of the segmentation value in the buffer.
     pub range: Option<(usize, usize)>,
+    /// Where the record ended (after its `}`).
+    pub end: usize,
 }
 
 fn parse_bbox(c: &mut Cursor) -> Result<Option<[f64; 4]>> {

@@ -39,7 +39,7 @@
 
 use super::scan::{
     scan_literal, scan_number, scan_string, skip_value, skip_value_fast, skip_ws, unescape,
-    unexpected,
+    unexpected, ElementGuess,
 };
 use super::simd::{
     array_boundary, number_list_block, plain_number_end, plain_string_end, short_string_len,
@@ -641,7 +641,7 @@ impl<'o> Printer<'o> {
     /// sequential loop prints it; returns the index of the first element left to the caller (the last element,
     /// or where the chunking stopped: an element the structural skip refuses, which the caller then reports).
     ///
-    /// Chunk boundaries are guessed or exact. Guessed (arrays of objects, see [`Guess`]): the next place after
+    /// Chunk boundaries are guessed or exact. Guessed (arrays of objects, see [`ElementGuess`]): the next place after
     /// the target size where the first element's opening (e.g. `{"segmentation"`) appears after a `,`, found
     /// by `memmem` without reading the bytes in between. Exact: from `split` (structure only, 64 bytes at a
     /// time). Each worker validates its elements fully from its start, and the worker of the chunk before a
@@ -664,7 +664,7 @@ impl<'o> Printer<'o> {
             Split::Big(_) => {}
             _ => return Ok(first),
         }
-        let mut guess = Guess::new(buf, first);
+        let mut guess = ElementGuess::new(buf, first);
         let threads = self.threads;
         let window = (2 * threads + 2).min(MAX_IN_FLIGHT);
         let opts = self.opts;
@@ -1049,53 +1049,6 @@ fn split(buf: &[u8], pos: usize, chunk: usize) -> Split {
         Split::Chunk(k)
     } else {
         Split::Stop
-    }
-}
-
-/// Guessed chunk boundaries in an array of objects whose first element opens with a plain key: the next place
-/// where that opening (`{"segmentation"`, whitespace included as in the first element) appears right after a
-/// `,` and whitespace. A guess is often right for COCO files (every annotation starts the same way) and costs
-/// no walk over the bytes it skips; `par_array` has each guess checked by a worker.
-struct Guess<'b> {
-    finder: memchr::memmem::Finder<'b>,
-}
-
-impl<'b> Guess<'b> {
-    fn new(buf: &'b [u8], first: usize) -> Option<Self> {
-        if buf.get(first) != Some(&b'{') {
-            return None;
-        }
-        let k = skip_ws(buf, first + 1);
-        if buf.get(k) != Some(&b'"') {
-            return None;
-        }
-        let e = plain_string_end(buf, k)?;
-        if e - first > 64 {
-            return None;
-        }
-        Some(Guess {
-            finder: memchr::memmem::Finder::new(&buf[first..e]),
-        })
-    }
-
-    /// A likely element start at least `chunk` bytes after `pos`, within 4 chunks.
-    fn next(&self, buf: &[u8], pos: usize, chunk: usize) -> Option<usize> {
-        let target = pos.checked_add(chunk)?;
-        let limit = pos.saturating_add(chunk.saturating_mul(4)).min(buf.len());
-        if target >= limit {
-            return None;
-        }
-        for at in self.finder.find_iter(&buf[target..limit]).take(4) {
-            let at = target + at;
-            let mut k = at;
-            while k > pos && matches!(buf[k - 1], b' ' | b'\n' | b'\r' | b'\t') {
-                k -= 1;
-            }
-            if k > pos + 1 && buf[k - 1] == b',' {
-                return Some(at);
-            }
-        }
-        None
     }
 }
 

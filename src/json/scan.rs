@@ -511,6 +511,55 @@ fn next_structural(buf: &[u8], mut j: usize) -> usize {
 }
 
 /// Decode the string whose opening quote is at `i` (already validated or not: errors are reported).
+/// Guessed chunk boundaries in an array of objects whose first element opens with a plain key: the next place
+/// where that opening (`{"segmentation"`, whitespace included as in the first element) appears right after a
+/// `,` and whitespace. A guess is often right for COCO files (every annotation starts the same way) and costs
+/// no walk over the bytes it skips. A guess can be wrong (the opening inside a nested object, or past the
+/// array's end): users check each one — `json::pretty`'s parallel arrays and `convert`'s annotations by the
+/// walk of the records before it.
+pub struct ElementGuess<'b> {
+    finder: memchr::memmem::Finder<'b>,
+}
+
+impl<'b> ElementGuess<'b> {
+    pub fn new(buf: &'b [u8], first: usize) -> Option<Self> {
+        if buf.get(first) != Some(&b'{') {
+            return None;
+        }
+        let k = skip_ws(buf, first + 1);
+        if buf.get(k) != Some(&b'"') {
+            return None;
+        }
+        let e = crate::json::simd::plain_string_end(buf, k)?;
+        if e - first > 64 {
+            return None;
+        }
+        Some(ElementGuess {
+            finder: memchr::memmem::Finder::new(&buf[first..e]),
+        })
+    }
+
+    /// A likely element start at least `chunk` bytes after `pos`, within 4 chunks.
+    pub fn next(&self, buf: &[u8], pos: usize, chunk: usize) -> Option<usize> {
+        let target = pos.checked_add(chunk)?;
+        let limit = pos.saturating_add(chunk.saturating_mul(4)).min(buf.len());
+        if target >= limit {
+            return None;
+        }
+        for at in self.finder.find_iter(&buf[target..limit]).take(4) {
+            let at = target + at;
+            let mut k = at;
+            while k > pos && matches!(buf[k - 1], b' ' | b'\n' | b'\r' | b'\t') {
+                k -= 1;
+            }
+            if k > pos + 1 && buf[k - 1] == b',' {
+                return Some(at);
+            }
+        }
+        None
+    }
+}
+
 /// Returns the decoded text and the index after the closing quote.
 pub fn parse_string(buf: &[u8], i: usize) -> Result<(Cow<'_, str>, usize)> {
     if buf.get(i) != Some(&b'"') {

@@ -6,20 +6,24 @@
 //! literals — is copied byte for byte: each record's bytes are spliced around the new segmentation.
 //!
 //! One pass over the memory-mapped input when the images come before the annotations (their sizes are
-//! collected on the way), else two: the first collects image sizes. Annotations are converted in parallel
-//! batches (rayon) and written in file order.
-//! Both are pipelined: one thread cuts records ([`scan_top_batched`]) while batch N+1 converts and batch N is
-//! written. Memory holds the image sizes and a few batches. An empty segmentation (`[]`) and a missing one stay as they are.
+//! collected on the way), else two: the first collects image sizes. A thread walks the top level and cuts
+//! the other sections' records ([`scan_top_batched_handing_over`]); the annotation array is handed over to
+//! [`convert_array`], whose workers cut its records themselves, each walking the records of its own stretch
+//! of the array from a guessed record start (checked before anything is written), so that no thread reads
+//! the annotations twice. Batch N+1 converts (rayon) while batch N is written, in file order. Memory holds
+//! the image sizes and a few batches. An empty segmentation (`[]`) and a missing one stay as they are.
 
 use crate::coco::reader::{
     par_map_ordered, parse_annotation_segmentation, parse_image_size, recycle_segmentation,
-    scan_top, scan_top_batched, Chunk, Event, Layout, Section, SegInfo,
+    scan_top, scan_top_batched, scan_top_batched_handing_over, walk_elements, walk_records, Chunk,
+    Event, Layout, Piece, RecordsStop, Resume, Section, SegInfo,
 };
 use crate::coco::writer::{TopWriter, RECORD_SEP};
 use crate::coco::{Annotation, Segmentation};
 use crate::error::{Error, Result};
 use crate::io::Input;
 use crate::json::pretty::write_escaped;
+use crate::json::scan::{skip_ws, ElementGuess};
 use crate::mask::polygon::{
     polygon_compressed_json, polygons_from_mask, segmentation_to_rle, single_polygon,
 };
@@ -109,23 +113,26 @@ fn images_before_annotations(buf: &[u8]) -> bool {
     first == Some(Section::Images)
 }
 
-/// Converts one annotation record, appending the rewritten record to `out`: `Ok(false)` (nothing appended)
-/// when its segmentation is empty or absent (the record stays as it is). On error `out` is left as it was.
+/// Converts the annotation record at `start`, appending the rewritten record to `out`: `Ok(false)`
+/// (nothing appended) when its segmentation is empty or absent (the record stays as it is). On error `out`
+/// is left as it was. Also gives where the record ended when it could be parsed.
 fn convert_record(
     buf: &[u8],
     start: usize,
-    end: usize,
     sizes: &ImageSizes,
     target: Target,
     out: &mut Vec<u8>,
-) -> Result<bool> {
-    let (mut ann, info) = parse_annotation_segmentation(buf, start)?;
-    let res = convert_parsed(buf, start, end, &ann, info, sizes, target, out);
+) -> (Option<usize>, Result<bool>) {
+    let (mut ann, info) = match parse_annotation_segmentation(buf, start) {
+        Ok(parsed) => parsed,
+        Err(e) => return (None, Err(e)),
+    };
+    let res = convert_parsed(buf, start, info.end, &ann, info, sizes, target, out);
     // The polygons' memory serves the next record this thread parses.
     if let Some(seg) = ann.segmentation.take() {
         recycle_segmentation(seg);
     }
-    res
+    (Some(info.end), res)
 }
 
 /// [`convert_record`] once the record is parsed.
@@ -245,7 +252,8 @@ fn write_size(out: &mut Vec<u8>, h: u32, w: u32) {
     out.extend_from_slice(b"], ");
 }
 
-/// How many records one parallel job converts into one buffer.
+/// How many records one parallel job converts into one buffer (when the records are cut before: see
+/// [`convert_exact`]).
 const JOB: usize = 64;
 
 /// What converting one record gave.
@@ -257,41 +265,110 @@ enum Outcome {
     Failed(Error),
 }
 
-/// Converts `records` (one job's worth), their new bytes one after the other in one buffer.
+/// One job's records, `(start, end, outcome)` in file order, and the new bytes of those converted, one
+/// after the other (each preceded by its separator, so that a run of them is written in one piece:
+/// `TopWriter::records_joined`).
+#[derive(Default)]
+struct JobDone {
+    bytes: Vec<u8>,
+    records: Vec<(usize, usize, Outcome)>,
+}
+
+impl JobDone {
+    fn with_capacity(bytes: usize, records: usize) -> JobDone {
+        JobDone {
+            bytes: Vec::with_capacity(bytes),
+            records: Vec::with_capacity(records),
+        }
+    }
+
+    /// Converts the record at `start` into `bytes`; its end, when it was parsed, and what happened.
+    #[inline]
+    fn convert(
+        &mut self,
+        buf: &[u8],
+        start: usize,
+        sizes: &ImageSizes,
+        target: Target,
+    ) -> (Option<usize>, Outcome) {
+        let bytes = &mut self.bytes;
+        let at = bytes.len();
+        bytes.extend_from_slice(RECORD_SEP);
+        match convert_record(buf, start, sizes, target, bytes) {
+            (end, Ok(true)) => (end, Outcome::Converted(bytes.len())),
+            (end, Ok(false)) => {
+                bytes.truncate(at);
+                (end, Outcome::Unchanged)
+            }
+            (end, Err(err)) => {
+                bytes.truncate(at);
+                (end, Outcome::Failed(err))
+            }
+        }
+    }
+}
+
+/// Converts `records` (one job's worth, already cut).
 fn convert_job(
     buf: &[u8],
     records: &[(usize, usize)],
     sizes: &ImageSizes,
     target: Target,
-) -> (Vec<u8>, Vec<Outcome>) {
-    let mut bytes = Vec::with_capacity(records.iter().map(|&(s, e)| e - s).sum::<usize>() + 1024);
-    let outcomes = records
-        .iter()
-        .enumerate()
-        .map(|(i, &(s, e))| {
-            // The next record's bytes are fetched while this one is rasterized (mostly arithmetic):
-            // otherwise its parse waits for them line after line.
-            if let Some(&(ns, ne)) = records.get(i + 1) {
-                prefetch(&buf[ns..ne]);
-            }
-            // Each converted record preceded by its separator, so that a run of them is written in
-            // one piece (`TopWriter::records_joined`).
-            let at = bytes.len();
-            bytes.extend_from_slice(RECORD_SEP);
-            match convert_record(buf, s, e, sizes, target, &mut bytes) {
-                Ok(true) => Outcome::Converted(bytes.len()),
-                Ok(false) => {
-                    bytes.truncate(at);
-                    Outcome::Unchanged
-                }
-                Err(err) => {
-                    bytes.truncate(at);
-                    Outcome::Failed(err)
-                }
-            }
-        })
-        .collect();
-    (bytes, outcomes)
+) -> JobDone {
+    let bytes = records.iter().map(|&(s, e)| e - s).sum::<usize>() + 1024;
+    let mut job = JobDone::with_capacity(bytes, records.len());
+    for (i, &(s, e)) in records.iter().enumerate() {
+        // The next record's bytes are fetched while this one is rasterized (mostly arithmetic):
+        // otherwise its parse waits for them line after line.
+        if let Some(&(ns, ne)) = records.get(i + 1) {
+            prefetch(&buf[ns..ne]);
+        }
+        let (_, outcome) = job.convert(buf, s, sizes, target);
+        job.records.push((s, e, outcome));
+    }
+    job
+}
+
+/// How many bytes of annotation records a job of [`convert_array`] starts with (about 60 annotations of
+/// the synthetic files); its walk stops at the first record beyond its guessed end, or 4 times as far.
+const SPAN: usize = 32 * 1024;
+
+/// Jobs per batch of [`convert_array`] (the batch converted while the one before is written).
+const SPAN_JOBS: usize = 64;
+
+/// A job of [`convert_array`]: the records from `start` (a guessed record start) to the first at or after
+/// `limit` (the next job's guessed start; `usize::MAX` for none).
+#[derive(Clone, Copy)]
+struct Span {
+    start: usize,
+    limit: usize,
+}
+
+/// A [`Span`] converted: its records and where its walk stopped.
+struct SpanDone {
+    span: Span,
+    job: JobDone,
+    stop: RecordsStop,
+}
+
+/// Walks and converts the records of `span` (see [`walk_records`]).
+fn convert_span(buf: &[u8], span: Span, sizes: &ImageSizes, target: Target) -> SpanDone {
+    let mut job = JobDone::with_capacity(SPAN + SPAN / 4, 2 * JOB);
+    let mut records = std::mem::take(&mut job.records);
+    let stop = walk_records(buf, span.start, span.limit, 4 * SPAN, &mut records, |s| {
+        job.convert(buf, s, sizes, target)
+    });
+    job.records = records;
+    SpanDone { span, job, stop }
+}
+
+/// Where the records of an array handed over by the walk stand while [`convert_array`] writes them.
+struct ArrayState {
+    /// The next record to write (a verified start) and where the exact walk takes up before it; `None`
+    /// once the array is done.
+    next: Option<(usize, Resume)>,
+    /// The position after the array's `]`, once known.
+    end: Option<usize>,
 }
 
 /// Asks the processor to bring `bytes` into its cache (a hint: nothing happens elsewhere than x86-64).
@@ -319,6 +396,19 @@ pub fn convert(
     w: &mut dyn Write,
     progress: &dyn Fn(u64),
 ) -> Result<ConvertReport> {
+    convert_tuned(input, sizes, opts, w, progress, SPAN).map(|(rep, _)| rep)
+}
+
+/// [`convert`] with jobs of `span` bytes; 0 cuts the annotation records before converting them, as the
+/// other sections' (the tests compare both ways). Also gives how many guessed job starts were wrong.
+fn convert_tuned(
+    input: &Input,
+    sizes: Option<ImageSizes>,
+    opts: &ConvertOptions,
+    w: &mut dyn Write,
+    progress: &dyn Fn(u64),
+    span: usize,
+) -> Result<(ConvertReport, usize)> {
     let buf = input.bytes();
     // When the images come before the annotations (as in the official files), their sizes are collected on
     // the way and one pass does; otherwise a first pass reads them.
@@ -329,49 +419,33 @@ pub fn convert(
         None => image_sizes_releasing(buf, &|upto| input.release(upto))?,
     };
     let mut rep = ConvertReport::default();
-    let mut t = TopWriter::new(w);
+    let mut out = Out {
+        t: TopWriter::new(w),
+        rep: &mut rep,
+        opts,
+        input,
+        progress,
+        wrong_guesses: 0,
+    };
     // Has the top level been opened in the output yet (`{` for a dataset, `[` for a results array)?
     let mut opened = false;
-    // The batch converted last, written while the next one converts.
-    let mut pending: Option<Converted> = None;
 
-    let layout = scan_top_batched(buf, BATCH, |chunk| {
-        if let Chunk::Records {
-            section: Section::Annotations,
-            records,
-        } = chunk
-        {
-            if !opened {
-                // Records before any key: a results file, whose top level is the array itself.
-                t.begin_array()?;
-                opened = true;
+    // The annotations are handed over by the walk: `convert_array` cuts their records on the workers.
+    let layout = scan_top_batched_handing_over(buf, BATCH, Section::Annotations, |piece| {
+        let chunk = match piece {
+            Piece::Array(array) => {
+                if !opened {
+                    // A results file, whose top level is the array itself.
+                    out.t.begin_array()?;
+                    opened = true;
+                }
+                let end = convert_array(buf, array.open, &sizes, &mut out, span)?;
+                array.done(end);
+                return Ok(());
             }
-            let previous = pending.take();
-            // Convert this batch on the pool while this thread writes the previous one.
-            let mut done = None;
-            let written = rayon::in_place_scope(|scope| {
-                let target = opts.target;
-                let sizes = &sizes;
-                let slot = &mut done;
-                scope.spawn(move |_| {
-                    // One job per split (`with_max_len(1)`): rayon otherwise cuts the batch into a few
-                    // large pieces up front, and one thread idled while the other finished a piece (a
-                    // third of the second thread's time on the bench file).
-                    let jobs = records
-                        .par_chunks(JOB)
-                        .with_max_len(1)
-                        .map(|job| convert_job(buf, job, sizes, target))
-                        .collect();
-                    *slot = Some(Converted { records, jobs });
-                });
-                write_converted(previous, buf, &mut t, &mut rep, opts, input, progress)
-            });
-            written?;
-            let done = done.expect("the scope waited for the conversion");
-            pending = Some(done);
-            return Ok(());
-        }
-        write_converted(pending.take(), buf, &mut t, &mut rep, opts, input, progress)?;
+            Piece::Chunk(chunk) => chunk,
+        };
+        let t = &mut out.t;
         match chunk {
             Chunk::Event(Event::Other { key, raw, .. }) => {
                 if !opened {
@@ -399,24 +473,8 @@ pub fn convert(
             }
         }
         Ok(())
-    });
-    let layout = match layout {
-        Ok(layout) => layout,
-        Err(walk) => {
-            // The walk stopped after the batch still pending: an error inside that batch comes first.
-            if let Some(batch) = pending.take().filter(|_| !opts.skip_invalid) {
-                let outcomes = batch.jobs.into_iter().flat_map(|(_, o)| o);
-                if let Some(Outcome::Failed(first)) = outcomes
-                    .into_iter()
-                    .find(|o| matches!(o, Outcome::Failed(_)))
-                {
-                    return Err(first);
-                }
-            }
-            return Err(walk);
-        }
-    };
-    write_converted(pending.take(), buf, &mut t, &mut rep, opts, input, progress)?;
+    })?;
+    let t = &mut out.t;
     match layout {
         Layout::Dataset => {
             if !opened {
@@ -429,63 +487,219 @@ pub fn convert(
                 t.begin_array()?;
             }
             t.end_array()?;
-            w_newline(&mut t)?;
+            w_newline(t)?;
         }
     }
-    Ok(rep)
+    let wrong = out.wrong_guesses;
+    Ok((rep, wrong))
 }
 
-/// A batch of annotation records and what converting each gave, by job of [`JOB`] records.
-struct Converted {
-    records: Vec<(usize, usize)>,
-    jobs: Vec<(Vec<u8>, Vec<Outcome>)>,
+/// Where converted records go, and what the conversion reports.
+struct Out<'w, 'r> {
+    t: TopWriter<'w>,
+    rep: &'r mut ConvertReport,
+    opts: &'r ConvertOptions,
+    input: &'r Input,
+    progress: &'r dyn Fn(u64),
+    /// Jobs whose guessed start turned out not to be a record's (counted for the tests).
+    wrong_guesses: usize,
 }
 
-/// Write a converted batch in file order (the first error stops, unless `skip_invalid`).
-fn write_converted(
-    batch: Option<Converted>,
+/// Converts and writes the records of the annotation array whose `[` is at `open`; returns the position
+/// after its `]`.
+///
+/// The records are cut by the workers, not before: the array is split into jobs of about `span` bytes at
+/// guessed record starts (the first record's opening, e.g. `{"segmentation"`, after a `,`:
+/// [`ElementGuess`]), and each job walks its records from its start by parsing them ([`walk_records`]).
+/// A guess is taken only if the walk of the job before it stopped exactly there, which makes it a record
+/// start; a wrong one (the opening in a nested object) has its job done again from where that walk
+/// stopped. Anything the fast walk does not handle (a record that is not an object or not JSON, a bad
+/// separator) goes to [`convert_exact`] from the last record written, which reports it as the walk of the
+/// other sections does. Batches of [`SPAN_JOBS`] jobs convert while the batch before is written.
+fn convert_array(
     buf: &[u8],
-    t: &mut TopWriter,
-    rep: &mut ConvertReport,
-    opts: &ConvertOptions,
-    input: &Input,
-    progress: &dyn Fn(u64),
-) -> Result<()> {
-    let Some(batch) = batch else {
-        return Ok(());
+    open: usize,
+    sizes: &ImageSizes,
+    out: &mut Out,
+    span: usize,
+) -> Result<usize> {
+    let entry = Resume::at_open(open + 1);
+    let first = skip_ws(buf, open + 1);
+    let guess = if span == 0 {
+        None
+    } else {
+        ElementGuess::new(buf, first)
     };
-    for (job, (bytes, outcomes)) in batch.records.chunks(JOB).zip(batch.jobs) {
-        // Converted records follow each other in `bytes` (separators included): `from..to` is the run
-        // not written yet, written in one piece when something else comes or the job ends.
-        let (mut from, mut to) = (0, 0);
-        for (&(s, e), outcome) in job.iter().zip(outcomes) {
-            if !matches!(outcome, Outcome::Converted(_)) {
-                t.records_joined(&bytes[from..to])?;
-                from = to;
-            }
-            match outcome {
-                Outcome::Converted(end) => {
-                    rep.converted += 1;
-                    to = end;
+    let Some(guess) = guess else {
+        // Empty, not objects, no plain first key: the records are cut first.
+        return convert_exact(buf, entry, sizes, out);
+    };
+    let target = out.opts.target;
+    let mut state = ArrayState {
+        next: Some((first, entry)),
+        end: None,
+    };
+    // Where the next batch's first job starts: the last guess so far, or `None` when the guesses ran
+    // out, until the batches written tell where the walk is.
+    let mut plan_from = Some(first);
+    let mut pending: Vec<SpanDone> = Vec::new();
+    loop {
+        let mut spans = Vec::new();
+        while let Some(start) = plan_from.filter(|_| spans.len() < SPAN_JOBS) {
+            let limit = guess.next(buf, start, span);
+            spans.push(Span {
+                start,
+                limit: limit.unwrap_or(usize::MAX),
+            });
+            plan_from = limit;
+        }
+        if spans.is_empty() && pending.is_empty() {
+            match state.next {
+                // The guesses ran out before the array did: go on from where the walk is.
+                Some((next, _)) => {
+                    plan_from = Some(next);
+                    continue;
                 }
-                Outcome::Unchanged => {
-                    rep.unchanged += 1;
-                    t.record(&buf[s..e])?;
-                }
-                Outcome::Failed(err) if opts.skip_invalid => {
-                    rep.skipped += 1;
-                    if rep.skipped_examples.len() < 5 {
-                        rep.skipped_examples.push(err.to_string());
-                    }
-                }
-                Outcome::Failed(err) => return Err(err),
+                None => break,
             }
         }
-        t.records_joined(&bytes[from..to])?;
+        // Convert this batch on the pool while this thread writes the previous one.
+        let previous = std::mem::take(&mut pending);
+        let mut done = Vec::new();
+        let written = rayon::in_place_scope(|scope| {
+            let slot = &mut done;
+            let spans = &spans;
+            scope.spawn(move |_| {
+                // One job per task (see `convert_exact`'s batches).
+                *slot = spans
+                    .par_iter()
+                    .with_max_len(1)
+                    .map(|&span| convert_span(buf, span, sizes, target))
+                    .collect();
+            });
+            write_spans(previous, buf, sizes, &mut state, out)
+        });
+        written?;
+        pending = done;
     }
-    if let Some(&(_, e)) = batch.records.last() {
-        input.release(e);
-        progress(e as u64);
+    state
+        .end
+        .ok_or_else(|| Error::msg("internal error: the annotations' end was not found"))
+}
+
+/// Writes a converted batch of [`convert_array`], checking each job's start against where the walk is.
+fn write_spans(
+    batch: Vec<SpanDone>,
+    buf: &[u8],
+    sizes: &ImageSizes,
+    state: &mut ArrayState,
+    out: &mut Out,
+) -> Result<()> {
+    for done in batch {
+        let Some((next, entry)) = state.next else {
+            // Past the array's end: a guess found beyond it.
+            out.wrong_guesses += 1;
+            continue;
+        };
+        let done = if done.span.start == next {
+            done
+        } else {
+            // A wrong guess: the walk is elsewhere. This job's records are those from there on, up to its
+            // own guessed end (none if the walk is already beyond it).
+            out.wrong_guesses += 1;
+            if next >= done.span.limit {
+                continue;
+            }
+            let span = Span {
+                start: next,
+                limit: done.span.limit,
+            };
+            convert_span(buf, span, sizes, out.opts.target)
+        };
+        write_job(done.job, buf, out)?;
+        match done.stop {
+            RecordsStop::Next { next, after } => state.next = Some((next, Resume::after(after))),
+            RecordsStop::End(end) => {
+                state.next = None;
+                state.end = Some(end);
+            }
+            RecordsStop::Broken(from) => {
+                let end = convert_exact(buf, from.unwrap_or(entry), sizes, out)?;
+                state.next = None;
+                state.end = Some(end);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Converts and writes an annotation array's records from `from` on, cut first by the walk of
+/// [`walk_elements`] (which reports broken structure exactly), in batches converted in parallel. Returns
+/// the position after the array's `]`.
+fn convert_exact(buf: &[u8], from: Resume, sizes: &ImageSizes, out: &mut Out) -> Result<usize> {
+    let target = out.opts.target;
+    let mut records = Vec::new();
+    let convert_batch = |records: &mut Vec<(usize, usize)>, out: &mut Out| -> Result<()> {
+        // One job per task (`with_max_len(1)`): rayon otherwise cuts the batch into a few large pieces
+        // up front, and one thread idles while the other finishes a piece.
+        let jobs: Vec<JobDone> = records
+            .par_chunks(JOB)
+            .with_max_len(1)
+            .map(|job| convert_job(buf, job, sizes, target))
+            .collect();
+        records.clear();
+        for job in jobs {
+            write_job(job, buf, out)?;
+        }
+        Ok(())
+    };
+    let walked = walk_elements(buf, from, Section::Annotations, |s, e| {
+        records.push((s, e));
+        if records.len() >= BATCH {
+            convert_batch(&mut records, out)?;
+        }
+        Ok(())
+    });
+    // The records before a broken one first: an error among them comes first in the file.
+    convert_batch(&mut records, out)?;
+    walked
+}
+
+/// Writes a converted job in file order (the first error stops, unless `skip_invalid`).
+fn write_job(job: JobDone, buf: &[u8], out: &mut Out) -> Result<()> {
+    let JobDone { bytes, records } = job;
+    let (t, rep) = (&mut out.t, &mut *out.rep);
+    // Converted records follow each other in `bytes` (separators included): `from..to` is the run not
+    // written yet, written in one piece when something else comes or the job ends.
+    let (mut from, mut to) = (0, 0);
+    let last = records.last().map(|r| r.1);
+    for (s, e, outcome) in records {
+        if !matches!(outcome, Outcome::Converted(_)) {
+            t.records_joined(&bytes[from..to])?;
+            from = to;
+        }
+        match outcome {
+            Outcome::Converted(end) => {
+                rep.converted += 1;
+                to = end;
+            }
+            Outcome::Unchanged => {
+                rep.unchanged += 1;
+                t.record(&buf[s..e])?;
+            }
+            Outcome::Failed(err) if out.opts.skip_invalid => {
+                rep.skipped += 1;
+                if rep.skipped_examples.len() < 5 {
+                    rep.skipped_examples.push(err.to_string());
+                }
+            }
+            Outcome::Failed(err) => return Err(err),
+        }
+    }
+    t.records_joined(&bytes[from..to])?;
+    if let Some(e) = last {
+        out.input.release(e);
+        (out.progress)(e as u64);
     }
     Ok(())
 }
@@ -595,5 +809,184 @@ mod tests {
             e.to_string().contains("annotation id 11") && e.msg.contains("odd"),
             "{e}"
         );
+    }
+
+    /// Converts `src` with the annotation records cut first (span 0) and cut by the workers from guessed
+    /// job starts of several sizes: the same output, report and error every time. Returns the first, and
+    /// the most wrong guesses met with one size.
+    fn same_every_way(
+        src: &str,
+        skip: bool,
+    ) -> (std::result::Result<(String, ConvertReport), String>, usize) {
+        // Span 1 guesses nothing (no record within 4 bytes): every job takes one record. The records here
+        // are about 80 bytes long: spans up to 160 put guessed starts everywhere.
+        same_with_spans(src, skip, (1..=160).step_by(3).chain([300, SPAN]))
+    }
+
+    fn same_with_spans(
+        src: &str,
+        skip: bool,
+        spans: impl Iterator<Item = usize>,
+    ) -> (std::result::Result<(String, ConvertReport), String>, usize) {
+        let input = Input::from_bytes("t", src.as_bytes().to_vec());
+        let opts = ConvertOptions {
+            target: Target::Rle,
+            skip_invalid: skip,
+        };
+        let conv = |span| {
+            let mut out = Vec::new();
+            let r = convert_tuned(&input, None, &opts, &mut out, &|_| {}, span);
+            match r {
+                Ok((rep, wrong)) => (Ok((String::from_utf8(out).expect("utf8"), rep)), wrong),
+                Err(e) => (Err(e.to_string()), 0),
+            }
+        };
+        let (exact, _) = conv(0);
+        let mut most_wrong = 0;
+        for span in spans {
+            let (r, wrong) = conv(span);
+            assert_eq!(r, exact, "span {span}: {src}");
+            most_wrong = most_wrong.max(wrong);
+        }
+        (exact, most_wrong)
+    }
+
+    fn ann(id: u32, extra: &str) -> String {
+        format!(
+            r#"{{"segmentation": [[1, 1, 4, 1, 4, 4, 1, 4]], "id": {id}, "image_id": 5{extra}}}"#
+        )
+    }
+
+    fn dataset(anns: &[String], sep: &str, after: &str) -> String {
+        format!(
+            r#"{{"images": [{{"id": 5, "width": 6, "height": 6}}], "annotations": [{}]{after}, "categories": [{{"id": 1}}]}}"#,
+            anns.join(sep)
+        )
+    }
+
+    #[test]
+    fn records_cut_by_the_workers_as_by_the_walk() {
+        let plain: Vec<String> = (1..=9).map(|i| ann(i, "")).collect();
+        let (r, wrong) = same_every_way(&dataset(&plain, ", ", ""), false);
+        let (out, rep) = r.unwrap();
+        assert_eq!((rep.converted, wrong), (9, 0));
+        assert_eq!(out.matches(r#""counts": "#).count(), 9);
+        // Openings of nested objects look like record starts: the guesses are wrong and are found out.
+        let mut nested = plain.clone();
+        nested[2] = ann(
+            3,
+            r#", "extra": [1, {"segmentation": [[0, 0, 1, 0, 1, 1]], "id": 77}]"#,
+        );
+        nested[5] = ann(
+            6,
+            r#", "x": {"a": 1, "b": [0, {"segmentation": 5}, {"segmentation": 6}]}"#,
+        );
+        let (r, wrong) = same_every_way(&dataset(&nested, ", ", ""), false);
+        assert_eq!(r.unwrap().1.converted, 9);
+        assert!(wrong >= 2, "{wrong}");
+        // ... and beyond the array's end.
+        let more = r#", "more": [{"segmentation": 1}, {"segmentation": 2}]"#;
+        let (r, wrong) = same_every_way(&dataset(&plain, ", ", more), false);
+        assert!(r.unwrap().0.contains(r#""more": [{"segmentation": 1}"#));
+        assert!(wrong >= 1, "{wrong}");
+        // Other separators, pretty-printed records, an empty array, a results file.
+        same_every_way(&dataset(&plain, ",\n  ", ""), false)
+            .0
+            .unwrap();
+        same_every_way(&dataset(&plain, " ,", ""), false).0.unwrap();
+        let pretty: Vec<String> = plain
+            .iter()
+            .map(|a| a.replacen("{", "{\n    ", 1))
+            .collect();
+        same_every_way(&dataset(&pretty, ",\n", ""), false)
+            .0
+            .unwrap();
+        same_every_way(&dataset(&[], "", ""), false).0.unwrap();
+        let results = format!("[{}]", plain.join(", "));
+        let out = same_every_way(
+            &results.replace(r#""image_id": 5"#, r#""image_id": 5, "score": 1"#),
+            false,
+        );
+        // No --gt here: the polygons' image is unknown.
+        assert!(out.0.unwrap_err().contains("image id 5 is unknown"));
+    }
+
+    #[test]
+    fn broken_records_are_reported_as_by_the_walk() {
+        let plain: Vec<String> = (1..=9).map(|i| ann(i, "")).collect();
+        for at in [0, 4, 8] {
+            let mut anns = plain.clone();
+            // (record, skipped by --skip-invalid rather than stopping)
+            let cases = [
+                // Not JSON inside a record: the walk cuts it, the parse refuses it.
+                (ann(at as u32 + 1, r#", "x": tru"#), true),
+                // An odd polygon: refused by the conversion.
+                (ann(at as u32 + 1, "").replace("1, 4]]", "1]]"), true),
+                // Broken structure, not an object: the walk itself stops.
+                (ann(at as u32 + 1, r#", "x": [1, 2"#), false),
+                ("5".to_string(), false),
+                (r#""text""#.to_string(), false),
+            ];
+            for (case, skippable) in cases {
+                anns[at] = case.clone();
+                for skip in [false, true] {
+                    let (r, _) = same_every_way(&dataset(&anns, ", ", ""), skip);
+                    match r {
+                        Ok((_, rep)) => assert!(skip && skippable && rep.skipped == 1, "{case}"),
+                        Err(e) => assert!(!(skip && skippable), "{case}: {e}"),
+                    }
+                }
+            }
+        }
+        // Separators and ends the walk refuses.
+        let joined = plain.join(", ");
+        for src in [
+            format!(r#"{{"annotations": [{joined}, ]}}"#),
+            format!(r#"{{"annotations": [{joined},, {}]}}"#, plain[0]),
+            format!(r#"{{"annotations": [{} {}]}}"#, plain[0], plain[1]),
+            format!(r#"{{"annotations": [{}; {}]}}"#, plain[0], plain[1]),
+            format!(r#"{{"annotations": [{joined}"#),
+            format!(r#"{{"annotations": [{joined}}}"#),
+            format!(r#"[{joined}"#),
+        ] {
+            let (r, _) = same_every_way(&src, true);
+            assert!(r.is_err(), "{src}: {r:?}");
+        }
+    }
+
+    /// Random datasets, half of them with one byte changed: the workers' cut gives what the walk's gives.
+    #[test]
+    fn random_files_cut_alike() {
+        let mut rng = crate::testing::xorshift(0x5eed_c0c0);
+        let extras = [
+            "",
+            r#", "area": 3.5"#,
+            r#", "e": [0, {"segmentation": [[1, 1, 2, 1, 2, 2]]}]"#,
+            r#", "s": "}, {\"segmentation\": 1""#,
+            r#", "s": "}, {""#,
+            r#", "segmentation": []"#,
+            r#", "segmentation": {"size": [6, 6], "counts": [36]}"#,
+        ];
+        let seps = [", ", ",", ",\n", " , "];
+        let (mut converted, mut failed) = (0, 0);
+        for round in 0..300 {
+            let n = (rng() % 12) as usize;
+            let anns: Vec<String> = (0..n)
+                .map(|i| ann(i as u32 + 1, extras[(rng() % extras.len() as u64) as usize]))
+                .collect();
+            let mut src = dataset(&anns, seps[(rng() % 4) as usize], "").into_bytes();
+            if round % 2 == 1 {
+                let at = (rng() % src.len() as u64) as usize;
+                src[at] = b"{}[],:\" 0a"[(rng() % 10) as usize];
+            }
+            let src = String::from_utf8(src).expect("ascii");
+            let skip = rng().is_multiple_of(2);
+            match same_with_spans(&src, skip, [1, 30, 55, 90, SPAN].into_iter()).0 {
+                Ok(_) => converted += 1,
+                Err(_) => failed += 1,
+            }
+        }
+        // Both kinds of file were met.
+        assert!(converted > 100 && failed > 50, "{converted} {failed}");
     }
 }
