@@ -7,12 +7,14 @@
 //! - when the input is a dataset `Dataset::parse` accepts, the output is one too, with the same images,
 //!   categories and other keys, and the same annotations apart from their segmentations (less the ones
 //!   skipped, as many as the report says);
-//! - converting is deterministic (two runs, same bytes), whatever rayon's scheduling.
+//! - converting is deterministic (two runs, same bytes), whatever rayon's scheduling;
+//! - the annotation records cut by the workers from guessed starts (jobs of a few dozen bytes, so that
+//!   small inputs have many) give the same bytes, report and error as records cut first.
 #![no_main]
 
 use cocokit::coco::reader::Dataset;
 use cocokit::io::Input;
-use cocokit::mask::convert::{convert, ConvertOptions, Target};
+use cocokit::mask::convert::{convert, convert_with_span, ConvertOptions, Target};
 use libfuzzer_sys::fuzz_target;
 
 fn run(data: &[u8], skip: bool) -> Option<(Vec<u8>, cocokit::mask::convert::ConvertReport)> {
@@ -26,8 +28,26 @@ fn run(data: &[u8], skip: bool) -> Option<(Vec<u8>, cocokit::mask::convert::Conv
     Some((out, rep))
 }
 
+/// Output, report and error message of `convert_with_span`.
+fn run_span(data: &[u8], skip: bool, span: usize) -> Result<(Vec<u8>, String), String> {
+    let input = Input::from_bytes("fuzz.json", data.to_vec());
+    let opts = ConvertOptions {
+        target: Target::Rle,
+        skip_invalid: skip,
+    };
+    let mut out = Vec::new();
+    match convert_with_span(&input, None, &opts, &mut out, span) {
+        Ok(rep) => Ok((out, format!("{rep:?}"))),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     for skip in [false, true] {
+        let exact = run_span(data, skip, 0);
+        for span in [23, 97, 1 << 15] {
+            assert_eq!(exact, run_span(data, skip, span), "span {span} (skip {skip})");
+        }
         let Some((out, rep)) = run(data, skip) else {
             continue;
         };

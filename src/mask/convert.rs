@@ -399,6 +399,19 @@ pub fn convert(
     convert_tuned(input, sizes, opts, w, progress, SPAN).map(|(rep, _)| rep)
 }
 
+/// [`convert`] with the annotation array cut into jobs of about `span` bytes (0: its records cut first) —
+/// for the fuzz target, which checks that every way gives the same bytes, report and error.
+#[doc(hidden)]
+pub fn convert_with_span(
+    input: &Input,
+    sizes: Option<ImageSizes>,
+    opts: &ConvertOptions,
+    w: &mut dyn Write,
+    span: usize,
+) -> Result<ConvertReport> {
+    convert_tuned(input, sizes, opts, w, &|_| {}, span).map(|(rep, _)| rep)
+}
+
 /// [`convert`] with jobs of `span` bytes; 0 cuts the annotation records before converting them, as the
 /// other sections' (the tests compare both ways). Also gives how many guessed job starts were wrong.
 fn convert_tuned(
