@@ -656,6 +656,7 @@ fn parse_annotation_fields<const ALL: bool>(
     let mut info = SegInfo {
         kind: SegKind::None,
         range: None,
+        // Set once the record is parsed.
         end: start,
     };
     let mut has_image = false;
@@ -675,7 +676,7 @@ fn parse_annotation_fields<const ALL: bool>(
                     info = SegInfo {
                         kind,
                         range: Some((s, c.pos)),
-                        end: start,
+                        ..info
                     };
                     ann.segmentation = seg;
                 }

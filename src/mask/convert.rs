@@ -268,7 +268,6 @@ enum Outcome {
 /// One job's records, `(start, end, outcome)` in file order, and the new bytes of those converted, one
 /// after the other (each preceded by its separator, so that a run of them is written in one piece:
 /// `TopWriter::records_joined`).
-#[derive(Default)]
 struct JobDone {
     bytes: Vec<u8>,
     records: Vec<(usize, usize, Outcome)>,
@@ -337,11 +336,12 @@ const SPAN: usize = 32 * 1024;
 const SPAN_JOBS: usize = 64;
 
 /// A job of [`convert_array`]: the records from `start` (a guessed record start) to the first at or after
-/// `limit` (the next job's guessed start; `usize::MAX` for none).
+/// `limit` (the next job's guessed start; `usize::MAX` for none), or beyond `4 · size` bytes.
 #[derive(Clone, Copy)]
 struct Span {
     start: usize,
     limit: usize,
+    size: usize,
 }
 
 /// A [`Span`] converted: its records and where its walk stopped.
@@ -353,9 +353,10 @@ struct SpanDone {
 
 /// Walks and converts the records of `span` (see [`walk_records`]).
 fn convert_span(buf: &[u8], span: Span, sizes: &ImageSizes, target: Target) -> SpanDone {
-    let mut job = JobDone::with_capacity(SPAN + SPAN / 4, 2 * JOB);
+    let mut job = JobDone::with_capacity(span.size + span.size / 4, 2 * JOB);
     let mut records = std::mem::take(&mut job.records);
-    let stop = walk_records(buf, span.start, span.limit, 4 * SPAN, &mut records, |s| {
+    let max_bytes = 4 * span.size;
+    let stop = walk_records(buf, span.start, span.limit, max_bytes, &mut records, |s| {
         job.convert(buf, s, sizes, target)
     });
     job.records = records;
@@ -563,6 +564,7 @@ fn convert_array(
             spans.push(Span {
                 start,
                 limit: limit.unwrap_or(usize::MAX),
+                size: span,
             });
             plan_from = limit;
         }
@@ -625,7 +627,7 @@ fn write_spans(
             }
             let span = Span {
                 start: next,
-                limit: done.span.limit,
+                ..done.span
             };
             convert_span(buf, span, sizes, out.opts.target)
         };
