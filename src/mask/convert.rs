@@ -8,7 +8,7 @@
 //! One pass over the memory-mapped input when the images come before the annotations (their sizes are
 //! collected on the way), else two: the first collects image sizes. A thread walks the top level and cuts
 //! the other sections' records ([`scan_top_batched_handing_over`]); the annotation array is handed over to
-//! [`convert_array`], whose workers cut its records themselves, each walking the records of its own stretch
+//! `convert_array`, whose workers cut its records themselves, each walking the records of its own stretch
 //! of the array from a guessed record start (checked before anything is written), so that no thread reads
 //! the annotations twice. Batch N+1 converts (rayon) while batch N is written, in file order. Memory holds
 //! the image sizes and a few batches. An empty segmentation (`[]`) and a missing one stay as they are.
