@@ -55,7 +55,7 @@ pub fn evaluate(
     evaluate::evaluate(prepared)
 }
 
-/// [`evaluate`] on inputs read by [`load`] (what `cocokit eval coco` does: same numbers, same errors).
+/// [`evaluate()`] on inputs read by [`load`] (what `cocokit eval coco` does: same numbers, same errors).
 pub fn evaluate_loaded(
     gt: &EvalGt<'_>,
     results: &EvalResults<'_>,
