@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# A/B of cocokit binaries on one command: the binaries take turns, round after round, so that each round
-# compares them over the same seconds of this shared machine (whose speed swings by 2× within minutes);
+# A/B of cocokit binaries on one command: the binaries take turns (in reverse order every other round), round
+# after round, so that each round compares them over the same seconds of this shared machine (whose speed swings by 2× within minutes);
 # prints each binary's median and min wall time and the median over rounds of its ratios to the first
 # binary (wall and user CPU). For "did this change make convert faster", not for PERFORMANCE.md (that is
 # what the side-by-side scripts are for).
@@ -33,8 +33,16 @@ fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# The order is reversed every other round: whichever runs first in a round may be favoured (same total
+# work, different moments), and a fixed order would turn that into a bias.
+order=("${!bins[@]}")
 for ((r = 1; r <= rounds; r++)); do
-  for k in "${!bins[@]}"; do
+  ks=("${order[@]}")
+  if ((r % 2 == 0)); then
+    ks=()
+    for ((i = ${#order[@]} - 1; i >= 0; i--)); do ks+=("${order[$i]}"); done
+  fi
+  for k in "${ks[@]}"; do
     if ! /usr/bin/time -f "%e %U" -o "$tmp/t" "${bins[$k]}" "$@" > /dev/null 2> "$tmp/err"; then
       echo "bench/ab.sh: ${bins[$k]} failed:" >&2; cat "$tmp/err" >&2; exit 1
     fi
