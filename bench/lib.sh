@@ -124,9 +124,6 @@ _add_row() {  # group tool runs "walls" "rsses" status cmd ["cpus"]
   [ -n "$cmd" ] && BENCH_CMDS+=("$tool ($group): $(short_cmd "$cmd")")
 }
 
-# measure GROUP TOOL RUNS CMD — CMD is a bash command line; its stdout goes to $BENCH_LAST/out.I and stderr to
-# $BENCH_LAST/err.I for run I (so redirect big outputs to /dev/null inside CMD). BENCH_RUN=I is exported to it.
-# A failing run stops the row (status "failed (exit N)"), the stderr tail goes to the log.
 _one_run() {  # _one_run DIR I CMD LABEL — run I of CMD, timed; sets RUN_WALL RUN_CPU RUN_RSS; its exit status
   local dir="$1" i="$2" cmd="$3" t0 t1 rc
   log "$4: $(short_cmd "$cmd")"
@@ -144,6 +141,9 @@ _one_run() {  # _one_run DIR I CMD LABEL — run I of CMD, timed; sets RUN_WALL 
   log "  $RUN_WALL s wall, $RUN_CPU s CPU, $((RUN_RSS / 1024)) MB"
 }
 
+# measure GROUP TOOL RUNS CMD — CMD is a bash command line; its stdout goes to $BENCH_LAST/out.I and stderr to
+# $BENCH_LAST/err.I for run I (so redirect big outputs to /dev/null inside CMD). BENCH_RUN=I is exported to it.
+# A failing run stops the row (status "failed (exit N)"), the stderr tail goes to the log.
 measure() {
   local group="$1" tool="$2" runs="$3" cmd="$4"
   BENCH_N=$((BENCH_N + 1))

@@ -229,7 +229,6 @@ pub enum Piece<'a> {
 /// the walk where it ended ([`HandedOver::done`]; dropping it unanswered stops the walk).
 #[derive(Debug)]
 pub struct HandedOver {
-    pub section: Section,
     /// The position of the array's `[`.
     pub open: usize,
     reply: std::sync::mpsc::SyncSender<usize>,
@@ -270,27 +269,24 @@ fn batched<'a>(
         let cutter = s.spawn(move || -> Result<Layout> {
             // The receiver hangs up only when `f` failed; its error is the one reported.
             let hung_up = || Error::msg("stopped");
-            let cur: std::cell::RefCell<Option<SectionRecords>> = None.into();
+            let mut cur: Option<SectionRecords> = None;
             let send = |chunk: Chunk<'a>| tx.send(Piece::Chunk(chunk)).map_err(|_| hung_up());
-            let flush = || match cur.borrow_mut().take() {
+            let flush = |cur: &mut Option<SectionRecords>| match cur.take() {
                 Some((section, records)) => send(Chunk::Records { section, records }),
                 None => Ok(()),
             };
+            // No records are pending when an array is offered: a section's array comes right after its
+            // `SectionStart` event, which flushed them, and a results array comes first.
             let mut hand = |section: Section, open: usize| -> Option<Result<usize>> {
                 if hand_over != Some(section) {
                     return None;
                 }
-                Some((|| {
-                    flush()?;
-                    let (reply, answer) = std::sync::mpsc::sync_channel(1);
-                    tx.send(Piece::Array(HandedOver {
-                        section,
-                        open,
-                        reply,
-                    }))
-                    .map_err(|_| hung_up())?;
-                    answer.recv().map_err(|_| hung_up())
-                })())
+                let (reply, answer) = std::sync::mpsc::sync_channel(1);
+                let sent = tx.send(Piece::Array(HandedOver { open, reply }));
+                Some(
+                    sent.map_err(|_| hung_up())
+                        .and_then(|()| answer.recv().map_err(|_| hung_up())),
+                )
             };
             let layout = scan_top_handing_over(
                 buf,
@@ -301,8 +297,7 @@ fn batched<'a>(
                             start,
                             end,
                         } => {
-                            let mut cur = cur.borrow_mut();
-                            if let Some((s, _)) = &*cur {
+                            if let Some((s, _)) = &cur {
                                 if *s != section {
                                     let (section, records) = cur.take().expect("checked");
                                     send(Chunk::Records { section, records })?;
@@ -317,7 +312,7 @@ fn batched<'a>(
                             }
                         }
                         ev => {
-                            flush()?;
+                            flush(&mut cur)?;
                             send(Chunk::Event(ev))?;
                         }
                     }
@@ -325,7 +320,7 @@ fn batched<'a>(
                 },
                 &mut hand,
             )?;
-            flush()?;
+            flush(&mut cur)?;
             Ok(layout)
         });
         let mut failed = None;

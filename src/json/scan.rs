@@ -510,7 +510,6 @@ fn next_structural(buf: &[u8], mut j: usize) -> usize {
     j
 }
 
-/// Decode the string whose opening quote is at `i` (already validated or not: errors are reported).
 /// Guessed chunk boundaries in an array of objects whose first element opens with a plain key: the next place
 /// where that opening (`{"segmentation"`, whitespace included as in the first element) appears right after a
 /// `,` and whitespace. A guess is often right for COCO files (every annotation starts the same way) and costs
@@ -522,6 +521,8 @@ pub struct ElementGuess<'b> {
 }
 
 impl<'b> ElementGuess<'b> {
+    /// The guesser for the array whose first element starts at `first`; `None` unless that element is an
+    /// object opening with a plain key (no escapes) of at most 64 bytes with what precedes it.
     pub fn new(buf: &'b [u8], first: usize) -> Option<Self> {
         if buf.get(first) != Some(&b'{') {
             return None;
@@ -560,6 +561,7 @@ impl<'b> ElementGuess<'b> {
     }
 }
 
+/// Decode the string whose opening quote is at `i` (already validated or not: errors are reported).
 /// Returns the decoded text and the index after the closing quote.
 pub fn parse_string(buf: &[u8], i: usize) -> Result<(Cow<'_, str>, usize)> {
     if buf.get(i) != Some(&b'"') {
