@@ -385,3 +385,31 @@ proptest! {
         prop_assert_eq!(fused(&xy, h, 0), reference_string(&xy, h, 0), "{:?}", xy);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// Polygons whose ×5-grid coordinates are all `>= 0` (frPoly's shortcut for them: no crossings between
+    /// consecutive edges, columns from the vertices' `x`): inside and beyond the image, coordinates down to
+    /// −0.1 (which round to 0 on the grid), vertices repeated right after themselves (the general path).
+    #[test]
+    fn nonnegative_polygons_match_a_literal_port_of_rle_fr_poly(
+        h in 1u32..200, w in 1u32..200,
+        pts in proptest::collection::vec((-0.02f64..1.3, -0.02f64..1.3), 0..12),
+        dup in proptest::option::of(0usize..12),
+    ) {
+        let mut xy: Vec<f64> = pts.iter().flat_map(|&(a, b)| {
+            [((a * w as f64 * 100.0).round() / 100.0).max(-0.09),
+             ((b * h as f64 * 100.0).round() / 100.0).max(-0.09)]
+        }).collect();
+        if let Some(d) = dup {
+            let i = 2 * (d % (xy.len() / 2).max(1));
+            if i + 2 <= xy.len() {
+                let (x, y) = (xy[i], xy[i + 1]);
+                xy.splice(i..i, [x, y]);
+            }
+        }
+        prop_assert_eq!(rle_from_polygon(&xy, h, w).counts, reference_fr_poly(&xy, h, w), "{:?}", xy);
+        prop_assert_eq!(fused(&xy, h, w), reference_string(&xy, h, w), "{:?}", xy);
+    }
+}

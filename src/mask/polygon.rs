@@ -671,7 +671,7 @@ fn polygon_runs<S: RunSink>(
         xy.chunks_exact(2)
             .map(|p| (c_int(5.0 * p[0] + 0.5), c_int(5.0 * p[1] + 0.5))),
     );
-    // Edges and the crossings between consecutive ones, appended without branches: each item is written
+    // Edges (and the crossings between consecutive ones), appended without branches: each item is written
     // at its list's end, and the end moves past it only if it is kept.
     pairs.clear();
     pairs.reserve(k);
@@ -679,32 +679,9 @@ fn polygon_runs<S: RunSink>(
         list.clear();
         list.reserve(k);
     }
-    let mut kept = [0usize; 3];
-    let mut kept_pairs = 0usize;
-    let mut prev_last = (0, 0);
-    for j in 0..k {
-        let (x0, y0) = verts[j];
-        let (x1, y1) = if j + 1 < k { verts[j + 1] } else { verts[0] };
-        let e = Edge::new(x0, y0, x1, y1);
-        let (first, last) = (e.first(), e.last());
-        let (c, v, recorded) = pair_crossing(prev_last, first, h, max_col);
-        // SAFETY: capacity for k items was reserved, and at most one is kept per edge (the first edge's
-        // pair, with no previous edge, never is).
-        unsafe { pairs.as_mut_ptr().add(kept_pairs).write((c, v)) };
-        kept_pairs += usize::from(recorded & (j > 0));
-        prev_last = last;
-        let p = EdgePlan::new(e, max_col);
-        let kind = p.kind();
-        // SAFETY: as above, one item per edge at most in each list.
-        unsafe { plans[kind].as_mut_ptr().add(kept[kind]).write(p) };
-        kept[kind] += usize::from(p.lo <= p.hi);
-    }
-    // SAFETY: the first `kept…` items of each list were written above.
-    unsafe {
-        pairs.set_len(kept_pairs);
-        for (list, &n) in plans.iter_mut().zip(&kept) {
-            list.set_len(n);
-        }
+    let nonnegative = verts.iter().fold(0, |acc, &(x, y)| acc | x | y) >= 0;
+    if !(nonnegative && plan_simple(verts, plans, max_col)) {
+        plan_edges(verts, plans, pairs, h, max_col);
     }
     let all_plans = plans.iter().flatten();
     let (mut lo, mut hi, mut n) = (i64::MAX, i64::MIN, pairs.len());
@@ -778,6 +755,103 @@ fn polygon_runs<S: RunSink>(
     let mut sink = start(n + 2);
     runs_by_column(&next[..span], sorted, h * w, &mut sink);
     sink
+}
+
+/// Plans every edge of the polygon `verts` (×5 grid) into `plans` (by [`EdgePlan::kind`], edges without
+/// crossings left out) and the crossings between consecutive edges into `pairs` — rleFrPoly's general
+/// case. Each list must be empty with room for `verts.len()` items.
+#[inline(always)]
+fn plan_edges(
+    verts: &[(i64, i64)],
+    plans: &mut [Vec<EdgePlan>; 3],
+    pairs: &mut Vec<(i64, u32)>,
+    h: u32,
+    max_col: i64,
+) {
+    let k = verts.len();
+    assert!(pairs.capacity() >= k && plans.iter().all(|l| l.is_empty() && l.capacity() >= k));
+    let mut kept = [0usize; 3];
+    let mut kept_pairs = 0usize;
+    let mut prev_last = (0, 0);
+    for j in 0..k {
+        let (x0, y0) = verts[j];
+        let (x1, y1) = if j + 1 < k { verts[j + 1] } else { verts[0] };
+        let e = Edge::new(x0, y0, x1, y1);
+        let (first, last) = (e.first(), e.last());
+        let (c, v, recorded) = pair_crossing(prev_last, first, h, max_col);
+        // SAFETY: capacity for k items (checked above), and at most one is kept per edge (the first
+        // edge's pair, with no previous edge, never is).
+        unsafe { pairs.as_mut_ptr().add(kept_pairs).write((c, v)) };
+        kept_pairs += usize::from(recorded & (j > 0));
+        prev_last = last;
+        let p = EdgePlan::new(e, max_col);
+        let kind = p.kind();
+        // SAFETY: as above, one item per edge at most in each list.
+        unsafe { plans[kind].as_mut_ptr().add(kept[kind]).write(p) };
+        kept[kind] += usize::from(p.lo <= p.hi);
+    }
+    // SAFETY: the first `kept…` items of each list were written above.
+    unsafe {
+        pairs.set_len(kept_pairs);
+        for (list, &n) in plans.iter_mut().zip(&kept) {
+            list.set_len(n);
+        }
+    }
+}
+
+/// [`plan_edges`] for the usual polygon: every ×5-grid coordinate `>= 0` (in `verts`, which the caller
+/// has checked) and no vertex repeated right after itself. There each edge's first and last point are
+/// its two vertices — [`Edge::new`]'s rounding of a negative end and its `INT_MIN` for a repeated vertex
+/// never apply — so consecutive edges meet at the same point and no crossing is ever recorded between
+/// them (`pairs` stays empty), and an edge's columns are those between its vertices' `x`, whichever kind
+/// it is. The same plans as [`plan_edges`] with about half the work. `false` (lists to be cleared) when a
+/// repeated vertex turns up: that polygon needs [`plan_edges`].
+#[inline(always)]
+fn plan_simple(verts: &[(i64, i64)], plans: &mut [Vec<EdgePlan>; 3], max_col: i64) -> bool {
+    let k = verts.len();
+    assert!(plans.iter().all(|l| l.is_empty() && l.capacity() >= k));
+    let mut kept = [0usize; 3];
+    let mut repeated = false;
+    for j in 0..k {
+        let (x0, y0) = verts[j];
+        let (x1, y1) = if j + 1 < k { verts[j + 1] } else { verts[0] };
+        let (dx, dy) = ((x1 - x0).abs(), (y1 - y0).abs());
+        repeated |= (dx | dy) == 0;
+        let major_x = dx >= dy;
+        let flip = sel(major_x, x0 > x1, y0 > y1);
+        let (xs, xe) = (sel(flip, x1, x0), sel(flip, x0, x1));
+        let (ys, ye) = (sel(flip, y1, y0), sel(flip, y0, y1));
+        let (num, den) = (sel(major_x, ye - ys, xe - xs), sel(major_x, dx, dy));
+        let e = Edge {
+            xs,
+            ys,
+            dx,
+            dy,
+            flip,
+            s: num as f64 / den as f64,
+            m0: sel(major_x, ys, xs),
+            mn: sel(major_x, ye, xe),
+        };
+        // EdgePlan::new's `ceil((lo_u − 2)/5) ..= (hi_u − 3) div 5` for lo_u, hi_u >= 0 (empty when the
+        // two are equal: then lo = hi + 1).
+        let lo = ((x0.min(x1) + 2) as u64 / 5) as i64;
+        let hi = (((x0.max(x1) + 2) as u64 / 5) as i64 - 1).min(max_col);
+        let p = EdgePlan { e, lo, hi };
+        let kind = p.kind();
+        // SAFETY: capacity for k items (checked above), one item per edge at most in each list.
+        unsafe { plans[kind].as_mut_ptr().add(kept[kind]).write(p) };
+        kept[kind] += usize::from(lo <= hi);
+    }
+    if repeated {
+        return false;
+    }
+    // SAFETY: the first `kept…` items of each list were written above.
+    unsafe {
+        for (list, &n) in plans.iter_mut().zip(&kept) {
+            list.set_len(n);
+        }
+    }
+    true
 }
 
 /// The end of `rleFrPoly` for boundaries sorted by column: `sorted` holds each column's values (up to
