@@ -413,3 +413,26 @@ proptest! {
         prop_assert_eq!(fused(&xy, h, w), reference_string(&xy, h, w), "{:?}", xy);
     }
 }
+
+/// Steep edges with slopes within 10⁻⁵ of 1 at coordinates near 2³⁰ and 2³¹ on the ×5 grid, where doubles
+/// are 2⁻²³ and 2⁻²² apart (C's `xs + s·t + .5` rounded): crossing by crossing as rleFrPoly.
+#[test]
+fn steep_edges_at_huge_coordinates_match_rle_fr_poly() {
+    let (h, w) = (4u32, 1_000_000_000u32);
+    for x0 in [214_738_000.3, 214_748_000.0, 420_000_000.0, 429_400_000.7] {
+        for (dx, dy) in [
+            (19_999.6, 20_000.0),
+            (19_999.8, 20_000.2),
+            (-19_999.6, 20_000.0),
+        ] {
+            let y0 = -10_000.0;
+            let xy = [x0, y0, x0 + dx, y0 + dy, x0, y0 + dy];
+            assert_eq!(
+                rle_from_polygon(&xy, h, w).counts,
+                reference_fr_poly(&xy, h, w),
+                "{xy:?}"
+            );
+            assert_eq!(fused(&xy, h, w), reference_string(&xy, h, w), "{xy:?}");
+        }
+    }
+}

@@ -389,7 +389,12 @@ unsafe fn flat_values_sse2(
         let mut vals = [0u32; 4];
         let r = _mm_unpacklo_epi64(row(ta), row(tb));
         _mm_storeu_si128(vals.as_mut_ptr().cast(), _mm_add_epi32(r, atv));
-        put(i, &vals[..(len - i).min(4)]);
+        // A whole group as a slice of constant length (its loop unrolled), the edge's last one as it is.
+        if len - i >= 4 {
+            put(i, &vals);
+        } else {
+            put(i, &vals[..len - i]);
+        }
         ta = _mm_add_pd(ta, step);
         tb = _mm_add_pd(tb, step);
         atv = _mm_add_epi32(atv, hstep);
@@ -401,11 +406,16 @@ unsafe fn flat_values_sse2(
 /// for each planned column `c`, find the pair `(tb − 1, tb)` straddling the boundary `L = 5c + 2`
 /// (`u(tb − 1) <= L < u(tb)` when `u` grows, `u(tb − 1) > L >= u(tb)` when it shrinks) and apply C's test
 /// to it: O(columns) instead of O(5 × edge length).
+///
+/// The usual pair goes from column `L` to `L + 1` (or back): then it straddles the boundary, and C
+/// records it whichever way the polygon runs (its `xd`, the smaller of the two columns, is `L`). That is
+/// checked at an estimated `tb`; anything else — a wrong estimate, a pair skipping a column (possible only
+/// where rounding errors of huge coordinates exceed the slope's distance to 1) — goes to the exact search.
 #[inline(always)]
 fn steep_crossings<const INC: bool>(e: &Edge, c_lo: i64, c_hi: i64, h: u32, sink: &mut impl Sink) {
-    let n = e.dy;
-    let (xb, s, flip) = (e.xs as f64, e.s, e.flip);
-    // The guess only has to be right nearly always: each one is checked exactly below, and a wrong one
+    let (n, ys) = (e.dy, e.ys);
+    let (xb, s) = (e.xs as f64, e.s);
+    // The estimate only has to be right nearly always: each one is checked exactly below, and a wrong one
     // goes to the exact search. With est = (L + 0.5 − xb)/s, linear in c: ceil(est) (as
     // trunc(est + 1 − 10⁻⁶), off only when est lies within 10⁻⁶ above an integer) when u grows, floor(est)
     // + 1 when it shrinks. Out-of-range and NaN values truncate to i64::MIN and clamp to 1.
@@ -413,28 +423,20 @@ fn steep_crossings<const INC: bool>(e: &Edge, c_lo: i64, c_hi: i64, h: u32, sink
     let k1 = 5.0 * inv_s;
     let k0 = (2.5 - xb) * inv_s + if INC { 1.0 - 1e-6 } else { 1.0 };
     for c in c_lo..=c_hi {
-        let l = (5 * c + 2) as f64;
+        let l = 5 * c + 2;
         let guess = trunc_i64(c as f64 * k1 + k0).clamp(1, n);
-        // As doubles: C's (double)t is exact, and for L >= 2, (int)f <= L iff f < L + 1 and (int)f >= L
-        // iff f >= L, so these are C's tests on the truncated values.
+        // C's columns at steps guess − 1 and guess: the same IEEE operations on the exact (double)t, then
+        // truncation (a value outside the int range, INT_MIN in C, is never l or l + 1 here either).
         let g = guess as f64;
-        let fa = xb + s * (g - 1.0) + 0.5;
-        let fb = xb + s * g + 0.5;
-        let straddles = if INC {
-            fa < l + 1.0 && fb >= l + 1.0
+        let ua = trunc_i64(xb + s * (g - 1.0) + 0.5);
+        let ub = trunc_i64(xb + s * g + 0.5);
+        let hit = if INC {
+            (ua == l) & (ub == l + 1)
         } else {
-            fa >= l + 1.0 && fb < l + 1.0
+            (ua == l + 1) & (ub == l)
         };
-        let tb = if straddles {
-            // C records the pair (in polygon order: forward unless flipped) if its xd is L: with the
-            // pair straddling L, that is u = L + 1 on the far side of L and u = L on the near side.
-            let recorded = match (INC, flip) {
-                (true, false) => fb < l + 2.0,
-                (true, true) => fa >= l,
-                (false, false) => fb >= l,
-                (false, true) => fa < l + 2.0,
-            };
-            recorded.then_some(guess)
+        let tb = if hit {
+            Some(guess)
         } else {
             steep_column_exact::<INC>(e, c)
         };
@@ -443,7 +445,7 @@ fn steep_crossings<const INC: bool>(e: &Edge, c_lo: i64, c_hi: i64, h: u32, sink
                 c,
                 (c as u32)
                     .wrapping_mul(h)
-                    .wrapping_add(row_of(e.ys + tb - 1, h)),
+                    .wrapping_add(row_of(ys + tb - 1, h)),
             ),
             None => sink.hole(c),
         }
