@@ -682,7 +682,9 @@ fn polygon_runs<S: RunSink>(
         list.reserve(k);
     }
     let nonnegative = verts.iter().fold(0, |acc, &(x, y)| acc | x | y) >= 0;
-    if !(nonnegative && plan_simple(verts, plans, max_col)) {
+    if nonnegative {
+        plan_simple(verts, plans, max_col);
+    } else {
         plan_edges(verts, plans, pairs, h, max_col);
     }
     let all_plans = plans.iter().flatten();
@@ -801,24 +803,23 @@ fn plan_edges(
     }
 }
 
-/// [`plan_edges`] for the usual polygon: every ×5-grid coordinate `>= 0` (in `verts`, which the caller
-/// has checked) and no vertex repeated right after itself. There each edge's first and last point are
-/// its two vertices — [`Edge::new`]'s rounding of a negative end and its `INT_MIN` for a repeated vertex
-/// never apply — so consecutive edges meet at the same point and no crossing is ever recorded between
-/// them (`pairs` stays empty), and an edge's columns are those between its vertices' `x`, whichever kind
-/// it is. The same plans as [`plan_edges`] with about half the work. `false` (lists to be cleared) when a
-/// repeated vertex turns up: that polygon needs [`plan_edges`].
+/// [`plan_edges`] for the usual polygon, whose ×5-grid coordinates are all `>= 0` (in `verts`, which the
+/// caller has checked). There each edge's first and last point are its two vertices — [`Edge::new`]'s
+/// rounding of a negative end never applies — so consecutive edges meet at one point and rleFrPoly never
+/// records a crossing between them (`pairs` stays empty), and an edge's columns are those between its
+/// vertices' `x`, whichever kind it is. A vertex repeated right after itself (LVIS closes every polygon
+/// that way) changes nothing: C gives its one point the row `INT_MIN`, but in the column of its neighbours,
+/// so no crossing is recorded next to it either, and its edge has no columns. The same plans as
+/// [`plan_edges`] with about half the work.
 #[inline(always)]
-fn plan_simple(verts: &[(i64, i64)], plans: &mut [Vec<EdgePlan>; 3], max_col: i64) -> bool {
+fn plan_simple(verts: &[(i64, i64)], plans: &mut [Vec<EdgePlan>; 3], max_col: i64) {
     let k = verts.len();
     assert!(plans.iter().all(|l| l.is_empty() && l.capacity() >= k));
     let mut kept = [0usize; 3];
-    let mut repeated = false;
     for j in 0..k {
         let (x0, y0) = verts[j];
         let (x1, y1) = if j + 1 < k { verts[j + 1] } else { verts[0] };
         let (dx, dy) = ((x1 - x0).abs(), (y1 - y0).abs());
-        repeated |= (dx | dy) == 0;
         let major_x = dx >= dy;
         let flip = sel(major_x, x0 > x1, y0 > y1);
         let (xs, xe) = (sel(flip, x1, x0), sel(flip, x0, x1));
@@ -830,6 +831,7 @@ fn plan_simple(verts: &[(i64, i64)], plans: &mut [Vec<EdgePlan>; 3], max_col: i6
             dx,
             dy,
             flip,
+            // NaN for a repeated vertex, whose edge is never kept (no columns).
             s: num as f64 / den as f64,
             m0: sel(major_x, ys, xs),
             mn: sel(major_x, ye, xe),
@@ -844,16 +846,12 @@ fn plan_simple(verts: &[(i64, i64)], plans: &mut [Vec<EdgePlan>; 3], max_col: i6
         unsafe { plans[kind].as_mut_ptr().add(kept[kind]).write(p) };
         kept[kind] += usize::from(lo <= hi);
     }
-    if repeated {
-        return false;
-    }
     // SAFETY: the first `kept…` items of each list were written above.
     unsafe {
         for (list, &n) in plans.iter_mut().zip(&kept) {
             list.set_len(n);
         }
     }
-    true
 }
 
 /// The end of `rleFrPoly` for boundaries sorted by column: `sorted` holds each column's values (up to
