@@ -681,22 +681,36 @@ fn polygon_runs<S: RunSink>(
         list.clear();
         list.reserve(k);
     }
-    let nonnegative = verts.iter().fold(0, |acc, &(x, y)| acc | x | y) >= 0;
-    if nonnegative {
-        plan_simple(verts, plans, max_col);
+    let hw = h as u64 * w as u64;
+    // C's 32-bit `x·h + y` cannot wrap (and h·w is not 0): the crossings go to their slots directly.
+    let slotted = w != 0 && hw < u32::MAX as u64;
+    let (mut nonnegative, mut min_x, mut max_x) = (0, i64::MAX, i64::MIN);
+    for &(x, y) in verts.iter() {
+        (nonnegative, min_x, max_x) = (nonnegative | x | y, min_x.min(x), max_x.max(x));
+    }
+    let (mut lo, mut hi, mut n);
+    let mut counted = false;
+    if nonnegative >= 0 && slotted && k > 0 {
+        // The edges' columns together are those between the vertices' extreme `x` (see plan_simple), so
+        // the slot counts can be made while planning.
+        (lo, hi) = ((min_x + 2) / 5, ((max_x + 2) / 5 - 1).min(max_col));
+        let span = (hi - lo + 1).max(0) as usize;
+        next.clear();
+        next.resize(span + 1, 0);
+        n = plan_simple(verts, plans, max_col, lo, next);
+        counted = true;
     } else {
         plan_edges(verts, plans, pairs, h, max_col);
+        (lo, hi, n) = (i64::MAX, i64::MIN, pairs.len());
+        for p in plans.iter().flatten() {
+            (lo, hi, n) = (lo.min(p.lo), hi.max(p.hi), n + (p.hi - p.lo + 1) as usize);
+        }
+        for &(c, _) in pairs.iter() {
+            (lo, hi) = (lo.min(c), hi.max(c));
+        }
     }
     let all_plans = plans.iter().flatten();
-    let (mut lo, mut hi, mut n) = (i64::MAX, i64::MIN, pairs.len());
-    for p in all_plans.clone() {
-        (lo, hi, n) = (lo.min(p.lo), hi.max(p.hi), n + (p.hi - p.lo + 1) as usize);
-    }
-    for &(c, _) in pairs.iter() {
-        (lo, hi) = (lo.min(c), hi.max(c));
-    }
-    let hw = h as u64 * w as u64;
-    if n == 0 || w == 0 || hw >= u32::MAX as u64 || n >= u32::MAX as usize {
+    if n == 0 || !slotted || n >= u32::MAX as usize {
         // C's 32-bit `x·h + y` may wrap (or, for w = 0, h·w is 0): sort the values as its qsort does.
         sorted.clear();
         let mut sink = InOrder(sorted);
@@ -715,16 +729,18 @@ fn polygon_runs<S: RunSink>(
     }
     // Slots per column: a difference array over the planned column ranges, then each column's start.
     let span = (hi - lo + 1) as usize;
-    next.clear();
-    next.resize(span + 1, 0);
-    for p in all_plans.clone() {
-        // Wrapping on purpose: a slot may go "negative" before the prefix sum (u32 difference array).
-        next[(p.lo - lo) as usize] = next[(p.lo - lo) as usize].wrapping_add(1);
-        next[(p.hi - lo) as usize + 1] = next[(p.hi - lo) as usize + 1].wrapping_sub(1);
-    }
-    for &(c, _) in pairs.iter() {
-        next[(c - lo) as usize] = next[(c - lo) as usize].wrapping_add(1);
-        next[(c - lo) as usize + 1] = next[(c - lo) as usize + 1].wrapping_sub(1);
+    if !counted {
+        next.clear();
+        next.resize(span + 1, 0);
+        for p in all_plans.clone() {
+            // Wrapping on purpose: a slot may go "negative" before the prefix sum (u32 difference array).
+            next[(p.lo - lo) as usize] = next[(p.lo - lo) as usize].wrapping_add(1);
+            next[(p.hi - lo) as usize + 1] = next[(p.hi - lo) as usize + 1].wrapping_sub(1);
+        }
+        for &(c, _) in pairs.iter() {
+            next[(c - lo) as usize] = next[(c - lo) as usize].wrapping_add(1);
+            next[(c - lo) as usize + 1] = next[(c - lo) as usize + 1].wrapping_sub(1);
+        }
     }
     let (mut per_col, mut slot) = (0u32, 0u32);
     for b in next.iter_mut() {
@@ -811,11 +827,25 @@ fn plan_edges(
 /// that way) changes nothing: C gives its one point the row `INT_MIN`, but in the column of its neighbours,
 /// so no crossing is recorded next to it either, and its edge has no columns. The same plans as
 /// [`plan_edges`] with about half the work.
+///
+/// It also counts each kept edge's columns into `slots`, the counting sort's difference array from column
+/// `base` (the caller's two loops over the plans for the general case), and returns the number of
+/// crossings planned. The caller sizes `slots` from the vertices' extreme `x`: column `c` belongs to an
+/// edge when `5c + 2` and `5c + 3` both lie in the edge's `x` range, and the ranges of a closed chain of
+/// edges cover every `x` between the extremes, so the edge holding `5c + 2.5` has column `c` — the edges'
+/// columns together are exactly `ceil((min x − 2)/5) ..= (max x − 3) div 5` (clipped to the image).
 #[inline(always)]
-fn plan_simple(verts: &[(i64, i64)], plans: &mut [Vec<EdgePlan>; 3], max_col: i64) {
+fn plan_simple(
+    verts: &[(i64, i64)],
+    plans: &mut [Vec<EdgePlan>; 3],
+    max_col: i64,
+    base: i64,
+    slots: &mut [u32],
+) -> usize {
     let k = verts.len();
-    assert!(plans.iter().all(|l| l.is_empty() && l.capacity() >= k));
-    let mut kept = [0usize; 3];
+    assert!(plans.iter().all(|l| l.is_empty() && l.capacity() >= k) && !slots.is_empty());
+    let top = slots.len() as i64 - 1;
+    let (mut kept, mut n) = ([0usize; 3], 0usize);
     for j in 0..k {
         let (x0, y0) = verts[j];
         let (x1, y1) = if j + 1 < k { verts[j + 1] } else { verts[0] };
@@ -844,7 +874,17 @@ fn plan_simple(verts: &[(i64, i64)], plans: &mut [Vec<EdgePlan>; 3], max_col: i6
         let kind = p.kind();
         // SAFETY: capacity for k items (checked above), one item per edge at most in each list.
         unsafe { plans[kind].as_mut_ptr().add(kept[kind]).write(p) };
-        kept[kind] += usize::from(lo <= hi);
+        let keep = lo <= hi;
+        kept[kind] += usize::from(keep);
+        // The edge's columns in the slot counts (a difference array from `base`); an edge left out adds 0
+        // (its bounds clamped to stay inside, a kept edge's are already).
+        let (a, b) = (
+            (lo - base).clamp(0, top) as usize,
+            (hi + 1 - base).clamp(0, top) as usize,
+        );
+        slots[a] = slots[a].wrapping_add(u32::from(keep));
+        slots[b] = slots[b].wrapping_sub(u32::from(keep));
+        n += sel(keep, (hi - lo + 1) as usize, 0);
     }
     // SAFETY: the first `kept…` items of each list were written above.
     unsafe {
@@ -852,6 +892,7 @@ fn plan_simple(verts: &[(i64, i64)], plans: &mut [Vec<EdgePlan>; 3], max_col: i6
             list.set_len(n);
         }
     }
+    n
 }
 
 /// The end of `rleFrPoly` for boundaries sorted by column: `sorted` holds each column's values (up to
