@@ -684,13 +684,14 @@ fn polygon_runs<S: RunSink>(
     let hw = h as u64 * w as u64;
     // C's 32-bit `x·h + y` cannot wrap (and h·w is not 0): the crossings go to their slots directly.
     let slotted = w != 0 && hw < u32::MAX as u64;
-    let (mut nonnegative, mut min_x, mut max_x) = (0, i64::MAX, i64::MIN);
+    // `signs`: the sign bit of any coordinate (all of them ORed).
+    let (mut signs, mut min_x, mut max_x) = (0, i64::MAX, i64::MIN);
     for &(x, y) in verts.iter() {
-        (nonnegative, min_x, max_x) = (nonnegative | x | y, min_x.min(x), max_x.max(x));
+        (signs, min_x, max_x) = (signs | x | y, min_x.min(x), max_x.max(x));
     }
     let (mut lo, mut hi, mut n);
     let mut counted = false;
-    if nonnegative >= 0 && slotted && k > 0 {
+    if signs >= 0 && slotted && k > 0 {
         // The edges' columns together are those between the vertices' extreme `x` (see plan_simple), so
         // the slot counts can be made while planning.
         (lo, hi) = ((min_x + 2) / 5, ((max_x + 2) / 5 - 1).min(max_col));
@@ -875,6 +876,10 @@ fn plan_simple(
         // SAFETY: capacity for k items (checked above), one item per edge at most in each list.
         unsafe { plans[kind].as_mut_ptr().add(kept[kind]).write(p) };
         let keep = lo <= hi;
+        debug_assert!(
+            !keep || (lo >= base && hi + 1 - base <= top),
+            "columns outside the slots"
+        );
         kept[kind] += usize::from(keep);
         // The edge's columns in the slot counts (a difference array from `base`); an edge left out adds 0
         // (its bounds clamped to stay inside, a kept edge's are already).
