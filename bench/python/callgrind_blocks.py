@@ -8,7 +8,8 @@ frPoly's instructions go; perf's per-instruction profile is flat there).
 
 Prints the function's total (its own instructions, callees excluded), then the TOP (default 30) blocks by
 instructions executed: start address, times executed, instructions in the block, total, and the source line of
-the block's first instruction (from `objdump -dl`). A "block" here is a run of consecutive instructions executed
+the block's first instruction (from `objdump -dl`). BINARY must be the very file profiled: a rebuild moves the
+code, and the addresses then point at the wrong instructions. A "block" here is a run of consecutive instructions executed
 equally often. Standard library only; needs objdump.
 """
 import collections
@@ -63,6 +64,8 @@ def main():
     profile, binary, name = sys.argv[1:4]
     top = int(sys.argv[4]) if len(sys.argv) > 4 else 30
     full, costs = function_costs(profile, name)
+    if not costs:
+        sys.exit(f"{full}: no instructions of its own in {profile} (was it taken with --dump-instr=yes?)")
     lo, hi = min(costs), max(costs) + 16
     dump = subprocess.run(
         ["objdump", "-dl", "--no-show-raw-insn", f"--start-address={lo:#x}", f"--stop-address={hi:#x}", binary],
