@@ -96,26 +96,33 @@ impl Input {
 
     /// Tell the kernel that bytes before `upto` will not be read again, so their pages leave this process's
     /// resident set (memory-mapped inputs only; a no-op otherwise). Reading them again stays correct.
+    ///
+    /// Pages go in steps of at least [`RELEASE_STEP`]: each call that advises is a system call and a TLB
+    /// flush on every core running this process (an interrupt to the other threads), and callers report
+    /// every few tens of KB (`convert`'s jobs: 13 000 calls for a 463 MB file, 3–4 % of its CPU time).
     pub fn release(&self, upto: usize) {
         if let Data::Mapped(m) = &self.data {
             use std::sync::atomic::Ordering;
             let page = 4096;
             let len = (upto.min(m.len()) / page) * page;
-            // Only the range not released by the previous call (advising from 0 every time walks the whole
-            // mapping again); a call behind the previous one starts a new pass over the input (two-pass
-            // commands), whose pages are released from the start again.
-            let prev = self.released.swap(len, Ordering::Relaxed);
+            // Only the range not released by the previous advice (advising from 0 every time walks the
+            // whole mapping again); a call behind it starts a new pass over the input (two-pass commands),
+            // whose pages are released from the start again.
+            let prev = self.released.load(Ordering::Relaxed);
             let from = if len >= prev { prev } else { 0 };
-            if len > from {
-                // SAFETY: the mapping is a private read-only file mapping: after MADV_DONTNEED, pages are
-                // read again from the file on the next access, so no data is lost.
-                unsafe {
-                    let _ = m.unchecked_advise_range(
-                        memmap2::UncheckedAdvice::DontNeed,
-                        from,
-                        len - from,
-                    );
+            if len - from < RELEASE_STEP {
+                if from == 0 && prev != 0 {
+                    // A new pass: its first pages are released from 0 when it has gone far enough.
+                    self.released.store(0, Ordering::Relaxed);
                 }
+                return;
+            }
+            self.released.store(len, Ordering::Relaxed);
+            // SAFETY: the mapping is a private read-only file mapping: after MADV_DONTNEED, pages are read
+            // again from the file on the next access, so no data is lost.
+            unsafe {
+                let _ =
+                    m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, len - from);
             }
         }
     }
@@ -130,6 +137,10 @@ enum Sink {
         path: PathBuf,
     },
 }
+
+/// The least an [`Input::release`] lets go of at once (bytes): what the resident set may hold beyond the
+/// caller's position.
+pub const RELEASE_STEP: usize = 4 << 20;
 
 /// The output buffer: small writes are gathered up to this size; a larger one (a `convert` job's records,
 /// ~32–64 KB) goes straight to the file instead of being copied through the buffer.
@@ -309,5 +320,42 @@ pub fn use_color(choice: &str, is_tty: bool) -> bool {
         "always" => true,
         "never" => false,
         _ => is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::Ordering;
+
+    #[test]
+    fn release_advises_in_steps_and_the_data_stays_readable() {
+        let len = 3 * RELEASE_STEP + 12345;
+        let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(&data).expect("write");
+        f.flush().expect("flush");
+        let path = f.path().to_str().expect("utf-8 path").to_string();
+        let input = Input::open(&path).expect("open");
+        assert!(matches!(input.data, Data::Mapped(_)));
+        let released = || input.released.load(Ordering::Relaxed);
+        // Less than a step: nothing advised yet.
+        input.release(RELEASE_STEP - 1);
+        assert_eq!(released(), 0);
+        // A step and a bit: up to the last whole page.
+        input.release(RELEASE_STEP + 5000);
+        assert_eq!(released(), RELEASE_STEP + 4096);
+        input.release(RELEASE_STEP + 10_000);
+        assert_eq!(released(), RELEASE_STEP + 4096, "less than a step more");
+        // Past the end: up to the last whole page of the file.
+        input.release(usize::MAX);
+        assert_eq!(released(), len / 4096 * 4096);
+        // A call behind the last advice starts a new pass, released from the start again.
+        input.release(100);
+        assert_eq!(released(), 0);
+        input.release(RELEASE_STEP);
+        assert_eq!(released(), RELEASE_STEP);
+        // Released pages read back from the file.
+        assert_eq!(input.bytes(), &data[..]);
     }
 }
