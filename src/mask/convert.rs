@@ -556,9 +556,9 @@ fn convert_array(
     // Where the next batch's first job starts: the last guess so far, or `None` when the guesses ran
     // out, until the batches written tell where the walk is.
     let mut plan_from = Some(first);
-    let mut pending: Vec<SpanDone> = Vec::new();
-    loop {
-        let mut spans = Vec::new();
+    // The next batch's jobs: up to SPAN_JOBS guessed starts from `plan_from` on.
+    let plan = |plan_from: &mut Option<usize>| {
+        let mut spans = Vec::with_capacity(SPAN_JOBS);
         while let Some(start) = plan_from.filter(|_| spans.len() < SPAN_JOBS) {
             let limit = guess.next(buf, start, span);
             spans.push(Span {
@@ -566,21 +566,29 @@ fn convert_array(
                 limit: limit.unwrap_or(usize::MAX),
                 size: span,
             });
-            plan_from = limit;
+            *plan_from = limit;
         }
+        spans
+    };
+    let mut spans = plan(&mut plan_from);
+    let mut pending: Vec<SpanDone> = Vec::new();
+    loop {
         if spans.is_empty() && pending.is_empty() {
             match state.next {
                 // The guesses ran out before the array did: go on from where the walk is.
                 Some((next, _)) => {
                     plan_from = Some(next);
+                    spans = plan(&mut plan_from);
                     continue;
                 }
                 None => break,
             }
         }
-        // Convert this batch on the pool while this thread writes the previous one.
+        // Convert this batch on the pool while this thread writes the previous one and plans the next
+        // (whose guesses touch the input's next pages first: done serially, the pool would wait for it).
         let previous = std::mem::take(&mut pending);
         let mut done = Vec::new();
+        let mut next_spans = Vec::new();
         let written = rayon::in_place_scope(|scope| {
             let slot = &mut done;
             let spans = &spans;
@@ -592,10 +600,15 @@ fn convert_array(
                     .map(|&span| convert_span(buf, span, sizes, target))
                     .collect();
             });
-            write_spans(previous, buf, sizes, &mut state, out)
+            let written = write_spans(previous, buf, sizes, &mut state, out);
+            if written.is_ok() {
+                next_spans = plan(&mut plan_from);
+            }
+            written
         });
         written?;
         pending = done;
+        spans = next_spans;
     }
     state
         .end
