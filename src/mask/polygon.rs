@@ -1823,6 +1823,17 @@ mod tests {
         assert!(segmentation_to_rle(&odd, h, w).is_err());
         let nan = Segmentation::Polygons(vec![vec![1.0, 1.0, 2.0, f64::NAN, 3.0, 1.0]]);
         assert!(segmentation_to_rle(&nan, h, w).is_err());
+        // The message names the part and the value, wherever it is (the check folds over every value).
+        for (bad, at) in [(f64::INFINITY, 0), (f64::NEG_INFINITY, 7), (f64::NAN, 13)] {
+            let mut second: Vec<f64> = (0..14).map(|i| (i % 5) as f64).collect();
+            second[at] = bad;
+            let seg = Segmentation::Polygons(vec![vec![1.0, 1.0, 6.0, 1.0, 6.0, 6.0], second]);
+            let e = segmentation_to_rle(&seg, h, w).unwrap_err().to_string();
+            assert!(
+                e.contains(&format!("polygon 1 has a non-finite coordinate ({bad})")),
+                "{e}"
+            );
+        }
         assert_eq!(
             segmentation_to_rle(&Segmentation::Empty, h, w).unwrap(),
             None
