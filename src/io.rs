@@ -242,6 +242,158 @@ impl Output {
     }
 }
 
+/// Many files written atomically (each a temporary file renamed over its target, so a reader sees the old
+/// file or the new one, never a part), as `rasterize` writes one PNG per image.
+///
+/// A file replaced this way loses its inode, and a new one is allocated for the next temporary file. On
+/// ext4 without a journal that is slow: it skips inodes freed in the last minute when it allocates one, a
+/// search that grows with every file replaced (rasterize over its own output of a minute before: 2.3 s
+/// instead of 0.55 s for 5 000 PNGs, nearly all in the kernel). So the replaced file's inode is kept: it is
+/// hard-linked to a spare name before the rename, and the next file of that directory is written into it
+/// (over the old content, then cut to length) instead of a new temporary file. Only a regular file with no other name is kept, and
+/// it is opened without following links; the spare names (`.cocokit-spare-*`) are removed when the
+/// `AtomicFiles` is dropped, or on error. Every file written is made readable by everyone (0644), as
+/// [`Output`] does. (A file written into a kept inode keeps that inode's owner: running as root over
+/// another user's files, the replaced files stay theirs.)
+#[derive(Default)]
+pub struct AtomicFiles {
+    spares: std::sync::Mutex<Vec<Spare>>,
+    names: std::sync::atomic::AtomicU64,
+}
+
+/// An inode kept for reuse: its file, opened for writing, and its spare name (removed on drop).
+struct Spare {
+    dir: PathBuf,
+    file: File,
+    _name: tempfile::TempPath,
+}
+
+impl AtomicFiles {
+    /// Write `path` atomically with what `body` writes.
+    pub fn write(
+        &self,
+        path: &Path,
+        body: impl FnOnce(&mut std::io::BufWriter<&File>) -> Result<()>,
+    ) -> Result<()> {
+        let name = path.display().to_string();
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let (file, tmp, reused) = match self.take_spare(dir) {
+            Some(spare) => (spare.file, spare._name, true),
+            None => {
+                let (file, tmp) = tempfile::NamedTempFile::new_in(dir)
+                    .map_err(|e| Error::io(name.clone(), e))?
+                    .into_parts();
+                (file, tmp, false)
+            }
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // Temporary files are created 0600 (and a kept inode has the mode of the file it was): a
+            // finished output should look like any file the user creates.
+            let _ = file.set_permissions(std::fs::Permissions::from_mode(0o644));
+        }
+        {
+            let mut w = std::io::BufWriter::new(&file);
+            body(&mut w).map_err(|e| e.in_file(name.clone()))?;
+            w.flush().map_err(|e| Error::io(name.clone(), e))?;
+        }
+        if reused {
+            // Written over the old content from the start (its blocks reused, where truncating to 0 first
+            // would free them all — a discard request each on a `discard` mount); now cut at the end.
+            use std::io::Seek;
+            let end = (&file)
+                .stream_position()
+                .map_err(|e| Error::io(name.clone(), e))?;
+            file.set_len(end).map_err(|e| Error::io(name.clone(), e))?;
+        }
+        let kept = self.keep(path, dir);
+        tmp.persist(path).map_err(|e| Error::io(name, e.error))?;
+        if let Some((spare_name, spare_path)) = kept {
+            if let Some(file) = open_spare(&spare_path) {
+                let spare = Spare {
+                    dir: dir.to_path_buf(),
+                    file,
+                    _name: spare_name,
+                };
+                if let Ok(mut spares) = self.spares.lock() {
+                    spares.push(spare);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A spare of `dir`, positioned at its start, if there is one.
+    fn take_spare(&self, dir: &Path) -> Option<Spare> {
+        use std::io::Seek;
+        let mut spares = self.spares.lock().ok()?;
+        let i = spares.iter().position(|s| s.dir == dir)?;
+        let spare = spares.swap_remove(i);
+        drop(spares);
+        (&spare.file).rewind().ok()?;
+        Some(spare)
+    }
+
+    /// A second name for the file at `path` (about to be replaced) if it is a regular file with no other
+    /// name: the name (removed when dropped) and its path.
+    #[cfg(unix)]
+    fn keep(&self, path: &Path, dir: &Path) -> Option<(tempfile::TempPath, PathBuf)> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::symlink_metadata(path).ok()?;
+        if !meta.file_type().is_file() || meta.nlink() != 1 {
+            return None;
+        }
+        for _ in 0..4 {
+            let n = self
+                .names
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let spare = dir.join(format!(".cocokit-spare-{}-{n}", std::process::id()));
+            match std::fs::hard_link(path, &spare) {
+                Ok(()) => {
+                    return match tempfile::TempPath::try_from_path(&spare) {
+                        Ok(name) => Some((name, spare)),
+                        Err(_) => {
+                            let _ = std::fs::remove_file(&spare);
+                            None
+                        }
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(_) => return None,
+            }
+        }
+        None
+    }
+
+    #[cfg(not(unix))]
+    fn keep(&self, _: &Path, _: &Path) -> Option<(tempfile::TempPath, PathBuf)> {
+        None
+    }
+}
+
+/// The kept file at `path` opened for writing, if it still is a regular file whose only name is `path`
+/// (not followed if it is a link; checked on the open file).
+#[cfg(unix)]
+fn open_spare(path: &Path) -> Option<File> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .ok()?;
+    let meta = file.metadata().ok()?;
+    (meta.file_type().is_file() && meta.nlink() == 1).then_some(file)
+}
+
+#[cfg(not(unix))]
+fn open_spare(_: &Path) -> Option<File> {
+    None
+}
+
 /// Standard output as a writer. Not a terminal (a pipe, a file, /dev/null): a duplicate of its file
 /// descriptor, written directly — `Stdout` is line-buffered and searches every write for its last newline
 /// (1 % of `convert`'s time on a 463 MB output). A terminal keeps `Stdout`.
@@ -357,5 +509,141 @@ mod tests {
         assert_eq!(released(), RELEASE_STEP);
         // Released pages read back from the file.
         assert_eq!(input.bytes(), &data[..]);
+    }
+
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .expect("read_dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn put(files: &AtomicFiles, path: &Path, bytes: &[u8]) -> Result<()> {
+        files.write(path, |w| {
+            w.write_all(bytes).map_err(|e| Error::io("test", e))?;
+            Ok(())
+        })
+    }
+
+    #[test]
+    fn atomic_files_write_new_files_and_replace_old_ones_through_kept_inodes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        let files = AtomicFiles::default();
+        for i in 0..4 {
+            put(
+                &files,
+                &d.join(format!("{i}.png")),
+                format!("first {i} {}", "x".repeat(100 * i)).as_bytes(),
+            )
+            .expect("write");
+        }
+        // Replacing: the first replacement keeps the old inode, the later ones are written into kept ones,
+        // shorter and longer than what they held.
+        for i in 0..4 {
+            put(
+                &files,
+                &d.join(format!("{i}.png")),
+                format!("second {i} {}", "y".repeat(150 * (3 - i))).as_bytes(),
+            )
+            .expect("rewrite");
+        }
+        for i in 0..4 {
+            let got = std::fs::read(d.join(format!("{i}.png"))).expect("read");
+            assert_eq!(
+                got,
+                format!("second {i} {}", "y".repeat(150 * (3 - i))).into_bytes()
+            );
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            for i in 0..4 {
+                let mode = std::fs::metadata(d.join(format!("{i}.png")))
+                    .expect("meta")
+                    .permissions()
+                    .mode();
+                assert_eq!(mode & 0o777, 0o644, "file {i}");
+            }
+            // While the writer lives, one spare name (the last replaced file's inode) is there...
+            assert_eq!(
+                names_in(d)
+                    .iter()
+                    .filter(|n| n.starts_with(".cocokit-spare-"))
+                    .count(),
+                1
+            );
+        }
+        // ...and it goes with the writer.
+        drop(files);
+        assert_eq!(names_in(d), ["0.png", "1.png", "2.png", "3.png"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn atomic_files_never_write_into_a_file_with_another_name_or_through_a_link() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        std::fs::write(d.join("a.png"), b"old a").expect("write");
+        std::fs::hard_link(d.join("a.png"), d.join("other-name")).expect("link");
+        std::fs::write(d.join("target"), b"link target").expect("write");
+        std::os::unix::fs::symlink(d.join("target"), d.join("b.png")).expect("symlink");
+        std::fs::write(d.join("c.png"), b"old c").expect("write");
+        let files = AtomicFiles::default();
+        // a.png has two names: replaced, but its inode (still "other-name") is not kept for reuse.
+        put(&files, &d.join("a.png"), b"new a").expect("a");
+        // b.png is a symlink: replaced by a regular file, its target untouched, nothing kept.
+        put(&files, &d.join("b.png"), b"new b").expect("b");
+        // c.png: kept, then d.png is written into that inode; c.png itself is the new content.
+        put(&files, &d.join("c.png"), b"new c").expect("c");
+        put(&files, &d.join("d.png"), b"new d").expect("d");
+        assert_eq!(std::fs::read(d.join("other-name")).expect("read"), b"old a");
+        assert_eq!(
+            std::fs::read(d.join("target")).expect("read"),
+            b"link target"
+        );
+        assert!(std::fs::symlink_metadata(d.join("b.png"))
+            .expect("meta")
+            .file_type()
+            .is_file());
+        for (f, want) in [
+            ("a.png", "new a"),
+            ("b.png", "new b"),
+            ("c.png", "new c"),
+            ("d.png", "new d"),
+        ] {
+            assert_eq!(
+                std::fs::read(d.join(f)).expect("read"),
+                want.as_bytes(),
+                "{f}"
+            );
+        }
+        drop(files);
+        assert_eq!(
+            names_in(d),
+            ["a.png", "b.png", "c.png", "d.png", "other-name", "target"]
+        );
+    }
+
+    #[test]
+    fn atomic_files_leave_the_target_untouched_when_the_body_fails() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let d = dir.path();
+        std::fs::write(d.join("a.png"), b"old a").expect("write");
+        std::fs::write(d.join("b.png"), b"old b").expect("write");
+        let files = AtomicFiles::default();
+        put(&files, &d.join("a.png"), b"new a").expect("a");
+        // b.png's body fails half-way, written into the inode kept from a.png: b.png stays as it was.
+        let failed = files.write(&d.join("b.png"), |w| {
+            w.write_all(b"half").map_err(|e| Error::io("test", e))?;
+            Err(Error::msg("encoder failed"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(std::fs::read(d.join("b.png")).expect("read"), b"old b");
+        assert_eq!(std::fs::read(d.join("a.png")).expect("read"), b"new a");
+        drop(files);
+        assert_eq!(names_in(d), ["a.png", "b.png"]);
     }
 }

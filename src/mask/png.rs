@@ -17,6 +17,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::io::AtomicFiles;
 use crate::{Error, Result};
 
 /// The pixels of a label map, row-major, one label per pixel.
@@ -321,31 +322,22 @@ fn finish_png<W: Write>(enc: png::Encoder<'_, W>, data: &[u8]) -> Result<()> {
 
 /// Write a greyscale label-map PNG (see [`encode_label_png`]) atomically (temporary file + rename).
 pub fn write_label_png(path: &Path, map: &LabelMap) -> Result<()> {
-    write_atomic(path, |w| encode_label_png(w, map))
+    AtomicFiles::default().write(path, |w| encode_label_png(w, map))
 }
 
 /// Write a colour preview PNG (see [`encode_preview_png`]) atomically (temporary file + rename).
 pub fn write_preview_png(path: &Path, map: &LabelMap) -> Result<()> {
-    write_atomic(path, |w| encode_preview_png(w, map))
+    AtomicFiles::default().write(path, |w| encode_preview_png(w, map))
 }
 
-fn write_atomic(
-    path: &Path,
-    body: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> Result<()>,
-) -> Result<()> {
-    let name = path.display().to_string();
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(name.clone(), e))?;
-    {
-        let mut w = std::io::BufWriter::new(tmp.as_file());
-        body(&mut w).map_err(|e| e.in_file(name.clone()))?;
-        w.flush().map_err(|e| Error::io(name.clone(), e))?;
-    }
-    tmp.persist(path).map_err(|e| Error::io(name, e.error))?;
-    Ok(())
+/// [`write_label_png`] among many files: `files` reuses the inodes of the files it replaces.
+pub fn write_label_png_in(files: &AtomicFiles, path: &Path, map: &LabelMap) -> Result<()> {
+    files.write(path, |w| encode_label_png(w, map))
+}
+
+/// [`write_preview_png`] among many files (see [`write_label_png_in`]).
+pub fn write_preview_png_in(files: &AtomicFiles, path: &Path, map: &LabelMap) -> Result<()> {
+    files.write(path, |w| encode_preview_png(w, map))
 }
 
 /// The colour of a label: the PASCAL VOC palette, extended to 16-bit labels by the same rule (bits 0, 1, 2 of

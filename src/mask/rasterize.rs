@@ -9,7 +9,8 @@
 //! Masks come from pycocotools' `annToRLE` rules ([`segmentation_to_rle`]) and are painted run by run, never
 //! as per-annotation bitmaps, into a `u8` map for 8-bit output (`u16` for 16-bit), whose buffers each worker
 //! thread reuses from image to image. Images are processed in parallel (rayon); each PNG is written
-//! atomically.
+//! atomically, into the inode of a file replaced before it when the directory holds an earlier run's maps
+//! ([`AtomicFiles`]: no inode freed and allocated per file).
 //!
 //! Not here: PNG encoding (see `mask::png`), evaluation (see `eval::miou`).
 
@@ -19,8 +20,9 @@ use crate::coco::reader::{
 };
 use crate::coco::Image;
 use crate::error::{Error, FirstFailure, Result};
+use crate::io::AtomicFiles;
 use crate::io::Input;
-use crate::mask::png::{write_label_png, write_preview_png, LabelMap as PngMap, LabelPixels};
+use crate::mask::png::{write_label_png_in, write_preview_png_in, LabelMap as PngMap, LabelPixels};
 use crate::mask::polygon::segmentation_to_rle;
 use crate::mask::raster::{LabelMap, Pixel};
 use rayon::prelude::*;
@@ -196,6 +198,8 @@ fn write_maps<T: Label>(
     let done = AtomicU64::new(0);
     // The error reported is the first failing image in file order, whatever the timing.
     let failed = FirstFailure::default();
+    // Rewriting a directory of an earlier run reuses the replaced files' inodes (see AtomicFiles).
+    let files = AtomicFiles::default();
     images.par_iter().enumerate().for_each_init(
         || (LabelMap::<T>::new(0, 0, T::from_u16(0)), Vec::<T>::new()),
         |(map, rows), (k, img)| {
@@ -213,13 +217,14 @@ fn write_maps<T: Label>(
                         pixels: T::into_pixels(std::mem::take(rows)),
                     };
                     let name = format!("{}.png", stem(&img.file_name, img.id));
-                    let written = write_label_png(&out_dir.join(&name), &png).and_then(|()| {
-                        if opts.palette {
-                            write_preview_png(&palette_dir.join(&name), &png)
-                        } else {
-                            Ok(())
-                        }
-                    });
+                    let written =
+                        write_label_png_in(&files, &out_dir.join(&name), &png).and_then(|()| {
+                            if opts.palette {
+                                write_preview_png_in(&files, &palette_dir.join(&name), &png)
+                            } else {
+                                Ok(())
+                            }
+                        });
                     *rows = T::from_pixels(png.pixels).unwrap_or_default();
                     written
                 });
