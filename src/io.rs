@@ -252,7 +252,10 @@ impl Output {
 /// hard-linked to a spare name before the rename, and the next file of that directory is written into it
 /// (over the old content, then cut to length) instead of a new temporary file. Only a regular file with no other name is kept, and
 /// it is opened without following links; the spare names (`.cocokit-spare-*`) are removed when the
-/// `AtomicFiles` is dropped, or on error. Every file written is made readable by everyone (0644), as
+/// `AtomicFiles` is dropped, or on error. What that gives up: a reader that opened a file *before* it
+/// was replaced no longer keeps reading the old bytes to the end (its inode gets the next file's), though
+/// whoever opens a file during the run still sees the old one or the new one, whole — more than the usual
+/// label-map writers give (PIL, OpenCV truncate in place). Every file written is made readable by everyone (0644), as
 /// [`Output`] does. (A file written into a kept inode keeps that inode's owner: running as root over
 /// another user's files, the replaced files stay theirs.)
 #[derive(Default)]
