@@ -66,11 +66,11 @@ warm "$VAL"
 CK_DIR="$WORK/rasterize-cocokit-$VAL_IMAGES"
 PY_DIR="$WORK/rasterize-pycocotools-$VAL_IMAGES"
 rm -rf "$CK_DIR" "$PY_DIR"
-# Each run writes a new directory ($CK_DIR/<run>), as a first rasterize of a dataset does. Overwriting the
-# previous run's PNGs costs cocokit 4x on this machine and not Python: cocokit replaces each file atomically
-# (a new file renamed over the old one, whose inode is freed) while PIL truncates it in place, and ext4
-# without a journal (this machine's) skips inodes freed in the last minute when it allocates one, a search
-# that grows with every file replaced (2.35 s instead of 0.55 s here, nearly all in the kernel).
+# Each run writes a new directory ($CK_DIR/<run>), as a first rasterize of a dataset does. Writing over the
+# previous run's PNGs is another case on this machine, whose ext4 has no journal: there a newly allocated inode
+# skips every inode freed in the last minute, so replacing files atomically (new file renamed over the old one)
+# slows down with every file replaced. cocokit reuses the replaced files' inodes (io::AtomicFiles: 0.67 s
+# instead of 0.55 s into a new directory; 2.35 s before it did); PIL truncates in place.
 if have_sub rasterize; then
   measure "rasterize (PNGs)" "cocokit rasterize" "$RUNS" "'$K' rasterize '$VAL' --out '$CK_DIR'/\$BENCH_RUN -q"
 else skip "rasterize (PNGs)" "cocokit rasterize" "this cocokit has no rasterize"; fi
@@ -85,7 +85,7 @@ else skip "rasterize (PNGs)" "pycocotools annToMask loop" "pycocotools or pillow
 if [ -d "$CK_DIR/1" ] && [ -d "$PY_DIR/1" ]; then
   note "rasterize: cocokit's PNGs vs pycocotools + PIL's, pixel by pixel: $("$BENCH_PY" "$BENCH_DIR/python/compare.py" png "$CK_DIR/1" "$PY_DIR/1" 2>&1 | tail -1)."
 fi
-note "rasterize: each run writes a new directory. Into the previous run's directory, cocokit's atomic replacement of each PNG (new inode, rename) meets ext4's search past recently freed inodes on this journal-less file system: about 4× slower there, all of it kernel time; PIL's in-place truncation does not."
+note "rasterize: each run writes a new directory (see bench/masks.sh on writing over a previous run's PNGs on a journal-less ext4)."
 rm -rf "$CK_DIR" "$PY_DIR"
 if have_sub convert && [ $PY_OK = 1 ]; then
   "$K" convert "$VAL" --to rle -q -o "$BENCH_TMP/val_rle_cocokit.json" \
