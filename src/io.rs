@@ -6,6 +6,8 @@
 //!   over the target on success, removed on failure), never over one of the command's inputs. A symlink is
 //!   followed (the file it points to is replaced, the link stays); a target that is not a regular file
 //!   (`/dev/null`, a FIFO, `/dev/stdout`) is written directly — a rename would replace the device itself.
+//! - [`AtomicFiles`]: many files written atomically into directories (`rasterize`'s PNGs), reusing the inodes
+//!   of the files they replace.
 //! - [`progress`]: an indicatif bar on stderr, only when stderr is a terminal and `--quiet` is not given.
 //!
 //! Not here: parsing (see `json`, `coco`).
@@ -245,19 +247,19 @@ impl Output {
 /// Many files written atomically (each a temporary file renamed over its target, so a reader sees the old
 /// file or the new one, never a part), as `rasterize` writes one PNG per image.
 ///
-/// A file replaced this way loses its inode, and a new one is allocated for the next temporary file. On
-/// ext4 without a journal that is slow: it skips inodes freed in the last minute when it allocates one, a
-/// search that grows with every file replaced (rasterize over its own output of a minute before: 2.3 s
-/// instead of 0.55 s for 5 000 PNGs, nearly all in the kernel). So the replaced file's inode is kept: it is
-/// hard-linked to a spare name before the rename, and the next file of that directory is written into it
-/// (over the old content, then cut to length) instead of a new temporary file. Only a regular file with no other name is kept, and
-/// it is opened without following links; the spare names (`.cocokit-spare-*`) are removed when the
-/// `AtomicFiles` is dropped, or on error. What that gives up: a reader that opened a file *before* it
-/// was replaced no longer keeps reading the old bytes to the end (its inode gets the next file's), though
-/// whoever opens a file during the run still sees the old one or the new one, whole — more than the usual
-/// label-map writers give (PIL, OpenCV truncate in place). Every file written is made readable by everyone (0644), as
-/// [`Output`] does. (A file written into a kept inode keeps that inode's owner: running as root over
-/// another user's files, the replaced files stay theirs.)
+/// A file replaced this way loses its inode, and a new one is allocated for the next temporary file. On ext4
+/// without a journal that is slow: it skips inodes freed in the last minute when it allocates one, a search
+/// that grows with every file replaced (rasterize over its own output of a minute before: 2.3 s instead of
+/// 0.55 s for 5 000 PNGs, nearly all in the kernel). So the replaced file's inode is kept: it is hard-linked
+/// to a spare name before the rename, and the next file of that directory is written into it (over the old
+/// content, then cut to length) instead of a new temporary file. Only a regular file with no other name is
+/// kept, and it is opened without following links; the spare names (`.cocokit-spare-*`) are removed when the
+/// `AtomicFiles` is dropped, or on error. What that gives up: a reader that opened a file *before* it was
+/// replaced no longer keeps reading the old bytes to the end (its inode gets the next file's), though whoever
+/// opens a file during the run still sees the old one or the new one, whole — more than the usual label-map
+/// writers give (PIL, OpenCV truncate in place). Every file written is made readable by everyone (0644), as
+/// [`Output`] does. (A file written into a kept inode keeps that inode's owner: running as root over another
+/// user's files, the replaced files stay theirs.)
 #[derive(Default)]
 pub struct AtomicFiles {
     spares: std::sync::Mutex<Vec<Spare>>,

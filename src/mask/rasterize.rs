@@ -20,8 +20,7 @@ use crate::coco::reader::{
 };
 use crate::coco::Image;
 use crate::error::{Error, FirstFailure, Result};
-use crate::io::AtomicFiles;
-use crate::io::Input;
+use crate::io::{AtomicFiles, Input};
 use crate::mask::png::{write_label_png_in, write_preview_png_in, LabelMap as PngMap, LabelPixels};
 use crate::mask::polygon::segmentation_to_rle;
 use crate::mask::raster::{LabelMap, Pixel};
