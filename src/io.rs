@@ -270,7 +270,7 @@ pub struct AtomicFiles {
 struct Spare {
     dir: PathBuf,
     file: File,
-    _name: tempfile::TempPath,
+    name: tempfile::TempPath,
 }
 
 impl AtomicFiles {
@@ -286,7 +286,7 @@ impl AtomicFiles {
             _ => Path::new("."),
         };
         let (file, tmp, reused) = match self.take_spare(dir) {
-            Some(spare) => (spare.file, spare._name, true),
+            Some(spare) => (spare.file, spare.name, true),
             None => {
                 let (file, tmp) = tempfile::NamedTempFile::new_in(dir)
                     .map_err(|e| Error::io(name.clone(), e))?
@@ -322,7 +322,7 @@ impl AtomicFiles {
                 let spare = Spare {
                     dir: dir.to_path_buf(),
                     file,
-                    _name: spare_name,
+                    name: spare_name,
                 };
                 if let Ok(mut spares) = self.spares.lock() {
                     spares.push(spare);

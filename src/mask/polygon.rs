@@ -87,6 +87,14 @@ impl Edge {
     /// direction would be mispredicted about every other edge.
     #[inline(always)]
     fn new(x0: i64, y0: i64, x1: i64, y1: i64) -> Edge {
+        Edge::set_up::<true>(x0, y0, x1, y1)
+    }
+
+    /// [`Edge::new`]; without `ROUND_ENDS`, `m0` and `mn` are the minor coordinates of the two vertices as
+    /// they are — what C's rounding gives for ends `>= 0` of an edge that is not a repeated vertex (the
+    /// case of [`plan_simple`], which never keeps a repeated vertex's edge).
+    #[inline(always)]
+    fn set_up<const ROUND_ENDS: bool>(x0: i64, y0: i64, x1: i64, y1: i64) -> Edge {
         let dx = (x1 - x0).abs();
         let dy = (y0 - y1).abs();
         let major_x = dx >= dy;
@@ -101,7 +109,13 @@ impl Edge {
         // up to a relative error of 2⁻⁵² (one rounded division, one rounded product; |num| < 2³³), so
         // the double is within 2⁻¹⁹ of the integer end + .5, which C truncates toward zero to the end
         // itself, or to end + 1 for a negative end. A repeated vertex (0/0 = NaN) gives INT_MIN in C.
-        let round = |v: i64| sel(den == 0, i32::MIN as i64, v + i64::from(v < 0));
+        let round = |v: i64| {
+            if ROUND_ENDS {
+                sel(den == 0, i32::MIN as i64, v + i64::from(v < 0))
+            } else {
+                v
+            }
+        };
         Edge {
             xs,
             ys,
@@ -850,23 +864,8 @@ fn plan_simple(
     for j in 0..k {
         let (x0, y0) = verts[j];
         let (x1, y1) = if j + 1 < k { verts[j + 1] } else { verts[0] };
-        let (dx, dy) = ((x1 - x0).abs(), (y1 - y0).abs());
-        let major_x = dx >= dy;
-        let flip = sel(major_x, x0 > x1, y0 > y1);
-        let (xs, xe) = (sel(flip, x1, x0), sel(flip, x0, x1));
-        let (ys, ye) = (sel(flip, y1, y0), sel(flip, y0, y1));
-        let (num, den) = (sel(major_x, ye - ys, xe - xs), sel(major_x, dx, dy));
-        let e = Edge {
-            xs,
-            ys,
-            dx,
-            dy,
-            flip,
-            // NaN for a repeated vertex, whose edge is never kept (no columns).
-            s: num as f64 / den as f64,
-            m0: sel(major_x, ys, xs),
-            mn: sel(major_x, ye, xe),
-        };
+        // No rounding of the ends: all are >= 0, and a repeated vertex's edge (NaN slope) is never kept.
+        let e = Edge::set_up::<false>(x0, y0, x1, y1);
         // EdgePlan::new's `ceil((lo_u − 2)/5) ..= (hi_u − 3) div 5` for lo_u, hi_u >= 0 (empty when the
         // two are equal: then lo = hi + 1).
         let lo = ((x0.min(x1) + 2) as u64 / 5) as i64;
