@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """pycocotools 2.0.11 timings of the mask operations that `examples/mask_bench.rs` times in cocokit.
 
-    /work/venv/bin/python bench/mask_bench.py [--data ../shared/data]
-    cargo run --release --example mask_bench -- [--data ../shared/data]
+    /work/venv/bin/python bench/mask_bench.py [--data fixtures]
+    cargo run --release --example mask_bench -- [--data fixtures]
 
 Same masks on both sides: every annotation of the cocoapi val2014 (100 images), COCO val2017 tiny and
 LVIS val (100 images) ground truths, plus the cocoapi fake segm results for IoU. Single thread; CPU time
@@ -45,7 +45,7 @@ def report(name, n, secs):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default="../shared/data")
+    ap.add_argument("--data", default="fixtures")
     a = ap.parse_args()
     cocos = []
     for f in FILES:

@@ -1,6 +1,6 @@
 //! Mask → polygons → mask on real data: the IoU distribution behind docs/MASKS.md.
 //!
-//!     cargo run --release --example contour_roundtrip -- [--data ../shared/data]
+//!     cargo run --release --example contour_roundtrip -- [--data fixtures]
 //!
 //! Every annotation mask of the real files (ground truths as `annToRLE` gives them, crowd RLEs included,
 //! and the cocoapi fake segm results) is turned into polygons with `polygons_from_mask` at several
@@ -66,7 +66,7 @@ fn load(path: &str) -> Value {
 }
 
 fn main() {
-    let mut data = "../shared/data".to_string();
+    let mut data = "fixtures".to_string();
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--data") {
         data = args.get(i + 1).cloned().unwrap_or(data);

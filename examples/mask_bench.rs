@@ -1,6 +1,6 @@
 //! cocokit timings of the mask operations `bench/mask_bench.py` times in pycocotools, on the same masks.
 //!
-//!     cargo run --release --example mask_bench -- [--data ../shared/data]
+//!     cargo run --release --example mask_bench -- [--data fixtures]
 //!
 //! Single thread, CPU time of the thread. Each line: operation, items per round, microseconds per item
 //! (best of 5 rounds of about 0.3 s each). The
@@ -107,7 +107,7 @@ fn load(path: &str) -> Value {
 }
 
 fn main() {
-    let mut data = "../shared/data".to_string();
+    let mut data = "fixtures".to_string();
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--data") {
         data = args.get(i + 1).cloned().unwrap_or(data);

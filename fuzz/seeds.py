@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build the fuzz seed corpora (fuzz/corpus/<target>/, git-ignored) from the real files in ../shared/data and
+"""Build the fuzz seed corpora (fuzz/corpus/<target>/, git-ignored) from the real files in fixtures and
 fixtures/. Run from the repository root with the project venv:  /work/venv/bin/python fuzz/seeds.py
 
 Seeds are kept small (a few KB) so that libFuzzer runs fast: datasets are cut into mini datasets of a few
@@ -14,7 +14,7 @@ import random
 import struct
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.path.join(os.path.dirname(ROOT), "shared", "data")
+DATA = os.path.join(ROOT, "fixtures")
 OUT = os.path.join(ROOT, "fuzz", "corpus")
 rnd = random.Random(6)
 

@@ -10,7 +10,7 @@ no time or hash dependence) and, per case, fixtures/golden/cocoeval/<case>.json 
 COCOeval computes for each evaluation of the case: the 12 stats, the 12 printed summary lines, per-class
 AP/AP50/AP75/AR (area 'all', maxDets[2]), the full recall array and, per (t, k, a, m), the sum over
 recall thresholds of precision and of scores (plain left-to-right sums). The cocoapi-val2014-100 case reads
-../shared/data and only writes its golden file.
+fixtures and only writes its golden file.
 """
 
 import contextlib
@@ -29,7 +29,7 @@ from pycocotools.cocoeval import COCOeval
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIX = os.path.join(ROOT, "fixtures", "cocoeval")
 GOLD = os.path.join(ROOT, "fixtures", "golden", "cocoeval")
-SHARED = os.path.join(ROOT, "..", "shared", "data", "cocoapi-val2014-100")
+SHARED = os.path.join(ROOT, "fixtures", "cocoapi-val2014-100")
 
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -509,10 +509,10 @@ def main():
             with open(os.path.join(SHARED, resf)) as f:
                 res = json.load(f)
             e = run_eval(coco_gt, res, {"iouType": iou})
-            e["results"] = "../shared/data/cocoapi-val2014-100/" + resf
+            e["results"] = "fixtures/cocoapi-val2014-100/" + resf
             evals.append(e)
         write_json(os.path.join(GOLD, "cocoapi100.json"), {
-            "gt": "../shared/data/cocoapi-val2014-100/instances_val2014_100.json",
+            "gt": "fixtures/cocoapi-val2014-100/instances_val2014_100.json",
             "evals": evals,
         })
         print("cocoapi100", [e["stats"][0] for e in evals])

@@ -3,10 +3,10 @@
 
 Run from the repository root with the project's venv:
 
-    /work/venv/bin/python scripts/golden_masks.py [--data ../shared/data] [--out fixtures/golden/masks]
+    /work/venv/bin/python scripts/golden_masks.py [--data fixtures] [--out fixtures/golden/masks]
 
 Writes, under --out:
-  real_<name>.json  one per real annotation file in shared/data: for every annotation (file order) the
+  real_<name>.json  one per real annotation file in fixtures/ (real data from other projects): for every annotation (file order) the
                     `COCO.annToRLE` compressed string, `maskUtils.area`, `maskUtils.toBbox`, a checksum of
                     `maskUtils.decode` (see `checksum`), and per image the `maskUtils.iou` matrix
                     (ground truth x ground truth, or detections x ground truth for a results file);
@@ -409,7 +409,7 @@ def dump(obj, path):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default="../shared/data")
+    ap.add_argument("--data", default="fixtures")
     ap.add_argument("--out", default="fixtures/golden/masks")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)

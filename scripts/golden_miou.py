@@ -19,7 +19,7 @@ It (1) generates small synthetic label-map PNGs, deterministically, under fixtur
 
 and (3) writes one JSON per case under fixtures/golden/miou/<case>.json with the options and, per convention
 (mmseg, ade20k, detectron2, zero-over-gt-present), every per-class and mean number. The real ADE20K sample
-(../shared/data/ade20k-sample) is evaluated in place, not copied.
+(fixtures/ade20k-sample) is evaluated in place, not copied.
 
 Reference semantics cocokit documents (docs/MIOU.md) and this script applies the same way:
   - a missing prediction is a prediction map of raw 0s;
@@ -39,7 +39,7 @@ from PIL import Image
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "fixtures", "golden", "miou")
-ADE = os.path.join(ROOT, "..", "shared", "data", "ade20k-sample")
+ADE = os.path.join(ROOT, "fixtures", "ade20k-sample")
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -561,7 +561,7 @@ def case_coco_synth():
     return out
 
 
-VAL2014 = os.path.join(ROOT, "..", "shared", "data", "cocoapi-val2014-100")
+VAL2014 = os.path.join(ROOT, "fixtures", "cocoapi-val2014-100")
 
 
 def case_coco_val2014():
@@ -571,8 +571,8 @@ def case_coco_val2014():
     out = []
     for background in ("class", "ignore"):
         result, _ = evaluate_coco(gt, res, background)
-        result["gt"] = "../shared/data/cocoapi-val2014-100/instances_val2014_100.json"
-        result["results"] = "../shared/data/cocoapi-val2014-100/instances_val2014_fakesegm100_results.json"
+        result["gt"] = "fixtures/cocoapi-val2014-100/instances_val2014_100.json"
+        result["results"] = "fixtures/cocoapi-val2014-100/instances_val2014_fakesegm100_results.json"
         out.append((f"coco_val2014_{background}", result))
     return out
 

@@ -15,7 +15,7 @@ from contextlib import redirect_stdout
 import numpy as np
 from pycocotools.coco import COCO
 
-SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
+SHARED = os.path.join(os.path.dirname(__file__), "..", "fixtures")
 OUT = os.path.join(os.path.dirname(__file__), "..", "fixtures", "golden", "rasterize")
 
 

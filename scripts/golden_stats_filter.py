@@ -14,7 +14,7 @@ from contextlib import redirect_stdout
 
 from pycocotools.coco import COCO
 
-SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
+SHARED = os.path.join(os.path.dirname(__file__), "..", "fixtures")
 DATASETS = {
     "cocoapi_val2014_100": "cocoapi-val2014-100/instances_val2014_100.json",
     "coco_tiny_val2017": "coco-tiny-val2017/instances_val2017.json",

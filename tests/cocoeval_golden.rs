@@ -1,7 +1,7 @@
 //! Golden parity of `eval::cocoeval` with pycocotools 2.0.11's COCOeval.
 //!
 //! The goldens under fixtures/golden/cocoeval/ come from scripts/golden_cocoeval.py (pycocotools in the
-//! venv); inputs are fixtures/cocoeval/<case>/ and ../shared/data/cocoapi-val2014-100. Every number is
+//! venv); inputs are fixtures/cocoeval/<case>/ and fixtures/cocoapi-val2014-100. Every number is
 //! compared within 1e-12 and every summary line exactly. Inputs are read with the crate's own reader.
 
 use std::path::{Path, PathBuf};
@@ -314,7 +314,7 @@ golden!(cocoapi100_bbox, cocoapi100_segm, "cocoapi100", 1, 1);
 /// The published full-precision numbers (faster_coco_eval's test suite) for cocoapi's 100-image sample.
 #[test]
 fn cocoapi100_expected_stats() {
-    let dir = root().join("../shared/data/cocoapi-val2014-100");
+    let dir = root().join("fixtures/cocoapi-val2014-100");
     let expected = read_json(&dir.join("expected_cocoeval.json"));
     let gt = load_gt(&dir.join("instances_val2014_100.json"));
     for iou in [IouType::Bbox, IouType::Segm] {

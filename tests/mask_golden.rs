@@ -1,7 +1,7 @@
 //! Golden parity of `cocokit::mask` with pycocotools 2.0.11.
 //!
 //! The golden files under `fixtures/golden/masks/` are written by `scripts/golden_masks.py` (pip's
-//! pycocotools 2.0.11). The real annotation files are read from `../shared/data` (beside the clone) and
+//! pycocotools 2.0.11). The real annotation files are read from `fixtures/` (copies of public data, see fixtures/SOURCES.md) and
 //! parsed here with serde_json into `Segmentation` values (the crate's streaming reader is tested
 //! elsewhere). Every comparison is exact: compressed strings byte for byte, floats bit for bit.
 
@@ -16,14 +16,9 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The real data copied into `fixtures/` (see fixtures/SOURCES.md).
 fn shared_data() -> PathBuf {
-    let p = root().join("../shared/data");
-    assert!(
-        p.is_dir(),
-        "{} is missing: the real data must sit beside the clone",
-        p.display()
-    );
-    p
+    root().join("fixtures")
 }
 
 fn load(path: &Path) -> Value {

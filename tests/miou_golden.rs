@@ -1,6 +1,6 @@
 //! Golden parity of semantic mIoU: cocokit's `eval::miou` against the numpy re-implementations of mmsegmentation,
 //! detectron2 and the ADE20K script in `scripts/golden_miou.py` (outputs in `fixtures/golden/miou/*.json`), on
-//! the synthetic label-map PNGs committed next to them and on the real ADE20K sample in `../shared/data`.
+//! the synthetic label-map PNGs committed next to them and on the real ADE20K sample in `fixtures/`.
 
 use std::path::{Path, PathBuf};
 
@@ -24,7 +24,7 @@ fn golden(case: &str) -> Value {
 }
 
 fn ade_dir() -> PathBuf {
-    root().join("../shared/data/ade20k-sample")
+    root().join("fixtures/ade20k-sample")
 }
 
 fn dirs(case: &str) -> (PathBuf, PathBuf) {

@@ -92,16 +92,11 @@ pub fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-/// A file of the shared real-data directory (`../shared/data` beside the repository).
+/// A file of the real data from other projects, copied into `fixtures/` with its license
+/// (fixtures/SOURCES.md).
 pub fn shared(rel: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/data")
-        .join(rel);
-    assert!(
-        p.exists(),
-        "real test data missing: {} (the shared/ directory must sit beside the repository)",
-        p.display()
-    );
+    let p = fixture(rel);
+    assert!(p.exists(), "real test data missing: {}", p.display());
     p
 }
 
