@@ -136,8 +136,30 @@ enum Sink {
     Direct(File, PathBuf),
     File {
         tmp: tempfile::NamedTempFile,
+        /// The target, symbolic links resolved.
         path: PathBuf,
+        /// The target as the user named it (for messages).
+        name: String,
     },
+}
+
+/// An error of the temporary file behind the output `target`, told as an error of `target`: tempfile's
+/// errors name the temporary file ("... at path \"dir/.cocokit-XXXXXX.tmp\""), a name the user never gave.
+fn temp_error(target: &str, e: std::io::Error) -> Error {
+    Error::io(target, without_temp_path(e))
+}
+
+fn without_temp_path(e: std::io::Error) -> std::io::Error {
+    // tempfile wraps the OS error in a private type whose message ends with ` at path "..."` and whose
+    // `source()` does not lead back to the OS error: the message is cut there (the kind is kept).
+    if e.get_ref().is_none() {
+        return e;
+    }
+    let mut msg = e.to_string();
+    if let Some(i) = msg.rfind(" at path \"") {
+        msg.truncate(i);
+    }
+    std::io::Error::new(e.kind(), msg)
 }
 
 /// The least an [`Input::release`] lets go of at once (bytes): what the resident set may hold beyond the
@@ -199,13 +221,14 @@ impl Output {
                     .prefix(".cocokit-")
                     .suffix(".tmp")
                     .tempfile_in(&dir)
-                    .map_err(|e| Error::io(dir.display().to_string(), e))?;
-                let f = tmp.reopen().map_err(|e| Error::io(p, e))?;
+                    .map_err(|e| temp_error(p, e))?;
+                let f = tmp.reopen().map_err(|e| temp_error(p, e))?;
                 let w: Box<dyn Write> = Box::new(f);
                 Ok(Output {
                     sink: Sink::File {
                         tmp,
                         path: target.to_path_buf(),
+                        name: p.to_string(),
                     },
                     buf: std::io::BufWriter::with_capacity(OUT_BUF, w),
                 })
@@ -231,14 +254,15 @@ impl Output {
     pub fn commit(mut self) -> Result<()> {
         let name = match &self.sink {
             Sink::Stdout(_) => "<stdout>".to_string(),
-            Sink::Direct(_, path) | Sink::File { path, .. } => path.display().to_string(),
+            Sink::Direct(_, path) => path.display().to_string(),
+            Sink::File { name, .. } => name.clone(),
         };
         self.buf.flush().map_err(|e| Error::io(&name, e))?;
         drop(self.buf);
-        if let Sink::File { tmp, path } = self.sink {
+        if let Sink::File { tmp, path, .. } = self.sink {
             tmp.as_file().sync_all().map_err(|e| Error::io(&name, e))?;
             set_default_permissions(tmp.path());
-            tmp.persist(&path).map_err(|e| Error::io(&name, e.error))?;
+            tmp.persist(&path).map_err(|e| temp_error(&name, e.error))?;
         }
         Ok(())
     }
@@ -289,7 +313,7 @@ impl AtomicFiles {
             Some(spare) => (spare.file, spare.name, true),
             None => {
                 let (file, tmp) = tempfile::NamedTempFile::new_in(dir)
-                    .map_err(|e| Error::io(name.clone(), e))?
+                    .map_err(|e| temp_error(&name, e))?
                     .into_parts();
                 (file, tmp, false)
             }
@@ -316,7 +340,7 @@ impl AtomicFiles {
             file.set_len(end).map_err(|e| Error::io(name.clone(), e))?;
         }
         let kept = self.keep(path, dir);
-        tmp.persist(path).map_err(|e| Error::io(name, e.error))?;
+        tmp.persist(path).map_err(|e| temp_error(&name, e.error))?;
         if let Some((spare_name, spare_path)) = kept {
             if let Some(file) = open_spare(&spare_path) {
                 let spare = Spare {
@@ -456,19 +480,97 @@ fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
     false
 }
 
-/// A progress bar over `len` units (bytes), drawn on stderr only when it is a terminal and not `quiet`.
+/// A progress bar over `len` bytes, drawn on stderr only when it is a terminal and not `quiet`.
 pub fn progress(len: u64, quiet: bool, what: &str) -> ProgressBar {
+    progress_bar(Some(len), Unit::Bytes, quiet, what)
+}
+
+/// A progress bar over things counted one by one (`unit` = "images", "annotations"): `len` of them when the
+/// total is known, else a spinner with the count. Drawn on stderr only when it is a terminal and not `quiet`.
+pub fn progress_count(
+    len: Option<u64>,
+    unit: &'static str,
+    quiet: bool,
+    what: &str,
+) -> ProgressBar {
+    progress_bar(len, Unit::Count(unit), quiet, what)
+}
+
+/// What a progress bar counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Bytes (shown as KiB, MiB, ...).
+    Bytes,
+    /// Things, named in the plural.
+    Count(&'static str),
+}
+
+fn progress_bar(len: Option<u64>, unit: Unit, quiet: bool, what: &str) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let pb = ProgressBar::new(len);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-    ) {
-        pb.set_style(style.progress_chars("=> "));
-    }
+    let pb = match len {
+        Some(n) => ProgressBar::new(n),
+        None => ProgressBar::no_length(),
+    };
+    pb.set_style(progress_style(len.is_some(), unit, use_color("auto", true)));
     pb.set_message(what.to_string());
     pb
+}
+
+/// The style of a bar: the position and total in `unit`, the rate, and an ETA from the average rate so far
+/// (indicatif's own estimate swings wildly in the first seconds). Colour only when `color`.
+pub fn progress_style(known_len: bool, unit: Unit, color: bool) -> ProgressStyle {
+    let bar = if color {
+        "{bar:30.cyan/blue}"
+    } else {
+        "{bar:30}"
+    };
+    let template = match (known_len, unit) {
+        (true, Unit::Bytes) => {
+            format!("{{msg}} [{bar}] {{bytes}}/{{total_bytes}} {{bytes_per_sec}}{{sane_eta}}")
+        }
+        (false, Unit::Bytes) => "{spinner} {msg} {bytes} {bytes_per_sec}".to_string(),
+        (true, Unit::Count(u)) => {
+            format!("{{msg}} [{bar}] {{human_pos}}/{{human_len}} {u} {{per_sec}}{{sane_eta}}")
+        }
+        (false, Unit::Count(u)) => format!("{{spinner}} {{msg}} {{human_pos}} {u} {{per_sec}}"),
+    };
+    let style =
+        ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_bar());
+    style.progress_chars("=> ").with_key(
+        "sane_eta",
+        |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            if let Some(eta) = sane_eta(s.elapsed(), s.pos(), s.len()) {
+                let _ = write!(w, " eta {}", format_eta(eta));
+            }
+        },
+    )
+}
+
+/// Time left at the average rate so far; `None` in the first second, before any progress, or when the
+/// total is unknown or reached (an estimate from a few early updates is noise).
+pub fn sane_eta(
+    elapsed: std::time::Duration,
+    pos: u64,
+    len: Option<u64>,
+) -> Option<std::time::Duration> {
+    let len = len?;
+    if pos == 0 || pos >= len || elapsed < std::time::Duration::from_secs(1) {
+        return None;
+    }
+    let left = elapsed.as_secs_f64() * (len - pos) as f64 / pos as f64;
+    Some(std::time::Duration::from_secs_f64(left.min(1e7)))
+}
+
+/// `7s`, `2m 05s`, `1h 02m`.
+pub fn format_eta(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64().ceil() as u64;
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m {:02}s", s / 60, s % 60),
+        _ => format!("{}h {:02}m", s / 3600, s % 3600 / 60),
+    }
 }
 
 /// Whether colours should be used on a stream that `is_tty` describes, honouring `NO_COLOR`.

@@ -1,5 +1,6 @@
 //! `cocokit convert`: rewrite every annotation's segmentation as compressed RLE, raw RLE or polygons.
 
+use super::count;
 use crate::error::{Error, Result};
 use crate::io::{progress, Input, Output};
 use crate::mask::convert::{convert, image_sizes, ConvertOptions, Target};
@@ -20,9 +21,9 @@ annotations' id, image_id and segmentation and the images' id, height and width 
 pub struct Args {
     /// COCO dataset or results file (`-` for standard input).
     pub input: String,
-    /// Target form: rle (compressed string), rle-raw (integer counts), polygon (traced contours).
-    #[arg(long, value_parser = ["rle", "rle-raw", "polygon"])]
-    pub to: String,
+    /// Target form.
+    #[arg(long, value_enum)]
+    pub to: To,
     /// Ground-truth dataset giving image sizes (for a results file with polygons).
     #[arg(long)]
     pub gt: Option<String>,
@@ -40,11 +41,22 @@ pub struct Args {
     pub quiet: bool,
 }
 
+/// `--to`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum To {
+    /// Compressed RLE (a counts string), as pycocotools' annToRLE.
+    Rle,
+    /// Uncompressed RLE (integer counts).
+    RleRaw,
+    /// Polygons (traced contours, simplified by --tolerance).
+    Polygon,
+}
+
 pub fn run(args: Args) -> Result<()> {
-    let target = match args.to.as_str() {
-        "rle" => Target::Rle,
-        "rle-raw" => Target::RleRaw,
-        _ => Target::Polygon {
+    let target = match args.to {
+        To::Rle => Target::Rle,
+        To::RleRaw => Target::RleRaw,
+        To::Polygon => Target::Polygon {
             tolerance: args.tolerance,
         },
     };
@@ -81,14 +93,20 @@ pub fn run(args: Args) -> Result<()> {
     out.commit()?;
     if !args.quiet {
         eprintln!(
-            "converted {} annotations ({} empty or without segmentation left as they were)",
-            rep.converted, rep.unchanged
+            "converted {} ({} empty or without segmentation left as {})",
+            count(rep.converted, "annotation", "annotations"),
+            rep.unchanged,
+            if rep.unchanged == 1 {
+                "it was"
+            } else {
+                "they were"
+            }
         );
     }
     if rep.skipped > 0 {
         eprintln!(
-            "skipped {} invalid annotations, e.g.: {}",
-            rep.skipped,
+            "skipped {}, e.g.: {}",
+            count(rep.skipped, "invalid annotation", "invalid annotations"),
             rep.skipped_examples.join("; ")
         );
     }

@@ -1,18 +1,19 @@
 //! `cocokit eval miou`: per-class semantic IoU and mIoU, conventions selectable by name.
 
+use super::count;
 use crate::error::{Error, Result};
 use crate::eval::miou::{
     evaluate_coco_files, evaluate_png_dirs_with, read_class_names, report, AbsentAs, Background,
     CocoMiouOptions, Convention, MeanOver, MiouOptions, MiouResult, Progress,
 };
-use crate::io::{progress, Output};
+use crate::io::{progress_count, Output};
 use std::path::Path;
 
 const EXAMPLES: &str = "Examples:
   cocokit eval miou --gt instances_val2017.json --pred segm_results.json
   cocokit eval miou --gt ade/annotations --pred ade/predictions --num-classes 150 --reduce-zero-label --absent-as zero
   cocokit eval miou --gt labels/ --pred preds/ --class-names classes.txt --convention detectron2 --json
-  cocokit eval miou --gt val.json --pred res.json --plot iou.svg --confusion confusion.csv --csv per_class.csv
+  cocokit eval miou --gt val.json --dt res.json --plot iou.svg --confusion confusion.csv --csv -o per_class.csv
 
 Inputs: a COCO dataset + COCO results JSON (instance masks painted in ascending score, score >= --score-thr;
 or COCO-Stuff style one RLE per class and image), or two directories of label PNGs matched by file stem.
@@ -28,7 +29,7 @@ pub struct Args {
     #[arg(long)]
     pub gt: String,
     /// Predictions: a COCO results JSON, or a directory of label PNGs (matched to --gt by file stem).
-    #[arg(long)]
+    #[arg(long, visible_alias = "dt")]
     pub pred: String,
     /// Number of classes (PNG inputs).
     #[arg(long)]
@@ -42,21 +43,21 @@ pub struct Args {
     /// mmseg's reduce_zero_label: 0 → ignore, others − 1 (ground truth and prediction PNGs).
     #[arg(long)]
     pub reduce_zero_label: bool,
-    /// COCO ground truth: is an unannotated pixel the class "background" or ignored.
-    #[arg(long, default_value = "class", value_parser = ["class", "ignore"])]
-    pub background: String,
+    /// COCO ground truth: what an unannotated pixel is.
+    #[arg(long, value_enum, default_value_t = BackgroundArg::Class)]
+    pub background: BackgroundArg,
     /// COCO results: detections below this score are not painted.
     #[arg(long, default_value_t = 0.5)]
     pub score_thr: f64,
-    /// Named convention: mmseg, ade20k, detectron2 (overridden by --absent-as / --mean-over).
-    #[arg(long, default_value = "mmseg", value_parser = ["mmseg", "ade20k", "detectron2"])]
-    pub convention: String,
-    /// Classes absent from both GT and prediction: nan (left out of means) or zero.
-    #[arg(long, value_parser = ["nan", "zero"])]
-    pub absent_as: Option<String>,
-    /// Average over all classes or only those with GT pixels (gt-present).
-    #[arg(long, value_parser = ["all", "gt-present"])]
-    pub mean_over: Option<String>,
+    /// Named convention (--absent-as / --mean-over override its parts).
+    #[arg(long, value_enum, default_value_t = ConventionArg::Mmseg)]
+    pub convention: ConventionArg,
+    /// Classes absent from both GT and prediction.
+    #[arg(long, value_enum)]
+    pub absent_as: Option<AbsentAsArg>,
+    /// Which classes the means average over.
+    #[arg(long, value_enum)]
+    pub mean_over: Option<MeanOverArg>,
     /// Predictions for images not in the ground truth are skipped instead of an error.
     #[arg(long)]
     pub allow_extra: bool,
@@ -75,39 +76,79 @@ pub struct Args {
     /// Write the report to this file instead of standard output.
     #[arg(short, long)]
     pub output: Option<String>,
-    /// No progress bar.
+    /// No progress bar or notes on stderr.
     #[arg(short, long)]
     pub quiet: bool,
 }
 
-fn convention(args: &Args) -> Result<Convention> {
-    let mut c = Convention::from_name(&args.convention)?;
-    if let Some(a) = &args.absent_as {
-        c.absent_as = if a == "zero" {
-            AbsentAs::Zero
-        } else {
-            AbsentAs::Nan
+/// `--background`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackgroundArg {
+    /// The class "background" (id 0).
+    Class,
+    /// Ignored.
+    Ignore,
+}
+
+/// `--convention`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConventionArg {
+    /// mmsegmentation: a class absent from GT and prediction is NaN, left out of the means.
+    Mmseg,
+    /// ADE20K's official script: absent classes count 0, means over all classes.
+    Ade20k,
+    /// detectron2: classes without GT pixels are left out of the means.
+    Detectron2,
+}
+
+/// `--absent-as`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AbsentAsArg {
+    /// NaN, left out of the means.
+    Nan,
+    /// 0, counted in the means.
+    Zero,
+}
+
+/// `--mean-over`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MeanOverArg {
+    /// Every class.
+    All,
+    /// Only classes with ground-truth pixels.
+    GtPresent,
+}
+
+fn convention(args: &Args) -> Convention {
+    let mut c = match args.convention {
+        ConventionArg::Mmseg => Convention::MMSEG,
+        ConventionArg::Ade20k => Convention::ADE20K,
+        ConventionArg::Detectron2 => Convention::DETECTRON2,
+    };
+    if let Some(a) = args.absent_as {
+        c.absent_as = match a {
+            AbsentAsArg::Nan => AbsentAs::Nan,
+            AbsentAsArg::Zero => AbsentAs::Zero,
         };
     }
-    if let Some(m) = &args.mean_over {
-        c.mean_over = if m == "gt-present" {
-            MeanOver::GtPresent
-        } else {
-            MeanOver::All
+    if let Some(m) = args.mean_over {
+        c.mean_over = match m {
+            MeanOverArg::All => MeanOver::All,
+            MeanOverArg::GtPresent => MeanOver::GtPresent,
         };
     }
-    Ok(c)
+    c
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let conv = convention(&args)?;
+    let conv = convention(&args);
     let (gt_dir, pred_dir) = (Path::new(&args.gt).is_dir(), Path::new(&args.pred).is_dir());
     if gt_dir != pred_dir {
         return Err(Error::msg(
             "--gt and --pred must both be COCO JSON files or both be directories of label PNGs",
         ));
     }
-    let pb = progress(0, args.quiet, "eval miou");
+    let pb = progress_count(Some(0), "images", args.quiet, "eval miou");
     let prog = |p: Progress| match p {
         Progress::Start(n) => pb.set_length(n),
         Progress::Image => pb.inc(1),
@@ -142,10 +183,9 @@ pub fn run(args: Args) -> Result<()> {
             return Err(Error::msg("--score-thr must be between 0 and 1"));
         }
         let opts = CocoMiouOptions {
-            background: if args.background == "ignore" {
-                Background::Ignore
-            } else {
-                Background::Class
+            background: match args.background {
+                BackgroundArg::Class => Background::Class,
+                BackgroundArg::Ignore => Background::Ignore,
             },
             score_thr: args.score_thr,
             convention: conv,
@@ -177,9 +217,11 @@ pub fn run(args: Args) -> Result<()> {
     }
     out.commit()?;
     if !result.missing_predictions.is_empty() && !args.quiet {
+        let n = result.missing_predictions.len() as u64;
         eprintln!(
-            "note: {} ground-truth images had no prediction and count as predicted background",
-            result.missing_predictions.len()
+            "note: {} no prediction and {} as predicted background",
+            count(n, "ground-truth image had", "ground-truth images had"),
+            if n == 1 { "counts" } else { "count" }
         );
     }
     Ok(())

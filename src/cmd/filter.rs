@@ -1,5 +1,6 @@
 //! `cocokit filter`: keep some categories, their annotations and the images that contain them.
 
+use super::count;
 use crate::coco::filter::{filter, Selection};
 use crate::error::{Error, Result};
 use crate::io::{Input, Output};
@@ -59,8 +60,10 @@ pub fn run(args: Args) -> Result<()> {
     out.commit()?;
     if !args.quiet {
         eprintln!(
-            "kept {} categories, {} annotations, {} images",
-            rep.categories, rep.annotations, rep.images
+            "kept {}, {}, {}",
+            count(rep.categories, "category", "categories"),
+            count(rep.annotations, "annotation", "annotations"),
+            count(rep.images, "image", "images")
         );
     }
     Ok(())
