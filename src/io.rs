@@ -521,31 +521,68 @@ fn progress_bar(len: Option<u64>, unit: Unit, quiet: bool, what: &str) -> Progre
 /// The style of a bar: the position and total in `unit`, the rate, and an ETA from the average rate so far
 /// (indicatif's own estimate swings wildly in the first seconds). Colour only when `color`.
 pub fn progress_style(known_len: bool, unit: Unit, color: bool) -> ProgressStyle {
+    let template = progress_template(known_len, unit, color);
+    let style =
+        ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_bar());
+    style
+        .progress_chars("=> ")
+        .with_key(
+            "sane_eta",
+            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                if let Some(eta) = sane_eta(s.elapsed(), s.pos(), s.len()) {
+                    let _ = write!(w, " eta {}", format_eta(eta));
+                }
+            },
+        )
+        .with_key(
+            "byte_rate",
+            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                if let Some(r) = average_rate(s.elapsed(), s.pos()) {
+                    let _ = write!(w, " {}/s", indicatif::HumanBytes(r.round() as u64));
+                }
+            },
+        )
+        .with_key(
+            "count_rate",
+            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| match average_rate(
+                s.elapsed(),
+                s.pos(),
+            ) {
+                Some(r) if r < 10.0 => {
+                    let _ = write!(w, " {r:.1}/s");
+                }
+                Some(r) => {
+                    let _ = write!(w, " {}/s", indicatif::HumanCount(r.round() as u64));
+                }
+                None => {}
+            },
+        )
+}
+
+/// Units per second since the start; `None` in the first second (indicatif's own rate, from the last few
+/// updates, can read millions per second when a burst of them lands at once).
+fn average_rate(elapsed: std::time::Duration, pos: u64) -> Option<f64> {
+    (pos > 0 && elapsed >= std::time::Duration::from_secs(1))
+        .then(|| pos as f64 / elapsed.as_secs_f64())
+}
+
+/// The indicatif template of [`progress_style`].
+fn progress_template(known_len: bool, unit: Unit, color: bool) -> String {
     let bar = if color {
         "{bar:30.cyan/blue}"
     } else {
         "{bar:30}"
     };
-    let template = match (known_len, unit) {
+    match (known_len, unit) {
         (true, Unit::Bytes) => {
-            format!("{{msg}} [{bar}] {{bytes}}/{{total_bytes}} {{bytes_per_sec}}{{sane_eta}}")
+            format!("{{msg}} [{bar}] {{bytes}}/{{total_bytes}}{{byte_rate}}{{sane_eta}}")
         }
-        (false, Unit::Bytes) => "{spinner} {msg} {bytes} {bytes_per_sec}".to_string(),
+        (false, Unit::Bytes) => "{spinner} {msg} {bytes}{byte_rate}".to_string(),
         (true, Unit::Count(u)) => {
-            format!("{{msg}} [{bar}] {{human_pos}}/{{human_len}} {u} {{per_sec}}{{sane_eta}}")
+            format!("{{msg}} [{bar}] {{human_pos}}/{{human_len}} {u}{{count_rate}}{{sane_eta}}")
         }
-        (false, Unit::Count(u)) => format!("{{spinner}} {{msg}} {{human_pos}} {u} {{per_sec}}"),
-    };
-    let style =
-        ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_bar());
-    style.progress_chars("=> ").with_key(
-        "sane_eta",
-        |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-            if let Some(eta) = sane_eta(s.elapsed(), s.pos(), s.len()) {
-                let _ = write!(w, " eta {}", format_eta(eta));
-            }
-        },
-    )
+        (false, Unit::Count(u)) => format!("{{spinner}} {{msg}} {{human_pos}} {u}{{count_rate}}"),
+    }
 }
 
 /// Time left at the average rate so far; `None` in the first second, before any progress, or when the
@@ -586,6 +623,66 @@ pub fn use_color(choice: &str, is_tty: bool) -> bool {
 mod tests {
     use super::*;
     use std::sync::atomic::Ordering;
+
+    /// A bar as `progress_bar` makes it, drawn into a virtual terminal; returns what the terminal shows.
+    fn render(len: Option<u64>, unit: Unit, pos: u64, elapsed_s: u64) -> String {
+        use indicatif::{InMemoryTerm, ProgressDrawTarget};
+        let term = InMemoryTerm::new(4, 120);
+        let pb = match len {
+            Some(n) => ProgressBar::new(n),
+            None => ProgressBar::no_length(),
+        }
+        .with_elapsed(std::time::Duration::from_secs(elapsed_s));
+        pb.set_draw_target(ProgressDrawTarget::term_like(Box::new(term.clone())));
+        pb.set_style(progress_style(len.is_some(), unit, false));
+        pb.set_message("job");
+        pb.set_position(pos);
+        pb.tick();
+        term.contents()
+    }
+
+    #[test]
+    fn progress_bars_print_the_unit_they_count() {
+        let images = render(Some(5000), Unit::Count("images"), 1200, 0);
+        assert!(images.contains("1,200/5,000 images"), "{images}");
+        assert!(!images.contains('B') && !images.contains("eta"), "{images}");
+        let bytes = render(Some(10 << 20), Unit::Bytes, 5 << 20, 0);
+        assert!(bytes.contains("5.00 MiB/10.00 MiB"), "{bytes}");
+        // Total unknown: a count, no bar, no ETA, no "/0 B".
+        let count = render(None, Unit::Count("images"), 36, 3);
+        assert!(count.contains("job 36 images 12/s"), "{count}");
+        assert!(!count.contains("/0") && !count.contains("eta"), "{count}");
+        // The ETA: from the average rate so far (half done in 100 s: 100 s left).
+        let eta = render(Some(100), Unit::Count("images"), 50, 100);
+        assert!(eta.contains("50/100 images 0.5/s eta 1m 4"), "{eta}");
+    }
+
+    #[test]
+    fn eta_is_the_average_rate_and_silent_when_it_would_be_noise() {
+        use std::time::Duration;
+        let s = Duration::from_secs;
+        assert_eq!(sane_eta(s(2), 1, Some(5)), Some(s(8)));
+        assert_eq!(
+            sane_eta(Duration::from_millis(900), 1, Some(1000)),
+            None,
+            "first second"
+        );
+        assert_eq!(sane_eta(s(5), 0, Some(10)), None, "no progress yet");
+        assert_eq!(sane_eta(s(5), 10, Some(10)), None, "done");
+        assert_eq!(sane_eta(s(5), 3, None), None, "total unknown");
+        assert_eq!(format_eta(s(7)), "7s");
+        assert_eq!(format_eta(Duration::from_millis(6200)), "7s");
+        assert_eq!(format_eta(s(125)), "2m 05s");
+        assert_eq!(format_eta(s(3720)), "1h 02m");
+    }
+
+    #[test]
+    fn bars_are_coloured_only_when_colour_is_allowed() {
+        // progress_bar asks use_color("auto", ...), which honours NO_COLOR; the plain style has no colour spec.
+        let plain = progress_template(true, Unit::Bytes, false);
+        let coloured = progress_template(true, Unit::Bytes, true);
+        assert!(!plain.contains("cyan") && coloured.contains("cyan"));
+    }
 
     #[test]
     fn release_advises_in_steps_and_the_data_stays_readable() {
