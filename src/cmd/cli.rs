@@ -25,7 +25,7 @@ const EVAL_EXAMPLES: &str = "Examples:
   cocokit eval coco --gt instances_val2017.json --dt bbox_results.json --iou-type bbox
   cocokit eval coco --gt instances_val2017.json --pred segm_results.json --iou-type segm --cats person,dog --json
   cocokit eval miou --gt instances_val2017.json --pred segm_results.json
-  cocokit eval miou --gt labels/ --dt preds/ --num-classes 150 --convention ade20k
+  cocokit eval miou --gt stuff_val2017.json --dt stuff_results.json --convention cocostuff
 
 Both take the ground truth as --gt and the predictions as --dt or --pred (the same option).";
 

@@ -4,7 +4,7 @@ use super::count;
 use crate::error::{Error, Result};
 use crate::eval::miou::{
     evaluate_coco_files, evaluate_png_dirs_with, read_class_names, report, AbsentAs, Background,
-    CocoMiouOptions, Convention, MeanOver, MiouOptions, MiouResult, Progress,
+    CocoMiouOptions, Convention, MeanOver, MiouOptions, MiouResult, Progress, Unpredicted,
 };
 use crate::io::{progress_count, Output};
 use std::path::Path;
@@ -14,11 +14,14 @@ const EXAMPLES: &str = "Examples:
   cocokit eval miou --gt ade/annotations --pred ade/predictions --num-classes 150 --reduce-zero-label --absent-as zero
   cocokit eval miou --gt labels/ --pred preds/ --class-names classes.txt --convention detectron2 --json
   cocokit eval miou --gt val.json --dt res.json --plot iou.svg --confusion confusion.csv --csv -o per_class.csv
+  cocokit eval miou --gt stuff_val2017.json --dt stuff_results.json --convention cocostuff
 
 Inputs: a COCO dataset + COCO results JSON (instance masks painted in ascending score, score >= --score-thr;
 or COCO-Stuff style one RLE per class and image), or two directories of label PNGs matched by file stem.
 Conventions: mmseg (default: a class absent from GT and prediction is NaN and left out of the means),
-ade20k (absent classes count 0, averaged over all classes), detectron2 (classes without GT pixels left out).
+ade20k (absent classes count 0, averaged over all classes), detectron2 (classes without GT pixels left out),
+cocostuff (COCO-Stuff's official COCOStuffeval: detectron2's means, --background ignore, --score-thr 0, a pixel
+no result paints counts as the class with the largest id, \"other\"; every image needs a result).
 See docs/MIOU.md for every formula and the --json schema.";
 
 /// Semantic segmentation metrics: per-class IoU, Acc, Dice, Precision, F-score; mIoU, mAcc, aAcc, fwIoU.
@@ -43,13 +46,13 @@ pub struct Args {
     /// mmseg's reduce_zero_label: 0 → ignore, others − 1 (ground truth and prediction PNGs).
     #[arg(long)]
     pub reduce_zero_label: bool,
-    /// COCO ground truth: what an unannotated pixel is.
-    #[arg(long, value_enum, default_value_t = BackgroundArg::Class)]
-    pub background: BackgroundArg,
-    /// COCO results: detections below this score are not painted.
-    #[arg(long, default_value_t = 0.5)]
-    pub score_thr: f64,
-    /// Named convention (--absent-as / --mean-over override its parts).
+    /// COCO ground truth: what an unannotated pixel is [default: class; ignore under --convention cocostuff].
+    #[arg(long, value_enum)]
+    pub background: Option<BackgroundArg>,
+    /// COCO results: detections below this score are not painted [default: 0.5; 0 under --convention cocostuff].
+    #[arg(long)]
+    pub score_thr: Option<f64>,
+    /// Named convention (--absent-as / --mean-over / --background / --score-thr override its parts).
     #[arg(long, value_enum, default_value_t = ConventionArg::Mmseg)]
     pub convention: ConventionArg,
     /// Classes absent from both GT and prediction.
@@ -99,6 +102,9 @@ pub enum ConventionArg {
     Ade20k,
     /// detectron2: classes without GT pixels are left out of the means.
     Detectron2,
+    /// COCO-Stuff's official scoring (cocostuffapi's COCOStuffeval): detectron2's means, --background ignore,
+    /// --score-thr 0, a pixel no result paints counts as the last class ("other"), every image needs a result.
+    Cocostuff,
 }
 
 /// `--absent-as`.
@@ -123,7 +129,7 @@ fn convention(args: &Args) -> Convention {
     let mut c = match args.convention {
         ConventionArg::Mmseg => Convention::MMSEG,
         ConventionArg::Ade20k => Convention::ADE20K,
-        ConventionArg::Detectron2 => Convention::DETECTRON2,
+        ConventionArg::Detectron2 | ConventionArg::Cocostuff => Convention::DETECTRON2,
     };
     if let Some(a) = args.absent_as {
         c.absent_as = match a {
@@ -142,6 +148,7 @@ fn convention(args: &Args) -> Convention {
 
 pub fn run(args: Args) -> Result<()> {
     let conv = convention(&args);
+    let cocostuff = args.convention == ConventionArg::Cocostuff;
     let (gt_dir, pred_dir) = (Path::new(&args.gt).is_dir(), Path::new(&args.pred).is_dir());
     if gt_dir != pred_dir {
         return Err(Error::msg(
@@ -179,21 +186,45 @@ pub fn run(args: Args) -> Result<()> {
                 "--num-classes, --class-names and --reduce-zero-label apply to label PNG inputs; COCO JSON takes its classes from the ground truth's categories",
             ));
         }
-        if !(0.0..=1.0).contains(&args.score_thr) {
+        let score_thr = args.score_thr.unwrap_or(if cocostuff { 0.0 } else { 0.5 });
+        if !(0.0..=1.0).contains(&score_thr) {
             return Err(Error::msg("--score-thr must be between 0 and 1"));
         }
+        let background = args.background.unwrap_or(if cocostuff {
+            BackgroundArg::Ignore
+        } else {
+            BackgroundArg::Class
+        });
         let opts = CocoMiouOptions {
-            background: match args.background {
+            background: match background {
                 BackgroundArg::Class => Background::Class,
                 BackgroundArg::Ignore => Background::Ignore,
             },
-            score_thr: args.score_thr,
+            score_thr,
             convention: conv,
             allow_extra: args.allow_extra,
+            unpredicted: if cocostuff {
+                Unpredicted::AsLastClass
+            } else {
+                Unpredicted::AsUnannotated
+            },
         };
         evaluate_coco_files(&args.gt, &args.pred, &opts, &prog)?
     };
     pb.finish_and_clear();
+    if cocostuff && !result.missing_predictions.is_empty() {
+        // COCOStuffeval.evaluate raises "%d evaluation images not found in the result!".
+        return Err(Error::msg(format!(
+            "--convention cocostuff: {} no result (COCO-Stuff's evaluation needs every image), e.g. image {}",
+            count(
+                result.missing_predictions.len() as u64,
+                "ground-truth image has",
+                "ground-truth images have"
+            ),
+            result.missing_predictions[0]
+        ))
+        .in_file(&args.pred));
+    }
     let inputs = [args.gt.as_str(), args.pred.as_str()];
     if let Some(path) = &args.confusion {
         let mut o = Output::create(Some(path), &inputs)?;

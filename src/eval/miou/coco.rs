@@ -10,7 +10,8 @@
 //! Predictions (instance masks, or COCO-Stuff style one RLE per class) with `score ≥ score_thr` are painted in
 //! ascending score (ties: file order), so the highest score wins a pixel; a result without `score` is always kept
 //! and painted first. Unpainted prediction pixels are the background class, or "no prediction" when the
-//! background is ignored.
+//! background is ignored — or, with [`Unpredicted::AsLastClass`] (COCO-Stuff's evaluation), the class with the
+//! largest id.
 //!
 //! Memory: the inputs are memory-mapped; only byte offsets, ids and scores are kept per record, and each worker
 //! parses, rasterizes and drops one image's annotations at a time.
@@ -44,6 +45,8 @@ pub struct CocoMiouOptions {
     pub convention: Convention,
     /// Results naming images that are not in the ground truth are skipped instead of an error.
     pub allow_extra: bool,
+    /// What a prediction pixel no result paints is. Default: the same as an unannotated ground-truth pixel.
+    pub unpredicted: Unpredicted,
 }
 
 impl Default for CocoMiouOptions {
@@ -53,8 +56,19 @@ impl Default for CocoMiouOptions {
             score_thr: 0.5,
             convention: Convention::MMSEG,
             allow_extra: false,
+            unpredicted: Unpredicted::AsUnannotated,
         }
     }
+}
+
+/// What a prediction pixel that no result paints is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unpredicted {
+    /// What an unannotated ground-truth pixel is: the background class, or "no prediction" (see [`Background`]).
+    AsUnannotated,
+    /// The class with the largest id — COCO-Stuff's `COCOStuffeval._accumulateConfusion` (cocostuffapi) counts
+    /// a result label 0 at `confusion[g - 1, 0 - 1]`, the last column: class 183, "other", in COCO-Stuff.
+    AsLastClass,
 }
 
 /// Evaluate a COCO results file against a COCO dataset, both in memory (`gt_name` / `results_name` name them in
@@ -92,10 +106,17 @@ pub fn evaluate_coco(
     let template = Accumulator::new(ix.space.classes.len(), coding, coding)?;
     progress(Progress::Start(ix.images.len() as u64));
     let space = &ix.space;
+    let unpredicted = match opts.unpredicted {
+        Unpredicted::AsUnannotated => space.unannotated,
+        // Classes are sorted by id: the last has the largest.
+        Unpredicted::AsLastClass => u16::try_from(space.classes.len().saturating_sub(1))
+            .map_err(|_| Error::msg("too many classes"))?,
+    };
     let acc = evaluate_images(&ix.images, &template, |job, acc| {
-        let gt_map = paint(gt, &job.gt, job, space, true).map_err(|e| e.in_file(gt_name))?;
-        let pred_map =
-            paint(results, &job.pred, job, space, false).map_err(|e| e.in_file(res_name))?;
+        let gt_map = paint(gt, &job.gt, job, space, true, space.unannotated)
+            .map_err(|e| e.in_file(gt_name))?;
+        let pred_map = paint(results, &job.pred, job, space, false, unpredicted)
+            .map_err(|e| e.in_file(res_name))?;
         // Both maps are column-major: the accumulator only needs the same pixel order on both sides.
         let (h, w) = (job.height, job.width);
         let g = MapRef::u16(w, h, gt_map.as_col_major())?;
@@ -133,16 +154,17 @@ pub fn evaluate_coco_files(
 }
 
 /// Paint one image's annotations (ground truth: file order, crowd = ignore) or kept results (already in paint
-/// order) into a column-major label map of class indices.
+/// order) into a column-major label map of class indices, over `unpainted`.
 fn paint(
     buf: &[u8],
     starts: &[usize],
     job: &ImageJob,
     space: &CocoLabelSpace,
     is_gt: bool,
+    unpainted: u16,
 ) -> Result<LabelMap<u16>> {
     let (h, w) = (job.height, job.width);
-    let mut map = LabelMap::new(h, w, space.unannotated);
+    let mut map = LabelMap::new(h, w, unpainted);
     for &s in starts {
         let ann: Annotation = parse_annotation(buf, s)?;
         let describe = || {
