@@ -285,6 +285,10 @@ fn every_command_takes_q_and_every_report_takes_json() {
     ] {
         parse(&[c, &["--json"]].concat());
     }
+    // filter and convert: with -o FILE (their data goes to standard output otherwise).
+    for c in [commands[2], commands[3]] {
+        parse(&[c, &["-o", "out.json", "--json"]].concat());
+    }
 }
 
 #[test]
@@ -443,4 +447,56 @@ fn an_unwritable_output_is_named_as_the_user_named_it() {
         "{e}"
     );
     assert_eq!(w.files(), ["plain"]);
+}
+
+#[test]
+fn filter_and_convert_print_their_summary_as_json_beside_an_output_file() {
+    let (gt, _, _) = val2014();
+    let w = Work::new();
+    let f = w.path("toaster.json");
+    let out = run([
+        "filter",
+        p(&gt),
+        "--cats",
+        "toaster",
+        "-o",
+        p(&f),
+        "--json",
+        "-q",
+    ]);
+    assert!(out.status.success() && out.stderr.is_empty());
+    let j: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(j["categories"], 1);
+    assert_eq!(j["output"], p(&f));
+    let ds: Value = serde_json::from_slice(&std::fs::read(&f).expect("read")).expect("json");
+    assert_eq!(
+        Some(ds["annotations"].as_array().expect("a").len() as u64),
+        j["annotations"].as_u64()
+    );
+
+    let r = w.path("rle.json");
+    let out = run(["convert", p(&f), "--to", "rle", "-o", p(&r), "--json", "-q"]);
+    assert!(out.status.success() && out.stderr.is_empty());
+    let j: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        j["converted"].as_u64(),
+        ds["annotations"].as_array().map(|a| a.len() as u64)
+    );
+    assert_eq!(j["skipped"], 0);
+
+    // Without -o the dataset would share standard output with the summary: refused, nothing written.
+    let w = Work::new();
+    for args in [
+        vec!["filter", p(&gt), "--cats", "toaster", "--json"],
+        vec!["convert", p(&gt), "--to", "rle", "--json", "-o", "-"],
+    ] {
+        let out = run(&args);
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let e = fails(&args);
+        assert!(
+            e.contains("--json prints the summary on standard output: give -o FILE"),
+            "{e}"
+        );
+    }
+    assert!(w.files().is_empty());
 }

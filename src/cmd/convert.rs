@@ -4,11 +4,13 @@ use super::count;
 use crate::error::{Error, Result};
 use crate::io::{progress, Input, Output};
 use crate::mask::convert::{convert, image_sizes, ConvertOptions, Target};
+use std::io::Write;
 
 const EXAMPLES: &str = "Examples:
   cocokit convert instances_val2017.json --to rle -o instances_val2017_rle.json
   cocokit convert segm_results.json --to rle-raw --gt instances_val2017.json -o raw.json
   cocokit convert stuff_val2017.json --to polygon --tolerance 1 -o stuff_polygons.json
+  cocokit convert export.json --to rle --skip-invalid -o export_rle.json -q --json | jq .skipped
 
 --to rle gives exactly pycocotools' annToRLE: {\"size\": [h, w], \"counts\": \"<string>\"}.
 Everything else (other keys, other fields, order, number literals) is copied byte for byte: only the
@@ -39,6 +41,9 @@ pub struct Args {
     /// No progress bar or summary.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Print the summary as JSON on standard output (with -o FILE: standard output otherwise carries the data).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `--to`.
@@ -62,6 +67,11 @@ pub fn run(args: Args) -> Result<()> {
     };
     if !(args.tolerance >= 0.0 && args.tolerance.is_finite()) {
         return Err(Error::msg("--tolerance must be a finite number >= 0"));
+    }
+    if args.json && args.output.as_deref().is_none_or(|o| o == "-") {
+        return Err(Error::msg(
+            "--json prints the summary on standard output: give -o FILE for the converted file",
+        ));
     }
     let sizes = match &args.gt {
         Some(gt) => {
@@ -91,6 +101,11 @@ pub fn run(args: Args) -> Result<()> {
         })?;
     pb.finish_and_clear();
     out.commit()?;
+    if args.json {
+        let v = serde_json::json!({"converted": rep.converted, "unchanged": rep.unchanged,
+                                   "skipped": rep.skipped, "output": args.output});
+        writeln!(std::io::stdout(), "{v}")?;
+    }
     if !args.quiet {
         eprintln!(
             "converted {} ({} empty or without segmentation left as {})",

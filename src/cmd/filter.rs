@@ -4,11 +4,13 @@ use super::count;
 use crate::coco::filter::{filter, Selection};
 use crate::error::{Error, Result};
 use crate::io::{Input, Output};
+use std::io::Write;
 
 const EXAMPLES: &str = "Examples:
   cocokit filter instances_train2017.json --cats person -o person_train2017.json
   cocokit filter instances_val2017.json --cats dog,cat,18 -o pets.json
   cocokit filter instances_val2017.json --supercats animal --keep-all-images -o animals.json
+  cocokit filter instances_val2017.json --cats person -o people.json -q --json | jq .annotations
 
 Categories are given by name or id; the output keeps the file's key order, record order and every unknown field
 byte for byte, and loads in pycocotools selecting what getCatIds / getAnnIds / getImgIds select (images: the
@@ -35,12 +37,20 @@ pub struct Args {
     /// Do not print the summary on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Print the summary as JSON on standard output (with -o FILE: standard output otherwise carries the dataset).
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
     if args.cats.is_empty() && args.supercats.is_empty() {
         return Err(Error::msg(
             "nothing to keep: give --cats and/or --supercats",
+        ));
+    }
+    if args.json && args.output.as_deref().is_none_or(|o| o == "-") {
+        return Err(Error::msg(
+            "--json prints the summary on standard output: give -o FILE for the dataset",
         ));
     }
     let sel = Selection {
@@ -58,6 +68,11 @@ pub fn run(args: Args) -> Result<()> {
         }
     })?;
     out.commit()?;
+    if args.json {
+        let v = serde_json::json!({"categories": rep.categories, "annotations": rep.annotations,
+                                   "images": rep.images, "output": args.output});
+        writeln!(std::io::stdout(), "{v}")?;
+    }
     if !args.quiet {
         eprintln!(
             "kept {}, {}, {}",
