@@ -36,7 +36,7 @@ pub struct Args {
     /// Crowd annotations.
     #[arg(long, value_enum, default_value_t = CrowdArg::Ignore)]
     pub crowd: CrowdArg,
-    /// Also write colour previews a person can look at, in OUT/palette/.
+    /// Also write colour previews a person can look at, in DIR/palette/.
     #[arg(long)]
     pub palette: bool,
     /// No progress bar or summary.
