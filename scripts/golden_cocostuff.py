@@ -13,7 +13,8 @@ The script makes a small COCO-Stuff-like dataset deterministically
 (stuff ids 92..182 and 183 "other", 92..97 and 183 painted, unlabelled pixels, 4 images of odd sizes) and a results file in COCO-Stuff's
 format (one RLE per class and image, no score) with pixels no result paints — on "other" ground truth too, where
 COCOStuffeval's quirk (result label 0 counted as the last class) matters — and writes under
-fixtures/golden/miou/cocostuff/: gt.json, results.json, expected.json (stats[0:4] = mean IoU, FW IoU, mean
+fixtures/golden/miou/cocostuff/: gt.json, results.json, pred/*.png (the same predictions as label maps),
+expected.json (stats[0:4] = mean IoU, FW IoU, mean
 accuracy, pixel accuracy of the leaves; per-class IoU and accuracy by id, NaN left out).
 """
 
@@ -26,6 +27,7 @@ import types
 import numpy as np
 import pycocotools
 from pycocotools import mask as maskapi
+from PIL import Image
 from pycocotools.coco import COCO
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -82,7 +84,7 @@ def main():
     COCOStuffeval = load_reference(sys.argv[1])
     rng = np.random.default_rng(18)
     ids = PAINTED
-    images, anns, results = [], [], []
+    images, anns, results, pngs = [], [], [], []
     for k, (h, w) in enumerate(SIZES):
         img_id = 100 + k
         images.append({"id": img_id, "width": w, "height": h, "file_name": f"{img_id:012d}.jpg"})
@@ -100,6 +102,7 @@ def main():
         pred[rng.random((h, w)) < 0.12] = 0
         if k == 3:
             pred[:, :3] = 0  # a whole strip unpainted
+        pngs.append((f"{img_id:012d}.png", pred.astype(np.uint8)))
         for c in sorted(set(pred.flat) - {0}):
             results.append({"image_id": img_id, "category_id": int(c), "segmentation": rle(pred == c)})
     cats = [{"id": i, "name": n, "supercategory": s} for i, n, s in STUFF]
@@ -111,6 +114,11 @@ def main():
         json.dump(gt_doc, f)
     with open(res_path, "w") as f:
         json.dump(results, f)
+    # The same predictions as label-map PNGs (pixel = category id, 0 = nothing), COCO-Stuff's challenge form
+    # (cocostuffhelper.pngToCocoResult turns them into the results above), named after the images' file_name.
+    os.makedirs(os.path.join(OUT, "pred"), exist_ok=True)
+    for name, m in pngs:
+        Image.fromarray(m, mode="L").save(os.path.join(OUT, "pred", name))
     coco_gt = COCO(gt_path)
     coco_res = coco_gt.loadRes(res_path)
     ev = COCOStuffeval(coco_gt, coco_res)

@@ -3,10 +3,11 @@
 use super::count;
 use crate::error::{Error, Result};
 use crate::eval::miou::{
-    evaluate_coco_files, evaluate_png_dirs_with, read_class_names, report, AbsentAs, Background,
-    CocoMiouOptions, Convention, MeanOver, MiouOptions, MiouResult, Progress, Unpredicted,
+    evaluate_coco_files, evaluate_coco_gt_png_pred, evaluate_png_dirs_with, read_class_names,
+    report, AbsentAs, Background, CocoMiouOptions, Convention, MeanOver, MiouOptions, MiouResult,
+    Progress, Unpredicted,
 };
-use crate::io::{progress_count, Output};
+use crate::io::{progress_count, Input, Output};
 use std::path::Path;
 
 const EXAMPLES: &str = "Examples:
@@ -17,7 +18,8 @@ const EXAMPLES: &str = "Examples:
   cocokit eval miou --gt stuff_val2017.json --dt stuff_results.json --convention cocostuff
 
 Inputs: a COCO dataset + COCO results JSON (instance masks painted in ascending score, score >= --score-thr;
-or COCO-Stuff style one RLE per class and image), or two directories of label PNGs matched by file stem.
+or COCO-Stuff style one RLE per class and image), a COCO dataset + a directory of label PNGs (pixel = category
+id, 0 = nothing; matched by the images' file_name stem), or two directories of label PNGs matched by file stem.
 Conventions: mmseg (default: a class absent from GT and prediction is NaN and left out of the means),
 ade20k (absent classes count 0, averaged over all classes), detectron2 (classes without GT pixels left out),
 cocostuff (COCO-Stuff's official COCOStuffeval: detectron2's means, --background ignore, --score-thr 0, a pixel
@@ -31,7 +33,8 @@ pub struct Args {
     /// Ground truth: a COCO dataset JSON, or a directory of label PNGs.
     #[arg(long)]
     pub gt: String,
-    /// Predictions: a COCO results JSON, or a directory of label PNGs (matched to --gt by file stem).
+    /// Predictions: a COCO results JSON, or a directory of label PNGs (matched by file stem to --gt's PNGs, or to
+    /// the file_name of --gt's images; with COCO JSON ground truth a pixel holds a category id, 0 = nothing).
     #[arg(long, visible_alias = "dt")]
     pub pred: String,
     /// Number of classes (PNG inputs).
@@ -150,9 +153,9 @@ pub fn run(args: Args) -> Result<()> {
     let conv = convention(&args);
     let cocostuff = args.convention == ConventionArg::Cocostuff;
     let (gt_dir, pred_dir) = (Path::new(&args.gt).is_dir(), Path::new(&args.pred).is_dir());
-    if gt_dir != pred_dir {
+    if gt_dir && !pred_dir {
         return Err(Error::msg(
-            "--gt and --pred must both be COCO JSON files or both be directories of label PNGs",
+            "label-PNG ground truth takes label-PNG predictions (--pred DIR); COCO results need a COCO JSON --gt",
         ));
     }
     let pb = progress_count(Some(0), "images", args.quiet, "eval miou");
@@ -209,7 +212,12 @@ pub fn run(args: Args) -> Result<()> {
                 Unpredicted::AsUnannotated
             },
         };
-        evaluate_coco_files(&args.gt, &args.pred, &opts, &prog)?
+        if pred_dir {
+            let gt = Input::open(&args.gt)?;
+            evaluate_coco_gt_png_pred(gt.bytes(), Path::new(&args.pred), &opts, gt.name(), &prog)?
+        } else {
+            evaluate_coco_files(&args.gt, &args.pred, &opts, &prog)?
+        }
     };
     pb.finish_and_clear();
     if cocostuff && !result.missing_predictions.is_empty() {

@@ -19,6 +19,7 @@
 //! Not here: RLE / polygon rasterization (see `mask`), the metrics (see `metrics`).
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use crate::coco::model::{Annotation, Category};
 use crate::coco::reader::{
@@ -29,9 +30,10 @@ use crate::{Error, Result};
 use super::metrics::{compute_metrics, ClassInfo, Convention, MiouResult};
 use super::{evaluate_images, Accumulator, LabelCoding, Progress};
 use crate::coco::reader::parse_annotation;
-use crate::mask::png::MapRef;
+use crate::mask::png::{read_label_png, LabelPixels, MapRef};
 use crate::mask::polygon::segmentation_to_rle;
 use crate::mask::raster::LabelMap;
+use crate::mask::rasterize::stem;
 
 /// Options of [`evaluate_coco`] (the CLI's `--background`, `--score-thr`, `--absent-as`, `--mean-over`,
 /// `--allow-extra`).
@@ -106,12 +108,7 @@ pub fn evaluate_coco(
     let template = Accumulator::new(ix.space.classes.len(), coding, coding)?;
     progress(Progress::Start(ix.images.len() as u64));
     let space = &ix.space;
-    let unpredicted = match opts.unpredicted {
-        Unpredicted::AsUnannotated => space.unannotated,
-        // Classes are sorted by id: the last has the largest.
-        Unpredicted::AsLastClass => u16::try_from(space.classes.len().saturating_sub(1))
-            .map_err(|_| Error::msg("too many classes"))?,
-    };
+    let unpredicted = unpredicted_value(space, opts.unpredicted)?;
     let acc = evaluate_images(&ix.images, &template, |job, acc| {
         let gt_map = paint(gt, &job.gt, job, space, true, space.unannotated)
             .map_err(|e| e.in_file(gt_name))?;
@@ -151,6 +148,142 @@ pub fn evaluate_coco_files(
         (gt.name(), res.name()),
         progress,
     )
+}
+
+/// Evaluate a directory of label-map PNGs (pixel = category id; 0 = nothing predicted, unless a category has id 0)
+/// against a COCO dataset — COCO-Stuff's challenge form (cocostuffapi's `cocostuffhelper.pngToCocoResult` turns
+/// such PNGs into one RLE per class, which [`evaluate_coco`] reads the same way). A PNG is matched to an image
+/// by its `file_name` stem, as `cocokit rasterize` names them. A pixel no class paints is what
+/// [`CocoMiouOptions::unpredicted`] says; an image without a PNG is nothing predicted (listed in
+/// `missing_predictions`); a PNG without an image is an error unless `allow_extra`. `score_thr` does not apply.
+pub fn evaluate_coco_gt_png_pred(
+    gt: &[u8],
+    pred_dir: &Path,
+    opts: &CocoMiouOptions,
+    gt_name: &str,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<MiouResult> {
+    let (space, images, _) = index_gt(gt, opts.background).map_err(|e| e.in_file(gt_name))?;
+    let mut stems: Vec<String> = Vec::with_capacity(images.len());
+    scan_top(gt, |ev| {
+        if let Event::Record {
+            section: Section::Images,
+            start,
+            ..
+        } = ev
+        {
+            let img = parse_image(gt, start)?;
+            stems.push(stem(&img.file_name, img.id));
+        }
+        Ok(())
+    })
+    .map_err(|e| e.in_file(gt_name))?;
+    let mut seen: HashMap<&str, i64> = HashMap::with_capacity(stems.len());
+    for (st, job) in stems.iter().zip(&images) {
+        if let Some(other) = seen.insert(st, job.id) {
+            return Err(Error::msg(format!(
+                "images {other} and {} have the same file_name stem {st:?}: their PNGs cannot be told apart",
+                job.id
+            ))
+            .in_file(gt_name));
+        }
+    }
+    let mut pngs = super::png_files(pred_dir, "prediction directory")?;
+    let jobs: Vec<(&ImageJob, Option<PathBuf>)> = images
+        .iter()
+        .zip(&stems)
+        .map(|(job, st)| (job, pngs.remove(st)))
+        .collect();
+    if let Some((st, path)) = pngs.iter().next() {
+        if !opts.allow_extra {
+            return Err(Error::msg(format!(
+                "{} PNG(s) without an image in the ground truth, first: {st:?} (use --allow-extra to skip them)",
+                pngs.len()
+            ))
+            .in_file(path.display().to_string()));
+        }
+    }
+    let unpredicted = unpredicted_value(&space, opts.unpredicted)?;
+    // Pixel value -> class index (None: not a category of the ground truth).
+    let mut lut: Vec<Option<u16>> = vec![None; 1 << 16];
+    for (&id, &class) in &space.index {
+        if let Ok(v) = usize::try_from(id) {
+            if v < lut.len() {
+                lut[v] = Some(class);
+            }
+        }
+    }
+    if lut[0].is_none() {
+        lut[0] = Some(unpredicted);
+    }
+    let coding = LabelCoding {
+        ignore_index: u32::from(COCO_IGNORE),
+        reduce_zero_label: false,
+    };
+    let template = Accumulator::new(space.classes.len(), coding, coding)?;
+    progress(Progress::Start(jobs.len() as u64));
+    let acc = evaluate_images(&jobs, &template, |(job, png), acc| {
+        let (h, w) = (job.height, job.width);
+        let gt_map = paint(gt, &job.gt, job, &space, true, space.unannotated)
+            .map_err(|e| e.in_file(gt_name))?;
+        let g = gt_map.to_row_major()?;
+        let pred: Vec<u16> = match png {
+            None => vec![unpredicted; g.len()],
+            Some(path) => {
+                let name = || path.display().to_string();
+                let map = read_label_png(path).map_err(|e| e.in_file(name()))?;
+                if (map.width, map.height) != (w, h) {
+                    return Err(Error::msg(format!(
+                        "label map is {}x{} (w x h) but image {} is {w}x{h}",
+                        map.width, map.height, job.id
+                    ))
+                    .in_file(name()));
+                }
+                let values: Vec<u16> = match map.pixels {
+                    LabelPixels::U8(p) => p.into_iter().map(u16::from).collect(),
+                    LabelPixels::U16(p) => p,
+                };
+                values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| {
+                        lut[usize::from(v)].ok_or_else(|| {
+                            Error::msg(format!(
+                                "pixel ({}, {}) is {v}, not a category id of the ground truth",
+                                i % w as usize,
+                                i / w as usize
+                            ))
+                            .in_file(name())
+                        })
+                    })
+                    .collect::<Result<_>>()?
+            }
+        };
+        acc.add(
+            &job.id.to_string(),
+            MapRef::u16(w, h, &g)?,
+            MapRef::u16(w, h, &pred)?,
+        )?;
+        progress(Progress::Image);
+        Ok(())
+    })?;
+    let mut result = compute_metrics(&acc.to_confusion(), &space.classes, opts.convention)?;
+    result.missing_predictions = jobs
+        .iter()
+        .filter(|(_, p)| p.is_none())
+        .map(|(j, _)| j.id.to_string())
+        .collect();
+    Ok(result)
+}
+
+/// The class index a pixel no result paints gets.
+fn unpredicted_value(space: &CocoLabelSpace, rule: Unpredicted) -> Result<u16> {
+    match rule {
+        Unpredicted::AsUnannotated => Ok(space.unannotated),
+        // Classes are sorted by id: the last has the largest.
+        Unpredicted::AsLastClass => u16::try_from(space.classes.len().saturating_sub(1))
+            .map_err(|_| Error::msg("too many classes")),
+    }
 }
 
 /// Paint one image's annotations (ground truth: file order, crowd = ignore) or kept results (already in paint
