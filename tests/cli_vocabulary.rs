@@ -214,6 +214,24 @@ fn eval_coco_warns_about_selections_and_parameters_pycocotools_turns_into_minus_
         "{err}"
     );
 
+    // Too few maxDets for the 12 stats: one line, before anything is read (no warning first).
+    let e = fails([
+        "eval",
+        "coco",
+        "--gt",
+        p(&gt),
+        "--dt",
+        p(&bbox),
+        "--iou-type",
+        "bbox",
+        "--max-dets",
+        "10",
+    ]);
+    assert!(
+        e.contains("--max-dets: the 12 COCO stats need at least 3 values (got 1)"),
+        "{e}"
+    );
+
     // -q silences them.
     let (_, err) = run_with(&["--img-ids", "99999", "--max-dets", "1,10,300", "-q"]);
     assert_eq!(err, "");

@@ -217,6 +217,13 @@ pub fn run(args: Args) -> Result<()> {
         params.img_ids = Some(args.img_ids.clone());
     }
     if !args.max_dets.is_empty() {
+        if args.max_dets.len() < 3 {
+            // summarize reads maxDets[0..3]; said before the files are read (and before any warning).
+            return Err(Error::msg(format!(
+                "--max-dets: the 12 COCO stats need at least 3 values (got {})",
+                args.max_dets.len()
+            )));
+        }
         params.max_dets = args.max_dets.clone();
     }
     if !args.area_rng.is_empty() {
