@@ -1,8 +1,7 @@
 //! Bad input, for every command: exit 1, a one-line error naming the problem and where, no panic, no output
 //! file (nor temp file) left behind, the input unchanged. Files come from scripts/make_bad_fixtures.py.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// (file, what the message must say). JSON-level problems: every command refuses these.
 const JSON_BAD: &[(&str, &str)] = &[

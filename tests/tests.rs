@@ -1,0 +1,20 @@
+//! cocokit's integration tests, one binary (one link step): a module per command or topic, as ripgrep's
+//! and xsv's `tests/tests.rs` do. `common` runs the real binary in a scratch directory.
+
+mod common;
+
+mod bad_input;
+mod cocoeval_golden;
+mod convert;
+mod eval_coco;
+mod eval_miou;
+mod filter;
+mod fuzz_regressions;
+mod mask_golden;
+mod mask_props;
+mod miou_golden;
+mod pretty;
+mod rasterize;
+mod stats;
+mod synth;
+mod validate;
