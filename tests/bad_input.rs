@@ -185,8 +185,13 @@ fn truncation_at_every_position_is_an_error() {
             "pretty prefix of {cut} bytes accepted"
         );
         let input = cocokit::io::Input::from_bytes("t", part.to_vec());
-        assert!(cocokit::coco::stats::compute(&input).is_err());
-        assert!(cocokit::validate::validate(&input).expect("report").errors > 0);
+        assert!(cocokit::ops::stats::compute(&input).is_err());
+        assert!(
+            cocokit::ops::validate::validate(&input)
+                .expect("report")
+                .errors
+                > 0
+        );
     }
     let results = std::fs::read(shared(
         "cocoapi-val2014-100/instances_val2014_fakesegm100_results.json",

@@ -1,8 +1,8 @@
 //! `cocokit filter`: keep some categories, their annotations and the images that contain them.
 
-use crate::coco::filter::{filter, Selection};
 use crate::error::{Error, Result};
 use crate::io::{Input, Output};
+use crate::ops::filter::{filter, Selection};
 
 const EXAMPLES: &str = "Examples:
   cocokit filter instances_train2017.json --cats person -o person_train2017.json

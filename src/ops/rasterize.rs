@@ -15,15 +15,15 @@
 //! Not here: PNG encoding (see `mask::png`), evaluation (see `eval::miou`).
 
 use crate::coco::reader::{
-    par_map_ordered, parse_annotation, parse_annotation_with, parse_category, parse_image,
-    scan_top, Event, Section, SegMode,
+    parse_annotation, parse_annotation_with, parse_category, parse_image, SegMode,
 };
+use crate::coco::walk::{par_map_ordered, scan_top, Event, Section};
 use crate::coco::Image;
 use crate::error::{Error, FirstFailure, Result};
 use crate::io::{AtomicFiles, Input};
-use crate::mask::png::{write_label_png_in, write_preview_png_in, LabelMap as PngMap, LabelPixels};
+use crate::mask::png::{write_label_png_in, write_preview_png_in, LabelMap, LabelPixels};
 use crate::mask::polygon::segmentation_to_rle;
-use crate::mask::raster::{LabelMap, Pixel};
+use crate::mask::raster::{Canvas, Pixel};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -137,7 +137,7 @@ pub fn paint_image<T: Label>(
     mode: Mode,
     crowd: CrowdRule,
     sixteen_bit: bool,
-    map: &mut LabelMap<T>,
+    map: &mut Canvas<T>,
 ) -> Result<()> {
     let (h, w) = (img.height, img.width);
     map.reset(h, w, T::from_u16(0))
@@ -200,7 +200,7 @@ fn write_maps<T: Label>(
     // Rewriting a directory of an earlier run reuses the replaced files' inodes (see AtomicFiles).
     let files = AtomicFiles::default();
     images.par_iter().enumerate().for_each_init(
-        || (LabelMap::<T>::new(0, 0, T::from_u16(0)), Vec::<T>::new()),
+        || (Canvas::<T>::new(0, 0, T::from_u16(0)), Vec::<T>::new()),
         |(map, rows), (k, img)| {
             if failed.skip(k) {
                 return;
@@ -210,7 +210,7 @@ fn write_maps<T: Label>(
                 .and_then(|()| {
                     map.to_row_major_into(rows)
                         .map_err(|e| e.for_record(format!("image id {}", img.id)))?;
-                    let png = PngMap {
+                    let png = LabelMap {
                         width: img.width,
                         height: img.height,
                         pixels: T::into_pixels(std::mem::take(rows)),
