@@ -1,8 +1,7 @@
 //! `cocokit eval miou --convention cocostuff` equals COCO-Stuff's official evaluation (cocostuffapi's
 //! COCOStuffeval; golden from scripts/golden_cocostuff.py), and refuses what COCOStuffeval refuses.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn case(name: &str) -> std::path::PathBuf {

@@ -1,9 +1,8 @@
 //! `cocokit completions SHELL` and `cocokit man [COMMAND...]`: non-empty output naming every subcommand.
 
-mod common;
+use crate::common::*;
 use clap::CommandFactory;
 use cocokit::cmd::cli::Cli;
-use common::*;
 
 fn subcommands() -> Vec<String> {
     let cli = Cli::command();

@@ -2,10 +2,9 @@
 //! README's "Commands" block parses with the real command line, so no example rots when an option changes.
 //! Parsing only: the files the examples name do not exist here.
 
-mod common;
+use crate::common::*;
 use clap::CommandFactory;
 use cocokit::cmd::cli::Cli;
-use common::*;
 
 /// Every command path: [], ["pretty"], ..., ["eval"], ["eval", "coco"], ...
 fn command_paths() -> Vec<Vec<String>> {

@@ -2,10 +2,9 @@
 //! or id, `--dt`/`--pred`, `-q` and `--json`, enumerated values checked by the parser; old spellings kept as
 //! aliases; counts in the right number; eval coco's warnings; output errors naming the user's path.
 
-mod common;
+use crate::common::*;
 use clap::Parser;
 use cocokit::cmd::cli::Cli;
-use common::*;
 use serde_json::Value;
 
 fn p(path: &std::path::Path) -> &str {

@@ -12,9 +12,9 @@
 //!   `parse_results` accepts is accepted by `stats` with the same number of annotations.
 #![no_main]
 
-use cocokit::coco::filter::{filter, Selection};
+use cocokit::ops::filter::{filter, Selection};
 use cocokit::coco::reader::{parse_results, Dataset, SegKind};
-use cocokit::coco::stats::compute;
+use cocokit::ops::stats::compute;
 use cocokit::coco::Annotation;
 use cocokit::io::Input;
 use libfuzzer_sys::fuzz_target;

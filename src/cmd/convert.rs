@@ -3,7 +3,7 @@
 use super::count;
 use crate::error::{Error, Result};
 use crate::io::{progress, Input, Output};
-use crate::mask::convert::{convert, image_sizes, ConvertOptions, Target};
+use crate::ops::convert::{convert, image_sizes, ConvertOptions, Target};
 use std::io::Write;
 
 const EXAMPLES: &str = "Examples:

@@ -1,12 +1,12 @@
 //! `cocokit eval coco`: COCO detection AP (bbox, segm), the 12 numbers of pycocotools' COCOeval.
 
-use crate::coco::filter::{resolve, Selection};
 use crate::coco::model::Category;
 use crate::coco::reader::SegMode;
 use crate::error::{Error, Result};
 use crate::eval::cocoeval::load::{EvalGt, EvalResults};
 use crate::eval::cocoeval::{self, evaluate_loaded, IouType, Params};
 use crate::io::{Input, Output};
+use crate::ops::filter::{resolve, Selection};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 

@@ -1,9 +1,9 @@
 //! `cocokit filter`: keep some categories, their annotations and the images that contain them.
 
 use super::count;
-use crate::coco::filter::{filter, Selection};
 use crate::error::{Error, Result};
 use crate::io::{Input, Output};
+use crate::ops::filter::{filter, Selection};
 use std::io::Write;
 
 const EXAMPLES: &str = "Examples:

@@ -3,7 +3,7 @@
 use super::count;
 use crate::error::{Error, Result};
 use crate::io::{progress_count, Input};
-use crate::mask::rasterize::{rasterize, CrowdRule, Mode, RasterizeOptions};
+use crate::ops::rasterize::{rasterize, CrowdRule, Mode, RasterizeOptions};
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;

@@ -3,7 +3,7 @@
 use super::count;
 use crate::error::{Error, Result};
 use crate::io::{Input, Output};
-use crate::validate::{validate, Report, Severity};
+use crate::ops::validate::{validate, Report, Severity};
 use std::io::Write;
 
 const EXAMPLES: &str = "Examples:

@@ -22,18 +22,17 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::coco::model::{Annotation, Category};
-use crate::coco::reader::{
-    parse_annotation_with, parse_category, parse_image, scan_top, Event, Layout, Section, SegMode,
-};
+use crate::coco::reader::{parse_annotation_with, parse_category, parse_image, SegMode};
+use crate::coco::walk::{scan_top, Event, Layout, Section};
 use crate::{Error, Result};
 
 use super::metrics::{compute_metrics, ClassInfo, Convention, MiouResult};
 use super::{evaluate_images, Accumulator, LabelCoding, Progress};
+use crate::coco::model::image_stem as stem;
 use crate::coco::reader::parse_annotation;
 use crate::mask::png::{read_label_png, LabelPixels, MapRef};
 use crate::mask::polygon::segmentation_to_rle;
-use crate::mask::raster::LabelMap;
-use crate::mask::rasterize::stem;
+use crate::mask::raster::Canvas;
 
 /// Options of [`evaluate_coco`] (the CLI's `--background`, `--score-thr`, `--absent-as`, `--mean-over`,
 /// `--allow-extra`).
@@ -295,9 +294,9 @@ fn paint(
     space: &CocoLabelSpace,
     is_gt: bool,
     unpainted: u16,
-) -> Result<LabelMap<u16>> {
+) -> Result<Canvas<u16>> {
     let (h, w) = (job.height, job.width);
-    let mut map = LabelMap::new(h, w, unpainted);
+    let mut map = Canvas::new(h, w, unpainted);
     for &s in starts {
         let ann: Annotation = parse_annotation(buf, s)?;
         let describe = || {

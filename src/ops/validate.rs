@@ -10,10 +10,8 @@
 //! module decides what is wrong; it does not print (see `cmd::validate`).
 
 use crate::coco::ids::{BitSet, IdIndex, IdSet};
-use crate::coco::reader::{
-    parse_annotation, parse_category, parse_image, scan_top_batched, Chunk, Event, Layout, Section,
-    PIECE,
-};
+use crate::coco::reader::{parse_annotation, parse_category, parse_image};
+use crate::coco::walk::{scan_top_batched, Chunk, Event, Layout, Section, BATCH_HEAVY, PIECE};
 use crate::coco::Segmentation;
 use crate::error::Result;
 use crate::io::Input;
@@ -123,8 +121,6 @@ impl Images {
     }
 }
 
-const BATCH: usize = 4096;
-
 /// Validate `input`.
 ///
 /// Memory: per image its size, id and offset plus a 4-byte index slot; per category a little more; per
@@ -140,7 +136,7 @@ pub fn validate(input: &Input) -> Result<Report> {
     let mut has_categories = false;
 
     // Pass 1: images and categories (annotations are only counted: these may come after them).
-    let walked = scan_top_batched(buf, BATCH, |chunk| {
+    let walked = scan_top_batched(buf, BATCH_HEAVY, |chunk| {
         match chunk {
             Chunk::Event(Event::SectionStart {
                 section: Section::Annotations,
@@ -283,7 +279,7 @@ pub fn validate(input: &Input) -> Result<Report> {
     let mut used_images = BitSet::default();
     let mut used_cats: HashSet<i64> = HashSet::new();
     if rep.annotations > 0 {
-        scan_top_batched(buf, BATCH, |chunk| {
+        scan_top_batched(buf, BATCH_HEAVY, |chunk| {
             let Chunk::Records { section, records } = chunk else {
                 return Ok(());
             };

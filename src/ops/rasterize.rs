@@ -15,15 +15,15 @@
 //! Not here: PNG encoding (see `mask::png`), evaluation (see `eval::miou`).
 
 use crate::coco::reader::{
-    par_map_ordered, parse_annotation, parse_annotation_with, parse_category, parse_image,
-    scan_top, Event, Section, SegMode,
+    parse_annotation, parse_annotation_with, parse_category, parse_image, SegMode,
 };
+use crate::coco::walk::{par_map_ordered, scan_top, Event, Section};
 use crate::coco::Image;
 use crate::error::{Error, FirstFailure, Result};
 use crate::io::{AtomicFiles, Input};
-use crate::mask::png::{write_label_png_in, write_preview_png_in, LabelMap as PngMap, LabelPixels};
+use crate::mask::png::{write_label_png_in, write_preview_png_in, LabelMap, LabelPixels};
 use crate::mask::polygon::segmentation_to_rle;
-use crate::mask::raster::{LabelMap, Pixel};
+use crate::mask::raster::{Canvas, Pixel};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -74,18 +74,9 @@ pub fn ignore_value(sixteen_bit: bool) -> u16 {
     }
 }
 
-/// The stem a label map is named after (`000000000139.jpg` → `000000000139`).
-pub fn stem(file_name: &str, id: i64) -> String {
-    let base = Path::new(file_name)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    if base.is_empty() {
-        id.to_string()
-    } else {
-        base
-    }
-}
+/// The stem a label map is named after (`000000000139.jpg` → `000000000139`); `eval miou` matches label-PNG
+/// predictions to images by the same name.
+pub use crate::coco::model::image_stem as stem;
 
 /// A label as stored in a map: `u8` in 8-bit maps, `u16` in 16-bit ones.
 pub trait Label: Pixel + Send {
@@ -137,7 +128,7 @@ pub fn paint_image<T: Label>(
     mode: Mode,
     crowd: CrowdRule,
     sixteen_bit: bool,
-    map: &mut LabelMap<T>,
+    map: &mut Canvas<T>,
 ) -> Result<()> {
     let (h, w) = (img.height, img.width);
     map.reset(h, w, T::from_u16(0))
@@ -200,7 +191,7 @@ fn write_maps<T: Label>(
     // Rewriting a directory of an earlier run reuses the replaced files' inodes (see AtomicFiles).
     let files = AtomicFiles::default();
     images.par_iter().enumerate().for_each_init(
-        || (LabelMap::<T>::new(0, 0, T::from_u16(0)), Vec::<T>::new()),
+        || (Canvas::<T>::new(0, 0, T::from_u16(0)), Vec::<T>::new()),
         |(map, rows), (k, img)| {
             if failed.skip(k) {
                 return;
@@ -210,7 +201,7 @@ fn write_maps<T: Label>(
                 .and_then(|()| {
                     map.to_row_major_into(rows)
                         .map_err(|e| e.for_record(format!("image id {}", img.id)))?;
-                    let png = PngMap {
+                    let png = LabelMap {
                         width: img.width,
                         height: img.height,
                         pixels: T::into_pixels(std::mem::take(rows)),

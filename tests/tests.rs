@@ -1,0 +1,25 @@
+//! cocokit's integration tests, one binary (one link step): a module per command or topic, as ripgrep's
+//! and xsv's `tests/tests.rs` do. `common` runs the real binary in a scratch directory.
+
+mod common;
+
+mod architecture;
+mod bad_input;
+mod cli_cocostuff;
+mod cli_completions_man;
+mod cli_help_examples;
+mod cli_vocabulary;
+mod cocoeval_golden;
+mod convert;
+mod eval_coco;
+mod eval_miou;
+mod filter;
+mod fuzz_regressions;
+mod mask_golden;
+mod mask_props;
+mod miou_golden;
+mod pretty;
+mod rasterize;
+mod stats;
+mod synth;
+mod validate;
