@@ -140,6 +140,7 @@ fn eval_cell(
     let gt_area = &prep.gt_area[g0..g0 + g_n];
     let id_nz = &prep.gt_id_nonzero[g0..g0 + g_n];
     let dt_area = &prep.dt_area[d0..d0 + d_n];
+    let dt_id_pos = &prep.dt_id_positive[d0..d0 + d_n];
 
     let have_iou = g_n > 0 && d_n > 0;
     if have_iou {
@@ -236,7 +237,7 @@ fn eval_cell(
                 if m == usize::MAX {
                     continue;
                 }
-                sc.gtm[m] = true; // gtm holds the detection id, always >= 1
+                sc.gtm[m] = dt_id_pos[d]; // gtm holds the detection id: taken when > 0
                 *o = if sc.ig[m] {
                     IGNORED
                 } else if sc.id_nonzero[m] {

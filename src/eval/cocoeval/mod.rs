@@ -55,6 +55,26 @@ pub fn evaluate(
     evaluate::evaluate(prepared)
 }
 
+/// `COCOeval(cocoGt, cocoDt, iouType)` with `params`, then `evaluate()`, where `cocoDt` holds results that
+/// have already been through `loadRes` (or were built by hand): each result's own `id`, `area`, `score` and
+/// `bbox` (bbox) or `segmentation` (segm) are used as they are, and results outside the parameters' images
+/// and categories are left out as `_prepare` does. What the Python package's `COCOeval` drives.
+pub fn evaluate_loaded_dets(
+    gt: GroundTruth<'_>,
+    dets: &[Annotation],
+    params: &Params,
+) -> Result<Evaluation> {
+    let anns: Vec<Record> = gt.annotations.iter().map(Record::of).collect();
+    let res: Vec<Record> = dets.iter().map(Record::of).collect();
+    let gt = prepare::Gt {
+        images: gt.images,
+        annotations: &anns,
+        categories: gt.categories,
+    };
+    let prepared = prepare::prepare_with(&gt, &res, params, prepare::Results::Loaded)?;
+    evaluate::evaluate(prepared)
+}
+
 /// [`evaluate()`] on inputs read by [`load`] (what `cocokit eval coco` does: same numbers, same errors).
 pub fn evaluate_loaded(
     gt: &EvalGt<'_>,

@@ -1,0 +1,16 @@
+"""cocokit: a drop-in for pycocotools (``mask``, ``COCO``, ``COCOeval``) on cocokit's Rust engine.
+
+Change one import::
+
+    from cocokit import COCO, COCOeval, mask as maskUtils
+
+and the rest of a pycocotools script runs unchanged, with the same numbers.
+"""
+
+from . import mask
+from ._native import CocokitError
+from .coco import COCO
+from .cocoeval import COCOeval, Params
+
+__all__ = ["COCO", "COCOeval", "Params", "mask", "CocokitError"]
+__version__ = "0.1.0"

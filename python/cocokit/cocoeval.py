@@ -1,0 +1,2 @@
+class COCOeval: pass
+class Params: pass
