@@ -1,2 +1,200 @@
-class COCOeval: pass
-class Params: pass
+"""Drop-in for ``pycocotools.cocoeval.COCOeval`` on cocokit's evaluation engine.
+
+``COCOeval(cocoGt, cocoDt, iouType)`` takes cocokit's :class:`~cocokit.COCO` or pycocotools' ``COCO``
+objects. ``params`` is pycocotools' ``Params`` (change ``imgIds``, ``catIds``, ``iouThrs``, ``recThrs``,
+``maxDets``, ``areaRng``, ``areaRngLbl``, ``useCats`` before ``evaluate()`` as usual); ``evaluate()``,
+``accumulate()`` and ``summarize()`` print what pycocotools prints, and ``eval`` (``precision``,
+``recall``, ``scores``) and ``stats`` are bit-identical to pycocotools 2.0.11's.
+
+The annotations taking part are selected here exactly as ``COCOeval._prepare`` selects them (and their
+``ignore`` flag is set as it sets it); IoU, matching, accumulation and the stats are cocokit's engine,
+which reproduces every pycocotools quirk that changes numbers (see ``cocokit::eval::cocoeval``).
+
+Not provided: ``evalImgs`` and ``ious`` (the per image x category matching details and IoU matrices that
+pycocotools keeps as Python objects) raise :class:`NotImplementedError` when read; the ``keypoints``
+iouType raises :class:`NotImplementedError` until the engine evaluates OKS. Segmentations are not
+rewritten in place as RLE (pycocotools' ``_toMask`` side effect).
+"""
+
+import copy
+import datetime
+import time
+
+import numpy as np
+
+from . import _native
+
+__all__ = ["COCOeval", "Params"]
+
+_SUPPORTED = ("bbox", "segm")
+
+
+class COCOeval:
+    """COCO detection evaluation (bbox, segm), number for number pycocotools' ``COCOeval``."""
+
+    def __init__(self, cocoGt=None, cocoDt=None, iouType="segm"):
+        """Evaluate ``cocoDt`` (results, usually ``cocoGt.loadRes(...)``) against ``cocoGt``; the
+        parameters start as pycocotools' defaults with every image and category of ``cocoGt``."""
+        if not iouType:
+            print("iouType not specified. use default iouType segm")
+        self.cocoGt = cocoGt
+        self.cocoDt = cocoDt
+        self.eval = {}
+        self.params = Params(iouType=iouType)
+        self._paramsEval = {}
+        self.stats = []
+        self._native_eval = None
+        self._native_acc = None
+        if cocoGt is not None:
+            self.params.imgIds = sorted(cocoGt.getImgIds())
+            self.params.catIds = sorted(cocoGt.getCatIds())
+
+    @property
+    def evalImgs(self):
+        """Not provided by cocokit (see the module documentation)."""
+        raise NotImplementedError(
+            "cocokit.COCOeval does not keep evalImgs (per image x category matching details); use "
+            "eval['precision'/'recall'/'scores'] and stats, or pycocotools for per-image analysis")
+
+    @property
+    def ious(self):
+        """Not provided by cocokit (see the module documentation)."""
+        raise NotImplementedError(
+            "cocokit.COCOeval does not keep the IoU matrices; cocokit.mask.iou computes them for a "
+            "given pair of annotation lists")
+
+    def _select(self, coco, p):
+        # _prepare: loadAnns(getAnnIds(imgIds=p.imgIds, catIds=p.catIds if useCats)), without the
+        # per-call overhead: imgToAnns in image order, category membership, then the id lookup.
+        imgToAnns = coco.imgToAnns
+        anns = []
+        for imgId in p.imgIds:
+            if imgId in imgToAnns:
+                anns.extend(imgToAnns[imgId])
+        if p.useCats and len(p.catIds) != 0:
+            try:
+                cats = set(p.catIds)
+            except TypeError:
+                cats = p.catIds
+            anns = [ann for ann in anns if ann["category_id"] in cats]
+        byId = coco.anns
+        return [byId[ann["id"]] for ann in anns]
+
+    def evaluate(self):
+        """Run per image evaluation on ``params.imgIds`` x ``params.catIds`` (pycocotools'
+        ``evaluate``: ids made unique and sorted, ``maxDets`` sorted)."""
+        tic = time.time()
+        print("Running per image evaluation...")
+        p = self.params
+        if p.useSegm is not None:
+            p.iouType = "segm" if p.useSegm == 1 else "bbox"
+            print("useSegm (deprecated) is not None. Running {} evaluation".format(p.iouType))
+        print("Evaluate annotation type *{}*".format(p.iouType))
+        if p.iouType not in _SUPPORTED:
+            raise NotImplementedError(
+                "cocokit.COCOeval evaluates iouType 'bbox' and 'segm'; {!r} is not supported yet".format(
+                    p.iouType))
+        p.imgIds = list(np.unique(p.imgIds))
+        if p.useCats:
+            p.catIds = list(np.unique(p.catIds))
+        p.maxDets = sorted(p.maxDets)
+        self.params = p
+
+        gts = self._select(self.cocoGt, p)
+        dts = self._select(self.cocoDt, p)
+        for gt in gts:
+            gt["ignore"] = gt["ignore"] if "ignore" in gt else 0
+            gt["ignore"] = "iscrowd" in gt and gt["iscrowd"]
+        imgs = self.cocoGt.imgs
+        images = [(int(i), int(imgs[i]["height"]), int(imgs[i]["width"]))
+                  for i in p.imgIds if i in imgs]
+        self._native_acc = None
+        self.eval = {}
+        self._native_eval = _native.evaluate(
+            gts, dts, images, p.iouType,
+            [int(i) for i in p.imgIds],
+            [int(c) for c in p.catIds] if p.useCats else [int(c) for c in p.catIds],
+            [float(t) for t in p.iouThrs],
+            [float(r) for r in p.recThrs],
+            [int(m) for m in p.maxDets],
+            [[float(a[0]), float(a[1])] for a in p.areaRng],
+            [str(lbl) for lbl in p.areaRngLbl],
+            bool(p.useCats),
+        )
+        self._paramsEval = copy.deepcopy(self.params)
+        toc = time.time()
+        print("DONE (t={:0.2f}s).".format(toc - tic))
+
+    def accumulate(self, p=None):
+        """Accumulate the per image results into ``eval``: ``precision`` and ``scores``
+        ``[T, R, K, A, M]``, ``recall`` ``[T, K, A, M]`` (-1 where undefined)."""
+        print("Accumulating evaluation results...")
+        tic = time.time()
+        if self._native_eval is None:
+            print("Please run evaluate() first")
+            raise RuntimeError("cocokit.COCOeval.accumulate: run evaluate() first")
+        if p is None:
+            p = self.params
+        p.catIds = p.catIds if p.useCats == 1 else [-1]
+        acc = self._native_eval.accumulate()
+        self._native_acc = acc
+        self.eval = {
+            "params": p,
+            "counts": list(acc.counts),
+            "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+            "precision": acc.precision(),
+            "recall": acc.recall(),
+            "scores": acc.scores(),
+        }
+        toc = time.time()
+        print("DONE (t={:0.2f}s).".format(toc - tic))
+
+    def summarize(self):
+        """Print the 12 standard metrics and keep them in ``stats`` (a float64 array)."""
+        if not self.eval:
+            raise Exception("Please run accumulate() first")
+        stats, lines = self._native_acc.summarize()
+        for line in lines:
+            print(line)
+        self.stats = np.array(stats, dtype=np.float64)
+
+    def __str__(self):
+        self.summarize()
+        return ""
+
+
+class Params:
+    """Evaluation parameters, as pycocotools' ``Params`` (``setDetParams`` / ``setKpParams``)."""
+
+    def setDetParams(self):
+        self.imgIds = []
+        self.catIds = []
+        self.iouThrs = np.linspace(.5, 0.95, int(np.round((0.95 - .5) / .05)) + 1, endpoint=True)
+        self.recThrs = np.linspace(.0, 1.00, int(np.round((1.00 - .0) / .01)) + 1, endpoint=True)
+        self.maxDets = [1, 10, 100]
+        self.areaRng = [[0 ** 2, 1e5 ** 2], [0 ** 2, 32 ** 2], [32 ** 2, 96 ** 2], [96 ** 2, 1e5 ** 2]]
+        self.areaRngLbl = ["all", "small", "medium", "large"]
+        self.useCats = 1
+
+    def setKpParams(self):
+        self.imgIds = []
+        self.catIds = []
+        self.iouThrs = np.linspace(.5, 0.95, int(np.round((0.95 - .5) / .05)) + 1, endpoint=True)
+        self.recThrs = np.linspace(.0, 1.00, int(np.round((1.00 - .0) / .01)) + 1, endpoint=True)
+        self.maxDets = [20]
+        self.areaRng = [[0 ** 2, 1e5 ** 2], [32 ** 2, 96 ** 2], [96 ** 2, 1e5 ** 2]]
+        self.areaRngLbl = ["all", "medium", "large"]
+        self.useCats = 1
+        self.kpt_oks_sigmas = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07,
+                                        1.07, .87, .87, .89, .89]) / 10.0
+
+    def __init__(self, iouType="segm"):
+        if iouType == "segm" or iouType == "bbox":
+            self.setDetParams()
+        elif iouType == "keypoints":
+            self.setKpParams()
+        else:
+            raise Exception("iouType not supported")
+        self.iouType = iouType
+        # useSegm is deprecated
+        self.useSegm = None

@@ -1,4 +1,240 @@
+//! `COCOeval` on cocokit's engine (`cocokit::eval::cocoeval`): the ground truths and detections that
+//! `COCOeval._prepare` selects, read from their Python dicts into the library's `Annotation`s, evaluated
+//! with the GIL released; the accumulated arrays and the summary handed back as numpy arrays and strings.
+//!
+//! Not here: which annotations take part, parameter resolution, matching, accumulation or the stats' means
+//! (the Python `COCOeval` selects as `_prepare` does; the engine decides everything else).
+
+use cocokit::coco::{Annotation, Image, Segmentation};
+use cocokit::eval::cocoeval::{self, Accumulation, Evaluation, GroundTruth, IouType, Params};
+use numpy::{PyArray1, PyArrayMethods};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-pub(crate) fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+
+use crate::err;
+use crate::mask::dim;
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(evaluate, m)?)?;
+    m.add_class::<NativeEvaluation>()?;
+    m.add_class::<NativeAccumulation>()?;
     Ok(())
+}
+
+/// An id or other integer field: an `int` (or numpy integer), or a float holding an integer.
+fn int_of(v: &Bound<'_, PyAny>) -> PyResult<i64> {
+    if let Ok(i) = v.extract::<i64>() {
+        return Ok(i);
+    }
+    let f: f64 = v.extract()?;
+    if f.fract() == 0.0 && f.abs() < 9.0e15 {
+        Ok(f as i64)
+    } else {
+        Err(PyValueError::new_err(format!(
+            "expected an integer id, got {f}"
+        )))
+    }
+}
+
+fn get<'py>(d: &Bound<'py, PyDict>, key: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+    Ok(d.get_item(key)?.filter(|v| !v.is_none()))
+}
+
+/// A segmentation as `annToRLE` reads it: polygons, uncompressed RLE (`counts` a list) or compressed RLE.
+fn segmentation(v: &Bound<'_, PyAny>) -> PyResult<Segmentation> {
+    if let Ok(d) = v.cast::<PyDict>() {
+        let size = d
+            .get_item("size")?
+            .ok_or_else(|| PyValueError::new_err("RLE segmentation has no size"))?;
+        let (h, w) = (dim(&size.get_item(0)?)?, dim(&size.get_item(1)?)?);
+        let counts = d
+            .get_item("counts")?
+            .ok_or_else(|| PyValueError::new_err("RLE segmentation has no counts"))?;
+        if let Ok(s) = counts.cast::<PyString>() {
+            let counts = s.to_cow()?.as_bytes().to_vec();
+            return Ok(Segmentation::CompressedRle { h, w, counts });
+        }
+        if let Ok(b) = counts.cast::<PyBytes>() {
+            let counts = b.as_bytes().to_vec();
+            return Ok(Segmentation::CompressedRle { h, w, counts });
+        }
+        let counts: Vec<u32> = counts.extract()?;
+        return Ok(Segmentation::Rle { h, w, counts });
+    }
+    if let Ok(l) = v.cast::<PyList>() {
+        if l.is_empty() {
+            return Ok(Segmentation::Empty);
+        }
+        let mut parts = Vec::with_capacity(l.len());
+        for p in l.iter() {
+            parts.push(p.extract::<Vec<f64>>()?);
+        }
+        return Ok(Segmentation::Polygons(parts));
+    }
+    Err(PyTypeError::new_err(format!(
+        "segmentation must be a list of polygons or an RLE dict, not {}",
+        v.get_type().name()?
+    )))
+}
+
+/// The fields `COCOeval` reads from one annotation dict.
+fn annotation(obj: &Bound<'_, PyAny>, with_seg: bool) -> PyResult<Annotation> {
+    let d = obj.cast::<PyDict>()?;
+    let image_id = int_of(
+        &d.get_item("image_id")?
+            .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err("image_id"))?,
+    )?;
+    let bbox = match get(d, "bbox")? {
+        Some(b) => {
+            let v: Vec<f64> = b.extract()?;
+            match v[..] {
+                [x, y, w, h] => Some([x, y, w, h]),
+                [] => None,
+                _ => {
+                    return Err(PyValueError::new_err(format!(
+                        "bbox must have 4 numbers, has {}",
+                        v.len()
+                    )))
+                }
+            }
+        }
+        None => None,
+    };
+    Ok(Annotation {
+        id: get(d, "id")?.map(|v| int_of(&v)).transpose()?,
+        image_id,
+        category_id: get(d, "category_id")?.map(|v| int_of(&v)).transpose()?,
+        segmentation: match (with_seg, get(d, "segmentation")?) {
+            (true, Some(s)) => Some(segmentation(&s)?),
+            _ => None,
+        },
+        area: get(d, "area")?.map(|v| v.extract::<f64>()).transpose()?,
+        bbox,
+        iscrowd: get(d, "iscrowd")?.map(|v| int_of(&v)).transpose()?,
+        score: get(d, "score")?.map(|v| v.extract::<f64>()).transpose()?,
+        extra: Vec::new(),
+        offset: 0,
+    })
+}
+
+fn annotations(list: &Bound<'_, PyAny>, with_seg: bool) -> PyResult<Vec<Annotation>> {
+    let mut out = Vec::with_capacity(list.len().unwrap_or(0));
+    for a in list.try_iter()? {
+        out.push(annotation(&a?, with_seg)?);
+    }
+    Ok(out)
+}
+
+/// `COCOeval.evaluate()` on what `_prepare` selected: `gts` and `dts` (lists of annotation dicts),
+/// `images` (`(id, height, width)` of the evaluated images, for rasterizing polygons) and the parameters.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (gts, dts, images, iou_type, img_ids, cat_ids, iou_thrs, rec_thrs, max_dets, area_rng, area_rng_lbl, use_cats))]
+fn evaluate(
+    py: Python<'_>,
+    gts: &Bound<'_, PyAny>,
+    dts: &Bound<'_, PyAny>,
+    images: Vec<(i64, u32, u32)>,
+    iou_type: &str,
+    img_ids: Vec<i64>,
+    cat_ids: Vec<i64>,
+    iou_thrs: Vec<f64>,
+    rec_thrs: Vec<f64>,
+    max_dets: Vec<usize>,
+    area_rng: Vec<[f64; 2]>,
+    area_rng_lbl: Vec<String>,
+    use_cats: bool,
+) -> PyResult<NativeEvaluation> {
+    let iou_type = IouType::parse(iou_type).map_err(err)?;
+    let with_seg = iou_type == IouType::Segm;
+    let gts = annotations(gts, with_seg)?;
+    let dts = annotations(dts, with_seg)?;
+    let images: Vec<Image> = images
+        .into_iter()
+        .map(|(id, height, width)| Image {
+            id,
+            width,
+            height,
+            ..Image::default()
+        })
+        .collect();
+    let params = Params {
+        iou_type,
+        img_ids: Some(img_ids),
+        cat_ids: Some(cat_ids),
+        iou_thrs,
+        rec_thrs,
+        max_dets,
+        area_rng,
+        area_rng_lbl,
+        use_cats,
+    };
+    let ev = py
+        .detach(|| {
+            let gt = GroundTruth {
+                images: &images,
+                annotations: &gts,
+                categories: &[],
+            };
+            cocoeval::evaluate_loaded_dets(gt, &dts, &params)
+        })
+        .map_err(err)?;
+    Ok(NativeEvaluation { ev })
+}
+
+/// The engine's per image × category outcomes (what `evaluate()` leaves for `accumulate()`).
+#[pyclass(module = "cocokit._native", name = "Evaluation", frozen)]
+struct NativeEvaluation {
+    ev: Evaluation,
+}
+
+#[pymethods]
+impl NativeEvaluation {
+    /// `accumulate()`: precision, recall and scores.
+    fn accumulate(&self, py: Python<'_>) -> NativeAccumulation {
+        let acc = py.detach(|| self.ev.accumulate());
+        NativeAccumulation { acc }
+    }
+}
+
+/// The accumulated arrays and the summary computed from them.
+#[pyclass(module = "cocokit._native", name = "Accumulation", frozen)]
+struct NativeAccumulation {
+    acc: Accumulation,
+}
+
+#[pymethods]
+impl NativeAccumulation {
+    /// `[T, R, K, A, M]`.
+    #[getter]
+    fn counts(&self) -> Vec<usize> {
+        self.acc.counts.to_vec()
+    }
+    /// `precision` `[T, R, K, A, M]`, float64.
+    fn precision<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let [t, r, k, a, m] = self.acc.counts;
+        Ok(PyArray1::from_slice(py, &self.acc.precision)
+            .reshape([t, r, k, a, m])?
+            .into_any())
+    }
+    /// `recall` `[T, K, A, M]`, float64.
+    fn recall<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let [t, _, k, a, m] = self.acc.counts;
+        Ok(PyArray1::from_slice(py, &self.acc.recall)
+            .reshape([t, k, a, m])?
+            .into_any())
+    }
+    /// `scores` `[T, R, K, A, M]`, float64.
+    fn scores<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let [t, r, k, a, m] = self.acc.counts;
+        Ok(PyArray1::from_slice(py, &self.acc.scores)
+            .reshape([t, r, k, a, m])?
+            .into_any())
+    }
+    /// `summarize()` for bbox/segm: the 12 stats and the 12 printed lines.
+    fn summarize(&self) -> PyResult<(Vec<f64>, Vec<String>)> {
+        let s = self.acc.summarize().map_err(err)?;
+        Ok((s.stats.to_vec(), s.lines))
+    }
 }
