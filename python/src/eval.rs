@@ -78,9 +78,22 @@ fn segmentation(v: &Bound<'_, PyAny>) -> PyResult<Segmentation> {
     )))
 }
 
-/// The fields `COCOeval` reads from one annotation dict.
-fn annotation(obj: &Bound<'_, PyAny>, with_seg: bool) -> PyResult<Annotation> {
+/// Keys `COCOeval` reads from every ground truth (`_prepare`, `computeIoU`, `evaluateImg`): pycocotools
+/// raises `KeyError` without them, and so does this.
+const GT_KEYS: &[&str] = &["id", "image_id", "category_id", "area", "iscrowd"];
+/// Keys `COCOeval` reads from every detection.
+const DT_KEYS: &[&str] = &["id", "image_id", "category_id", "area", "score"];
+
+/// The fields `COCOeval` reads from one annotation dict; `required` keys (and the geometry of the iou
+/// type) missing raise `KeyError`.
+fn annotation(obj: &Bound<'_, PyAny>, with_seg: bool, required: &[&str]) -> PyResult<Annotation> {
     let d = obj.cast::<PyDict>()?;
+    let geometry = if with_seg { "segmentation" } else { "bbox" };
+    for key in required.iter().chain([&geometry]) {
+        if !d.contains(*key)? {
+            return Err(pyo3::exceptions::PyKeyError::new_err(key.to_string()));
+        }
+    }
     let image_id = int_of(
         &d.get_item("image_id")?
             .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err("image_id"))?,
@@ -118,10 +131,14 @@ fn annotation(obj: &Bound<'_, PyAny>, with_seg: bool) -> PyResult<Annotation> {
     })
 }
 
-fn annotations(list: &Bound<'_, PyAny>, with_seg: bool) -> PyResult<Vec<Annotation>> {
+fn annotations(
+    list: &Bound<'_, PyAny>,
+    with_seg: bool,
+    required: &[&str],
+) -> PyResult<Vec<Annotation>> {
     let mut out = Vec::with_capacity(list.len().unwrap_or(0));
     for a in list.try_iter()? {
-        out.push(annotation(&a?, with_seg)?);
+        out.push(annotation(&a?, with_seg, required)?);
     }
     Ok(out)
 }
@@ -148,8 +165,8 @@ fn evaluate(
 ) -> PyResult<NativeEvaluation> {
     let iou_type = IouType::parse(iou_type).map_err(err)?;
     let with_seg = iou_type == IouType::Segm;
-    let gts = annotations(gts, with_seg)?;
-    let dts = annotations(dts, with_seg)?;
+    let gts = annotations(gts, with_seg, GT_KEYS)?;
+    let dts = annotations(dts, with_seg, DT_KEYS)?;
     let images: Vec<Image> = images
         .into_iter()
         .map(|(id, height, width)| Image {
