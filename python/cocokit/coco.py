@@ -227,7 +227,7 @@ class COCO:
         the mask) or keypoints."""
         res = COCO()
         res.dataset["info"] = copy.deepcopy(self.dataset.get("info", {}))
-        res.dataset["images"] = [img for img in self.dataset["images"]]
+        res.dataset["images"] = list(self.dataset["images"])
         print("Loading and preparing results...")
         tic = time.time()
         if type(resFile) == str or isinstance(resFile, os.PathLike):  # noqa: E721
@@ -241,8 +241,7 @@ class COCO:
         assert set(annsImgIds) == (set(annsImgIds) & set(self.getImgIds())), \
             "Results do not correspond to current coco set"
         if "caption" in anns[0]:
-            imgIds = set([img["id"] for img in res.dataset["images"]]) & \
-                set([ann["image_id"] for ann in anns])
+            imgIds = {img["id"] for img in res.dataset["images"]} & {ann["image_id"] for ann in anns}
             res.dataset["images"] = [img for img in res.dataset["images"] if img["id"] in imgIds]
             for id, ann in enumerate(anns):
                 ann["id"] = id + 1

@@ -103,7 +103,7 @@ class COCOeval:
         gts = self._select(self.cocoGt, p)
         dts = self._select(self.cocoDt, p)
         for gt in gts:
-            gt["ignore"] = gt["ignore"] if "ignore" in gt else 0
+            gt["ignore"] = gt.get("ignore", 0)
             gt["ignore"] = "iscrowd" in gt and gt["iscrowd"]
         imgs = self.cocoGt.imgs
         images = [(int(i), int(imgs[i]["height"]), int(imgs[i]["width"]))

@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import json
 import os
 
 import pytest
@@ -14,6 +15,12 @@ VAL2014_SEGM = os.path.join(FIX, "cocoapi-val2014-100", "instances_val2014_fakes
 TINY = os.path.join(FIX, "coco-tiny-val2017", "instances_val2017.json")
 LVIS = os.path.join(FIX, "lvis-val-100", "lvis_val_100.json")
 GT_FILES = [VAL2014, TINY, LVIS]
+
+
+def load_json(path):
+    """json.load of a file (the reference reading)."""
+    with open(path) as f:
+        return json.load(f)
 
 
 @contextlib.contextmanager

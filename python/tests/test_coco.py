@@ -3,15 +3,13 @@ every query method, loadRes from a path, a list and an N x 7 array, annToRLE / a
 printed lines and the same exceptions."""
 
 import copy
-import json
 import re
 
 import numpy as np
 import pytest
-from conftest import GT_FILES, LVIS, TINY, VAL2014, VAL2014_BBOX, VAL2014_SEGM, quiet
-from pycocotools.coco import COCO as PCOCO
-
 from cocokit import COCO
+from conftest import GT_FILES, LVIS, TINY, VAL2014, VAL2014_BBOX, VAL2014_SEGM, load_json, quiet
+from pycocotools.coco import COCO as PCOCO
 
 
 def load_both(path):
@@ -44,7 +42,7 @@ def same(a, b):
 @pytest.mark.parametrize("path", GT_FILES)
 def test_dataset_and_indexes(path):
     p, c = load_both(path)
-    same(json.load(open(path)), c.dataset)
+    same(load_json(path), c.dataset)
     same(p.dataset, c.dataset)
     same(p.anns, c.anns)
     same(p.imgs, c.imgs)
@@ -145,13 +143,13 @@ def loadres_both(res):
 def test_loadRes_paths_and_lists():
     loadres_both(VAL2014_BBOX)
     loadres_both(VAL2014_SEGM)
-    loadres_both(json.load(open(VAL2014_BBOX)))
-    segm = json.load(open(VAL2014_SEGM))
+    loadres_both(load_json(VAL2014_BBOX))
+    segm = load_json(VAL2014_SEGM)
     loadres_both(segm)
     # segm results without bbox: the box comes from the mask
     loadres_both([{k: v for k, v in r.items() if k != "bbox"} for r in segm])
     # box results with a segmentation keep it
-    both = json.load(open(VAL2014_BBOX))
+    both = load_json(VAL2014_BBOX)
     for r, s in zip(both, segm):
         r["segmentation"] = s["segmentation"]
     loadres_both(both)
@@ -159,9 +157,9 @@ def test_loadRes_paths_and_lists():
 
 def test_loadRes_numpy_and_captions_and_keypoints():
     rows = [[r["image_id"], *r["bbox"], r["score"], r["category_id"]]
-            for r in json.load(open(VAL2014_BBOX))]
+            for r in load_json(VAL2014_BBOX)]
     loadres_both(np.array(rows))
-    ids = sorted(json.load(open(VAL2014_BBOX)), key=lambda r: r["image_id"])
+    ids = sorted(load_json(VAL2014_BBOX), key=lambda r: r["image_id"])
     loadres_both([{"image_id": r["image_id"], "caption": "a thing"} for r in ids[:10]])
     kps = [{"image_id": r["image_id"], "category_id": 1, "score": 0.5,
             "keypoints": [10, 20, 2, 30, 5, 1, 15.5, 40, 2]} for r in ids[:10]]
@@ -169,7 +167,7 @@ def test_loadRes_numpy_and_captions_and_keypoints():
 
 
 def test_loadRes_list_mutated_in_place():
-    res = json.load(open(VAL2014_BBOX))[:5]
+    res = load_json(VAL2014_BBOX)[:5]
     _, c = load_both(VAL2014)
     with quiet():
         r = c.loadRes(res)
@@ -178,7 +176,7 @@ def test_loadRes_list_mutated_in_place():
 
 
 def test_hand_built_dataset():
-    ds = json.load(open(TINY))
+    ds = load_json(TINY)
     p, c = PCOCO(), COCO()
     p.dataset, c.dataset = copy.deepcopy(ds), copy.deepcopy(ds)
     with quiet():

@@ -3,18 +3,16 @@ np.array_equal, stats equal, the same printed lines, under the default and mutat
 or pycocotools' COCO objects, on the fixtures' real data and on synthetic detections."""
 
 import copy
-import json
 import random
 import re
 
+import cocokit
 import numpy as np
 import pytest
-from conftest import TINY, VAL2014, VAL2014_BBOX, VAL2014_SEGM, quiet
+from cocokit import COCO, COCOeval
+from conftest import TINY, VAL2014, VAL2014_BBOX, VAL2014_SEGM, load_json, quiet
 from pycocotools.coco import COCO as PCOCO
 from pycocotools.cocoeval import COCOeval as PEVAL
-
-import cocokit
-from cocokit import COCO, COCOeval
 
 
 def norm(s):
@@ -117,7 +115,7 @@ def synthetic_results(gt_path, seed, segm):
     """Detections made from the ground truth: jittered boxes (and polygons), false positives, wrong
     classes, duplicate scores; deterministic."""
     rng = random.Random(seed)
-    ds = json.load(open(gt_path))
+    ds = load_json(gt_path)
     cats = [c["id"] for c in ds["categories"]]
     out = []
     for ann in ds["annotations"]:
@@ -163,7 +161,7 @@ def test_tiny_segm_from_rle():
 
 def test_numpy_results():
     rows = np.array([[r["image_id"], *r["bbox"], r["score"], r["category_id"]]
-                     for r in json.load(open(VAL2014_BBOX))])
+                     for r in load_json(VAL2014_BBOX)])
     compare(VAL2014, rows, "bbox")
 
 
@@ -171,7 +169,7 @@ def test_hand_built_results_with_own_ids():
     """Results built as torchmetrics builds them (COCO() + dataset + createIndex), with ids of their own,
     some 0 or negative: evaluateImg's `gtm > 0` test lets those leave their ground truth free."""
     res = synthetic_results(TINY, 5, False)
-    ds = json.load(open(TINY))
+    ds = load_json(TINY)
     for i, r in enumerate(res):
         r["id"] = i - 3
         r["area"] = r["bbox"][2] * r["bbox"][3]

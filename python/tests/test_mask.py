@@ -1,15 +1,13 @@
 """cocokit.mask against pycocotools.mask 2.0.11: identical RLE bytes, arrays (values, dtype, shape,
 memory order) and exception types, on synthetic masks and on every segmentation of the fixtures."""
 
-import json
 
 import numpy as np
 import pytest
-from conftest import GT_FILES, quiet
+from cocokit import mask as C
+from conftest import GT_FILES, load_json, quiet
 from pycocotools import _mask as PM
 from pycocotools import mask as P
-
-from cocokit import mask as C
 
 
 def same_array(a, b):
@@ -190,7 +188,7 @@ def test_raises_where_pycocotools_reads_garbage():
 def test_every_fixture_segmentation(path):
     """annToRLE's path for every annotation of a real dataset: frPyObjects + merge, then area, toBbox,
     decode and encode round trip, all identical."""
-    ds = json.load(open(path))
+    ds = load_json(path)
     imgs = {im["id"]: im for im in ds["images"]}
     n = 0
     for ann in ds["annotations"]:
