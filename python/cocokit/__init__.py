@@ -8,9 +8,10 @@ and the rest of a pycocotools script runs unchanged, with the same numbers.
 """
 
 from . import mask
+from ._functional import stats, validate
 from ._native import CocokitError
 from .coco import COCO
 from .cocoeval import COCOeval, Params
 
-__all__ = ["COCO", "COCOeval", "Params", "mask", "CocokitError"]
+__all__ = ["COCO", "COCOeval", "CocokitError", "Params", "mask", "stats", "validate"]
 __version__ = "0.1.0"

@@ -14,6 +14,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 mod eval;
+mod functional;
 mod json;
 mod mask;
 
@@ -40,5 +41,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     mask::register(m)?;
     json::register(m)?;
     eval::register(m)?;
+    functional::register(m)?;
     Ok(())
 }
