@@ -10,15 +10,16 @@ The annotations taking part are selected here exactly as ``COCOeval._prepare`` s
 ``ignore`` flag is set as it sets it); IoU, matching, accumulation and the stats are cocokit's engine,
 which reproduces every pycocotools quirk that changes numbers (see ``cocokit::eval::cocoeval``).
 
-Not provided: ``evalImgs`` and ``ious`` (the per image x category matching details and IoU matrices that
-pycocotools keeps as Python objects) raise :class:`NotImplementedError` when read; the ``keypoints``
-iouType raises :class:`NotImplementedError` until the engine evaluates OKS. Segmentations are not
-rewritten in place as RLE (pycocotools' ``_toMask`` side effect).
+``evalImgs`` and ``ious`` (pycocotools' per image x category matching details and IoU matrices) are made
+from the engine's matching when first read, so runs that never read them do not pay for them. The
+``keypoints`` iouType raises :class:`NotImplementedError` until the engine evaluates OKS.
+Segmentations are not rewritten in place as RLE (pycocotools' ``_toMask`` side effect).
 """
 
 import copy
 import datetime
 import time
+from collections import defaultdict
 
 import numpy as np
 
@@ -45,23 +46,75 @@ class COCOeval:
         self.stats = []
         self._native_eval = None
         self._native_acc = None
+        self._evaluated = None
+        self._selected = None
+        self._evalImgs = None
+        self._ious = None
         if cocoGt is not None:
             self.params.imgIds = sorted(cocoGt.getImgIds())
             self.params.catIds = sorted(cocoGt.getCatIds())
 
     @property
     def evalImgs(self):
-        """Not provided by cocokit (see the module documentation)."""
-        raise NotImplementedError(
-            "cocokit.COCOeval does not keep evalImgs (per image x category matching details); use "
-            "eval['precision'/'recall'/'scores'] and stats, or pycocotools for per-image analysis")
+        """pycocotools' per image x category x area range results (``None`` where a cell is empty),
+        ordered by category, area range, image; made from the engine's matching on first access."""
+        if self._evalImgs is None:
+            self._make_details()
+        return self._evalImgs
+
+    @evalImgs.setter
+    def evalImgs(self, value):
+        self._evalImgs = value
 
     @property
     def ious(self):
-        """Not provided by cocokit (see the module documentation)."""
-        raise NotImplementedError(
-            "cocokit.COCOeval does not keep the IoU matrices; cocokit.mask.iou computes them for a "
-            "given pair of annotation lists")
+        """pycocotools' IoU matrices: ``{(imgId, catId): D x G array or []}``, detections by score (at most
+        ``maxDets[-1]``), ground truths in file order; made on first access."""
+        if self._ious is None:
+            self._make_details()
+        return self._ious
+
+    @ious.setter
+    def ious(self, value):
+        self._ious = value
+
+    def _make_details(self):
+        if self._native_eval is None:
+            # before evaluate(): what pycocotools' constructor leaves
+            self._evalImgs, self._ious = defaultdict(list), {}
+            return
+        p = self._evaluated
+        catIds = p.catIds if p.useCats else [-1]
+        imgIds, areaRng = p.imgIds, p.areaRng
+        n_img, A = len(imgIds), len(areaRng)
+        maxDet = p.maxDets[-1]
+        evalImgs = [None] * (len(catIds) * A * n_img)
+        cell_ious = {}
+        gts, dts = self._selected
+        for k, i, g_idx, d_idx, iou, per_area in self._native_eval.details():
+            cell_ious[i, k] = iou
+            gt = [gts[j] for j in g_idx]
+            dt = [dts[j] for j in d_idx]
+            for a, (order, gtIg, dtm, gtm, dtIg) in enumerate(per_area):
+                evalImgs[k * A * n_img + a * n_img + i] = {
+                    "image_id": imgIds[i],
+                    "category_id": catIds[k],
+                    "aRng": areaRng[a],
+                    "maxDet": maxDet,
+                    "dtIds": [d["id"] for d in dt],
+                    "gtIds": [gt[j]["id"] for j in order],
+                    "dtMatches": dtm,
+                    "gtMatches": gtm,
+                    "dtScores": [d["score"] for d in dt],
+                    "gtIgnore": gtIg if len(gtIg) else np.array([]),
+                    "dtIgnore": dtIg,
+                }
+        ious = {}
+        for i, imgId in enumerate(imgIds):
+            for k, catId in enumerate(catIds):
+                iou = cell_ious.get((i, k))
+                ious[imgId, catId] = [] if iou is None else iou
+        self._evalImgs, self._ious = evalImgs, ious
 
     def _select(self, coco, p):
         # _prepare: loadAnns(getAnnIds(imgIds=p.imgIds, catIds=p.catIds if useCats)), without the
@@ -110,6 +163,9 @@ class COCOeval:
                   for i in p.imgIds if i in imgs]
         self._native_acc = None
         self.eval = {}
+        self._evalImgs = self._ious = None
+        self._evaluated = p
+        self._selected = (gts, dts)
         self._native_eval = _native.evaluate(
             gts, dts, images, p.iouType,
             [int(i) for i in p.imgIds],

@@ -6,14 +6,16 @@
 //! (the Python `COCOeval` selects as `_prepare` does; the engine decides everything else).
 
 use cocokit::coco::{Annotation, Image, Segmentation};
-use cocokit::eval::cocoeval::{self, Accumulation, Evaluation, GroundTruth, IouType, Params};
+use cocokit::eval::cocoeval::{
+    self, Accumulation, CellDetails, Evaluation, GroundTruth, IouType, Params,
+};
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
-use crate::err;
 use crate::mask::dim;
+use crate::{err, msg};
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
@@ -197,17 +199,128 @@ fn evaluate(
             cocoeval::evaluate_loaded_dets(gt, &dts, &params)
         })
         .map_err(err)?;
-    Ok(NativeEvaluation { ev })
+    Ok(NativeEvaluation {
+        ev,
+        inputs: Inputs {
+            images,
+            gts,
+            dts,
+            params,
+        },
+        details: std::sync::OnceLock::new(),
+    })
+}
+
+/// What an evaluation ran on, kept to make its details on request.
+struct Inputs {
+    images: Vec<Image>,
+    gts: Vec<Annotation>,
+    dts: Vec<Annotation>,
+    params: Params,
 }
 
 /// The engine's per image × category outcomes (what `evaluate()` leaves for `accumulate()`).
 #[pyclass(module = "cocokit._native", name = "Evaluation", frozen)]
 struct NativeEvaluation {
     ev: Evaluation,
+    inputs: Inputs,
+    details: std::sync::OnceLock<Vec<CellDetails>>,
+}
+
+/// A float64 array of `shape` (C order) from `v`.
+fn array<'py>(py: Python<'py>, v: Vec<f64>, shape: [usize; 2]) -> PyResult<Bound<'py, PyAny>> {
+    Ok(PyArray1::from_vec(py, v).reshape(shape)?.into_any())
 }
 
 #[pymethods]
 impl NativeEvaluation {
+    /// Per evaluated cell (by category, then image): `(k, i, gts, dts, ious, [per area range: (order,
+    /// gtIgnore, dtMatches, gtMatches, dtIgnore)])` — what pycocotools' `evalImgs` entries and `ious` hold,
+    /// made by running the matching again with details kept. `gts` / `dts` are indices into the lists
+    /// given to `evaluate` (ground truths in file order, detections by score), `order` the ground truths'
+    /// evaluation order as positions in `gts`.
+    fn details<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let details = match self.details.get() {
+            Some(d) => d,
+            None => {
+                let inp = &self.inputs;
+                let (_, d) = py
+                    .detach(|| {
+                        let gt = GroundTruth {
+                            images: &inp.images,
+                            annotations: &inp.gts,
+                            categories: &[],
+                        };
+                        cocoeval::evaluate_loaded_dets_detailed(gt, &inp.dts, &inp.params)
+                    })
+                    .map_err(err)?;
+                let _ = self.details.set(d);
+                self.details
+                    .get()
+                    .ok_or_else(|| msg("evaluation details unavailable"))?
+            }
+        };
+        let p = &self.inputs.params;
+        let (a_n, t_n) = (p.area_rng.len(), p.iou_thrs.len());
+        let id = |a: &Annotation| a.id.unwrap_or(0);
+        let out = PyList::empty(py);
+        for c in details {
+            let gts: Vec<&Annotation> =
+                c.gt.iter().map(|&i| &self.inputs.gts[i as usize]).collect();
+            let dts: Vec<&Annotation> =
+                c.dt.iter().map(|&i| &self.inputs.dts[i as usize]).collect();
+            let (g_n, d_n) = (gts.len(), dts.len());
+            let gt_ids: Vec<i64> = gts.iter().map(|a| id(a)).collect();
+            let dt_ids: Vec<i64> = dts.iter().map(|a| id(a)).collect();
+            let ious = if c.iou.is_empty() {
+                py.None().into_bound(py)
+            } else {
+                // maskUtils.iou's layout: Fortran order.
+                PyArray1::from_slice(py, &c.iou)
+                    .reshape([d_n, g_n])?
+                    .call_method1("copy", ("F",))?
+            };
+            let per_area = PyList::empty(py);
+            for a in 0..a_n {
+                let order = &c.gt_order[a * g_n..(a + 1) * g_n];
+                let gt_ignore: Vec<i64> = c.gt_ignore[a * g_n..(a + 1) * g_n]
+                    .iter()
+                    .map(|&b| b as i64)
+                    .collect();
+                let dtm: Vec<f64> = c.dt_match[a * t_n * d_n..(a + 1) * t_n * d_n]
+                    .iter()
+                    .map(|&m| {
+                        if m == u32::MAX {
+                            0.0
+                        } else {
+                            gt_ids[m as usize] as f64
+                        }
+                    })
+                    .collect();
+                let gtm: Vec<f64> = c.gt_match[a * t_n * g_n..(a + 1) * t_n * g_n]
+                    .iter()
+                    .map(|&d| {
+                        if d == u32::MAX {
+                            0.0
+                        } else {
+                            dt_ids[d as usize] as f64
+                        }
+                    })
+                    .collect();
+                let dt_ig: Vec<bool> = c.dt_ignore[a * t_n * d_n..(a + 1) * t_n * d_n].to_vec();
+                per_area.append((
+                    order.to_vec(),
+                    PyArray1::from_vec(py, gt_ignore),
+                    array(py, dtm, [t_n, d_n])?,
+                    array(py, gtm, [t_n, g_n])?,
+                    PyArray1::from_vec(py, dt_ig).reshape([t_n, d_n])?,
+                ))?;
+            }
+            out.append((c.k, c.img, &c.gt, &c.dt, ious, per_area))?;
+        }
+        Ok(out)
+    }
+
     /// `accumulate()`: precision, recall and scores.
     fn accumulate(&self, py: Python<'_>) -> NativeAccumulation {
         let acc = py.detach(|| self.ev.accumulate());

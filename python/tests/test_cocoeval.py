@@ -32,6 +32,24 @@ def run(Coco, Eval, gt_path, res, iou_type, mutate=None, gt_coco=None):
     return e, norm(out.getvalue())
 
 
+def same(a, b, path=""):
+    """Deep equality with types (numpy arrays: dtype, shape and values)."""
+    ints = (int, np.integer)
+    assert type(a) is type(b) or (isinstance(a, ints) and isinstance(b, ints)), (path, type(a), type(b))
+    if isinstance(a, dict):
+        assert list(a) == list(b), path
+        for k in a:
+            same(a[k], b[k], f"{path}/{k}")
+    elif isinstance(a, list):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            same(x, y, f"{path}[{i}]")
+    elif isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b), path
+    else:
+        assert a == b, path
+
+
 def compare(gt_path, res, iou_type, mutate=None, pyco_objects=False):
     a, oa = run(PCOCO, PEVAL, gt_path, res, iou_type, mutate)
     if pyco_objects:
@@ -49,6 +67,8 @@ def compare(gt_path, res, iou_type, mutate=None, pyco_objects=False):
     assert b.params.catIds == a.params.catIds
     assert b.params.maxDets == a.params.maxDets
     assert b._paramsEval.imgIds == a._paramsEval.imgIds
+    same(a.evalImgs, b.evalImgs, "evalImgs")
+    same(a.ious, b.ious, "ious")
     return a, b
 
 
@@ -188,6 +208,7 @@ def test_hand_built_results_with_own_ids():
             e.summarize()
         evals.append(e)
     a, b = evals
+    same(a.evalImgs, b.evalImgs, "evalImgs")
     assert np.array_equal(a.stats, b.stats)
     for k in ("precision", "recall", "scores"):
         assert np.array_equal(a.eval[k], b.eval[k])

@@ -29,7 +29,7 @@ mod prepare;
 mod summarize;
 
 pub use accumulate::Accumulation;
-pub use evaluate::Evaluation;
+pub use evaluate::{CellDetails, Evaluation};
 pub use params::{linspace, EvalParams, IouType, Params};
 pub use prepare::GroundTruth;
 pub use summarize::{ClassStats, Summary};
@@ -73,6 +73,24 @@ pub fn evaluate_loaded_dets(
     };
     let prepared = prepare::prepare_with(&gt, &res, params, prepare::Results::Loaded)?;
     evaluate::evaluate(prepared)
+}
+
+/// [`evaluate_loaded_dets`] that also returns, per evaluated cell, what pycocotools' `evalImgs` and
+/// `ious` hold ([`CellDetails`], in cell order: by category, then image).
+pub fn evaluate_loaded_dets_detailed(
+    gt: GroundTruth<'_>,
+    dets: &[Annotation],
+    params: &Params,
+) -> Result<(Evaluation, Vec<CellDetails>)> {
+    let anns: Vec<Record> = gt.annotations.iter().map(Record::of).collect();
+    let res: Vec<Record> = dets.iter().map(Record::of).collect();
+    let gt = prepare::Gt {
+        images: gt.images,
+        annotations: &anns,
+        categories: gt.categories,
+    };
+    let prepared = prepare::prepare_with(&gt, &res, params, prepare::Results::Loaded)?;
+    evaluate::evaluate_with(prepared, true)
 }
 
 /// [`evaluate()`] on inputs read by [`load`] (what `cocokit eval coco` does: same numbers, same errors).

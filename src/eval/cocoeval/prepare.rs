@@ -298,6 +298,10 @@ pub(crate) struct Prepared<'a> {
     /// tests `gtm > 0`, so a detection with id 0 or below leaves it free. Always true after `loadRes`
     /// (ids 1..N); results given as already loaded ([`Results::Loaded`]) carry their own ids.
     pub dt_id_positive: Vec<bool>,
+    /// Where each ground-truth / detection column comes from: its index in the annotations / results
+    /// given (for [`super::evaluate::CellDetails`]).
+    pub gt_src: Vec<u32>,
+    pub dt_src: Vec<u32>,
     /// Boxes, or where the masks come from.
     pub geometry: Geometry<'a>,
 }
@@ -500,6 +504,8 @@ pub(crate) fn prepare_with<'a>(
         .iter()
         .map(|&i| dets[i as usize].id_positive)
         .collect();
+    let gt_src = gt_order.clone();
+    let dt_src: Vec<u32> = dt_order.iter().map(|&i| dets[i as usize].index).collect();
 
     let geometry = match p.iou_type {
         IouType::Bbox => {
@@ -537,7 +543,7 @@ pub(crate) fn prepare_with<'a>(
                 gt_anns: gt.annotations,
                 gt_src: gt_order,
                 results,
-                dt_src: dt_order.iter().map(|&i| dets[i as usize].index).collect(),
+                dt_src: dt_src.clone(),
                 img_dims: p.img_ids.iter().map(|id| dims.get(id).copied()).collect(),
             })
         }
@@ -552,6 +558,8 @@ pub(crate) fn prepare_with<'a>(
         dt_score,
         dt_area,
         dt_id_positive,
+        gt_src,
+        dt_src,
         geometry,
     })
 }
