@@ -24,6 +24,7 @@ from collections import defaultdict
 import numpy as np
 
 from . import _native
+from .coco import _no_gc
 
 __all__ = ["COCOeval", "Params"]
 
@@ -59,7 +60,8 @@ class COCOeval:
         """pycocotools' per image x category x area range results (``None`` where a cell is empty),
         ordered by category, area range, image; made from the engine's matching on first access."""
         if self._evalImgs is None:
-            self._make_details()
+            with _no_gc():
+                self._make_details()
         return self._evalImgs
 
     @evalImgs.setter
@@ -71,7 +73,8 @@ class COCOeval:
         """pycocotools' IoU matrices: ``{(imgId, catId): D x G array or []}``, detections by score (at most
         ``maxDets[-1]``), ground truths in file order; made on first access."""
         if self._ious is None:
-            self._make_details()
+            with _no_gc():
+                self._make_details()
         return self._ious
 
     @ious.setter
@@ -136,6 +139,10 @@ class COCOeval:
     def evaluate(self):
         """Run per image evaluation on ``params.imgIds`` x ``params.catIds`` (pycocotools'
         ``evaluate``: ids made unique and sorted, ``maxDets`` sorted)."""
+        with _no_gc():
+            self._evaluate()
+
+    def _evaluate(self):
         tic = time.time()
         print("Running per image evaluation...")
         p = self.params
