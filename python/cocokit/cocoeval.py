@@ -216,6 +216,12 @@ class COCOeval:
         """Print the 12 standard metrics and keep them in ``stats`` (a float64 array)."""
         if not self.eval:
             raise Exception("Please run accumulate() first")
+        if self.params.iouType not in _SUPPORTED:
+            raise NotImplementedError(
+                "cocokit.COCOeval summarizes iouType 'bbox' and 'segm' only")
+        # _summarizeDets reads maxDets[2]: IndexError with fewer than 3 values, as in pycocotools.
+        if len(self.params.maxDets) < 3:
+            raise IndexError("list index out of range")
         stats, lines = self._native_acc.summarize()
         for line in lines:
             print(line)

@@ -233,6 +233,15 @@ def test_same_exceptions():
     assert exc(PEVAL(pg, pg, "bbox").summarize) is exc(COCOeval(cg, cg, "bbox").summarize) is Exception
 
 
+def test_two_maxdets_raise_index_error_in_summarize():
+    def two(p):
+        p.maxDets = [1, 10]
+    with pytest.raises(IndexError):
+        run(PCOCO, PEVAL, VAL2014, VAL2014_BBOX, "bbox", two)
+    with pytest.raises(IndexError):
+        run(COCO, COCOeval, VAL2014, VAL2014_BBOX, "bbox", two)
+
+
 def test_summarize_twice_and_str():
     _, b = compare(VAL2014, VAL2014_BBOX, "bbox")
     with quiet() as out:
