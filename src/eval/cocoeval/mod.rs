@@ -144,4 +144,6 @@ pub fn report(ev: Evaluation) -> Result<Report> {
 }
 
 #[cfg(test)]
+mod loaded_tests;
+#[cfg(test)]
 mod tests;
