@@ -128,8 +128,17 @@ fn decode<'py>(py: Python<'py>, objs: &Bound<'py, PyAny>) -> PyResult<Bound<'py,
     let total = a
         .checked_mul(rles.len())
         .ok_or_else(|| PyOverflowError::new_err("masks too large to decode"))?;
+    // A valid RLE of a huge size is a few bytes: refuse an allocation that cannot be made (MemoryError)
+    // rather than abort the process, as pycocotools' malloc would crash it.
+    let mut data: Vec<u8> = Vec::new();
+    data.try_reserve_exact(total).map_err(|_| {
+        pyo3::exceptions::PyMemoryError::new_err(format!(
+            "cannot allocate {total} bytes to decode {} masks of {h}x{w}",
+            rles.len()
+        ))
+    })?;
     let data = py.detach(|| {
-        let mut data = vec![0u8; total];
+        data.resize(total, 0);
         for (i, r) in rles.iter().enumerate() {
             let m = &mut data[i * a..(i + 1) * a];
             for (start, len) in r.foreground_runs() {

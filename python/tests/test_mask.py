@@ -182,6 +182,12 @@ def test_raises_where_pycocotools_reads_garbage():
         C.decode([])
     with pytest.raises(OverflowError):
         C.frPyObjects([[1.0, 2, 3, 4, 5, 6]], 2**40, 3)
+    # a valid RLE of 2^34 pixels is a few bytes; decoding 40 of them cannot be allocated: MemoryError
+    h = w = 1 << 17
+    big = C.frPyObjects({"size": [h, w], "counts": [2**32 - 1, 0] * 4 + [h * w - 4 * (2**32 - 1)]}, h, w)
+    assert C.area(big) == 0
+    with pytest.raises(MemoryError):
+        C.decode([big] * 40)
 
 
 @pytest.mark.parametrize("path", GT_FILES)
