@@ -4,7 +4,10 @@ Change one import::
 
     from cocokit import COCO, COCOeval, mask as maskUtils
 
-and the rest of a pycocotools script runs unchanged, with the same numbers.
+and the rest of a pycocotools script runs unchanged, with the same numbers. ``stats(path)`` and
+``validate(path)`` return what the ``cocokit`` command prints with ``--json``. Bad input raises
+:class:`CocokitError` (a ``ValueError``) where pycocotools would compute garbage or crash, and the
+exception pycocotools raises everywhere else.
 """
 
 from . import mask
