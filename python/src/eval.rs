@@ -15,6 +15,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 use crate::mask::dim;
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
+
 use crate::{err, msg};
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -189,26 +192,56 @@ fn evaluate(
         area_rng_lbl,
         use_cats,
     };
-    let ev = py
-        .detach(|| {
-            let gt = GroundTruth {
-                images: &images,
-                annotations: &gts,
-                categories: &[],
-            };
-            cocoeval::evaluate_loaded_dets(gt, &dts, &params)
-        })
-        .map_err(err)?;
+    let inputs = Arc::new(Inputs {
+        images,
+        gts,
+        dts,
+        params,
+    });
+    let inp = Arc::clone(&inputs);
+    let ev = interruptible(py, move || {
+        let gt = GroundTruth {
+            images: &inp.images,
+            annotations: &inp.gts,
+            categories: &[],
+        };
+        cocoeval::evaluate_loaded_dets(gt, &inp.dts, &inp.params)
+    })?
+    .map_err(err)?;
     Ok(NativeEvaluation {
         ev,
-        inputs: Inputs {
-            images,
-            gts,
-            dts,
-            params,
-        },
+        inputs,
         details: std::sync::OnceLock::new(),
     })
+}
+
+/// Runs `work` on its own thread with the GIL released, checking for signals every 50 ms meanwhile, so
+/// that Ctrl-C interrupts a long evaluation (`KeyboardInterrupt`). An interrupted `work` still runs to
+/// its end in the background (the engine has no cancellation) and its result is dropped.
+fn interruptible<T: Send + 'static>(
+    py: Python<'_>,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> PyResult<T> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("cocokit-eval".into())
+        .spawn(move || {
+            let _ = tx.send(work());
+        })
+        .map_err(|e| msg(format!("cannot start the evaluation thread: {e}")))?;
+    let mut rx = rx;
+    loop {
+        // The receiver goes into the GIL-free closure and back (it is Send, not Sync).
+        let (got, back) = py.detach(move || (rx.recv_timeout(Duration::from_millis(50)), rx));
+        rx = back;
+        match got {
+            Ok(v) => return Ok(v),
+            Err(mpsc::RecvTimeoutError::Timeout) => py.check_signals()?,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(msg("the evaluation thread stopped without a result"))
+            }
+        }
+    }
 }
 
 /// What an evaluation ran on, kept to make its details on request.
@@ -223,7 +256,7 @@ struct Inputs {
 #[pyclass(module = "cocokit._native", name = "Evaluation", frozen)]
 struct NativeEvaluation {
     ev: Evaluation,
-    inputs: Inputs,
+    inputs: Arc<Inputs>,
     details: std::sync::OnceLock<Vec<CellDetails>>,
 }
 
@@ -243,17 +276,16 @@ impl NativeEvaluation {
         let details = match self.details.get() {
             Some(d) => d,
             None => {
-                let inp = &self.inputs;
-                let (_, d) = py
-                    .detach(|| {
-                        let gt = GroundTruth {
-                            images: &inp.images,
-                            annotations: &inp.gts,
-                            categories: &[],
-                        };
-                        cocoeval::evaluate_loaded_dets_detailed(gt, &inp.dts, &inp.params)
-                    })
-                    .map_err(err)?;
+                let inp = Arc::clone(&self.inputs);
+                let (_, d) = interruptible(py, move || {
+                    let gt = GroundTruth {
+                        images: &inp.images,
+                        annotations: &inp.gts,
+                        categories: &[],
+                    };
+                    cocoeval::evaluate_loaded_dets_detailed(gt, &inp.dts, &inp.params)
+                })?
+                .map_err(err)?;
                 let _ = self.details.set(d);
                 self.details
                     .get()

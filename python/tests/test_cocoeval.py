@@ -247,3 +247,25 @@ def test_summarize_twice_and_str():
     with quiet() as out:
         b.summarize()
     assert out.getvalue().count("Average Precision") == 6
+
+
+def test_ctrl_c_interrupts_evaluate():
+    """A SIGINT during evaluate() raises KeyboardInterrupt (the engine runs on its own thread while the
+    caller's thread checks for signals)."""
+    import os
+    import signal
+    import threading
+
+    with quiet():
+        gt = COCO(VAL2014)
+        dt = gt.loadRes(VAL2014_SEGM)
+    e = COCOeval(gt, dt, "segm")
+    e.params.iouThrs = np.linspace(0.05, 0.95, 2000)  # a long evaluation: the signal lands inside it
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt), quiet():
+            for _ in range(1000):
+                e.evaluate()
+    finally:
+        timer.cancel()
