@@ -352,6 +352,28 @@ class COCO:
         m = maskUtils.decode(rle)
         return m
 
+    # snake_case aliases (the names of mmdetection's COCO wrapper, lvis-api and hotcoco)
+    get_ann_ids = getAnnIds
+    get_cat_ids = getCatIds
+    get_img_ids = getImgIds
+    load_anns = loadAnns
+    load_cats = loadCats
+    load_imgs = loadImgs
+    load_res = loadRes
+    ann_to_rle = annToRLE
+    ann_to_mask = annToMask
+    create_index = createIndex
+
+    @property
+    def img_ann_map(self):
+        """``imgToAnns`` under lvis-api's name."""
+        return self.imgToAnns
+
+    @property
+    def cat_img_map(self):
+        """``catToImgs`` under lvis-api's name."""
+        return self.catToImgs
+
 
 def _membership(values):
     # `x in values` as a list tests it (==); a set gives the same answers for hashable numbers and strings.

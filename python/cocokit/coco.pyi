@@ -33,3 +33,17 @@ class COCO:
     def loadNumpyAnnotations(self, data: npt.NDArray[Any]) -> list[Ann]: ...
     def annToRLE(self, ann: Ann) -> dict[str, Any]: ...
     def annToMask(self, ann: Ann) -> npt.NDArray[np.uint8]: ...
+    get_ann_ids = getAnnIds
+    get_cat_ids = getCatIds
+    get_img_ids = getImgIds
+    load_anns = loadAnns
+    load_cats = loadCats
+    load_imgs = loadImgs
+    load_res = loadRes
+    ann_to_rle = annToRLE
+    ann_to_mask = annToMask
+    create_index = createIndex
+    @property
+    def img_ann_map(self) -> defaultdict[int, list[Ann]]: ...
+    @property
+    def cat_img_map(self) -> defaultdict[int, list[int]]: ...

@@ -219,3 +219,14 @@ def test_same_exceptions(tmp_path):
 def test_lvis_loads():
     p, c = load_both(LVIS)
     assert len(c.anns) == len(p.anns) > 0
+
+
+def test_snake_case_aliases():
+    _, c = load_both(TINY)
+    cats = c.get_cat_ids(["person"])
+    assert cats == c.getCatIds(["person"])
+    assert c.get_ann_ids(c.get_img_ids()[:3], cats) == c.getAnnIds(c.getImgIds()[:3], cats)
+    assert c.load_imgs(c.get_img_ids()[:2]) == c.loadImgs(c.getImgIds()[:2])
+    ann = c.load_anns(c.get_ann_ids()[:1])[0]
+    assert c.ann_to_rle(ann) == c.annToRLE(ann)
+    assert c.img_ann_map is c.imgToAnns and c.cat_img_map is c.catToImgs
