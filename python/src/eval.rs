@@ -181,17 +181,16 @@ fn evaluate(
             ..Image::default()
         })
         .collect();
-    let params = Params {
-        iou_type,
-        img_ids: Some(img_ids),
-        cat_ids: Some(cat_ids),
-        iou_thrs,
-        rec_thrs,
-        max_dets,
-        area_rng,
-        area_rng_lbl,
-        use_cats,
-    };
+    // Params::new first, so that fields added to Params later (keypoints' sigmas) keep their defaults here.
+    let mut params = Params::new(iou_type);
+    params.img_ids = Some(img_ids);
+    params.cat_ids = Some(cat_ids);
+    params.iou_thrs = iou_thrs;
+    params.rec_thrs = rec_thrs;
+    params.max_dets = max_dets;
+    params.area_rng = area_rng;
+    params.area_rng_lbl = area_rng_lbl;
+    params.use_cats = use_cats;
     let inputs = Arc::new(Inputs {
         images,
         gts,
