@@ -269,3 +269,32 @@ def test_ctrl_c_interrupts_evaluate():
                 e.evaluate()
     finally:
         timer.cancel()
+
+
+def test_lvis_ground_truth_without_iscrowd_raises_key_error():
+    # LVIS annotations have no iscrowd: pycocotools' evaluateImg raises KeyError, and so does cocokit.
+    from conftest import LVIS
+
+    def attempt(Coco, Eval):
+        with quiet():
+            gt = Coco(LVIS)
+            anns = [dict(a, score=0.5) for a in list(gt.anns.values())[:20]]
+            for a in anns:
+                a.pop("id")
+            dt = gt.loadRes(anns)
+            e = Eval(gt, dt, "bbox")
+            e.evaluate()
+
+    with pytest.raises(KeyError):
+        attempt(PCOCO, PEVAL)
+    with pytest.raises(KeyError):
+        attempt(COCO, COCOeval)
+
+
+def test_evaluate_without_results_object():
+    with quiet():
+        pg, cg = PCOCO(VAL2014), COCO(VAL2014)
+    with pytest.raises(AttributeError):
+        PEVAL(pg, None, "bbox").evaluate()
+    with pytest.raises(AttributeError):
+        COCOeval(cg, None, "bbox").evaluate()
