@@ -138,14 +138,17 @@ fn decode<'py>(py: Python<'py>, objs: &Bound<'py, PyAny>) -> PyResult<Bound<'py,
         ))
     })?;
     let data = py.detach(|| {
-        data.resize(total, 0);
-        for (i, r) in rles.iter().enumerate() {
-            let m = &mut data[i * a..(i + 1) * a];
-            for (start, len) in r.foreground_runs() {
-                let s = (start as usize).min(a);
-                let e = (start as usize).saturating_add(len as usize).min(a);
-                m[s..e].fill(1);
+        // One pass per mask: each run written with its value (memset), no zeroing first. Runs past
+        // h·w are cut (from_compressed checked that they add up to it).
+        for r in &rles {
+            let end = data.len() + a;
+            let mut v = 0u8;
+            for &c in &r.counts {
+                let n = (c as usize).min(end - data.len());
+                data.resize(data.len() + n, v);
+                v ^= 1;
             }
+            data.resize(end, 0);
         }
         data
     });
