@@ -82,6 +82,8 @@ def _preproc(objs):
             raise Exception("numpy ndarray input is only for *bounding boxes* and should have Nx4 "
                             "dimension")
         objs = objs.astype(np.double)
+    elif type(objs) == list and all(type(obj) == dict for obj in objs):  # noqa: E721
+        objs = _Rles(objs)  # what the checks below decide for a list of dicts, without two numpy arrays
     elif type(objs) == list:  # noqa: E721
         isbox = np.all(np.array([(len(obj) == 4) and ((type(obj) == list) or  # noqa: E721
                                                       (type(obj) == np.ndarray))  # noqa: E721
