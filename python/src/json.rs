@@ -8,6 +8,8 @@
 //!
 //! Not here: any COCO semantics (the package's `COCO` class indexes the result as pycocotools does).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
 
 use pyo3::prelude::*;
@@ -43,48 +45,66 @@ fn loads_json<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<
 
 pub(crate) fn parse<'py>(py: Python<'py>, bytes: &[u8]) -> serde_json::Result<Bound<'py, PyAny>> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let v = Value(py).deserialize(&mut de)?;
+    let keys = KeyCache::default();
+    let v = Value(py, &keys).deserialize(&mut de)?;
     de.end()?;
     Ok(v)
 }
 
+/// The dict keys seen so far (a COCO file has a few dozen distinct ones, repeated millions of times):
+/// each is decoded and interned once.
+#[derive(Default)]
+struct KeyCache(RefCell<HashMap<Box<str>, Py<PyString>>>);
+
+/// Distinct keys kept at most; past that, keys are interned by Python on each use.
+const KEY_CACHE_MAX: usize = 4096;
+
 /// Builds one JSON value as a Python object.
 #[derive(Clone, Copy)]
-struct Value<'py>(Python<'py>);
+struct Value<'py, 'k>(Python<'py>, &'k KeyCache);
 
 /// Builds a dict key as an interned Python string.
 #[derive(Clone, Copy)]
-struct Key<'py>(Python<'py>);
+struct Key<'py, 'k>(Python<'py>, &'k KeyCache);
 
 fn py_err<E: de::Error>(e: PyErr) -> E {
     E::custom(e.to_string())
 }
 
-impl<'de, 'py> DeserializeSeed<'de> for Value<'py> {
+impl<'de, 'py> DeserializeSeed<'de> for Value<'py, '_> {
     type Value = Bound<'py, PyAny>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de, 'py> DeserializeSeed<'de> for Key<'py> {
+impl<'de, 'py> DeserializeSeed<'de> for Key<'py, '_> {
     type Value = Bound<'py, PyString>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_str(self)
     }
 }
 
-impl<'de, 'py> Visitor<'de> for Key<'py> {
+impl<'de, 'py> Visitor<'de> for Key<'py, '_> {
     type Value = Bound<'py, PyString>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a string key")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(PyString::intern(self.0, v))
+        let py = self.0;
+        let mut cache = self.1 .0.borrow_mut();
+        if let Some(k) = cache.get(v) {
+            return Ok(k.bind(py).clone());
+        }
+        let k = PyString::intern(py, v);
+        if cache.len() < KEY_CACHE_MAX {
+            cache.insert(v.into(), k.clone().unbind());
+        }
+        Ok(k)
     }
 }
 
-impl<'de, 'py> Visitor<'de> for Value<'py> {
+impl<'de, 'py> Visitor<'de> for Value<'py, '_> {
     type Value = Bound<'py, PyAny>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -119,7 +139,7 @@ impl<'de, 'py> Visitor<'de> for Value<'py> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let d = PyDict::new(self.0);
-        while let Some(k) = map.next_key_seed(Key(self.0))? {
+        while let Some(k) = map.next_key_seed(Key(self.0, self.1))? {
             let v = map.next_value_seed(self)?;
             d.set_item(k, v).map_err(py_err)?;
         }
