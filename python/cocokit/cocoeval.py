@@ -166,8 +166,9 @@ class COCOeval:
             gt["ignore"] = gt.get("ignore", 0)
             gt["ignore"] = "iscrowd" in gt and gt["iscrowd"]
         imgs = self.cocoGt.imgs
-        images = [(int(i), int(imgs[i]["height"]), int(imgs[i]["width"]))
-                  for i in p.imgIds if i in imgs]
+        # sizes rasterize polygons (segm); bbox evaluation never needs them, as in pycocotools
+        images = [(i, int(imgs[i].get("height", 0)), int(imgs[i].get("width", 0)))
+                  for i in _int_ids(p.imgIds, "image") if i in imgs]
         self._native_acc = None
         self.eval = {}
         self._evalImgs = self._ious = None
@@ -175,8 +176,8 @@ class COCOeval:
         self._selected = (gts, dts)
         self._native_eval = _native.evaluate(
             gts, dts, images, p.iouType,
-            [int(i) for i in p.imgIds],
-            [int(c) for c in p.catIds] if p.useCats else [int(c) for c in p.catIds],
+            _int_ids(p.imgIds, "image"),
+            _int_ids(p.catIds, "category"),
             [float(t) for t in p.iouThrs],
             [float(r) for r in p.recThrs],
             [int(m) for m in p.maxDets],
@@ -230,6 +231,22 @@ class COCOeval:
     def __str__(self):
         self.summarize()
         return ""
+
+
+def _int_ids(ids, what):
+    """Ids as the engine takes them (64-bit integers; numpy integers and integral floats accepted)."""
+    out = []
+    for i in ids:
+        try:
+            v = int(i)
+            ok = v == i
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(f"cocokit.COCOeval needs integer {what} ids (pycocotools accepts any hashable "
+                             f"id); got {i!r}")
+        out.append(v)
+    return out
 
 
 class Params:

@@ -298,3 +298,31 @@ def test_evaluate_without_results_object():
         PEVAL(pg, None, "bbox").evaluate()
     with pytest.raises(AttributeError):
         COCOeval(cg, None, "bbox").evaluate()
+
+
+def test_images_without_sizes_for_bbox_and_string_ids():
+    ds = load_json(TINY)
+    for im in ds["images"]:
+        del im["height"], im["width"]
+    res = synthetic_results(TINY, 6, False)
+    stats = []
+    for Coco, Eval in [(PCOCO, PEVAL), (COCO, COCOeval)]:
+        with quiet():
+            gt = Coco()
+            gt.dataset = copy.deepcopy(ds)
+            gt.createIndex()
+            e = Eval(gt, gt.loadRes(copy.deepcopy(res)), "bbox")
+            e.evaluate()
+            e.accumulate()
+            e.summarize()
+        stats.append(e.stats)
+    assert np.array_equal(*stats)
+    # string image ids: pycocotools takes any hashable id, cocokit's engine integers (a clear ValueError)
+    with quiet():
+        gt = COCO()
+        gt.dataset = {"images": [{"id": "a", "height": 4, "width": 4}], "categories": [{"id": 1}],
+                      "annotations": []}
+        gt.createIndex()
+        e = COCOeval(gt, gt, "bbox")
+    with pytest.raises(ValueError, match="integer image ids"), quiet():
+        e.evaluate()
