@@ -151,6 +151,9 @@ class COCOeval:
             print("useSegm (deprecated) is not None. Running {} evaluation".format(p.iouType))
         print("Evaluate annotation type *{}*".format(p.iouType))
         if p.iouType not in _SUPPORTED:
+            # keypoints: once the engine's IouType parses "keypoints", add it to _SUPPORTED, pass
+            # p.kpt_oks_sigmas to _native.evaluate and read each annotation's keypoints/num_keypoints there
+            # (python/src/eval.rs), and summarize with the engine's keypoint stats (_summarizeKps).
             raise NotImplementedError(
                 "cocokit.COCOeval evaluates iouType 'bbox' and 'segm'; {!r} is not supported yet".format(
                     p.iouType))
