@@ -230,3 +230,24 @@ def test_snake_case_aliases():
     ann = c.load_anns(c.get_ann_ids()[:1])[0]
     assert c.ann_to_rle(ann) == c.annToRLE(ann)
     assert c.img_ann_map is c.imgToAnns and c.cat_img_map is c.catToImgs
+
+
+def test_showAnns_draws_what_pycocotools_draws():
+    plt = pytest.importorskip("matplotlib.pyplot")
+    p, c = load_both(VAL2014)
+    img = next(a["image_id"] for a in p.dataset["annotations"] if a["iscrowd"])  # polygons and a mask
+    counts = []
+    for coco in (p, c):
+        plt.figure()
+        ax = plt.gca()
+        anns = coco.loadAnns(coco.getAnnIds(imgIds=img))
+        coco.showAnns(anns, draw_bbox=True)
+        counts.append((len(ax.collections), [len(col.get_paths()) for col in ax.collections],
+                       len(ax.images)))
+        plt.close("all")
+    assert counts[0] == counts[1] and counts[0][2] > 0
+    with quiet() as a:
+        p.showAnns([{"caption": "a cat"}])
+    with quiet() as b:
+        c.showAnns([{"caption": "a cat"}])
+    assert a.getvalue() == b.getvalue() == "a cat\n"
