@@ -1,4 +1,5 @@
-//! `cocokit eval coco`: COCO detection AP (bbox, segm), the 12 numbers of pycocotools' COCOeval.
+//! `cocokit eval coco`: COCO detection AP (bbox, segm) and keypoint AP (OKS), the 12 (10) numbers of
+//! pycocotools' COCOeval.
 
 use crate::coco::reader::SegMode;
 use crate::error::{Error, Result};
@@ -14,9 +15,14 @@ const EXAMPLES: &str = "Examples:
   cocokit eval coco --gt val.json --dt res.json --iou-type bbox --json | jq '.stats[0]'
   cocokit eval coco --gt val.json --dt res.json --iou-type segm --max-dets 1,10,300 --cat-ids 1,3 --img-ids 42,73
   cocokit eval coco --gt val.json --dt res.json --iou-type bbox --area-rng all=0:1e10,tiny=0:256 --no-cats
+  cocokit eval coco --gt person_keypoints_val2017.json --dt kp_results.json --iou-type keypoints
+  cocokit eval coco --gt crowdpose_val.json --dt res.json --iou-type keypoints \
+      --kpt-sigmas .079,.079,.072,.072,.062,.062,.107,.107,.087,.087,.089,.089,.079,.079
 
 Numbers are pycocotools 2.0.11's, quirks included: results are read as loadRes reads them (if the first result
-has a non-empty bbox, every area is w*h — also for segm), stats[0] is at maxDets 100, -1 where undefined.";
+has a non-empty bbox, every area is w*h — also for segm), stats[0] is at maxDets 100, -1 where undefined.
+Keypoints: OKS as computeOks (ground truths without visible keypoints use the distance to their box enlarged
+3x; num_keypoints == 0 makes a ground truth ignored), area ranges all/medium/large, maxDets 20, 10 stats.";
 
 /// COCO detection evaluation, identical to pycocotools' COCOeval.
 #[derive(clap::Args, Debug)]
@@ -28,10 +34,14 @@ pub struct Args {
     /// Detections: a COCO results file (a JSON array).
     #[arg(long)]
     pub dt: String,
-    /// What to compare: segm (masks) or bbox (boxes).
-    #[arg(long, value_parser = ["segm", "bbox"])]
+    /// What to compare: segm (masks), bbox (boxes) or keypoints (OKS).
+    #[arg(long, value_parser = ["segm", "bbox", "keypoints"])]
     pub iou_type: String,
-    /// Print JSON: iou_type, stats (the 12 numbers), per_class.
+    /// Keypoint sigmas, one per keypoint (comma-separated; default COCO's 17 person sigmas). Keypoints only.
+    #[arg(long, value_delimiter = ',')]
+    pub kpt_sigmas: Vec<f64>,
+    /// Print JSON: iou_type, stats (12 numbers; 10 for keypoints), per_class (ap, ap50, ap75 and ar100,
+    /// or ar20 for keypoints).
     #[arg(long)]
     pub json: bool,
     /// Also print AP, AP50, AP75, AR100 per category.
@@ -97,10 +107,16 @@ pub fn run(args: Args) -> Result<()> {
         params.area_rng_lbl = lbl;
     }
     params.use_cats = !args.no_cats;
+    if !args.kpt_sigmas.is_empty() {
+        if iou_type != IouType::Keypoints {
+            return Err(Error::msg("--kpt-sigmas is for --iou-type keypoints"));
+        }
+        params.kpt_oks_sigmas = args.kpt_sigmas.clone();
+    }
     params.validate()?;
     // Read both files at once: they are independent. Box evaluation needs no masks: segmentations are only
     // checked, not decoded — unless the results have no boxes (loadRes then takes boxes from the masks).
-    let mode = if iou_type == IouType::Bbox {
+    let mode = if iou_type != IouType::Segm {
         SegMode::Kind
     } else {
         SegMode::Full
@@ -120,7 +136,7 @@ pub fn run(args: Args) -> Result<()> {
         || EvalResults::parse(dt_in.bytes(), mode).map_err(|e| e.in_file(&args.dt)),
     );
     let (gt, mut dt) = (gt?, dt?);
-    if mode == SegMode::Kind && dt.first_has_no_bbox() {
+    if mode == SegMode::Kind && dt.first_has_no_bbox() && dt.first_has_segmentation() {
         dt = EvalResults::parse(dt_in.bytes(), SegMode::Full).map_err(|e| e.in_file(&args.dt))?;
     }
     let ev = evaluate_loaded(&gt, &dt, &params).map_err(|e| e.in_file(&args.dt))?;
@@ -138,12 +154,19 @@ pub fn run(args: Args) -> Result<()> {
     let mut out = Output::create(args.output.as_deref(), &[&args.gt, &args.dt])?;
     let w = out.writer();
     if args.json {
+        let ar_key = if iou_type == IouType::Keypoints {
+            "ar20"
+        } else {
+            "ar100"
+        };
         let per_class: Vec<serde_json::Value> = report
             .per_class
             .iter()
             .map(|c| {
-                json!({"category_id": c.category_id, "name": names.get(&c.category_id).map_or("", String::as_str),
-                       "ap": c.ap, "ap50": c.ap50, "ap75": c.ap75, "ar100": c.ar100})
+                let mut v = json!({"category_id": c.category_id, "name": names.get(&c.category_id).map_or("", String::as_str),
+                       "ap": c.ap, "ap50": c.ap50, "ap75": c.ap75});
+                v[ar_key] = json!(c.ar100);
+                v
             })
             .collect();
         let v = json!({"iou_type": iou_type.name(), "stats": report.summary.stats.to_vec(), "per_class": per_class});
@@ -162,7 +185,16 @@ pub fn run(args: Args) -> Result<()> {
             writeln!(
                 w,
                 "{:>6}  {:<width$}  {:>6}  {:>6}  {:>6}  {:>6}",
-                "id", "name", "AP", "AP50", "AP75", "AR100"
+                "id",
+                "name",
+                "AP",
+                "AP50",
+                "AP75",
+                if iou_type == IouType::Keypoints {
+                    "AR20"
+                } else {
+                    "AR100"
+                }
             )?;
             for c in &report.per_class {
                 let name = names.get(&c.category_id).map_or("", String::as_str);

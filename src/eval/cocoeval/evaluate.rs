@@ -10,12 +10,14 @@
 //! - crowd ground truths can be matched many times;
 //! - the match flag is the ground truth's *id*, so a match with a ground truth of id 0 counts as no match
 //!   (a false positive, or ignored when the detection is outside the area range);
-//! - unmatched detections outside the area range are ignored, matched ones keep their match's ignore flag.
+//! - unmatched detections outside the area range are ignored, matched ones keep their match's ignore flag;
+//! - keypoints: ground truths with `num_keypoints == 0` are ignored like crowds (but matched only once),
+//!   and without categories nothing matches (`computeOks` looks up the category -1, which has no objects).
 
 use rayon::prelude::*;
 
 use super::geom;
-use super::params::EvalParams;
+use super::params::{EvalParams, IouType};
 use super::prepare::{Cell, Prepared};
 use crate::error::{FirstFailure, Result};
 
@@ -141,7 +143,9 @@ fn eval_cell(
     let id_nz = &prep.gt_id_nonzero[g0..g0 + g_n];
     let dt_area = &prep.dt_area[d0..d0 + d_n];
 
-    let have_iou = g_n > 0 && d_n > 0;
+    let ignore = &prep.gt_ignore[g0..g0 + g_n];
+    // computeOks reads `_gts[imgId, -1]` without categories, which is empty: no OKS, nothing matches.
+    let have_iou = g_n > 0 && d_n > 0 && (p.use_cats || p.iou_type != IouType::Keypoints);
     if have_iou {
         prep.geometry
             .cell_iou(cell, crowd, &mut sc.masks, &mut sc.iou)?;
@@ -162,7 +166,7 @@ fn eval_cell(
     for rng in &p.area_rng {
         let (lo, hi) = (rng[0], rng[1]);
         sc.ig_of
-            .extend((0..g_n).map(|g| crowd[g] || gt_area[g] < lo || gt_area[g] > hi));
+            .extend((0..g_n).map(|g| ignore[g] || gt_area[g] < lo || gt_area[g] > hi));
     }
 
     sc.raw.clear();

@@ -3,10 +3,12 @@
 //! Boxes: `bbIou` of maskApi.c, reproduced operation by operation (same rounding), written into a reused
 //! buffer. Masks: annToRLE through `crate::mask` (polygons rasterized from the JSON text into reused
 //! buffers, compressed strings decoded by `masks`), made when their cell is evaluated instead of all held.
+//! Keypoints: OKS by `oks::compute_oks`.
 //! Not here: matching (see `evaluate`).
 
 use super::load::{read_polygons, Record, Seg};
 use super::masks::{self, MaskSet};
+use super::oks;
 use super::prepare::Cell;
 use crate::coco::Segmentation;
 use crate::mask::polygon::{rle_from_polygon_with, segmentation_to_rle, PolyScratch};
@@ -23,6 +25,19 @@ pub(crate) enum Geometry<'a> {
     /// Where the masks come from: they are made cell by cell, when compared, and dropped after (peak
     /// memory stays that of the inputs; each mask is made once, as pycocotools' `_toMask` does).
     Masks(MaskSources<'a>),
+    /// Keypoints, compared by OKS (`computeOks`).
+    Keypoints(KeypointSources),
+}
+
+/// Keypoints of ground truths and detections, in cell order (`[x, y, v] × K` each).
+pub(crate) struct KeypointSources {
+    /// `(2σ)²` per keypoint (K values).
+    pub vars: Vec<f64>,
+    pub gt_kp: Vec<f64>,
+    pub gt_bbox: Vec<[f64; 4]>,
+    /// The ground truths' `area` field.
+    pub gt_area: Vec<f64>,
+    pub dt_kp: Vec<f64>,
 }
 
 /// The records whose segmentations become masks, in cell order.
@@ -43,6 +58,8 @@ pub(crate) struct MaskScratch {
     gt: MaskSet,
     dt: MaskSet,
     make: MakeScratch,
+    /// OKS terms of one detection × ground truth pair.
+    oks_e: Vec<f64>,
 }
 
 /// Buffers for turning polygons into masks.
@@ -71,9 +88,22 @@ impl Geometry<'_> {
                 box_iou(&dt[dr], &gt[gr], crowd, out);
                 Ok(())
             }
+            Geometry::Keypoints(src) => {
+                let s = 3 * src.vars.len();
+                oks::compute_oks(
+                    &src.dt_kp[dr.start * s..dr.end * s],
+                    &src.gt_kp[gr.start * s..gr.end * s],
+                    &src.gt_bbox[gr.clone()],
+                    &src.gt_area[gr],
+                    &src.vars,
+                    &mut scratch.oks_e,
+                    out,
+                );
+                Ok(())
+            }
             Geometry::Masks(src) => {
                 let dims = src.img_dims[cell.img as usize];
-                let MaskScratch { gt, dt, make } = scratch;
+                let MaskScratch { gt, dt, make, .. } = scratch;
                 gt.clear();
                 for &i in &src.gt_src[gr] {
                     push_mask(&src.gt_anns[i as usize], dims, false, gt, make)?;

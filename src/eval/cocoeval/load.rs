@@ -61,8 +61,25 @@ pub(crate) struct Record<'a> {
     pub bbox: Option<[f64; 4]>,
     pub score: Option<f64>,
     pub seg: Seg<'a>,
+    /// The `keypoints` value as JSON text (read into numbers only by keypoint evaluation).
+    pub keypoints: Option<Cow<'a, [u8]>>,
+    /// `num_keypoints` (ground truth: 0 makes it ignored in keypoint evaluation).
+    pub num_keypoints: Option<f64>,
     /// Byte offset of the record's `{` (for messages about records without id).
     pub offset: u64,
+}
+
+/// The raw JSON value of an unknown key of the model, and `num_keypoints` parsed from one.
+fn extra<'e>(extra: &'e [(String, String)], key: &str) -> Option<&'e str> {
+    extra
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+fn num_keypoints_of(extra_: &[(String, String)]) -> Option<f64> {
+    let raw = extra(extra_, "num_keypoints")?;
+    Cursor::new(raw.as_bytes(), 0).f64().ok()
 }
 
 impl<'a> Record<'a> {
@@ -80,6 +97,8 @@ impl<'a> Record<'a> {
                 Some(s) => Seg::Parsed(Cow::Borrowed(s)),
                 None => Seg::None,
             },
+            keypoints: extra(&a.extra, "keypoints").map(|v| Cow::Borrowed(v.as_bytes())),
+            num_keypoints: num_keypoints_of(&a.extra),
             offset: a.offset,
         }
     }
@@ -90,6 +109,12 @@ impl<'a> Record<'a> {
             None if mode == SegMode::Kind => Seg::Unparsed,
             None => Seg::None,
         };
+        let num_keypoints = num_keypoints_of(&a.extra);
+        let keypoints = a
+            .extra
+            .into_iter()
+            .find(|(k, _)| k == "keypoints")
+            .map(|(_, v)| Cow::Owned(v.into_bytes()));
         Record {
             id: a.id,
             image_id: a.image_id,
@@ -99,6 +124,8 @@ impl<'a> Record<'a> {
             bbox: a.bbox,
             score: a.score,
             seg,
+            keypoints,
+            num_keypoints,
             offset: a.offset,
         }
     }
@@ -113,6 +140,8 @@ impl<'a> Record<'a> {
             bbox: None,
             score: None,
             seg: Seg::None,
+            keypoints: None,
+            num_keypoints: None,
             offset: 0,
         }
     }
@@ -151,6 +180,10 @@ impl EvalResults<'_> {
     /// masks, so segmentations must be decoded even for box evaluation).
     pub fn first_has_no_bbox(&self) -> bool {
         self.records.first().is_some_and(|r| r.bbox.is_none())
+    }
+    /// Whether the first detection has a segmentation (decoded or not).
+    pub fn first_has_segmentation(&self) -> bool {
+        self.records.first().is_some_and(|r| r.seg.is_some())
     }
 }
 
@@ -270,6 +303,11 @@ fn fast_record(buf: &[u8], start: usize, mode: SegMode) -> Option<Record<'_>> {
             "score" => r.score = Some(num(&mut c)?),
             "bbox" => r.bbox = Some(bbox(&mut c)?),
             "segmentation" => r.seg = segmentation(&mut c, mode)?,
+            "keypoints" => {
+                let (s, e) = c.skip().ok()?;
+                r.keypoints = Some(Cow::Borrowed(&buf[s..e]));
+            }
+            "num_keypoints" => r.num_keypoints = Some(num(&mut c)?),
             _ => {
                 c.skip().ok()?;
             }

@@ -1,4 +1,5 @@
-//! COCO detection evaluation (bbox, segm), number for number pycocotools 2.0.11's `COCOeval`.
+//! COCO detection and keypoint evaluation (bbox, segm, keypoints), number for number pycocotools 2.0.11's
+//! `COCOeval`.
 //!
 //! The steps mirror pycocotools: `prepare` (`COCO.loadRes` + `_prepare`), [`evaluate()`] (`evaluate`:
 //! `computeIoU` + `evaluateImg` per image × category, in parallel), [`Evaluation::accumulate`]
@@ -12,7 +13,7 @@
 //! - thresholds are `np.linspace` values, sorting is numpy's stable mergesort, means are numpy's pairwise sums.
 //!
 //! Not here: reading JSON (see `coco::reader`), RLE arithmetic (see `mask`), printing JSON or tables (the
-//! command does that from [`Report`]). Keypoint evaluation (OKS) is not supported.
+//! command does that from [`Report`]). OKS is defined in `oks` (`computeOks`, its quirks listed there).
 //!
 //! Where pycocotools crashes, cocokit returns an error (missing score, unknown image) or, for an empty
 //! results list, evaluates "no detections". Where pycocotools silently accepts questionable input, cocokit
@@ -24,13 +25,14 @@ mod evaluate;
 mod geom;
 pub mod load;
 mod masks;
+mod oks;
 mod params;
 mod prepare;
 mod summarize;
 
 pub use accumulate::Accumulation;
 pub use evaluate::Evaluation;
-pub use params::{linspace, EvalParams, IouType, Params};
+pub use params::{coco_kpt_oks_sigmas, linspace, EvalParams, IouType, Params};
 pub use prepare::GroundTruth;
 pub use summarize::{ClassStats, Summary};
 

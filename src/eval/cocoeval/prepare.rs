@@ -11,9 +11,10 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 
-use super::geom::{self, Geometry, MaskSources};
+use super::geom::{self, Geometry, KeypointSources, MaskSources};
 use super::load::Record;
 use super::masks::MaskSet;
+use super::oks;
 use super::params::{EvalParams, IouType, Params};
 use crate::coco::{Annotation, Category, Image};
 use crate::{Error, Result};
@@ -89,8 +90,12 @@ pub(crate) struct Detection {
 enum ResultsKind {
     /// The first result has a non-empty `bbox`: every area is `w * h`, box-only results get the box as polygon.
     Boxes,
-    /// Otherwise: every result needs a segmentation; area = mask area, bbox = given or the mask's box.
+    /// Otherwise, if the first result has a `segmentation`: every result needs one; area = mask area,
+    /// bbox = given or the mask's box.
     Masks,
+    /// Otherwise, if the first result has `keypoints`: area and bbox from the keypoints' extent
+    /// (`oks::keypoints_area_bbox`).
+    Keypoints,
 }
 
 /// `COCO.loadRes` semantics, as errors rather than assertions, plus the checks pycocotools does not make
@@ -115,14 +120,16 @@ pub(crate) fn load_results(
     };
     let kind = if first.bbox.is_some() {
         ResultsKind::Boxes
-    } else {
+    } else if first.seg.is_some() {
         ResultsKind::Masks
-    };
-    if kind == ResultsKind::Masks && !first.seg.is_some() {
+    } else if first.keypoints.is_some() {
+        ResultsKind::Keypoints
+    } else {
         return Err(
-            Error::msg("result has neither bbox nor segmentation").for_record(first.describe())
+            Error::msg("result has neither bbox nor segmentation nor keypoints")
+                .for_record(first.describe()),
         );
-    }
+    };
     if kind == ResultsKind::Boxes && iou_type == IouType::Segm {
         // pycocotools silently evaluates box-only results as box-shaped masks next to real masks; a mix is
         // almost always a mistake, so it is refused.
@@ -141,6 +148,7 @@ pub(crate) fn load_results(
 
     // Field checks, in file order so the first bad record is the one reported.
     let mut dets = Vec::with_capacity(results.len());
+    let mut kp = Vec::new();
     for (i, r) in results.iter().enumerate() {
         let fail = |msg: String| Error::msg(msg).for_record(r.describe());
         if !img_dims.contains_key(&r.image_id) {
@@ -177,6 +185,14 @@ pub(crate) fn load_results(
                     return Err(fail("result has no segmentation (the first result has no bbox, so all need one)".into()));
                 }
                 (0.0, r.bbox.unwrap_or([0.0; 4])) // filled from the mask below
+            }
+            ResultsKind::Keypoints => {
+                let Some(raw) = &r.keypoints else {
+                    return Err(fail("result has no keypoints (the first result has keypoints and no bbox or segmentation, so all need them)".into()));
+                };
+                read_keypoints(raw, None, &mut kp).map_err(|e| e.for_record(r.describe()))?;
+                oks::keypoints_area_bbox(&kp)
+                    .ok_or_else(|| fail("result has an empty keypoints list".into()))?
             }
         };
         dets.push(Detection {
@@ -238,6 +254,8 @@ pub(crate) struct Prepared<'a> {
     /// Ground truth columns, in cell order (within a cell: file order, as pycocotools keeps them).
     pub gt_area: Vec<f64>,
     pub gt_crowd: Vec<bool>,
+    /// `gt['ignore']` of `_prepare`: crowd, or, for keypoints, also `num_keypoints == 0`.
+    pub gt_ignore: Vec<bool>,
     /// `id != 0`: pycocotools stores the matched gt id as the match flag, so a match with id 0 counts as none.
     pub gt_id_nonzero: Vec<bool>,
 
@@ -281,6 +299,7 @@ pub(crate) fn resolve_params(gt: &Gt<'_>, p: &Params) -> Result<EvalParams> {
         area_rng: p.area_rng.clone(),
         area_rng_lbl: p.area_rng_lbl.clone(),
         use_cats: p.use_cats,
+        kpt_oks_sigmas: p.kpt_oks_sigmas.clone(),
     })
 }
 
@@ -350,6 +369,7 @@ pub(crate) fn prepare<'a>(
 ) -> Result<Prepared<'a>> {
     let p = resolve_params(gt, params)?;
     let dets = load_results(gt, results, p.iou_type)?;
+    let mut kp = Vec::new();
     let keys = CellKeys::new(&p);
 
     // Ground truth: file order is kept within a cell (getAnnIds walks imgToAnns, which is file order).
@@ -416,6 +436,7 @@ pub(crate) fn prepare<'a>(
     // Ground-truth columns.
     let mut gt_area = Vec::with_capacity(gt_order.len());
     let mut gt_crowd = Vec::with_capacity(gt_order.len());
+    let mut gt_ignore = Vec::with_capacity(gt_order.len());
     let mut gt_id_nonzero = Vec::with_capacity(gt_order.len());
     for &i in &gt_order {
         let a = &gt.annotations[i as usize];
@@ -424,6 +445,16 @@ pub(crate) fn prepare<'a>(
         };
         gt_area.push(area);
         gt_crowd.push(a.iscrowd);
+        let mut ignore = a.iscrowd;
+        if p.iou_type == IouType::Keypoints {
+            // gt['ignore'] = (gt['num_keypoints'] == 0) or gt['ignore']
+            let Some(nk) = a.num_keypoints else {
+                return Err(Error::msg("ground-truth annotation has no num_keypoints")
+                    .for_record(a.describe()));
+            };
+            ignore |= nk == 0.0;
+        }
+        gt_ignore.push(ignore);
         gt_id_nonzero.push(a.id.unwrap_or(0) != 0);
     }
     // Detection columns.
@@ -431,6 +462,42 @@ pub(crate) fn prepare<'a>(
     let dt_area = dt_order.iter().map(|&i| dets[i as usize].area).collect();
 
     let geometry = match p.iou_type {
+        IouType::Keypoints => {
+            let k = p.kpt_oks_sigmas.len();
+            let mut gt_kp = Vec::with_capacity(gt_order.len() * 3 * k);
+            let mut gt_boxes = Vec::with_capacity(gt_order.len());
+            for &i in &gt_order {
+                let a = &gt.annotations[i as usize];
+                let Some(raw) = &a.keypoints else {
+                    return Err(Error::msg("ground-truth annotation has no keypoints")
+                        .for_record(a.describe()));
+                };
+                read_keypoints(raw, Some(k), &mut kp).map_err(|e| e.for_record(a.describe()))?;
+                gt_kp.extend_from_slice(&kp);
+                let Some(bb) = a.bbox else {
+                    return Err(
+                        Error::msg("ground-truth annotation has no bbox").for_record(a.describe())
+                    );
+                };
+                gt_boxes.push(bb);
+            }
+            let mut dt_kp = Vec::with_capacity(dt_order.len() * 3 * k);
+            for &i in &dt_order {
+                let r = &results[dets[i as usize].index as usize];
+                let Some(raw) = &r.keypoints else {
+                    return Err(Error::msg("result has no keypoints").for_record(r.describe()));
+                };
+                read_keypoints(raw, Some(k), &mut kp).map_err(|e| e.for_record(r.describe()))?;
+                dt_kp.extend_from_slice(&kp);
+            }
+            Geometry::Keypoints(KeypointSources {
+                vars: oks::oks_vars(&p.kpt_oks_sigmas),
+                gt_kp,
+                gt_bbox: gt_boxes,
+                gt_area: gt_area.clone(),
+                dt_kp,
+            })
+        }
         IouType::Bbox => {
             let mut gt_boxes = Vec::with_capacity(gt_order.len());
             for &i in &gt_order {
@@ -477,9 +544,30 @@ pub(crate) fn prepare<'a>(
         cells,
         gt_area,
         gt_crowd,
+        gt_ignore,
         gt_id_nonzero,
         dt_score,
         dt_area,
         geometry,
     })
+}
+
+/// A `keypoints` value (JSON text) into `out`: an array of numbers, of `3 * k` of them when `k` is given
+/// (pycocotools fails, or silently broadcasts, on other lengths).
+fn read_keypoints(raw: &[u8], k: Option<usize>, out: &mut Vec<f64>) -> Result<()> {
+    out.clear();
+    let mut c = crate::json::scan::Cursor::new(raw, 0);
+    c.begin_array()
+        .and_then(|()| c.f64_list(out))
+        .map_err(|_| Error::msg("keypoints must be an array of numbers"))?;
+    if let Some(k) = k {
+        if out.len() != 3 * k {
+            return Err(Error::msg(format!(
+                "keypoints has {} values, expected {} (x, y, v for each of the {k} keypoint sigmas)",
+                out.len(),
+                3 * k
+            )));
+        }
+    }
+    Ok(())
 }
