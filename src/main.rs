@@ -27,7 +27,7 @@ enum Command {
     Convert(cmd::convert::Args),
     Rasterize(cmd::rasterize::Args),
     Validate(cmd::validate::Args),
-    /// Evaluate predictions: semantic mIoU, COCO detection AP.
+    /// Evaluate predictions: semantic mIoU, COCO detection and keypoint AP, LVIS AP.
     Eval {
         #[command(subcommand)]
         which: EvalCommand,
@@ -38,6 +38,7 @@ enum Command {
 #[derive(Subcommand)]
 enum EvalCommand {
     Coco(cmd::eval_coco::Args),
+    Lvis(cmd::eval_lvis::Args),
     Miou(cmd::eval_miou::Args),
 }
 
@@ -52,6 +53,7 @@ fn main() {
         Command::Validate(a) => cmd::validate::run(a),
         Command::Eval { which } => match which {
             EvalCommand::Coco(a) => cmd::eval_coco::run(a),
+            EvalCommand::Lvis(a) => cmd::eval_lvis::run(a),
             EvalCommand::Miou(a) => cmd::eval_miou::run(a),
         },
         Command::Synth(a) => cmd::synth::run(a),

@@ -3,6 +3,7 @@
 
 pub mod convert;
 pub mod eval_coco;
+pub mod eval_lvis;
 pub mod eval_miou;
 pub mod filter;
 pub mod pretty;

@@ -260,11 +260,12 @@ fn eval_cell(
         for t in 0..t_n {
             for d in 0..d_n {
                 let r = raw[t * d_n + d];
-                out[t * d_n + d] = if r == FP && (dt_area[d] < lo || dt_area[d] > hi) {
-                    IGNORED
-                } else {
-                    r
-                };
+                out[t * d_n + d] =
+                    if r == FP && (dt_area[d] < lo || dt_area[d] > hi || cell.unmatched_ignored) {
+                        IGNORED
+                    } else {
+                        r
+                    };
             }
         }
     }

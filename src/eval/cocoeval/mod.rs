@@ -33,12 +33,15 @@ mod summarize;
 pub use accumulate::Accumulation;
 pub use evaluate::Evaluation;
 pub use params::{coco_kpt_oks_sigmas, linspace, EvalParams, IouType, Params};
+pub(crate) use prepare::Federated;
 pub use prepare::GroundTruth;
+pub(crate) use summarize::pairwise_sum;
 pub use summarize::{ClassStats, Summary};
 
 use crate::coco::Annotation;
 use crate::Result;
-use load::{EvalGt, EvalResults, Record};
+pub(crate) use load::Record;
+use load::{EvalGt, EvalResults};
 
 /// `COCOeval(cocoGt, cocoGt.loadRes(results), iouType)` with `params`, then `evaluate()`.
 pub fn evaluate(
@@ -69,6 +72,23 @@ pub fn evaluate_loaded(
         categories: &gt.categories,
     };
     let prepared = prepare::prepare(&g, &results.records, params)?;
+    evaluate::evaluate(prepared)
+}
+
+/// [`evaluate_loaded`] with lvis-api's federated rules (`prepare::prepare_with`), on results already cut
+/// to lvis-api's detections per image; `eval::lvis` is its caller.
+pub(crate) fn evaluate_federated(
+    gt: &EvalGt<'_>,
+    results: &[Record<'_>],
+    params: &Params,
+    fed: &prepare::Federated,
+) -> Result<Evaluation> {
+    let g = prepare::Gt {
+        images: &gt.images,
+        annotations: &gt.annotations,
+        categories: &gt.categories,
+    };
+    let prepared = prepare::prepare_with(&g, results, params, Some(fed))?;
     evaluate::evaluate(prepared)
 }
 

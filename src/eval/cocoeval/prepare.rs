@@ -245,6 +245,34 @@ pub(crate) struct Cell {
     pub dt_start: u32,
     /// Detections kept: at most `max(max_dets)`, highest score first (stable).
     pub dt_len: u32,
+    /// Federated (LVIS) evaluation: the category is not exhaustively annotated in the image, so unmatched
+    /// detections are ignored rather than false positives.
+    pub unmatched_ignored: bool,
+}
+
+/// What lvis-api's federated evaluation adds to COCOeval's `_prepare`, per image: the categories verified
+/// absent (`neg_category_ids`) and those not exhaustively annotated (`not_exhaustive_category_ids`).
+pub(crate) struct Federated {
+    neg: HashMap<i64, Vec<i64>>,
+    not_exhaustive: HashMap<i64, Vec<i64>>,
+}
+
+impl Federated {
+    pub(crate) fn new(
+        neg: impl IntoIterator<Item = (i64, Vec<i64>)>,
+        not_exhaustive: impl IntoIterator<Item = (i64, Vec<i64>)>,
+    ) -> Federated {
+        Federated {
+            neg: neg.into_iter().collect(),
+            not_exhaustive: not_exhaustive.into_iter().collect(),
+        }
+    }
+}
+
+/// `get_ann_ids(..., cat_ids=...)` of lvis-api keeps only `0 < area < inf` (strictly), for ground truths
+/// and results alike.
+fn lvis_area_ok(area: f64) -> bool {
+    area > 0.0 && area < f64::INFINITY
 }
 
 /// Everything `evaluate` needs, laid out cell by cell (cells ordered by category, then image).
@@ -367,6 +395,18 @@ pub(crate) fn prepare<'a>(
     results: &'a [Record<'a>],
     params: &Params,
 ) -> Result<Prepared<'a>> {
+    prepare_with(gt, results, params, None)
+}
+
+/// [`prepare`], or with `fed` lvis-api's `LVISEval._prepare`: ground truths and results of area 0 dropped,
+/// results dropped for categories an image neither has nor lists as negative, no crowds (lvis-api passes
+/// `iscrowd = 0` for all), and unmatched results of not-exhaustive categories ignored.
+pub(crate) fn prepare_with<'a>(
+    gt: &Gt<'a>,
+    results: &'a [Record<'a>],
+    params: &Params,
+    fed: Option<&Federated>,
+) -> Result<Prepared<'a>> {
     let p = resolve_params(gt, params)?;
     let dets = load_results(gt, results, p.iou_type)?;
     let mut kp = Vec::new();
@@ -383,12 +423,42 @@ pub(crate) fn prepare<'a>(
                 Error::msg("ground-truth annotation has no category_id").for_record(a.describe())
             );
         };
+        if fed.is_some() {
+            let Some(area) = a.area else {
+                return Err(
+                    Error::msg("ground-truth annotation has no area").for_record(a.describe())
+                );
+            };
+            if !lvis_area_ok(area) {
+                continue;
+            }
+        }
         keys.push(a.image_id, c, i as u32, &mut gt_slots);
     }
+    // Federated: the categories present in each image (`img_pl`), from the kept ground truths.
+    let present: HashSet<(i64, i64)> = match fed {
+        Some(_) => gt_slots
+            .iter()
+            .filter_map(|s| {
+                let a = &gt.annotations[s.2 as usize];
+                Some((a.image_id, a.category_id?))
+            })
+            .collect(),
+        None => HashSet::default(),
+    };
     gt_slots.sort_by_key(|s| (s.0, s.1)); // stable: file order within a cell
 
     let mut dt_slots: Vec<Slot> = Vec::new();
     for (i, d) in dets.iter().enumerate() {
+        if let Some(f) = fed {
+            let neg = f
+                .neg
+                .get(&d.image_id)
+                .is_some_and(|v| v.contains(&d.category_id));
+            if !lvis_area_ok(d.area) || !(neg || present.contains(&(d.image_id, d.category_id))) {
+                continue;
+            }
+        }
         keys.push(d.image_id, d.category_id, i as u32, &mut dt_slots);
     }
     dt_slots.sort_by_key(|s| (s.0, s.1));
@@ -423,9 +493,16 @@ pub(crate) fn prepare<'a>(
         });
         dt_order.truncate(d0.saturating_add(max_det).min(dt_order.len()));
         let (k, img) = keys.cell_of(key);
+        let unmatched_ignored = fed.is_some_and(|f| {
+            let (img_id, cat_id) = (p.img_ids[img as usize], p.cat_ids[k as usize]);
+            f.not_exhaustive
+                .get(&img_id)
+                .is_some_and(|v| v.contains(&cat_id))
+        });
         cells.push(Cell {
             k,
             img,
+            unmatched_ignored,
             gt_start: g0,
             gt_len: gt_order.len() as u32 - g0,
             dt_start: d0 as u32,
@@ -444,8 +521,9 @@ pub(crate) fn prepare<'a>(
             return Err(Error::msg("ground-truth annotation has no area").for_record(a.describe()));
         };
         gt_area.push(area);
-        gt_crowd.push(a.iscrowd);
-        let mut ignore = a.iscrowd;
+        let crowd = a.iscrowd && fed.is_none();
+        gt_crowd.push(crowd);
+        let mut ignore = crowd;
         if p.iou_type == IouType::Keypoints {
             // gt['ignore'] = (gt['num_keypoints'] == 0) or gt['ignore']
             let Some(nk) = a.num_keypoints else {
