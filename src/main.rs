@@ -27,7 +27,7 @@ enum Command {
     Convert(cmd::convert::Args),
     Rasterize(cmd::rasterize::Args),
     Validate(cmd::validate::Args),
-    /// Evaluate predictions: semantic mIoU, COCO detection and keypoint AP, LVIS AP.
+    /// Evaluate predictions: semantic mIoU, COCO detection and keypoint AP, LVIS AP, panoptic PQ.
     Eval {
         #[command(subcommand)]
         which: EvalCommand,
@@ -40,6 +40,7 @@ enum EvalCommand {
     Coco(cmd::eval_coco::Args),
     Lvis(cmd::eval_lvis::Args),
     Miou(cmd::eval_miou::Args),
+    Panoptic(cmd::eval_panoptic::Args),
 }
 
 fn main() {
@@ -55,6 +56,7 @@ fn main() {
             EvalCommand::Coco(a) => cmd::eval_coco::run(a),
             EvalCommand::Lvis(a) => cmd::eval_lvis::run(a),
             EvalCommand::Miou(a) => cmd::eval_miou::run(a),
+            EvalCommand::Panoptic(a) => cmd::eval_panoptic::run(a),
         },
         Command::Synth(a) => cmd::synth::run(a),
     };
