@@ -199,7 +199,7 @@ fn compare(label: &str, report: &Report, want: &Value) {
 fn run_via_load(gt: &Path, dt: &Path, params: &Params) -> cocokit::Result<Report> {
     let mode = match params.iou_type {
         IouType::Bbox | IouType::Keypoints => SegMode::Kind,
-        IouType::Segm => SegMode::Full,
+        IouType::Segm | IouType::Boundary => SegMode::Full,
     };
     let gt_bytes = std::fs::read(gt).unwrap();
     let dt_bytes = std::fs::read(dt).unwrap();

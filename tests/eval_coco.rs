@@ -174,7 +174,7 @@ fn parameters_and_per_class_table() {
         "--dt",
         dt,
         "--iou-type",
-        "boundary",
+        "boxes",
     ]);
     assert_eq!(out.status.code(), Some(2));
 }

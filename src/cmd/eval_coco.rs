@@ -16,13 +16,16 @@ const EXAMPLES: &str = "Examples:
   cocokit eval coco --gt val.json --dt res.json --iou-type segm --max-dets 1,10,300 --cat-ids 1,3 --img-ids 42,73
   cocokit eval coco --gt val.json --dt res.json --iou-type bbox --area-rng all=0:1e10,tiny=0:256 --no-cats
   cocokit eval coco --gt person_keypoints_val2017.json --dt kp_results.json --iou-type keypoints
+  cocokit eval coco --gt instances_val2017.json --dt segm_results.json --iou-type boundary --dilation-ratio 0.02
   cocokit eval coco --gt crowdpose_val.json --dt res.json --iou-type keypoints \
       --kpt-sigmas .079,.079,.072,.072,.062,.062,.107,.107,.087,.087,.089,.089,.079,.079
 
 Numbers are pycocotools 2.0.11's, quirks included: results are read as loadRes reads them (if the first result
 has a non-empty bbox, every area is w*h — also for segm), stats[0] is at maxDets 100, -1 where undefined.
 Keypoints: OKS as computeOks (ground truths without visible keypoints use the distance to their box enlarged
-3x; num_keypoints == 0 makes a ground truth ignored), area ranges all/medium/large, maxDets 20, 10 stats.";
+3x; num_keypoints == 0 makes a ground truth ignored), area ranges all/medium/large, maxDets 20, 10 stats.
+Boundary: boundary-iou-api's Boundary AP — IoU = min(mask IoU, IoU of the bands within dilation_ratio x
+image diagonal of each mask's edge), mask IoU alone for crowd ground truths; the 12 stats.";
 
 /// COCO detection evaluation, identical to pycocotools' COCOeval.
 #[derive(clap::Args, Debug)]
@@ -34,9 +37,14 @@ pub struct Args {
     /// Detections: a COCO results file (a JSON array).
     #[arg(long)]
     pub dt: String,
-    /// What to compare: segm (masks), bbox (boxes) or keypoints (OKS).
-    #[arg(long, value_parser = ["segm", "bbox", "keypoints"])]
+    /// What to compare: segm (masks), bbox (boxes), keypoints (OKS) or boundary (min of mask and
+    /// boundary IoU).
+    #[arg(long, value_parser = ["segm", "bbox", "keypoints", "boundary"])]
     pub iou_type: String,
+    /// Boundary width as a fraction of the image diagonal (boundary-iou-api's dilation_ratio). Boundary
+    /// only.
+    #[arg(long)]
+    pub dilation_ratio: Option<f64>,
     /// Keypoint sigmas, one per keypoint (comma-separated; default COCO's 17 person sigmas). Keypoints only.
     #[arg(long, value_delimiter = ',')]
     pub kpt_sigmas: Vec<f64>,
@@ -113,10 +121,16 @@ pub fn run(args: Args) -> Result<()> {
         }
         params.kpt_oks_sigmas = args.kpt_sigmas.clone();
     }
+    if let Some(r) = args.dilation_ratio {
+        if iou_type != IouType::Boundary {
+            return Err(Error::msg("--dilation-ratio is for --iou-type boundary"));
+        }
+        params.dilation_ratio = r;
+    }
     params.validate()?;
     // Read both files at once: they are independent. Box evaluation needs no masks: segmentations are only
     // checked, not decoded — unless the results have no boxes (loadRes then takes boxes from the masks).
-    let mode = if iou_type != IouType::Segm {
+    let mode = if !iou_type.uses_masks() {
         SegMode::Kind
     } else {
         SegMode::Full

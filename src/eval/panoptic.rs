@@ -309,15 +309,19 @@ fn eval_image(
     for &l in &labels {
         match pred_seg.get(&l) {
             None if l == VOID => {}
-            None => return Err(Error::msg(format!(
+            None => {
+                return Err(Error::msg(format!(
                 "segment id {l} is in the predicted PNG but not in the predictions' segments_info"
             ))
-            .for_record(rec())),
-            Some(s) if !known.contains_key(&s.category_id) => return Err(Error::msg(format!(
+                .for_record(rec()))
+            }
+            Some(s) if !known.contains_key(&s.category_id) => {
+                return Err(Error::msg(format!(
                 "predicted segment id {l} has category_id {} which the ground truth does not have",
                 s.category_id
             ))
-            .for_record(rec())),
+                .for_record(rec()))
+            }
             Some(_) => {}
         }
     }

@@ -11,6 +11,7 @@ use super::masks::{self, MaskSet};
 use super::oks;
 use super::prepare::Cell;
 use crate::coco::Segmentation;
+use crate::mask::boundary::{boundary_of_intervals, dilation_of, BoundaryScratch};
 use crate::mask::polygon::{rle_from_polygon_with, segmentation_to_rle, PolyScratch};
 use crate::mask::rle::Rle;
 use crate::{Error, Result};
@@ -50,6 +51,8 @@ pub(crate) struct MaskSources<'a> {
     pub dt_src: Vec<u32>,
     /// `(height, width)` of each evaluated image (by image index), `None` if it is not a ground-truth image.
     pub img_dims: Vec<Option<(u32, u32)>>,
+    /// Boundary evaluation: the dilation ratio (IoU = min(mask IoU, boundary IoU) for non-crowd pairs).
+    pub dilation_ratio: Option<f64>,
 }
 
 /// Per-thread buffers for a cell's masks.
@@ -60,6 +63,11 @@ pub(crate) struct MaskScratch {
     make: MakeScratch,
     /// OKS terms of one detection × ground truth pair.
     oks_e: Vec<f64>,
+    /// Boundary bands of the cell's masks, their IoU, and buffers to make them.
+    gt_b: MaskSet,
+    dt_b: MaskSet,
+    b_iou: Vec<f64>,
+    band: BoundaryScratch,
 }
 
 /// Buffers for turning polygons into masks.
@@ -103,7 +111,16 @@ impl Geometry<'_> {
             }
             Geometry::Masks(src) => {
                 let dims = src.img_dims[cell.img as usize];
-                let MaskScratch { gt, dt, make, .. } = scratch;
+                let MaskScratch {
+                    gt,
+                    dt,
+                    make,
+                    gt_b,
+                    dt_b,
+                    b_iou,
+                    band,
+                    ..
+                } = scratch;
                 gt.clear();
                 for &i in &src.gt_src[gr] {
                     push_mask(&src.gt_anns[i as usize], dims, false, gt, make)?;
@@ -113,6 +130,45 @@ impl Geometry<'_> {
                     push_mask(&src.results[i as usize], dims, true, dt, make)?;
                 }
                 masks::iou(dt, gt, crowd, out);
+                if let Some(ratio) = src.dilation_ratio {
+                    // computeBoundaryIoU: crowd columns keep the mask IoU (their bands are not needed:
+                    // an empty one stands in), the others take np.minimum(mask IoU, boundary IoU).
+                    let bands = |set: &MaskSet,
+                                 out: &mut MaskSet,
+                                 skip: &dyn Fn(usize) -> bool,
+                                 band: &mut BoundaryScratch| {
+                        out.clear();
+                        for k in 0..set.len() {
+                            let (h, w) = set.size(k);
+                            if skip(k) {
+                                out.push_rle(Rle::zeros(h, w));
+                            } else {
+                                let d = dilation_of(h, w, ratio);
+                                out.push_rle(boundary_of_intervals(
+                                    h,
+                                    w,
+                                    set.intervals(k),
+                                    d,
+                                    band,
+                                ));
+                            }
+                        }
+                    };
+                    bands(gt, gt_b, &|k| crowd[k], band);
+                    bands(dt, dt_b, &|_| false, band);
+                    masks::iou(dt_b, gt_b, crowd, b_iou);
+                    let n = gt.len();
+                    for (i, (o, &b)) in out.iter_mut().zip(b_iou.iter()).enumerate() {
+                        if !crowd[i % n] {
+                            // np.minimum: NaN wins
+                            *o = if o.is_nan() || b.is_nan() {
+                                f64::NAN
+                            } else {
+                                o.min(b)
+                            };
+                        }
+                    }
+                }
                 Ok(())
             }
         }

@@ -13,7 +13,10 @@
 //! - thresholds are `np.linspace` values, sorting is numpy's stable mergesort, means are numpy's pairwise sums.
 //!
 //! Not here: reading JSON (see `coco::reader`), RLE arithmetic (see `mask`), printing JSON or tables (the
-//! command does that from [`Report`]). OKS is defined in `oks` (`computeOks`, its quirks listed there).
+//! command does that from [`Report`]). OKS is defined in `oks` (`computeOks`, its quirks listed there);
+//! Boundary IoU (boundary-iou-api's `computeBoundaryIoU`: `min(mask IoU, band IoU)`, mask IoU alone for
+//! crowds) in `geom`, the bands in `crate::mask::boundary`. Not reproduced from boundary-iou-api: a ground
+//! truth's own `ignore` field, which its `_prepare` keeps (COCO files have none).
 //!
 //! Where pycocotools crashes, cocokit returns an error (missing score, unknown image) or, for an empty
 //! results list, evaluates "no detections". Where pycocotools silently accepts questionable input, cocokit

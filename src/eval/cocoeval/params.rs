@@ -16,6 +16,15 @@ pub enum IouType {
     Segm,
     /// Keypoints `[x1, y1, v1, ...]`, compared by object keypoint similarity (`computeOks`).
     Keypoints,
+    /// Masks compared by `min(mask IoU, boundary IoU)` (boundary-iou-api's `computeBoundaryIoU`).
+    Boundary,
+}
+
+impl IouType {
+    /// Whether ground truths and results are compared as masks (segm, boundary).
+    pub fn uses_masks(self) -> bool {
+        matches!(self, IouType::Segm | IouType::Boundary)
+    }
 }
 
 impl IouType {
@@ -25,6 +34,7 @@ impl IouType {
             IouType::Bbox => "bbox",
             IouType::Segm => "segm",
             IouType::Keypoints => "keypoints",
+            IouType::Boundary => "boundary",
         }
     }
 
@@ -34,8 +44,9 @@ impl IouType {
             "bbox" => Ok(IouType::Bbox),
             "segm" => Ok(IouType::Segm),
             "keypoints" => Ok(IouType::Keypoints),
+            "boundary" => Ok(IouType::Boundary),
             other => Err(Error::msg(format!(
-                "unknown iou type {other:?} (expected bbox, segm or keypoints)"
+                "unknown iou type {other:?} (expected bbox, segm, keypoints or boundary)"
             ))),
         }
     }
@@ -95,6 +106,9 @@ pub struct Params {
     pub use_cats: bool,
     /// `kpt_oks_sigmas`: one per keypoint (their count is the keypoint count); keypoints only.
     pub kpt_oks_sigmas: Vec<f64>,
+    /// Boundary width as a fraction of the image diagonal (boundary-iou-api's `dilation_ratio`, 0.02);
+    /// boundary only.
+    pub dilation_ratio: f64,
 }
 
 /// COCO's 17 person keypoint sigmas as pycocotools writes them, before its division by 10.
@@ -128,6 +142,7 @@ impl Params {
                     .collect(),
                 use_cats: true,
                 kpt_oks_sigmas: coco_kpt_oks_sigmas(),
+                dilation_ratio: 0.02,
             };
         }
         // iouThrs: int(np.round((0.95 - .5) / .05)) + 1 = 10 values; recThrs: int(np.round(1 / .01)) + 1 = 101.
@@ -145,6 +160,7 @@ impl Params {
                 .collect(),
             use_cats: true,
             kpt_oks_sigmas: coco_kpt_oks_sigmas(),
+            dilation_ratio: 0.02,
         }
     }
 
@@ -180,6 +196,14 @@ impl Params {
                 )));
             }
         }
+        if self.iou_type == IouType::Boundary
+            && !(self.dilation_ratio.is_finite() && self.dilation_ratio >= 0.0)
+        {
+            return Err(Error::msg(format!(
+                "dilation ratio {} is not a number >= 0",
+                self.dilation_ratio
+            )));
+        }
         if self.area_rng.len() != self.area_rng_lbl.len() {
             return Err(Error::msg(format!(
                 "{} area ranges but {} area range labels",
@@ -205,6 +229,7 @@ pub struct EvalParams {
     pub area_rng_lbl: Vec<String>,
     pub use_cats: bool,
     pub kpt_oks_sigmas: Vec<f64>,
+    pub dilation_ratio: f64,
 }
 
 impl EvalParams {
@@ -260,7 +285,8 @@ mod tests {
         assert_eq!(IouType::parse("segm").unwrap(), IouType::Segm);
         assert_eq!(IouType::parse("bbox").unwrap().name(), "bbox");
         assert_eq!(IouType::parse("keypoints").unwrap(), IouType::Keypoints);
-        assert!(IouType::parse("boundary").is_err());
+        assert_eq!(IouType::parse("boundary").unwrap(), IouType::Boundary);
+        assert!(IouType::parse("boxes").is_err());
     }
 
     #[test]

@@ -130,7 +130,7 @@ pub(crate) fn load_results(
                 .for_record(first.describe()),
         );
     };
-    if kind == ResultsKind::Boxes && iou_type == IouType::Segm {
+    if kind == ResultsKind::Boxes && iou_type.uses_masks() {
         // pycocotools silently evaluates box-only results as box-shaped masks next to real masks; a mix is
         // almost always a mistake, so it is refused.
         let with = results.iter().filter(|r| r.seg.is_some()).count();
@@ -328,6 +328,7 @@ pub(crate) fn resolve_params(gt: &Gt<'_>, p: &Params) -> Result<EvalParams> {
         area_rng_lbl: p.area_rng_lbl.clone(),
         use_cats: p.use_cats,
         kpt_oks_sigmas: p.kpt_oks_sigmas.clone(),
+        dilation_ratio: p.dilation_ratio,
     })
 }
 
@@ -593,7 +594,7 @@ pub(crate) fn prepare_with<'a>(
                 dt: dt_boxes,
             }
         }
-        IouType::Segm => {
+        IouType::Segm | IouType::Boundary => {
             // pycocotools converts every ground truth in _prepare and fails on one without segmentation.
             for &i in &gt_order {
                 let a = &gt.annotations[i as usize];
@@ -613,6 +614,7 @@ pub(crate) fn prepare_with<'a>(
                 results,
                 dt_src: dt_order.iter().map(|&i| dets[i as usize].index).collect(),
                 img_dims: p.img_ids.iter().map(|id| dims.get(id).copied()).collect(),
+                dilation_ratio: (p.iou_type == IouType::Boundary).then_some(p.dilation_ratio),
             })
         }
     };

@@ -497,7 +497,7 @@ fn both_paths(gt: &str, dt: &str, iou: IouType) -> (Result<Report>, Result<Repor
     use crate::coco::reader::{parse_results_with, Dataset, SegMode};
     let mode = match iou {
         IouType::Bbox | IouType::Keypoints => SegMode::Kind,
-        IouType::Segm => SegMode::Full,
+        IouType::Segm | IouType::Boundary => SegMode::Full,
     };
     let params = Params::new(iou);
     let api = (|| {
