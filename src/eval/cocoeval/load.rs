@@ -62,9 +62,11 @@ pub(crate) struct Record<'a> {
     pub score: Option<f64>,
     pub seg: Seg<'a>,
     /// The `keypoints` value as JSON text (read into numbers only by keypoint evaluation).
-    pub keypoints: Option<Cow<'a, [u8]>>,
-    /// `num_keypoints` (ground truth: 0 makes it ignored in keypoint evaluation).
-    pub num_keypoints: Option<f64>,
+    /// Boxed: most records have none, and records are many.
+    pub keypoints: Option<Box<Cow<'a, [u8]>>>,
+    /// `num_keypoints == 0`, if present (a ground truth without keypoints is ignored in keypoint
+    /// evaluation); only that comparison is ever made.
+    pub no_keypoints: Option<bool>,
     /// Byte offset of the record's `{` (for messages about records without id).
     pub offset: u64,
 }
@@ -77,9 +79,9 @@ fn extra<'e>(extra: &'e [(String, String)], key: &str) -> Option<&'e str> {
         .map(|(_, v)| v.as_str())
 }
 
-fn num_keypoints_of(extra_: &[(String, String)]) -> Option<f64> {
+fn no_keypoints_of(extra_: &[(String, String)]) -> Option<bool> {
     let raw = extra(extra_, "num_keypoints")?;
-    Cursor::new(raw.as_bytes(), 0).f64().ok()
+    Cursor::new(raw.as_bytes(), 0).f64().ok().map(|n| n == 0.0)
 }
 
 impl<'a> Record<'a> {
@@ -97,8 +99,8 @@ impl<'a> Record<'a> {
                 Some(s) => Seg::Parsed(Cow::Borrowed(s)),
                 None => Seg::None,
             },
-            keypoints: extra(&a.extra, "keypoints").map(|v| Cow::Borrowed(v.as_bytes())),
-            num_keypoints: num_keypoints_of(&a.extra),
+            keypoints: extra(&a.extra, "keypoints").map(|v| Box::new(Cow::Borrowed(v.as_bytes()))),
+            no_keypoints: no_keypoints_of(&a.extra),
             offset: a.offset,
         }
     }
@@ -109,12 +111,12 @@ impl<'a> Record<'a> {
             None if mode == SegMode::Kind => Seg::Unparsed,
             None => Seg::None,
         };
-        let num_keypoints = num_keypoints_of(&a.extra);
+        let no_keypoints = no_keypoints_of(&a.extra);
         let keypoints = a
             .extra
             .into_iter()
             .find(|(k, _)| k == "keypoints")
-            .map(|(_, v)| Cow::Owned(v.into_bytes()));
+            .map(|(_, v)| Box::new(Cow::Owned(v.into_bytes())));
         Record {
             id: a.id,
             image_id: a.image_id,
@@ -125,7 +127,7 @@ impl<'a> Record<'a> {
             score: a.score,
             seg,
             keypoints,
-            num_keypoints,
+            no_keypoints,
             offset: a.offset,
         }
     }
@@ -141,7 +143,7 @@ impl<'a> Record<'a> {
             score: None,
             seg: Seg::None,
             keypoints: None,
-            num_keypoints: None,
+            no_keypoints: None,
             offset: 0,
         }
     }
@@ -305,9 +307,9 @@ fn fast_record(buf: &[u8], start: usize, mode: SegMode) -> Option<Record<'_>> {
             "segmentation" => r.seg = segmentation(&mut c, mode)?,
             "keypoints" => {
                 let (s, e) = c.skip().ok()?;
-                r.keypoints = Some(Cow::Borrowed(&buf[s..e]));
+                r.keypoints = Some(Box::new(Cow::Borrowed(&buf[s..e])));
             }
-            "num_keypoints" => r.num_keypoints = Some(num(&mut c)?),
+            "num_keypoints" => r.no_keypoints = Some(num(&mut c)? == 0.0),
             _ => {
                 c.skip().ok()?;
             }

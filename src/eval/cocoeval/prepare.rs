@@ -527,11 +527,11 @@ pub(crate) fn prepare_with<'a>(
         let mut ignore = crowd;
         if p.iou_type == IouType::Keypoints {
             // gt['ignore'] = (gt['num_keypoints'] == 0) or gt['ignore']
-            let Some(nk) = a.num_keypoints else {
+            let Some(no_keypoints) = a.no_keypoints else {
                 return Err(Error::msg("ground-truth annotation has no num_keypoints")
                     .for_record(a.describe()));
             };
-            ignore |= nk == 0.0;
+            ignore |= no_keypoints;
         }
         gt_ignore.push(ignore);
         gt_id_nonzero.push(a.id.unwrap_or(0) != 0);
