@@ -174,21 +174,34 @@ fn warnings(params: &Params, gt: &EvalGt, absent_cats: &[i64]) -> Vec<String> {
             if absent_cats.len() == 1 { "it" } else { "them" }
         ));
     }
-    if !params.max_dets.contains(&100) {
+    // _summarizeDets reads maxDets 100 and all/small/medium/large; _summarizeKps maxDets 20 and
+    // all/medium/large, in its own stats order.
+    let keypoints = params.iou_type == IouType::Keypoints;
+    let want_dets = if keypoints { 20 } else { 100 };
+    if !params.max_dets.contains(&want_dets) {
         let given: Vec<String> = params.max_dets.iter().map(usize::to_string).collect();
         w.push(format!(
-            "--max-dets {} has no 100: pycocotools computes AP (stats[0]) at maxDets 100 only, so it is -1",
+            "--max-dets {} has no {want_dets}: pycocotools computes AP (stats[0]) at maxDets {want_dets} only, so it is -1",
             given.join(",")
         ));
     }
     let mut labels = Vec::new();
     let mut stats: Vec<usize> = Vec::new();
-    for (label, idx) in [
-        ("all", &[0, 1, 2, 6, 7, 8][..]),
-        ("small", &[3, 9]),
-        ("medium", &[4, 10]),
-        ("large", &[5, 11]),
-    ] {
+    let lookups: &[(&str, &[usize])] = if keypoints {
+        &[
+            ("all", &[0, 1, 2, 5, 6, 7]),
+            ("medium", &[3, 8]),
+            ("large", &[4, 9]),
+        ]
+    } else {
+        &[
+            ("all", &[0, 1, 2, 6, 7, 8]),
+            ("small", &[3, 9]),
+            ("medium", &[4, 10]),
+            ("large", &[5, 11]),
+        ]
+    };
+    for &(label, idx) in lookups {
         if !params.area_rng_lbl.iter().any(|l| l == label) {
             labels.push(label);
             stats.extend(idx);
@@ -242,7 +255,7 @@ pub fn run(args: Args) -> Result<()> {
         params.img_ids = Some(args.img_ids.clone());
     }
     if !args.max_dets.is_empty() {
-        if args.max_dets.len() < 3 {
+        if args.max_dets.len() < 3 && iou_type != IouType::Keypoints {
             // summarize reads maxDets[0..3]; said before the files are read (and before any warning).
             return Err(Error::msg(format!(
                 "--max-dets: the 12 COCO stats need at least 3 values (got {})",
