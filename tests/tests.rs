@@ -5,6 +5,7 @@ mod common;
 
 mod architecture;
 mod bad_input;
+mod cli_reference;
 mod cocoeval_golden;
 mod convert;
 mod eval_coco;
