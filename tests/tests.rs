@@ -9,6 +9,7 @@ mod cli_cocostuff;
 mod cli_completions_man;
 mod cli_help_examples;
 mod cli_vocabulary;
+mod cli_reference;
 mod cocoeval_golden;
 mod convert;
 mod eval_boundary;
