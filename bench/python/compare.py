@@ -51,11 +51,17 @@ def png(a_dir, b_dir):
 
 
 def last_json(path):
+    """The whole file when it is one JSON document (cocokit's pretty-printed --json), else its last line that
+    is a JSON object (a peer's one-line report after its summary)."""
     with open(path) as f:
-        lines = [ln for ln in f.read().splitlines() if ln.strip().startswith("{")]
-    if not lines:  # a pretty-printed object
-        with open(path) as f:
-            return json.load(f)
+        text = f.read()
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    lines = [ln for ln in text.splitlines() if ln.strip().startswith("{")]
+    if not lines:
+        sys.exit("no JSON object in %s" % path)
     return json.loads(lines[-1])
 
 
