@@ -4,7 +4,7 @@
     python compare.py rle COCOKIT.json PEER.json   # every annotation's segmentation equal (by annotation id)
     python compare.py png DIR_A DIR_B              # every PNG of DIR_A has a pixel-identical twin in DIR_B
     python compare.py stats REF OTHER              # max |a - b| over the 12 COCOeval stats of two outputs
-                                                   # (files whose last JSON line has "stats"); prints the number
+                                                   # (a JSON document, or a last JSON line, with "stats")
 
 Prints one line: "<n> equal, <m> different[, first difference: ...]"; exit 0 when all equal, 1 otherwise.
 """

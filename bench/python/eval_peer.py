@@ -8,8 +8,9 @@ After the imports, time.perf_counter() is taken around: COCO(GT) load, loadRes(R
 evaluate(), accumulate(), summarize() — everything a user waits for once Python is up. cocokit-python is
 cocokit's own Python package used as the pycocotools drop-in (`from cocokit import COCO, COCOeval`). vernier
 runs through its native API in its bit-exact mode: CocoDataset.from_json(GT bytes) and
-Evaluator(iou=Bbox()|Segm(), parity_mode="strict").evaluate(dataset, RESULTS bytes), the file reads counted. The summary each tool
-prints goes to stderr (file descriptor 1 is pointed at 2 meanwhile, so output from native code is caught too).
+Evaluator(iou=Bbox()|Segm(), parity_mode="strict").evaluate(dataset, RESULTS bytes), the file reads counted.
+The summary each tool prints goes to stderr (file descriptor 1 is pointed at 2 meanwhile, so output from
+native code is caught too).
 Prints one JSON line on stdout: {"tool", "version", "seconds", "stats": [12 floats], "maxrss_kb"}.
 """
 import argparse
@@ -31,7 +32,8 @@ def load_tool(tool):
         from pycocotools.coco import COCO
         from pycocotools.cocoeval import COCOeval
     elif tool == "faster-coco-eval":
-        from faster_coco_eval import COCO, COCOeval_faster as COCOeval
+        from faster_coco_eval import COCO
+        from faster_coco_eval import COCOeval_faster as COCOeval
     elif tool == "hotcoco":
         from hotcoco import COCO, COCOeval
     elif tool == "ultrafast-pycocotools":
@@ -39,7 +41,8 @@ def load_tool(tool):
     elif tool == "cocokit-python":
         from cocokit import COCO, COCOeval
     elif tool == "vernier":
-        from vernier.instance import CocoDataset as COCO, Evaluator as COCOeval
+        from vernier.instance import CocoDataset as COCO
+        from vernier.instance import Evaluator as COCOeval
     else:
         sys.exit("unknown tool " + tool)
     return COCO, COCOeval
@@ -87,8 +90,8 @@ def main():
 
 
 def run_vernier(CocoDataset, Evaluator, a):
-    """vernier's native API, not its COCOeval shim: the GT parsed once into a dataset handle, the results file's
-    bytes evaluated in strict mode (bit-exact with pycocotools; the native default is "corrected") with
+    """vernier's native API, not its COCOeval shim: the GT parsed once into a dataset handle, the results
+    file's bytes evaluated in strict mode (bit-exact with pycocotools; the native default is "corrected") with
     num_threads = the core count, asked for explicitly. The file reads are timed like the others' loads."""
     from vernier.instance import Bbox, Segm
 
