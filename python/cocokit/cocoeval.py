@@ -12,8 +12,9 @@ which reproduces every pycocotools quirk that changes numbers (see ``cocokit::ev
 
 ``evalImgs`` and ``ious`` (pycocotools' per image x category matching details and IoU matrices) are made
 from the engine's matching when first read, so runs that never read them do not pay for them. The
-``keypoints`` iouType raises :class:`NotImplementedError` until the engine evaluates OKS.
-Segmentations are not rewritten in place as RLE (pycocotools' ``_toMask`` side effect).
+``keypoints`` iouType evaluates OKS with ``params.kpt_oks_sigmas`` (``ious`` then holds OKS matrices) and
+``summarize()`` prints pycocotools' ``_summarizeKps`` lines (10 stats). Segmentations are not rewritten
+in place as RLE (pycocotools' ``_toMask`` side effect).
 """
 
 import copy
@@ -28,11 +29,11 @@ from .coco import _no_gc
 
 __all__ = ["COCOeval", "Params"]
 
-_SUPPORTED = ("bbox", "segm")
+_SUPPORTED = ("bbox", "segm", "keypoints")
 
 
 class COCOeval:
-    """COCO detection evaluation (bbox, segm), number for number pycocotools' ``COCOeval``."""
+    """COCO detection evaluation (bbox, segm, keypoints), number for number pycocotools' ``COCOeval``."""
 
     def __init__(self, cocoGt=None, cocoDt=None, iouType="segm"):
         """Evaluate ``cocoDt`` (results, usually ``cocoGt.loadRes(...)``) against ``cocoGt``; the
@@ -151,12 +152,9 @@ class COCOeval:
             print("useSegm (deprecated) is not None. Running {} evaluation".format(p.iouType))
         print("Evaluate annotation type *{}*".format(p.iouType))
         if p.iouType not in _SUPPORTED:
-            # keypoints: once the engine's IouType parses "keypoints", add it to _SUPPORTED, pass
-            # p.kpt_oks_sigmas to _native.evaluate and read each annotation's keypoints/num_keypoints there
-            # (python/src/eval.rs), and summarize with the engine's keypoint stats (_summarizeKps).
             raise NotImplementedError(
-                "cocokit.COCOeval evaluates iouType 'bbox' and 'segm'; {!r} is not supported yet".format(
-                    p.iouType))
+                "cocokit.COCOeval evaluates iouType 'bbox', 'segm' and 'keypoints'; {!r} is not "
+                "supported".format(p.iouType))
         p.imgIds = list(np.unique(p.imgIds))
         if p.useCats:
             p.catIds = list(np.unique(p.catIds))
@@ -168,6 +166,8 @@ class COCOeval:
         for gt in gts:
             gt["ignore"] = gt.get("ignore", 0)
             gt["ignore"] = "iscrowd" in gt and gt["iscrowd"]
+            if p.iouType == "keypoints":
+                gt["ignore"] = (gt["num_keypoints"] == 0) or gt["ignore"]
         imgs = self.cocoGt.imgs
         # sizes rasterize polygons (segm); bbox evaluation never needs them, as in pycocotools
         images = [(i, int(imgs[i].get("height", 0)), int(imgs[i].get("width", 0)))
@@ -187,6 +187,7 @@ class COCOeval:
             [[float(a[0]), float(a[1])] for a in p.areaRng],
             [str(lbl) for lbl in p.areaRngLbl],
             bool(p.useCats),
+            [float(s) for s in p.kpt_oks_sigmas] if p.iouType == "keypoints" else None,
         )
         self._paramsEval = copy.deepcopy(self.params)
         toc = time.time()
@@ -217,14 +218,15 @@ class COCOeval:
         print("DONE (t={:0.2f}s).".format(toc - tic))
 
     def summarize(self):
-        """Print the 12 standard metrics and keep them in ``stats`` (a float64 array)."""
+        """Print the 12 standard metrics (10 for keypoints) and keep them in ``stats`` (a float64 array)."""
         if not self.eval:
             raise Exception("Please run accumulate() first")
         if self.params.iouType not in _SUPPORTED:
             raise NotImplementedError(
-                "cocokit.COCOeval summarizes iouType 'bbox' and 'segm' only")
-        # _summarizeDets reads maxDets[2]: IndexError with fewer than 3 values, as in pycocotools.
-        if len(self.params.maxDets) < 3:
+                "cocokit.COCOeval summarizes iouType 'bbox', 'segm' and 'keypoints' only")
+        # _summarizeDets reads maxDets[2]: IndexError with fewer than 3 values, as in pycocotools
+        # (_summarizeKps reads maxDets 20 whatever maxDets holds).
+        if self.params.iouType != "keypoints" and len(self.params.maxDets) < 3:
             raise IndexError("list index out of range")
         stats, lines = self._native_acc.summarize()
         for line in lines:

@@ -89,11 +89,59 @@ const GT_KEYS: &[&str] = &["id", "image_id", "category_id", "area", "iscrowd"];
 /// Keys `COCOeval` reads from every detection.
 const DT_KEYS: &[&str] = &["id", "image_id", "category_id", "area", "score"];
 
+/// A list of numbers as the JSON text the engine reads from an annotation's unknown keys (Rust's `f64`
+/// formatting is the shortest text that reads back as the same number).
+fn json_numbers(v: &Bound<'_, PyAny>, key: &str) -> PyResult<String> {
+    let nums: Vec<f64> = v.extract()?;
+    let mut out = String::with_capacity(nums.len() * 6 + 2);
+    out.push('[');
+    for (i, n) in nums.iter().enumerate() {
+        if !n.is_finite() {
+            return Err(PyValueError::new_err(format!(
+                "{key} must hold finite numbers, has {n}"
+            )));
+        }
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&n.to_string());
+    }
+    out.push(']');
+    Ok(out)
+}
+
+/// `keypoints` and `num_keypoints`, as the engine's model keeps keys it does not know: raw JSON text.
+fn keypoint_extra(d: &Bound<'_, PyDict>) -> PyResult<Vec<(String, String)>> {
+    let mut extra = Vec::new();
+    if let Some(kp) = get(d, "keypoints")? {
+        extra.push(("keypoints".to_string(), json_numbers(&kp, "keypoints")?));
+    }
+    if let Some(n) = get(d, "num_keypoints")? {
+        let n: f64 = n.extract()?;
+        if !n.is_finite() {
+            return Err(PyValueError::new_err(format!(
+                "num_keypoints must be a finite number, is {n}"
+            )));
+        }
+        extra.push(("num_keypoints".to_string(), n.to_string()));
+    }
+    Ok(extra)
+}
+
 /// The fields `COCOeval` reads from one annotation dict; `required` keys (and the geometry of the iou
 /// type) missing raise `KeyError`.
-fn annotation(obj: &Bound<'_, PyAny>, with_seg: bool, required: &[&str]) -> PyResult<Annotation> {
+fn annotation(
+    obj: &Bound<'_, PyAny>,
+    iou_type: IouType,
+    required: &[&str],
+) -> PyResult<Annotation> {
     let d = obj.cast::<PyDict>()?;
-    let geometry = if with_seg { "segmentation" } else { "bbox" };
+    let with_seg = iou_type == IouType::Segm;
+    let geometry = match iou_type {
+        IouType::Segm => "segmentation",
+        IouType::Keypoints => "keypoints",
+        _ => "bbox",
+    };
     for key in required.iter().chain([&geometry]) {
         if !d.contains(*key)? {
             return Err(pyo3::exceptions::PyKeyError::new_err(key.to_string()));
@@ -131,19 +179,23 @@ fn annotation(obj: &Bound<'_, PyAny>, with_seg: bool, required: &[&str]) -> PyRe
         bbox,
         iscrowd: get(d, "iscrowd")?.map(|v| int_of(&v)).transpose()?,
         score: get(d, "score")?.map(|v| v.extract::<f64>()).transpose()?,
-        extra: Vec::new(),
+        extra: if iou_type == IouType::Keypoints {
+            keypoint_extra(d)?
+        } else {
+            Vec::new()
+        },
         offset: 0,
     })
 }
 
 fn annotations(
     list: &Bound<'_, PyAny>,
-    with_seg: bool,
+    iou_type: IouType,
     required: &[&str],
 ) -> PyResult<Vec<Annotation>> {
     let mut out = Vec::with_capacity(list.len().unwrap_or(0));
     for a in list.try_iter()? {
-        out.push(annotation(&a?, with_seg, required)?);
+        out.push(annotation(&a?, iou_type, required)?);
     }
     Ok(out)
 }
@@ -152,7 +204,7 @@ fn annotations(
 /// `images` (`(id, height, width)` of the evaluated images, for rasterizing polygons) and the parameters.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
-#[pyo3(signature = (gts, dts, images, iou_type, img_ids, cat_ids, iou_thrs, rec_thrs, max_dets, area_rng, area_rng_lbl, use_cats))]
+#[pyo3(signature = (gts, dts, images, iou_type, img_ids, cat_ids, iou_thrs, rec_thrs, max_dets, area_rng, area_rng_lbl, use_cats, kpt_oks_sigmas=None))]
 fn evaluate(
     py: Python<'_>,
     gts: &Bound<'_, PyAny>,
@@ -167,11 +219,11 @@ fn evaluate(
     area_rng: Vec<[f64; 2]>,
     area_rng_lbl: Vec<String>,
     use_cats: bool,
+    kpt_oks_sigmas: Option<Vec<f64>>,
 ) -> PyResult<NativeEvaluation> {
     let iou_type = IouType::parse(iou_type).map_err(err)?;
-    let with_seg = iou_type == IouType::Segm;
-    let gts = annotations(gts, with_seg, GT_KEYS)?;
-    let dts = annotations(dts, with_seg, DT_KEYS)?;
+    let gts = annotations(gts, iou_type, GT_KEYS)?;
+    let dts = annotations(dts, iou_type, DT_KEYS)?;
     let images: Vec<Image> = images
         .into_iter()
         .map(|(id, height, width)| Image {
@@ -191,6 +243,9 @@ fn evaluate(
     params.area_rng = area_rng;
     params.area_rng_lbl = area_rng_lbl;
     params.use_cats = use_cats;
+    if let Some(sigmas) = kpt_oks_sigmas {
+        params.kpt_oks_sigmas = sigmas;
+    }
     let inputs = Arc::new(Inputs {
         images,
         gts,
@@ -393,7 +448,7 @@ impl NativeAccumulation {
             .reshape([t, r, k, a, m])?
             .into_any())
     }
-    /// `summarize()` for bbox/segm: the 12 stats and the 12 printed lines.
+    /// `summarize()`: the 12 stats and printed lines for bbox/segm, the 10 for keypoints.
     fn summarize(&self) -> PyResult<(Vec<f64>, Vec<String>)> {
         let s = self.acc.summarize().map_err(err)?;
         Ok((s.stats.to_vec(), s.lines))
