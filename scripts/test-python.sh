@@ -21,7 +21,8 @@ fi
 # pip runs the maturin build backend as a `maturin` command: the venv's.
 export PATH="$PWD/$VENV/bin:$PATH"
 pip_install() { "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$@"; }
-pip_install "maturin>=1.5,<2" pytest numpy "pycocotools==2.0.11"
+pip_install "maturin>=1.5,<2" pytest numpy "pycocotools==2.0.11" ruff
+"$VENV/bin/ruff" check python/
 
 # Built with the venv's maturin (no isolated build environment to download again); --force-reinstall so
 # that a rebuilt extension always replaces the installed one.

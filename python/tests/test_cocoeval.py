@@ -262,24 +262,53 @@ def test_summarize_twice_and_str():
 
 def test_ctrl_c_interrupts_evaluate():
     """A SIGINT during evaluate() raises KeyboardInterrupt (the engine runs on its own thread while the
-    caller's thread checks for signals)."""
-    import os
+    caller's thread checks for signals). Run in a child process, so that no signal can reach pytest itself;
+    SIGINT is sent again every second until the child reacts (a busy machine may take a while)."""
     import signal
-    import threading
+    import subprocess
+    import sys
+    import time
 
-    with quiet():
-        gt = COCO(VAL2014)
-        dt = gt.loadRes(VAL2014_SEGM)
-    e = COCOeval(gt, dt, "segm")
-    e.params.iouThrs = np.linspace(0.05, 0.95, 2000)  # a long evaluation: the signal lands inside it
-    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
-    timer.start()
+    script = f"""
+import sys, numpy as np
+from cocokit import COCO, COCOeval
+gt = COCO({VAL2014!r})
+dt = gt.loadRes({VAL2014_SEGM!r})
+e = COCOeval(gt, dt, "segm")
+e.params.iouThrs = np.linspace(0.05, 0.95, 2000)
+print("ready", flush=True)
+try:
+    for _ in range(100000):
+        e.evaluate()
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    sys.exit(0)
+sys.exit(3)
+"""
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     try:
-        with pytest.raises(KeyboardInterrupt), quiet():
-            for _ in range(1000):
-                e.evaluate()
+        assert child.stdout is not None
+        # COCO() and loadRes print pycocotools' progress lines first.
+        while (line := child.stdout.readline()) and line.strip() != "ready":
+            pass
+        assert line.strip() == "ready", "the child ended before evaluating"
+        time.sleep(0.3)
+        for _ in range(30):
+            child.send_signal(signal.SIGINT)
+            try:
+                child.wait(timeout=1.0)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        out = child.stdout.read()
+        assert child.returncode == 0, f"exit {child.returncode}: {out!r}"
+        assert "interrupted" in out
     finally:
-        timer.cancel()
+        if child.poll() is None:
+            child.kill()
+            child.wait()
 
 
 def test_lvis_ground_truth_without_iscrowd_raises_key_error():
