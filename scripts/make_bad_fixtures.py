@@ -26,6 +26,8 @@ files = {
     "unescaped_control.json": b'{"info": "tab\there"}',
     "garbage_after.json": b'{"images": []} {"images": []}x',
     "deep_unclosed.json": b'{"info": ' + b"[" * 100_000,
+    # 200 KB nested 100 000 deep, closed: beyond jq's 10 000 levels (pretty must stop, not print GBs of indentation).
+    "too_deep.json": b'{"info": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
     "bad_escape.json": b'{"info": "\\x41"}',
     "leading_zero.json": b'{"images": [{"id": 01}]}',
     # COCO-level problems: valid JSON, so `pretty` prints them, but the COCO commands refuse them.
@@ -48,7 +50,7 @@ files = {
 for name, data in files.items():
     with open(os.path.join(out, name), "wb") as f:
         f.write(data)
-# A valid but 100k-deep document: must not overflow any stack.
+# A valid document as deep as jq allows (10 000 levels, the object included): read without recursion.
 with open(os.path.join(out, "..", "json", "deep_valid.json"), "wb") as f:
-    f.write(b'{"info": ' + b"[" * 100_000 + b"]" * 100_000 + b', "images": [], "annotations": [], "categories": []}')
+    f.write(b'{"info": ' + b"[" * 9_999 + b"]" * 9_999 + b', "images": [], "annotations": [], "categories": []}')
 print(len(files), "files")

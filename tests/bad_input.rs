@@ -29,7 +29,14 @@ const JSON_BAD: &[(&str, &str)] = &[
     ("single_quotes.json", "byte 1: "),
     ("unescaped_control.json", "byte 13: raw control character"),
     ("garbage_after.json", "byte 15: "),
-    ("deep_unclosed.json", "truncated"),
+    (
+        "deep_unclosed.json",
+        "byte 10008: nesting deeper than 10000 levels",
+    ),
+    (
+        "too_deep.json",
+        "line 1, column 10009, byte 10008: nesting deeper than 10000 levels",
+    ),
     ("bad_escape.json", "byte 10: invalid escape"),
     ("leading_zero.json", "invalid number: leading zeros"),
 ];

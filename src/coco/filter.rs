@@ -220,6 +220,7 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
     let (mut img_index, mut cat_index) = (0usize, 0usize);
     t.begin_object()?;
     let mut seen = 0usize;
+    let mut had_annotations = false;
     let layout = scan_top(buf, |ev| {
         if let Event::Record { start, .. } = &ev {
             seen += 1;
@@ -229,7 +230,10 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
         }
         match ev {
             Event::Other { key, raw, .. } => t.raw_member(&key, raw)?,
-            Event::SectionStart { section } => t.begin_section(section.key())?,
+            Event::SectionStart { section } => {
+                had_annotations |= section == Section::Annotations;
+                t.begin_section(section.key())?
+            }
             Event::SectionEnd { .. } => t.end_array()?,
             Event::Record {
                 section,
@@ -273,6 +277,12 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
         return Err(Error::msg(
             "filter needs a COCO dataset (an object with \"categories\"), not a results array",
         ));
+    }
+    if !had_annotations {
+        // A file without annotations (image lists, category lists) still gets the key: pycocotools' loadRes
+        // and most tools read `dataset["annotations"]` without checking it is there.
+        t.begin_section(Section::Annotations.key())?;
+        t.end_array()?;
     }
     t.end_object()?;
     Ok(rep)

@@ -15,7 +15,9 @@
 
 use super::model::{Annotation, Category, Image, Segmentation};
 use crate::error::{Error, Result};
-use crate::json::scan::{parse_string, skip_value, skip_value_fast, skip_ws, unexpected, Cursor};
+use crate::json::scan::{
+    parse_string, skip_value, skip_value_fast, skip_value_in, skip_ws, unexpected, Cursor,
+};
 use rayon::prelude::*;
 
 /// The three arrays cocokit reads record by record.
@@ -147,7 +149,7 @@ fn scan_top_handing_over<'a>(
                         format!("\"{key}\" is null: expected an array"),
                     ));
                 }
-                skip_value(buf, vpos)?;
+                skip_value_in(buf, vpos, 1)?;
                 return Err(Error::at(vpos, format!("\"{key}\" must be an array")));
             }
             f(Event::SectionStart { section })?;
@@ -158,7 +160,7 @@ fn scan_top_handing_over<'a>(
             f(Event::SectionEnd { section })?;
             c.pos = i;
         } else {
-            let end = skip_value(buf, vpos)?;
+            let end = skip_value_in(buf, vpos, 1)?;
             f(Event::Other {
                 key: key.into_owned(),
                 raw: &buf[vpos..end],
