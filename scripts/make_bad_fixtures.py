@@ -46,6 +46,12 @@ files = {
     "duplicate_section.json": b'{"images": [], "images": [], "annotations": []}',
     "category_without_id.json": b'{"images": [], "annotations": [], "categories": [{"name": "x"}]}',
     "image_negative_size.json": b'{"images": [{"id": 1, "width": -640, "height": 480}], "annotations": [], "categories": []}',
+    # JSON that is not COCO at all: named by its top-level keys, never read as an empty dataset.
+    "not_coco.json": b'{"foo": [1, 2, 3]}',
+    # A wrong type before the record's id: the id is still named.
+    "category_id_string.json": b'{"images": [], "annotations": [{"category_id": "1", "image_id": 1, "id": 12}], "categories": []}',
+    # Keys pycocotools indexes by, missing (validate reports them; the other commands do not need them).
+    "missing_required_keys.json": b'{"images": [{"id": 1, "height": 4}], "annotations": [{"image_id": 1, "category_id": 1}, {"id": 5, "image_id": 1}], "categories": [{"id": 1}]}',
 }
 for name, data in files.items():
     with open(os.path.join(out, name), "wb") as f:

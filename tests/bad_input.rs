@@ -85,6 +85,14 @@ const COCO_BAD: &[(&str, &str)] = &[
     ),
     ("category_without_id.json", "category record has no \"id\""),
     ("image_negative_size.json", "image id 1: image size -640"),
+    (
+        "not_coco.json",
+        "byte 0: neither a COCO dataset nor a results array: the top-level object has no \"images\", \"annotations\" or \"categories\" (its keys: \"foo\")",
+    ),
+    (
+        "category_id_string.json",
+        "line 1, column 48, byte 47: annotation id 12: unexpected '\"', expected a number",
+    ),
 ];
 
 /// Run `args` with an `-o` into a scratch dir; require a clean failure mentioning `want`.

@@ -126,10 +126,13 @@ fn scan_top_handing_over<'a>(
             ));
         }
     }
+    let open = i;
     let mut c = Cursor::new(buf, i);
     c.begin_object()?;
     let mut first = true;
     let mut seen: Vec<&'static str> = Vec::new();
+    // The first few other keys, to name them if the object turns out not to be a COCO dataset.
+    let mut others: Vec<String> = Vec::new();
     while let Some((key, key_pos)) = c.next_key(&mut first)? {
         let vpos = c.pos;
         if let Some(section) = Section::from_key(&key) {
@@ -160,6 +163,9 @@ fn scan_top_handing_over<'a>(
             f(Event::SectionEnd { section })?;
             c.pos = i;
         } else {
+            if others.len() < 8 {
+                others.push(key.to_string());
+            }
             let end = skip_value_in(buf, vpos, 1)?;
             f(Event::Other {
                 key: key.into_owned(),
@@ -170,7 +176,45 @@ fn scan_top_handing_over<'a>(
         }
     }
     check_trailing(buf, c.pos)?;
+    if seen.is_empty() {
+        return Err(not_coco(open, &others));
+    }
     Ok(Layout::Dataset)
+}
+
+/// The error for a top-level object with none of `images`, `annotations`, `categories` (its first keys
+/// `others`): whatever it is, reading it as an empty dataset would only hide the mistake.
+#[cold]
+fn not_coco(open: usize, others: &[String]) -> Error {
+    let keys = if others.is_empty() {
+        "it is empty".to_string()
+    } else {
+        let names: Vec<String> = others.iter().map(|k| format!("\"{k}\"")).collect();
+        format!("its keys: {}", names.join(", "))
+    };
+    Error::at(
+        open,
+        format!(
+            "neither a COCO dataset nor a results array: the top-level object has no \"images\", \"annotations\" or \"categories\" ({keys})"
+        ),
+    )
+}
+
+/// The `id` of the record at `start`, looked for after the record failed to parse before its `id` was read
+/// (`{"category_id": "1", "id": 7}`), so that the error can name it. `None` when the record is too broken to
+/// walk, or has no integer `id`.
+#[cold]
+pub fn record_id(buf: &[u8], start: usize) -> Option<i64> {
+    let mut c = Cursor::new(buf, start);
+    c.begin_object().ok()?;
+    let mut first = true;
+    while let Some((key, _)) = c.next_key(&mut first).ok()? {
+        if key == "id" {
+            return c.i64().ok();
+        }
+        c.skip().ok()?;
+    }
+    None
 }
 
 /// A piece of the top-level walk as [`scan_top_batched`] hands it out: consecutive records of one section
@@ -557,10 +601,14 @@ fn parse_image_fields<const ALL: bool>(buf: &[u8], start: usize) -> Result<Image
         Ok(())
     };
     r().map_err(|e| {
-        e.for_record(if has_id {
-            format!("image id {}", img.id)
+        let id = if has_id {
+            Some(img.id)
         } else {
-            format!("image at byte {start}")
+            record_id(buf, start)
+        };
+        e.for_record(match id {
+            Some(id) => format!("image id {id}"),
+            None => format!("image at byte {start}"),
         })
     })?;
     if !has_id {
@@ -603,13 +651,17 @@ pub fn parse_category(buf: &[u8], start: usize) -> Result<Category> {
         }
         Ok(())
     };
-    let res = r();
-    let describe = if has_id {
-        format!("category id {}", cat.id)
-    } else {
-        format!("category at byte {start}")
-    };
-    res.map_err(|e| e.for_record(describe))?;
+    r().map_err(|e| {
+        let id = if has_id {
+            Some(cat.id)
+        } else {
+            record_id(buf, start)
+        };
+        e.for_record(match id {
+            Some(id) => format!("category id {id}"),
+            None => format!("category at byte {start}"),
+        })
+    })?;
     if !has_id {
         return Err(Error::at(start, "category record has no \"id\""));
     }
@@ -694,7 +746,12 @@ fn parse_annotation_fields<const ALL: bool>(
         }
         Ok(())
     })();
-    res.map_err(|e| e.for_record(ann.describe()))?;
+    res.map_err(|e| {
+        if ann.id.is_none() {
+            ann.id = record_id(buf, start);
+        }
+        e.for_record(ann.describe())
+    })?;
     if !has_image {
         return Err(Error::at(start, "annotation has no \"image_id\"").for_record(ann.describe()));
     }
