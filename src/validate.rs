@@ -79,10 +79,13 @@ pub struct Report {
 pub const EXAMPLES: usize = 5;
 
 /// How to validate.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ValidateOptions {
+#[derive(Clone, Copy, Default)]
+pub struct ValidateOptions<'g> {
     /// Keep every occurrence of every finding, not the first [`EXAMPLES`] of each kind.
     pub every_example: bool,
+    /// For a results file: its ground truth, whose images and categories the detections must refer to (and
+    /// whose image sizes their RLEs must have).
+    pub gt: Option<&'g Input>,
 }
 
 struct Collector {
@@ -155,7 +158,7 @@ pub fn validate(input: &Input) -> Result<Report> {
 /// Memory: per image its size, id and offset plus a 4-byte index slot; per category a little more; per
 /// annotation one bit of a dense id set (when ids are dense). Records are never kept (findings are, one
 /// each with `every_example`).
-pub fn validate_with(input: &Input, opts: ValidateOptions) -> Result<Report> {
+pub fn validate_with(input: &Input, opts: ValidateOptions<'_>) -> Result<Report> {
     let buf = input.bytes();
     let mut col = Collector {
         map: BTreeMap::new(),
@@ -173,6 +176,13 @@ pub fn validate_with(input: &Input, opts: ValidateOptions) -> Result<Report> {
     let mut has_categories = false;
     // pycocotools indexes annotations by category only when the file has a "categories" key.
     let mut categories_key = false;
+
+    if let Some(gt) = opts.gt {
+        load_gt(gt, &mut images, &mut cats)?;
+        has_categories = !cats.is_empty();
+        categories_key = true;
+    }
+    let have_gt = opts.gt.is_some();
 
     // Pass 1: images and categories (annotations are only counted: these may come after them).
     let walked = scan_top_batched(buf, BATCH, |chunk| {
@@ -372,6 +382,7 @@ pub fn validate_with(input: &Input, opts: ValidateOptions) -> Result<Report> {
                         is_dataset,
                         has_categories,
                         categories_key,
+                        have_gt,
                     )
                 })
                 .collect();
@@ -449,6 +460,50 @@ fn parse_error_kind(e: &crate::Error) -> &'static str {
     }
 }
 
+/// The images and categories of a results file's ground truth (a GT that does not parse is an error).
+fn load_gt(gt: &Input, images: &mut Images, cats: &mut HashMap<i64, u64>) -> Result<()> {
+    let buf = gt.bytes();
+    let walked = scan_top_batched(buf, BATCH, |chunk| {
+        match chunk {
+            Chunk::Records {
+                section: Section::Images,
+                records,
+            } => {
+                for (start, _) in records {
+                    let img = parse_image(buf, start)?;
+                    if images.ix.get(img.id).is_none() {
+                        images.ix.index(img.id);
+                        images.info.push(ImageInfo {
+                            h: img.height,
+                            w: img.width,
+                        });
+                        images.id_off.push((img.id, start as u64));
+                    }
+                }
+            }
+            Chunk::Records {
+                section: Section::Categories,
+                records,
+            } => {
+                for (start, _) in records {
+                    cats.entry(parse_category(buf, start)?.id)
+                        .or_insert(start as u64);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    });
+    match walked {
+        Ok(Layout::Dataset) => Ok(()),
+        Ok(Layout::Results) => Err(crate::Error::msg(
+            "--gt must be a COCO dataset (an object with images and categories), not a results array",
+        )
+        .in_file(gt.name())),
+        Err(e) => Err(e.in_file(gt.name())),
+    }
+}
+
 fn describe_err(e: &crate::Error, what: &str, start: usize) -> String {
     e.record
         .clone()
@@ -517,7 +572,7 @@ fn locate_examples(buf: &[u8], findings: &mut [Finding]) {
 }
 
 /// Check one annotation; returns its findings and (id, image_id, category_id) when it parsed.
-#[allow(clippy::type_complexity)]
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 fn check_annotation(
     buf: &[u8],
     start: usize,
@@ -526,6 +581,7 @@ fn check_annotation(
     is_dataset: bool,
     has_categories: bool,
     categories_key: bool,
+    have_gt: bool,
 ) -> (Local, Option<AnnIds>) {
     let mut out: Local = Vec::new();
     let off = start as u64;
@@ -554,11 +610,28 @@ fn check_annotation(
     if (categories_key || !is_dataset) && !panoptic && a.category_id.is_none() {
         err("missing-key", "annotation has no \"category_id\"".into());
     }
+    if !is_dataset {
+        // What COCOeval needs of a detection.
+        if a.score.is_none() {
+            err("missing-key", "detection has no \"score\"".into());
+        }
+        let keypoints = a.extra.iter().any(|(k, _)| k == "keypoints");
+        if a.bbox.is_none() && a.segmentation.is_none() && !keypoints {
+            err(
+                "missing-key",
+                "detection has neither \"bbox\" nor \"segmentation\" (nor \"keypoints\")".into(),
+            );
+        }
+    }
     let img = images.get(a.image_id);
-    if is_dataset && img.is_none() {
+    if (is_dataset || have_gt) && img.is_none() {
         err(
             "unknown-image-id",
-            format!("image_id {} is not among the images", a.image_id),
+            format!(
+                "image_id {} is not among the {}images",
+                a.image_id,
+                if is_dataset { "" } else { "ground truth's " }
+            ),
         );
     }
     if let Some(c) = a.category_id {

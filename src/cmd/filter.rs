@@ -8,6 +8,8 @@ const EXAMPLES: &str = "Examples:
   cocokit filter instances_train2017.json --cats person -o person_train2017.json
   cocokit filter instances_val2017.json --cats dog,cat,18 -o pets.json
   cocokit filter instances_val2017.json --supercats animal --keep-all-images -o animals.json
+  cocokit filter detections.json --cats 1,18 --score-thr 0.5 -o confident.json   # a results file stays one
+  cocokit filter detections.json --gt instances_val2017.json --cats person --img-ids 139,285
 
 Categories are given by name or id; the output keeps the file's key order, record order and every unknown field
 byte for byte, and loads in pycocotools selecting what getCatIds / getAnnIds / getImgIds select (images: the
@@ -28,6 +30,15 @@ pub struct Args {
     /// Keep every image, also those without a kept annotation.
     #[arg(long)]
     pub keep_all_images: bool,
+    /// Only these image ids, comma-separated (with their annotations or detections).
+    #[arg(long, value_delimiter = ',')]
+    pub img_ids: Vec<i64>,
+    /// Results files: only detections with score >= this.
+    #[arg(long)]
+    pub score_thr: Option<f64>,
+    /// Results files: the ground truth, to choose categories by name.
+    #[arg(long)]
+    pub gt: Option<String>,
     /// Output file (written atomically; `-` = standard output, the default).
     #[arg(short, long)]
     pub output: Option<String>,
@@ -37,15 +48,29 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    if args.cats.is_empty() && args.supercats.is_empty() {
+    if args.cats.is_empty()
+        && args.supercats.is_empty()
+        && args.img_ids.is_empty()
+        && args.score_thr.is_none()
+    {
         return Err(Error::msg(
-            "nothing to keep: give --cats and/or --supercats",
+            "nothing to keep: give --cats, --supercats, --img-ids and/or --score-thr",
         ));
     }
+    if args.score_thr.is_some_and(|t| !t.is_finite()) {
+        return Err(Error::msg("--score-thr must be a finite number"));
+    }
+    let gt_categories = match &args.gt {
+        Some(gt) => Some(crate::coco::filter::categories_of(&Input::open(gt)?)?),
+        None => None,
+    };
     let sel = Selection {
         cats: args.cats,
         supercats: args.supercats,
         keep_all_images: args.keep_all_images,
+        img_ids: (!args.img_ids.is_empty()).then(|| args.img_ids.iter().copied().collect()),
+        score_thr: args.score_thr,
+        gt_categories,
     };
     let input = Input::open(&args.input)?;
     let mut out = Output::create(args.output.as_deref(), &[&args.input])?;
@@ -58,10 +83,25 @@ pub fn run(args: Args) -> Result<()> {
     })?;
     out.commit()?;
     if !args.quiet {
-        eprintln!(
-            "kept {} categories, {} annotations, {} images",
-            rep.categories, rep.annotations, rep.images
-        );
+        if rep.results {
+            eprintln!("kept {}", plural(rep.annotations, "detection"));
+        } else {
+            eprintln!(
+                "kept {}, {}, {}",
+                plural(rep.categories, "category"),
+                plural(rep.annotations, "annotation"),
+                plural(rep.images, "image")
+            );
+        }
     }
     Ok(())
+}
+
+/// `1 category`, `2 categories`.
+fn plural(n: u64, one: &str) -> String {
+    match (n, one.strip_suffix('y')) {
+        (1, _) => format!("1 {one}"),
+        (_, Some(stem)) => format!("{n} {stem}ies"),
+        _ => format!("{n} {one}s"),
+    }
 }

@@ -9,6 +9,7 @@ const EXAMPLES: &str = "Examples:
   cocokit validate instances_val2017.json
   cocokit validate export_from_cvat.json --json | jq '.findings[] | select(.severity == \"error\")'
   cocokit validate train.json --strict          # warnings fail too (exit 1)
+  cocokit validate detections.json --gt instances_val2017.json   # ids exist, scores, boxes, RLE sizes
 
 Errors: malformed JSON or records, missing keys or wrong types, duplicate ids, annotations pointing at missing
 images or categories, odd-length / 4-number polygons, RLE counts that do not sum to h*w, RLE size != image size,
@@ -29,6 +30,9 @@ pub struct Args {
     /// Treat warnings as errors.
     #[arg(long)]
     pub strict: bool,
+    /// For a results file: the ground truth its image and category ids must exist in.
+    #[arg(long)]
+    pub gt: Option<String>,
     /// Write the report to this file instead of standard output.
     #[arg(short, long)]
     pub output: Option<String>,
@@ -36,8 +40,10 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     let input = Input::open(&args.input)?;
+    let gt = args.gt.as_deref().map(Input::open).transpose()?;
     let opts = ValidateOptions {
         every_example: args.json,
+        gt: gt.as_ref(),
     };
     let rep = validate_with(&input, opts).map_err(|e| e.in_file(input.name()))?;
     let mut out = Output::create(args.output.as_deref(), &[&args.input])?;
