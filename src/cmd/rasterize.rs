@@ -10,6 +10,7 @@ const EXAMPLES: &str = "Examples:
   cocokit rasterize instances_val2017.json --out labels/
   cocokit rasterize instances_val2017.json --out inst/ --mode instance --images 139,285
   cocokit rasterize stuff_val2017.json --out stuff/ --palette     # also colour previews in stuff/palette/
+  cocokit rasterize visdrone.json --out boxes/ --boxes --background 12   # boxes; category 0 is a class
 
 semantic: pixel = category id (8-bit when every id <= 254, else 16-bit), 0 = nothing, later annotations win,
 crowd pixels = 255 (65535 in 16-bit maps) unless --crowd paint. instance: 16-bit, pixel = 1-based position of
@@ -36,6 +37,12 @@ pub struct Args {
     /// Also write colour previews a person can look at, in OUT/palette/.
     #[arg(long)]
     pub palette: bool,
+    /// Paint the bbox of annotations that have no segmentation (box-only datasets).
+    #[arg(long)]
+    pub boxes: bool,
+    /// Semantic maps: the value of pixels no annotation covers (no category may have it).
+    #[arg(long, default_value_t = 0)]
+    pub background: u16,
     /// No progress bar or summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -56,6 +63,8 @@ pub fn run(args: Args) -> Result<()> {
         images: (!args.images.is_empty())
             .then(|| args.images.iter().copied().collect::<HashSet<i64>>()),
         palette: args.palette,
+        boxes: args.boxes,
+        background: args.background,
     };
     let out = Path::new(&args.out);
     if out.is_file() {

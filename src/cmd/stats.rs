@@ -54,9 +54,13 @@ fn table(w: &mut dyn Write, name: &str, st: &Stats) -> Result<()> {
     let s = &st.segmentation;
     let a = &st.area;
     let p = &st.annotations_per_image;
-    writeln!(w, "{name} ({})", st.layout)?;
+    writeln!(w, "{name} ({})", st.kind)?;
     writeln!(w, "  images                      {:>10}", st.images)?;
     writeln!(w, "  annotations                 {:>10}", st.annotations)?;
+    if let Some(n) = st.segments {
+        // Panoptic: per category, crowd and area below count segments.
+        writeln!(w, "  segments                    {:>10}", n)?;
+    }
     writeln!(w, "  categories                  {:>10}", st.categories)?;
     writeln!(w, "  crowd annotations           {:>10}", st.crowd)?;
     writeln!(

@@ -88,6 +88,10 @@ pub struct Stats {
     /// Results files: detections without a `score`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub without_score: Option<u64>,
+    /// Panoptic files (annotations with `segments_info`): the segments, which the per-category counts,
+    /// crowd and area buckets then count instead of the annotations (one per image).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segments: Option<u64>,
     /// Results files: detections with a `bbox`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub with_bbox: Option<u64>,
@@ -116,6 +120,38 @@ struct Light {
     kind: SegKind,
     score: Option<f64>,
     bbox: bool,
+    /// Panoptic annotations: each segment of `segments_info`.
+    segments: Option<Vec<Segment>>,
+}
+
+/// A panoptic segment's category_id, crowd flag and area.
+type Segment = (Option<i64>, bool, Option<f64>);
+
+/// The segments of a panoptic annotation's `segments_info` (raw JSON, validated by the reader).
+fn segments_of(raw: &str) -> Result<Vec<Segment>> {
+    use crate::json::scan::Cursor;
+    let buf = raw.as_bytes();
+    let mut c = Cursor::new(buf, 0);
+    let mut out = Vec::new();
+    c.begin_array()?;
+    let mut first = true;
+    while c.next_elem(&mut first)? {
+        let mut seg = (None, false, None);
+        c.begin_object()?;
+        let mut first_key = true;
+        while let Some((key, _)) = c.next_key(&mut first_key)? {
+            match &*key {
+                "category_id" => seg.0 = Some(c.i64()?),
+                "iscrowd" => seg.1 = c.i64()? != 0,
+                "area" => seg.2 = if c.null() { None } else { Some(c.f64()?) },
+                _ => {
+                    c.skip()?;
+                }
+            }
+        }
+        out.push(seg);
+    }
+    Ok(out)
 }
 
 /// Records per parallel batch: large enough to keep the threads busy, small enough that the input pages in
@@ -173,9 +209,49 @@ pub fn compute_with_progress(input: &Input, progress: &dyn Fn(u64)) -> Result<St
                         kind: info.kind,
                         score: a.score,
                         bbox: a.bbox.is_some(),
+                        segments: match a.extra.iter().find(|(k, _)| k == "segments_info") {
+                            Some((_, raw)) => Some(
+                                segments_of(raw)
+                                    .map_err(|e| e.at_offset(s).for_record(a.describe()))?,
+                            ),
+                            None => None,
+                        },
                     })
                 })?;
                 for l in &lights {
+                    if let Some(segs) = &l.segments {
+                        // Panoptic: the segments are what is counted, by category, crowd and area.
+                        st.annotations += 1;
+                        *st.segments.get_or_insert(0) += segs.len() as u64;
+                        st.segmentation.none += 1;
+                        let img = image_ix.index(l.image_id);
+                        if img as usize >= per_image.len() {
+                            per_image.resize(img as usize + 1, 0);
+                        }
+                        per_image[img as usize] = per_image[img as usize].saturating_add(1);
+                        for &(cat, crowd, area) in segs {
+                            st.crowd += crowd as u64;
+                            match area {
+                                None => st.area.unknown += 1,
+                                Some(a) if a < 1024.0 => st.area.small += 1,
+                                Some(a) if a < 9216.0 => st.area.medium += 1,
+                                Some(_) => st.area.large += 1,
+                            }
+                            if let Some(c) = cat {
+                                let k = cat_ix.index(c) as usize;
+                                if k == per_cat.len() {
+                                    per_cat.push(PerCategory {
+                                        id: c,
+                                        annotations: 0,
+                                        images: BitSet::default(),
+                                    });
+                                }
+                                per_cat[k].annotations += 1;
+                                per_cat[k].images.insert(img);
+                            }
+                        }
+                        continue;
+                    }
                     st.annotations += 1;
                     with_bbox += l.bbox as u64;
                     match l.score {
@@ -257,7 +333,11 @@ pub fn compute_with_progress(input: &Input, progress: &dyn Fn(u64)) -> Result<St
         "results"
     }
     .into();
-    st.kind = st.layout.clone();
+    st.kind = if st.segments.is_some() {
+        "panoptic".to_string()
+    } else {
+        st.layout.clone()
+    };
     if layout == Layout::Results {
         st.detections = Some(st.annotations);
         st.images_covered = Some(image_ix.len() as u64);

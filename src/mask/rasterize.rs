@@ -12,17 +12,23 @@
 //! atomically, into the inode of a file replaced before it when the directory holds an earlier run's maps
 //! ([`AtomicFiles`]: no inode freed and allocated per file).
 //!
+//! Nothing is painted silently empty: an annotation without a segmentation is an error unless `boxes` asks
+//! for its box to be painted (pycocotools' `frBbox` rectangle, [`rle_from_bbox`]); a panoptic file (annotations
+//! with `segments_info`, whose masks are PNGs) is an error saying so; a category whose id is the background
+//! label (0 unless `background` says otherwise) is an error naming it and `--background`.
+//!
 //! Not here: PNG encoding (see `mask::png`), evaluation (see `eval::miou`).
 
 use crate::coco::reader::{
     par_map_ordered, parse_annotation, parse_annotation_with, parse_category, parse_image,
-    scan_top, Event, Section, SegMode,
+    scan_top, Event, Section, SegKind, SegMode,
 };
 use crate::coco::Image;
+use crate::coco::Segmentation;
 use crate::error::{Error, FirstFailure, Result};
 use crate::io::{AtomicFiles, Input};
 use crate::mask::png::{write_label_png_in, write_preview_png_in, LabelMap as PngMap, LabelPixels};
-use crate::mask::polygon::segmentation_to_rle;
+use crate::mask::polygon::{rle_from_bbox, segmentation_to_rle};
 use crate::mask::raster::{LabelMap, Pixel};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -53,6 +59,23 @@ pub struct RasterizeOptions {
     pub images: Option<HashSet<i64>>,
     /// Also write colour previews under `<out>/palette/`.
     pub palette: bool,
+    /// Paint the `bbox` of annotations without a segmentation (else they are an error).
+    pub boxes: bool,
+    /// Semantic maps: the value of pixels no annotation covers (0 by default); no category may have it.
+    pub background: u16,
+}
+
+impl Default for RasterizeOptions {
+    fn default() -> Self {
+        RasterizeOptions {
+            mode: Mode::Semantic,
+            crowd: CrowdRule::Ignore,
+            images: None,
+            palette: false,
+            boxes: false,
+            background: 0,
+        }
+    }
 }
 
 /// What a rasterization did.
@@ -134,20 +157,33 @@ pub fn paint_image<T: Label>(
     buf: &[u8],
     img: &Image,
     anns: &[usize],
-    mode: Mode,
-    crowd: CrowdRule,
+    opts: &RasterizeOptions,
     sixteen_bit: bool,
     map: &mut LabelMap<T>,
 ) -> Result<()> {
+    let (mode, crowd) = (opts.mode, opts.crowd);
     let (h, w) = (img.height, img.width);
-    map.reset(h, w, T::from_u16(0))
+    let background = if mode == Mode::Semantic {
+        opts.background
+    } else {
+        0
+    };
+    map.reset(h, w, T::from_u16(background))
         .map_err(|e| e.for_record(format!("image id {}", img.id)))?;
     let ignore = ignore_value(sixteen_bit);
     for (k, &start) in anns.iter().enumerate() {
         let a = parse_annotation(buf, start)?;
-        let Some(seg) = &a.segmentation else { continue };
-        let rle = segmentation_to_rle(seg, h, w)
-            .map_err(|e| e.at_offset(start).for_record(a.describe()))?;
+        let rle = match (&a.segmentation, a.bbox) {
+            (None | Some(Segmentation::Empty), Some(bb)) if opts.boxes => {
+                Some(rle_from_bbox(bb, h, w))
+            }
+            (None | Some(Segmentation::Empty), _) => {
+                // Checked before painting (`rasterize`); kept here for direct callers.
+                return Err(no_segmentation(start, &a.describe(), opts.boxes));
+            }
+            (Some(seg), _) => segmentation_to_rle(seg, h, w)
+                .map_err(|e| e.at_offset(start).for_record(a.describe()))?,
+        };
         let Some(rle) = rle else { continue };
         if (rle.h, rle.w) != (h, w) {
             return Err(Error::at(
@@ -166,6 +202,9 @@ pub fn paint_image<T: Label>(
                 let c = a.category_id.ok_or_else(|| {
                     Error::at(start, "annotation has no category_id").for_record(a.describe())
                 })?;
+                if c == i64::from(background) {
+                    return Err(background_collision(c, None, background).for_record(a.describe()));
+                }
                 u16::try_from(c)
                     .ok()
                     .filter(|&v| v != ignore && (sixteen_bit || v <= 255))
@@ -178,6 +217,30 @@ pub fn paint_image<T: Label>(
         map.paint(&rle, T::from_u16(value));
     }
     Ok(())
+}
+
+/// An annotation with nothing to paint.
+#[cold]
+fn no_segmentation(start: usize, rec: &str, boxes: bool) -> Error {
+    let msg = if boxes {
+        "neither a segmentation nor a bbox: nothing to paint"
+    } else {
+        "no segmentation: nothing to paint (--boxes paints the bbox of annotations without one)"
+    };
+    Error::at(start, msg).for_record(rec.to_string())
+}
+
+/// Category `id` is the background label: its pixels could not be told from unannotated ones.
+#[cold]
+fn background_collision(id: i64, named: Option<(&str, i64)>, background: u16) -> Error {
+    let (name, free) = match named {
+        Some((n, free)) => (format!(" (\"{n}\")"), free),
+        None => (String::new(), id + 1),
+    };
+    Error::msg(format!(
+        "category id {id}{name} is the background label {background}: its pixels could not be told from \
+         unannotated ones; give --background N with a value no category has (e.g. --background {free})"
+    ))
 }
 
 /// Paints and writes every image (in parallel), each thread reusing its two maps.
@@ -206,27 +269,26 @@ fn write_maps<T: Label>(
                 return;
             }
             let anns = per_image.get(&img.id).unwrap_or(&empty);
-            let res = paint_image(buf, img, anns, opts.mode, opts.crowd, sixteen_bit, map)
-                .and_then(|()| {
-                    map.to_row_major_into(rows)
-                        .map_err(|e| e.for_record(format!("image id {}", img.id)))?;
-                    let png = PngMap {
-                        width: img.width,
-                        height: img.height,
-                        pixels: T::into_pixels(std::mem::take(rows)),
-                    };
-                    let name = format!("{}.png", stem(&img.file_name, img.id));
-                    let written =
-                        write_label_png_in(&files, &out_dir.join(&name), &png).and_then(|()| {
-                            if opts.palette {
-                                write_preview_png_in(&files, &palette_dir.join(&name), &png)
-                            } else {
-                                Ok(())
-                            }
-                        });
-                    *rows = T::from_pixels(png.pixels).unwrap_or_default();
-                    written
-                });
+            let res = paint_image(buf, img, anns, opts, sixteen_bit, map).and_then(|()| {
+                map.to_row_major_into(rows)
+                    .map_err(|e| e.for_record(format!("image id {}", img.id)))?;
+                let png = PngMap {
+                    width: img.width,
+                    height: img.height,
+                    pixels: T::into_pixels(std::mem::take(rows)),
+                };
+                let name = format!("{}.png", stem(&img.file_name, img.id));
+                let written =
+                    write_label_png_in(&files, &out_dir.join(&name), &png).and_then(|()| {
+                        if opts.palette {
+                            write_preview_png_in(&files, &palette_dir.join(&name), &png)
+                        } else {
+                            Ok(())
+                        }
+                    });
+                *rows = T::from_pixels(png.pixels).unwrap_or_default();
+                written
+            });
             match res {
                 Ok(()) => progress(done.fetch_add(1, Ordering::Relaxed) + 1),
                 Err(e) => failed.record(k, e),
@@ -246,6 +308,7 @@ pub fn rasterize(
     let buf = input.bytes();
     let mut images: Vec<Image> = Vec::new();
     let mut max_cat: i64 = 0;
+    let mut categories: Vec<(i64, String)> = Vec::new();
     let mut ann_starts: Vec<usize> = Vec::new();
     scan_top(buf, |ev| {
         match ev {
@@ -258,7 +321,11 @@ pub fn rasterize(
                 section: Section::Categories,
                 start,
                 ..
-            } => max_cat = max_cat.max(parse_category(buf, start)?.id),
+            } => {
+                let c = parse_category(buf, start)?;
+                max_cat = max_cat.max(c.id);
+                categories.push((c.id, c.name));
+            }
             Event::Record {
                 section: Section::Annotations,
                 start,
@@ -277,22 +344,66 @@ pub fn rasterize(
             return Err(Error::msg(format!("--images: no image has id {m}")));
         }
     }
+    if opts.mode == Mode::Semantic {
+        if let Some((id, name)) = categories
+            .iter()
+            .find(|(id, _)| *id == i64::from(opts.background))
+        {
+            let free = categories.iter().map(|c| c.0).max().unwrap_or(0) + 1;
+            return Err(background_collision(
+                *id,
+                Some((name, free)),
+                opts.background,
+            ));
+        }
+        if opts.background == ignore_value(max_cat > 254 || opts.background > 254) {
+            return Err(Error::msg(format!(
+                "--background {} is the value crowd (ignored) pixels get",
+                opts.background
+            )));
+        }
+    } else if opts.background != 0 {
+        return Err(Error::msg(
+            "--background applies to semantic maps (instance maps use 0 for no annotation)",
+        ));
+    }
     // The first broken annotation in file order is the one reported.
-    let image_ids: Vec<i64> = par_map_ordered(&ann_starts, |&s| {
-        parse_annotation_with(buf, s, SegMode::Kind).map(|(a, _)| a.image_id)
+    let light: Vec<(i64, bool, bool, bool)> = par_map_ordered(&ann_starts, |&s| {
+        parse_annotation_with(buf, s, SegMode::Kind).map(|(a, info)| {
+            let painted = matches!(
+                info.kind,
+                SegKind::Polygons | SegKind::Rle | SegKind::CompressedRle
+            );
+            let panoptic = a.extra.iter().any(|(k, _)| k == "segments_info");
+            (a.image_id, painted, a.bbox.is_some(), panoptic)
+        })
     })?;
     let mut per_image: HashMap<i64, Vec<usize>> = HashMap::new();
     let known: HashSet<i64> = images.iter().map(|i| i.id).collect();
     let mut rep = RasterizeReport::default();
-    for (s, id) in ann_starts.iter().zip(&image_ids) {
-        if known.contains(id) {
-            per_image.entry(*id).or_default().push(*s);
+    for (&s, &(id, painted, has_box, panoptic)) in ann_starts.iter().zip(&light) {
+        if known.contains(&id) {
+            if panoptic {
+                let a = parse_annotation_with(buf, s, SegMode::Kind)?.0;
+                return Err(Error::at(
+                    s,
+                    "a panoptic annotation (\"segments_info\"): its masks are in the panoptic PNG files, not in \
+                     the JSON; rasterize paints COCO instance or stuff segmentations (for panoptic labels, read the \
+                     PNGs: their pixels are segment ids, R + 256·G + 256²·B)",
+                )
+                .for_record(format!("annotation of image id {}", a.image_id)));
+            }
+            if !(painted || opts.boxes && has_box) {
+                let a = parse_annotation_with(buf, s, SegMode::Kind)?.0;
+                return Err(no_segmentation(s, &a.describe(), opts.boxes));
+            }
+            per_image.entry(id).or_default().push(s);
             rep.annotations += 1;
         } else if opts.images.is_none() {
             rep.orphans += 1;
         }
     }
-    let sixteen_bit = opts.mode == Mode::Instance || max_cat > 254;
+    let sixteen_bit = opts.mode == Mode::Instance || max_cat > 254 || opts.background > 254;
     rep.sixteen_bit = sixteen_bit;
     // One file per stem.
     let mut stems: HashMap<String, i64> = HashMap::new();
