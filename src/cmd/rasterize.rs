@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::io::{progress, Input};
-use crate::mask::rasterize::{rasterize, CrowdRule, Mode, RasterizeOptions};
+use crate::mask::rasterize::{rasterize, rasterize_results, CrowdRule, Mode, RasterizeOptions};
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -11,6 +11,7 @@ const EXAMPLES: &str = "Examples:
   cocokit rasterize instances_val2017.json --out inst/ --mode instance --images 139,285
   cocokit rasterize stuff_val2017.json --out stuff/ --palette     # also colour previews in stuff/palette/
   cocokit rasterize visdrone.json --out boxes/ --boxes --background 12   # boxes; category 0 is a class
+  cocokit rasterize segm_results.json --gt instances_val2017.json --score-thr 0.5 --out pred/
 
 semantic: pixel = category id (8-bit when every id <= 254, else 16-bit), 0 = nothing, later annotations win,
 crowd pixels = 255 (65535 in 16-bit maps) unless --crowd paint. instance: 16-bit, pixel = 1-based position of
@@ -43,6 +44,12 @@ pub struct Args {
     /// Semantic maps: the value of pixels no annotation covers (no category may have it).
     #[arg(long, default_value_t = 0)]
     pub background: u16,
+    /// For a results file: the dataset giving its images (sizes, file names) and categories.
+    #[arg(long)]
+    pub gt: Option<String>,
+    /// For a results file: detections below this score are not painted (the others in ascending score).
+    #[arg(long, default_value_t = 0.5)]
+    pub score_thr: f64,
     /// No progress bar or summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -72,8 +79,19 @@ pub fn run(args: Args) -> Result<()> {
     }
     let input = Input::open(&args.input)?;
     let pb = progress(0, args.quiet, "rasterize");
-    let rep = rasterize(&input, &opts, out, &|n| pb.set_position(n))
-        .map_err(|e| e.in_file(input.name()))?;
+    let rep = match &args.gt {
+        Some(gt) => {
+            if !args.score_thr.is_finite() {
+                return Err(Error::msg("--score-thr must be a finite number"));
+            }
+            let gt = Input::open(gt)?;
+            rasterize_results(&input, &gt, args.score_thr, &opts, out, &|n| {
+                pb.set_position(n)
+            })
+        }
+        None => rasterize(&input, &opts, out, &|n| pb.set_position(n)),
+    }
+    .map_err(|e| e.in_file(input.name()))?;
     pb.finish_and_clear();
     if !args.quiet {
         eprintln!(
