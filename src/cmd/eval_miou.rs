@@ -2,8 +2,8 @@
 
 use crate::error::{Error, Result};
 use crate::eval::miou::{
-    evaluate_coco_files, evaluate_png_dirs_with, read_class_names, report, AbsentAs, Background,
-    CocoMiouOptions, Convention, MeanOver, MiouOptions, MiouResult, Progress,
+    evaluate_coco_files, evaluate_coco_png, evaluate_png_dirs_with, read_class_names, report,
+    AbsentAs, Background, CocoMiouOptions, Convention, MeanOver, MiouOptions, MiouResult, Progress,
 };
 use crate::io::{progress, Output};
 use std::path::Path;
@@ -15,7 +15,8 @@ const EXAMPLES: &str = "Examples:
   cocokit eval miou --gt val.json --pred res.json --plot iou.svg --confusion confusion.csv --csv per_class.csv
 
 Inputs: a COCO dataset + COCO results JSON (instance masks painted in ascending score, score >= --score-thr;
-or COCO-Stuff style one RLE per class and image), or two directories of label PNGs matched by file stem.
+or COCO-Stuff style one RLE per class and image), a COCO dataset + a directory of label PNGs (pixel = category
+id, 0 = none, as `cocokit rasterize` writes them; matched by file_name stem), or two directories of label PNGs.
 Conventions: mmseg (default: a class absent from GT and prediction is NaN and left out of the means),
 ade20k (absent classes count 0, averaged over all classes), detectron2 (classes without GT pixels left out).
 See docs/MIOU.md for every formula and the --json schema.";
@@ -102,9 +103,9 @@ fn convention(args: &Args) -> Result<Convention> {
 pub fn run(args: Args) -> Result<()> {
     let conv = convention(&args)?;
     let (gt_dir, pred_dir) = (Path::new(&args.gt).is_dir(), Path::new(&args.pred).is_dir());
-    if gt_dir != pred_dir {
+    if gt_dir && !pred_dir {
         return Err(Error::msg(
-            "--gt and --pred must both be COCO JSON files or both be directories of label PNGs",
+            "COCO results as --pred need a COCO dataset as --gt (its images' sizes and file names); label-PNG ground truth takes a directory of label-PNG predictions",
         ));
     }
     let pb = progress(0, args.quiet, "eval miou");
@@ -151,7 +152,12 @@ pub fn run(args: Args) -> Result<()> {
             convention: conv,
             allow_extra: args.allow_extra,
         };
-        evaluate_coco_files(&args.gt, &args.pred, &opts, &prog)?
+        if pred_dir {
+            // COCO JSON ground truth, label-PNG predictions (pixel = category id, as rasterize writes).
+            evaluate_coco_png(&args.gt, Path::new(&args.pred), &opts, &prog)?
+        } else {
+            evaluate_coco_files(&args.gt, &args.pred, &opts, &prog)?
+        }
     };
     pb.finish_and_clear();
     let inputs = [args.gt.as_str(), args.pred.as_str()];

@@ -25,7 +25,9 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-pub use coco::{evaluate_coco, evaluate_coco_files, Background, CocoMiouOptions};
+pub use coco::{
+    evaluate_coco, evaluate_coco_files, evaluate_coco_png, Background, CocoMiouOptions,
+};
 pub use confusion::{Accumulator, ConfusionMatrix, Decoded, LabelCoding, MAX_CLASSES};
 pub use metrics::{
     compute_metrics, AbsentAs, ClassInfo, ClassMetrics, Convention, MeanOver, MiouResult,

@@ -12,6 +12,12 @@
 //! and painted first. Unpainted prediction pixels are the background class, or "no prediction" when the
 //! background is ignored.
 //!
+//! Predictions may also be a directory of label PNGs ([`evaluate_coco_png`]), as `cocokit rasterize` writes
+//! them (and COCO-Stuff's evaluation takes them): one per ground-truth image, matched by the stem of its
+//! `file_name`, pixel = category id, 0 = nothing predicted (the background class, or "no prediction" when the
+//! background is ignored), 255 in 8-bit / 65535 in 16-bit maps = no prediction; any other value must be one of
+//! the ground truth's category ids.
+//!
 //! Memory: the inputs are memory-mapped; only byte offsets, ids and scores are kept per record, and each worker
 //! parses, rasterizes and drops one image's annotations at a time.
 //!
@@ -130,6 +136,120 @@ pub fn evaluate_coco_files(
         (gt.name(), res.name()),
         progress,
     )
+}
+
+/// Evaluate a directory of prediction label PNGs (see the module doc for their values) against a COCO
+/// dataset. A ground-truth image without a PNG counts as nothing predicted and is listed in
+/// [`MiouResult::missing_predictions`]; a PNG without a ground-truth image is an error unless `allow_extra`.
+/// `opts.score_thr` does not apply.
+pub fn evaluate_coco_png(
+    gt_path: &str,
+    pred_dir: &std::path::Path,
+    opts: &CocoMiouOptions,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<MiouResult> {
+    let input = crate::io::Input::open(gt_path)?;
+    let gt = input.bytes();
+    let gt_name = input.name();
+    let (space, mut images, _) = index_gt(gt, opts.background).map_err(|e| e.in_file(gt_name))?;
+    let files = super::png_files(pred_dir, "--pred")?;
+    let mut paths: Vec<Option<std::path::PathBuf>> = Vec::with_capacity(images.len());
+    let mut used = std::collections::HashSet::new();
+    for job in &mut images {
+        let p = files.get(&job.stem).cloned();
+        job.has_results = p.is_some();
+        if p.is_some() {
+            used.insert(job.stem.clone());
+        }
+        paths.push(p);
+    }
+    if !opts.allow_extra {
+        if let Some((stem, p)) = files.iter().find(|(stem, _)| !used.contains(*stem)) {
+            return Err(Error::msg(format!(
+                "prediction {stem:?} has no ground-truth image with that file name stem (use --allow-extra to skip it)"
+            ))
+            .in_file(p.display().to_string()));
+        }
+    }
+    let coding = LabelCoding {
+        ignore_index: u32::from(COCO_IGNORE),
+        reduce_zero_label: false,
+    };
+    let template = Accumulator::new(space.classes.len(), coding, coding)?;
+    progress(Progress::Start(images.len() as u64));
+    let jobs: Vec<(&ImageJob, &Option<std::path::PathBuf>)> = images.iter().zip(&paths).collect();
+    let space = &space;
+    let acc = evaluate_images(&jobs, &template, |(job, path), acc| {
+        let gt_map = paint(gt, &job.gt, job, space, true).map_err(|e| e.in_file(gt_name))?;
+        let (h, w) = (job.height, job.width);
+        let pred = match path {
+            Some(p) => png_classes(p, job, space)?,
+            None => vec![space.unannotated; h as usize * w as usize],
+        };
+        // Both column-major: the accumulator only needs the same pixel order on both sides.
+        let g = MapRef::u16(w, h, gt_map.as_col_major())?;
+        let p = MapRef::u16(w, h, &pred)?;
+        acc.add(&job.id.to_string(), g, p)?;
+        progress(Progress::Image);
+        Ok(())
+    })?;
+    let mut result = compute_metrics(&acc.to_confusion(), &space.classes, opts.convention)?;
+    result.missing_predictions = images
+        .iter()
+        .filter(|j| !j.has_results)
+        .map(|j| j.id.to_string())
+        .collect();
+    Ok(result)
+}
+
+/// A prediction PNG's pixels as class indices, column-major (the order of the painted ground truth).
+fn png_classes(path: &std::path::Path, job: &ImageJob, space: &CocoLabelSpace) -> Result<Vec<u16>> {
+    let name = path.display().to_string();
+    let map = crate::mask::png::read_label_png(path)?;
+    let (h, w) = (job.height as usize, job.width as usize);
+    if (map.height as usize, map.width as usize) != (h, w) {
+        return Err(Error::msg(format!(
+            "prediction is {}x{} (h x w) but image {} is {h}x{w}",
+            map.height, map.width, job.id
+        ))
+        .in_file(name));
+    }
+    let (vals, ignore): (Vec<u16>, u16) = match map.pixels {
+        crate::mask::png::LabelPixels::U8(v) => (v.into_iter().map(u16::from).collect(), 255),
+        crate::mask::png::LabelPixels::U16(v) => (v, u16::MAX),
+    };
+    // Value → class index, for every value that occurs (a table: maps hold few distinct values).
+    let mut table: HashMap<u16, u16> = HashMap::new();
+    let mut out = vec![0u16; h * w];
+    for y in 0..h {
+        for x in 0..w {
+            let v = vals[y * w + x];
+            let c = match table.get(&v) {
+                Some(&c) => c,
+                None => {
+                    let c = if v == ignore {
+                        COCO_IGNORE
+                    } else if v == 0 {
+                        space.index.get(&0).copied().unwrap_or(space.unannotated)
+                    } else {
+                        match space.index.get(&i64::from(v)) {
+                            Some(&c) => c,
+                            None => {
+                                return Err(Error::msg(format!(
+                                    "pixel value {v} (at x {x}, y {y}) is no category id of the ground truth"
+                                ))
+                                .in_file(name))
+                            }
+                        }
+                    };
+                    table.insert(v, c);
+                    c
+                }
+            };
+            out[x * h + y] = c;
+        }
+    }
+    Ok(out)
 }
 
 /// Paint one image's annotations (ground truth: file order, crowd = ignore) or kept results (already in paint
@@ -274,6 +394,8 @@ pub struct ImageJob {
     pub pred: Vec<usize>,
     /// Whether the results file has any record for this image (before the score threshold).
     pub has_results: bool,
+    /// The stem of the image's `file_name`, as `cocokit rasterize` names its map.
+    pub stem: String,
 }
 
 /// The indexed inputs: the label space and the images in ground-truth file order.
@@ -340,6 +462,7 @@ fn index_gt(gt: &[u8], background: Background) -> Result<GtIndex> {
             gt: Vec::new(),
             pred: Vec::new(),
             has_results: false,
+            stem: crate::mask::rasterize::stem(&img.file_name, img.id),
         });
     }
     for &s in &ann_starts {
