@@ -5,6 +5,8 @@
 //! - [`coco`]: the COCO model (images, annotations, categories, segmentations) and its streaming reader/writer;
 //! - [`mask`]: RLE, polygons and bitmaps, bit-exact with pycocotools 2.0.11;
 //! - [`eval`]: semantic mIoU and COCO detection AP;
+//! - [`ops`]: the operations the commands run over dataset files (stats, filter, convert, rasterize,
+//!   validate, synth), written once for the CLI and the Python package;
 //! - [`io`]: inputs (mmap / stdin), atomic outputs, progress bars;
 //! - [`cmd`]: one module per subcommand, wiring the layers together.
 //!
@@ -17,7 +19,7 @@ pub mod eval;
 pub mod io;
 pub mod json;
 pub mod mask;
-pub mod validate;
+pub mod ops;
 
 pub use error::{Error, Result};
 

@@ -1,8 +1,7 @@
 //! Bad input, for every command: exit 1, a one-line error naming the problem and where, no panic, no output
 //! file (nor temp file) left behind, the input unchanged. Files come from scripts/make_bad_fixtures.py.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 /// (file, what the message must say). JSON-level problems: every command refuses these.
 const JSON_BAD: &[(&str, &str)] = &[
@@ -201,8 +200,13 @@ fn truncation_at_every_position_is_an_error() {
             "pretty prefix of {cut} bytes accepted"
         );
         let input = cocokit::io::Input::from_bytes("t", part.to_vec());
-        assert!(cocokit::coco::stats::compute(&input).is_err());
-        assert!(cocokit::validate::validate(&input).expect("report").errors > 0);
+        assert!(cocokit::ops::stats::compute(&input).is_err());
+        assert!(
+            cocokit::ops::validate::validate(&input)
+                .expect("report")
+                .errors
+                > 0
+        );
     }
     let results = std::fs::read(shared(
         "cocoapi-val2014-100/instances_val2014_fakesegm100_results.json",

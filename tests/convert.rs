@@ -1,9 +1,8 @@
 //! `cocokit convert`: equal to pycocotools' annToRLE on every annotation of the real files (golden JSON from
 //! scripts/golden_masks.py), everything else byte for byte, bad input refused cleanly.
 
-mod common;
+use crate::common::*;
 use cocokit::mask::rle::Rle;
-use common::*;
 use serde_json::Value;
 
 /// `cocokit convert FILE --to rle -q`: its output as JSON.

@@ -1,8 +1,7 @@
 //! `cocokit eval coco` from the command line: pycocotools' numbers on the cocoapi val2014 subset, its printed
 //! lines, JSON and per-class output, parameters, and bad input as one-line errors.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn expected() -> Value {

@@ -1,8 +1,7 @@
 //! `cocokit eval miou` from the command line: the published ADE20K numbers, the COCO JSON path against the
 //! numpy references (golden files of scripts/golden_miou.py), every output format, and bad input.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 #[test]

@@ -1,7 +1,6 @@
 //! `cocokit filter`: selects what pycocotools' getCatIds / getAnnIds / getImgIds select, keeps order and bytes.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn ids(v: &Value, key: &str) -> Vec<Value> {

@@ -1,10 +1,10 @@
 //! Inputs found by the fuzz targets under `fuzz/` (see docs/FUZZING.md), minimized. Each once made cocokit
 //! panic or break an invariant; each test names the target that found it and the bug it pins down.
 
-use cocokit::coco::filter::{filter, Selection};
 use cocokit::coco::reader::{parse_results, Dataset};
-use cocokit::coco::stats;
 use cocokit::io::Input;
+use cocokit::ops::filter::{filter, Selection};
+use cocokit::ops::stats;
 
 /// Every reader entry point refuses `input` without panicking; returns the `Dataset::parse` error.
 fn refused_everywhere(input: &[u8]) -> cocokit::Error {
@@ -148,7 +148,7 @@ fn polygon_on_an_image_of_width_zero() {
     );
 
     // Through `convert` on a file: an error naming the annotation, or a skip with --skip-invalid.
-    use cocokit::mask::convert::{convert, ConvertOptions, Target};
+    use cocokit::ops::convert::{convert, ConvertOptions, Target};
     let src = br#"{"images": [{"id": 1, "width": 0, "height": 1}], "annotations": [{"id": 7, "image_id": 1, "segmentation": [[0, 0, 400000000, 0, 400000000, 1]]}]}"#;
     let input = Input::from_bytes("w0.json", src.to_vec());
     let mut opts = ConvertOptions {

@@ -1,8 +1,7 @@
 //! Guard rails: nesting beyond jq's limit, errors with line and column, a full disk blamed on the output, a
 //! file without annotations filtered, and temporary files removed when a command is interrupted.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::path::Path;
 use std::time::{Duration, Instant};
 

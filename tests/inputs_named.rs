@@ -2,8 +2,7 @@
 //! with what is needed; box-only annotations are refused unless `--boxes`; a category on the background
 //! label is refused naming it and `--background`.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 #[test]

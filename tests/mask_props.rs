@@ -6,7 +6,7 @@ use cocokit::mask::polygon::{
     polygon_to_compressed_json, polygons_from_mask, rle_from_polygon, segmentation_to_rle,
     PolyScratch,
 };
-use cocokit::mask::raster::{paint_rle, LabelMap};
+use cocokit::mask::raster::{paint_rle, Canvas};
 use cocokit::mask::rle::{iou, Rle};
 use proptest::prelude::*;
 
@@ -166,7 +166,7 @@ proptest! {
         let r = Rle::encode_row_major(h, w, &rm).unwrap();
         let mut map = vec![0u16; rm.len()];
         paint_rle(&r, 9, &mut map);
-        let mut lm = LabelMap::new(h, w, 0u16);
+        let mut lm = Canvas::new(h, w, 0u16);
         lm.paint(&r, 9);
         prop_assert_eq!(lm.to_row_major().expect("allocates"), map.clone());
         prop_assert_eq!(map.iter().map(|&v| u8::from(v == 9)).collect::<Vec<_>>(), norm(&rm));

@@ -2,8 +2,7 @@
 //! with the COCO results those PNGs were rasterized from; a mix the other way round is refused with what it
 //! needs; PNG values that are no category id are errors naming the file.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn miou_json(args: &[&str]) -> Value {

@@ -1,7 +1,6 @@
 //! `cocokit pretty`: byte-for-byte equality with jq, lossless numbers, paths, atomic output, bad input.
 
-mod common;
-use common::*;
+use crate::common::*;
 use std::io::Read;
 use std::process::Stdio;
 

@@ -1,9 +1,8 @@
 //! `cocokit rasterize`: label maps equal to pycocotools' annToMask painted in file order (golden summaries
 //! from scripts/golden_rasterize.py), 8/16-bit choice, instance mode, bad input.
 
-mod common;
+use crate::common::*;
 use cocokit::mask::png::{read_label_png, LabelPixels};
-use common::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
 

@@ -2,9 +2,8 @@
 //! pycocotools' annToMask painted in ascending score (golden from scripts/golden_rasterize.py); results
 //! without --gt, or --gt on a dataset, refused with what is needed.
 
-mod common;
+use crate::common::*;
 use cocokit::mask::png::{read_label_png, LabelPixels};
-use common::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
 

@@ -2,8 +2,7 @@
 //! `filter` keeps a selection and writes an array, `validate --gt` checks them against their ground truth.
 //! Golden data: scripts/golden_results.py (pycocotools 2.0.11 loadRes, numpy.percentile).
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 const CASES: &[(&str, &str, &str)] = &[

@@ -1,7 +1,6 @@
 //! `cocokit stats`: counts equal to pycocotools' indexes (golden JSON from scripts/golden_stats_filter.py).
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 #[test]

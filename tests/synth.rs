@@ -1,7 +1,6 @@
 //! `cocokit synth`: deterministic, valid, realistic.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 #[test]

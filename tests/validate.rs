@@ -1,7 +1,6 @@
 //! `cocokit validate`: real files are clean of errors, every broken fixture is reported, exit codes, JSON.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn report(path: &std::path::Path, extra: &[&str]) -> (Option<i32>, Value) {

@@ -1,8 +1,7 @@
 //! `validate`: missing keys and wrong types are errors naming the record and where it is, a file that is not
 //! COCO is an error naming its keys, `--json` lists every finding, official files' quirks are warnings.
 
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn report(file: &std::path::Path, extra: &[&str]) -> (Option<i32>, Value, String) {

@@ -12,9 +12,9 @@
 //!   `parse_results` accepts is accepted by `stats` with the same number of annotations.
 #![no_main]
 
-use cocokit::coco::filter::{filter, Selection};
+use cocokit::ops::filter::{filter, Selection};
 use cocokit::coco::reader::{parse_results, Dataset, SegKind};
-use cocokit::coco::stats::compute;
+use cocokit::ops::stats::compute;
 use cocokit::coco::Annotation;
 use cocokit::io::Input;
 use libfuzzer_sys::fuzz_target;
@@ -187,6 +187,7 @@ fuzz_target!(|data: &[u8]| {
         cats: ds.categories.iter().map(|c| c.id.to_string()).collect(),
         supercats: vec![],
         keep_all_images: true,
+        ..Default::default()
     };
     let mut out = Vec::new();
     match filter(&input, &all, &mut out) {

@@ -1,4 +1,4 @@
-//! `convert --to rle` (the library's `mask::convert::convert`) on arbitrary bytes, stopping at the first bad
+//! `convert --to rle` (the library's `ops::convert::convert`) on arbitrary bytes, stopping at the first bad
 //! annotation and with `--skip-invalid`.
 //!
 //! Checks, beyond "no panic, no hang":
@@ -14,10 +14,10 @@
 
 use cocokit::coco::reader::Dataset;
 use cocokit::io::Input;
-use cocokit::mask::convert::{convert, convert_with_span, ConvertOptions, Target};
+use cocokit::ops::convert::{convert, convert_with_span, ConvertOptions, Target};
 use libfuzzer_sys::fuzz_target;
 
-fn run(data: &[u8], skip: bool) -> Option<(Vec<u8>, cocokit::mask::convert::ConvertReport)> {
+fn run(data: &[u8], skip: bool) -> Option<(Vec<u8>, cocokit::ops::convert::ConvertReport)> {
     let input = Input::from_bytes("fuzz.json", data.to_vec());
     let opts = ConvertOptions {
         target: Target::Rle,

@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::io::{progress, Input, Output};
-use crate::mask::convert::{convert, image_sizes, ConvertOptions, Target};
+use crate::ops::convert::{convert, image_sizes, ConvertOptions, Target};
 
 const EXAMPLES: &str = "Examples:
   cocokit convert instances_val2017.json --to rle -o instances_val2017_rle.json

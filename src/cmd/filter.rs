@@ -1,8 +1,8 @@
 //! `cocokit filter`: keep some categories, their annotations and the images that contain them.
 
-use crate::coco::filter::{filter, Selection};
 use crate::error::{Error, Result};
 use crate::io::{Input, Output};
+use crate::ops::filter::{filter, Selection};
 
 const EXAMPLES: &str = "Examples:
   cocokit filter instances_train2017.json --cats person -o person_train2017.json
@@ -61,7 +61,7 @@ pub fn run(args: Args) -> Result<()> {
         return Err(Error::msg("--score-thr must be a finite number"));
     }
     let gt_categories = match &args.gt {
-        Some(gt) => Some(crate::coco::filter::categories_of(&Input::open(gt)?)?),
+        Some(gt) => Some(crate::ops::filter::categories_of(&Input::open(gt)?)?),
         None => None,
     };
     let sel = Selection {

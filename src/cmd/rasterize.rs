@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::io::{progress, Input};
-use crate::mask::rasterize::{rasterize, rasterize_results, CrowdRule, Mode, RasterizeOptions};
+use crate::ops::rasterize::{rasterize, rasterize_results, CrowdRule, Mode, RasterizeOptions};
 use std::collections::HashSet;
 use std::path::Path;
 

@@ -1,8 +1,8 @@
 //! `cocokit stats`: counts of a COCO file, as a table or JSON (schema in docs/STATS.md).
 
-use crate::coco::stats::{compute_with_progress, Stats};
 use crate::error::Result;
 use crate::io::{progress, Input, Output};
+use crate::ops::stats::{compute_with_progress, Stats};
 use std::io::Write;
 
 const EXAMPLES: &str = "Examples:

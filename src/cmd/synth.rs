@@ -1,9 +1,9 @@
 //! `cocokit synth`: write a deterministic, realistic synthetic COCO dataset.
 
-use crate::coco::synth::{write_dataset, SynthOptions};
 use crate::error::{Error, Result};
 use crate::io::{progress, Output};
-use crate::mask::synth::write_results;
+use crate::ops::synth::{write_dataset, SynthOptions};
+use crate::ops::synth_detections::write_results;
 
 const EXAMPLES: &str = "Examples:
   cocokit synth --images 5000 -o val_like.json

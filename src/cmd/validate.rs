@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::io::{Input, Output};
-use crate::validate::{validate_with, Report, Severity, ValidateOptions};
+use crate::ops::validate::{validate_with, Report, Severity, ValidateOptions};
 use std::io::Write;
 
 const EXAMPLES: &str = "Examples:

@@ -7,12 +7,10 @@
 //! Not here: mask arithmetic (`mask`), evaluation (`eval`).
 
 pub mod categories;
-pub mod filter;
 pub mod ids;
 pub mod model;
 pub mod reader;
-pub mod stats;
-pub mod synth;
+pub mod walk;
 pub mod writer;
 
 pub use model::{Annotation, Category, Image, Segmentation};

@@ -266,6 +266,26 @@ impl<'o> Printer<'o> {
         Ok(())
     }
 
+    /// A string of at least `FLUSH_AT` bytes, written straight to the sink in pieces of `FLUSH_AT` bytes
+    /// (jq's escaping applies byte by byte, so any cut between bytes is a cut of the output).
+    fn huge_string(&mut self, raw: &[u8], escaped: bool, base: usize) -> Result<()> {
+        let decoded;
+        let text: &[u8] = if escaped {
+            // Escapes must be decoded first; a string with escapes this long is rare enough to copy.
+            decoded = unescape(raw, base)?.into_bytes();
+            &decoded
+        } else {
+            raw
+        };
+        self.out.push(b'"');
+        for part in text.chunks(FLUSH_AT) {
+            write_escaped_inside(&mut self.out, part);
+            self.flush()?;
+        }
+        self.out.push(b'"');
+        Ok(())
+    }
+
     /// Write raw bytes (used by path selection for separators).
     pub fn raw(&mut self, b: &[u8]) {
         self.out.extend_from_slice(b);
@@ -387,13 +407,23 @@ impl<'o> Printer<'o> {
                 }
                 Some(b'"') => {
                     self.col(COL_STR);
-                    if let Some(end) = plain_string_end(buf, i) {
-                        put_span(&mut self.out, buf, i, end);
-                        i = end;
-                    } else {
-                        let (end, escaped) = scan_string(buf, i)?;
-                        emit_string(&mut self.out, &buf[i + 1..end - 1], escaped, i + 1)?;
-                        i = end;
+                    match plain_string_end(buf, i) {
+                        Some(end) if end - i < FLUSH_AT || self.sink.is_none() => {
+                            put_span(&mut self.out, buf, i, end);
+                            i = end;
+                        }
+                        _ => {
+                            let (end, escaped) = scan_string(buf, i)?;
+                            let raw = &buf[i + 1..end - 1];
+                            if raw.len() >= FLUSH_AT && self.sink.is_some() {
+                                // A huge string goes out in pieces: buffered whole it would double the
+                                // memory.
+                                self.huge_string(raw, escaped, i + 1)?;
+                            } else {
+                                emit_string(&mut self.out, raw, escaped, i + 1)?;
+                            }
+                            i = end;
+                        }
                     }
                     self.col(COL_RESET);
                 }
@@ -1272,6 +1302,12 @@ static NEEDS_ESCAPE: [bool; 256] = {
 /// Write decoded UTF-8 text as a JSON string with jq's escaping.
 pub fn write_escaped(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
+    write_escaped_inside(out, s);
+    out.push(b'"');
+}
+
+/// [`write_escaped`] without the quotes.
+fn write_escaped_inside(out: &mut Vec<u8>, s: &[u8]) {
     let mut start = 0;
     let mut k = 0;
     while k < s.len() {
@@ -1297,7 +1333,6 @@ pub fn write_escaped(out: &mut Vec<u8>, s: &[u8]) {
         start = k;
     }
     out.extend_from_slice(&s[start..]);
-    out.push(b'"');
 }
 
 /// Pretty-print a whole buffer to a `Vec` (convenience for tests and small inputs).

@@ -12,10 +12,7 @@
 //!
 //! Not here: JSON parsing (see `coco`), evaluation (see `eval`).
 
-pub mod convert;
 pub mod png;
 pub mod polygon;
 pub mod raster;
-pub mod rasterize;
 pub mod rle;
-pub mod synth;

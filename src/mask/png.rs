@@ -357,6 +357,19 @@ pub fn label_colour(label: u16) -> [u8; 3] {
     [r, g, b]
 }
 
+/// The stem a label map is named after (`000000000139.jpg` → `000000000139`).
+pub fn stem(file_name: &str, id: i64) -> String {
+    let base = Path::new(file_name)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if base.is_empty() {
+        id.to_string()
+    } else {
+        base
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,36 +12,8 @@
 use crate::error::{Error, Result};
 use crate::mask::rle::Rle;
 
-/// Sets every foreground pixel of `rle` to `value` in a row-major `h·w` map (`map[y*w + x]`); other pixels
-/// are left as they are, so later masks painted over earlier ones win. Pixels past the end of `map` (a
-/// map too small, or runs beyond `h·w`) are ignored.
-pub fn paint_rle<T: Copy>(rle: &Rle, value: T, map: &mut [T]) {
-    let (h, w) = (rle.h as u64, rle.w as usize);
-    if h == 0 || w == 0 {
-        return;
-    }
-    for (start, len) in rle.foreground_runs() {
-        let end = start + len as u64;
-        let mut p = start;
-        while p < end {
-            let x = (p / h) as usize;
-            let y0 = p % h;
-            let y1 = h.min(y0 + (end - p));
-            if x >= w {
-                return;
-            }
-            let mut i = y0 as usize * w + x;
-            for _ in y0..y1 {
-                match map.get_mut(i) {
-                    Some(px) => *px = value,
-                    None => return,
-                }
-                i += w;
-            }
-            p += y1 - y0;
-        }
-    }
-}
+// Row-major painting is what `Rle::decode_row_major` does, so it lives beside the codec.
+pub use crate::mask::rle::paint_rle;
 
 /// Sets every foreground pixel of `rle` to `value` in a column-major `h·w` map (`map[x*h + y]`): one
 /// `fill` per run. Pixels past the end of `map` are ignored.
@@ -248,10 +220,10 @@ mod simd {
     }
 }
 
-/// A label map painted column-major and read out row-major: the fast path for painting all of an image's
-/// annotations in file order (later ones win).
+/// The canvas label maps are painted on: column-major while painting, read out row-major (the layout of a
+/// `png::LabelMap`); the fast path for painting all of an image's annotations in file order (later ones win).
 #[derive(Debug, Clone)]
-pub struct LabelMap<T> {
+pub struct Canvas<T> {
     h: u32,
     w: u32,
     col_major: Vec<T>,
@@ -267,10 +239,10 @@ fn reserve<T>(v: &mut Vec<T>, n: usize, h: u32, w: u32) -> Result<()> {
     })
 }
 
-impl<T: Pixel> LabelMap<T> {
+impl<T: Pixel> Canvas<T> {
     /// A map of `h` rows and `w` columns filled with `background`.
     pub fn new(h: u32, w: u32, background: T) -> Self {
-        LabelMap {
+        Canvas {
             h,
             w,
             col_major: vec![background; h as usize * w as usize],
@@ -330,7 +302,7 @@ mod tests {
         let r = Rle::from_counts(3, 4, vec![2, 5, 1, 2, 2]).unwrap();
         let mut rm = vec![0u16; 12];
         paint_rle(&r, 7, &mut rm);
-        let mut lm = LabelMap::new(3, 4, 0u16);
+        let mut lm = Canvas::new(3, 4, 0u16);
         lm.paint(&r, 7);
         assert_eq!(lm.to_row_major().unwrap(), rm);
         // col-major bits: 0 0 1 | 1 1 1 | 1 0 1 | 1 0 0
@@ -387,7 +359,7 @@ mod tests {
     fn later_wins_and_bounds() {
         let a = Rle::from_counts(2, 2, vec![0, 4]).unwrap();
         let b = Rle::from_counts(2, 2, vec![1, 1, 2]).unwrap();
-        let mut lm = LabelMap::new(2, 2, 0u8);
+        let mut lm = Canvas::new(2, 2, 0u8);
         lm.paint(&a, 1);
         lm.paint(&b, 2);
         assert_eq!(lm.as_col_major(), &[1, 2, 1, 1]);

@@ -189,7 +189,7 @@ impl Rle {
     /// [`Rle::decode_col_major`].
     pub fn decode_row_major(&self) -> Vec<u8> {
         let mut out = vec![0u8; self.pixels() as usize];
-        crate::mask::raster::paint_rle(self, 1u8, &mut out);
+        paint_rle(self, 1u8, &mut out);
         out
     }
 
@@ -713,9 +713,11 @@ impl<'a> RunWalker<'a> {
     }
 }
 
-/// IoU of one box pair as pycocotools `bbIou` computes it (same floating-point operations, same order).
+/// IoU of one box pair as pycocotools `bbIou` computes it (same floating-point operations, same order):
+/// `[x, y, w, h]` boxes; for a crowd ground truth the union is the detection's area. The one definition of
+/// the box IoU: every box IoU of the crate (`bbox_iou`, the mask IoU's box test, cocoeval) calls it.
 #[inline]
-fn bb_iou_one(d: &[f64; 4], g: &[f64; 4], crowd: bool) -> f64 {
+pub fn bb_iou_one(d: &[f64; 4], g: &[f64; 4], crowd: bool) -> f64 {
     let ga = g[2] * g[3];
     let da = d[2] * d[3];
     let w = (d[2] + d[0]).min(g[2] + g[0]) - d[0].max(g[0]);
@@ -1051,6 +1053,37 @@ impl<'a, const JSON: bool> CompressedWriter<'a, JSON> {
         // SAFETY: `push` initialised the `p` bytes right after the old length, within the capacity
         // reserved by `new`.
         unsafe { self.out.set_len(len) };
+    }
+}
+
+/// Sets every foreground pixel of `rle` to `value` in a row-major `h·w` map (`map[y*w + x]`); other pixels
+/// are left as they are, so later masks painted over earlier ones win. Pixels past the end of `map` (a
+/// map too small, or runs beyond `h·w`) are ignored.
+pub fn paint_rle<T: Copy>(rle: &Rle, value: T, map: &mut [T]) {
+    let (h, w) = (rle.h as u64, rle.w as usize);
+    if h == 0 || w == 0 {
+        return;
+    }
+    for (start, len) in rle.foreground_runs() {
+        let end = start + len as u64;
+        let mut p = start;
+        while p < end {
+            let x = (p / h) as usize;
+            let y0 = p % h;
+            let y1 = h.min(y0 + (end - p));
+            if x >= w {
+                return;
+            }
+            let mut i = y0 as usize * w + x;
+            for _ in y0..y1 {
+                match map.get_mut(i) {
+                    Some(px) => *px = value,
+                    None => return,
+                }
+                i += w;
+            }
+            p += y1 - y0;
+        }
     }
 }
 

@@ -1,5 +1,4 @@
 //! Helpers shared by the CLI tests: run the real `cocokit` binary in a scratch directory (as xsv's tests do).
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

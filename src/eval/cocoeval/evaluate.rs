@@ -14,9 +14,10 @@
 
 use rayon::prelude::*;
 
+use super::cell::Cell;
 use super::geom;
 use super::params::EvalParams;
-use super::prepare::{Cell, Prepared};
+use super::prepare::Prepared;
 use crate::error::{FirstFailure, Result};
 
 /// Detection outcome: counted as a false positive.

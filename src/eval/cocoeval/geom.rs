@@ -5,12 +5,12 @@
 //! buffers, compressed strings decoded by `masks`), made when their cell is evaluated instead of all held.
 //! Not here: matching (see `evaluate`).
 
+use super::cell::Cell;
 use super::load::{read_polygons, Record, Seg};
 use super::masks::{self, MaskSet};
-use super::prepare::Cell;
 use crate::coco::Segmentation;
 use crate::mask::polygon::{rle_from_polygon_with, segmentation_to_rle, PolyScratch};
-use crate::mask::rle::Rle;
+use crate::mask::rle::{bb_iou_one, Rle};
 use crate::{Error, Result};
 
 /// The geometry evaluation compares, laid out in cell order.
@@ -184,20 +184,8 @@ pub(crate) fn box_iou(dt: &[[f64; 4]], gt: &[[f64; 4]], crowd: &[bool], out: &mu
     out.clear();
     out.resize(dt.len() * n, 0.0);
     for (g, (gb, &is_crowd)) in gt.iter().zip(crowd).enumerate() {
-        let ga = gb[2] * gb[3];
         for (d, db) in dt.iter().enumerate() {
-            let da = db[2] * db[3];
-            let w = (db[2] + db[0]).min(gb[2] + gb[0]) - db[0].max(gb[0]);
-            if w <= 0.0 {
-                continue;
-            }
-            let h = (db[3] + db[1]).min(gb[3] + gb[1]) - db[1].max(gb[1]);
-            if h <= 0.0 {
-                continue;
-            }
-            let i = w * h;
-            let u = if is_crowd { da } else { da + ga - i };
-            out[d * n + g] = i / u;
+            out[d * n + g] = bb_iou_one(db, gb, is_crowd);
         }
     }
 }

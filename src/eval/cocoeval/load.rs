@@ -14,10 +14,8 @@ use std::borrow::Cow;
 
 use rayon::prelude::*;
 
-use crate::coco::reader::{
-    par_map_ordered, parse_annotation_with, parse_category, parse_image, scan_top_batched, Chunk,
-    Layout, Section, SegMode,
-};
+use crate::coco::reader::{parse_annotation_with, parse_category, parse_image, SegMode};
+use crate::coco::walk::{par_map_ordered, scan_top_batched, Chunk, Layout, Section, BATCH};
 use crate::coco::{Annotation, Category, Image, Segmentation};
 use crate::error::FirstFailure;
 use crate::json::number::{decimal, json_int, skip_decimal};
@@ -153,9 +151,6 @@ impl EvalResults<'_> {
         self.records.first().is_some_and(|r| r.bbox.is_none())
     }
 }
-
-/// Records per parallel batch while reading.
-const BATCH: usize = 8 * 1024;
 
 impl<'a> EvalGt<'a> {
     /// Read a dataset (`Dataset::parse_with` semantics; `mode` as there: `Kind` leaves segmentations

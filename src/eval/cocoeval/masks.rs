@@ -10,7 +10,7 @@
 //! Not here: rasterizing polygons or RLE arithmetic (see `crate::mask`), which masks to make (see `geom`).
 
 use crate::json::scan::unescape;
-use crate::mask::rle::{self, intersection, Rle};
+use crate::mask::rle::{self, bb_iou_one, intersection, Rle};
 use crate::Result;
 
 /// Masks of one side of a cell (ground truths or detections), in order.
@@ -300,24 +300,6 @@ impl BoxTrack {
             bh as f64,
         ]
     }
-}
-
-/// IoU of one box pair as pycocotools `bbIou` (same operations, same order).
-#[inline]
-fn bb_iou_one(d: &[f64; 4], g: &[f64; 4], crowd: bool) -> f64 {
-    let ga = g[2] * g[3];
-    let da = d[2] * d[3];
-    let w = (d[2] + d[0]).min(g[2] + g[0]) - d[0].max(g[0]);
-    if w <= 0.0 {
-        return 0.0;
-    }
-    let h = (d[3] + d[1]).min(g[3] + g[1]) - d[1].max(g[1]);
-    if h <= 0.0 {
-        return 0.0;
-    }
-    let i = w * h;
-    let u = if crowd { da } else { da + ga - i };
-    i / u
 }
 
 /// `maskUtils.iou(dt, gt, iscrowd)` on RLEs (`rleIou`), as `out[d * G + g]`: a pair whose boxes do not

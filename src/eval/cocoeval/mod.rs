@@ -20,6 +20,7 @@
 //! and mask results for segm evaluation are errors.
 
 mod accumulate;
+mod cell;
 mod evaluate;
 mod geom;
 pub mod load;

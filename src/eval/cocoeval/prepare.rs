@@ -11,6 +11,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 
+use super::cell::Cell;
 use super::geom::{self, Geometry, MaskSources};
 use super::load::Record;
 use super::masks::MaskSet;
@@ -215,20 +216,6 @@ pub(crate) fn load_results(
         }
     }
     Ok(dets)
-}
-
-/// One image × category pair with something in it (pycocotools' `evalImgs` entries that are not `None`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Cell {
-    /// Category index into `EvalParams::cat_ids` (0 without categories).
-    pub k: u32,
-    /// Image index into `EvalParams::img_ids`.
-    pub img: u32,
-    pub gt_start: u32,
-    pub gt_len: u32,
-    pub dt_start: u32,
-    /// Detections kept: at most `max(max_dets)`, highest score first (stable).
-    pub dt_len: u32,
 }
 
 /// Everything `evaluate` needs, laid out cell by cell (cells ordered by category, then image).

@@ -26,9 +26,8 @@
 use std::collections::HashMap;
 
 use crate::coco::model::{Annotation, Category};
-use crate::coco::reader::{
-    parse_annotation_with, parse_category, parse_image, scan_top, Event, Layout, Section, SegMode,
-};
+use crate::coco::reader::{parse_annotation_with, parse_category, parse_image, SegMode};
+use crate::coco::walk::{scan_top, Event, Layout, Section};
 use crate::{Error, Result};
 
 use super::metrics::{compute_metrics, ClassInfo, Convention, MiouResult};
@@ -36,7 +35,7 @@ use super::{evaluate_images, Accumulator, LabelCoding, Progress};
 use crate::coco::reader::parse_annotation;
 use crate::mask::png::MapRef;
 use crate::mask::polygon::segmentation_to_rle;
-use crate::mask::raster::LabelMap;
+use crate::mask::raster::Canvas;
 
 /// Options of [`evaluate_coco`] (the CLI's `--background`, `--score-thr`, `--absent-as`, `--mean-over`,
 /// `--allow-extra`).
@@ -260,9 +259,9 @@ fn paint(
     job: &ImageJob,
     space: &CocoLabelSpace,
     is_gt: bool,
-) -> Result<LabelMap<u16>> {
+) -> Result<Canvas<u16>> {
     let (h, w) = (job.height, job.width);
-    let mut map = LabelMap::new(h, w, space.unannotated);
+    let mut map = Canvas::new(h, w, space.unannotated);
     for &s in starts {
         let ann: Annotation = parse_annotation(buf, s)?;
         let describe = || {
@@ -462,7 +461,7 @@ fn index_gt(gt: &[u8], background: Background) -> Result<GtIndex> {
             gt: Vec::new(),
             pred: Vec::new(),
             has_results: false,
-            stem: crate::mask::rasterize::stem(&img.file_name, img.id),
+            stem: crate::mask::png::stem(&img.file_name, img.id),
         });
     }
     for &s in &ann_starts {

@@ -18,10 +18,8 @@
 //! module decides what is wrong; it does not print (see `cmd::validate`).
 
 use crate::coco::ids::{BitSet, IdIndex, IdSet};
-use crate::coco::reader::{
-    parse_annotation, parse_category, parse_image, scan_top_batched, Chunk, Event, Layout, Section,
-    PIECE,
-};
+use crate::coco::reader::{parse_annotation, parse_category, parse_image};
+use crate::coco::walk::{scan_top_batched, Chunk, Event, Layout, Section, BATCH_HEAVY, PIECE};
 use crate::coco::Segmentation;
 use crate::error::Result;
 use crate::io::Input;
@@ -146,8 +144,6 @@ impl Images {
     }
 }
 
-const BATCH: usize = 4096;
-
 /// Validate `input`, keeping the first [`EXAMPLES`] occurrences of each kind of finding.
 pub fn validate(input: &Input) -> Result<Report> {
     validate_with(input, ValidateOptions::default())
@@ -185,7 +181,7 @@ pub fn validate_with(input: &Input, opts: ValidateOptions<'_>) -> Result<Report>
     let have_gt = opts.gt.is_some();
 
     // Pass 1: images and categories (annotations are only counted: these may come after them).
-    let walked = scan_top_batched(buf, BATCH, |chunk| {
+    let walked = scan_top_batched(buf, BATCH_HEAVY, |chunk| {
         match chunk {
             Chunk::Event(Event::SectionStart {
                 section: Section::Annotations,
@@ -359,7 +355,7 @@ pub fn validate_with(input: &Input, opts: ValidateOptions<'_>) -> Result<Report>
     let mut used_images = BitSet::default();
     let mut used_cats: HashSet<i64> = HashSet::new();
     if rep.annotations > 0 {
-        scan_top_batched(buf, BATCH, |chunk| {
+        scan_top_batched(buf, BATCH_HEAVY, |chunk| {
             let Chunk::Records { section, records } = chunk else {
                 return Ok(());
             };
@@ -463,7 +459,7 @@ fn parse_error_kind(e: &crate::Error) -> &'static str {
 /// The images and categories of a results file's ground truth (a GT that does not parse is an error).
 fn load_gt(gt: &Input, images: &mut Images, cats: &mut HashMap<i64, u64>) -> Result<()> {
     let buf = gt.bytes();
-    let walked = scan_top_batched(buf, BATCH, |chunk| {
+    let walked = scan_top_batched(buf, BATCH_HEAVY, |chunk| {
         match chunk {
             Chunk::Records {
                 section: Section::Images,

@@ -11,9 +11,9 @@
 //!
 //! The random generator is a hand-written SplitMix64 so that a seed gives the same bytes forever (crates'
 //! generators may change their streams between versions). Not here: writing detection results (see
-//! `mask::synth`, which needs the mask layer).
+//! `ops::synth_detections`).
 
-use super::categories::COCO_CATEGORIES;
+use crate::coco::categories::COCO_CATEGORIES;
 use crate::error::Result;
 use std::io::Write;
 

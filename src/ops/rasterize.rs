@@ -20,17 +20,17 @@
 //! Not here: PNG encoding (see `mask::png`), evaluation (see `eval::miou`).
 
 use crate::coco::reader::{
-    par_map_ordered, parse_annotation, parse_annotation_with, parse_category, parse_image,
-    scan_top, Event, Section, SegKind, SegMode,
+    parse_annotation, parse_annotation_with, parse_category, parse_image, SegKind, SegMode,
 };
+use crate::coco::walk::{par_map_ordered, scan_top, Event, Section};
 use crate::coco::Image;
 use crate::coco::Segmentation;
 use crate::error::{Error, FirstFailure, Result};
 use crate::io::{AtomicFiles, Input};
 use crate::json::scan::skip_ws;
-use crate::mask::png::{write_label_png_in, write_preview_png_in, LabelMap as PngMap, LabelPixels};
+use crate::mask::png::{write_label_png_in, write_preview_png_in, LabelMap, LabelPixels};
 use crate::mask::polygon::{rle_from_bbox, segmentation_to_rle};
-use crate::mask::raster::{LabelMap, Pixel};
+use crate::mask::raster::{Canvas, Pixel};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -98,18 +98,8 @@ pub fn ignore_value(sixteen_bit: bool) -> u16 {
     }
 }
 
-/// The stem a label map is named after (`000000000139.jpg` → `000000000139`).
-pub fn stem(file_name: &str, id: i64) -> String {
-    let base = Path::new(file_name)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    if base.is_empty() {
-        id.to_string()
-    } else {
-        base
-    }
-}
+/// The stem a label map is named after (defined beside the PNG code: semantic mIoU reads maps by it too).
+pub use crate::mask::png::stem;
 
 /// A label as stored in a map: `u8` in 8-bit maps, `u16` in 16-bit ones.
 pub trait Label: Pixel + Send {
@@ -160,7 +150,7 @@ pub fn paint_image<T: Label>(
     anns: &[usize],
     opts: &RasterizeOptions,
     sixteen_bit: bool,
-    map: &mut LabelMap<T>,
+    map: &mut Canvas<T>,
 ) -> Result<()> {
     let (mode, crowd) = (opts.mode, opts.crowd);
     let (h, w) = (img.height, img.width);
@@ -264,7 +254,7 @@ fn write_maps<T: Label>(
     // Rewriting a directory of an earlier run reuses the replaced files' inodes (see AtomicFiles).
     let files = AtomicFiles::default();
     images.par_iter().enumerate().for_each_init(
-        || (LabelMap::<T>::new(0, 0, T::from_u16(0)), Vec::<T>::new()),
+        || (Canvas::<T>::new(0, 0, T::from_u16(0)), Vec::<T>::new()),
         |(map, rows), (k, img)| {
             if failed.skip(k) {
                 return;
@@ -273,7 +263,7 @@ fn write_maps<T: Label>(
             let res = paint_image(buf, img, anns, opts, sixteen_bit, map).and_then(|()| {
                 map.to_row_major_into(rows)
                     .map_err(|e| e.for_record(format!("image id {}", img.id)))?;
-                let png = PngMap {
+                let png = LabelMap {
                     width: img.width,
                     height: img.height,
                     pixels: T::into_pixels(std::mem::take(rows)),

@@ -18,14 +18,12 @@
 //! kept as its original bytes, in file order, with every other top-level key passed through verbatim. Memory
 //! holds those bits and indexes, never records, so it grows by a few bytes per image and nothing else.
 
-use super::ids::{BitSet, IdIndex};
-use super::reader::{
-    parse_annotation_with, parse_category, parse_image, scan_top, scan_top_batched, Chunk, Event,
-    Section, SegMode,
-};
-use super::writer::TopWriter;
-use super::Category;
-use crate::coco::reader::par_map_ordered;
+use crate::coco::ids::{BitSet, IdIndex};
+use crate::coco::reader::{parse_annotation_with, parse_category, parse_image, SegMode};
+use crate::coco::walk::par_map_ordered;
+use crate::coco::walk::{scan_top, scan_top_batched, Chunk, Event, Section, BATCH};
+use crate::coco::writer::TopWriter;
+use crate::coco::Category;
 use crate::error::{Error, Result};
 use crate::io::Input;
 use crate::json::scan::skip_ws;
@@ -148,8 +146,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
     }
     prev[b.len()]
 }
-
-const BATCH: usize = 8 * 1024;
 
 /// The categories of a dataset (a results file's ground truth, for choosing categories by name).
 pub fn categories_of(input: &Input) -> Result<Vec<Category>> {
@@ -427,7 +423,7 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
         }
         Ok(())
     })?;
-    if layout != super::reader::Layout::Dataset {
+    if layout != crate::coco::walk::Layout::Dataset {
         return Err(Error::msg(
             "filter needs a COCO dataset (an object with \"categories\"), not a results array",
         ));

@@ -14,9 +14,11 @@
 //! the image sizes and a few batches. An empty segmentation (`[]`) and a missing one stay as they are.
 
 use crate::coco::reader::{
-    par_map_ordered, parse_annotation_segmentation, parse_image_size, recycle_segmentation,
-    scan_top, scan_top_batched, scan_top_batched_handing_over, walk_elements, walk_records, Chunk,
-    Event, Layout, Piece, RecordsStop, Resume, Section, SegInfo,
+    parse_annotation_segmentation, parse_image_size, recycle_segmentation, SegInfo,
+};
+use crate::coco::walk::{
+    par_map_ordered, scan_top, scan_top_batched, scan_top_batched_handing_over, walk_elements,
+    walk_records, Chunk, Event, Layout, Piece, RecordsStop, Resume, Section, BATCH_HEAVY,
 };
 use crate::coco::writer::{TopWriter, RECORD_SEP};
 use crate::coco::{Annotation, Segmentation};
@@ -65,8 +67,6 @@ pub struct ConvertReport {
     pub skipped_examples: Vec<String>,
 }
 
-const BATCH: usize = 4096;
-
 /// Image sizes (id → (height, width)) of a dataset buffer.
 pub fn image_sizes(buf: &[u8]) -> Result<ImageSizes> {
     image_sizes_releasing(buf, &|_| {})
@@ -76,7 +76,7 @@ pub fn image_sizes(buf: &[u8]) -> Result<ImageSizes> {
 /// a memory-mapped input can be let go: this pass reads the whole file).
 pub fn image_sizes_releasing(buf: &[u8], release: &dyn Fn(usize)) -> Result<ImageSizes> {
     let mut sizes = ImageSizes::default();
-    scan_top_batched(buf, BATCH, |chunk| {
+    scan_top_batched(buf, BATCH_HEAVY, |chunk| {
         if let Chunk::Records { section, records } = chunk {
             if section == Section::Images {
                 sizes.extend(sizes_of(buf, &records)?);
@@ -445,7 +445,7 @@ fn convert_tuned(
     let mut opened = false;
 
     // The annotations are handed over by the walk: `convert_array` cuts their records on the workers.
-    let layout = scan_top_batched_handing_over(buf, BATCH, Section::Annotations, |piece| {
+    let layout = scan_top_batched_handing_over(buf, BATCH_HEAVY, Section::Annotations, |piece| {
         let chunk = match piece {
             Piece::Array(array) => {
                 if !opened {
@@ -683,7 +683,7 @@ fn convert_exact(buf: &[u8], from: Resume, sizes: &ImageSizes, out: &mut Out) ->
     };
     let walked = walk_elements(buf, from, Section::Annotations, |s, e| {
         records.push((s, e));
-        if records.len() >= BATCH {
+        if records.len() >= BATCH_HEAVY {
             convert_batch(&mut records, out)?;
         }
         Ok(())

@@ -1,6 +1,6 @@
 //! Synthetic detection results matching a `cocokit synth` dataset (`synth --results`), for evaluation benchmarks.
 //!
-//! For every image the generator of `coco::synth` is re-run (same seed, same image), and detections are made
+//! For every image the generator of `ops::synth` is re-run (same seed, same image), and detections are made
 //! from its ground truth the way a decent detector errs: most objects found (~88%) with jittered shapes (vertex
 //! noise, a small shift and scale), a few with the wrong category (~6%), some found twice (~12%, lower score),
 //! plus false positives (~6.5 per image) with low scores. Scores spread over (0, 1], higher for true
@@ -8,14 +8,14 @@
 //! `segmentation` as compressed RLE (`frPyObjects` of the jittered polygon), `bbox` (`toBbox` of that mask) and
 //! `score` — about 13 detections per image, 65k for 5,000 images.
 //!
-//! It lives in the mask layer because it rasterizes; the dataset generator itself is `coco::synth`.
+//! The dataset generator itself is `ops::synth`.
 
 use crate::coco::categories::COCO_CATEGORIES;
-use crate::coco::synth::{gen_image, star, GenImage, Rng, SynthOptions};
 use crate::error::Result;
 use crate::json::pretty::write_escaped;
 use crate::mask::polygon::rle_from_polygon;
 use crate::mask::rle::Rle;
+use crate::ops::synth::{gen_image, star, GenImage, Rng, SynthOptions};
 use std::io::Write;
 
 fn centre(p: &[f64]) -> (f64, f64) {
@@ -160,7 +160,7 @@ pub fn image_detections(seed: u64, img: &GenImage, k: u64) -> Vec<u8> {
 /// Write the results file for the dataset `opts` describes (a JSON array, one line).
 pub fn write_results(opts: &SynthOptions, w: &mut dyn Write, progress: &dyn Fn(u64)) -> Result<()> {
     use rayon::prelude::*;
-    let cdf = crate::coco::synth::category_cdf();
+    let cdf = crate::ops::synth::category_cdf();
     w.write_all(b"[")?;
     let mut first = true;
     let mut start = 0;

@@ -10,12 +10,10 @@
 //! small `[0, 1024)`, medium `[1024, 9216)`, large `[9216, ∞)` (COCOeval's own ranges are closed at both ends,
 //! so an area of exactly 1024 counts in both of its buckets there; here it counts once, as medium).
 
-use super::ids::{BitSet, IdIndex};
-use super::reader::{
-    parse_annotation_with, parse_category, parse_image, scan_top_batched, Chunk, Event, Layout,
-    Section, SegKind, SegMode,
-};
-use crate::coco::reader::par_map_ordered;
+use crate::coco::ids::{BitSet, IdIndex};
+use crate::coco::reader::{parse_annotation_with, parse_category, parse_image, SegKind, SegMode};
+use crate::coco::walk::par_map_ordered;
+use crate::coco::walk::{scan_top_batched, Chunk, Event, Layout, Section, BATCH};
 use crate::error::Result;
 use crate::io::Input;
 use serde::Serialize;
@@ -153,10 +151,6 @@ fn segments_of(raw: &str) -> Result<Vec<Segment>> {
     }
     Ok(out)
 }
-
-/// Records per parallel batch: large enough to keep the threads busy, small enough that the input pages in
-/// flight (about three batches) stay a few MB.
-const BATCH: usize = 8 * 1024;
 
 /// Compute statistics over a whole input.
 pub fn compute(input: &Input) -> Result<Stats> {

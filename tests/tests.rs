@@ -1,0 +1,27 @@
+//! cocokit's integration tests, one binary (one link step): a module per command or topic, as ripgrep's
+//! and xsv's `tests/tests.rs` do. `common` runs the real binary in a scratch directory.
+
+mod common;
+
+mod architecture;
+mod bad_input;
+mod cocoeval_golden;
+mod convert;
+mod eval_coco;
+mod eval_miou;
+mod filter;
+mod fuzz_regressions;
+mod guard_rails;
+mod inputs_named;
+mod mask_golden;
+mod mask_props;
+mod miou_golden;
+mod miou_mixed;
+mod pretty;
+mod rasterize;
+mod rasterize_results;
+mod results_files;
+mod stats;
+mod synth;
+mod validate;
+mod validate_findings;
