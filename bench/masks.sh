@@ -11,7 +11,7 @@
 #            written (what the issue's target is measured against), and with --write /dev/null (plus json.dump of
 #            the converted dataset: the same work as cocokit).
 # rasterize: on a val-like file ($WORK/synth-M-s1.json, M = --val-images):
-#            cocokit rasterize FILE --out DIR/RUN -q   (semantic 8-bit PNGs, one per image)
+#            cocokit rasterize FILE -o DIR/RUN -q   (semantic 8-bit PNGs, one per image)
 #            vs bench/python/ann_to_mask.py FILE --out DIR2/RUN: COCO() + annToMask painting in file order
 #            (crowd = 255), PNGs written with PIL; and without --out (painting only, no PNG encoding).
 #            Every run writes a new directory (see below why). Afterwards the first run's cocokit PNGs are
@@ -72,7 +72,7 @@ rm -rf "$CK_DIR" "$PY_DIR"
 # slows down with every file replaced. cocokit reuses the replaced files' inodes (io::AtomicFiles: 0.67 s
 # instead of 0.55 s into a new directory; 2.35 s before it did); PIL truncates in place.
 if have_sub rasterize; then
-  measure "rasterize (PNGs)" "cocokit rasterize" "$RUNS" "'$K' rasterize '$VAL' --out '$CK_DIR'/\$BENCH_RUN -q"
+  measure "rasterize (PNGs)" "cocokit rasterize" "$RUNS" "'$K' rasterize '$VAL' -o '$CK_DIR'/\$BENCH_RUN -q"
 else skip "rasterize (PNGs)" "cocokit rasterize" "this cocokit has no rasterize"; fi
 if [ $PY_OK = 1 ] && [ $HAVE_PIL = 1 ]; then
   measure "rasterize (PNGs)" "pycocotools annToMask loop + PIL PNGs" "$PEER_RUNS" \

@@ -137,10 +137,32 @@ enum Sink {
     Direct(File, PathBuf),
     File {
         tmp: tempfile::NamedTempFile,
+        /// The target, symbolic links resolved.
         path: PathBuf,
         /// Removed by the signal handler if the command is interrupted ([`cleanup`]).
         _tracked: cleanup::Tracked,
+        /// The target as the user named it (for messages).
+        name: String,
     },
+}
+
+/// An error of the temporary file behind the output `target`, told as an error of `target`: tempfile's
+/// errors name the temporary file ("... at path \"dir/.cocokit-XXXXXX.tmp\""), a name the user never gave.
+fn temp_error(target: &str, e: std::io::Error) -> Error {
+    Error::io(target, without_temp_path(e))
+}
+
+fn without_temp_path(e: std::io::Error) -> std::io::Error {
+    // tempfile wraps the OS error in a private type whose message ends with ` at path "..."` and whose
+    // `source()` does not lead back to the OS error: the message is cut there (the kind is kept).
+    if e.get_ref().is_none() {
+        return e;
+    }
+    let mut msg = e.to_string();
+    if let Some(i) = msg.rfind(" at path \"") {
+        msg.truncate(i);
+    }
+    std::io::Error::new(e.kind(), msg)
 }
 
 /// The least an [`Input::release`] lets go of at once (bytes): what the resident set may hold beyond the
@@ -209,8 +231,8 @@ impl Output {
                     },
                     |t| t.path().to_path_buf(),
                 )
-                .map_err(|e| Error::io(dir.display().to_string(), e))?;
-                let f = tmp.reopen().map_err(|e| Error::io(p, e))?;
+                .map_err(|e| temp_error(p, e))?;
+                let f = tmp.reopen().map_err(|e| temp_error(p, e))?;
                 // Errors name the target, never the temporary file (nor the input being read).
                 let w = blamed(Box::new(f), p.into());
                 Ok(Output {
@@ -218,6 +240,7 @@ impl Output {
                         tmp,
                         path: target.to_path_buf(),
                         _tracked: tracked,
+                        name: p.to_string(),
                     },
                     buf: std::io::BufWriter::with_capacity(OUT_BUF, w),
                 })
@@ -243,14 +266,15 @@ impl Output {
     pub fn commit(mut self) -> Result<()> {
         let name = match &self.sink {
             Sink::Stdout(_) => "<stdout>".to_string(),
-            Sink::Direct(_, path) | Sink::File { path, .. } => path.display().to_string(),
+            Sink::Direct(_, path) => path.display().to_string(),
+            Sink::File { name, .. } => name.clone(),
         };
         self.buf.flush().map_err(|e| Error::io(&name, e))?;
         drop(self.buf);
         if let Sink::File { tmp, path, .. } = self.sink {
             tmp.as_file().sync_all().map_err(|e| Error::io(&name, e))?;
             set_default_permissions(tmp.path());
-            tmp.persist(&path).map_err(|e| Error::io(&name, e.error))?;
+            tmp.persist(&path).map_err(|e| temp_error(&name, e.error))?;
         }
         Ok(())
     }
@@ -346,7 +370,7 @@ impl AtomicFiles {
                     },
                     |t| t.path().to_path_buf(),
                 )
-                .map_err(|e| Error::io(name.clone(), e))?;
+                .map_err(|e| temp_error(&name, e))?;
                 let (file, tmp) = tmp.into_parts();
                 (file, tmp, false, tracked)
             }
@@ -373,7 +397,7 @@ impl AtomicFiles {
             file.set_len(end).map_err(|e| Error::io(name.clone(), e))?;
         }
         let kept = self.keep(path, dir);
-        tmp.persist(path).map_err(|e| Error::io(name, e.error))?;
+        tmp.persist(path).map_err(|e| temp_error(&name, e.error))?;
         if let Some((spare_name, spare_path, tracked)) = kept {
             if let Some(file) = open_spare(&spare_path) {
                 let spare = Spare {
@@ -518,17 +542,40 @@ fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
     false
 }
 
-/// A progress bar over `len` units (bytes), drawn on stderr only when it is a terminal and not `quiet`.
+/// A progress bar over `len` bytes, drawn on stderr only when it is a terminal and not `quiet`.
 pub fn progress(len: u64, quiet: bool, what: &str) -> ProgressBar {
+    progress_bar(Some(len), Unit::Bytes, quiet, what)
+}
+
+/// A progress bar over things counted one by one (`unit` = "images", "annotations"): `len` of them when the
+/// total is known, else a spinner with the count. Drawn on stderr only when it is a terminal and not `quiet`.
+pub fn progress_count(
+    len: Option<u64>,
+    unit: &'static str,
+    quiet: bool,
+    what: &str,
+) -> ProgressBar {
+    progress_bar(len, Unit::Count(unit), quiet, what)
+}
+
+/// What a progress bar counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// Bytes (shown as KiB, MiB, ...).
+    Bytes,
+    /// Things, named in the plural.
+    Count(&'static str),
+}
+
+fn progress_bar(len: Option<u64>, unit: Unit, quiet: bool, what: &str) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let pb = ProgressBar::new(len);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-    ) {
-        pb.set_style(style.progress_chars("=> "));
-    }
+    let pb = match len {
+        Some(n) => ProgressBar::new(n),
+        None => ProgressBar::no_length(),
+    };
+    pb.set_style(progress_style(len.is_some(), unit, use_color("auto", true)));
     pb.set_message(what.to_string());
     pb
 }
@@ -635,6 +682,98 @@ pub mod cleanup {
     fn install() {}
 }
 
+/// The style of a bar: the position and total in `unit`, the rate, and an ETA from the average rate so far
+/// (indicatif's own estimate swings wildly in the first seconds). Colour only when `color`.
+pub fn progress_style(known_len: bool, unit: Unit, color: bool) -> ProgressStyle {
+    let template = progress_template(known_len, unit, color);
+    let style =
+        ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_bar());
+    style
+        .progress_chars("=> ")
+        .with_key(
+            "sane_eta",
+            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                if let Some(eta) = sane_eta(s.elapsed(), s.pos(), s.len()) {
+                    let _ = write!(w, " eta {}", format_eta(eta));
+                }
+            },
+        )
+        .with_key(
+            "byte_rate",
+            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                if let Some(r) = average_rate(s.elapsed(), s.pos()) {
+                    let _ = write!(w, " {}/s", indicatif::HumanBytes(r.round() as u64));
+                }
+            },
+        )
+        .with_key(
+            "count_rate",
+            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| match average_rate(
+                s.elapsed(),
+                s.pos(),
+            ) {
+                Some(r) if r < 10.0 => {
+                    let _ = write!(w, " {r:.1}/s");
+                }
+                Some(r) => {
+                    let _ = write!(w, " {}/s", indicatif::HumanCount(r.round() as u64));
+                }
+                None => {}
+            },
+        )
+}
+
+/// Units per second since the start; `None` in the first second (indicatif's own rate, from the last few
+/// updates, can read millions per second when a burst of them lands at once).
+fn average_rate(elapsed: std::time::Duration, pos: u64) -> Option<f64> {
+    (pos > 0 && elapsed >= std::time::Duration::from_secs(1))
+        .then(|| pos as f64 / elapsed.as_secs_f64())
+}
+
+/// The indicatif template of [`progress_style`].
+fn progress_template(known_len: bool, unit: Unit, color: bool) -> String {
+    let bar = if color {
+        "{bar:30.cyan/blue}"
+    } else {
+        "{bar:30}"
+    };
+    match (known_len, unit) {
+        (true, Unit::Bytes) => {
+            format!("{{msg}} [{bar}] {{bytes}}/{{total_bytes}}{{byte_rate}}{{sane_eta}}")
+        }
+        (false, Unit::Bytes) => "{spinner} {msg} {bytes}{byte_rate}".to_string(),
+        (true, Unit::Count(u)) => {
+            format!("{{msg}} [{bar}] {{human_pos}}/{{human_len}} {u}{{count_rate}}{{sane_eta}}")
+        }
+        (false, Unit::Count(u)) => format!("{{spinner}} {{msg}} {{human_pos}} {u}{{count_rate}}"),
+    }
+}
+
+/// Time left at the average rate so far; `None` in the first second, before any progress, or when the
+/// total is unknown or reached (an estimate from a few early updates is noise).
+pub fn sane_eta(
+    elapsed: std::time::Duration,
+    pos: u64,
+    len: Option<u64>,
+) -> Option<std::time::Duration> {
+    let len = len?;
+    if pos == 0 || pos >= len || elapsed < std::time::Duration::from_secs(1) {
+        return None;
+    }
+    let left = elapsed.as_secs_f64() * (len - pos) as f64 / pos as f64;
+    Some(std::time::Duration::from_secs_f64(left.min(1e7)))
+}
+
+/// `7s`, `2m 05s`, `1h 02m`.
+pub fn format_eta(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64().ceil() as u64;
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m {:02}s", s / 60, s % 60),
+        _ => format!("{}h {:02}m", s / 3600, s % 3600 / 60),
+    }
+}
+
 /// Whether colours should be used on a stream that `is_tty` describes, honouring `NO_COLOR`.
 pub fn use_color(choice: &str, is_tty: bool) -> bool {
     match choice {
@@ -648,6 +787,66 @@ pub fn use_color(choice: &str, is_tty: bool) -> bool {
 mod tests {
     use super::*;
     use std::sync::atomic::Ordering;
+
+    /// A bar as `progress_bar` makes it, drawn into a virtual terminal; returns what the terminal shows.
+    fn render(len: Option<u64>, unit: Unit, pos: u64, elapsed_s: u64) -> String {
+        use indicatif::{InMemoryTerm, ProgressDrawTarget};
+        let term = InMemoryTerm::new(4, 120);
+        let pb = match len {
+            Some(n) => ProgressBar::new(n),
+            None => ProgressBar::no_length(),
+        }
+        .with_elapsed(std::time::Duration::from_secs(elapsed_s));
+        pb.set_draw_target(ProgressDrawTarget::term_like(Box::new(term.clone())));
+        pb.set_style(progress_style(len.is_some(), unit, false));
+        pb.set_message("job");
+        pb.set_position(pos);
+        pb.tick();
+        term.contents()
+    }
+
+    #[test]
+    fn progress_bars_print_the_unit_they_count() {
+        let images = render(Some(5000), Unit::Count("images"), 1200, 0);
+        assert!(images.contains("1,200/5,000 images"), "{images}");
+        assert!(!images.contains('B') && !images.contains("eta"), "{images}");
+        let bytes = render(Some(10 << 20), Unit::Bytes, 5 << 20, 0);
+        assert!(bytes.contains("5.00 MiB/10.00 MiB"), "{bytes}");
+        // Total unknown: a count, no bar, no ETA, no "/0 B".
+        let count = render(None, Unit::Count("images"), 36, 3);
+        assert!(count.contains("job 36 images 12/s"), "{count}");
+        assert!(!count.contains("/0") && !count.contains("eta"), "{count}");
+        // The ETA: from the average rate so far (half done in 100 s: 100 s left).
+        let eta = render(Some(100), Unit::Count("images"), 50, 100);
+        assert!(eta.contains("50/100 images 0.5/s eta 1m 4"), "{eta}");
+    }
+
+    #[test]
+    fn eta_is_the_average_rate_and_silent_when_it_would_be_noise() {
+        use std::time::Duration;
+        let s = Duration::from_secs;
+        assert_eq!(sane_eta(s(2), 1, Some(5)), Some(s(8)));
+        assert_eq!(
+            sane_eta(Duration::from_millis(900), 1, Some(1000)),
+            None,
+            "first second"
+        );
+        assert_eq!(sane_eta(s(5), 0, Some(10)), None, "no progress yet");
+        assert_eq!(sane_eta(s(5), 10, Some(10)), None, "done");
+        assert_eq!(sane_eta(s(5), 3, None), None, "total unknown");
+        assert_eq!(format_eta(s(7)), "7s");
+        assert_eq!(format_eta(Duration::from_millis(6200)), "7s");
+        assert_eq!(format_eta(s(125)), "2m 05s");
+        assert_eq!(format_eta(s(3720)), "1h 02m");
+    }
+
+    #[test]
+    fn bars_are_coloured_only_when_colour_is_allowed() {
+        // progress_bar asks use_color("auto", ...), which honours NO_COLOR; the plain style has no colour spec.
+        let plain = progress_template(true, Unit::Bytes, false);
+        let coloured = progress_template(true, Unit::Bytes, true);
+        assert!(!plain.contains("cyan") && coloured.contains("cyan"));
+    }
 
     #[test]
     fn release_advises_in_steps_and_the_data_stays_readable() {

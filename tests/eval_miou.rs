@@ -157,11 +157,8 @@ fn bad_inputs() {
         "--pred",
         dir.to_str().expect("p"),
     ]);
-    // COCO ground truth with PNG predictions is allowed (tests/miou_mixed.rs); these match no GT image.
-    assert!(
-        e.contains("has no ground-truth image with that file name stem"),
-        "{e}"
-    );
+    // COCO JSON ground truth takes label-PNG predictions named after its images: these are not.
+    assert!(e.contains("without an image in the ground truth"), "{e}");
     let e = fails([
         "eval",
         "miou",

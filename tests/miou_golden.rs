@@ -361,6 +361,7 @@ fn coco_options(g: &Value, convention: Convention) -> CocoMiouOptions {
         score_thr: g["score_thr"].as_f64().unwrap(),
         convention,
         allow_extra: false,
+        ..Default::default()
     }
 }
 

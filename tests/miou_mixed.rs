@@ -1,5 +1,5 @@
 //! `eval miou` with COCO JSON ground truth and label-PNG predictions (COCO-Stuff's setup): the same numbers as
-//! with the COCO results those PNGs were rasterized from; a mix the other way round is refused with what it
+//! with the COCO results those PNGs were rasterized from (`rasterize RES --gt GT`); a mix the other way round is refused with what it
 //! needs; PNG values that are no category id are errors naming the file.
 
 use crate::common::*;
@@ -74,10 +74,7 @@ fn mixed_inputs_refusals() {
         "--num-classes",
         "3",
     ]);
-    assert!(
-        e.contains("COCO results as --pred need a COCO dataset as --gt"),
-        "{e}"
-    );
+    assert!(e.contains("COCO results need a COCO JSON --gt"), "{e}");
     // A value that is no category id (cocoapi val2014 has no category 12).
     ok(["rasterize", gt, "--out", d, "--images", "42", "-q"]);
     let png = std::fs::read_dir(&dir)
@@ -92,7 +89,7 @@ fn mixed_inputs_refusals() {
     cocokit::mask::png::write_label_png(&png, &map).expect("write");
     let e = fails(["eval", "miou", "--gt", gt, "--pred", d]);
     assert!(
-        e.contains("pixel value 12 (at x 5, y 0) is no category id of the ground truth"),
+        e.contains("pixel (5, 0) is 12, not a category id of the ground truth"),
         "{e}"
     );
     assert!(
@@ -103,7 +100,7 @@ fn mixed_inputs_refusals() {
     std::fs::copy(&png, dir.join("not_an_image.png")).expect("copy");
     let e = fails(["eval", "miou", "--gt", gt, "--pred", d]);
     assert!(
-        e.contains("has no ground-truth image with that file name stem"),
+        e.contains("PNG(s) without an image in the ground truth"),
         "{e}"
     );
 }

@@ -5,6 +5,10 @@ mod common;
 
 mod architecture;
 mod bad_input;
+mod cli_cocostuff;
+mod cli_completions_man;
+mod cli_help_examples;
+mod cli_vocabulary;
 mod cocoeval_golden;
 mod convert;
 mod eval_coco;

@@ -1,13 +1,16 @@
 //! `cocokit convert`: rewrite every annotation's segmentation as compressed RLE, raw RLE or polygons.
 
+use super::count;
 use crate::error::{Error, Result};
 use crate::io::{progress, Input, Output};
 use crate::ops::convert::{convert, image_sizes, ConvertOptions, Target};
+use std::io::Write;
 
 const EXAMPLES: &str = "Examples:
   cocokit convert instances_val2017.json --to rle -o instances_val2017_rle.json
   cocokit convert segm_results.json --to rle-raw --gt instances_val2017.json -o raw.json
   cocokit convert stuff_val2017.json --to polygon --tolerance 1 -o stuff_polygons.json
+  cocokit convert export.json --to rle --skip-invalid -o export_rle.json -q --json | jq .skipped
 
 --to rle gives exactly pycocotools' annToRLE: {\"size\": [h, w], \"counts\": \"<string>\"}.
 Everything else (other keys, other fields, order, number literals) is copied byte for byte: only the
@@ -20,9 +23,9 @@ annotations' id, image_id and segmentation and the images' id, height and width 
 pub struct Args {
     /// COCO dataset or results file (`-` for standard input).
     pub input: String,
-    /// Target form: rle (compressed string), rle-raw (integer counts), polygon (traced contours).
-    #[arg(long, value_parser = ["rle", "rle-raw", "polygon"])]
-    pub to: String,
+    /// Target form.
+    #[arg(long, value_enum)]
+    pub to: To,
     /// Ground-truth dataset giving image sizes (for a results file with polygons).
     #[arg(long)]
     pub gt: Option<String>,
@@ -38,18 +41,37 @@ pub struct Args {
     /// No progress bar or summary.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Print the summary as JSON on standard output (with -o FILE: standard output otherwise carries the data).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--to`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum To {
+    /// Compressed RLE (a counts string), as pycocotools' annToRLE.
+    Rle,
+    /// Uncompressed RLE (integer counts).
+    RleRaw,
+    /// Polygons (traced contours, simplified by --tolerance).
+    Polygon,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let target = match args.to.as_str() {
-        "rle" => Target::Rle,
-        "rle-raw" => Target::RleRaw,
-        _ => Target::Polygon {
+    let target = match args.to {
+        To::Rle => Target::Rle,
+        To::RleRaw => Target::RleRaw,
+        To::Polygon => Target::Polygon {
             tolerance: args.tolerance,
         },
     };
     if !(args.tolerance >= 0.0 && args.tolerance.is_finite()) {
         return Err(Error::msg("--tolerance must be a finite number >= 0"));
+    }
+    if args.json && args.output.as_deref().is_none_or(|o| o == "-") {
+        return Err(Error::msg(
+            "--json prints the summary on standard output: give -o FILE for the converted file",
+        ));
     }
     let sizes = match &args.gt {
         Some(gt) => {
@@ -79,16 +101,27 @@ pub fn run(args: Args) -> Result<()> {
         })?;
     pb.finish_and_clear();
     out.commit()?;
+    if args.json {
+        let v = serde_json::json!({"converted": rep.converted, "unchanged": rep.unchanged,
+                                   "skipped": rep.skipped, "output": args.output});
+        writeln!(std::io::stdout(), "{v}")?;
+    }
     if !args.quiet {
         eprintln!(
-            "converted {} annotations ({} empty or without segmentation left as they were)",
-            rep.converted, rep.unchanged
+            "converted {} ({} empty or without segmentation left as {})",
+            count(rep.converted, "annotation", "annotations"),
+            rep.unchanged,
+            if rep.unchanged == 1 {
+                "it was"
+            } else {
+                "they were"
+            }
         );
     }
     if rep.skipped > 0 {
         eprintln!(
-            "skipped {} invalid annotations, e.g.: {}",
-            rep.skipped,
+            "skipped {}, e.g.: {}",
+            count(rep.skipped, "invalid annotation", "invalid annotations"),
             rep.skipped_examples.join("; ")
         );
     }

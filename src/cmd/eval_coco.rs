@@ -1,22 +1,26 @@
 //! `cocokit eval coco`: COCO detection AP (bbox, segm), the 12 numbers of pycocotools' COCOeval.
 
+use crate::coco::model::Category;
 use crate::coco::reader::SegMode;
 use crate::error::{Error, Result};
 use crate::eval::cocoeval::load::{EvalGt, EvalResults};
 use crate::eval::cocoeval::{self, evaluate_loaded, IouType, Params};
 use crate::io::{Input, Output};
+use crate::ops::filter::{resolve, Selection};
 use serde_json::json;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 const EXAMPLES: &str = "Examples:
   cocokit eval coco --gt instances_val2017.json --dt segm_results.json --iou-type segm
   cocokit eval coco --gt instances_val2017.json --dt bbox_results.json --iou-type bbox --per-class
   cocokit eval coco --gt val.json --dt res.json --iou-type bbox --json | jq '.stats[0]'
-  cocokit eval coco --gt val.json --dt res.json --iou-type segm --max-dets 1,10,300 --cat-ids 1,3 --img-ids 42,73
+  cocokit eval coco --gt val.json --pred res.json --iou-type segm --max-dets 1,10,100 --cats person,3 --img-ids 42,73
   cocokit eval coco --gt val.json --dt res.json --iou-type bbox --area-rng all=0:1e10,tiny=0:256 --no-cats
 
 Numbers are pycocotools 2.0.11's, quirks included: results are read as loadRes reads them (if the first result
-has a non-empty bbox, every area is w*h — also for segm), stats[0] is at maxDets 100, -1 where undefined.";
+has a non-empty bbox, every area is w*h — also for segm), stats[0] is at maxDets 100, -1 where undefined.
+A warning goes to stderr (the numbers are still pycocotools') when --img-ids or --cats name ids the ground
+truth does not have, when --max-dets has no 100, or when --area-rng lacks a label summarize looks up.";
 
 /// COCO detection evaluation, identical to pycocotools' COCOeval.
 #[derive(clap::Args, Debug)]
@@ -26,11 +30,11 @@ pub struct Args {
     #[arg(long)]
     pub gt: String,
     /// Detections: a COCO results file (a JSON array).
-    #[arg(long)]
+    #[arg(long, visible_alias = "pred")]
     pub dt: String,
-    /// What to compare: segm (masks) or bbox (boxes).
-    #[arg(long, value_parser = ["segm", "bbox"])]
-    pub iou_type: String,
+    /// What to compare.
+    #[arg(long, value_enum)]
+    pub iou_type: IouTypeArg,
     /// Print JSON: iou_type, stats (the 12 numbers), per_class.
     #[arg(long)]
     pub json: bool,
@@ -38,11 +42,16 @@ pub struct Args {
     #[arg(long)]
     pub per_class: bool,
     /// Only these image ids (comma-separated).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
     pub img_ids: Vec<i64>,
-    /// Only these category ids (comma-separated).
-    #[arg(long, value_delimiter = ',')]
-    pub cat_ids: Vec<i64>,
+    /// Only these categories: names or ids, comma-separated (pycocotools' catIds).
+    #[arg(
+        long,
+        visible_alias = "cat-ids",
+        value_delimiter = ',',
+        value_name = "CATS"
+    )]
+    pub cats: Vec<String>,
     /// maxDets values (comma-separated; default 1,10,100).
     #[arg(long, value_delimiter = ',')]
     pub max_dets: Vec<usize>,
@@ -55,6 +64,125 @@ pub struct Args {
     /// Write the report to this file instead of standard output.
     #[arg(short, long)]
     pub output: Option<String>,
+    /// No warnings on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `--iou-type`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IouTypeArg {
+    /// Masks.
+    Segm,
+    /// Boxes.
+    Bbox,
+}
+
+/// Category tokens to ids: a token naming categories selects them, else a number is an id (kept even when the
+/// ground truth has no such category, as pycocotools keeps it). Returns the ids and those absent from `cats`.
+fn resolve_cats(tokens: &[String], cats: &[Category]) -> Result<(Vec<i64>, Vec<i64>)> {
+    let mut ids = Vec::new();
+    let mut absent = Vec::new();
+    for tok in tokens {
+        let tok = tok.trim();
+        let named: Vec<i64> = cats
+            .iter()
+            .filter(|c| c.name == tok)
+            .map(|c| c.id)
+            .collect();
+        if !named.is_empty() {
+            ids.extend(named);
+        } else if let Ok(id) = tok.parse::<i64>() {
+            if !cats.iter().any(|c| c.id == id) {
+                absent.push(id);
+            }
+            ids.push(id);
+        } else {
+            // Not a name, not a number: the filter's message, with close names suggested.
+            let sel = Selection {
+                cats: vec![tok.to_string()],
+                ..Default::default()
+            };
+            resolve(cats, &sel).map_err(|e| Error::msg(format!("--cats: {}", e.msg)))?;
+        }
+    }
+    Ok((ids, absent))
+}
+
+fn join(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// What pycocotools computes silently but a user should hear about: selections naming nothing, stats that are
+/// -1 because of the parameters (summarize looks up maxDets 100 and the labels all/small/medium/large).
+fn warnings(params: &Params, gt: &EvalGt, absent_cats: &[i64]) -> Vec<String> {
+    let mut w = Vec::new();
+    if let Some(img_ids) = &params.img_ids {
+        let have: HashSet<i64> = gt.images.iter().map(|i| i.id).collect();
+        let absent: Vec<i64> = img_ids
+            .iter()
+            .copied()
+            .filter(|i| !have.contains(i))
+            .collect();
+        if !absent.is_empty() {
+            w.push(format!(
+                "--img-ids: {} {} ({} of {} given); nothing is evaluated for {}",
+                join(&absent),
+                if absent.len() == 1 {
+                    "is not an image of the ground truth"
+                } else {
+                    "are not images of the ground truth"
+                },
+                absent.len(),
+                img_ids.len(),
+                if absent.len() == 1 { "it" } else { "them" }
+            ));
+        }
+    }
+    if !absent_cats.is_empty() {
+        w.push(format!(
+            "--cats: {} {}; nothing is evaluated for {} (-1 in the per-class numbers)",
+            join(absent_cats),
+            if absent_cats.len() == 1 {
+                "is not a category of the ground truth"
+            } else {
+                "are not categories of the ground truth"
+            },
+            if absent_cats.len() == 1 { "it" } else { "them" }
+        ));
+    }
+    if !params.max_dets.contains(&100) {
+        let given: Vec<String> = params.max_dets.iter().map(usize::to_string).collect();
+        w.push(format!(
+            "--max-dets {} has no 100: pycocotools computes AP (stats[0]) at maxDets 100 only, so it is -1",
+            given.join(",")
+        ));
+    }
+    let mut labels = Vec::new();
+    let mut stats: Vec<usize> = Vec::new();
+    for (label, idx) in [
+        ("all", &[0, 1, 2, 6, 7, 8][..]),
+        ("small", &[3, 9]),
+        ("medium", &[4, 10]),
+        ("large", &[5, 11]),
+    ] {
+        if !params.area_rng_lbl.iter().any(|l| l == label) {
+            labels.push(label);
+            stats.extend(idx);
+        }
+    }
+    if !labels.is_empty() {
+        stats.sort_unstable();
+        let stats: Vec<String> = stats.iter().map(usize::to_string).collect();
+        w.push(format!(
+            "--area-rng has no range labelled {}: summarize looks {} up, so stats[{}] {} -1",
+            labels.join(", "),
+            if labels.len() == 1 { "it" } else { "them" },
+            stats.join(","),
+            if stats.len() == 1 { "is" } else { "are" }
+        ));
+    }
+    w
 }
 
 fn area_ranges(specs: &[String]) -> Result<(Vec<[f64; 2]>, Vec<String>)> {
@@ -80,15 +208,22 @@ fn area_ranges(specs: &[String]) -> Result<(Vec<[f64; 2]>, Vec<String>)> {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let iou_type = IouType::parse(&args.iou_type)?;
+    let iou_type = match args.iou_type {
+        IouTypeArg::Segm => IouType::Segm,
+        IouTypeArg::Bbox => IouType::Bbox,
+    };
     let mut params = Params::new(iou_type);
     if !args.img_ids.is_empty() {
         params.img_ids = Some(args.img_ids.clone());
     }
-    if !args.cat_ids.is_empty() {
-        params.cat_ids = Some(args.cat_ids.clone());
-    }
     if !args.max_dets.is_empty() {
+        if args.max_dets.len() < 3 {
+            // summarize reads maxDets[0..3]; said before the files are read (and before any warning).
+            return Err(Error::msg(format!(
+                "--max-dets: the 12 COCO stats need at least 3 values (got {})",
+                args.max_dets.len()
+            )));
+        }
         params.max_dets = args.max_dets.clone();
     }
     if !args.area_rng.is_empty() {
@@ -120,6 +255,17 @@ pub fn run(args: Args) -> Result<()> {
         || EvalResults::parse(dt_in.bytes(), mode).map_err(|e| e.in_file(&args.dt)),
     );
     let (gt, mut dt) = (gt?, dt?);
+    let mut absent_cats = Vec::new();
+    if !args.cats.is_empty() {
+        let (ids, absent) = resolve_cats(&args.cats, &gt.categories)?;
+        params.cat_ids = Some(ids);
+        absent_cats = absent;
+    }
+    if !args.quiet {
+        for w in warnings(&params, &gt, &absent_cats) {
+            eprintln!("cocokit: warning: {w}");
+        }
+    }
     if mode == SegMode::Kind && dt.first_has_no_bbox() {
         dt = EvalResults::parse(dt_in.bytes(), SegMode::Full).map_err(|e| e.in_file(&args.dt))?;
     }

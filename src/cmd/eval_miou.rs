@@ -1,24 +1,29 @@
 //! `cocokit eval miou`: per-class semantic IoU and mIoU, conventions selectable by name.
 
+use super::count;
 use crate::error::{Error, Result};
 use crate::eval::miou::{
-    evaluate_coco_files, evaluate_coco_png, evaluate_png_dirs_with, read_class_names, report,
-    AbsentAs, Background, CocoMiouOptions, Convention, MeanOver, MiouOptions, MiouResult, Progress,
+    evaluate_coco_files, evaluate_coco_gt_png_pred, evaluate_png_dirs_with, read_class_names,
+    report, AbsentAs, Background, CocoMiouOptions, Convention, MeanOver, MiouOptions, MiouResult,
+    Progress, Unpredicted,
 };
-use crate::io::{progress, Output};
+use crate::io::{progress_count, Input, Output};
 use std::path::Path;
 
 const EXAMPLES: &str = "Examples:
   cocokit eval miou --gt instances_val2017.json --pred segm_results.json
   cocokit eval miou --gt ade/annotations --pred ade/predictions --num-classes 150 --reduce-zero-label --absent-as zero
   cocokit eval miou --gt labels/ --pred preds/ --class-names classes.txt --convention detectron2 --json
-  cocokit eval miou --gt val.json --pred res.json --plot iou.svg --confusion confusion.csv --csv per_class.csv
+  cocokit eval miou --gt val.json --dt res.json --plot iou.svg --confusion confusion.csv --csv -o per_class.csv
+  cocokit eval miou --gt stuff_val2017.json --dt stuff_results.json --convention cocostuff
 
 Inputs: a COCO dataset + COCO results JSON (instance masks painted in ascending score, score >= --score-thr;
 or COCO-Stuff style one RLE per class and image), a COCO dataset + a directory of label PNGs (pixel = category
-id, 0 = none, as `cocokit rasterize` writes them; matched by file_name stem), or two directories of label PNGs.
+id, 0 = nothing; matched by the images' file_name stem), or two directories of label PNGs matched by file stem.
 Conventions: mmseg (default: a class absent from GT and prediction is NaN and left out of the means),
-ade20k (absent classes count 0, averaged over all classes), detectron2 (classes without GT pixels left out).
+ade20k (absent classes count 0, averaged over all classes), detectron2 (classes without GT pixels left out),
+cocostuff (COCO-Stuff's official COCOStuffeval: detectron2's means, --background ignore, --score-thr 0, a pixel
+no result paints counts as the class with the largest id, \"other\"; every image needs a result).
 See docs/MIOU.md for every formula and the --json schema.";
 
 /// Semantic segmentation metrics: per-class IoU, Acc, Dice, Precision, F-score; mIoU, mAcc, aAcc, fwIoU.
@@ -28,8 +33,9 @@ pub struct Args {
     /// Ground truth: a COCO dataset JSON, or a directory of label PNGs.
     #[arg(long)]
     pub gt: String,
-    /// Predictions: a COCO results JSON, or a directory of label PNGs (matched to --gt by file stem).
-    #[arg(long)]
+    /// Predictions: a COCO results JSON, or a directory of label PNGs (matched by file stem to --gt's PNGs, or to
+    /// the file_name of --gt's images; with COCO JSON ground truth a pixel holds a category id, 0 = nothing).
+    #[arg(long, visible_alias = "dt")]
     pub pred: String,
     /// Number of classes (PNG inputs).
     #[arg(long)]
@@ -43,21 +49,21 @@ pub struct Args {
     /// mmseg's reduce_zero_label: 0 → ignore, others − 1 (ground truth and prediction PNGs).
     #[arg(long)]
     pub reduce_zero_label: bool,
-    /// COCO ground truth: is an unannotated pixel the class "background" or ignored.
-    #[arg(long, default_value = "class", value_parser = ["class", "ignore"])]
-    pub background: String,
-    /// COCO results: detections below this score are not painted.
-    #[arg(long, default_value_t = 0.5)]
-    pub score_thr: f64,
-    /// Named convention: mmseg, ade20k, detectron2 (overridden by --absent-as / --mean-over).
-    #[arg(long, default_value = "mmseg", value_parser = ["mmseg", "ade20k", "detectron2"])]
-    pub convention: String,
-    /// Classes absent from both GT and prediction: nan (left out of means) or zero.
-    #[arg(long, value_parser = ["nan", "zero"])]
-    pub absent_as: Option<String>,
-    /// Average over all classes or only those with GT pixels (gt-present).
-    #[arg(long, value_parser = ["all", "gt-present"])]
-    pub mean_over: Option<String>,
+    /// COCO ground truth: what an unannotated pixel is [default: class; ignore under --convention cocostuff].
+    #[arg(long, value_enum)]
+    pub background: Option<BackgroundArg>,
+    /// COCO results: detections below this score are not painted [default: 0.5; 0 under --convention cocostuff].
+    #[arg(long)]
+    pub score_thr: Option<f64>,
+    /// Named convention (--absent-as / --mean-over / --background / --score-thr override its parts).
+    #[arg(long, value_enum, default_value_t = ConventionArg::Mmseg)]
+    pub convention: ConventionArg,
+    /// Classes absent from both GT and prediction.
+    #[arg(long, value_enum)]
+    pub absent_as: Option<AbsentAsArg>,
+    /// Which classes the means average over.
+    #[arg(long, value_enum)]
+    pub mean_over: Option<MeanOverArg>,
     /// Predictions for images not in the ground truth are skipped instead of an error.
     #[arg(long)]
     pub allow_extra: bool,
@@ -76,39 +82,83 @@ pub struct Args {
     /// Write the report to this file instead of standard output.
     #[arg(short, long)]
     pub output: Option<String>,
-    /// No progress bar.
+    /// No progress bar or notes on stderr.
     #[arg(short, long)]
     pub quiet: bool,
 }
 
-fn convention(args: &Args) -> Result<Convention> {
-    let mut c = Convention::from_name(&args.convention)?;
-    if let Some(a) = &args.absent_as {
-        c.absent_as = if a == "zero" {
-            AbsentAs::Zero
-        } else {
-            AbsentAs::Nan
+/// `--background`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackgroundArg {
+    /// The class "background" (id 0).
+    Class,
+    /// Ignored.
+    Ignore,
+}
+
+/// `--convention`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConventionArg {
+    /// mmsegmentation: a class absent from GT and prediction is NaN, left out of the means.
+    Mmseg,
+    /// ADE20K's official script: absent classes count 0, means over all classes.
+    Ade20k,
+    /// detectron2: classes without GT pixels are left out of the means.
+    Detectron2,
+    /// COCO-Stuff's official scoring (cocostuffapi's COCOStuffeval): detectron2's means, --background ignore,
+    /// --score-thr 0, a pixel no result paints counts as the last class ("other"), every image needs a result.
+    Cocostuff,
+}
+
+/// `--absent-as`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AbsentAsArg {
+    /// NaN, left out of the means.
+    Nan,
+    /// 0, counted in the means.
+    Zero,
+}
+
+/// `--mean-over`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MeanOverArg {
+    /// Every class.
+    All,
+    /// Only classes with ground-truth pixels.
+    GtPresent,
+}
+
+fn convention(args: &Args) -> Convention {
+    let mut c = match args.convention {
+        ConventionArg::Mmseg => Convention::MMSEG,
+        ConventionArg::Ade20k => Convention::ADE20K,
+        ConventionArg::Detectron2 | ConventionArg::Cocostuff => Convention::DETECTRON2,
+    };
+    if let Some(a) = args.absent_as {
+        c.absent_as = match a {
+            AbsentAsArg::Nan => AbsentAs::Nan,
+            AbsentAsArg::Zero => AbsentAs::Zero,
         };
     }
-    if let Some(m) = &args.mean_over {
-        c.mean_over = if m == "gt-present" {
-            MeanOver::GtPresent
-        } else {
-            MeanOver::All
+    if let Some(m) = args.mean_over {
+        c.mean_over = match m {
+            MeanOverArg::All => MeanOver::All,
+            MeanOverArg::GtPresent => MeanOver::GtPresent,
         };
     }
-    Ok(c)
+    c
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let conv = convention(&args)?;
+    let conv = convention(&args);
+    let cocostuff = args.convention == ConventionArg::Cocostuff;
     let (gt_dir, pred_dir) = (Path::new(&args.gt).is_dir(), Path::new(&args.pred).is_dir());
     if gt_dir && !pred_dir {
         return Err(Error::msg(
-            "COCO results as --pred need a COCO dataset as --gt (its images' sizes and file names); label-PNG ground truth takes a directory of label-PNG predictions",
+            "label-PNG ground truth takes label-PNG predictions (--pred DIR); COCO results need a COCO JSON --gt",
         ));
     }
-    let pb = progress(0, args.quiet, "eval miou");
+    let pb = progress_count(Some(0), "images", args.quiet, "eval miou");
     let prog = |p: Progress| match p {
         Progress::Start(n) => pb.set_length(n),
         Progress::Image => pb.inc(1),
@@ -139,27 +189,50 @@ pub fn run(args: Args) -> Result<()> {
                 "--num-classes, --class-names and --reduce-zero-label apply to label PNG inputs; COCO JSON takes its classes from the ground truth's categories",
             ));
         }
-        if !(0.0..=1.0).contains(&args.score_thr) {
+        let score_thr = args.score_thr.unwrap_or(if cocostuff { 0.0 } else { 0.5 });
+        if !(0.0..=1.0).contains(&score_thr) {
             return Err(Error::msg("--score-thr must be between 0 and 1"));
         }
+        let background = args.background.unwrap_or(if cocostuff {
+            BackgroundArg::Ignore
+        } else {
+            BackgroundArg::Class
+        });
         let opts = CocoMiouOptions {
-            background: if args.background == "ignore" {
-                Background::Ignore
-            } else {
-                Background::Class
+            background: match background {
+                BackgroundArg::Class => Background::Class,
+                BackgroundArg::Ignore => Background::Ignore,
             },
-            score_thr: args.score_thr,
+            score_thr,
             convention: conv,
             allow_extra: args.allow_extra,
+            unpredicted: if cocostuff {
+                Unpredicted::AsLastClass
+            } else {
+                Unpredicted::AsUnannotated
+            },
         };
         if pred_dir {
-            // COCO JSON ground truth, label-PNG predictions (pixel = category id, as rasterize writes).
-            evaluate_coco_png(&args.gt, Path::new(&args.pred), &opts, &prog)?
+            let gt = Input::open(&args.gt)?;
+            evaluate_coco_gt_png_pred(gt.bytes(), Path::new(&args.pred), &opts, gt.name(), &prog)?
         } else {
             evaluate_coco_files(&args.gt, &args.pred, &opts, &prog)?
         }
     };
     pb.finish_and_clear();
+    if cocostuff && !result.missing_predictions.is_empty() {
+        // COCOStuffeval.evaluate raises "%d evaluation images not found in the result!".
+        return Err(Error::msg(format!(
+            "--convention cocostuff: {} no result (COCO-Stuff's evaluation needs every image), e.g. image {}",
+            count(
+                result.missing_predictions.len() as u64,
+                "ground-truth image has",
+                "ground-truth images have"
+            ),
+            result.missing_predictions[0]
+        ))
+        .in_file(&args.pred));
+    }
     let inputs = [args.gt.as_str(), args.pred.as_str()];
     if let Some(path) = &args.confusion {
         let mut o = Output::create(Some(path), &inputs)?;
@@ -183,9 +256,11 @@ pub fn run(args: Args) -> Result<()> {
     }
     out.commit()?;
     if !result.missing_predictions.is_empty() && !args.quiet {
+        let n = result.missing_predictions.len() as u64;
         eprintln!(
-            "note: {} ground-truth images had no prediction and count as predicted background",
-            result.missing_predictions.len()
+            "note: {} no prediction and {} as predicted background",
+            count(n, "ground-truth image had", "ground-truth images had"),
+            if n == 1 { "counts" } else { "count" }
         );
     }
     Ok(())

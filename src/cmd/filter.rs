@@ -1,13 +1,16 @@
 //! `cocokit filter`: keep some categories, their annotations and the images that contain them.
 
+use super::count;
 use crate::error::{Error, Result};
 use crate::io::{Input, Output};
 use crate::ops::filter::{filter, Selection};
+use std::io::Write;
 
 const EXAMPLES: &str = "Examples:
   cocokit filter instances_train2017.json --cats person -o person_train2017.json
   cocokit filter instances_val2017.json --cats dog,cat,18 -o pets.json
   cocokit filter instances_val2017.json --supercats animal --keep-all-images -o animals.json
+  cocokit filter instances_val2017.json --cats person -o people.json -q --json | jq .annotations
   cocokit filter detections.json --cats 1,18 --score-thr 0.5 -o confident.json   # a results file stays one
   cocokit filter detections.json --gt instances_val2017.json --cats person --img-ids 139,285
 
@@ -45,6 +48,9 @@ pub struct Args {
     /// Do not print the summary on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Print the summary as JSON on standard output (with -o FILE: standard output otherwise carries the dataset).
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -55,6 +61,11 @@ pub fn run(args: Args) -> Result<()> {
     {
         return Err(Error::msg(
             "nothing to keep: give --cats, --supercats, --img-ids and/or --score-thr",
+        ));
+    }
+    if args.json && args.output.as_deref().is_none_or(|o| o == "-") {
+        return Err(Error::msg(
+            "--json prints the summary on standard output: give -o FILE for the dataset",
         ));
     }
     if args.score_thr.is_some_and(|t| !t.is_finite()) {
@@ -82,26 +93,22 @@ pub fn run(args: Args) -> Result<()> {
         }
     })?;
     out.commit()?;
+    if args.json {
+        let v = serde_json::json!({"categories": rep.categories, "annotations": rep.annotations,
+                                   "images": rep.images, "output": args.output});
+        writeln!(std::io::stdout(), "{v}")?;
+    }
     if !args.quiet {
         if rep.results {
-            eprintln!("kept {}", plural(rep.annotations, "detection"));
+            eprintln!("kept {}", count(rep.annotations, "detection", "detections"));
         } else {
             eprintln!(
                 "kept {}, {}, {}",
-                plural(rep.categories, "category"),
-                plural(rep.annotations, "annotation"),
-                plural(rep.images, "image")
+                count(rep.categories, "category", "categories"),
+                count(rep.annotations, "annotation", "annotations"),
+                count(rep.images, "image", "images")
             );
         }
     }
     Ok(())
-}
-
-/// `1 category`, `2 categories`.
-fn plural(n: u64, one: &str) -> String {
-    match (n, one.strip_suffix('y')) {
-        (1, _) => format!("1 {one}"),
-        (_, Some(stem)) => format!("{n} {stem}ies"),
-        _ => format!("{n} {one}s"),
-    }
 }

@@ -36,12 +36,24 @@ pub struct Args {
     /// Sort object keys (jq -S).
     #[arg(short = 'S', long)]
     pub sort_keys: bool,
-    /// Colour output: auto (only on a terminal, honouring NO_COLOR), always, never.
-    #[arg(long, default_value = "auto", value_parser = ["auto", "always", "never"])]
-    pub color: String,
+    /// Colour output (auto: only on a terminal, and not when NO_COLOR is set).
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
     /// Select a jq-style path instead of the whole document, e.g. `.annotations[0:3]`.
     #[arg(short, long)]
     pub path: Option<String>,
+    /// Nothing on stderr but errors (pretty prints no progress or summary; accepted like every command's -q).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `--color`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Color {
+    /// Only on a terminal, and not when NO_COLOR is set.
+    Auto,
+    Always,
+    Never,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -55,7 +67,14 @@ pub fn run(args: Args) -> Result<()> {
     } else {
         Indent::Spaces(args.indent)
     };
-    let color = use_color(&args.color, out.is_terminal());
+    let color = use_color(
+        match args.color {
+            Color::Auto => "auto",
+            Color::Always => "always",
+            Color::Never => "never",
+        },
+        out.is_terminal(),
+    );
     let opts = Options {
         indent,
         sort_keys: args.sort_keys,

@@ -1,17 +1,20 @@
 //! `cocokit rasterize`: one label-map PNG per image (semantic or instance).
 
+use super::count;
 use crate::error::{Error, Result};
-use crate::io::{progress, Input};
+use crate::io::{progress_count, Input};
 use crate::ops::rasterize::{rasterize, rasterize_results, CrowdRule, Mode, RasterizeOptions};
 use std::collections::HashSet;
+use std::io::Write;
 use std::path::Path;
 
 const EXAMPLES: &str = "Examples:
-  cocokit rasterize instances_val2017.json --out labels/
-  cocokit rasterize instances_val2017.json --out inst/ --mode instance --images 139,285
-  cocokit rasterize stuff_val2017.json --out stuff/ --palette     # also colour previews in stuff/palette/
-  cocokit rasterize visdrone.json --out boxes/ --boxes --background 12   # boxes; category 0 is a class
-  cocokit rasterize segm_results.json --gt instances_val2017.json --score-thr 0.5 --out pred/
+  cocokit rasterize instances_val2017.json -o labels/
+  cocokit rasterize instances_val2017.json -o inst/ --mode instance --img-ids 139,285
+  cocokit rasterize stuff_val2017.json -o stuff/ --palette     # also colour previews in stuff/palette/
+  cocokit rasterize instances_val2017.json -o labels/ -q --json | jq .images
+  cocokit rasterize visdrone.json -o boxes/ --boxes --background 12   # boxes; category 0 is a class
+  cocokit rasterize segm_results.json --gt instances_val2017.json --score-thr 0.5 -o pred/
 
 semantic: pixel = category id (8-bit when every id <= 254, else 16-bit), 0 = nothing, later annotations win,
 crowd pixels = 255 (65535 in 16-bit maps) unless --crowd paint. instance: 16-bit, pixel = 1-based position of
@@ -24,18 +27,18 @@ pub struct Args {
     /// COCO dataset file.
     pub input: String,
     /// Output directory (created if missing).
-    #[arg(long)]
-    pub out: String,
-    /// semantic (pixel = category id) or instance (pixel = annotation index).
-    #[arg(long, default_value = "semantic", value_parser = ["semantic", "instance"])]
-    pub mode: String,
+    #[arg(short, long, visible_alias = "out", value_name = "DIR")]
+    pub output: String,
+    /// What a pixel holds.
+    #[arg(long, value_enum, default_value_t = ModeArg::Semantic)]
+    pub mode: ModeArg,
     /// Only these image ids, comma-separated.
-    #[arg(long, value_delimiter = ',')]
-    pub images: Vec<i64>,
-    /// Crowd annotations: ignore (paint the ignore value) or paint (like the others).
-    #[arg(long, default_value = "ignore", value_parser = ["ignore", "paint"])]
-    pub crowd: String,
-    /// Also write colour previews a person can look at, in OUT/palette/.
+    #[arg(long, alias = "images", value_delimiter = ',', value_name = "IDS")]
+    pub img_ids: Vec<i64>,
+    /// Crowd annotations.
+    #[arg(long, value_enum, default_value_t = CrowdArg::Ignore)]
+    pub crowd: CrowdArg,
+    /// Also write colour previews a person can look at, in DIR/palette/.
     #[arg(long)]
     pub palette: bool,
     /// Paint the bbox of annotations that have no segmentation (box-only datasets).
@@ -53,32 +56,51 @@ pub struct Args {
     /// No progress bar or summary.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Print the summary as JSON on standard output: images, bits, annotations, orphans, output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--mode`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModeArg {
+    /// Pixel = category id.
+    Semantic,
+    /// Pixel = 1-based index of the annotation in its image.
+    Instance,
+}
+
+/// `--crowd`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CrowdArg {
+    /// Paint the ignore value (255, or 65535 in 16-bit maps).
+    Ignore,
+    /// Paint like the other annotations.
+    Paint,
 }
 
 pub fn run(args: Args) -> Result<()> {
     let opts = RasterizeOptions {
-        mode: if args.mode == "instance" {
-            Mode::Instance
-        } else {
-            Mode::Semantic
+        mode: match args.mode {
+            ModeArg::Semantic => Mode::Semantic,
+            ModeArg::Instance => Mode::Instance,
         },
-        crowd: if args.crowd == "paint" {
-            CrowdRule::Paint
-        } else {
-            CrowdRule::Ignore
+        crowd: match args.crowd {
+            CrowdArg::Ignore => CrowdRule::Ignore,
+            CrowdArg::Paint => CrowdRule::Paint,
         },
-        images: (!args.images.is_empty())
-            .then(|| args.images.iter().copied().collect::<HashSet<i64>>()),
+        images: (!args.img_ids.is_empty())
+            .then(|| args.img_ids.iter().copied().collect::<HashSet<i64>>()),
         palette: args.palette,
         boxes: args.boxes,
         background: args.background,
     };
-    let out = Path::new(&args.out);
-    if out.is_file() {
-        return Err(Error::msg("--out must be a directory").in_file(&args.out));
+    let out = Path::new(&args.output);
+    if out.exists() && !out.is_dir() {
+        return Err(Error::msg("-o/--output must be a directory").in_file(&args.output));
     }
     let input = Input::open(&args.input)?;
-    let pb = progress(0, args.quiet, "rasterize");
+    let pb = progress_count(None, "images", args.quiet, "rasterize");
     let rep = match &args.gt {
         Some(gt) => {
             if !args.score_thr.is_finite() {
@@ -93,18 +115,27 @@ pub fn run(args: Args) -> Result<()> {
     }
     .map_err(|e| e.in_file(input.name()))?;
     pb.finish_and_clear();
+    let bits = if rep.sixteen_bit { 16 } else { 8 };
+    if args.json {
+        let v = serde_json::json!({"images": rep.images, "bits": bits, "annotations": rep.annotations,
+                                   "orphans": rep.orphans, "output": args.output});
+        writeln!(std::io::stdout(), "{v}")?;
+    }
     if !args.quiet {
         eprintln!(
-            "wrote {} {}-bit label maps ({} annotations) to {}",
-            rep.images,
-            if rep.sixteen_bit { 16 } else { 8 },
-            rep.annotations,
-            args.out
+            "wrote {} ({}) to {}",
+            count(
+                rep.images,
+                &format!("{bits}-bit label map"),
+                &format!("{bits}-bit label maps")
+            ),
+            count(rep.annotations, "annotation", "annotations"),
+            args.output
         );
         if rep.orphans > 0 {
             eprintln!(
-                "note: {} annotations refer to images that are not in the file",
-                rep.orphans
+                "note: {} to images that are not in the file",
+                count(rep.orphans, "annotation refers", "annotations refer")
             );
         }
     }

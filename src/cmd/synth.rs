@@ -1,7 +1,7 @@
 //! `cocokit synth`: write a deterministic, realistic synthetic COCO dataset.
 
 use crate::error::{Error, Result};
-use crate::io::{progress, Output};
+use crate::io::{progress_count, Output};
 use crate::ops::synth::{write_dataset, SynthOptions};
 use crate::ops::synth_detections::write_results;
 
@@ -15,8 +15,8 @@ The same --images and --seed always give the same bytes.";
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Number of images.
-    #[arg(long)]
+    /// How many images to make (a count, not image ids).
+    #[arg(long, value_name = "COUNT")]
     pub images: u64,
     /// Random seed.
     #[arg(long, default_value_t = 0)]
@@ -43,13 +43,29 @@ pub fn run(args: Args) -> Result<()> {
         seed: args.seed,
     };
     let mut out = Output::create(args.output.as_deref(), &[])?;
-    let pb = progress(2 * args.images, args.quiet, "synth");
-    write_dataset(&opts, out.writer(), &|n| pb.set_position(n))?;
+    // The dataset is written in two passes over the images: their records, then their annotations.
+    let pb = progress_count(Some(args.images), "images", args.quiet, "synth: images");
+    let images = args.images;
+    write_dataset(&opts, out.writer(), &|n| {
+        if n > images {
+            if pb.message() != "synth: annotations of" {
+                pb.set_message("synth: annotations of");
+            }
+            pb.set_position(n - images);
+        } else {
+            pb.set_position(n);
+        }
+    })?;
     pb.finish_and_clear();
     out.commit()?;
     if let Some(r) = &args.results {
         let mut out = Output::create(Some(r), &[])?;
-        let pb = progress(args.images, args.quiet, "synth results");
+        let pb = progress_count(
+            Some(args.images),
+            "images",
+            args.quiet,
+            "synth: results for",
+        );
         write_results(&opts, out.writer(), &|n| pb.set_position(n))?;
         pb.finish_and_clear();
         out.commit()?;

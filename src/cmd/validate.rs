@@ -1,5 +1,6 @@
 //! `cocokit validate`: report everything wrong with a COCO file, grouped by kind.
 
+use super::count;
 use crate::error::{Error, Result};
 use crate::io::{Input, Output};
 use crate::ops::validate::{validate_with, Report, Severity, ValidateOptions};
@@ -36,6 +37,9 @@ pub struct Args {
     /// Write the report to this file instead of standard output.
     #[arg(short, long)]
     pub output: Option<String>,
+    /// No report: only the exit code (and the one-line error when the file is invalid).
+    #[arg(short, long, conflicts_with_all = ["json", "output"])]
+    pub quiet: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -46,21 +50,23 @@ pub fn run(args: Args) -> Result<()> {
         gt: gt.as_ref(),
     };
     let rep = validate_with(&input, opts).map_err(|e| e.in_file(input.name()))?;
-    let mut out = Output::create(args.output.as_deref(), &[&args.input])?;
-    let w = out.writer();
-    if args.json {
-        serde_json::to_writer_pretty(&mut *w, &rep).map_err(|e| Error::msg(e.to_string()))?;
-        writeln!(w)?;
-    } else {
-        table(w, input.name(), &rep)?;
+    if !args.quiet {
+        let mut out = Output::create(args.output.as_deref(), &[&args.input])?;
+        let w = out.writer();
+        if args.json {
+            serde_json::to_writer_pretty(&mut *w, &rep).map_err(|e| Error::msg(e.to_string()))?;
+            writeln!(w)?;
+        } else {
+            table(w, input.name(), &rep)?;
+        }
+        out.commit()?;
     }
-    out.commit()?;
     let failing = rep.errors + if args.strict { rep.warnings } else { 0 };
     if failing > 0 {
         let what = if rep.errors > 0 {
-            format!("{} errors", rep.errors)
+            count(rep.errors, "error", "errors")
         } else {
-            format!("{} warnings (--strict)", rep.warnings)
+            format!("{} (--strict)", count(rep.warnings, "warning", "warnings"))
         };
         return Err(Error::msg(format!("invalid: {what}")).in_file(input.name()));
     }
@@ -70,8 +76,12 @@ pub fn run(args: Args) -> Result<()> {
 fn table(w: &mut dyn Write, name: &str, rep: &Report) -> Result<()> {
     writeln!(
         w,
-        "{name}: {} errors, {} warnings ({} images, {} annotations, {} categories)",
-        rep.errors, rep.warnings, rep.images, rep.annotations, rep.categories
+        "{name}: {}, {} ({}, {}, {})",
+        count(rep.errors, "error", "errors"),
+        count(rep.warnings, "warning", "warnings"),
+        count(rep.images, "image", "images"),
+        count(rep.annotations, "annotation", "annotations"),
+        count(rep.categories, "category", "categories")
     )?;
     for f in &rep.findings {
         let sev = match f.severity {

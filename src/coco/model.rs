@@ -74,3 +74,18 @@ impl Annotation {
         }
     }
 }
+
+/// The name of an image's own file in a directory of per-image files (`cocokit rasterize`'s label maps, the
+/// label PNGs `eval miou` matches to images): the stem of its `file_name` (`000000000139.jpg` →
+/// `000000000139`), or its id when that is empty.
+pub fn image_stem(file_name: &str, id: i64) -> String {
+    let base = std::path::Path::new(file_name)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if base.is_empty() {
+        id.to_string()
+    } else {
+        base
+    }
+}

@@ -26,7 +26,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 pub use coco::{
-    evaluate_coco, evaluate_coco_files, evaluate_coco_png, Background, CocoMiouOptions,
+    evaluate_coco, evaluate_coco_files, evaluate_coco_gt_png_pred, Background, CocoMiouOptions,
+    Unpredicted,
 };
 pub use confusion::{Accumulator, ConfusionMatrix, Decoded, LabelCoding, MAX_CLASSES};
 pub use metrics::{

@@ -357,17 +357,60 @@ pub fn label_colour(label: u16) -> [u8; 3] {
     [r, g, b]
 }
 
-/// The stem a label map is named after (`000000000139.jpg` → `000000000139`).
-pub fn stem(file_name: &str, id: i64) -> String {
-    let base = Path::new(file_name)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    if base.is_empty() {
-        id.to_string()
-    } else {
-        base
+/// A panoptic segment-id PNG (COCO panoptic format): 8-bit RGB or RGBA, id = R + 256·G + 256²·B per
+/// pixel (panopticapi's `rgb2id`; alpha is ignored as `np.array(Image.open(f))[:, :, :3]` does). Returns
+/// `(width, height, ids)` in row-major order. Errors name the file.
+pub fn read_panoptic_png(path: &Path) -> Result<(u32, u32, Vec<u32>)> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| Error::io(name.clone(), e))?;
+    decode_panoptic_png(&bytes).map_err(|e| e.in_file(name))
+}
+
+/// [`read_panoptic_png`] of a PNG held in memory.
+pub fn decode_panoptic_png(bytes: &[u8]) -> Result<(u32, u32, Vec<u32>)> {
+    let bad = |e: png::DecodingError| Error::msg(format!("unreadable PNG: {e}"));
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::IDENTITY);
+    let mut reader = decoder.read_info().map_err(bad)?;
+    let (width, height, colour, depth) = {
+        let info = reader.info();
+        (info.width, info.height, info.color_type, info.bit_depth)
+    };
+    let channels = match (colour, depth) {
+        (png::ColorType::Rgb, png::BitDepth::Eight) => 3,
+        (png::ColorType::Rgba, png::BitDepth::Eight) => 4,
+        (c, d) => {
+            return Err(Error::msg(format!(
+                "not a panoptic segment-id PNG: colour type {c:?}, {d:?} bits; expected 8-bit RGB"
+            )))
+        }
+    };
+    if width as u64 * height as u64 > MAX_PIXELS {
+        return Err(Error::msg(format!(
+            "PNG {width}x{height} is too large (more than 2^31 pixels)"
+        )));
     }
+    let size = reader
+        .output_buffer_size()
+        .ok_or_else(|| Error::msg("PNG too large to decode"))?;
+    if size as u64 > bytes.len() as u64 * 1032 {
+        return Err(Error::msg(format!(
+            "PNG header says {width}x{height} pixels, more than its {} bytes can hold (corrupt or truncated file)",
+            bytes.len()
+        )));
+    }
+    let mut buf = vec![0u8; size];
+    let out = reader.next_frame(&mut buf).map_err(bad)?;
+    let (w, h, line) = (width as usize, height as usize, out.line_size);
+    let mut ids = Vec::with_capacity(w * h);
+    for row in buf.chunks_exact(line).take(h) {
+        ids.extend(
+            row[..channels * w]
+                .chunks_exact(channels)
+                .map(|p| p[0] as u32 + 256 * p[1] as u32 + 65536 * p[2] as u32),
+        );
+    }
+    Ok((width, height, ids))
 }
 
 #[cfg(test)]

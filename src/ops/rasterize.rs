@@ -98,8 +98,9 @@ pub fn ignore_value(sixteen_bit: bool) -> u16 {
     }
 }
 
-/// The stem a label map is named after (defined beside the PNG code: semantic mIoU reads maps by it too).
-pub use crate::mask::png::stem;
+/// The stem a label map is named after (`000000000139.jpg` → `000000000139`); `eval miou` matches label-PNG
+/// predictions to images by the same name.
+pub use crate::coco::model::image_stem as stem;
 
 /// A label as stored in a map: `u8` in 8-bit maps, `u16` in 16-bit ones.
 pub trait Label: Pixel + Send {

@@ -48,6 +48,34 @@ impl Evaluation {
     }
 }
 
+/// One image × category cell as pycocotools' `evalImgs` entries (one per area range) and `ious[imgId,
+/// catId]` describe it: made only on request ([`super::evaluate_loaded_dets_detailed`]), from the same
+/// matching as the outcomes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CellDetails {
+    /// Category index into the evaluated `cat_ids` (0 without categories) and image index into `img_ids`.
+    pub k: u32,
+    pub img: u32,
+    /// The cell's ground truths (file order) and kept detections (score order, at most `maxDets[-1]`):
+    /// indices into the annotations and results given.
+    pub gt: Vec<u32>,
+    pub dt: Vec<u32>,
+    /// `ious[imgId, catId]`: IoU `[d][g]` (ground truths in file order); empty without gt or dt.
+    pub iou: Vec<f64>,
+    /// Per area range: the ground truths in evaluation order (regular first, stable), as positions in `gt`
+    /// (`[a][g]`, `G` each), with their ignore flags (`gtIgnore`, same layout).
+    pub gt_order: Vec<u32>,
+    pub gt_ignore: Vec<bool>,
+    /// Per area range and threshold: the position in `gt` of each detection's match (`dtMatches`, which
+    /// holds that ground truth's id), `u32::MAX` for none; `[a][t][d]`.
+    pub dt_match: Vec<u32>,
+    /// Per area range and threshold: the position in `dt` of the detection that took each ground truth, in
+    /// evaluation order (`gtMatches`, which holds that detection's id), `u32::MAX` for none; `[a][t][g]`.
+    pub gt_match: Vec<u32>,
+    /// `dtIgnore` `[a][t][d]`.
+    pub dt_ignore: Vec<bool>,
+}
+
 #[derive(Default)]
 struct Scratch {
     masks: geom::MaskScratch,
@@ -69,10 +97,23 @@ struct Scratch {
     raw: Vec<u8>,
     /// For each area range, which `raw` block holds its matching.
     raw_of: Vec<usize>,
+    /// With details: per `raw` block, the evaluation order of the ground truths, each detection's match
+    /// (`[t][d]`, position in the evaluation order) and each ground truth's taker (`[t][g]`).
+    orders: Vec<u32>,
+    dt_partner: Vec<u32>,
+    gt_partner: Vec<u32>,
 }
 
 /// Run `evaluate` on prepared cells.
 pub(crate) fn evaluate(prep: Prepared<'_>) -> Result<Evaluation> {
+    evaluate_with(prep, false).map(|(ev, _)| ev)
+}
+
+/// [`evaluate`], with each cell's [`CellDetails`] when `details` (else none).
+pub(crate) fn evaluate_with(
+    prep: Prepared<'_>,
+    details: bool,
+) -> Result<(Evaluation, Vec<CellDetails>)> {
     let p = &prep.params;
     let (a_n, t_n) = (p.area_rng.len(), p.iou_thrs.len());
     let mut state_off = Vec::with_capacity(prep.cells.len() + 1);
@@ -85,8 +126,21 @@ pub(crate) fn evaluate(prep: Prepared<'_>) -> Result<Evaluation> {
     let mut states = vec![0u8; total];
     let mut npig = vec![0u32; prep.cells.len() * a_n];
 
+    let mut cell_details: Vec<CellDetails> = if details {
+        vec![CellDetails::default(); prep.cells.len()]
+    } else {
+        Vec::new()
+    };
+    let mut det_iter = cell_details.iter_mut();
+
     // Hand each cell its own output slices, then evaluate cells in parallel.
-    let mut chunks: Vec<(&Cell, &mut [u8], &mut [u32])> = Vec::with_capacity(prep.cells.len());
+    type Chunk<'c> = (
+        &'c Cell,
+        &'c mut [u8],
+        &'c mut [u32],
+        Option<&'c mut CellDetails>,
+    );
+    let mut chunks: Vec<Chunk> = Vec::with_capacity(prep.cells.len());
     let mut rest_s: &mut [u8] = &mut states;
     let mut rest_n: &mut [u32] = &mut npig;
     for c in &prep.cells {
@@ -94,32 +148,33 @@ pub(crate) fn evaluate(prep: Prepared<'_>) -> Result<Evaluation> {
         let (n, rn) = std::mem::take(&mut rest_n).split_at_mut(a_n);
         rest_s = r;
         rest_n = rn;
-        chunks.push((c, s, n));
+        chunks.push((c, s, n, det_iter.next()));
     }
     // The first failing cell in cell order is reported, whatever the thread timing: a cell is skipped only
     // when a cell before it has already failed.
     let failed = FirstFailure::default();
     chunks.into_par_iter().enumerate().for_each_init(
         Scratch::default,
-        |scratch, (ci, (cell, s, n))| {
+        |scratch, (ci, (cell, s, n, det))| {
             if failed.skip(ci) {
                 return;
             }
-            if let Err(e) = eval_cell(&prep, cell, scratch, s, n) {
+            if let Err(e) = eval_cell(&prep, cell, scratch, s, n, det) {
                 failed.record(ci, e);
             }
         },
     );
     failed.into_result()?;
 
-    Ok(Evaluation {
+    let ev = Evaluation {
         params: prep.params,
         cells: prep.cells,
         dt_score: prep.dt_score,
         states,
         state_off,
         npig,
-    })
+    };
+    Ok((ev, cell_details))
 }
 
 /// `computeIoU` + `evaluateImg` for every area range of one cell.
@@ -132,7 +187,9 @@ fn eval_cell(
     sc: &mut Scratch,
     states: &mut [u8],
     npig: &mut [u32],
+    details: Option<&mut CellDetails>,
 ) -> Result<()> {
+    let want = details.is_some();
     let p = &prep.params;
     let (g0, g_n) = (cell.gt_start as usize, cell.gt_len as usize);
     let (d0, d_n) = (cell.dt_start as usize, cell.dt_len as usize);
@@ -141,6 +198,7 @@ fn eval_cell(
     let gt_area = &prep.gt_area[g0..g0 + g_n];
     let id_nz = &prep.gt_id_nonzero[g0..g0 + g_n];
     let dt_area = &prep.dt_area[d0..d0 + d_n];
+    let dt_id_pos = &prep.dt_id_positive[d0..d0 + d_n];
 
     let have_iou = g_n > 0 && d_n > 0;
     if have_iou {
@@ -168,6 +226,9 @@ fn eval_cell(
 
     sc.raw.clear();
     sc.raw_of.clear();
+    sc.orders.clear();
+    sc.dt_partner.clear();
+    sc.gt_partner.clear();
     let mut patterns: Vec<usize> = Vec::with_capacity(a_n); // area range that owns each raw block
     for (a, npig_a) in npig.iter_mut().enumerate() {
         let ig_a = &sc.ig_of[a * g_n..(a + 1) * g_n];
@@ -183,10 +244,6 @@ fn eval_cell(
         patterns.push(a);
         let base = sc.raw.len();
         sc.raw.resize(base + t_n * d_n, FP);
-        if !have_iou {
-            continue; // no ground truth or no detection: nothing matches
-        }
-
         // Ground truths sorted with ignored last (mergesort: stable), and the IoU columns to match.
         sc.order.clear();
         sc.order
@@ -194,6 +251,17 @@ fn eval_cell(
         let n_regular = sc.order.len();
         sc.order
             .extend((0..g_n as u32).filter(|&g| ig_a[g as usize]));
+        if want {
+            sc.orders.extend_from_slice(&sc.order);
+            sc.dt_partner
+                .resize(sc.dt_partner.len() + t_n * d_n, u32::MAX);
+            sc.gt_partner
+                .resize(sc.gt_partner.len() + t_n * g_n, u32::MAX);
+        }
+        if !have_iou {
+            continue; // no ground truth or no detection: nothing matches
+        }
+
         sc.ig.clear();
         sc.ig.extend((0..g_n).map(|i| i >= n_regular));
         sc.crowd.clear();
@@ -237,7 +305,12 @@ fn eval_cell(
                 if m == usize::MAX {
                     continue;
                 }
-                sc.gtm[m] = true; // gtm holds the detection id, always >= 1
+                sc.gtm[m] = dt_id_pos[d]; // gtm holds the detection id: taken when > 0
+                if want {
+                    let pat = patterns.len() - 1;
+                    sc.dt_partner[pat * t_n * d_n + t * d_n + d] = m as u32;
+                    sc.gt_partner[pat * t_n * g_n + t * g_n + m] = d as u32;
+                }
                 *o = if sc.ig[m] {
                     IGNORED
                 } else if sc.id_nonzero[m] {
@@ -263,6 +336,41 @@ fn eval_cell(
                     r
                 };
             }
+        }
+    }
+    if let Some(det) = details {
+        det.k = cell.k;
+        det.img = cell.img;
+        det.gt = prep.gt_src[g0..g0 + g_n].to_vec();
+        det.dt = prep.dt_src[d0..d0 + d_n].to_vec();
+        if have_iou {
+            det.iou = sc.iou.clone();
+        }
+        for a in 0..a_n {
+            let pat = sc.raw_of[a];
+            let order = &sc.orders[pat * g_n..(pat + 1) * g_n];
+            det.gt_order.extend_from_slice(order);
+            let ig_a = &sc.ig_of[a * g_n..(a + 1) * g_n];
+            det.gt_ignore
+                .extend(order.iter().map(|&g| ig_a[g as usize]));
+            // Partners are positions in the evaluation order: turn a detection's into a position in `gt`.
+            let dp = &sc.dt_partner[pat * t_n * d_n..(pat + 1) * t_n * d_n];
+            det.dt_match.extend(dp.iter().map(
+                |&m| {
+                    if m == u32::MAX {
+                        m
+                    } else {
+                        order[m as usize]
+                    }
+                },
+            ));
+            det.gt_match
+                .extend_from_slice(&sc.gt_partner[pat * t_n * g_n..(pat + 1) * t_n * g_n]);
+            det.dt_ignore.extend(
+                states[a * t_n * d_n..(a + 1) * t_n * d_n]
+                    .iter()
+                    .map(|&s| s == IGNORED),
+            );
         }
     }
     Ok(())

@@ -30,7 +30,7 @@ mod prepare;
 mod summarize;
 
 pub use accumulate::Accumulation;
-pub use evaluate::Evaluation;
+pub use evaluate::{CellDetails, Evaluation};
 pub use params::{linspace, EvalParams, IouType, Params};
 pub use prepare::GroundTruth;
 pub use summarize::{ClassStats, Summary};
@@ -54,6 +54,44 @@ pub fn evaluate(
     };
     let prepared = prepare::prepare(&gt, &res, params)?;
     evaluate::evaluate(prepared)
+}
+
+/// `COCOeval(cocoGt, cocoDt, iouType)` with `params`, then `evaluate()`, where `cocoDt` holds results that
+/// have already been through `loadRes` (or were built by hand): each result's own `id`, `area`, `score` and
+/// `bbox` (bbox) or `segmentation` (segm) are used as they are, and results outside the parameters' images
+/// and categories are left out as `_prepare` does. What the Python package's `COCOeval` drives.
+pub fn evaluate_loaded_dets(
+    gt: GroundTruth<'_>,
+    dets: &[Annotation],
+    params: &Params,
+) -> Result<Evaluation> {
+    let anns: Vec<Record> = gt.annotations.iter().map(Record::of).collect();
+    let res: Vec<Record> = dets.iter().map(Record::of).collect();
+    let gt = prepare::Gt {
+        images: gt.images,
+        annotations: &anns,
+        categories: gt.categories,
+    };
+    let prepared = prepare::prepare_with(&gt, &res, params, prepare::Results::Loaded)?;
+    evaluate::evaluate(prepared)
+}
+
+/// [`evaluate_loaded_dets`] that also returns, per evaluated cell, what pycocotools' `evalImgs` and
+/// `ious` hold ([`CellDetails`], in cell order: by category, then image).
+pub fn evaluate_loaded_dets_detailed(
+    gt: GroundTruth<'_>,
+    dets: &[Annotation],
+    params: &Params,
+) -> Result<(Evaluation, Vec<CellDetails>)> {
+    let anns: Vec<Record> = gt.annotations.iter().map(Record::of).collect();
+    let res: Vec<Record> = dets.iter().map(Record::of).collect();
+    let gt = prepare::Gt {
+        images: gt.images,
+        annotations: &anns,
+        categories: gt.categories,
+    };
+    let prepared = prepare::prepare_with(&gt, &res, params, prepare::Results::Loaded)?;
+    evaluate::evaluate_with(prepared, true)
 }
 
 /// [`evaluate()`] on inputs read by [`load`] (what `cocokit eval coco` does: same numbers, same errors).
@@ -106,5 +144,7 @@ pub fn report(ev: Evaluation) -> Result<Report> {
     })
 }
 
+#[cfg(test)]
+mod loaded_tests;
 #[cfg(test)]
 mod tests;

@@ -83,6 +83,20 @@ pub(crate) struct Detection {
     pub area: f64,
     /// `bbox`: given, or the mask's box in the segmentation branch.
     pub bbox: [f64; 4],
+    /// `id > 0` (see [`Prepared::dt_id_positive`]).
+    pub id_positive: bool,
+}
+
+/// How the results reach `prepare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Results {
+    /// A results file or list: `COCO.loadRes` runs on it (ids, areas and boxes assigned by its rules).
+    LoadRes,
+    /// The annotations of a results `COCO` object that has already been through `loadRes` (or was built by
+    /// hand, as torchmetrics does): `COCOeval` reads each one's `id`, `area`, `score`, `bbox` (bbox) or
+    /// `segmentation` (segm) as they are; results of images or categories outside the parameters are left
+    /// out, as `_prepare` selects them.
+    Loaded,
 }
 
 /// Which `loadRes` branch the results take: pycocotools decides on the *first* result only.
@@ -187,6 +201,7 @@ pub(crate) fn load_results(
             score,
             area,
             bbox,
+            id_positive: true,
         });
     }
 
@@ -218,6 +233,41 @@ pub(crate) fn load_results(
     Ok(dets)
 }
 
+/// The detections of a results set already loaded ([`Results::Loaded`]): fields as given. Missing fields
+/// that `COCOeval` reads are errors (pycocotools raises `KeyError`); images and categories are not checked
+/// against the ground truth (`_prepare` only selects the listed ones).
+fn load_given(results: &[Record<'_>], iou_type: IouType) -> Result<Vec<Detection>> {
+    let mut dets = Vec::with_capacity(results.len());
+    for (i, r) in results.iter().enumerate() {
+        let fail = |msg: &str| Error::msg(msg.to_string()).for_record(r.describe());
+        let category_id = r
+            .category_id
+            .ok_or_else(|| fail("result has no category_id"))?;
+        let score = r.score.ok_or_else(|| fail("result has no score"))?;
+        if score.is_nan() {
+            return Err(fail("result score is NaN"));
+        }
+        let area = r.area.ok_or_else(|| fail("result has no area"))?;
+        let bbox = match (iou_type, r.bbox) {
+            (IouType::Bbox, None) => return Err(fail("result has no bbox")),
+            (_, bb) => bb.unwrap_or([0.0; 4]),
+        };
+        if iou_type == IouType::Segm && !r.seg.is_some() {
+            return Err(fail("result has no segmentation"));
+        }
+        dets.push(Detection {
+            index: i as u32,
+            image_id: r.image_id,
+            category_id,
+            score,
+            area,
+            bbox,
+            id_positive: r.id.is_some_and(|id| id > 0),
+        });
+    }
+    Ok(dets)
+}
+
 /// Everything `evaluate` needs, laid out cell by cell (cells ordered by category, then image).
 pub(crate) struct Prepared<'a> {
     pub params: EvalParams,
@@ -231,6 +281,14 @@ pub(crate) struct Prepared<'a> {
     /// Detection columns, in cell order (within a cell: score descending, stable; truncated to maxDets[-1]).
     pub dt_score: Vec<f64>,
     pub dt_area: Vec<f64>,
+    /// `id > 0`: `evaluateImg` marks a ground truth as taken with the detection's id (`gtm = d['id']`) and
+    /// tests `gtm > 0`, so a detection with id 0 or below leaves it free. Always true after `loadRes`
+    /// (ids 1..N); results given as already loaded ([`Results::Loaded`]) carry their own ids.
+    pub dt_id_positive: Vec<bool>,
+    /// Where each ground-truth / detection column comes from: its index in the annotations / results
+    /// given (for [`super::evaluate::CellDetails`]).
+    pub gt_src: Vec<u32>,
+    pub dt_src: Vec<u32>,
     /// Boxes, or where the masks come from.
     pub geometry: Geometry<'a>,
 }
@@ -335,8 +393,21 @@ pub(crate) fn prepare<'a>(
     results: &'a [Record<'a>],
     params: &Params,
 ) -> Result<Prepared<'a>> {
+    prepare_with(gt, results, params, Results::LoadRes)
+}
+
+/// [`prepare`] with results that have been through `loadRes` already or not.
+pub(crate) fn prepare_with<'a>(
+    gt: &Gt<'a>,
+    results: &'a [Record<'a>],
+    params: &Params,
+    mode: Results,
+) -> Result<Prepared<'a>> {
     let p = resolve_params(gt, params)?;
-    let dets = load_results(gt, results, p.iou_type)?;
+    let dets = match mode {
+        Results::LoadRes => load_results(gt, results, p.iou_type)?,
+        Results::Loaded => load_given(results, p.iou_type)?,
+    };
     let keys = CellKeys::new(&p);
 
     // Ground truth: file order is kept within a cell (getAnnIds walks imgToAnns, which is file order).
@@ -416,6 +487,12 @@ pub(crate) fn prepare<'a>(
     // Detection columns.
     let dt_score = dt_order.iter().map(|&i| dets[i as usize].score).collect();
     let dt_area = dt_order.iter().map(|&i| dets[i as usize].area).collect();
+    let dt_id_positive = dt_order
+        .iter()
+        .map(|&i| dets[i as usize].id_positive)
+        .collect();
+    let gt_src = gt_order.clone();
+    let dt_src: Vec<u32> = dt_order.iter().map(|&i| dets[i as usize].index).collect();
 
     let geometry = match p.iou_type {
         IouType::Bbox => {
@@ -453,7 +530,7 @@ pub(crate) fn prepare<'a>(
                 gt_anns: gt.annotations,
                 gt_src: gt_order,
                 results,
-                dt_src: dt_order.iter().map(|&i| dets[i as usize].index).collect(),
+                dt_src: dt_src.clone(),
                 img_dims: p.img_ids.iter().map(|id| dims.get(id).copied()).collect(),
             })
         }
@@ -467,6 +544,9 @@ pub(crate) fn prepare<'a>(
         gt_id_nonzero,
         dt_score,
         dt_area,
+        dt_id_positive,
+        gt_src,
+        dt_src,
         geometry,
     })
 }

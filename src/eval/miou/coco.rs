@@ -10,13 +10,8 @@
 //! Predictions (instance masks, or COCO-Stuff style one RLE per class) with `score ≥ score_thr` are painted in
 //! ascending score (ties: file order), so the highest score wins a pixel; a result without `score` is always kept
 //! and painted first. Unpainted prediction pixels are the background class, or "no prediction" when the
-//! background is ignored.
-//!
-//! Predictions may also be a directory of label PNGs ([`evaluate_coco_png`]), as `cocokit rasterize` writes
-//! them (and COCO-Stuff's evaluation takes them): one per ground-truth image, matched by the stem of its
-//! `file_name`, pixel = category id, 0 = nothing predicted (the background class, or "no prediction" when the
-//! background is ignored), 255 in 8-bit / 65535 in 16-bit maps = no prediction; any other value must be one of
-//! the ground truth's category ids.
+//! background is ignored — or, with [`Unpredicted::AsLastClass`] (COCO-Stuff's evaluation), the class with the
+//! largest id.
 //!
 //! Memory: the inputs are memory-mapped; only byte offsets, ids and scores are kept per record, and each worker
 //! parses, rasterizes and drops one image's annotations at a time.
@@ -24,6 +19,7 @@
 //! Not here: RLE / polygon rasterization (see `mask`), the metrics (see `metrics`).
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use crate::coco::model::{Annotation, Category};
 use crate::coco::reader::{parse_annotation_with, parse_category, parse_image, SegMode};
@@ -32,8 +28,9 @@ use crate::{Error, Result};
 
 use super::metrics::{compute_metrics, ClassInfo, Convention, MiouResult};
 use super::{evaluate_images, Accumulator, LabelCoding, Progress};
+use crate::coco::model::image_stem as stem;
 use crate::coco::reader::parse_annotation;
-use crate::mask::png::MapRef;
+use crate::mask::png::{read_label_png, LabelPixels, MapRef};
 use crate::mask::polygon::segmentation_to_rle;
 use crate::mask::raster::Canvas;
 
@@ -49,6 +46,8 @@ pub struct CocoMiouOptions {
     pub convention: Convention,
     /// Results naming images that are not in the ground truth are skipped instead of an error.
     pub allow_extra: bool,
+    /// What a prediction pixel no result paints is. Default: the same as an unannotated ground-truth pixel.
+    pub unpredicted: Unpredicted,
 }
 
 impl Default for CocoMiouOptions {
@@ -58,8 +57,19 @@ impl Default for CocoMiouOptions {
             score_thr: 0.5,
             convention: Convention::MMSEG,
             allow_extra: false,
+            unpredicted: Unpredicted::AsUnannotated,
         }
     }
+}
+
+/// What a prediction pixel that no result paints is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unpredicted {
+    /// What an unannotated ground-truth pixel is: the background class, or "no prediction" (see [`Background`]).
+    AsUnannotated,
+    /// The class with the largest id — COCO-Stuff's `COCOStuffeval._accumulateConfusion` (cocostuffapi) counts
+    /// a result label 0 at `confusion[g - 1, 0 - 1]`, the last column: class 183, "other", in COCO-Stuff.
+    AsLastClass,
 }
 
 /// Evaluate a COCO results file against a COCO dataset, both in memory (`gt_name` / `results_name` name them in
@@ -97,10 +107,12 @@ pub fn evaluate_coco(
     let template = Accumulator::new(ix.space.classes.len(), coding, coding)?;
     progress(Progress::Start(ix.images.len() as u64));
     let space = &ix.space;
+    let unpredicted = unpredicted_value(space, opts.unpredicted)?;
     let acc = evaluate_images(&ix.images, &template, |job, acc| {
-        let gt_map = paint(gt, &job.gt, job, space, true).map_err(|e| e.in_file(gt_name))?;
-        let pred_map =
-            paint(results, &job.pred, job, space, false).map_err(|e| e.in_file(res_name))?;
+        let gt_map = paint(gt, &job.gt, job, space, true, space.unannotated)
+            .map_err(|e| e.in_file(gt_name))?;
+        let pred_map = paint(results, &job.pred, job, space, false, unpredicted)
+            .map_err(|e| e.in_file(res_name))?;
         // Both maps are column-major: the accumulator only needs the same pixel order on both sides.
         let (h, w) = (job.height, job.width);
         let g = MapRef::u16(w, h, gt_map.as_col_major())?;
@@ -137,131 +149,154 @@ pub fn evaluate_coco_files(
     )
 }
 
-/// Evaluate a directory of prediction label PNGs (see the module doc for their values) against a COCO
-/// dataset. A ground-truth image without a PNG counts as nothing predicted and is listed in
-/// [`MiouResult::missing_predictions`]; a PNG without a ground-truth image is an error unless `allow_extra`.
-/// `opts.score_thr` does not apply.
-pub fn evaluate_coco_png(
-    gt_path: &str,
-    pred_dir: &std::path::Path,
+/// Evaluate a directory of label-map PNGs (pixel = category id; 0 = nothing predicted, unless a category has id 0)
+/// against a COCO dataset — COCO-Stuff's challenge form (cocostuffapi's `cocostuffhelper.pngToCocoResult` turns
+/// such PNGs into one RLE per class, which [`evaluate_coco`] reads the same way). A PNG is matched to an image
+/// by its `file_name` stem, as `cocokit rasterize` names them. A pixel no class paints is what
+/// [`CocoMiouOptions::unpredicted`] says; an image without a PNG is nothing predicted (listed in
+/// `missing_predictions`); a PNG without an image is an error unless `allow_extra`. `score_thr` does not apply.
+pub fn evaluate_coco_gt_png_pred(
+    gt: &[u8],
+    pred_dir: &Path,
     opts: &CocoMiouOptions,
+    gt_name: &str,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<MiouResult> {
-    let input = crate::io::Input::open(gt_path)?;
-    let gt = input.bytes();
-    let gt_name = input.name();
-    let (space, mut images, _) = index_gt(gt, opts.background).map_err(|e| e.in_file(gt_name))?;
-    let files = super::png_files(pred_dir, "--pred")?;
-    let mut paths: Vec<Option<std::path::PathBuf>> = Vec::with_capacity(images.len());
-    let mut used = std::collections::HashSet::new();
-    for job in &mut images {
-        let p = files.get(&job.stem).cloned();
-        job.has_results = p.is_some();
-        if p.is_some() {
-            used.insert(job.stem.clone());
+    let (space, images, _) = index_gt(gt, opts.background).map_err(|e| e.in_file(gt_name))?;
+    let mut stems: Vec<String> = Vec::with_capacity(images.len());
+    scan_top(gt, |ev| {
+        if let Event::Record {
+            section: Section::Images,
+            start,
+            ..
+        } = ev
+        {
+            let img = parse_image(gt, start)?;
+            stems.push(stem(&img.file_name, img.id));
         }
-        paths.push(p);
-    }
-    if !opts.allow_extra {
-        if let Some((stem, p)) = files.iter().find(|(stem, _)| !used.contains(*stem)) {
+        Ok(())
+    })
+    .map_err(|e| e.in_file(gt_name))?;
+    let mut seen: HashMap<&str, i64> = HashMap::with_capacity(stems.len());
+    for (st, job) in stems.iter().zip(&images) {
+        if let Some(other) = seen.insert(st, job.id) {
             return Err(Error::msg(format!(
-                "prediction {stem:?} has no ground-truth image with that file name stem (use --allow-extra to skip it)"
+                "images {other} and {} have the same file_name stem {st:?}: their PNGs cannot be told apart",
+                job.id
             ))
-            .in_file(p.display().to_string()));
+            .in_file(gt_name));
         }
+    }
+    let mut pngs = super::png_files(pred_dir, "prediction directory")?;
+    let jobs: Vec<(&ImageJob, Option<PathBuf>)> = images
+        .iter()
+        .zip(&stems)
+        .map(|(job, st)| (job, pngs.remove(st)))
+        .collect();
+    if let Some((st, path)) = pngs.iter().next() {
+        if !opts.allow_extra {
+            return Err(Error::msg(format!(
+                "{} PNG(s) without an image in the ground truth, first: {st:?} (use --allow-extra to skip them)",
+                pngs.len()
+            ))
+            .in_file(path.display().to_string()));
+        }
+    }
+    let unpredicted = unpredicted_value(&space, opts.unpredicted)?;
+    // Pixel value -> class index (None: not a category of the ground truth).
+    let mut lut: Vec<Option<u16>> = vec![None; 1 << 16];
+    for (&id, &class) in &space.index {
+        if let Ok(v) = usize::try_from(id) {
+            if v < lut.len() {
+                lut[v] = Some(class);
+            }
+        }
+    }
+    if lut[0].is_none() {
+        lut[0] = Some(unpredicted);
     }
     let coding = LabelCoding {
         ignore_index: u32::from(COCO_IGNORE),
         reduce_zero_label: false,
     };
     let template = Accumulator::new(space.classes.len(), coding, coding)?;
-    progress(Progress::Start(images.len() as u64));
-    let jobs: Vec<(&ImageJob, &Option<std::path::PathBuf>)> = images.iter().zip(&paths).collect();
-    let space = &space;
-    let acc = evaluate_images(&jobs, &template, |(job, path), acc| {
-        let gt_map = paint(gt, &job.gt, job, space, true).map_err(|e| e.in_file(gt_name))?;
+    progress(Progress::Start(jobs.len() as u64));
+    let acc = evaluate_images(&jobs, &template, |(job, png), acc| {
         let (h, w) = (job.height, job.width);
-        let pred = match path {
-            Some(p) => png_classes(p, job, space)?,
-            None => vec![space.unannotated; h as usize * w as usize],
+        let gt_map = paint(gt, &job.gt, job, &space, true, space.unannotated)
+            .map_err(|e| e.in_file(gt_name))?;
+        let g = gt_map.to_row_major()?;
+        let pred: Vec<u16> = match png {
+            None => vec![unpredicted; g.len()],
+            Some(path) => {
+                let name = || path.display().to_string();
+                let map = read_label_png(path).map_err(|e| e.in_file(name()))?;
+                if (map.width, map.height) != (w, h) {
+                    return Err(Error::msg(format!(
+                        "label map is {}x{} (w x h) but image {} is {w}x{h}",
+                        map.width, map.height, job.id
+                    ))
+                    .in_file(name()));
+                }
+                let values: Vec<u16> = match map.pixels {
+                    LabelPixels::U8(p) => p.into_iter().map(u16::from).collect(),
+                    LabelPixels::U16(p) => p,
+                };
+                values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| {
+                        lut[usize::from(v)].ok_or_else(|| {
+                            Error::msg(format!(
+                                "pixel ({}, {}) is {v}, not a category id of the ground truth",
+                                i % w as usize,
+                                i / w as usize
+                            ))
+                            .in_file(name())
+                        })
+                    })
+                    .collect::<Result<_>>()?
+            }
         };
-        // Both column-major: the accumulator only needs the same pixel order on both sides.
-        let g = MapRef::u16(w, h, gt_map.as_col_major())?;
-        let p = MapRef::u16(w, h, &pred)?;
-        acc.add(&job.id.to_string(), g, p)?;
+        acc.add(
+            &job.id.to_string(),
+            MapRef::u16(w, h, &g)?,
+            MapRef::u16(w, h, &pred)?,
+        )?;
         progress(Progress::Image);
         Ok(())
     })?;
     let mut result = compute_metrics(&acc.to_confusion(), &space.classes, opts.convention)?;
-    result.missing_predictions = images
+    result.missing_predictions = jobs
         .iter()
-        .filter(|j| !j.has_results)
-        .map(|j| j.id.to_string())
+        .filter(|(_, p)| p.is_none())
+        .map(|(j, _)| j.id.to_string())
         .collect();
     Ok(result)
 }
 
-/// A prediction PNG's pixels as class indices, column-major (the order of the painted ground truth).
-fn png_classes(path: &std::path::Path, job: &ImageJob, space: &CocoLabelSpace) -> Result<Vec<u16>> {
-    let name = path.display().to_string();
-    let map = crate::mask::png::read_label_png(path)?;
-    let (h, w) = (job.height as usize, job.width as usize);
-    if (map.height as usize, map.width as usize) != (h, w) {
-        return Err(Error::msg(format!(
-            "prediction is {}x{} (h x w) but image {} is {h}x{w}",
-            map.height, map.width, job.id
-        ))
-        .in_file(name));
+/// The class index a pixel no result paints gets.
+fn unpredicted_value(space: &CocoLabelSpace, rule: Unpredicted) -> Result<u16> {
+    match rule {
+        Unpredicted::AsUnannotated => Ok(space.unannotated),
+        // Classes are sorted by id: the last has the largest.
+        Unpredicted::AsLastClass => u16::try_from(space.classes.len().saturating_sub(1))
+            .map_err(|_| Error::msg("too many classes")),
     }
-    let (vals, ignore): (Vec<u16>, u16) = match map.pixels {
-        crate::mask::png::LabelPixels::U8(v) => (v.into_iter().map(u16::from).collect(), 255),
-        crate::mask::png::LabelPixels::U16(v) => (v, u16::MAX),
-    };
-    // Value → class index, for every value that occurs (a table: maps hold few distinct values).
-    let mut table: HashMap<u16, u16> = HashMap::new();
-    let mut out = vec![0u16; h * w];
-    for y in 0..h {
-        for x in 0..w {
-            let v = vals[y * w + x];
-            let c = match table.get(&v) {
-                Some(&c) => c,
-                None => {
-                    let c = if v == ignore {
-                        COCO_IGNORE
-                    } else if v == 0 {
-                        space.index.get(&0).copied().unwrap_or(space.unannotated)
-                    } else {
-                        match space.index.get(&i64::from(v)) {
-                            Some(&c) => c,
-                            None => {
-                                return Err(Error::msg(format!(
-                                    "pixel value {v} (at x {x}, y {y}) is no category id of the ground truth"
-                                ))
-                                .in_file(name))
-                            }
-                        }
-                    };
-                    table.insert(v, c);
-                    c
-                }
-            };
-            out[x * h + y] = c;
-        }
-    }
-    Ok(out)
 }
 
 /// Paint one image's annotations (ground truth: file order, crowd = ignore) or kept results (already in paint
-/// order) into a column-major label map of class indices.
+/// order) into a column-major label map of class indices, over `unpainted`.
 fn paint(
     buf: &[u8],
     starts: &[usize],
     job: &ImageJob,
     space: &CocoLabelSpace,
     is_gt: bool,
+    unpainted: u16,
 ) -> Result<Canvas<u16>> {
     let (h, w) = (job.height, job.width);
-    let mut map = Canvas::new(h, w, space.unannotated);
+    let mut map = Canvas::new(h, w, unpainted);
     for &s in starts {
         let ann: Annotation = parse_annotation(buf, s)?;
         let describe = || {
@@ -393,8 +428,6 @@ pub struct ImageJob {
     pub pred: Vec<usize>,
     /// Whether the results file has any record for this image (before the score threshold).
     pub has_results: bool,
-    /// The stem of the image's `file_name`, as `cocokit rasterize` names its map.
-    pub stem: String,
 }
 
 /// The indexed inputs: the label space and the images in ground-truth file order.
@@ -461,7 +494,6 @@ fn index_gt(gt: &[u8], background: Background) -> Result<GtIndex> {
             gt: Vec::new(),
             pred: Vec::new(),
             has_results: false,
-            stem: crate::mask::png::stem(&img.file_name, img.id),
         });
     }
     for &s in &ann_starts {

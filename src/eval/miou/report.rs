@@ -172,12 +172,22 @@ pub fn format_table(result: &MiouResult) -> String {
     ));
     let _ = writeln!(
         out,
-        "convention: {} (--absent-as {}, --mean-over {}); {} classes, {} images, {} without prediction",
+        "convention: {} (--absent-as {}, --mean-over {}); {} {}, {} {}, {} without prediction",
         result.convention,
         result.absent_as,
         result.mean_over,
         result.num_classes,
+        if result.num_classes == 1 {
+            "class"
+        } else {
+            "classes"
+        },
         result.images,
+        if result.images == 1 {
+            "image"
+        } else {
+            "images"
+        },
         result.missing_predictions.len()
     );
     out
@@ -260,9 +270,19 @@ pub fn render_svg(result: &MiouResult) -> String {
     );
     let _ = writeln!(
         s,
-        r##"<text x="{left:.1}" y="40" fill="#555">{} classes, {} images · aAcc {} · mAcc {} · fwIoU {} · convention {}</text>"##,
+        r##"<text x="{left:.1}" y="40" fill="#555">{} {}, {} {} · aAcc {} · mAcc {} · fwIoU {} · convention {}</text>"##,
         result.num_classes,
+        if result.num_classes == 1 {
+            "class"
+        } else {
+            "classes"
+        },
         result.images,
+        if result.images == 1 {
+            "image"
+        } else {
+            "images"
+        },
         pct_label(result.aacc),
         pct_label(result.macc),
         pct_label(result.fwiou),

@@ -1,0 +1,289 @@
+"""Drop-in for ``pycocotools.cocoeval.COCOeval`` on cocokit's evaluation engine.
+
+``COCOeval(cocoGt, cocoDt, iouType)`` takes cocokit's :class:`~cocokit.COCO` or pycocotools' ``COCO``
+objects. ``params`` is pycocotools' ``Params`` (change ``imgIds``, ``catIds``, ``iouThrs``, ``recThrs``,
+``maxDets``, ``areaRng``, ``areaRngLbl``, ``useCats`` before ``evaluate()`` as usual); ``evaluate()``,
+``accumulate()`` and ``summarize()`` print what pycocotools prints, and ``eval`` (``precision``,
+``recall``, ``scores``) and ``stats`` are bit-identical to pycocotools 2.0.11's.
+
+The annotations taking part are selected here exactly as ``COCOeval._prepare`` selects them (and their
+``ignore`` flag is set as it sets it); IoU, matching, accumulation and the stats are cocokit's engine,
+which reproduces every pycocotools quirk that changes numbers (see ``cocokit::eval::cocoeval``).
+
+``evalImgs`` and ``ious`` (pycocotools' per image x category matching details and IoU matrices) are made
+from the engine's matching when first read, so runs that never read them do not pay for them. The
+``keypoints`` iouType raises :class:`NotImplementedError` until the engine evaluates OKS.
+Segmentations are not rewritten in place as RLE (pycocotools' ``_toMask`` side effect).
+"""
+
+import copy
+import datetime
+import time
+from collections import defaultdict
+
+import numpy as np
+
+from . import _native
+from .coco import _no_gc
+
+__all__ = ["COCOeval", "Params"]
+
+_SUPPORTED = ("bbox", "segm")
+
+
+class COCOeval:
+    """COCO detection evaluation (bbox, segm), number for number pycocotools' ``COCOeval``."""
+
+    def __init__(self, cocoGt=None, cocoDt=None, iouType="segm"):
+        """Evaluate ``cocoDt`` (results, usually ``cocoGt.loadRes(...)``) against ``cocoGt``; the
+        parameters start as pycocotools' defaults with every image and category of ``cocoGt``."""
+        if not iouType:
+            print("iouType not specified. use default iouType segm")
+        self.cocoGt = cocoGt
+        self.cocoDt = cocoDt
+        self.eval = {}
+        self.params = Params(iouType=iouType)
+        self._paramsEval = {}
+        self.stats = []
+        self._native_eval = None
+        self._native_acc = None
+        self._evaluated = None
+        self._selected = None
+        self._evalImgs = None
+        self._ious = None
+        if cocoGt is not None:
+            self.params.imgIds = sorted(cocoGt.getImgIds())
+            self.params.catIds = sorted(cocoGt.getCatIds())
+
+    @property
+    def evalImgs(self):
+        """pycocotools' per image x category x area range results (``None`` where a cell is empty),
+        ordered by category, area range, image; made from the engine's matching on first access."""
+        if self._evalImgs is None:
+            with _no_gc():
+                self._make_details()
+        return self._evalImgs
+
+    @evalImgs.setter
+    def evalImgs(self, value):
+        self._evalImgs = value
+
+    @property
+    def ious(self):
+        """pycocotools' IoU matrices: ``{(imgId, catId): D x G array or []}``, detections by score (at most
+        ``maxDets[-1]``), ground truths in file order; made on first access."""
+        if self._ious is None:
+            with _no_gc():
+                self._make_details()
+        return self._ious
+
+    @ious.setter
+    def ious(self, value):
+        self._ious = value
+
+    def _make_details(self):
+        if self._native_eval is None:
+            # before evaluate(): what pycocotools' constructor leaves
+            self._evalImgs, self._ious = defaultdict(list), {}
+            return
+        p = self._evaluated
+        catIds = p.catIds if p.useCats else [-1]
+        imgIds, areaRng = p.imgIds, p.areaRng
+        n_img, A = len(imgIds), len(areaRng)
+        maxDet = p.maxDets[-1]
+        evalImgs = [None] * (len(catIds) * A * n_img)
+        cell_ious = {}
+        gts, dts = self._selected
+        for k, i, g_idx, d_idx, iou, per_area in self._native_eval.details():
+            cell_ious[i, k] = iou
+            gt = [gts[j] for j in g_idx]
+            dt = [dts[j] for j in d_idx]
+            for a, (order, gtIg, dtm, gtm, dtIg) in enumerate(per_area):
+                evalImgs[k * A * n_img + a * n_img + i] = {
+                    "image_id": imgIds[i],
+                    "category_id": catIds[k],
+                    "aRng": areaRng[a],
+                    "maxDet": maxDet,
+                    "dtIds": [d["id"] for d in dt],
+                    "gtIds": [gt[j]["id"] for j in order],
+                    "dtMatches": dtm,
+                    "gtMatches": gtm,
+                    "dtScores": [d["score"] for d in dt],
+                    "gtIgnore": gtIg if len(gtIg) else np.array([]),
+                    "dtIgnore": dtIg,
+                }
+        ious = {}
+        for i, imgId in enumerate(imgIds):
+            for k, catId in enumerate(catIds):
+                iou = cell_ious.get((i, k))
+                ious[imgId, catId] = [] if iou is None else iou
+        self._evalImgs, self._ious = evalImgs, ious
+
+    def _select(self, coco, p):
+        # _prepare: loadAnns(getAnnIds(imgIds=p.imgIds, catIds=p.catIds if useCats)), without the
+        # per-call overhead: imgToAnns in image order, category membership, then the id lookup.
+        imgToAnns = coco.imgToAnns
+        anns = []
+        for imgId in p.imgIds:
+            if imgId in imgToAnns:
+                anns.extend(imgToAnns[imgId])
+        if p.useCats and len(p.catIds) != 0:
+            try:
+                cats = set(p.catIds)
+            except TypeError:
+                cats = p.catIds
+            anns = [ann for ann in anns if ann["category_id"] in cats]
+        byId = coco.anns
+        return [byId[ann["id"]] for ann in anns]
+
+    def evaluate(self):
+        """Run per image evaluation on ``params.imgIds`` x ``params.catIds`` (pycocotools'
+        ``evaluate``: ids made unique and sorted, ``maxDets`` sorted)."""
+        with _no_gc():
+            self._evaluate()
+
+    def _evaluate(self):
+        tic = time.time()
+        print("Running per image evaluation...")
+        p = self.params
+        if p.useSegm is not None:
+            p.iouType = "segm" if p.useSegm == 1 else "bbox"
+            print("useSegm (deprecated) is not None. Running {} evaluation".format(p.iouType))
+        print("Evaluate annotation type *{}*".format(p.iouType))
+        if p.iouType not in _SUPPORTED:
+            # keypoints: once the engine's IouType parses "keypoints", add it to _SUPPORTED, pass
+            # p.kpt_oks_sigmas to _native.evaluate and read each annotation's keypoints/num_keypoints there
+            # (python/src/eval.rs), and summarize with the engine's keypoint stats (_summarizeKps).
+            raise NotImplementedError(
+                "cocokit.COCOeval evaluates iouType 'bbox' and 'segm'; {!r} is not supported yet".format(
+                    p.iouType))
+        p.imgIds = list(np.unique(p.imgIds))
+        if p.useCats:
+            p.catIds = list(np.unique(p.catIds))
+        p.maxDets = sorted(p.maxDets)
+        self.params = p
+
+        gts = self._select(self.cocoGt, p)
+        dts = self._select(self.cocoDt, p)
+        for gt in gts:
+            gt["ignore"] = gt.get("ignore", 0)
+            gt["ignore"] = "iscrowd" in gt and gt["iscrowd"]
+        imgs = self.cocoGt.imgs
+        # sizes rasterize polygons (segm); bbox evaluation never needs them, as in pycocotools
+        images = [(i, int(imgs[i].get("height", 0)), int(imgs[i].get("width", 0)))
+                  for i in _int_ids(p.imgIds, "image") if i in imgs]
+        self._native_acc = None
+        self.eval = {}
+        self._evalImgs = self._ious = None
+        self._evaluated = p
+        self._selected = (gts, dts)
+        self._native_eval = _native.evaluate(
+            gts, dts, images, p.iouType,
+            _int_ids(p.imgIds, "image"),
+            _int_ids(p.catIds, "category"),
+            [float(t) for t in p.iouThrs],
+            [float(r) for r in p.recThrs],
+            [int(m) for m in p.maxDets],
+            [[float(a[0]), float(a[1])] for a in p.areaRng],
+            [str(lbl) for lbl in p.areaRngLbl],
+            bool(p.useCats),
+        )
+        self._paramsEval = copy.deepcopy(self.params)
+        toc = time.time()
+        print("DONE (t={:0.2f}s).".format(toc - tic))
+
+    def accumulate(self, p=None):
+        """Accumulate the per image results into ``eval``: ``precision`` and ``scores``
+        ``[T, R, K, A, M]``, ``recall`` ``[T, K, A, M]`` (-1 where undefined)."""
+        print("Accumulating evaluation results...")
+        tic = time.time()
+        if self._native_eval is None:
+            print("Please run evaluate() first")
+            raise RuntimeError("cocokit.COCOeval.accumulate: run evaluate() first")
+        if p is None:
+            p = self.params
+        p.catIds = p.catIds if p.useCats == 1 else [-1]
+        acc = self._native_eval.accumulate()
+        self._native_acc = acc
+        self.eval = {
+            "params": p,
+            "counts": list(acc.counts),
+            "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+            "precision": acc.precision(),
+            "recall": acc.recall(),
+            "scores": acc.scores(),
+        }
+        toc = time.time()
+        print("DONE (t={:0.2f}s).".format(toc - tic))
+
+    def summarize(self):
+        """Print the 12 standard metrics and keep them in ``stats`` (a float64 array)."""
+        if not self.eval:
+            raise Exception("Please run accumulate() first")
+        if self.params.iouType not in _SUPPORTED:
+            raise NotImplementedError(
+                "cocokit.COCOeval summarizes iouType 'bbox' and 'segm' only")
+        # _summarizeDets reads maxDets[2]: IndexError with fewer than 3 values, as in pycocotools.
+        if len(self.params.maxDets) < 3:
+            raise IndexError("list index out of range")
+        stats, lines = self._native_acc.summarize()
+        for line in lines:
+            print(line)
+        self.stats = np.array(stats, dtype=np.float64)
+
+    def __str__(self):
+        self.summarize()
+        return ""
+
+
+def _int_ids(ids, what):
+    """Ids as the engine takes them (64-bit integers; numpy integers and integral floats accepted)."""
+    out = []
+    for i in ids:
+        try:
+            v = int(i)
+            ok = v == i
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValueError(f"cocokit.COCOeval needs integer {what} ids (pycocotools accepts any hashable "
+                             f"id); got {i!r}")
+        out.append(v)
+    return out
+
+
+class Params:
+    """Evaluation parameters, as pycocotools' ``Params`` (``setDetParams`` / ``setKpParams``)."""
+
+    def setDetParams(self):
+        self.imgIds = []
+        self.catIds = []
+        self.iouThrs = np.linspace(.5, 0.95, int(np.round((0.95 - .5) / .05)) + 1, endpoint=True)
+        self.recThrs = np.linspace(.0, 1.00, int(np.round((1.00 - .0) / .01)) + 1, endpoint=True)
+        self.maxDets = [1, 10, 100]
+        self.areaRng = [[0 ** 2, 1e5 ** 2], [0 ** 2, 32 ** 2], [32 ** 2, 96 ** 2], [96 ** 2, 1e5 ** 2]]
+        self.areaRngLbl = ["all", "small", "medium", "large"]
+        self.useCats = 1
+
+    def setKpParams(self):
+        self.imgIds = []
+        self.catIds = []
+        self.iouThrs = np.linspace(.5, 0.95, int(np.round((0.95 - .5) / .05)) + 1, endpoint=True)
+        self.recThrs = np.linspace(.0, 1.00, int(np.round((1.00 - .0) / .01)) + 1, endpoint=True)
+        self.maxDets = [20]
+        self.areaRng = [[0 ** 2, 1e5 ** 2], [32 ** 2, 96 ** 2], [96 ** 2, 1e5 ** 2]]
+        self.areaRngLbl = ["all", "medium", "large"]
+        self.useCats = 1
+        self.kpt_oks_sigmas = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07,
+                                        1.07, .87, .87, .89, .89]) / 10.0
+
+    def __init__(self, iouType="segm"):
+        if iouType == "segm" or iouType == "bbox":
+            self.setDetParams()
+        elif iouType == "keypoints":
+            self.setKpParams()
+        else:
+            raise Exception("iouType not supported")
+        self.iouType = iouType
+        # useSegm is deprecated
+        self.useSegm = None
