@@ -336,9 +336,9 @@ fn enumerated_values_are_checked_by_the_parser() {
                 "--dt",
                 "d",
                 "--iou-type",
-                "keypoints",
+                "boxes",
             ],
-            "segm, bbox",
+            "segm, bbox, keypoints, boundary",
         ),
         (
             &[

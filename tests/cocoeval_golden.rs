@@ -198,8 +198,8 @@ fn compare(label: &str, report: &Report, want: &Value) {
 /// Evaluate as `cocokit eval coco` reads its inputs: `cocoeval::load`, in the mode the command uses.
 fn run_via_load(gt: &Path, dt: &Path, params: &Params) -> cocokit::Result<Report> {
     let mode = match params.iou_type {
-        IouType::Bbox => SegMode::Kind,
-        IouType::Segm => SegMode::Full,
+        IouType::Bbox | IouType::Keypoints => SegMode::Kind,
+        IouType::Segm | IouType::Boundary => SegMode::Full,
     };
     let gt_bytes = std::fs::read(gt).unwrap();
     let dt_bytes = std::fs::read(dt).unwrap();

@@ -173,7 +173,7 @@ fn parameters_and_per_class_table() {
         "--dt",
         dt,
         "--iou-type",
-        "keypoints",
+        "boxes",
     ]);
     assert_eq!(out.status.code(), Some(2));
 }

@@ -37,7 +37,7 @@ fn to_python<'py, T: serde::Serialize>(py: Python<'py>, v: &T) -> PyResult<Bound
 fn stats<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyAny>> {
     let input = open(&path)?;
     let st = py
-        .detach(|| cocokit::coco::stats::compute(&input).map_err(|e| e.in_file(input.name())))
+        .detach(|| cocokit::ops::stats::compute(&input).map_err(|e| e.in_file(input.name())))
         .map_err(err)?;
     to_python(py, &st)
 }
@@ -49,7 +49,7 @@ fn stats<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyAny>> {
 fn validate<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyAny>> {
     let input = open(&path)?;
     let rep = py
-        .detach(|| cocokit::validate::validate(&input).map_err(|e| e.in_file(input.name())))
+        .detach(|| cocokit::ops::validate::validate(&input).map_err(|e| e.in_file(input.name())))
         .map_err(err)?;
     to_python(py, &rep)
 }

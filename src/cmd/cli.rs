@@ -27,7 +27,8 @@ const EVAL_EXAMPLES: &str = "Examples:
   cocokit eval miou --gt instances_val2017.json --pred segm_results.json
   cocokit eval miou --gt stuff_val2017.json --dt stuff_results.json --convention cocostuff
 
-Both take the ground truth as --gt and the predictions as --dt or --pred (the same option).";
+eval coco, lvis and miou take the ground truth as --gt and the predictions as --dt or --pred (the same
+option); eval panoptic takes the JSON and PNG directory of each.";
 
 /// A fast, exact, streaming toolkit for COCO-format datasets.
 #[derive(Parser, Debug)]
@@ -46,7 +47,7 @@ pub enum Command {
     Convert(convert::Args),
     Rasterize(rasterize::Args),
     Validate(validate::Args),
-    /// Evaluate predictions: semantic mIoU, COCO detection AP.
+    /// Evaluate predictions: COCO detection, keypoint and boundary AP, LVIS AP, panoptic PQ, semantic mIoU.
     #[command(after_help = EVAL_EXAMPLES)]
     Eval {
         #[command(subcommand)]
@@ -97,7 +98,9 @@ pub struct ManArgs {
 #[derive(Subcommand, Debug)]
 pub enum EvalCommand {
     Coco(eval_coco::Args),
+    Lvis(eval_lvis::Args),
     Miou(eval_miou::Args),
+    Panoptic(eval_panoptic::Args),
 }
 
 impl Cli {
@@ -112,7 +115,9 @@ impl Cli {
             Command::Validate(a) => validate::run(a),
             Command::Eval { which } => match which {
                 EvalCommand::Coco(a) => eval_coco::run(a),
+                EvalCommand::Lvis(a) => eval_lvis::run(a),
                 EvalCommand::Miou(a) => eval_miou::run(a),
+                EvalCommand::Panoptic(a) => eval_panoptic::run(a),
             },
             Command::Synth(a) => synth::run(a),
             Command::Completions(a) => completions(a),

@@ -1,4 +1,5 @@
-//! `cocokit eval coco`: COCO detection AP (bbox, segm), the 12 numbers of pycocotools' COCOeval.
+//! `cocokit eval coco`: COCO detection AP (bbox, segm) and keypoint AP (OKS), the 12 (10) numbers of
+//! pycocotools' COCOeval.
 
 use crate::coco::model::Category;
 use crate::coco::reader::SegMode;
@@ -16,9 +17,18 @@ const EXAMPLES: &str = "Examples:
   cocokit eval coco --gt val.json --dt res.json --iou-type bbox --json | jq '.stats[0]'
   cocokit eval coco --gt val.json --pred res.json --iou-type segm --max-dets 1,10,100 --cats person,3 --img-ids 42,73
   cocokit eval coco --gt val.json --dt res.json --iou-type bbox --area-rng all=0:1e10,tiny=0:256 --no-cats
+  cocokit eval coco --gt person_keypoints_val2017.json --dt kp_results.json --iou-type keypoints
+  cocokit eval coco --gt instances_val2017.json --dt segm_results.json --iou-type boundary --dilation-ratio 0.02
+  cocokit eval coco --gt crowdpose_val.json --dt res.json --iou-type keypoints \
+      --kpt-sigmas .079,.079,.072,.072,.062,.062,.107,.107,.087,.087,.089,.089,.079,.079
 
 Numbers are pycocotools 2.0.11's, quirks included: results are read as loadRes reads them (if the first result
 has a non-empty bbox, every area is w*h — also for segm), stats[0] is at maxDets 100, -1 where undefined.
+Keypoints: OKS as computeOks (ground truths without visible keypoints use the distance to their box enlarged
+3x; num_keypoints == 0 makes a ground truth ignored), area ranges all/medium/large, maxDets 20, 10 stats.
+Boundary: boundary-iou-api's Boundary AP — IoU = min(mask IoU, IoU of the bands within dilation_ratio x
+image diagonal of each mask's edge), mask IoU alone for crowd ground truths; the 12 stats.
+
 A warning goes to stderr (the numbers are still pycocotools') when --img-ids or --cats name ids the ground
 truth does not have, when --max-dets has no 100, or when --area-rng lacks a label summarize looks up.";
 
@@ -32,10 +42,19 @@ pub struct Args {
     /// Detections: a COCO results file (a JSON array).
     #[arg(long, visible_alias = "pred")]
     pub dt: String,
-    /// What to compare.
+    /// What to compare: segm (masks), bbox (boxes), keypoints (OKS) or boundary (min of mask and
+    /// boundary IoU).
     #[arg(long, value_enum)]
     pub iou_type: IouTypeArg,
-    /// Print JSON: iou_type, stats (the 12 numbers), per_class.
+    /// Boundary width as a fraction of the image diagonal (boundary-iou-api's dilation_ratio). Boundary
+    /// only.
+    #[arg(long)]
+    pub dilation_ratio: Option<f64>,
+    /// Keypoint sigmas, one per keypoint (comma-separated; default COCO's 17 person sigmas). Keypoints only.
+    #[arg(long, value_delimiter = ',')]
+    pub kpt_sigmas: Vec<f64>,
+    /// Print JSON: iou_type, stats (12 numbers; 10 for keypoints), per_class (ap, ap50, ap75 and ar100,
+    /// or ar20 for keypoints).
     #[arg(long)]
     pub json: bool,
     /// Also print AP, AP50, AP75, AR100 per category.
@@ -76,6 +95,10 @@ pub enum IouTypeArg {
     Segm,
     /// Boxes.
     Bbox,
+    /// Keypoints (OKS).
+    Keypoints,
+    /// The minimum of mask IoU and boundary IoU.
+    Boundary,
 }
 
 /// Category tokens to ids: a token naming categories selects them, else a number is an id (kept even when the
@@ -151,21 +174,34 @@ fn warnings(params: &Params, gt: &EvalGt, absent_cats: &[i64]) -> Vec<String> {
             if absent_cats.len() == 1 { "it" } else { "them" }
         ));
     }
-    if !params.max_dets.contains(&100) {
+    // _summarizeDets reads maxDets 100 and all/small/medium/large; _summarizeKps maxDets 20 and
+    // all/medium/large, in its own stats order.
+    let keypoints = params.iou_type == IouType::Keypoints;
+    let want_dets = if keypoints { 20 } else { 100 };
+    if !params.max_dets.contains(&want_dets) {
         let given: Vec<String> = params.max_dets.iter().map(usize::to_string).collect();
         w.push(format!(
-            "--max-dets {} has no 100: pycocotools computes AP (stats[0]) at maxDets 100 only, so it is -1",
+            "--max-dets {} has no {want_dets}: pycocotools computes AP (stats[0]) at maxDets {want_dets} only, so it is -1",
             given.join(",")
         ));
     }
     let mut labels = Vec::new();
     let mut stats: Vec<usize> = Vec::new();
-    for (label, idx) in [
-        ("all", &[0, 1, 2, 6, 7, 8][..]),
-        ("small", &[3, 9]),
-        ("medium", &[4, 10]),
-        ("large", &[5, 11]),
-    ] {
+    let lookups: &[(&str, &[usize])] = if keypoints {
+        &[
+            ("all", &[0, 1, 2, 5, 6, 7]),
+            ("medium", &[3, 8]),
+            ("large", &[4, 9]),
+        ]
+    } else {
+        &[
+            ("all", &[0, 1, 2, 6, 7, 8]),
+            ("small", &[3, 9]),
+            ("medium", &[4, 10]),
+            ("large", &[5, 11]),
+        ]
+    };
+    for &(label, idx) in lookups {
         if !params.area_rng_lbl.iter().any(|l| l == label) {
             labels.push(label);
             stats.extend(idx);
@@ -211,13 +247,15 @@ pub fn run(args: Args) -> Result<()> {
     let iou_type = match args.iou_type {
         IouTypeArg::Segm => IouType::Segm,
         IouTypeArg::Bbox => IouType::Bbox,
+        IouTypeArg::Keypoints => IouType::Keypoints,
+        IouTypeArg::Boundary => IouType::Boundary,
     };
     let mut params = Params::new(iou_type);
     if !args.img_ids.is_empty() {
         params.img_ids = Some(args.img_ids.clone());
     }
     if !args.max_dets.is_empty() {
-        if args.max_dets.len() < 3 {
+        if args.max_dets.len() < 3 && iou_type != IouType::Keypoints {
             // summarize reads maxDets[0..3]; said before the files are read (and before any warning).
             return Err(Error::msg(format!(
                 "--max-dets: the 12 COCO stats need at least 3 values (got {})",
@@ -232,10 +270,22 @@ pub fn run(args: Args) -> Result<()> {
         params.area_rng_lbl = lbl;
     }
     params.use_cats = !args.no_cats;
+    if !args.kpt_sigmas.is_empty() {
+        if iou_type != IouType::Keypoints {
+            return Err(Error::msg("--kpt-sigmas is for --iou-type keypoints"));
+        }
+        params.kpt_oks_sigmas = args.kpt_sigmas.clone();
+    }
+    if let Some(r) = args.dilation_ratio {
+        if iou_type != IouType::Boundary {
+            return Err(Error::msg("--dilation-ratio is for --iou-type boundary"));
+        }
+        params.dilation_ratio = r;
+    }
     params.validate()?;
     // Read both files at once: they are independent. Box evaluation needs no masks: segmentations are only
     // checked, not decoded — unless the results have no boxes (loadRes then takes boxes from the masks).
-    let mode = if iou_type == IouType::Bbox {
+    let mode = if !iou_type.uses_masks() {
         SegMode::Kind
     } else {
         SegMode::Full
@@ -266,7 +316,7 @@ pub fn run(args: Args) -> Result<()> {
             eprintln!("cocokit: warning: {w}");
         }
     }
-    if mode == SegMode::Kind && dt.first_has_no_bbox() {
+    if mode == SegMode::Kind && dt.first_has_no_bbox() && dt.first_has_segmentation() {
         dt = EvalResults::parse(dt_in.bytes(), SegMode::Full).map_err(|e| e.in_file(&args.dt))?;
     }
     let ev = evaluate_loaded(&gt, &dt, &params).map_err(|e| e.in_file(&args.dt))?;
@@ -284,12 +334,19 @@ pub fn run(args: Args) -> Result<()> {
     let mut out = Output::create(args.output.as_deref(), &[&args.gt, &args.dt])?;
     let w = out.writer();
     if args.json {
+        let ar_key = if iou_type == IouType::Keypoints {
+            "ar20"
+        } else {
+            "ar100"
+        };
         let per_class: Vec<serde_json::Value> = report
             .per_class
             .iter()
             .map(|c| {
-                json!({"category_id": c.category_id, "name": names.get(&c.category_id).map_or("", String::as_str),
-                       "ap": c.ap, "ap50": c.ap50, "ap75": c.ap75, "ar100": c.ar100})
+                let mut v = json!({"category_id": c.category_id, "name": names.get(&c.category_id).map_or("", String::as_str),
+                       "ap": c.ap, "ap50": c.ap50, "ap75": c.ap75});
+                v[ar_key] = json!(c.ar100);
+                v
             })
             .collect();
         let v = json!({"iou_type": iou_type.name(), "stats": report.summary.stats.to_vec(), "per_class": per_class});
@@ -308,7 +365,16 @@ pub fn run(args: Args) -> Result<()> {
             writeln!(
                 w,
                 "{:>6}  {:<width$}  {:>6}  {:>6}  {:>6}  {:>6}",
-                "id", "name", "AP", "AP50", "AP75", "AR100"
+                "id",
+                "name",
+                "AP",
+                "AP50",
+                "AP75",
+                if iou_type == IouType::Keypoints {
+                    "AR20"
+                } else {
+                    "AR100"
+                }
             )?;
             for c in &report.per_class {
                 let name = names.get(&c.category_id).map_or("", String::as_str);

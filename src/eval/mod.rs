@@ -2,9 +2,13 @@
 //!
 //! - [`miou`]: per-class semantic IoU from confusion matrices, with the mmsegmentation, detectron2, ADE20K and
 //!   COCO-Stuff conventions selectable by name;
-//! - [`cocoeval`]: COCO detection AP (bbox, segm), the 12 stats of pycocotools' `COCOeval`.
+//! - [`cocoeval`]: COCO detection AP (bbox, segm) and keypoint AP (OKS), the stats of pycocotools' `COCOeval`;
+//! - [`lvis`]: LVIS federated AP (lvis-api's `LVISEval`), on cocoeval's IoU and matching;
+//! - [`panoptic`]: panoptic quality (panopticapi's `pq_compute`) from segment-id PNGs.
 //!
 //! Not here: reading files (see `coco`) or rasterizing (see `mask`).
 
 pub mod cocoeval;
+pub mod lvis;
 pub mod miou;
+pub mod panoptic;

@@ -28,15 +28,8 @@
 //! arrays, and arrays after a wrong guess, are cut structurally, 64 bytes at a time. Output and errors (the
 //! first in file order, same offset and message) do not depend on the number of threads.
 //!
-//! Performance notes (synth-118287-s1.json, 463 MB, one line, 962 MB of output; `/usr/bin/time
-//! cocokit pretty FILE > /dev/null` on the shared 2-core machine, another job using both cores (load ~5.7),
-//! so wall ≈ CPU time; user+sys CPU is the steadier figure):
-//! - first version (one thread, scalar): wall 4.2 s (1.75–2.1 s on a quiet machine), user 2.04 s, RSS 37 MB;
-//! - chunks cut structurally on the main thread, 2 workers: CPU median 1.39 s (min 0.90 s), RSS 27 MB;
-//! - now, 2 workers (guessed boundaries, key fast path): CPU median 0.93 s (min 0.52 s), wall median 0.94 s
-//!   (min 0.53 s) under that load, RSS 27 MB; `RAYON_NUM_THREADS=1`: user 0.49–0.50 s at best
-//!   (≈ 0.93 GB/s of input per core), RSS 17 MB.
-//! - `--path '.annotations[-1]'`: RSS 463 MB → 37 MB (pages released while skipping; one pass).
+//! With `--path`, the pages of the elements an array selection skips are released as the walk passes them.
+//! Measurements against jq and the other peers: docs/PERFORMANCE.md.
 
 use super::scan::{
     scan_literal, scan_number, scan_string, skip_value, skip_value_fast, skip_value_in, skip_ws,

@@ -5,13 +5,15 @@
 //! - [`polygon`]: polygon → RLE (`rleFrPoly`), box → RLE (`rleFrBbox`), a `segmentation` → RLE as
 //!   `COCO.annToRLE` (`segmentation_to_rle`), and mask → polygons (contours, holes kept);
 //! - [`raster`]: painting masks into label maps straight from runs;
-//! - [`png`]: reading and writing label-map PNGs (8/16-bit grey, palette).
+//! - [`png`]: reading and writing label-map PNGs (8/16-bit grey, palette) and panoptic segment-id PNGs;
+//! - [`boundary`]: mask → boundary band (boundary-iou-api's `mask_to_boundary`).
 //!
 //! Golden parity with pycocotools is tested in `tests/mask_golden.rs` (data from `scripts/golden_masks.py`);
 //! docs/MASKS.md lists every pycocotools quirk reproduced or deliberately not.
 //!
 //! Not here: JSON parsing (see `coco`), evaluation (see `eval`).
 
+pub mod boundary;
 pub mod png;
 pub mod polygon;
 pub mod raster;

@@ -14,4 +14,7 @@ pub(crate) struct Cell {
     pub dt_start: u32,
     /// Detections kept: at most `max(max_dets)`, highest score first (stable).
     pub dt_len: u32,
+    /// Federated (LVIS) evaluation: the category is not exhaustively annotated in the image, so unmatched
+    /// detections are ignored rather than false positives.
+    pub unmatched_ignored: bool,
 }

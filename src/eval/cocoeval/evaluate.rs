@@ -10,13 +10,15 @@
 //! - crowd ground truths can be matched many times;
 //! - the match flag is the ground truth's *id*, so a match with a ground truth of id 0 counts as no match
 //!   (a false positive, or ignored when the detection is outside the area range);
-//! - unmatched detections outside the area range are ignored, matched ones keep their match's ignore flag.
+//! - unmatched detections outside the area range are ignored, matched ones keep their match's ignore flag;
+//! - keypoints: ground truths with `num_keypoints == 0` are ignored like crowds (but matched only once),
+//!   and without categories nothing matches (`computeOks` looks up the category -1, which has no objects).
 
 use rayon::prelude::*;
 
 use super::cell::Cell;
 use super::geom;
-use super::params::EvalParams;
+use super::params::{EvalParams, IouType};
 use super::prepare::Prepared;
 use crate::error::{FirstFailure, Result};
 
@@ -200,7 +202,9 @@ fn eval_cell(
     let dt_area = &prep.dt_area[d0..d0 + d_n];
     let dt_id_pos = &prep.dt_id_positive[d0..d0 + d_n];
 
-    let have_iou = g_n > 0 && d_n > 0;
+    let ignore = &prep.gt_ignore[g0..g0 + g_n];
+    // computeOks reads `_gts[imgId, -1]` without categories, which is empty: no OKS, nothing matches.
+    let have_iou = g_n > 0 && d_n > 0 && (p.use_cats || p.iou_type != IouType::Keypoints);
     if have_iou {
         prep.geometry
             .cell_iou(cell, crowd, &mut sc.masks, &mut sc.iou)?;
@@ -221,7 +225,7 @@ fn eval_cell(
     for rng in &p.area_rng {
         let (lo, hi) = (rng[0], rng[1]);
         sc.ig_of
-            .extend((0..g_n).map(|g| crowd[g] || gt_area[g] < lo || gt_area[g] > hi));
+            .extend((0..g_n).map(|g| ignore[g] || gt_area[g] < lo || gt_area[g] > hi));
     }
 
     sc.raw.clear();
@@ -330,11 +334,12 @@ fn eval_cell(
         for t in 0..t_n {
             for d in 0..d_n {
                 let r = raw[t * d_n + d];
-                out[t * d_n + d] = if r == FP && (dt_area[d] < lo || dt_area[d] > hi) {
-                    IGNORED
-                } else {
-                    r
-                };
+                out[t * d_n + d] =
+                    if r == FP && (dt_area[d] < lo || dt_area[d] > hi || cell.unmatched_ignored) {
+                        IGNORED
+                    } else {
+                        r
+                    };
             }
         }
     }

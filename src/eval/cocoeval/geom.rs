@@ -3,12 +3,15 @@
 //! Boxes: `bbIou` of maskApi.c, reproduced operation by operation (same rounding), written into a reused
 //! buffer. Masks: annToRLE through `crate::mask` (polygons rasterized from the JSON text into reused
 //! buffers, compressed strings decoded by `masks`), made when their cell is evaluated instead of all held.
+//! Keypoints: OKS by `oks::compute_oks`.
 //! Not here: matching (see `evaluate`).
 
 use super::cell::Cell;
 use super::load::{read_polygons, Record, Seg};
 use super::masks::{self, MaskSet};
+use super::oks;
 use crate::coco::Segmentation;
+use crate::mask::boundary::{boundary_of_intervals, dilation_of, BoundaryScratch};
 use crate::mask::polygon::{rle_from_polygon_with, segmentation_to_rle, PolyScratch};
 use crate::mask::rle::{bb_iou_one, Rle};
 use crate::{Error, Result};
@@ -23,6 +26,19 @@ pub(crate) enum Geometry<'a> {
     /// Where the masks come from: they are made cell by cell, when compared, and dropped after (peak
     /// memory stays that of the inputs; each mask is made once, as pycocotools' `_toMask` does).
     Masks(MaskSources<'a>),
+    /// Keypoints, compared by OKS (`computeOks`).
+    Keypoints(KeypointSources),
+}
+
+/// Keypoints of ground truths and detections, in cell order (`[x, y, v] × K` each).
+pub(crate) struct KeypointSources {
+    /// `(2σ)²` per keypoint (K values).
+    pub vars: Vec<f64>,
+    pub gt_kp: Vec<f64>,
+    pub gt_bbox: Vec<[f64; 4]>,
+    /// The ground truths' `area` field.
+    pub gt_area: Vec<f64>,
+    pub dt_kp: Vec<f64>,
 }
 
 /// The records whose segmentations become masks, in cell order.
@@ -35,6 +51,8 @@ pub(crate) struct MaskSources<'a> {
     pub dt_src: Vec<u32>,
     /// `(height, width)` of each evaluated image (by image index), `None` if it is not a ground-truth image.
     pub img_dims: Vec<Option<(u32, u32)>>,
+    /// Boundary evaluation: the dilation ratio (IoU = min(mask IoU, boundary IoU) for non-crowd pairs).
+    pub dilation_ratio: Option<f64>,
 }
 
 /// Per-thread buffers for a cell's masks.
@@ -43,6 +61,13 @@ pub(crate) struct MaskScratch {
     gt: MaskSet,
     dt: MaskSet,
     make: MakeScratch,
+    /// OKS terms of one detection × ground truth pair.
+    oks_e: Vec<f64>,
+    /// Boundary bands of the cell's masks, their IoU, and buffers to make them.
+    gt_b: MaskSet,
+    dt_b: MaskSet,
+    b_iou: Vec<f64>,
+    band: BoundaryScratch,
 }
 
 /// Buffers for turning polygons into masks.
@@ -71,9 +96,31 @@ impl Geometry<'_> {
                 box_iou(&dt[dr], &gt[gr], crowd, out);
                 Ok(())
             }
+            Geometry::Keypoints(src) => {
+                let s = 3 * src.vars.len();
+                oks::compute_oks(
+                    &src.dt_kp[dr.start * s..dr.end * s],
+                    &src.gt_kp[gr.start * s..gr.end * s],
+                    &src.gt_bbox[gr.clone()],
+                    &src.gt_area[gr],
+                    &src.vars,
+                    &mut scratch.oks_e,
+                    out,
+                );
+                Ok(())
+            }
             Geometry::Masks(src) => {
                 let dims = src.img_dims[cell.img as usize];
-                let MaskScratch { gt, dt, make } = scratch;
+                let MaskScratch {
+                    gt,
+                    dt,
+                    make,
+                    gt_b,
+                    dt_b,
+                    b_iou,
+                    band,
+                    ..
+                } = scratch;
                 gt.clear();
                 for &i in &src.gt_src[gr] {
                     push_mask(&src.gt_anns[i as usize], dims, false, gt, make)?;
@@ -83,6 +130,45 @@ impl Geometry<'_> {
                     push_mask(&src.results[i as usize], dims, true, dt, make)?;
                 }
                 masks::iou(dt, gt, crowd, out);
+                if let Some(ratio) = src.dilation_ratio {
+                    // computeBoundaryIoU: crowd columns keep the mask IoU (their bands are not needed:
+                    // an empty one stands in), the others take np.minimum(mask IoU, boundary IoU).
+                    let bands = |set: &MaskSet,
+                                 out: &mut MaskSet,
+                                 skip: &dyn Fn(usize) -> bool,
+                                 band: &mut BoundaryScratch| {
+                        out.clear();
+                        for k in 0..set.len() {
+                            let (h, w) = set.size(k);
+                            if skip(k) {
+                                out.push_rle(Rle::zeros(h, w));
+                            } else {
+                                let d = dilation_of(h, w, ratio);
+                                out.push_rle(boundary_of_intervals(
+                                    h,
+                                    w,
+                                    set.intervals(k),
+                                    d,
+                                    band,
+                                ));
+                            }
+                        }
+                    };
+                    bands(gt, gt_b, &|k| crowd[k], band);
+                    bands(dt, dt_b, &|_| false, band);
+                    masks::iou(dt_b, gt_b, crowd, b_iou);
+                    let n = gt.len();
+                    for (i, (o, &b)) in out.iter_mut().zip(b_iou.iter()).enumerate() {
+                        if !crowd[i % n] {
+                            // np.minimum: NaN wins
+                            *o = if o.is_nan() || b.is_nan() {
+                                f64::NAN
+                            } else {
+                                o.min(b)
+                            };
+                        }
+                    }
+                }
                 Ok(())
             }
         }

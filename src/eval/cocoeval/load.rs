@@ -59,8 +59,27 @@ pub(crate) struct Record<'a> {
     pub bbox: Option<[f64; 4]>,
     pub score: Option<f64>,
     pub seg: Seg<'a>,
+    /// The `keypoints` value as JSON text (read into numbers only by keypoint evaluation).
+    /// Boxed: most records have none, and records are many.
+    pub keypoints: Option<Box<Cow<'a, [u8]>>>,
+    /// `num_keypoints == 0`, if present (a ground truth without keypoints is ignored in keypoint
+    /// evaluation); only that comparison is ever made.
+    pub no_keypoints: Option<bool>,
     /// Byte offset of the record's `{` (for messages about records without id).
     pub offset: u64,
+}
+
+/// The raw JSON value of an unknown key of the model, and `num_keypoints` parsed from one.
+fn extra<'e>(extra: &'e [(String, String)], key: &str) -> Option<&'e str> {
+    extra
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+fn no_keypoints_of(extra_: &[(String, String)]) -> Option<bool> {
+    let raw = extra(extra_, "num_keypoints")?;
+    Cursor::new(raw.as_bytes(), 0).f64().ok().map(|n| n == 0.0)
 }
 
 impl<'a> Record<'a> {
@@ -78,6 +97,8 @@ impl<'a> Record<'a> {
                 Some(s) => Seg::Parsed(Cow::Borrowed(s)),
                 None => Seg::None,
             },
+            keypoints: extra(&a.extra, "keypoints").map(|v| Box::new(Cow::Borrowed(v.as_bytes()))),
+            no_keypoints: no_keypoints_of(&a.extra),
             offset: a.offset,
         }
     }
@@ -88,6 +109,12 @@ impl<'a> Record<'a> {
             None if mode == SegMode::Kind => Seg::Unparsed,
             None => Seg::None,
         };
+        let no_keypoints = no_keypoints_of(&a.extra);
+        let keypoints = a
+            .extra
+            .into_iter()
+            .find(|(k, _)| k == "keypoints")
+            .map(|(_, v)| Box::new(Cow::Owned(v.into_bytes())));
         Record {
             id: a.id,
             image_id: a.image_id,
@@ -97,6 +124,8 @@ impl<'a> Record<'a> {
             bbox: a.bbox,
             score: a.score,
             seg,
+            keypoints,
+            no_keypoints,
             offset: a.offset,
         }
     }
@@ -111,6 +140,8 @@ impl<'a> Record<'a> {
             bbox: None,
             score: None,
             seg: Seg::None,
+            keypoints: None,
+            no_keypoints: None,
             offset: 0,
         }
     }
@@ -149,6 +180,10 @@ impl EvalResults<'_> {
     /// masks, so segmentations must be decoded even for box evaluation).
     pub fn first_has_no_bbox(&self) -> bool {
         self.records.first().is_some_and(|r| r.bbox.is_none())
+    }
+    /// Whether the first detection has a segmentation (decoded or not).
+    pub fn first_has_segmentation(&self) -> bool {
+        self.records.first().is_some_and(|r| r.seg.is_some())
     }
 }
 
@@ -265,6 +300,11 @@ fn fast_record(buf: &[u8], start: usize, mode: SegMode) -> Option<Record<'_>> {
             "score" => r.score = Some(num(&mut c)?),
             "bbox" => r.bbox = Some(bbox(&mut c)?),
             "segmentation" => r.seg = segmentation(&mut c, mode)?,
+            "keypoints" => {
+                let (s, e) = c.skip().ok()?;
+                r.keypoints = Some(Box::new(Cow::Borrowed(&buf[s..e])));
+            }
+            "num_keypoints" => r.no_keypoints = Some(num(&mut c)? == 0.0),
             _ => {
                 c.skip().ok()?;
             }

@@ -54,7 +54,13 @@ impl MaskSet {
         self.bbox[k]
     }
 
-    fn intervals(&self, k: usize) -> &[(u64, u64)] {
+    /// `(h, w)` of mask `k`.
+    pub(crate) fn size(&self, k: usize) -> (u32, u32) {
+        self.size[k]
+    }
+
+    /// Foreground intervals `[start, end)` (column-major pixel indices) of mask `k`.
+    pub(crate) fn intervals(&self, k: usize) -> &[(u64, u64)] {
         &self.iv[self.off[k]..self.off[k + 1]]
     }
 

@@ -1,4 +1,5 @@
-//! COCO detection evaluation (bbox, segm), number for number pycocotools 2.0.11's `COCOeval`.
+//! COCO detection and keypoint evaluation (bbox, segm, keypoints), number for number pycocotools 2.0.11's
+//! `COCOeval`.
 //!
 //! The steps mirror pycocotools: `prepare` (`COCO.loadRes` + `_prepare`), [`evaluate()`] (`evaluate`:
 //! `computeIoU` + `evaluateImg` per image × category, in parallel), [`Evaluation::accumulate`]
@@ -12,7 +13,10 @@
 //! - thresholds are `np.linspace` values, sorting is numpy's stable mergesort, means are numpy's pairwise sums.
 //!
 //! Not here: reading JSON (see `coco::reader`), RLE arithmetic (see `mask`), printing JSON or tables (the
-//! command does that from [`Report`]). Keypoint evaluation (OKS) is not supported.
+//! command does that from [`Report`]). OKS is defined in `oks` (`computeOks`, its quirks listed there);
+//! Boundary IoU (boundary-iou-api's `computeBoundaryIoU`: `min(mask IoU, band IoU)`, mask IoU alone for
+//! crowds) in `geom`, the bands in `crate::mask::boundary`. Not reproduced from boundary-iou-api: a ground
+//! truth's own `ignore` field, which its `_prepare` keeps (COCO files have none).
 //!
 //! Where pycocotools crashes, cocokit returns an error (missing score, unknown image) or, for an empty
 //! results list, evaluates "no detections". Where pycocotools silently accepts questionable input, cocokit
@@ -25,19 +29,23 @@ mod evaluate;
 mod geom;
 pub mod load;
 mod masks;
+mod oks;
 mod params;
 mod prepare;
 mod summarize;
 
 pub use accumulate::Accumulation;
 pub use evaluate::{CellDetails, Evaluation};
-pub use params::{linspace, EvalParams, IouType, Params};
+pub use params::{coco_kpt_oks_sigmas, linspace, EvalParams, IouType, Params};
+pub(crate) use prepare::Federated;
 pub use prepare::GroundTruth;
+pub(crate) use summarize::pairwise_sum;
 pub use summarize::{ClassStats, Summary};
 
 use crate::coco::Annotation;
 use crate::Result;
-use load::{EvalGt, EvalResults, Record};
+pub(crate) use load::Record;
+use load::{EvalGt, EvalResults};
 
 /// `COCOeval(cocoGt, cocoGt.loadRes(results), iouType)` with `params`, then `evaluate()`.
 pub fn evaluate(
@@ -72,7 +80,7 @@ pub fn evaluate_loaded_dets(
         annotations: &anns,
         categories: gt.categories,
     };
-    let prepared = prepare::prepare_with(&gt, &res, params, prepare::Results::Loaded)?;
+    let prepared = prepare::prepare_with(&gt, &res, params, prepare::Results::Loaded, None)?;
     evaluate::evaluate(prepared)
 }
 
@@ -90,7 +98,7 @@ pub fn evaluate_loaded_dets_detailed(
         annotations: &anns,
         categories: gt.categories,
     };
-    let prepared = prepare::prepare_with(&gt, &res, params, prepare::Results::Loaded)?;
+    let prepared = prepare::prepare_with(&gt, &res, params, prepare::Results::Loaded, None)?;
     evaluate::evaluate_with(prepared, true)
 }
 
@@ -106,6 +114,24 @@ pub fn evaluate_loaded(
         categories: &gt.categories,
     };
     let prepared = prepare::prepare(&g, &results.records, params)?;
+    evaluate::evaluate(prepared)
+}
+
+/// [`evaluate_loaded`] with lvis-api's federated rules (`prepare::prepare_with`), on results already cut
+/// to lvis-api's detections per image; `eval::lvis` is its caller.
+pub(crate) fn evaluate_federated(
+    gt: &EvalGt<'_>,
+    results: &[Record<'_>],
+    params: &Params,
+    fed: &prepare::Federated,
+) -> Result<Evaluation> {
+    let g = prepare::Gt {
+        images: &gt.images,
+        annotations: &gt.annotations,
+        categories: &gt.categories,
+    };
+    let prepared =
+        prepare::prepare_with(&g, results, params, prepare::Results::LoadRes, Some(fed))?;
     evaluate::evaluate(prepared)
 }
 

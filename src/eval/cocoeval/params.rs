@@ -7,31 +7,46 @@
 
 use crate::{Error, Result};
 
-/// Which geometry the IoU is computed on (`iouType`). Keypoints are not supported.
+/// Which geometry the IoU is computed on (`iouType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IouType {
     /// Boxes `[x, y, w, h]` (`bbIou`).
     Bbox,
     /// Masks as RLE (`rleIou`).
     Segm,
+    /// Keypoints `[x1, y1, v1, ...]`, compared by object keypoint similarity (`computeOks`).
+    Keypoints,
+    /// Masks compared by `min(mask IoU, boundary IoU)` (boundary-iou-api's `computeBoundaryIoU`).
+    Boundary,
 }
 
 impl IouType {
-    /// `"bbox"` or `"segm"`, as pycocotools spells it.
+    /// Whether ground truths and results are compared as masks (segm, boundary).
+    pub fn uses_masks(self) -> bool {
+        matches!(self, IouType::Segm | IouType::Boundary)
+    }
+}
+
+impl IouType {
+    /// `"bbox"`, `"segm"` or `"keypoints"`, as pycocotools spells it.
     pub fn name(self) -> &'static str {
         match self {
             IouType::Bbox => "bbox",
             IouType::Segm => "segm",
+            IouType::Keypoints => "keypoints",
+            IouType::Boundary => "boundary",
         }
     }
 
-    /// Parse `"bbox"` / `"segm"`.
+    /// Parse `"bbox"` / `"segm"` / `"keypoints"`.
     pub fn parse(s: &str) -> Result<IouType> {
         match s {
             "bbox" => Ok(IouType::Bbox),
             "segm" => Ok(IouType::Segm),
+            "keypoints" => Ok(IouType::Keypoints),
+            "boundary" => Ok(IouType::Boundary),
             other => Err(Error::msg(format!(
-                "unknown iou type {other:?} (expected bbox or segm)"
+                "unknown iou type {other:?} (expected bbox, segm, keypoints or boundary)"
             ))),
         }
     }
@@ -89,11 +104,47 @@ pub struct Params {
     pub area_rng_lbl: Vec<String>,
     /// `useCats`: when false, categories are ignored (all of an image's objects form one pool).
     pub use_cats: bool,
+    /// `kpt_oks_sigmas`: one per keypoint (their count is the keypoint count); keypoints only.
+    pub kpt_oks_sigmas: Vec<f64>,
+    /// Boundary width as a fraction of the image diagonal (boundary-iou-api's `dilation_ratio`, 0.02);
+    /// boundary only.
+    pub dilation_ratio: f64,
+}
+
+/// COCO's 17 person keypoint sigmas as pycocotools writes them, before its division by 10.
+const COCO_SIGMAS_X10: [f64; 17] = [
+    0.26, 0.25, 0.25, 0.35, 0.35, 0.79, 0.79, 0.72, 0.72, 0.62, 0.62, 1.07, 1.07, 0.87, 0.87, 0.89,
+    0.89,
+];
+
+/// pycocotools' default `kpt_oks_sigmas`: `np.array([.26, .25, ...]) / 10.0` (the division is kept: the
+/// quotients are not the decimal literals `.026`, ...).
+pub fn coco_kpt_oks_sigmas() -> Vec<f64> {
+    COCO_SIGMAS_X10.iter().map(|s| s / 10.0).collect()
 }
 
 impl Params {
-    /// pycocotools' `Params(iouType)` for bbox/segm (`setDetParams`).
+    /// pycocotools' `Params(iouType)`: `setDetParams` for bbox/segm, `setKpParams` for keypoints
+    /// (maxDets `[20]`, area ranges all/medium/large with bounds `0**2, 32**2, 96**2, 1e5**2`).
     pub fn new(iou_type: IouType) -> Params {
+        if iou_type == IouType::Keypoints {
+            return Params {
+                iou_type,
+                img_ids: None,
+                cat_ids: None,
+                iou_thrs: linspace(0.5, 0.95, 10),
+                rec_thrs: linspace(0.0, 1.0, 101),
+                max_dets: vec![20],
+                area_rng: vec![[0.0, 1e10], [1024.0, 9216.0], [9216.0, 1e10]],
+                area_rng_lbl: ["all", "medium", "large"]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
+                use_cats: true,
+                kpt_oks_sigmas: coco_kpt_oks_sigmas(),
+                dilation_ratio: 0.02,
+            };
+        }
         // iouThrs: int(np.round((0.95 - .5) / .05)) + 1 = 10 values; recThrs: int(np.round(1 / .01)) + 1 = 101.
         Params {
             iou_type,
@@ -108,6 +159,8 @@ impl Params {
                 .map(|s| s.to_string())
                 .collect(),
             use_cats: true,
+            kpt_oks_sigmas: coco_kpt_oks_sigmas(),
+            dilation_ratio: 0.02,
         }
     }
 
@@ -128,6 +181,28 @@ impl Params {
         }
         if self.max_dets.is_empty() {
             return Err(Error::msg("no maxDets values"));
+        }
+        if self.iou_type == IouType::Keypoints {
+            if self.kpt_oks_sigmas.is_empty() {
+                return Err(Error::msg("no keypoint sigmas"));
+            }
+            if let Some(s) = self
+                .kpt_oks_sigmas
+                .iter()
+                .find(|s| !(s.is_finite() && **s > 0.0))
+            {
+                return Err(Error::msg(format!(
+                    "keypoint sigma {s} is not a positive number"
+                )));
+            }
+        }
+        if self.iou_type == IouType::Boundary
+            && !(self.dilation_ratio.is_finite() && self.dilation_ratio >= 0.0)
+        {
+            return Err(Error::msg(format!(
+                "dilation ratio {} is not a number >= 0",
+                self.dilation_ratio
+            )));
         }
         if self.area_rng.len() != self.area_rng_lbl.len() {
             return Err(Error::msg(format!(
@@ -153,6 +228,8 @@ pub struct EvalParams {
     pub area_rng: Vec<[f64; 2]>,
     pub area_rng_lbl: Vec<String>,
     pub use_cats: bool,
+    pub kpt_oks_sigmas: Vec<f64>,
+    pub dilation_ratio: f64,
 }
 
 impl EvalParams {
@@ -207,7 +284,9 @@ mod tests {
     fn iou_type_parse() {
         assert_eq!(IouType::parse("segm").unwrap(), IouType::Segm);
         assert_eq!(IouType::parse("bbox").unwrap().name(), "bbox");
-        assert!(IouType::parse("keypoints").is_err());
+        assert_eq!(IouType::parse("keypoints").unwrap(), IouType::Keypoints);
+        assert_eq!(IouType::parse("boundary").unwrap(), IouType::Boundary);
+        assert!(IouType::parse("boxes").is_err());
     }
 
     #[test]

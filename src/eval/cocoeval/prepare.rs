@@ -12,9 +12,10 @@ use std::hash::{BuildHasherDefault, Hasher};
 use rayon::prelude::*;
 
 use super::cell::Cell;
-use super::geom::{self, Geometry, MaskSources};
+use super::geom::{self, Geometry, KeypointSources, MaskSources};
 use super::load::Record;
 use super::masks::MaskSet;
+use super::oks;
 use super::params::{EvalParams, IouType, Params};
 use crate::coco::{Annotation, Category, Image};
 use crate::{Error, Result};
@@ -104,8 +105,12 @@ pub(crate) enum Results {
 enum ResultsKind {
     /// The first result has a non-empty `bbox`: every area is `w * h`, box-only results get the box as polygon.
     Boxes,
-    /// Otherwise: every result needs a segmentation; area = mask area, bbox = given or the mask's box.
+    /// Otherwise, if the first result has a `segmentation`: every result needs one; area = mask area,
+    /// bbox = given or the mask's box.
     Masks,
+    /// Otherwise, if the first result has `keypoints`: area and bbox from the keypoints' extent
+    /// (`oks::keypoints_area_bbox`).
+    Keypoints,
 }
 
 /// `COCO.loadRes` semantics, as errors rather than assertions, plus the checks pycocotools does not make
@@ -130,15 +135,17 @@ pub(crate) fn load_results(
     };
     let kind = if first.bbox.is_some() {
         ResultsKind::Boxes
-    } else {
+    } else if first.seg.is_some() {
         ResultsKind::Masks
-    };
-    if kind == ResultsKind::Masks && !first.seg.is_some() {
+    } else if first.keypoints.is_some() {
+        ResultsKind::Keypoints
+    } else {
         return Err(
-            Error::msg("result has neither bbox nor segmentation").for_record(first.describe())
+            Error::msg("result has neither bbox nor segmentation nor keypoints")
+                .for_record(first.describe()),
         );
-    }
-    if kind == ResultsKind::Boxes && iou_type == IouType::Segm {
+    };
+    if kind == ResultsKind::Boxes && iou_type.uses_masks() {
         // pycocotools silently evaluates box-only results as box-shaped masks next to real masks; a mix is
         // almost always a mistake, so it is refused.
         let with = results.iter().filter(|r| r.seg.is_some()).count();
@@ -156,6 +163,7 @@ pub(crate) fn load_results(
 
     // Field checks, in file order so the first bad record is the one reported.
     let mut dets = Vec::with_capacity(results.len());
+    let mut kp = Vec::new();
     for (i, r) in results.iter().enumerate() {
         let fail = |msg: String| Error::msg(msg).for_record(r.describe());
         if !img_dims.contains_key(&r.image_id) {
@@ -192,6 +200,14 @@ pub(crate) fn load_results(
                     return Err(fail("result has no segmentation (the first result has no bbox, so all need one)".into()));
                 }
                 (0.0, r.bbox.unwrap_or([0.0; 4])) // filled from the mask below
+            }
+            ResultsKind::Keypoints => {
+                let Some(raw) = &r.keypoints else {
+                    return Err(fail("result has no keypoints (the first result has keypoints and no bbox or segmentation, so all need them)".into()));
+                };
+                read_keypoints(raw, None, &mut kp).map_err(|e| e.for_record(r.describe()))?;
+                oks::keypoints_area_bbox(&kp)
+                    .ok_or_else(|| fail("result has an empty keypoints list".into()))?
             }
         };
         dets.push(Detection {
@@ -268,6 +284,31 @@ fn load_given(results: &[Record<'_>], iou_type: IouType) -> Result<Vec<Detection
     Ok(dets)
 }
 
+/// What lvis-api's federated evaluation adds to COCOeval's `_prepare`, per image: the categories verified
+/// absent (`neg_category_ids`) and those not exhaustively annotated (`not_exhaustive_category_ids`).
+pub(crate) struct Federated {
+    neg: HashMap<i64, Vec<i64>>,
+    not_exhaustive: HashMap<i64, Vec<i64>>,
+}
+
+impl Federated {
+    pub(crate) fn new(
+        neg: impl IntoIterator<Item = (i64, Vec<i64>)>,
+        not_exhaustive: impl IntoIterator<Item = (i64, Vec<i64>)>,
+    ) -> Federated {
+        Federated {
+            neg: neg.into_iter().collect(),
+            not_exhaustive: not_exhaustive.into_iter().collect(),
+        }
+    }
+}
+
+/// `get_ann_ids(..., cat_ids=...)` of lvis-api keeps only `0 < area < inf` (strictly), for ground truths
+/// and results alike.
+fn lvis_area_ok(area: f64) -> bool {
+    area > 0.0 && area < f64::INFINITY
+}
+
 /// Everything `evaluate` needs, laid out cell by cell (cells ordered by category, then image).
 pub(crate) struct Prepared<'a> {
     pub params: EvalParams,
@@ -275,6 +316,8 @@ pub(crate) struct Prepared<'a> {
     /// Ground truth columns, in cell order (within a cell: file order, as pycocotools keeps them).
     pub gt_area: Vec<f64>,
     pub gt_crowd: Vec<bool>,
+    /// `gt['ignore']` of `_prepare`: crowd, or, for keypoints, also `num_keypoints == 0`.
+    pub gt_ignore: Vec<bool>,
     /// `id != 0`: pycocotools stores the matched gt id as the match flag, so a match with id 0 counts as none.
     pub gt_id_nonzero: Vec<bool>,
 
@@ -326,6 +369,8 @@ pub(crate) fn resolve_params(gt: &Gt<'_>, p: &Params) -> Result<EvalParams> {
         area_rng: p.area_rng.clone(),
         area_rng_lbl: p.area_rng_lbl.clone(),
         use_cats: p.use_cats,
+        kpt_oks_sigmas: p.kpt_oks_sigmas.clone(),
+        dilation_ratio: p.dilation_ratio,
     })
 }
 
@@ -393,21 +438,26 @@ pub(crate) fn prepare<'a>(
     results: &'a [Record<'a>],
     params: &Params,
 ) -> Result<Prepared<'a>> {
-    prepare_with(gt, results, params, Results::LoadRes)
+    prepare_with(gt, results, params, Results::LoadRes, None)
 }
 
-/// [`prepare`] with results that have been through `loadRes` already or not.
+/// [`prepare`] with results that have been through `loadRes` already or not (`mode`), or with `fed`
+/// lvis-api's `LVISEval._prepare`: ground truths and results of area 0 dropped, results dropped for
+/// categories an image neither has nor lists as negative, no crowds (lvis-api passes `iscrowd = 0` for all),
+/// and unmatched results of not-exhaustive categories ignored.
 pub(crate) fn prepare_with<'a>(
     gt: &Gt<'a>,
     results: &'a [Record<'a>],
     params: &Params,
     mode: Results,
+    fed: Option<&Federated>,
 ) -> Result<Prepared<'a>> {
     let p = resolve_params(gt, params)?;
     let dets = match mode {
         Results::LoadRes => load_results(gt, results, p.iou_type)?,
         Results::Loaded => load_given(results, p.iou_type)?,
     };
+    let mut kp = Vec::new();
     let keys = CellKeys::new(&p);
 
     // Ground truth: file order is kept within a cell (getAnnIds walks imgToAnns, which is file order).
@@ -421,12 +471,42 @@ pub(crate) fn prepare_with<'a>(
                 Error::msg("ground-truth annotation has no category_id").for_record(a.describe())
             );
         };
+        if fed.is_some() {
+            let Some(area) = a.area else {
+                return Err(
+                    Error::msg("ground-truth annotation has no area").for_record(a.describe())
+                );
+            };
+            if !lvis_area_ok(area) {
+                continue;
+            }
+        }
         keys.push(a.image_id, c, i as u32, &mut gt_slots);
     }
+    // Federated: the categories present in each image (`img_pl`), from the kept ground truths.
+    let present: HashSet<(i64, i64)> = match fed {
+        Some(_) => gt_slots
+            .iter()
+            .filter_map(|s| {
+                let a = &gt.annotations[s.2 as usize];
+                Some((a.image_id, a.category_id?))
+            })
+            .collect(),
+        None => HashSet::default(),
+    };
     gt_slots.sort_by_key(|s| (s.0, s.1)); // stable: file order within a cell
 
     let mut dt_slots: Vec<Slot> = Vec::new();
     for (i, d) in dets.iter().enumerate() {
+        if let Some(f) = fed {
+            let neg = f
+                .neg
+                .get(&d.image_id)
+                .is_some_and(|v| v.contains(&d.category_id));
+            if !lvis_area_ok(d.area) || !(neg || present.contains(&(d.image_id, d.category_id))) {
+                continue;
+            }
+        }
         keys.push(d.image_id, d.category_id, i as u32, &mut dt_slots);
     }
     dt_slots.sort_by_key(|s| (s.0, s.1));
@@ -461,9 +541,16 @@ pub(crate) fn prepare_with<'a>(
         });
         dt_order.truncate(d0.saturating_add(max_det).min(dt_order.len()));
         let (k, img) = keys.cell_of(key);
+        let unmatched_ignored = fed.is_some_and(|f| {
+            let (img_id, cat_id) = (p.img_ids[img as usize], p.cat_ids[k as usize]);
+            f.not_exhaustive
+                .get(&img_id)
+                .is_some_and(|v| v.contains(&cat_id))
+        });
         cells.push(Cell {
             k,
             img,
+            unmatched_ignored,
             gt_start: g0,
             gt_len: gt_order.len() as u32 - g0,
             dt_start: d0 as u32,
@@ -474,6 +561,7 @@ pub(crate) fn prepare_with<'a>(
     // Ground-truth columns.
     let mut gt_area = Vec::with_capacity(gt_order.len());
     let mut gt_crowd = Vec::with_capacity(gt_order.len());
+    let mut gt_ignore = Vec::with_capacity(gt_order.len());
     let mut gt_id_nonzero = Vec::with_capacity(gt_order.len());
     for &i in &gt_order {
         let a = &gt.annotations[i as usize];
@@ -481,7 +569,18 @@ pub(crate) fn prepare_with<'a>(
             return Err(Error::msg("ground-truth annotation has no area").for_record(a.describe()));
         };
         gt_area.push(area);
-        gt_crowd.push(a.iscrowd);
+        let crowd = a.iscrowd && fed.is_none();
+        gt_crowd.push(crowd);
+        let mut ignore = crowd;
+        if p.iou_type == IouType::Keypoints {
+            // gt['ignore'] = (gt['num_keypoints'] == 0) or gt['ignore']
+            let Some(no_keypoints) = a.no_keypoints else {
+                return Err(Error::msg("ground-truth annotation has no num_keypoints")
+                    .for_record(a.describe()));
+            };
+            ignore |= no_keypoints;
+        }
+        gt_ignore.push(ignore);
         gt_id_nonzero.push(a.id.unwrap_or(0) != 0);
     }
     // Detection columns.
@@ -495,6 +594,42 @@ pub(crate) fn prepare_with<'a>(
     let dt_src: Vec<u32> = dt_order.iter().map(|&i| dets[i as usize].index).collect();
 
     let geometry = match p.iou_type {
+        IouType::Keypoints => {
+            let k = p.kpt_oks_sigmas.len();
+            let mut gt_kp = Vec::with_capacity(gt_order.len() * 3 * k);
+            let mut gt_boxes = Vec::with_capacity(gt_order.len());
+            for &i in &gt_order {
+                let a = &gt.annotations[i as usize];
+                let Some(raw) = &a.keypoints else {
+                    return Err(Error::msg("ground-truth annotation has no keypoints")
+                        .for_record(a.describe()));
+                };
+                read_keypoints(raw, Some(k), &mut kp).map_err(|e| e.for_record(a.describe()))?;
+                gt_kp.extend_from_slice(&kp);
+                let Some(bb) = a.bbox else {
+                    return Err(
+                        Error::msg("ground-truth annotation has no bbox").for_record(a.describe())
+                    );
+                };
+                gt_boxes.push(bb);
+            }
+            let mut dt_kp = Vec::with_capacity(dt_order.len() * 3 * k);
+            for &i in &dt_order {
+                let r = &results[dets[i as usize].index as usize];
+                let Some(raw) = &r.keypoints else {
+                    return Err(Error::msg("result has no keypoints").for_record(r.describe()));
+                };
+                read_keypoints(raw, Some(k), &mut kp).map_err(|e| e.for_record(r.describe()))?;
+                dt_kp.extend_from_slice(&kp);
+            }
+            Geometry::Keypoints(KeypointSources {
+                vars: oks::oks_vars(&p.kpt_oks_sigmas),
+                gt_kp,
+                gt_bbox: gt_boxes,
+                gt_area: gt_area.clone(),
+                dt_kp,
+            })
+        }
         IouType::Bbox => {
             let mut gt_boxes = Vec::with_capacity(gt_order.len());
             for &i in &gt_order {
@@ -512,7 +647,7 @@ pub(crate) fn prepare_with<'a>(
                 dt: dt_boxes,
             }
         }
-        IouType::Segm => {
+        IouType::Segm | IouType::Boundary => {
             // pycocotools converts every ground truth in _prepare and fails on one without segmentation.
             for &i in &gt_order {
                 let a = &gt.annotations[i as usize];
@@ -532,6 +667,7 @@ pub(crate) fn prepare_with<'a>(
                 results,
                 dt_src: dt_src.clone(),
                 img_dims: p.img_ids.iter().map(|id| dims.get(id).copied()).collect(),
+                dilation_ratio: (p.iou_type == IouType::Boundary).then_some(p.dilation_ratio),
             })
         }
     };
@@ -541,6 +677,7 @@ pub(crate) fn prepare_with<'a>(
         cells,
         gt_area,
         gt_crowd,
+        gt_ignore,
         gt_id_nonzero,
         dt_score,
         dt_area,
@@ -549,4 +686,24 @@ pub(crate) fn prepare_with<'a>(
         dt_src,
         geometry,
     })
+}
+
+/// A `keypoints` value (JSON text) into `out`: an array of numbers, of `3 * k` of them when `k` is given
+/// (pycocotools fails, or silently broadcasts, on other lengths).
+fn read_keypoints(raw: &[u8], k: Option<usize>, out: &mut Vec<f64>) -> Result<()> {
+    out.clear();
+    let mut c = crate::json::scan::Cursor::new(raw, 0);
+    c.begin_array()
+        .and_then(|()| c.f64_list(out))
+        .map_err(|_| Error::msg("keypoints must be an array of numbers"))?;
+    if let Some(k) = k {
+        if out.len() != 3 * k {
+            return Err(Error::msg(format!(
+                "keypoints has {} values, expected {} (x, y, v for each of the {k} keypoint sigmas)",
+                out.len(),
+                3 * k
+            )));
+        }
+    }
+    Ok(())
 }

@@ -1,9 +1,11 @@
-//! `COCOeval.summarize`: the 12 detection stats and their 12 printed lines, plus per-category AP.
+//! `COCOeval.summarize`: the 12 detection stats (`_summarizeDets`) or the 10 keypoint stats
+//! (`_summarizeKps`) and their printed lines, plus per-category AP.
 //!
 //! Not here: accumulation (see `accumulate`).
 //!
 //! Quirks reproduced on purpose: `stats[0]` is taken at maxDets = 100 whatever `max_dets` holds (so it is −1
-//! when 100 is not one of them), the other stats at `max_dets[0..3]` of the sorted list; thresholds are
+//! when 100 is not one of them), the other stats at `max_dets[0..3]` of the sorted list; every keypoint
+//! stat is taken at maxDets = 20 whatever `max_dets` holds; thresholds are
 //! found by exact equality with 0.5 and 0.75; a setting with no value above −1 gives −1; the mean is
 //! numpy's (pairwise summation over the selected values in C order, then one division), and area ranges and
 //! maxDets pick their indices by label and value with numpy's fancy-index broadcasting.
@@ -12,13 +14,14 @@ use super::accumulate::Accumulation;
 use super::params::IouType;
 use crate::{Error, Result};
 
-/// The 12 stats and the lines pycocotools prints for them.
+/// The stats and the lines pycocotools prints for them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     pub iou_type: IouType,
-    /// AP, AP50, AP75, AP small/medium/large, AR1, AR10, AR100, AR small/medium/large.
-    pub stats: [f64; 12],
-    /// The 12 lines of `summarize()`, without newlines.
+    /// bbox/segm (12): AP, AP50, AP75, AP small/medium/large, AR1, AR10, AR100, AR small/medium/large.
+    /// keypoints (10): AP, AP50, AP75, AP medium/large, AR, AR50, AR75, AR medium/large (maxDets 20).
+    pub stats: Vec<f64>,
+    /// The lines of `summarize()`, one per stat, without newlines.
     pub lines: Vec<String>,
 }
 
@@ -35,7 +38,8 @@ impl Summary {
 }
 
 /// Per-category numbers (over all IoU thresholds unless named): AP, AP at IoU 0.5 and 0.75, and AR, all at
-/// area range `all` and maxDets `max_dets[2]` (100 by default) — the same selections as stats 0-2 and 8.
+/// area range `all` and maxDets `max_dets[2]` (100 by default) — the same selections as stats 0-2 and 8;
+/// for keypoints at maxDets 20, as stats 0-2 and 5 (`ar100` then holds AR at 20 detections).
 /// −1 where undefined (no ground truth of the category).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClassStats {
@@ -183,7 +187,28 @@ impl Accumulation {
         )
     }
 
-    fn selections(&self) -> Result<[Select<'static>; 12]> {
+    /// The stats' selections: `_summarizeKps` for keypoints, `_summarizeDets` otherwise.
+    fn selections(&self) -> Result<Vec<Select<'static>>> {
+        let sel = |ap: bool, iou_thr: Option<f64>, area: &'static str, max_dets: usize| Select {
+            ap,
+            iou_thr,
+            area,
+            max_dets,
+        };
+        if self.params.iou_type == IouType::Keypoints {
+            return Ok(vec![
+                sel(true, None, "all", 20),
+                sel(true, Some(0.5), "all", 20),
+                sel(true, Some(0.75), "all", 20),
+                sel(true, None, "medium", 20),
+                sel(true, None, "large", 20),
+                sel(false, None, "all", 20),
+                sel(false, Some(0.5), "all", 20),
+                sel(false, Some(0.75), "all", 20),
+                sel(false, None, "medium", 20),
+                sel(false, None, "large", 20),
+            ]);
+        }
         let md = &self.params.max_dets;
         if md.len() < 3 {
             return Err(Error::msg(format!(
@@ -191,13 +216,7 @@ impl Accumulation {
                 md.len()
             )));
         }
-        let sel = |ap: bool, iou_thr: Option<f64>, area: &'static str, max_dets: usize| Select {
-            ap,
-            iou_thr,
-            area,
-            max_dets,
-        };
-        Ok([
+        Ok(vec![
             sel(true, None, "all", 100),
             sel(true, Some(0.5), "all", md[2]),
             sel(true, Some(0.75), "all", md[2]),
@@ -213,15 +232,17 @@ impl Accumulation {
         ])
     }
 
-    /// `summarize()` for bbox/segm (`_summarizeDets`): the 12 stats and lines.
+    /// `summarize()`: the 12 stats and lines for bbox/segm (`_summarizeDets`), the 10 for keypoints
+    /// (`_summarizeKps`).
     pub fn summarize(&self) -> Result<Summary> {
         let sels = self.selections()?;
         let mut buf = Vec::new();
-        let mut stats = [0.0; 12];
-        let mut lines = Vec::with_capacity(12);
-        for (i, s) in sels.iter().enumerate() {
-            stats[i] = self.mean_of(s, None, &mut buf)?;
-            lines.push(self.line(s, stats[i]));
+        let mut stats = Vec::with_capacity(sels.len());
+        let mut lines = Vec::with_capacity(sels.len());
+        for s in &sels {
+            let v = self.mean_of(s, None, &mut buf)?;
+            stats.push(v);
+            lines.push(self.line(s, v));
         }
         Ok(Summary {
             iou_type: self.params.iou_type,
@@ -237,12 +258,27 @@ impl Accumulation {
             return Ok(Vec::new());
         }
         let sels = self.selections()?;
-        let md2 = p.max_dets[2];
-        let ap_sel = Select {
-            ap: true,
-            iou_thr: None,
-            area: "all",
-            max_dets: md2,
+        // AP over all thresholds, AP50, AP75 and AR at area `all` and the stats' maxDets.
+        let (ap_sel, ar_at) = if p.iou_type == IouType::Keypoints {
+            (
+                Select {
+                    ap: true,
+                    iou_thr: None,
+                    area: "all",
+                    max_dets: 20,
+                },
+                5,
+            )
+        } else {
+            (
+                Select {
+                    ap: true,
+                    iou_thr: None,
+                    area: "all",
+                    max_dets: p.max_dets[2],
+                },
+                8,
+            )
         };
         let mut buf = Vec::new();
         let mut out = Vec::with_capacity(p.cat_ids.len());
@@ -252,7 +288,7 @@ impl Accumulation {
                 ap: self.mean_of(&ap_sel, Some(k), &mut buf)?,
                 ap50: self.mean_of(&sels[1], Some(k), &mut buf)?,
                 ap75: self.mean_of(&sels[2], Some(k), &mut buf)?,
-                ar100: self.mean_of(&sels[8], Some(k), &mut buf)?,
+                ar100: self.mean_of(&sels[ar_at], Some(k), &mut buf)?,
             });
         }
         Ok(out)

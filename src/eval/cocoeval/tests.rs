@@ -94,7 +94,7 @@ fn perfect_detections_give_ap_just_below_one() {
         det(2, 2, [0.0, 0.0, 50.0, 40.0], 0.8),
     ];
     let r = run(f.gt(), &res, &Params::new(IouType::Bbox)).unwrap();
-    let s = r.summary.stats;
+    let s = r.summary.stats.clone();
     // Precision of a lone hit is 1 / (1 + np.spacing(1)), just below 1 (pycocotools' exact stats);
     // small (400 px) and medium (2000 px) have one object each, large none (-1).
     let below = 1.0 / (1.0 + f64::EPSILON);
@@ -496,8 +496,8 @@ mod props {
 fn both_paths(gt: &str, dt: &str, iou: IouType) -> (Result<Report>, Result<Report>) {
     use crate::coco::reader::{parse_results_with, Dataset, SegMode};
     let mode = match iou {
-        IouType::Bbox => SegMode::Kind,
-        IouType::Segm => SegMode::Full,
+        IouType::Bbox | IouType::Keypoints => SegMode::Kind,
+        IouType::Segm | IouType::Boundary => SegMode::Full,
     };
     let params = Params::new(iou);
     let api = (|| {
