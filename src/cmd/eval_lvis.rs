@@ -10,9 +10,9 @@ use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
 const EXAMPLES: &str = "Examples:
-  cocokit eval lvis --gt lvis_v1_val.json --dt segm_results.json --iou-type segm
-  cocokit eval lvis --gt lvis_v1_val.json --dt bbox_results.json --iou-type bbox --json | jq '.APr'
-  cocokit eval lvis --gt fixtures/lvis-val-100/lvis_val_100.json --dt res.json --iou-type bbox --max-dets 100
+  cocokit eval lvis --gt lvis_v1_val.json --dt lvis_segm_results.json --iou-type segm
+  cocokit eval lvis --gt lvis_v1_val.json --dt lvis_bbox_results.json --iou-type bbox --json | jq '.APr'
+  cocokit eval lvis --gt lvis_v1_val.json --dt lvis_bbox_results.json --iou-type bbox --max-dets 100
 
 Numbers are lvis-api 0.5.3's: at most --max-dets results per image (its highest scores), results of
 categories an image neither has nor lists in neg_category_ids are dropped, unmatched results of its

@@ -8,10 +8,8 @@ use crate::io::Output;
 use serde_json::{json, Map, Value};
 
 const EXAMPLES: &str = "Examples:
-  cocokit eval panoptic --gt-json panoptic_val2017.json --gt-dir panoptic_val2017 \\
-      --pred-json panoptic_pred.json --pred-dir panoptic_pred
-  cocokit eval panoptic --gt-json fixtures/panoptic/sample_data/panoptic_examples.json \\
-      --gt-dir fixtures/panoptic/sample_data/panoptic_examples --pred-json pred.json --pred-dir pred --json
+  cocokit eval panoptic --gt-json panoptic_val2017.json --gt-dir panoptic_val2017/ --pred-json panoptic_pred.json --pred-dir panoptic_pred/
+  cocokit eval panoptic --gt-json panoptic_val2017.json --gt-dir panoptic_val2017/ --pred-json panoptic_pred.json --pred-dir panoptic_pred/ --json | jq .All
 
 Numbers are panopticapi's: segment ids from RGB as R + 256*G + 256^2*B, a match is IoU > 0.5 within a
 category (VOID pixels left out of the union), crowd regions and VOID excuse unmatched predictions lying
