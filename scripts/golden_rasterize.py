@@ -94,3 +94,31 @@ run_results(
     "cocoapi-val2014-100/instances_val2014_fakesegm100_results.json",
     0.3,
 )
+
+
+def run_panoptic(name, rel, png_dir):
+    """A panoptic file painted from its segment-id PNGs (panopticapi's rgb2id): semantic, pixel = the segment's
+    category id, crowd segments 255, VOID (id 0) 0 (`rasterize FILE --panoptic-dir PNGS`)."""
+    from PIL import Image
+
+    d = json.load(open(os.path.join(SHARED, rel)))
+    anns = {a["image_id"]: a for a in d["annotations"]}
+    res = {}
+    for img in d["images"]:
+        a = anns[img["id"]]
+        rgb = np.array(Image.open(os.path.join(SHARED, png_dir, a["file_name"])), dtype=np.uint32)[:, :, :3]
+        ids = rgb[:, :, 0] + 256 * rgb[:, :, 1] + 256 * 256 * rgb[:, :, 2]
+        m = np.zeros(ids.shape, dtype=np.uint8)
+        for s in a["segments_info"]:
+            m[ids == s["id"]] = 255 if s.get("iscrowd", 0) else s["category_id"]
+        stem = os.path.splitext(os.path.basename(img["file_name"]))[0]
+        res[stem] = summary(m)
+    with open(os.path.join(OUT, name + ".json"), "w") as f:
+        json.dump({"file": rel, "panoptic_dir": png_dir, "sixteen_bit": False, "images": res}, f)
+
+
+run_panoptic(
+    "panoptic_examples_semantic",
+    "panoptic/sample_data/panoptic_examples.json",
+    "panoptic/sample_data/panoptic_examples",
+)

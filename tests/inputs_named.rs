@@ -56,7 +56,7 @@ fn rasterize_refuses_panoptic_files_saying_what_is_needed() {
             &[],
             &[
                 "annotation of image id",
-                "a panoptic annotation (\"segments_info\"): its masks are in the panoptic PNG files",
+                "a panoptic annotation (\"segments_info\"): its masks are in the panoptic PNG files, not in the JSON; give their directory with --panoptic-dir PNGS",
             ],
         );
     }
@@ -125,4 +125,61 @@ fn box_only_annotations_and_category_zero() {
         vec![12, 12, 12, 12, 12, 12, 12, 12],
     ];
     assert_eq!(rows, want);
+}
+
+/// `--panoptic-dir`: the segment-id PNGs painted as pycocotools-free panopticapi users would (golden from
+/// scripts/golden_rasterize.py: rgb2id, category per segment, crowd 255, VOID 0).
+#[test]
+fn rasterize_paints_panoptic_files_from_their_pngs() {
+    use cocokit::mask::png::{read_label_png, LabelPixels};
+    let g: Value = serde_json::from_slice(
+        &std::fs::read(fixture("golden/rasterize/panoptic_examples_semantic.json"))
+            .expect("golden"),
+    )
+    .expect("json");
+    let w = Work::new();
+    let out = w.path("sem");
+    let src = shared(g["file"].as_str().expect("file"));
+    let dir = shared(g["panoptic_dir"].as_str().expect("dir"));
+    ok([
+        "rasterize",
+        src.to_str().expect("p"),
+        "--panoptic-dir",
+        dir.to_str().expect("p"),
+        "--out",
+        out.to_str().expect("p"),
+        "-q",
+    ]);
+    for (stem, want) in g["images"].as_object().expect("images") {
+        let map = read_label_png(&out.join(format!("{stem}.png"))).expect("png");
+        let LabelPixels::U8(px) = &map.pixels else {
+            panic!("16-bit map")
+        };
+        let mut hist = std::collections::BTreeMap::<String, u64>::new();
+        let mut ck = 0u64;
+        for (i, &v) in px.iter().enumerate() {
+            *hist.entry(v.to_string()).or_insert(0) += 1;
+            ck += (i as u64 + 1) * v as u64;
+        }
+        let want_hist: std::collections::BTreeMap<String, u64> = want["hist"]
+            .as_object()
+            .expect("hist")
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_u64().expect("n")))
+            .collect();
+        assert_eq!(hist, want_hist, "{stem}");
+        assert_eq!(Some(ck), want["ck"].as_u64(), "{stem}");
+    }
+    // A PNG directory without the files: the missing file is named.
+    let empty = w.path("empty");
+    std::fs::create_dir(&empty).expect("mkdir");
+    let e = fails([
+        "rasterize",
+        src.to_str().expect("p"),
+        "--panoptic-dir",
+        empty.to_str().expect("p"),
+        "--out",
+        w.path("x").to_str().expect("p"),
+    ]);
+    assert!(e.contains("000000142238.png"), "{e}");
 }

@@ -15,6 +15,7 @@ const EXAMPLES: &str = "Examples:
   cocokit rasterize instances_val2017.json -o labels/ -q --json | jq .images
   cocokit rasterize visdrone.json -o boxes/ --boxes --background 12   # boxes; category 0 is a class
   cocokit rasterize segm_results.json --gt instances_val2017.json --score-thr 0.5 -o pred/
+  cocokit rasterize panoptic_val2017.json --panoptic-dir panoptic_val2017/ -o semantic/
 
 semantic: pixel = category id (8-bit when every id <= 254, else 16-bit), 0 = nothing, later annotations win,
 crowd pixels = 255 (65535 in 16-bit maps) unless --crowd paint. instance: 16-bit, pixel = 1-based position of
@@ -47,6 +48,9 @@ pub struct Args {
     /// Semantic maps: the value of pixels no annotation covers (no category may have it).
     #[arg(long, default_value_t = 0)]
     pub background: u16,
+    /// Panoptic files: the directory of their segment-id PNGs.
+    #[arg(long, value_name = "PNGS")]
+    pub panoptic_dir: Option<String>,
     /// For a results file: the dataset giving its images (sizes, file names) and categories.
     #[arg(long)]
     pub gt: Option<String>,
@@ -94,6 +98,7 @@ pub fn run(args: Args) -> Result<()> {
         palette: args.palette,
         boxes: args.boxes,
         background: args.background,
+        panoptic_dir: args.panoptic_dir.as_ref().map(std::path::PathBuf::from),
     };
     let out = Path::new(&args.output);
     if out.exists() && !out.is_dir() {

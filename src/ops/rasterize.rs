@@ -64,6 +64,8 @@ pub struct RasterizeOptions {
     pub boxes: bool,
     /// Semantic maps: the value of pixels no annotation covers (0 by default); no category may have it.
     pub background: u16,
+    /// Panoptic files: the directory of their segment-id PNGs (each annotation's `file_name`).
+    pub panoptic_dir: Option<PathBuf>,
 }
 
 impl Default for RasterizeOptions {
@@ -75,6 +77,7 @@ impl Default for RasterizeOptions {
             palette: false,
             boxes: false,
             background: 0,
+            panoptic_dir: None,
         }
     }
 }
@@ -165,6 +168,13 @@ pub fn paint_image<T: Label>(
     let ignore = ignore_value(sixteen_bit);
     for (k, &start) in anns.iter().enumerate() {
         let a = parse_annotation(buf, start)?;
+        if let (Some(dir), Some((_, raw))) = (
+            &opts.panoptic_dir,
+            a.extra.iter().find(|(key, _)| key == "segments_info"),
+        ) {
+            paint_panoptic(dir, img, &a, raw, start, opts, sixteen_bit, map)?;
+            continue;
+        }
         let rle = match (&a.segmentation, a.bbox) {
             (None | Some(Segmentation::Empty), Some(bb)) if opts.boxes => {
                 Some(rle_from_bbox(bb, h, w))
@@ -207,6 +217,114 @@ pub fn paint_image<T: Label>(
             }
         };
         map.paint(&rle, T::from_u16(value));
+    }
+    Ok(())
+}
+
+/// Paint a panoptic annotation from its segment-id PNG (`dir/file_name`, panopticapi's `rgb2id` ids):
+/// each segment of `segments_info` gets its category id (semantic; crowd segments the ignore value unless
+/// `--crowd paint`) or its 1-based position in `segments_info` (instance); id 0 (VOID) stays background. An id
+/// in the PNG that `segments_info` does not list is an error, as in panopticapi's `pq_compute`.
+#[allow(clippy::too_many_arguments)]
+fn paint_panoptic<T: Label>(
+    dir: &Path,
+    img: &Image,
+    a: &crate::coco::Annotation,
+    raw: &str,
+    start: usize,
+    opts: &RasterizeOptions,
+    sixteen_bit: bool,
+    map: &mut Canvas<T>,
+) -> Result<()> {
+    use crate::json::scan::Cursor;
+    let rec = || format!("annotation of image id {}", a.image_id);
+    let file = a
+        .extra
+        .iter()
+        .find(|(k, _)| k == "file_name")
+        .and_then(|(_, v)| serde_json::from_str::<String>(v).ok())
+        .ok_or_else(|| {
+            Error::at(start, "panoptic annotation has no \"file_name\"").for_record(rec())
+        })?;
+    let ignore = ignore_value(sixteen_bit);
+    // segment id → label.
+    let mut labels: HashMap<u32, u16> = HashMap::new();
+    let mut c = Cursor::new(raw.as_bytes(), 0);
+    let mut first = true;
+    let bad = |e: Error| e.at_offset(start).for_record(rec());
+    c.begin_array().map_err(bad)?;
+    let mut k = 0u16;
+    while c.next_elem(&mut first).map_err(bad)? {
+        k = k.saturating_add(1);
+        let (mut id, mut cat, mut crowd) = (None, None, false);
+        c.begin_object().map_err(bad)?;
+        let mut fk = true;
+        while let Some((key, _)) = c.next_key(&mut fk).map_err(bad)? {
+            match &*key {
+                "id" => id = Some(c.i64().map_err(bad)?),
+                "category_id" => cat = Some(c.i64().map_err(bad)?),
+                "iscrowd" => crowd = c.i64().map_err(bad)? != 0,
+                _ => {
+                    c.skip().map_err(bad)?;
+                }
+            }
+        }
+        let (Some(id), Some(cat)) = (id, cat) else {
+            return Err(
+                Error::at(start, "a segment without \"id\" or \"category_id\"").for_record(rec()),
+            );
+        };
+        let value = match (opts.mode, crowd && opts.crowd == CrowdRule::Ignore) {
+            (_, true) => ignore,
+            (Mode::Instance, false) => k.min(65534),
+            (Mode::Semantic, false) => {
+                if cat == i64::from(opts.background) {
+                    return Err(background_collision(cat, None, opts.background).for_record(rec()));
+                }
+                u16::try_from(cat)
+                    .ok()
+                    .filter(|&v| v != ignore && (sixteen_bit || v <= 255))
+                    .ok_or_else(|| {
+                        Error::at(
+                            start,
+                            format!("category id {cat} does not fit the label map"),
+                        )
+                        .for_record(rec())
+                    })?
+            }
+        };
+        let id = u32::try_from(id).map_err(|_| {
+            Error::at(start, format!("segment id {id} is not a 24-bit RGB id")).for_record(rec())
+        })?;
+        labels.insert(id, value);
+    }
+    let path = dir.join(&file);
+    let (w, h, ids) = crate::mask::png::read_panoptic_png(&path)?;
+    if (h, w) != (img.height, img.width) {
+        return Err(Error::msg(format!(
+            "panoptic PNG is {w}x{h} (w x h) but image {} is {}x{}",
+            img.id, img.width, img.height
+        ))
+        .in_file(path.display().to_string()));
+    }
+    let (h, w) = (h as usize, w as usize);
+    let px = map.as_col_major_mut();
+    for y in 0..h {
+        for x in 0..w {
+            let id = ids[y * w + x];
+            if id == 0 {
+                continue;
+            }
+            match labels.get(&id) {
+                Some(&v) => px[x * h + y] = T::from_u16(v),
+                None => {
+                    return Err(Error::msg(format!(
+                    "segment id {id} (pixel x {x}, y {y}) is not in the annotation's segments_info"
+                ))
+                    .in_file(path.display().to_string()))
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -447,17 +565,16 @@ fn rasterize_from(
             }
         }
         if known.contains(&id) {
-            if panoptic {
+            if panoptic && opts.panoptic_dir.is_none() {
                 let a = parse_annotation_with(buf, s, SegMode::Kind)?.0;
                 return Err(Error::at(
                     s,
                     "a panoptic annotation (\"segments_info\"): its masks are in the panoptic PNG files, not in \
-                     the JSON; rasterize paints COCO instance or stuff segmentations (for panoptic labels, read the \
-                     PNGs: their pixels are segment ids, R + 256·G + 256²·B)",
+                     the JSON; give their directory with --panoptic-dir PNGS",
                 )
                 .for_record(format!("annotation of image id {}", a.image_id)));
             }
-            if !(painted || opts.boxes && has_box) {
+            if !(painted || panoptic || opts.boxes && has_box) {
                 let a = parse_annotation_with(buf, s, SegMode::Kind)?.0;
                 return Err(no_segmentation(s, &a.describe(), opts.boxes));
             }
