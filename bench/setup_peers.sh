@@ -4,7 +4,7 @@
 #   bash bench/setup_peers.sh            # venv in bench/venv, jaq in bench/tools/bin
 #
 # - bench/venv: a Python venv with pycocotools==2.0.11, numpy, pillow, faster-coco-eval, hotcoco,
-#   ultrafast-pycocotools (from pip). Each package is installed on its own, so one that cannot be installed
+#   ultrafast-pycocotools, vernier (from pip). Each package is installed on its own, so one that cannot be installed
 #   (no wheel for this Python, registry down) is reported and the others still are; the benchmarks skip a
 #   peer whose import fails, with a note in their output.
 # - jaq: `cargo install jaq --locked --root bench/tools` unless a jaq is already on PATH or in bench/tools/bin.
@@ -28,7 +28,7 @@ if [ -x "$VENV/bin/python" ]; then
   "$VENV/bin/python" -m pip install -q --upgrade pip >/dev/null 2>&1 || true
   # package spec : import name (what we check)
   for spec in "numpy:numpy" "pycocotools==2.0.11:pycocotools" "pillow:PIL" "faster-coco-eval:faster_coco_eval" \
-              "hotcoco:hotcoco" "ultrafast-pycocotools:ultrafast_pycocotools"; do
+              "hotcoco:hotcoco" "ultrafast-pycocotools:ultrafast_pycocotools" "vernier:vernier"; do
     pkg="${spec%%:*}"; mod="${spec##*:}"
     name="${pkg%%==*}"
     want="${pkg#*==}"; [ "$want" = "$pkg" ] && want=""

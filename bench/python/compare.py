@@ -4,7 +4,7 @@
     python compare.py rle COCOKIT.json PEER.json   # every annotation's segmentation equal (by annotation id)
     python compare.py png DIR_A DIR_B              # every PNG of DIR_A has a pixel-identical twin in DIR_B
     python compare.py stats REF OTHER              # max |a - b| over the 12 COCOeval stats of two outputs
-                                                   # (files whose last JSON line has "stats"); prints the number
+                                                   # (a JSON document, or a last JSON line, with "stats")
 
 Prints one line: "<n> equal, <m> different[, first difference: ...]"; exit 0 when all equal, 1 otherwise.
 """
@@ -51,11 +51,17 @@ def png(a_dir, b_dir):
 
 
 def last_json(path):
+    """The whole file when it is one JSON document (cocokit's pretty-printed --json), else its last line that
+    is a JSON object (a peer's one-line report after its summary)."""
     with open(path) as f:
-        lines = [ln for ln in f.read().splitlines() if ln.strip().startswith("{")]
-    if not lines:  # a pretty-printed object
-        with open(path) as f:
-            return json.load(f)
+        text = f.read()
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    lines = [ln for ln in text.splitlines() if ln.strip().startswith("{")]
+    if not lines:
+        sys.exit("no JSON object in %s" % path)
     return json.loads(lines[-1])
 
 
