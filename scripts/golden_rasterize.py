@@ -63,3 +63,62 @@ run("val2014_100_semantic", "cocoapi-val2014-100/instances_val2014_100.json", "s
 run("val2014_100_instance", "cocoapi-val2014-100/instances_val2014_100.json", "instance")
 run("tiny_val2017_semantic", "coco-tiny-val2017/instances_val2017.json", "semantic")
 run("lvis_val_100_semantic", "lvis-val-100/lvis_val_100.json", "semantic")
+
+
+def run_results(name, gt_rel, res_rel, thr):
+    """A results file painted onto its ground truth's images: score >= thr, ascending score (ties in file
+    order, Python's stable sort), category id per pixel, unpainted 0 (`rasterize RES --gt GT --score-thr`)."""
+    with redirect_stdout(io.StringIO()):
+        coco = COCO(os.path.join(SHARED, gt_rel))
+        dt = coco.loadRes(os.path.join(SHARED, res_rel))
+    d = json.load(open(os.path.join(SHARED, gt_rel)))
+    sixteen = max(c["id"] for c in d["categories"]) > 254
+    per_img = {}
+    for a in dt.dataset["annotations"]:  # loadRes keeps file order
+        if a["score"] >= thr:
+            per_img.setdefault(a["image_id"], []).append(a)
+    res = {}
+    for img in d["images"]:
+        m = np.zeros((img["height"], img["width"]), dtype=np.uint16 if sixteen else np.uint8)
+        for a in sorted(per_img.get(img["id"], []), key=lambda a: a["score"]):
+            m[dt.annToMask(a) == 1] = a["category_id"]
+        stem = os.path.splitext(os.path.basename(img["file_name"]))[0]
+        res[stem] = summary(m)
+    with open(os.path.join(OUT, name + ".json"), "w") as f:
+        json.dump({"file": res_rel, "gt": gt_rel, "score_thr": thr, "sixteen_bit": sixteen, "images": res}, f)
+
+
+run_results(
+    "val2014_100_fakesegm_results",
+    "cocoapi-val2014-100/instances_val2014_100.json",
+    "cocoapi-val2014-100/instances_val2014_fakesegm100_results.json",
+    0.3,
+)
+
+
+def run_panoptic(name, rel, png_dir):
+    """A panoptic file painted from its segment-id PNGs (panopticapi's rgb2id): semantic, pixel = the segment's
+    category id, crowd segments 255, VOID (id 0) 0 (`rasterize FILE --panoptic-dir PNGS`)."""
+    from PIL import Image
+
+    d = json.load(open(os.path.join(SHARED, rel)))
+    anns = {a["image_id"]: a for a in d["annotations"]}
+    res = {}
+    for img in d["images"]:
+        a = anns[img["id"]]
+        rgb = np.array(Image.open(os.path.join(SHARED, png_dir, a["file_name"])), dtype=np.uint32)[:, :, :3]
+        ids = rgb[:, :, 0] + 256 * rgb[:, :, 1] + 256 * 256 * rgb[:, :, 2]
+        m = np.zeros(ids.shape, dtype=np.uint8)
+        for s in a["segments_info"]:
+            m[ids == s["id"]] = 255 if s.get("iscrowd", 0) else s["category_id"]
+        stem = os.path.splitext(os.path.basename(img["file_name"]))[0]
+        res[stem] = summary(m)
+    with open(os.path.join(OUT, name + ".json"), "w") as f:
+        json.dump({"file": rel, "panoptic_dir": png_dir, "sixteen_bit": False, "images": res}, f)
+
+
+run_panoptic(
+    "panoptic_examples_semantic",
+    "panoptic/sample_data/panoptic_examples.json",
+    "panoptic/sample_data/panoptic_examples",
+)

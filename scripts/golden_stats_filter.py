@@ -23,6 +23,7 @@ DATASETS = {
     "fv_person_keypoints_val": "format-variants/person_keypoints_val.json",
     "fv_stuff_val": "format-variants/stuff_val.json",
     "fv_panoptic_val": "format-variants/panoptic_val.json",
+    "panoptic_examples": "panoptic/sample_data/panoptic_examples.json",
     "fv_image_info_val": "format-variants/image_info_val.json",
     "fv_captions_val": "format-variants/captions_val.json",
     "fv_labels_val": "format-variants/labels_val.json",
@@ -63,6 +64,16 @@ def stats(d, coco):
     area = {"small": 0, "medium": 0, "large": 0, "unknown": 0}
     for a in anns:
         kinds[seg_kind(a)] += 1
+    # Panoptic annotations (one per image, panopticapi's format): their segments are what crowd, area and the
+    # per-category counts count; other annotations count themselves.
+    panoptic = any("segments_info" in a for a in anns)
+    units = []
+    for a in anns:
+        if "segments_info" in a:
+            units.extend(dict(sg, image_id=a["image_id"]) for sg in a["segments_info"])
+        else:
+            units.append(a)
+    for a in units:
         ar = a.get("area")
         if ar is None:
             area["unknown"] += 1
@@ -79,14 +90,14 @@ def stats(d, coco):
             n_anns = len(coco.getAnnIds(catIds=[c["id"]])) if anns else 0
             n_imgs = len(set(coco.catToImgs[c["id"]]))
         else:
-            mine = [a for a in anns if a.get("category_id") == c["id"]]
+            mine = [a for a in units if a.get("category_id") == c["id"]]
             n_anns, n_imgs = len(mine), len({a["image_id"] for a in mine})
         per_category.append({"id": c["id"], "name": c.get("name", ""), "annotations": n_anns, "images": n_imgs})
-    return {
+    out = {
         "images": len(imgs),
         "annotations": len(anns),
         "categories": len(cats),
-        "crowd": sum(1 for a in anns if a.get("iscrowd", 0)),
+        "crowd": sum(1 for a in units if a.get("iscrowd", 0)),
         "segmentation": kinds,
         "area": area,
         "images_without_annotations": sum(1 for c in counts if c == 0),
@@ -97,6 +108,9 @@ def stats(d, coco):
         },
         "per_category": per_category,
     }
+    if panoptic:
+        out["segments"] = sum(len(a["segments_info"]) for a in anns if "segments_info" in a)
+    return out
 
 
 def filter_case(d, coco, cats=(), supercats=(), keep_all_images=False):

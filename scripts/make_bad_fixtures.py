@@ -26,6 +26,8 @@ files = {
     "unescaped_control.json": b'{"info": "tab\there"}',
     "garbage_after.json": b'{"images": []} {"images": []}x',
     "deep_unclosed.json": b'{"info": ' + b"[" * 100_000,
+    # 200 KB nested 100 000 deep, closed: beyond jq's 10 000 levels (pretty must stop, not print GBs of indentation).
+    "too_deep.json": b'{"info": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
     "bad_escape.json": b'{"info": "\\x41"}',
     "leading_zero.json": b'{"images": [{"id": 01}]}',
     # COCO-level problems: valid JSON, so `pretty` prints them, but the COCO commands refuse them.
@@ -44,11 +46,17 @@ files = {
     "duplicate_section.json": b'{"images": [], "images": [], "annotations": []}',
     "category_without_id.json": b'{"images": [], "annotations": [], "categories": [{"name": "x"}]}',
     "image_negative_size.json": b'{"images": [{"id": 1, "width": -640, "height": 480}], "annotations": [], "categories": []}',
+    # JSON that is not COCO at all: named by its top-level keys, never read as an empty dataset.
+    "not_coco.json": b'{"foo": [1, 2, 3]}',
+    # A wrong type before the record's id: the id is still named.
+    "category_id_string.json": b'{"images": [], "annotations": [{"category_id": "1", "image_id": 1, "id": 12}], "categories": []}',
+    # Keys pycocotools indexes by, missing (validate reports them; the other commands do not need them).
+    "missing_required_keys.json": b'{"images": [{"id": 1, "height": 4}], "annotations": [{"image_id": 1, "category_id": 1}, {"id": 5, "image_id": 1}], "categories": [{"id": 1}]}',
 }
 for name, data in files.items():
     with open(os.path.join(out, name), "wb") as f:
         f.write(data)
-# A valid but 100k-deep document: must not overflow any stack.
+# A valid document as deep as jq allows (10 000 levels, the object included): read without recursion.
 with open(os.path.join(out, "..", "json", "deep_valid.json"), "wb") as f:
-    f.write(b'{"info": ' + b"[" * 100_000 + b"]" * 100_000 + b', "images": [], "annotations": [], "categories": []}')
+    f.write(b'{"info": ' + b"[" * 9_999 + b"]" * 9_999 + b', "images": [], "annotations": [], "categories": []}')
 print(len(files), "files")

@@ -8,11 +8,12 @@
 //!   (`/dev/null`, a FIFO, `/dev/stdout`) is written directly — a rename would replace the device itself.
 //! - [`AtomicFiles`]: many files written atomically into directories (`rasterize`'s PNGs), reusing the inodes
 //!   of the files they replace.
+//! - [`cleanup`]: the temporary files of the two above, removed on SIGINT/SIGTERM before the process exits.
 //! - [`progress`]: an indicatif bar on stderr, only when stderr is a terminal and `--quiet` is not given.
 //!
 //! Not here: parsing (see `json`, `coco`).
 
-use crate::error::{Error, Result};
+use crate::error::{Error, OutputFailed, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fs::File;
 use std::io::{IsTerminal, Read, Write};
@@ -138,6 +139,8 @@ enum Sink {
         tmp: tempfile::NamedTempFile,
         /// The target, symbolic links resolved.
         path: PathBuf,
+        /// Removed by the signal handler if the command is interrupted ([`cleanup`]).
+        _tracked: cleanup::Tracked,
         /// The target as the user named it (for messages).
         name: String,
     },
@@ -182,7 +185,7 @@ impl Output {
         match path {
             None | Some("-") => {
                 let out = std::io::stdout();
-                let w = stdout_writer(&out);
+                let w = blamed(stdout_writer(&out), "<stdout>".into());
                 Ok(Output {
                     sink: Sink::Stdout(out),
                     buf: std::io::BufWriter::with_capacity(OUT_BUF, w),
@@ -202,8 +205,10 @@ impl Output {
                             .write(true)
                             .open(target)
                             .map_err(|e| Error::io(p, e))?;
-                        let w: Box<dyn Write> =
-                            Box::new(f.try_clone().map_err(|e| Error::io(p, e))?);
+                        let w = blamed(
+                            Box::new(f.try_clone().map_err(|e| Error::io(p, e))?),
+                            p.into(),
+                        );
                         return Ok(Output {
                             sink: Sink::Direct(f, target.to_path_buf()),
                             buf: std::io::BufWriter::with_capacity(OUT_BUF, w),
@@ -217,17 +222,24 @@ impl Output {
                     Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
                     _ => PathBuf::from("."),
                 };
-                let tmp = tempfile::Builder::new()
-                    .prefix(".cocokit-")
-                    .suffix(".tmp")
-                    .tempfile_in(&dir)
-                    .map_err(|e| temp_error(p, e))?;
+                let (tmp, tracked) = cleanup::create(
+                    || {
+                        tempfile::Builder::new()
+                            .prefix(".cocokit-")
+                            .suffix(".tmp")
+                            .tempfile_in(&dir)
+                    },
+                    |t| t.path().to_path_buf(),
+                )
+                .map_err(|e| temp_error(p, e))?;
                 let f = tmp.reopen().map_err(|e| temp_error(p, e))?;
-                let w: Box<dyn Write> = Box::new(f);
+                // Errors name the target, never the temporary file (nor the input being read).
+                let w = blamed(Box::new(f), p.into());
                 Ok(Output {
                     sink: Sink::File {
                         tmp,
                         path: target.to_path_buf(),
+                        _tracked: tracked,
                         name: p.to_string(),
                     },
                     buf: std::io::BufWriter::with_capacity(OUT_BUF, w),
@@ -268,6 +280,41 @@ impl Output {
     }
 }
 
+/// A writer whose errors are [`OutputFailed`] naming `path`.
+struct Blamed {
+    inner: Box<dyn Write>,
+    path: String,
+}
+
+impl Blamed {
+    #[cold]
+    fn blame(&self, e: std::io::Error) -> std::io::Error {
+        std::io::Error::new(
+            e.kind(),
+            OutputFailed {
+                path: self.path.clone(),
+                source: e,
+            },
+        )
+    }
+}
+
+impl Write for Blamed {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(b).map_err(|e| self.blame(e))
+    }
+    fn write_all(&mut self, b: &[u8]) -> std::io::Result<()> {
+        self.inner.write_all(b).map_err(|e| self.blame(e))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush().map_err(|e| self.blame(e))
+    }
+}
+
+fn blamed(inner: Box<dyn Write>, path: String) -> Box<dyn Write> {
+    Box::new(Blamed { inner, path })
+}
+
 /// Many files written atomically (each a temporary file renamed over its target, so a reader sees the old
 /// file or the new one, never a part), as `rasterize` writes one PNG per image.
 ///
@@ -295,6 +342,7 @@ struct Spare {
     dir: PathBuf,
     file: File,
     name: tempfile::TempPath,
+    tracked: cleanup::Tracked,
 }
 
 impl AtomicFiles {
@@ -309,13 +357,22 @@ impl AtomicFiles {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
-        let (file, tmp, reused) = match self.take_spare(dir) {
-            Some(spare) => (spare.file, spare.name, true),
+        // `_tracked` lives until the temporary file is renamed or removed (see `cleanup`).
+        let (file, tmp, reused, _tracked) = match self.take_spare(dir) {
+            Some(spare) => (spare.file, spare.name, true, spare.tracked),
             None => {
-                let (file, tmp) = tempfile::NamedTempFile::new_in(dir)
-                    .map_err(|e| temp_error(&name, e))?
-                    .into_parts();
-                (file, tmp, false)
+                let (tmp, tracked) = cleanup::create(
+                    || {
+                        tempfile::Builder::new()
+                            .prefix(".cocokit-")
+                            .suffix(".tmp")
+                            .tempfile_in(dir)
+                    },
+                    |t| t.path().to_path_buf(),
+                )
+                .map_err(|e| temp_error(&name, e))?;
+                let (file, tmp) = tmp.into_parts();
+                (file, tmp, false, tracked)
             }
         };
         #[cfg(unix)]
@@ -341,12 +398,13 @@ impl AtomicFiles {
         }
         let kept = self.keep(path, dir);
         tmp.persist(path).map_err(|e| temp_error(&name, e.error))?;
-        if let Some((spare_name, spare_path)) = kept {
+        if let Some((spare_name, spare_path, tracked)) = kept {
             if let Some(file) = open_spare(&spare_path) {
                 let spare = Spare {
                     dir: dir.to_path_buf(),
                     file,
                     name: spare_name,
+                    tracked,
                 };
                 if let Ok(mut spares) = self.spares.lock() {
                     spares.push(spare);
@@ -370,7 +428,11 @@ impl AtomicFiles {
     /// A second name for the file at `path` (about to be replaced) if it is a regular file with no other
     /// name: the name (removed when dropped) and its path.
     #[cfg(unix)]
-    fn keep(&self, path: &Path, dir: &Path) -> Option<(tempfile::TempPath, PathBuf)> {
+    fn keep(
+        &self,
+        path: &Path,
+        dir: &Path,
+    ) -> Option<(tempfile::TempPath, PathBuf, cleanup::Tracked)> {
         use std::os::unix::fs::MetadataExt;
         let meta = std::fs::symlink_metadata(path).ok()?;
         if !meta.file_type().is_file() || meta.nlink() != 1 {
@@ -381,10 +443,10 @@ impl AtomicFiles {
                 .names
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let spare = dir.join(format!(".cocokit-spare-{}-{n}", std::process::id()));
-            match std::fs::hard_link(path, &spare) {
-                Ok(()) => {
+            match cleanup::create(|| std::fs::hard_link(path, &spare), |()| spare.clone()) {
+                Ok(((), tracked)) => {
                     return match tempfile::TempPath::try_from_path(&spare) {
-                        Ok(name) => Some((name, spare)),
+                        Ok(name) => Some((name, spare, tracked)),
                         Err(_) => {
                             let _ = std::fs::remove_file(&spare);
                             None
@@ -399,7 +461,7 @@ impl AtomicFiles {
     }
 
     #[cfg(not(unix))]
-    fn keep(&self, _: &Path, _: &Path) -> Option<(tempfile::TempPath, PathBuf)> {
+    fn keep(&self, _: &Path, _: &Path) -> Option<(tempfile::TempPath, PathBuf, cleanup::Tracked)> {
         None
     }
 }
@@ -516,6 +578,108 @@ fn progress_bar(len: Option<u64>, unit: Unit, quiet: bool, what: &str) -> Progre
     pb.set_style(progress_style(len.is_some(), unit, use_color("auto", true)));
     pb.set_message(what.to_string());
     pb
+}
+
+/// `e` with the line and column of its byte offset, read from the file it names (a regular file only: standard
+/// input is gone by then, and its errors keep the byte offset alone). Called once, when an error is reported,
+/// so that reading never counts lines.
+pub fn locate(e: Error) -> Error {
+    if e.line_col.is_some() || e.offset.is_none() {
+        return e;
+    }
+    let Some(file) = e.file.as_deref() else {
+        return e;
+    };
+    if file == "<stdin>" || !std::fs::metadata(file).is_ok_and(|m| m.is_file()) {
+        return e;
+    }
+    match Input::open(file) {
+        Ok(input) => e.locate(input.bytes()),
+        Err(_) => e,
+    }
+}
+
+/// Temporary files removed when the command is interrupted (SIGINT, SIGTERM): what [`Output`] and
+/// [`AtomicFiles`] write before renaming, and the spare names `AtomicFiles` keeps. Each is registered while it
+/// exists ([`create`] makes it and registers it under one lock, so a signal never falls between the two); the
+/// first registration starts a thread that waits for the signal (signal-hook's iterator: the handler itself
+/// only writes to a pipe), removes every registered file, and exits with 128 + the signal's number (130, 143),
+/// as a shell reports a command killed by it. Commands that create no temporary file keep the default
+/// disposition. Directories a command created stay (they are the user's outputs, not temporary files).
+pub mod cleanup {
+    use std::path::PathBuf;
+    use std::sync::{Mutex, MutexGuard, Once};
+
+    struct Registry {
+        next: u64,
+        paths: Vec<(u64, PathBuf)>,
+    }
+
+    static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
+        next: 0,
+        paths: Vec::new(),
+    });
+    static INSTALL: Once = Once::new();
+
+    fn registry() -> MutexGuard<'static, Registry> {
+        // A panic elsewhere while holding the lock leaves the list itself usable.
+        REGISTRY.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A registered temporary file: unregistered when dropped (after it was renamed or removed).
+    #[derive(Debug)]
+    pub struct Tracked(u64);
+
+    impl Drop for Tracked {
+        fn drop(&mut self) {
+            let mut r = registry();
+            if let Some(k) = r.paths.iter().position(|(id, _)| *id == self.0) {
+                r.paths.swap_remove(k);
+            }
+        }
+    }
+
+    /// Make a temporary file with `make` and register the path `path` gives, both under the registry's lock.
+    pub fn create<T>(
+        make: impl FnOnce() -> std::io::Result<T>,
+        path: impl FnOnce(&T) -> PathBuf,
+    ) -> std::io::Result<(T, Tracked)> {
+        INSTALL.call_once(install);
+        let mut r = registry();
+        let made = make()?;
+        r.next += 1;
+        let id = r.next;
+        r.paths.push((id, path(&made)));
+        Ok((made, Tracked(id)))
+    }
+
+    /// How many temporary files are registered now (tests).
+    pub fn registered() -> usize {
+        registry().paths.len()
+    }
+
+    #[cfg(unix)]
+    fn install() {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+            return;
+        };
+        let _ = std::thread::Builder::new()
+            .name("cocokit-signals".into())
+            .spawn(move || {
+                if let Some(sig) = signals.forever().next() {
+                    // The lock stays held until exit: no file is created or registered after this.
+                    let r = registry();
+                    for (_, p) in &r.paths {
+                        let _ = std::fs::remove_file(p);
+                    }
+                    std::process::exit(128 + sig);
+                }
+            });
+    }
+
+    #[cfg(not(unix))]
+    fn install() {}
 }
 
 /// The style of a bar: the position and total in `unit`, the rate, and an ETA from the average rate so far

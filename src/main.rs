@@ -10,7 +10,7 @@ fn main() {
             // `cocokit pretty big.json | head`: the reader has gone; stop quietly.
             std::process::exit(0);
         }
-        eprintln!("cocokit: error: {e}");
+        eprintln!("cocokit: error: {}", cocokit::io::locate(e));
         std::process::exit(1);
     }
 }

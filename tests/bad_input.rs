@@ -28,7 +28,14 @@ const JSON_BAD: &[(&str, &str)] = &[
     ("single_quotes.json", "byte 1: "),
     ("unescaped_control.json", "byte 13: raw control character"),
     ("garbage_after.json", "byte 15: "),
-    ("deep_unclosed.json", "truncated"),
+    (
+        "deep_unclosed.json",
+        "byte 10008: nesting deeper than 10000 levels",
+    ),
+    (
+        "too_deep.json",
+        "line 1, column 10009, byte 10008: nesting deeper than 10000 levels",
+    ),
     ("bad_escape.json", "byte 10: invalid escape"),
     ("leading_zero.json", "invalid number: leading zeros"),
 ];
@@ -77,6 +84,14 @@ const COCO_BAD: &[(&str, &str)] = &[
     ),
     ("category_without_id.json", "category record has no \"id\""),
     ("image_negative_size.json", "image id 1: image size -640"),
+    (
+        "not_coco.json",
+        "byte 0: neither a COCO dataset nor a results array: the top-level object has no \"images\", \"annotations\" or \"categories\" (its keys: \"foo\")",
+    ),
+    (
+        "category_id_string.json",
+        "line 1, column 48, byte 47: annotation id 12: unexpected '\"', expected a number",
+    ),
 ];
 
 /// Run `args` with an `-o` into a scratch dir; require a clean failure mentioning `want`.

@@ -24,6 +24,7 @@ fn stats_match_pycocotools_on_real_files() {
             "segmentation",
             "area",
             "images_without_annotations",
+            "segments",
         ] {
             assert_eq!(got[key], want[key], "{} {key}", file.display());
         }
@@ -64,7 +65,7 @@ fn stats_match_pycocotools_on_real_files() {
         assert_eq!(pc, wpc, "{}", file.display());
         n += 1;
     }
-    assert_eq!(n, 10);
+    assert_eq!(n, 11);
 }
 
 #[test]

@@ -104,7 +104,8 @@ fn every_problem_is_reported_with_record_and_offset() {
     assert!(e.contains("invalid:") && e.contains("errors"), "{e}");
     let table = String::from_utf8(run(["validate", f.to_str().expect("p")]).stdout).expect("utf8");
     assert!(
-        table.contains("duplicate-annotation-id") && table.contains("annotation id 1 (byte"),
+        table.contains("duplicate-annotation-id")
+            && table.contains("annotation id 1 (line 5, column 5, byte 261)"),
         "{table}"
     );
 }

@@ -187,6 +187,7 @@ fuzz_target!(|data: &[u8]| {
         cats: ds.categories.iter().map(|c| c.id.to_string()).collect(),
         supercats: vec![],
         keep_all_images: true,
+        ..Default::default()
     };
     let mut out = Vec::new();
     match filter(&input, &all, &mut out) {

@@ -11,6 +11,8 @@ const EXAMPLES: &str = "Examples:
   cocokit filter instances_val2017.json --cats dog,cat,18 -o pets.json
   cocokit filter instances_val2017.json --supercats animal --keep-all-images -o animals.json
   cocokit filter instances_val2017.json --cats person -o people.json -q --json | jq .annotations
+  cocokit filter detections.json --cats 1,18 --score-thr 0.5 -o confident.json   # a results file stays one
+  cocokit filter detections.json --gt instances_val2017.json --cats person --img-ids 139,285
 
 Categories are given by name or id; the output keeps the file's key order, record order and every unknown field
 byte for byte, and loads in pycocotools selecting what getCatIds / getAnnIds / getImgIds select (images: the
@@ -31,6 +33,15 @@ pub struct Args {
     /// Keep every image, also those without a kept annotation.
     #[arg(long)]
     pub keep_all_images: bool,
+    /// Only these image ids, comma-separated (with their annotations or detections).
+    #[arg(long, value_delimiter = ',')]
+    pub img_ids: Vec<i64>,
+    /// Results files: only detections with score >= this.
+    #[arg(long)]
+    pub score_thr: Option<f64>,
+    /// Results files: the ground truth, to choose categories by name.
+    #[arg(long)]
+    pub gt: Option<String>,
     /// Output file (written atomically; `-` = standard output, the default).
     #[arg(short, long)]
     pub output: Option<String>,
@@ -43,9 +54,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    if args.cats.is_empty() && args.supercats.is_empty() {
+    if args.cats.is_empty()
+        && args.supercats.is_empty()
+        && args.img_ids.is_empty()
+        && args.score_thr.is_none()
+    {
         return Err(Error::msg(
-            "nothing to keep: give --cats and/or --supercats",
+            "nothing to keep: give --cats, --supercats, --img-ids and/or --score-thr",
         ));
     }
     if args.json && args.output.as_deref().is_none_or(|o| o == "-") {
@@ -53,10 +68,20 @@ pub fn run(args: Args) -> Result<()> {
             "--json prints the summary on standard output: give -o FILE for the dataset",
         ));
     }
+    if args.score_thr.is_some_and(|t| !t.is_finite()) {
+        return Err(Error::msg("--score-thr must be a finite number"));
+    }
+    let gt_categories = match &args.gt {
+        Some(gt) => Some(crate::ops::filter::categories_of(&Input::open(gt)?)?),
+        None => None,
+    };
     let sel = Selection {
         cats: args.cats,
         supercats: args.supercats,
         keep_all_images: args.keep_all_images,
+        img_ids: (!args.img_ids.is_empty()).then(|| args.img_ids.iter().copied().collect()),
+        score_thr: args.score_thr,
+        gt_categories,
     };
     let input = Input::open(&args.input)?;
     let mut out = Output::create(args.output.as_deref(), &[&args.input])?;
@@ -74,12 +99,16 @@ pub fn run(args: Args) -> Result<()> {
         writeln!(std::io::stdout(), "{v}")?;
     }
     if !args.quiet {
-        eprintln!(
-            "kept {}, {}, {}",
-            count(rep.categories, "category", "categories"),
-            count(rep.annotations, "annotation", "annotations"),
-            count(rep.images, "image", "images")
-        );
+        if rep.results {
+            eprintln!("kept {}", count(rep.annotations, "detection", "detections"));
+        } else {
+            eprintln!(
+                "kept {}, {}, {}",
+                count(rep.categories, "category", "categories"),
+                count(rep.annotations, "annotation", "annotations"),
+                count(rep.images, "image", "images")
+            );
+        }
     }
     Ok(())
 }

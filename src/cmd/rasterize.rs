@@ -3,7 +3,7 @@
 use super::count;
 use crate::error::{Error, Result};
 use crate::io::{progress_count, Input};
-use crate::ops::rasterize::{rasterize, CrowdRule, Mode, RasterizeOptions};
+use crate::ops::rasterize::{rasterize, rasterize_results, CrowdRule, Mode, RasterizeOptions};
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
@@ -13,6 +13,9 @@ const EXAMPLES: &str = "Examples:
   cocokit rasterize instances_val2017.json -o inst/ --mode instance --img-ids 139,285
   cocokit rasterize stuff_val2017.json -o stuff/ --palette     # also colour previews in stuff/palette/
   cocokit rasterize instances_val2017.json -o labels/ -q --json | jq .images
+  cocokit rasterize visdrone.json -o boxes/ --boxes --background 12   # boxes; category 0 is a class
+  cocokit rasterize segm_results.json --gt instances_val2017.json --score-thr 0.5 -o pred/
+  cocokit rasterize panoptic_val2017.json --panoptic-dir panoptic_val2017/ -o semantic/
 
 semantic: pixel = category id (8-bit when every id <= 254, else 16-bit), 0 = nothing, later annotations win,
 crowd pixels = 255 (65535 in 16-bit maps) unless --crowd paint. instance: 16-bit, pixel = 1-based position of
@@ -39,6 +42,21 @@ pub struct Args {
     /// Also write colour previews a person can look at, in DIR/palette/.
     #[arg(long)]
     pub palette: bool,
+    /// Paint the bbox of annotations that have no segmentation (box-only datasets).
+    #[arg(long)]
+    pub boxes: bool,
+    /// Semantic maps: the value of pixels no annotation covers (no category may have it).
+    #[arg(long, default_value_t = 0)]
+    pub background: u16,
+    /// Panoptic files: the directory of their segment-id PNGs.
+    #[arg(long, value_name = "PNGS")]
+    pub panoptic_dir: Option<String>,
+    /// For a results file: the dataset giving its images (sizes, file names) and categories.
+    #[arg(long)]
+    pub gt: Option<String>,
+    /// For a results file: detections below this score are not painted (the others in ascending score).
+    #[arg(long, default_value_t = 0.5)]
+    pub score_thr: f64,
     /// No progress bar or summary.
     #[arg(short, long)]
     pub quiet: bool,
@@ -78,6 +96,9 @@ pub fn run(args: Args) -> Result<()> {
         images: (!args.img_ids.is_empty())
             .then(|| args.img_ids.iter().copied().collect::<HashSet<i64>>()),
         palette: args.palette,
+        boxes: args.boxes,
+        background: args.background,
+        panoptic_dir: args.panoptic_dir.as_ref().map(std::path::PathBuf::from),
     };
     let out = Path::new(&args.output);
     if out.exists() && !out.is_dir() {
@@ -85,8 +106,19 @@ pub fn run(args: Args) -> Result<()> {
     }
     let input = Input::open(&args.input)?;
     let pb = progress_count(None, "images", args.quiet, "rasterize");
-    let rep = rasterize(&input, &opts, out, &|n| pb.set_position(n))
-        .map_err(|e| e.in_file(input.name()))?;
+    let rep = match &args.gt {
+        Some(gt) => {
+            if !args.score_thr.is_finite() {
+                return Err(Error::msg("--score-thr must be a finite number"));
+            }
+            let gt = Input::open(gt)?;
+            rasterize_results(&input, &gt, args.score_thr, &opts, out, &|n| {
+                pb.set_position(n)
+            })
+        }
+        None => rasterize(&input, &opts, out, &|n| pb.set_position(n)),
+    }
+    .map_err(|e| e.in_file(input.name()))?;
     pb.finish_and_clear();
     let bits = if rep.sixteen_bit { 16 } else { 8 };
     if args.json {

@@ -48,12 +48,19 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 fn table(w: &mut dyn Write, name: &str, st: &Stats) -> Result<()> {
+    if st.kind == "results" {
+        return results_table(w, name, st);
+    }
     let s = &st.segmentation;
     let a = &st.area;
     let p = &st.annotations_per_image;
-    writeln!(w, "{name} ({})", st.layout)?;
+    writeln!(w, "{name} ({})", st.kind)?;
     writeln!(w, "  images                      {:>10}", st.images)?;
     writeln!(w, "  annotations                 {:>10}", st.annotations)?;
+    if let Some(n) = st.segments {
+        // Panoptic: per category, crowd and area below count segments.
+        writeln!(w, "  segments                    {:>10}", n)?;
+    }
     writeln!(w, "  categories                  {:>10}", st.categories)?;
     writeln!(w, "  crowd annotations           {:>10}", st.crowd)?;
     writeln!(
@@ -117,6 +124,60 @@ fn table(w: &mut dyn Write, name: &str, st: &Stats) -> Result<()> {
                 "  {:>6}  {:<width$}  {:>11}  {:>8}",
                 c.id, c.name, c.annotations, c.images
             )?;
+        }
+    }
+    Ok(())
+}
+
+/// The table of a results file: detections, not images and categories.
+fn results_table(w: &mut dyn Write, name: &str, st: &Stats) -> Result<()> {
+    let s = &st.segmentation;
+    writeln!(w, "{name} (results)")?;
+    writeln!(w, "  detections                  {:>10}", st.annotations)?;
+    writeln!(
+        w,
+        "  images covered              {:>10}",
+        st.images_covered.unwrap_or(0)
+    )?;
+    writeln!(
+        w,
+        "  categories                  {:>10}",
+        st.per_category.len()
+    )?;
+    match &st.score {
+        Some(q) => writeln!(
+            w,
+            "  score                       min {} / p25 {} / median {} / p75 {} / max {}",
+            q.min, q.p25, q.median, q.p75, q.max
+        )?,
+        None => writeln!(w, "  score                       none")?,
+    }
+    if st.without_score.unwrap_or(0) > 0 {
+        writeln!(
+            w,
+            "  detections without score    {:>10}",
+            st.without_score.unwrap_or(0)
+        )?;
+    }
+    writeln!(
+        w,
+        "  bbox                        {:>10}",
+        st.with_bbox.unwrap_or(0)
+    )?;
+    writeln!(
+        w,
+        "  segmentation                polygon {} / rle {} / compressed rle {} / empty {} / none {}",
+        s.polygon, s.rle, s.compressed_rle, s.empty, s.none
+    )?;
+    if !st.per_category.is_empty() {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "  {:>11}  {:>10}  {:>8}",
+            "category_id", "detections", "images"
+        )?;
+        for c in &st.per_category {
+            writeln!(w, "  {:>11}  {:>10}  {:>8}", c.id, c.annotations, c.images)?;
         }
     }
     Ok(())

@@ -3,19 +3,21 @@
 use super::count;
 use crate::error::{Error, Result};
 use crate::io::{Input, Output};
-use crate::ops::validate::{validate, Report, Severity};
+use crate::ops::validate::{validate_with, Report, Severity, ValidateOptions};
 use std::io::Write;
 
 const EXAMPLES: &str = "Examples:
   cocokit validate instances_val2017.json
   cocokit validate export_from_cvat.json --json | jq '.findings[] | select(.severity == \"error\")'
   cocokit validate train.json --strict          # warnings fail too (exit 1)
+  cocokit validate detections.json --gt instances_val2017.json   # ids exist, scores, boxes, RLE sizes
 
 Errors: malformed JSON or records, missing keys or wrong types, duplicate ids, annotations pointing at missing
 images or categories, odd-length / 4-number polygons, RLE counts that do not sum to h*w, RLE size != image size,
 iscrowd not 0/1. Warnings: polygons with fewer than 3 points, boxes or polygons outside the image, boxes with a
 side <= 0, stored area more than 1% off the mask area, images without annotations, unused categories,
-categories without names. Exit 0 when clean (warnings allowed unless --strict), 1 otherwise.";
+categories with an empty name. A file that is neither a COCO dataset nor a results array is an error. --json lists
+every occurrence (the table the first 5 of each kind). Exit 0 when clean (warnings allowed unless --strict), 1 otherwise.";
 
 /// Check a COCO file and report every problem found.
 #[derive(clap::Args, Debug)]
@@ -23,12 +25,15 @@ categories without names. Exit 0 when clean (warnings allowed unless --strict), 
 pub struct Args {
     /// COCO dataset or results file (`-` for standard input).
     pub input: String,
-    /// Print the report as JSON.
+    /// Print the report as JSON, with every occurrence of every finding.
     #[arg(long)]
     pub json: bool,
     /// Treat warnings as errors.
     #[arg(long)]
     pub strict: bool,
+    /// For a results file: the ground truth its image and category ids must exist in.
+    #[arg(long)]
+    pub gt: Option<String>,
     /// Write the report to this file instead of standard output.
     #[arg(short, long)]
     pub output: Option<String>,
@@ -39,7 +44,12 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     let input = Input::open(&args.input)?;
-    let rep = validate(&input).map_err(|e| e.in_file(input.name()))?;
+    let gt = args.gt.as_deref().map(Input::open).transpose()?;
+    let opts = ValidateOptions {
+        every_example: args.json,
+        gt: gt.as_ref(),
+    };
+    let rep = validate_with(&input, opts).map_err(|e| e.in_file(input.name()))?;
     if !args.quiet {
         let mut out = Output::create(args.output.as_deref(), &[&args.input])?;
         let w = out.writer();
@@ -82,8 +92,8 @@ fn table(w: &mut dyn Write, name: &str, rep: &Report) -> Result<()> {
         for e in &f.examples {
             writeln!(
                 w,
-                "          {} (byte {}): {}",
-                e.record, e.offset, e.detail
+                "          {} (line {}, column {}, byte {}): {}",
+                e.record, e.line, e.column, e.offset, e.detail
             )?;
         }
         if f.count > f.examples.len() as u64 {

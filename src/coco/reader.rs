@@ -13,6 +13,23 @@ use crate::error::{Error, Result};
 use crate::json::scan::{parse_string, skip_value, skip_ws, unexpected, Cursor};
 use rayon::prelude::*;
 
+/// The `id` of the record at `start`, looked for after the record failed to parse before its `id` was read
+/// (`{"category_id": "1", "id": 7}`), so that the error can name it. `None` when the record is too broken to
+/// walk, or has no integer `id`.
+#[cold]
+pub fn record_id(buf: &[u8], start: usize) -> Option<i64> {
+    let mut c = Cursor::new(buf, start);
+    c.begin_object().ok()?;
+    let mut first = true;
+    while let Some((key, _)) = c.next_key(&mut first).ok()? {
+        if key == "id" {
+            return c.i64().ok();
+        }
+        c.skip().ok()?;
+    }
+    None
+}
+
 /// How much of an annotation's segmentation to decode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SegMode {
@@ -92,10 +109,14 @@ fn parse_image_fields<const ALL: bool>(buf: &[u8], start: usize) -> Result<Image
         Ok(())
     };
     r().map_err(|e| {
-        e.for_record(if has_id {
-            format!("image id {}", img.id)
+        let id = if has_id {
+            Some(img.id)
         } else {
-            format!("image at byte {start}")
+            record_id(buf, start)
+        };
+        e.for_record(match id {
+            Some(id) => format!("image id {id}"),
+            None => format!("image at byte {start}"),
         })
     })?;
     if !has_id {
@@ -138,13 +159,17 @@ pub fn parse_category(buf: &[u8], start: usize) -> Result<Category> {
         }
         Ok(())
     };
-    let res = r();
-    let describe = if has_id {
-        format!("category id {}", cat.id)
-    } else {
-        format!("category at byte {start}")
-    };
-    res.map_err(|e| e.for_record(describe))?;
+    r().map_err(|e| {
+        let id = if has_id {
+            Some(cat.id)
+        } else {
+            record_id(buf, start)
+        };
+        e.for_record(match id {
+            Some(id) => format!("category id {id}"),
+            None => format!("category at byte {start}"),
+        })
+    })?;
     if !has_id {
         return Err(Error::at(start, "category record has no \"id\""));
     }
@@ -229,7 +254,12 @@ fn parse_annotation_fields<const ALL: bool>(
         }
         Ok(())
     })();
-    res.map_err(|e| e.for_record(ann.describe()))?;
+    res.map_err(|e| {
+        if ann.id.is_none() {
+            ann.id = record_id(buf, start);
+        }
+        e.for_record(ann.describe())
+    })?;
     if !has_image {
         return Err(Error::at(start, "annotation has no \"image_id\"").for_record(ann.describe()));
     }

@@ -15,7 +15,7 @@
 //! Not here: what a record means (see [`crate::coco::reader`]'s parsers), what an operation does with it.
 
 use crate::error::{Error, Result};
-use crate::json::scan::{skip_value, skip_value_fast, skip_ws, unexpected, Cursor};
+use crate::json::scan::{skip_value, skip_value_fast, skip_value_in, skip_ws, unexpected, Cursor};
 use rayon::prelude::*;
 
 /// Records per batch handed to the workers by the operations that read a record into a few counters or
@@ -133,10 +133,13 @@ fn scan_top_handing_over<'a>(
             ));
         }
     }
+    let open = i;
     let mut c = Cursor::new(buf, i);
     c.begin_object()?;
     let mut first = true;
     let mut seen: Vec<&'static str> = Vec::new();
+    // The first few other keys, to name them if the object turns out not to be a COCO dataset.
+    let mut others: Vec<String> = Vec::new();
     while let Some((key, key_pos)) = c.next_key(&mut first)? {
         let vpos = c.pos;
         if let Some(section) = Section::from_key(&key) {
@@ -156,7 +159,7 @@ fn scan_top_handing_over<'a>(
                         format!("\"{key}\" is null: expected an array"),
                     ));
                 }
-                skip_value(buf, vpos)?;
+                skip_value_in(buf, vpos, 1)?;
                 return Err(Error::at(vpos, format!("\"{key}\" must be an array")));
             }
             f(Event::SectionStart { section })?;
@@ -167,7 +170,10 @@ fn scan_top_handing_over<'a>(
             f(Event::SectionEnd { section })?;
             c.pos = i;
         } else {
-            let end = skip_value(buf, vpos)?;
+            if others.len() < 8 {
+                others.push(key.to_string());
+            }
+            let end = skip_value_in(buf, vpos, 1)?;
             f(Event::Other {
                 key: key.into_owned(),
                 raw: &buf[vpos..end],
@@ -177,7 +183,28 @@ fn scan_top_handing_over<'a>(
         }
     }
     check_trailing(buf, c.pos)?;
+    if seen.is_empty() {
+        return Err(not_coco(open, &others));
+    }
     Ok(Layout::Dataset)
+}
+
+/// The error for a top-level object with none of `images`, `annotations`, `categories` (its first keys
+/// `others`): whatever it is, reading it as an empty dataset would only hide the mistake.
+#[cold]
+fn not_coco(open: usize, others: &[String]) -> Error {
+    let keys = if others.is_empty() {
+        "it is empty".to_string()
+    } else {
+        let names: Vec<String> = others.iter().map(|k| format!("\"{k}\"")).collect();
+        format!("its keys: {}", names.join(", "))
+    };
+    Error::at(
+        open,
+        format!(
+            "neither a COCO dataset nor a results array: the top-level object has no \"images\", \"annotations\" or \"categories\" ({keys})"
+        ),
+    )
 }
 
 /// A piece of the top-level walk as [`scan_top_batched`] hands it out: consecutive records of one section

@@ -1,7 +1,8 @@
 //! The streaming re-indenter behind `cocokit pretty`: output equal to jq 1.7's `jq --indent N .`.
 //!
-//! It walks the input once with an explicit stack (constant memory in the file size, any nesting depth) and
-//! writes as it goes. What it reproduces from jq on purpose:
+//! It walks the input once with an explicit stack (constant memory in the file size) and writes as it goes.
+//! Nesting deeper than jq's 10 000 levels ([`MAX_DEPTH`]) is refused, as jq does: the indentation of a line
+//! grows with its depth, so the limit keeps the output within a constant factor of the input. What it reproduces from jq on purpose:
 //! - layout: `"key": value`, one member per line, `[]` and `{}` for empty containers, a newline after each
 //!   top-level value, `--indent 0` = compact, `--tab`;
 //! - strings are decoded and re-escaped as jq does: `\"`, `\\`, `\b \f \n \r \t`, other control characters
@@ -31,8 +32,8 @@
 //! Measurements against jq and the other peers: docs/PERFORMANCE.md.
 
 use super::scan::{
-    scan_literal, scan_number, scan_string, skip_value, skip_value_fast, skip_ws, unescape,
-    unexpected, ElementGuess,
+    scan_literal, scan_number, scan_string, skip_value, skip_value_fast, skip_value_in, skip_ws,
+    too_deep, unescape, unexpected, ElementGuess, MAX_DEPTH,
 };
 use super::simd::{
     array_boundary, number_list_block, plain_number_end, plain_string_end, short_string_len,
@@ -328,6 +329,9 @@ impl<'o> Printer<'o> {
             self.maybe_flush(i)?;
             match buf.get(i) {
                 Some(b'{') => {
+                    if d >= DEEP_CHECK {
+                        deep_check(buf, i, d)?;
+                    }
                     let open = i;
                     i = skip_ws(buf, i + 1);
                     if buf.get(i) == Some(&b'}') {
@@ -374,6 +378,9 @@ impl<'o> Printer<'o> {
                     }
                 }
                 Some(b'[') => {
+                    if d >= DEEP_CHECK {
+                        deep_check(buf, i, d)?;
+                    }
                     i = skip_ws(buf, i + 1);
                     self.col(COL_CONT);
                     if buf.get(i) == Some(&b']') {
@@ -1042,6 +1049,29 @@ enum Split {
     Stop,
 }
 
+/// Containers opened this deep are unusual: the first one of a value is checked to the end (one more pass over
+/// it) before it is printed, so that nesting beyond [`MAX_DEPTH`] fails after a few KB of output rather than
+/// after the ~100 MB of indentation 10 000 levels take.
+const DEEP_CHECK: usize = 128;
+
+/// The nesting checks of a container opened at `i` at depth `d` ≥ [`DEEP_CHECK`]: jq's limit (the indentation
+/// written grows with depth, so the limit also bounds the output), checked ahead at [`DEEP_CHECK`]. Any other
+/// error the look-ahead meets is left to the printing walk, which reports it in its own words.
+#[cold]
+fn deep_check(buf: &[u8], i: usize, d: usize) -> Result<()> {
+    if d >= MAX_DEPTH {
+        return Err(too_deep(i));
+    }
+    if d == DEEP_CHECK {
+        if let Err(e) = skip_value_in(buf, i, d) {
+            if e.msg == too_deep(0).msg {
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Cut the next chunk of array elements starting at `pos` (an element): whole elements, each followed by `,`,
 /// until they cover `chunk` bytes. Structure only (strings and brackets); the workers validate.
 fn split(buf: &[u8], pos: usize, chunk: usize) -> Split {
@@ -1393,13 +1423,40 @@ mod tests {
             let e = to_vec(s.as_bytes(), Options::default()).unwrap_err();
             assert_eq!(e.offset, Some(off as u64), "{s:?}: {e}");
         }
-        let mut deep = "[".repeat(100_000);
-        deep.push_str(&"]".repeat(100_000));
         let c = Options {
             indent: Indent::Compact,
             ..Options::default()
         };
-        assert_eq!(to_vec(deep.as_bytes(), c).unwrap().len(), 200_001);
+        let mut deep = "[".repeat(MAX_DEPTH);
+        deep.push_str(&"]".repeat(MAX_DEPTH));
+        assert_eq!(to_vec(deep.as_bytes(), c).unwrap().len(), 2 * MAX_DEPTH + 1);
+    }
+
+    /// Nesting beyond jq's limit is refused before much is written: the look-ahead at depth 128 finds it, so
+    /// the indentation of 10 000 levels (~100 MB) is never printed.
+    #[test]
+    fn too_deep_fails_early() {
+        for doc in [
+            format!("{{\"info\": {}", "[".repeat(100_000)),
+            format!("{}{}", "[{\"a\":".repeat(50_000), "1}]".repeat(50_000)),
+        ] {
+            for threads in [1, 2] {
+                let mut sink = Vec::new();
+                let e = Printer::new(Options::default(), &mut sink)
+                    .with_threads(threads)
+                    .document(doc.as_bytes())
+                    .unwrap_err();
+                assert!(e.msg.contains("nesting deeper than 10000"), "{e}");
+                let at = e.offset.unwrap() as usize;
+                assert!(at > 9_000 && at < 40_000, "{at}");
+                assert!(sink.len() < 64 << 10, "{} bytes written", sink.len());
+            }
+        }
+        let ok = format!("{{\"info\": {}{}}}", "[".repeat(9_999), "]".repeat(9_999));
+        assert!(to_vec(ok.as_bytes(), Options::default()).is_ok());
+        let over = format!("{{\"info\": {}{}}}", "[".repeat(10_000), "]".repeat(10_000));
+        let e = to_vec(over.as_bytes(), Options::default()).unwrap_err();
+        assert_eq!(e.offset, Some(9 + 9_999));
     }
 
     fn print_with(buf: &[u8], opts: Options, threads: usize, chunk: usize) -> Result<Vec<u8>> {

@@ -3,7 +3,9 @@
 //! It works on one contiguous byte slice (a memory-mapped file or a buffer) and never builds a tree: it
 //! validates and measures values (`skip_value`), decodes strings and numbers on request, and walks objects and
 //! arrays one member at a time ([`Cursor`]). Deep nesting is handled with an explicit stack, never recursion, so
-//! a 100k-deep document is an error or a success, never a stack overflow. Every error names its byte offset.
+//! a 100k-deep document is an error, never a stack overflow: containers nest at most [`MAX_DEPTH`] levels (jq
+//! 1.7's parsing limit), which also bounds what `pretty`'s indentation can add to a file. Every error names its
+//! byte offset.
 //!
 //! What it is not: a DOM, a serializer (see `json::pretty`), or a COCO parser (see `coco::reader`).
 
@@ -263,6 +265,20 @@ pub fn scan_literal(buf: &[u8], i: usize) -> Result<usize> {
     Err(unexpected(buf, i, "a value"))
 }
 
+/// The deepest nesting of containers accepted (jq 1.7's `MAX_PARSING_DEPTH`): a container opened inside
+/// this many others is an error. Real COCO records nest 4 levels (an annotation's polygon list); the limit
+/// keeps `pretty`'s output within a constant factor of its input (indentation grows with depth).
+pub const MAX_DEPTH: usize = 10_000;
+
+/// The error for a container opened at `i` inside [`MAX_DEPTH`] others.
+#[cold]
+pub fn too_deep(i: usize) -> Error {
+    Error::at(
+        i,
+        format!("nesting deeper than {MAX_DEPTH} levels (the limit jq also has)"),
+    )
+}
+
 /// Container kinds on the explicit stack.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Container {
@@ -318,13 +334,23 @@ impl Nesting {
 }
 
 /// Skip (and fully validate) one value starting at `i` (whitespace before it allowed). Returns the index after
-/// it. Iterative: nesting depth is bounded only by memory.
+/// it. Iterative: nesting depth is bounded by [`MAX_DEPTH`] (the value counted as the document itself; see
+/// [`skip_value_in`] for a value inside others).
+#[inline]
 pub fn skip_value(buf: &[u8], i: usize) -> Result<usize> {
+    skip_value_in(buf, i, 0)
+}
+
+/// [`skip_value`] for a value already inside `outer` containers (a top-level member: 1), so that the
+/// nesting limit counts from the document's top.
+pub fn skip_value_in(buf: &[u8], i: usize, outer: usize) -> Result<usize> {
+    let limit = MAX_DEPTH.saturating_sub(outer);
     let mut stack = Nesting::default();
     let mut i = skip_ws(buf, i);
     'value: loop {
         // At the start of a value.
         match buf.get(i) {
+            Some(b'{' | b'[') if stack.depth >= limit => return Err(too_deep(i)),
             Some(b'{') => {
                 i = skip_ws(buf, i + 1);
                 if buf.get(i) == Some(&b'}') {
@@ -1186,11 +1212,33 @@ mod tests {
     fn deep_nesting_is_not_a_stack_overflow() {
         let mut s = vec![b'['; 200_000];
         s.extend(vec![b']'; 200_000]);
-        assert_eq!(skip_value(&s, 0).unwrap(), s.len());
+        let e = skip_value(&s, 0).unwrap_err();
+        assert_eq!(e.offset, Some(MAX_DEPTH as u64));
+        assert!(e.msg.contains("nesting deeper than 10000 levels"), "{e}");
         assert_eq!(skip_value_fast(&s, 0).unwrap(), s.len());
         s.pop();
         assert!(skip_value(&s, 0).is_err());
         assert!(skip_value_fast(&s, 0).is_err());
+    }
+
+    #[test]
+    fn nesting_up_to_the_limit_is_accepted() {
+        for (outer, inner) in [(0, MAX_DEPTH), (1, MAX_DEPTH - 1), (3, MAX_DEPTH - 3)] {
+            let mut s = vec![b'['; inner];
+            s.extend(vec![b']'; inner]);
+            assert_eq!(skip_value_in(&s, 0, outer).unwrap(), s.len());
+            let mut t = vec![b'{'];
+            t.extend(b"\"k\": ");
+            t.extend(&s);
+            t.push(b'}');
+            let e = skip_value_in(&t, 0, outer).unwrap_err();
+            assert_eq!(e.offset, Some(6 + inner as u64 - 1), "{outer}");
+            // An empty container counts as a level too.
+            let mut u = vec![b'['; inner];
+            u.extend(b"[]");
+            u.extend(vec![b']'; inner]);
+            assert!(skip_value_in(&u, 0, outer).is_err());
+        }
     }
 
     #[test]

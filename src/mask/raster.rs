@@ -272,6 +272,10 @@ impl<T: Pixel> Canvas<T> {
     pub fn as_col_major(&self) -> &[T] {
         &self.col_major
     }
+    /// The map in column-major order (`[x*h + y]`), to set pixels one by one (panoptic segment-id maps).
+    pub fn as_col_major_mut(&mut self) -> &mut [T] {
+        &mut self.col_major
+    }
     /// The map in row-major (image) order, written into `dst` (resized to `h·w`; an error when that
     /// cannot be allocated).
     pub fn to_row_major_into(&self, dst: &mut Vec<T>) -> Result<()> {

@@ -5,6 +5,13 @@
 //! images as the union over kept categories of `getImgIds(catIds=[c])` — note that pycocotools'
 //! `getImgIds(catIds=[a, b])` would give the intersection; a filter keeping several categories wants the union.
 //!
+//! `--img-ids` keeps only those images (and the annotations on them), on top of the category selection.
+//!
+//! A results file (a top-level array of detections) stays one: its detections are kept when their
+//! `category_id` is selected (ids; names only through the ground truth's categories, `Selection::gt_categories`),
+//! their `image_id` is among `img_ids` and their `score` is at least `score_thr`; one pass, records written as
+//! their original bytes in file order.
+//!
 //! Three passes over the (memory-mapped) input: the first only cuts records and reads the categories (in
 //! COCO files they usually come last); the second parses images and annotations in parallel batches and keeps
 //! one bit per annotation plus a dense index and one bit per image id; the third writes every record that is
@@ -19,6 +26,7 @@ use crate::coco::writer::TopWriter;
 use crate::coco::Category;
 use crate::error::{Error, Result};
 use crate::io::Input;
+use crate::json::scan::skip_ws;
 use std::collections::HashSet;
 use std::io::Write;
 
@@ -31,6 +39,12 @@ pub struct Selection {
     pub supercats: Vec<String>,
     /// Keep every image, even those without a kept annotation.
     pub keep_all_images: bool,
+    /// Only these image ids (all when `None`).
+    pub img_ids: Option<HashSet<i64>>,
+    /// Results files: only detections with a score at least this.
+    pub score_thr: Option<f64>,
+    /// Results files: the ground truth's categories, to select by name (ids only without them).
+    pub gt_categories: Option<Vec<Category>>,
 }
 
 /// What was kept.
@@ -39,6 +53,8 @@ pub struct Report {
     pub categories: u64,
     pub annotations: u64,
     pub images: u64,
+    /// Whether the input (and so the output) was a results file: then `annotations` counts detections.
+    pub results: bool,
 }
 
 /// Resolve the selection against the file's categories: the ids to keep.
@@ -131,9 +147,122 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// The categories of a dataset (a results file's ground truth, for choosing categories by name).
+pub fn categories_of(input: &Input) -> Result<Vec<Category>> {
+    let buf = input.bytes();
+    let mut categories = Vec::new();
+    scan_top_batched(buf, BATCH, |chunk| {
+        if let Chunk::Records {
+            section: Section::Categories,
+            records,
+        } = chunk
+        {
+            for (s, _) in records {
+                categories.push(parse_category(buf, s)?);
+            }
+        }
+        Ok(())
+    })
+    .map_err(|e| e.in_file(input.name()))?;
+    Ok(categories)
+}
+
+/// An id of `--img-ids` that no record has is an error (a typo would otherwise give an empty file).
+fn check_img_ids(ids: &HashSet<i64>, known: impl Fn(i64) -> bool) -> Result<()> {
+    let mut missing: Vec<i64> = ids.iter().copied().filter(|&id| !known(id)).collect();
+    missing.sort_unstable();
+    match missing.first() {
+        Some(m) => Err(Error::msg(format!(
+            "--img-ids: no image has id {m}{}",
+            if missing.len() > 1 {
+                format!(" ({} ids missing)", missing.len())
+            } else {
+                String::new()
+            }
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The category ids a results-file selection keeps: ids as given, names through the ground truth's categories.
+fn results_categories(sel: &Selection) -> Result<Option<HashSet<i64>>> {
+    if sel.cats.is_empty() && sel.supercats.is_empty() {
+        return Ok(None);
+    }
+    if let Some(cats) = &sel.gt_categories {
+        return resolve(cats, sel).map(Some);
+    }
+    if !sel.supercats.is_empty() {
+        return Err(Error::msg(
+            "a results file has no categories: --supercats needs --gt GT (the ground truth naming them)",
+        ));
+    }
+    let mut keep = HashSet::new();
+    for tok in &sel.cats {
+        match tok.trim().parse::<i64>() {
+            Ok(id) => {
+                keep.insert(id);
+            }
+            Err(_) => {
+                return Err(Error::msg(format!(
+                    "a results file has only category ids: \"{}\" needs --gt GT (the ground truth naming it), or give its id",
+                    tok.trim()
+                )))
+            }
+        }
+    }
+    Ok(Some(keep))
+}
+
+/// [`filter`] of a results file: one pass, detections kept as written, the output an array.
+fn filter_results(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Report> {
+    let buf = input.bytes();
+    let cats = results_categories(sel)?;
+    let mut rep = Report {
+        results: true,
+        ..Report::default()
+    };
+    let mut t = TopWriter::new(w);
+    t.begin_array()?;
+    scan_top_batched(buf, BATCH, |chunk| {
+        let Chunk::Records { records, .. } = chunk else {
+            return Ok(());
+        };
+        // (An --img-ids id without detections is no error here: an image may have none.)
+        let keep: Vec<bool> = par_map_ordered(&records, |&(s, _)| {
+            let (a, _) = parse_annotation_with(buf, s, SegMode::Kind)?;
+            let k = cats
+                .as_ref()
+                .is_none_or(|c| a.category_id.is_some_and(|id| c.contains(&id)))
+                && sel.img_ids.as_ref().is_none_or(|s| s.contains(&a.image_id))
+                && sel
+                    .score_thr
+                    .is_none_or(|thr| a.score.is_some_and(|v| v >= thr));
+            Ok(k)
+        })?;
+        for (&(s, e), k) in records.iter().zip(keep) {
+            if k {
+                t.record(&buf[s..e])?;
+                rep.annotations += 1;
+            }
+        }
+        if let Some(&(_, last)) = records.last() {
+            input.release(last);
+        }
+        Ok(())
+    })?;
+    t.end_array()?;
+    // A results array ends like a dataset object: with a newline.
+    t.raw_bytes(b"\n")?;
+    Ok(rep)
+}
+
 /// Filter `input` by `sel`, writing the result to `w`.
 pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Report> {
     let buf = input.bytes();
+    if buf.get(skip_ws(buf, 0)) == Some(&b'[') {
+        return filter_results(input, sel, w);
+    }
     // Pass 1: the categories (often the last key) — records are only cut, not parsed, so this is fast.
     let mut categories = Vec::new();
     scan_top_batched(buf, BATCH, |chunk| {
@@ -155,8 +284,18 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
         }
         Ok(())
     })?;
+    if sel.score_thr.is_some() {
+        return Err(Error::msg(
+            "--score-thr selects detections of a results file; this is a dataset",
+        ));
+    }
     // An unknown name is reported after the whole file is validated (a malformed file is the bigger news).
-    let keep_cats = resolve(&categories, sel);
+    // Without --cats/--supercats, every category is kept (a selection by --img-ids alone).
+    let keep_cats = if sel.cats.is_empty() && sel.supercats.is_empty() {
+        Ok(categories.iter().map(|c| c.id).collect())
+    } else {
+        resolve(&categories, sel)
+    };
 
     // Pass 2: parse (and validate) images and annotations in parallel batches; keep one bit per annotation
     // and per image id — memory does not depend on the size of the records.
@@ -164,8 +303,9 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
     let mut ann_ordinal = 0u32;
     let mut image_ix = IdIndex::new();
     let mut keep_imgs = BitSet::default();
-    // Per image record, the dense index of its id.
+    // Per image record, the dense index of its id (and the id itself for --img-ids with --keep-all-images).
     let mut image_recs: Vec<u32> = Vec::new();
+    let mut image_ids: Vec<i64> = Vec::new();
     scan_top_batched(buf, BATCH, |chunk| {
         match chunk {
             Chunk::Records {
@@ -178,7 +318,9 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
                 })?;
                 if let Ok(keep_cats) = &keep_cats {
                     for (c, img) in light {
-                        if c.is_some_and(|c| keep_cats.contains(&c)) {
+                        if c.is_some_and(|c| keep_cats.contains(&c))
+                            && sel.img_ids.as_ref().is_none_or(|s| s.contains(&img))
+                        {
                             keep_ann.insert(ann_ordinal);
                             keep_imgs.insert(image_ix.index(img));
                         }
@@ -195,6 +337,9 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
             } => {
                 let ids: Vec<i64> =
                     par_map_ordered(&records, |&(s, _)| parse_image(buf, s).map(|im| im.id))?;
+                if sel.img_ids.is_some() && sel.keep_all_images {
+                    image_ids.extend(&ids);
+                }
                 image_recs.extend(ids.into_iter().map(|id| image_ix.index(id)));
                 if let Some(&(_, last)) = records.last() {
                     input.release(last);
@@ -205,6 +350,9 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
         Ok(())
     })?;
     let keep_cats = keep_cats?;
+    if let Some(ids) = &sel.img_ids {
+        check_img_ids(ids, |id| image_ix.get(id).is_some())?;
+    }
     if ann_ordinal as u64 >= u32::MAX as u64 {
         return Err(Error::msg("more than 2^32 - 1 annotations: not supported"));
     }
@@ -216,6 +364,7 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
     let (mut img_index, mut cat_index) = (0usize, 0usize);
     t.begin_object()?;
     let mut seen = 0usize;
+    let mut had_annotations = false;
     let layout = scan_top(buf, |ev| {
         if let Event::Record { start, .. } = &ev {
             seen += 1;
@@ -225,7 +374,10 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
         }
         match ev {
             Event::Other { key, raw, .. } => t.raw_member(&key, raw)?,
-            Event::SectionStart { section } => t.begin_section(section.key())?,
+            Event::SectionStart { section } => {
+                had_annotations |= section == Section::Annotations;
+                t.begin_section(section.key())?
+            }
             Event::SectionEnd { .. } => t.end_array()?,
             Event::Record {
                 section,
@@ -240,10 +392,16 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
                         k
                     }
                     Section::Images => {
-                        let k = sel.keep_all_images
-                            || image_recs
+                        let k = if sel.keep_all_images {
+                            // With --img-ids, "all" is all of those.
+                            sel.img_ids.as_ref().is_none_or(|ids| {
+                                image_ids.get(img_index).is_some_and(|id| ids.contains(id))
+                            })
+                        } else {
+                            image_recs
                                 .get(img_index)
-                                .is_some_and(|&k| keep_imgs.contains(k));
+                                .is_some_and(|&k| keep_imgs.contains(k))
+                        };
                         img_index += 1;
                         rep.images += k as u64;
                         k
@@ -269,6 +427,12 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
         return Err(Error::msg(
             "filter needs a COCO dataset (an object with \"categories\"), not a results array",
         ));
+    }
+    if !had_annotations {
+        // A file without annotations (image lists, category lists) still gets the key: pycocotools' loadRes
+        // and most tools read `dataset["annotations"]` without checking it is there.
+        t.begin_section(Section::Annotations.key())?;
+        t.end_array()?;
     }
     t.end_object()?;
     Ok(rep)
@@ -306,7 +470,8 @@ mod tests {
             Report {
                 categories: 2,
                 annotations: 2,
-                images: 2
+                images: 2,
+                results: false
             }
         );
         assert_eq!(
@@ -324,7 +489,8 @@ mod tests {
             Report {
                 categories: 2,
                 annotations: 2,
-                images: 3
+                images: 3,
+                results: false
             }
         );
     }

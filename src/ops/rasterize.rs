@@ -12,17 +12,24 @@
 //! atomically, into the inode of a file replaced before it when the directory holds an earlier run's maps
 //! ([`AtomicFiles`]: no inode freed and allocated per file).
 //!
+//! Nothing is painted silently empty: an annotation without a segmentation is an error unless `boxes` asks
+//! for its box to be painted (pycocotools' `frBbox` rectangle, [`rle_from_bbox`]); a panoptic file (annotations
+//! with `segments_info`, whose masks are PNGs) is an error saying so; a category whose id is the background
+//! label (0 unless `background` says otherwise) is an error naming it and `--background`.
+//!
 //! Not here: PNG encoding (see `mask::png`), evaluation (see `eval::miou`).
 
 use crate::coco::reader::{
-    parse_annotation, parse_annotation_with, parse_category, parse_image, SegMode,
+    parse_annotation, parse_annotation_with, parse_category, parse_image, SegKind, SegMode,
 };
 use crate::coco::walk::{par_map_ordered, scan_top, Event, Section};
 use crate::coco::Image;
+use crate::coco::Segmentation;
 use crate::error::{Error, FirstFailure, Result};
 use crate::io::{AtomicFiles, Input};
+use crate::json::scan::skip_ws;
 use crate::mask::png::{write_label_png_in, write_preview_png_in, LabelMap, LabelPixels};
-use crate::mask::polygon::segmentation_to_rle;
+use crate::mask::polygon::{rle_from_bbox, segmentation_to_rle};
 use crate::mask::raster::{Canvas, Pixel};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -53,6 +60,26 @@ pub struct RasterizeOptions {
     pub images: Option<HashSet<i64>>,
     /// Also write colour previews under `<out>/palette/`.
     pub palette: bool,
+    /// Paint the `bbox` of annotations without a segmentation (else they are an error).
+    pub boxes: bool,
+    /// Semantic maps: the value of pixels no annotation covers (0 by default); no category may have it.
+    pub background: u16,
+    /// Panoptic files: the directory of their segment-id PNGs (each annotation's `file_name`).
+    pub panoptic_dir: Option<PathBuf>,
+}
+
+impl Default for RasterizeOptions {
+    fn default() -> Self {
+        RasterizeOptions {
+            mode: Mode::Semantic,
+            crowd: CrowdRule::Ignore,
+            images: None,
+            palette: false,
+            boxes: false,
+            background: 0,
+            panoptic_dir: None,
+        }
+    }
 }
 
 /// What a rasterization did.
@@ -125,20 +152,40 @@ pub fn paint_image<T: Label>(
     buf: &[u8],
     img: &Image,
     anns: &[usize],
-    mode: Mode,
-    crowd: CrowdRule,
+    opts: &RasterizeOptions,
     sixteen_bit: bool,
     map: &mut Canvas<T>,
 ) -> Result<()> {
+    let (mode, crowd) = (opts.mode, opts.crowd);
     let (h, w) = (img.height, img.width);
-    map.reset(h, w, T::from_u16(0))
+    let background = if mode == Mode::Semantic {
+        opts.background
+    } else {
+        0
+    };
+    map.reset(h, w, T::from_u16(background))
         .map_err(|e| e.for_record(format!("image id {}", img.id)))?;
     let ignore = ignore_value(sixteen_bit);
     for (k, &start) in anns.iter().enumerate() {
         let a = parse_annotation(buf, start)?;
-        let Some(seg) = &a.segmentation else { continue };
-        let rle = segmentation_to_rle(seg, h, w)
-            .map_err(|e| e.at_offset(start).for_record(a.describe()))?;
+        if let (Some(dir), Some((_, raw))) = (
+            &opts.panoptic_dir,
+            a.extra.iter().find(|(key, _)| key == "segments_info"),
+        ) {
+            paint_panoptic(dir, img, &a, raw, start, opts, sixteen_bit, map)?;
+            continue;
+        }
+        let rle = match (&a.segmentation, a.bbox) {
+            (None | Some(Segmentation::Empty), Some(bb)) if opts.boxes => {
+                Some(rle_from_bbox(bb, h, w))
+            }
+            (None | Some(Segmentation::Empty), _) => {
+                // Checked before painting (`rasterize`); kept here for direct callers.
+                return Err(no_segmentation(start, &a.describe(), opts.boxes));
+            }
+            (Some(seg), _) => segmentation_to_rle(seg, h, w)
+                .map_err(|e| e.at_offset(start).for_record(a.describe()))?,
+        };
         let Some(rle) = rle else { continue };
         if (rle.h, rle.w) != (h, w) {
             return Err(Error::at(
@@ -157,6 +204,9 @@ pub fn paint_image<T: Label>(
                 let c = a.category_id.ok_or_else(|| {
                     Error::at(start, "annotation has no category_id").for_record(a.describe())
                 })?;
+                if c == i64::from(background) {
+                    return Err(background_collision(c, None, background).for_record(a.describe()));
+                }
                 u16::try_from(c)
                     .ok()
                     .filter(|&v| v != ignore && (sixteen_bit || v <= 255))
@@ -169,6 +219,138 @@ pub fn paint_image<T: Label>(
         map.paint(&rle, T::from_u16(value));
     }
     Ok(())
+}
+
+/// Paint a panoptic annotation from its segment-id PNG (`dir/file_name`, panopticapi's `rgb2id` ids):
+/// each segment of `segments_info` gets its category id (semantic; crowd segments the ignore value unless
+/// `--crowd paint`) or its 1-based position in `segments_info` (instance); id 0 (VOID) stays background. An id
+/// in the PNG that `segments_info` does not list is an error, as in panopticapi's `pq_compute`.
+#[allow(clippy::too_many_arguments)]
+fn paint_panoptic<T: Label>(
+    dir: &Path,
+    img: &Image,
+    a: &crate::coco::Annotation,
+    raw: &str,
+    start: usize,
+    opts: &RasterizeOptions,
+    sixteen_bit: bool,
+    map: &mut Canvas<T>,
+) -> Result<()> {
+    use crate::json::scan::Cursor;
+    let rec = || format!("annotation of image id {}", a.image_id);
+    let file = a
+        .extra
+        .iter()
+        .find(|(k, _)| k == "file_name")
+        .and_then(|(_, v)| serde_json::from_str::<String>(v).ok())
+        .ok_or_else(|| {
+            Error::at(start, "panoptic annotation has no \"file_name\"").for_record(rec())
+        })?;
+    let ignore = ignore_value(sixteen_bit);
+    // segment id → label.
+    let mut labels: HashMap<u32, u16> = HashMap::new();
+    let mut c = Cursor::new(raw.as_bytes(), 0);
+    let mut first = true;
+    let bad = |e: Error| e.at_offset(start).for_record(rec());
+    c.begin_array().map_err(bad)?;
+    let mut k = 0u16;
+    while c.next_elem(&mut first).map_err(bad)? {
+        k = k.saturating_add(1);
+        let (mut id, mut cat, mut crowd) = (None, None, false);
+        c.begin_object().map_err(bad)?;
+        let mut fk = true;
+        while let Some((key, _)) = c.next_key(&mut fk).map_err(bad)? {
+            match &*key {
+                "id" => id = Some(c.i64().map_err(bad)?),
+                "category_id" => cat = Some(c.i64().map_err(bad)?),
+                "iscrowd" => crowd = c.i64().map_err(bad)? != 0,
+                _ => {
+                    c.skip().map_err(bad)?;
+                }
+            }
+        }
+        let (Some(id), Some(cat)) = (id, cat) else {
+            return Err(
+                Error::at(start, "a segment without \"id\" or \"category_id\"").for_record(rec()),
+            );
+        };
+        let value = match (opts.mode, crowd && opts.crowd == CrowdRule::Ignore) {
+            (_, true) => ignore,
+            (Mode::Instance, false) => k.min(65534),
+            (Mode::Semantic, false) => {
+                if cat == i64::from(opts.background) {
+                    return Err(background_collision(cat, None, opts.background).for_record(rec()));
+                }
+                u16::try_from(cat)
+                    .ok()
+                    .filter(|&v| v != ignore && (sixteen_bit || v <= 255))
+                    .ok_or_else(|| {
+                        Error::at(
+                            start,
+                            format!("category id {cat} does not fit the label map"),
+                        )
+                        .for_record(rec())
+                    })?
+            }
+        };
+        let id = u32::try_from(id).map_err(|_| {
+            Error::at(start, format!("segment id {id} is not a 24-bit RGB id")).for_record(rec())
+        })?;
+        labels.insert(id, value);
+    }
+    let path = dir.join(&file);
+    let (w, h, ids) = crate::mask::png::read_panoptic_png(&path)?;
+    if (h, w) != (img.height, img.width) {
+        return Err(Error::msg(format!(
+            "panoptic PNG is {w}x{h} (w x h) but image {} is {}x{}",
+            img.id, img.width, img.height
+        ))
+        .in_file(path.display().to_string()));
+    }
+    let (h, w) = (h as usize, w as usize);
+    let px = map.as_col_major_mut();
+    for y in 0..h {
+        for x in 0..w {
+            let id = ids[y * w + x];
+            if id == 0 {
+                continue;
+            }
+            match labels.get(&id) {
+                Some(&v) => px[x * h + y] = T::from_u16(v),
+                None => {
+                    return Err(Error::msg(format!(
+                    "segment id {id} (pixel x {x}, y {y}) is not in the annotation's segments_info"
+                ))
+                    .in_file(path.display().to_string()))
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An annotation with nothing to paint.
+#[cold]
+fn no_segmentation(start: usize, rec: &str, boxes: bool) -> Error {
+    let msg = if boxes {
+        "neither a segmentation nor a bbox: nothing to paint"
+    } else {
+        "no segmentation: nothing to paint (--boxes paints the bbox of annotations without one)"
+    };
+    Error::at(start, msg).for_record(rec.to_string())
+}
+
+/// Category `id` is the background label: its pixels could not be told from unannotated ones.
+#[cold]
+fn background_collision(id: i64, named: Option<(&str, i64)>, background: u16) -> Error {
+    let (name, free) = match named {
+        Some((n, free)) => (format!(" (\"{n}\")"), free),
+        None => (String::new(), id + 1),
+    };
+    Error::msg(format!(
+        "category id {id}{name} is the background label {background}: its pixels could not be told from \
+         unannotated ones; give --background N with a value no category has (e.g. --background {free})"
+    ))
 }
 
 /// Paints and writes every image (in parallel), each thread reusing its two maps.
@@ -197,27 +379,26 @@ fn write_maps<T: Label>(
                 return;
             }
             let anns = per_image.get(&img.id).unwrap_or(&empty);
-            let res = paint_image(buf, img, anns, opts.mode, opts.crowd, sixteen_bit, map)
-                .and_then(|()| {
-                    map.to_row_major_into(rows)
-                        .map_err(|e| e.for_record(format!("image id {}", img.id)))?;
-                    let png = LabelMap {
-                        width: img.width,
-                        height: img.height,
-                        pixels: T::into_pixels(std::mem::take(rows)),
-                    };
-                    let name = format!("{}.png", stem(&img.file_name, img.id));
-                    let written =
-                        write_label_png_in(&files, &out_dir.join(&name), &png).and_then(|()| {
-                            if opts.palette {
-                                write_preview_png_in(&files, &palette_dir.join(&name), &png)
-                            } else {
-                                Ok(())
-                            }
-                        });
-                    *rows = T::from_pixels(png.pixels).unwrap_or_default();
-                    written
-                });
+            let res = paint_image(buf, img, anns, opts, sixteen_bit, map).and_then(|()| {
+                map.to_row_major_into(rows)
+                    .map_err(|e| e.for_record(format!("image id {}", img.id)))?;
+                let png = LabelMap {
+                    width: img.width,
+                    height: img.height,
+                    pixels: T::into_pixels(std::mem::take(rows)),
+                };
+                let name = format!("{}.png", stem(&img.file_name, img.id));
+                let written =
+                    write_label_png_in(&files, &out_dir.join(&name), &png).and_then(|()| {
+                        if opts.palette {
+                            write_preview_png_in(&files, &palette_dir.join(&name), &png)
+                        } else {
+                            Ok(())
+                        }
+                    });
+                *rows = T::from_pixels(png.pixels).unwrap_or_default();
+                written
+            });
             match res {
                 Ok(()) => progress(done.fetch_add(1, Ordering::Relaxed) + 1),
                 Err(e) => failed.record(k, e),
@@ -235,30 +416,100 @@ pub fn rasterize(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<RasterizeReport> {
     let buf = input.bytes();
+    if buf.get(skip_ws(buf, 0)) == Some(&b'[') {
+        return Err(Error::msg(
+            "a results file (an array of detections) has no images: rasterize it with --gt GT, the dataset \
+             giving the images' sizes and file names",
+        ));
+    }
+    rasterize_from(buf, buf, None, opts, out_dir, progress)
+}
+
+/// Rasterize the detections of a results file onto the images of its ground truth `gt`: detections with a
+/// score below `score_thr` are left out, the others painted in ascending score (ties in file order; a
+/// detection without a score first), so the most confident one wins a pixel — the order semantic mIoU paints
+/// COCO results in (`eval::miou::coco`).
+pub fn rasterize_results(
+    results: &Input,
+    gt: &Input,
+    score_thr: f64,
+    opts: &RasterizeOptions,
+    out_dir: &Path,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<RasterizeReport> {
+    let (rbuf, gbuf) = (results.bytes(), gt.bytes());
+    if gbuf.get(skip_ws(gbuf, 0)) == Some(&b'[') {
+        return Err(
+            Error::msg("--gt must be a COCO dataset, not a results array").in_file(gt.name()),
+        );
+    }
+    if rbuf.get(skip_ws(rbuf, 0)) != Some(&b'[') {
+        return Err(Error::msg(
+            "--gt is for a results file (an array of detections); this is a dataset",
+        ));
+    }
+    rasterize_from(
+        gbuf,
+        rbuf,
+        Some((score_thr, gt.name())),
+        opts,
+        out_dir,
+        progress,
+    )
+}
+
+/// The images and categories of `img_buf`; the annotations of `buf` (the same buffer, or a results file's
+/// with `results` = its score threshold and the ground truth's name for its errors).
+fn rasterize_from(
+    img_buf: &[u8],
+    buf: &[u8],
+    results: Option<(f64, &str)>,
+    opts: &RasterizeOptions,
+    out_dir: &Path,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<RasterizeReport> {
     let mut images: Vec<Image> = Vec::new();
     let mut max_cat: i64 = 0;
+    let mut categories: Vec<(i64, String)> = Vec::new();
     let mut ann_starts: Vec<usize> = Vec::new();
-    scan_top(buf, |ev| {
+    let same = results.is_none();
+    scan_top(img_buf, |ev| {
         match ev {
             Event::Record {
                 section: Section::Images,
                 start,
                 ..
-            } => images.push(parse_image(buf, start)?),
+            } => images.push(parse_image(img_buf, start)?),
             Event::Record {
                 section: Section::Categories,
                 start,
                 ..
-            } => max_cat = max_cat.max(parse_category(buf, start)?.id),
+            } => {
+                let c = parse_category(img_buf, start)?;
+                max_cat = max_cat.max(c.id);
+                categories.push((c.id, c.name));
+            }
             Event::Record {
                 section: Section::Annotations,
                 start,
                 ..
-            } => ann_starts.push(start),
+            } if same => ann_starts.push(start),
             _ => {}
         }
         Ok(())
+    })
+    .map_err(|e| match results {
+        Some((_, gt)) => e.in_file(gt),
+        None => e,
     })?;
+    if !same {
+        scan_top(buf, |ev| {
+            if let Event::Record { start, .. } = ev {
+                ann_starts.push(start);
+            }
+            Ok(())
+        })?;
+    }
     if let Some(sel) = &opts.images {
         images.retain(|i| sel.contains(&i.id));
         let found: HashSet<i64> = images.iter().map(|i| i.id).collect();
@@ -268,22 +519,83 @@ pub fn rasterize(
             return Err(Error::msg(format!("--images: no image has id {m}")));
         }
     }
+    if opts.mode == Mode::Semantic {
+        if let Some((id, name)) = categories
+            .iter()
+            .find(|(id, _)| *id == i64::from(opts.background))
+        {
+            let free = categories.iter().map(|c| c.0).max().unwrap_or(0) + 1;
+            return Err(background_collision(
+                *id,
+                Some((name, free)),
+                opts.background,
+            ));
+        }
+        if opts.background == ignore_value(max_cat > 254 || opts.background > 254) {
+            return Err(Error::msg(format!(
+                "--background {} is the value crowd (ignored) pixels get",
+                opts.background
+            )));
+        }
+    } else if opts.background != 0 {
+        return Err(Error::msg(
+            "--background applies to semantic maps (instance maps use 0 for no annotation)",
+        ));
+    }
     // The first broken annotation in file order is the one reported.
-    let image_ids: Vec<i64> = par_map_ordered(&ann_starts, |&s| {
-        parse_annotation_with(buf, s, SegMode::Kind).map(|(a, _)| a.image_id)
+    let light: Vec<(i64, bool, bool, bool, Option<f64>)> = par_map_ordered(&ann_starts, |&s| {
+        parse_annotation_with(buf, s, SegMode::Kind).map(|(a, info)| {
+            let painted = matches!(
+                info.kind,
+                SegKind::Polygons | SegKind::Rle | SegKind::CompressedRle
+            );
+            let panoptic = a.extra.iter().any(|(k, _)| k == "segments_info");
+            (a.image_id, painted, a.bbox.is_some(), panoptic, a.score)
+        })
     })?;
+    // Results: (score, offset) per image, sorted before painting.
+    let mut scored: HashMap<i64, Vec<(f64, usize)>> = HashMap::new();
     let mut per_image: HashMap<i64, Vec<usize>> = HashMap::new();
     let known: HashSet<i64> = images.iter().map(|i| i.id).collect();
     let mut rep = RasterizeReport::default();
-    for (s, id) in ann_starts.iter().zip(&image_ids) {
-        if known.contains(id) {
-            per_image.entry(*id).or_default().push(*s);
+    for (&s, &(id, painted, has_box, panoptic, score)) in ann_starts.iter().zip(&light) {
+        if let Some((thr, _)) = results {
+            if score.is_some_and(|v| v < thr) {
+                continue;
+            }
+        }
+        if known.contains(&id) {
+            if panoptic && opts.panoptic_dir.is_none() {
+                let a = parse_annotation_with(buf, s, SegMode::Kind)?.0;
+                return Err(Error::at(
+                    s,
+                    "a panoptic annotation (\"segments_info\"): its masks are in the panoptic PNG files, not in \
+                     the JSON; give their directory with --panoptic-dir PNGS",
+                )
+                .for_record(format!("annotation of image id {}", a.image_id)));
+            }
+            if !(painted || panoptic || opts.boxes && has_box) {
+                let a = parse_annotation_with(buf, s, SegMode::Kind)?.0;
+                return Err(no_segmentation(s, &a.describe(), opts.boxes));
+            }
+            match results {
+                Some(_) => scored
+                    .entry(id)
+                    .or_default()
+                    .push((score.unwrap_or(f64::NEG_INFINITY), s)),
+                None => per_image.entry(id).or_default().push(s),
+            }
             rep.annotations += 1;
         } else if opts.images.is_none() {
             rep.orphans += 1;
         }
     }
-    let sixteen_bit = opts.mode == Mode::Instance || max_cat > 254;
+    for (id, mut v) in scored {
+        // Ascending score, ties in file order (a stable sort over file-ordered records).
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        per_image.insert(id, v.into_iter().map(|(_, s)| s).collect());
+    }
+    let sixteen_bit = opts.mode == Mode::Instance || max_cat > 254 || opts.background > 254;
     rep.sixteen_bit = sixteen_bit;
     // One file per stem.
     let mut stems: HashMap<String, i64> = HashMap::new();

@@ -1,5 +1,9 @@
 //! Dataset statistics (`cocokit stats`), computed in one streaming pass.
 //!
+//! A results file (a top-level array of detections) is reported as such (`kind: "results"`): detections,
+//! images covered, detections and images per category id, score quantiles (numpy.percentile's default linear
+//! interpolation; the scores are the one thing kept per record, 8 bytes each), boxes and segmentation kinds.
+//!
 //! Memory holds per-image and per-category counters, never the records: annotations are parsed in parallel
 //! batches (segmentations only classified, not decoded) and the input pages behind the last batch are released.
 //! Area buckets use the annotation's stored `area` and COCOeval's limits 32² and 96², half-open:
@@ -53,11 +57,42 @@ pub struct CategoryStats {
     pub images: u64,
 }
 
+/// Score quantiles of a results file (numpy.percentile, linear).
+#[derive(Debug, Default, Clone, Serialize, PartialEq)]
+pub struct Quantiles {
+    pub min: f64,
+    pub p25: f64,
+    pub median: f64,
+    pub p75: f64,
+    pub max: f64,
+}
+
 /// Everything `cocokit stats` reports. The JSON form is documented in docs/STATS.md.
 #[derive(Debug, Default, Clone, Serialize, PartialEq)]
 pub struct Stats {
     /// `dataset` or `results`.
+    pub kind: String,
+    /// The same as `kind` (the name this key had first).
     pub layout: String,
+    /// Results files: the number of detections (= `annotations`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detections: Option<u64>,
+    /// Results files: distinct image ids the detections are on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub images_covered: Option<u64>,
+    /// Results files: quantiles of `score` (absent when no detection has one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<Quantiles>,
+    /// Results files: detections without a `score`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub without_score: Option<u64>,
+    /// Panoptic files (annotations with `segments_info`): the segments, which the per-category counts,
+    /// crowd and area buckets then count instead of the annotations (one per image).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segments: Option<u64>,
+    /// Results files: detections with a `bbox`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub with_bbox: Option<u64>,
     pub images: u64,
     pub annotations: u64,
     pub categories: u64,
@@ -81,6 +116,40 @@ struct Light {
     crowd: bool,
     area: Option<f64>,
     kind: SegKind,
+    score: Option<f64>,
+    bbox: bool,
+    /// Panoptic annotations: each segment of `segments_info`.
+    segments: Option<Vec<Segment>>,
+}
+
+/// A panoptic segment's category_id, crowd flag and area.
+type Segment = (Option<i64>, bool, Option<f64>);
+
+/// The segments of a panoptic annotation's `segments_info` (raw JSON, validated by the reader).
+fn segments_of(raw: &str) -> Result<Vec<Segment>> {
+    use crate::json::scan::Cursor;
+    let buf = raw.as_bytes();
+    let mut c = Cursor::new(buf, 0);
+    let mut out = Vec::new();
+    c.begin_array()?;
+    let mut first = true;
+    while c.next_elem(&mut first)? {
+        let mut seg = (None, false, None);
+        c.begin_object()?;
+        let mut first_key = true;
+        while let Some((key, _)) = c.next_key(&mut first_key)? {
+            match &*key {
+                "category_id" => seg.0 = Some(c.i64()?),
+                "iscrowd" => seg.1 = c.i64()? != 0,
+                "area" => seg.2 = if c.null() { None } else { Some(c.f64()?) },
+                _ => {
+                    c.skip()?;
+                }
+            }
+        }
+        out.push(seg);
+    }
+    Ok(out)
 }
 
 /// Compute statistics over a whole input.
@@ -116,6 +185,7 @@ pub fn compute_with_progress(input: &Input, progress: &dyn Fn(u64)) -> Result<St
     let mut cat_ix = IdIndex::new();
     let mut per_cat: Vec<PerCategory> = Vec::new();
     let mut categories = Vec::new();
+    let (mut scores, mut without_score, mut with_bbox) = (Vec::<f64>::new(), 0u64, 0u64);
 
     let layout = scan_top_batched(buf, BATCH, |chunk| {
         match chunk {
@@ -131,10 +201,57 @@ pub fn compute_with_progress(input: &Input, progress: &dyn Fn(u64)) -> Result<St
                         crowd: a.is_crowd(),
                         area: a.area,
                         kind: info.kind,
+                        score: a.score,
+                        bbox: a.bbox.is_some(),
+                        segments: match a.extra.iter().find(|(k, _)| k == "segments_info") {
+                            Some((_, raw)) => Some(
+                                segments_of(raw)
+                                    .map_err(|e| e.at_offset(s).for_record(a.describe()))?,
+                            ),
+                            None => None,
+                        },
                     })
                 })?;
                 for l in &lights {
+                    if let Some(segs) = &l.segments {
+                        // Panoptic: the segments are what is counted, by category, crowd and area.
+                        st.annotations += 1;
+                        *st.segments.get_or_insert(0) += segs.len() as u64;
+                        st.segmentation.none += 1;
+                        let img = image_ix.index(l.image_id);
+                        if img as usize >= per_image.len() {
+                            per_image.resize(img as usize + 1, 0);
+                        }
+                        per_image[img as usize] = per_image[img as usize].saturating_add(1);
+                        for &(cat, crowd, area) in segs {
+                            st.crowd += crowd as u64;
+                            match area {
+                                None => st.area.unknown += 1,
+                                Some(a) if a < 1024.0 => st.area.small += 1,
+                                Some(a) if a < 9216.0 => st.area.medium += 1,
+                                Some(_) => st.area.large += 1,
+                            }
+                            if let Some(c) = cat {
+                                let k = cat_ix.index(c) as usize;
+                                if k == per_cat.len() {
+                                    per_cat.push(PerCategory {
+                                        id: c,
+                                        annotations: 0,
+                                        images: BitSet::default(),
+                                    });
+                                }
+                                per_cat[k].annotations += 1;
+                                per_cat[k].images.insert(img);
+                            }
+                        }
+                        continue;
+                    }
                     st.annotations += 1;
+                    with_bbox += l.bbox as u64;
+                    match l.score {
+                        Some(v) => scores.push(v),
+                        None => without_score += 1,
+                    }
                     st.crowd += l.crowd as u64;
                     match l.kind {
                         SegKind::Polygons => st.segmentation.polygon += 1,
@@ -210,6 +327,32 @@ pub fn compute_with_progress(input: &Input, progress: &dyn Fn(u64)) -> Result<St
         "results"
     }
     .into();
+    st.kind = if st.segments.is_some() {
+        "panoptic".to_string()
+    } else {
+        st.layout.clone()
+    };
+    if layout == Layout::Results {
+        st.detections = Some(st.annotations);
+        st.images_covered = Some(image_ix.len() as u64);
+        st.without_score = Some(without_score);
+        st.with_bbox = Some(with_bbox);
+        st.score = quantiles(&mut scores);
+        // No categories to name them: every category id the detections use, by id.
+        let mut ids: Vec<&PerCategory> = per_cat.iter().collect();
+        ids.sort_by_key(|p| p.id);
+        st.per_category = ids
+            .into_iter()
+            .map(|p| CategoryStats {
+                id: p.id,
+                name: String::new(),
+                supercategory: None,
+                annotations: p.annotations,
+                images: p.images.len(),
+            })
+            .collect();
+        return Ok(st);
+    }
     st.images = image_records;
     st.categories = categories.len() as u64;
 
@@ -279,9 +422,41 @@ pub fn compute_with_progress(input: &Input, progress: &dyn Fn(u64)) -> Result<St
     Ok(st)
 }
 
+/// numpy.percentile's default (linear) quantiles of `v` (sorted in place); `None` when empty.
+fn quantiles(v: &mut [f64]) -> Option<Quantiles> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_unstable_by(f64::total_cmp);
+    let at = |q: f64| {
+        let pos = q * (v.len() - 1) as f64;
+        let lo = pos.floor() as usize;
+        let hi = (lo + 1).min(v.len() - 1);
+        v[lo] + (v[hi] - v[lo]) * (pos - lo as f64)
+    };
+    Some(Quantiles {
+        min: v[0],
+        p25: at(0.25),
+        median: at(0.5),
+        p75: at(0.75),
+        max: v[v.len() - 1],
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantiles_like_numpy() {
+        // numpy.percentile([0.9, 0.1, 0.5, 0.3], [0, 25, 50, 75, 100]) = [0.1, 0.25, 0.4, 0.6, 0.9]
+        let q = quantiles(&mut [0.9, 0.1, 0.5, 0.3]).unwrap();
+        let got = [q.min, q.p25, q.median, q.p75, q.max];
+        for (g, w) in got.iter().zip([0.1, 0.25, 0.4, 0.6, 0.9]) {
+            assert!((g - w).abs() < 1e-12, "{got:?}");
+        }
+        assert!(quantiles(&mut []).is_none());
+    }
 
     #[test]
     fn counts_a_small_dataset() {

@@ -1,10 +1,18 @@
-//! Checking a COCO file (`cocokit validate`): every problem found, grouped by kind, with the first examples.
+//! Checking a COCO file (`cocokit validate`): every problem found, grouped by kind, with the first examples
+//! (every occurrence with [`ValidateOptions::every_example`], as `--json` asks).
 //!
 //! It stands on the same reader as every other command, but instead of stopping at the first bad record it
 //! parses each record on its own, so one run reports everything: malformed records, duplicate ids, dangling
 //! references, polygons and RLEs pycocotools cannot use, sizes that disagree, and softer problems (warnings).
 //! Only malformed JSON structure stops it (after that nothing can be trusted), reported as an error too.
 //!
+//! Errors are what pycocotools' `COCO()` / `loadRes` or `annToRLE` would fail on, or what makes a file mean
+//! something else than it says: records without the keys pycocotools indexes by (annotation `id`, `image_id`,
+//! `category_id` when the file has `categories`; image `id`; category `id`) or the ones every consumer needs
+//! (image `width`/`height`, category `name`), wrong types, duplicate or dangling ids. What the official COCO
+//! files themselves contain (crowd areas that are not mask areas, polygons leaving the image, unused
+//! categories) is a warning, an error only under `--strict`. Panoptic annotations (`segments_info`) have no
+//! `id` or `category_id` of their own and are not asked for them.//!
 //! Two pipelined passes over the memory-mapped file: images and categories first (they may come after the
 //! annotations), then the annotations in parallel batches. Mask areas use the same pycocotools-exact code as `convert`. This
 //! module decides what is wrong; it does not print (see `cmd::validate`).
@@ -36,6 +44,9 @@ pub struct Example {
     pub record: String,
     /// Byte offset of the record (or of the problem, for malformed JSON).
     pub offset: u64,
+    /// 1-based line and column (characters) of `offset`.
+    pub line: u64,
+    pub column: u64,
     pub detail: String,
 }
 
@@ -45,7 +56,7 @@ pub struct Finding {
     pub kind: &'static str,
     pub severity: Severity,
     pub count: u64,
-    /// The first few occurrences, in file order.
+    /// The first few occurrences (all of them with [`ValidateOptions::every_example`]), in file order.
     pub examples: Vec<Example>,
 }
 
@@ -65,9 +76,19 @@ pub struct Report {
 /// How many examples each kind keeps.
 pub const EXAMPLES: usize = 5;
 
-#[derive(Default)]
+/// How to validate.
+#[derive(Clone, Copy, Default)]
+pub struct ValidateOptions<'g> {
+    /// Keep every occurrence of every finding, not the first [`EXAMPLES`] of each kind.
+    pub every_example: bool,
+    /// For a results file: its ground truth, whose images and categories the detections must refer to (and
+    /// whose image sizes their RLEs must have).
+    pub gt: Option<&'g Input>,
+}
+
 struct Collector {
     map: BTreeMap<(Severity, &'static str), Finding>,
+    keep: usize,
 }
 
 impl Collector {
@@ -86,10 +107,12 @@ impl Collector {
             examples: Vec::new(),
         });
         f.count += 1;
-        if f.examples.len() < EXAMPLES {
+        if f.examples.len() < self.keep {
             f.examples.push(Example {
                 record,
                 offset,
+                line: 0,
+                column: 0,
                 detail,
             });
         }
@@ -121,19 +144,41 @@ impl Images {
     }
 }
 
+/// Validate `input`, keeping the first [`EXAMPLES`] occurrences of each kind of finding.
+pub fn validate(input: &Input) -> Result<Report> {
+    validate_with(input, ValidateOptions::default())
+}
+
 /// Validate `input`.
 ///
 /// Memory: per image its size, id and offset plus a 4-byte index slot; per category a little more; per
-/// annotation one bit of a dense id set (when ids are dense). Records are never kept.
-pub fn validate(input: &Input) -> Result<Report> {
+/// annotation one bit of a dense id set (when ids are dense). Records are never kept (findings are, one
+/// each with `every_example`).
+pub fn validate_with(input: &Input, opts: ValidateOptions<'_>) -> Result<Report> {
     let buf = input.bytes();
-    let mut col = Collector::default();
+    let mut col = Collector {
+        map: BTreeMap::new(),
+        keep: if opts.every_example {
+            usize::MAX
+        } else {
+            EXAMPLES
+        },
+    };
     let mut rep = Report::default();
     let mut images = Images::default();
     let mut cats: HashMap<i64, u64> = HashMap::new();
     let mut cat_order: Vec<(i64, u64)> = Vec::new();
     let mut has_annotations = false;
     let mut has_categories = false;
+    // pycocotools indexes annotations by category only when the file has a "categories" key.
+    let mut categories_key = false;
+
+    if let Some(gt) = opts.gt {
+        load_gt(gt, &mut images, &mut cats)?;
+        has_categories = !cats.is_empty();
+        categories_key = true;
+    }
+    let have_gt = opts.gt.is_some();
 
     // Pass 1: images and categories (annotations are only counted: these may come after them).
     let walked = scan_top_batched(buf, BATCH_HEAVY, |chunk| {
@@ -141,6 +186,9 @@ pub fn validate(input: &Input) -> Result<Report> {
             Chunk::Event(Event::SectionStart {
                 section: Section::Annotations,
             }) => has_annotations = true,
+            Chunk::Event(Event::SectionStart {
+                section: Section::Categories,
+            }) => categories_key = true,
             Chunk::Records {
                 section: Section::Images,
                 records,
@@ -155,7 +203,7 @@ pub fn validate(input: &Input) -> Result<Report> {
                     match r {
                         Err(e) => col.add(
                             Severity::Error,
-                            "invalid-record",
+                            parse_error_kind(&e),
                             describe_err(&e, "image", start),
                             e.offset.unwrap_or(start as u64),
                             e.msg.clone(),
@@ -179,13 +227,26 @@ pub fn validate(input: &Input) -> Result<Report> {
                                 );
                             }
                             if img.width == 0 || img.height == 0 {
-                                col.add(
-                                    Severity::Error,
-                                    "image-without-size",
-                                    rec,
-                                    start as u64,
-                                    "width or height missing or 0".into(),
-                                );
+                                let keys = record_keys(buf, start);
+                                for (key, v) in [("width", img.width), ("height", img.height)] {
+                                    if !keys.iter().any(|k| k == key) {
+                                        col.add(
+                                            Severity::Error,
+                                            "missing-key",
+                                            rec.clone(),
+                                            start as u64,
+                                            format!("image has no \"{key}\""),
+                                        );
+                                    } else if v == 0 {
+                                        col.add(
+                                            Severity::Error,
+                                            "image-without-size",
+                                            rec.clone(),
+                                            start as u64,
+                                            format!("{key} is 0"),
+                                        );
+                                    }
+                                }
                             }
                         }
                     }
@@ -205,7 +266,7 @@ pub fn validate(input: &Input) -> Result<Report> {
                     match parse_category(buf, start) {
                         Err(e) => col.add(
                             Severity::Error,
-                            "invalid-record",
+                            parse_error_kind(&e),
                             describe_err(&e, "category", start),
                             e.offset.unwrap_or(start as u64),
                             e.msg.clone(),
@@ -227,13 +288,23 @@ pub fn validate(input: &Input) -> Result<Report> {
                                 );
                             }
                             if c.name.trim().is_empty() {
-                                col.add(
-                                    Severity::Warning,
-                                    "category-without-name",
-                                    rec,
-                                    start as u64,
-                                    "no \"name\"".into(),
-                                );
+                                if record_keys(buf, start).iter().any(|k| k == "name") {
+                                    col.add(
+                                        Severity::Warning,
+                                        "category-without-name",
+                                        rec,
+                                        start as u64,
+                                        "\"name\" is empty".into(),
+                                    );
+                                } else {
+                                    col.add(
+                                        Severity::Error,
+                                        "missing-key",
+                                        rec,
+                                        start as u64,
+                                        "category has no \"name\"".into(),
+                                    );
+                                }
                             }
                         }
                     }
@@ -255,15 +326,20 @@ pub fn validate(input: &Input) -> Result<Report> {
     let layout = match walked {
         Ok(l) => l,
         Err(e) => {
-            // The JSON structure is broken: nothing after this point can be read.
+            // The JSON structure is broken (or is not COCO at all): nothing after this point can be read.
+            let kind = if e.msg.starts_with("neither a COCO dataset") {
+                "not-coco"
+            } else {
+                "malformed-json"
+            };
             col.add(
                 Severity::Error,
-                "malformed-json",
+                kind,
                 e.record.clone().unwrap_or_else(|| "file".into()),
                 e.offset.unwrap_or(0),
                 e.msg.clone(),
             );
-            return Ok(finish(rep, col));
+            return Ok(finish(buf, rep, col));
         }
     };
     rep.layout = if layout == Layout::Dataset {
@@ -293,7 +369,18 @@ pub fn validate(input: &Input) -> Result<Report> {
             let results: Vec<(Local, Option<AnnIds>)> = records
                 .par_iter()
                 .with_max_len(PIECE)
-                .map(|&(s, _)| check_annotation(buf, s, &images, &cats, is_dataset, has_categories))
+                .map(|&(s, _)| {
+                    check_annotation(
+                        buf,
+                        s,
+                        &images,
+                        &cats,
+                        is_dataset,
+                        has_categories,
+                        categories_key,
+                        have_gt,
+                    )
+                })
                 .collect();
             for (&(start, _), (local, ids)) in records.iter().zip(results) {
                 for (sev, kind, rec, off, detail) in local {
@@ -349,7 +436,68 @@ pub fn validate(input: &Input) -> Result<Report> {
             }
         }
     }
-    Ok(finish(rep, col))
+    Ok(finish(buf, rep, col))
+}
+
+/// A record the reader refused: a key pycocotools indexes by is missing, or something else is wrong with it.
+fn parse_error_kind(e: &crate::Error) -> &'static str {
+    let m = e.msg.as_str();
+    if [
+        "annotation has no",
+        "image record has no",
+        "category record has no",
+    ]
+    .iter()
+    .any(|p| m.starts_with(p))
+    {
+        "missing-key"
+    } else {
+        "invalid-record"
+    }
+}
+
+/// The images and categories of a results file's ground truth (a GT that does not parse is an error).
+fn load_gt(gt: &Input, images: &mut Images, cats: &mut HashMap<i64, u64>) -> Result<()> {
+    let buf = gt.bytes();
+    let walked = scan_top_batched(buf, BATCH_HEAVY, |chunk| {
+        match chunk {
+            Chunk::Records {
+                section: Section::Images,
+                records,
+            } => {
+                for (start, _) in records {
+                    let img = parse_image(buf, start)?;
+                    if images.ix.get(img.id).is_none() {
+                        images.ix.index(img.id);
+                        images.info.push(ImageInfo {
+                            h: img.height,
+                            w: img.width,
+                        });
+                        images.id_off.push((img.id, start as u64));
+                    }
+                }
+            }
+            Chunk::Records {
+                section: Section::Categories,
+                records,
+            } => {
+                for (start, _) in records {
+                    cats.entry(parse_category(buf, start)?.id)
+                        .or_insert(start as u64);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    });
+    match walked {
+        Ok(Layout::Dataset) => Ok(()),
+        Ok(Layout::Results) => Err(crate::Error::msg(
+            "--gt must be a COCO dataset (an object with images and categories), not a results array",
+        )
+        .in_file(gt.name())),
+        Err(e) => Err(e.in_file(gt.name())),
+    }
 }
 
 fn describe_err(e: &crate::Error, what: &str, start: usize) -> String {
@@ -358,7 +506,25 @@ fn describe_err(e: &crate::Error, what: &str, start: usize) -> String {
         .unwrap_or_else(|| format!("{what} at byte {start}"))
 }
 
-fn finish(mut rep: Report, col: Collector) -> Report {
+/// The top-level keys of the record at `start` (a few records only: when a value is missing or 0, to tell
+/// which).
+fn record_keys(buf: &[u8], start: usize) -> Vec<String> {
+    let mut c = crate::json::scan::Cursor::new(buf, start);
+    let mut keys = Vec::new();
+    if c.begin_object().is_err() {
+        return keys;
+    }
+    let mut first = true;
+    while let Ok(Some((key, _))) = c.next_key(&mut first) {
+        keys.push(key.into_owned());
+        if c.skip().is_err() {
+            break;
+        }
+    }
+    keys
+}
+
+fn finish(buf: &[u8], mut rep: Report, col: Collector) -> Report {
     for ((sev, _), f) in col.map {
         match sev {
             Severity::Error => rep.errors += f.count,
@@ -366,11 +532,43 @@ fn finish(mut rep: Report, col: Collector) -> Report {
         }
         rep.findings.push(f);
     }
+    locate_examples(buf, &mut rep.findings);
     rep
 }
 
+/// Line and column of every example, in one pass over the bytes up to the last one (examples sorted by
+/// offset; the column counted on from the previous example when no line ends between them).
+fn locate_examples(buf: &[u8], findings: &mut [Finding]) {
+    let mut all: Vec<(u64, usize, usize)> = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        for (j, e) in f.examples.iter().enumerate() {
+            all.push((e.offset, i, j));
+        }
+    }
+    all.sort_unstable();
+    let chars = |b: &[u8]| b.iter().filter(|&&c| c & 0xC0 != 0x80).count() as u64;
+    let (mut at, mut line, mut column) = (0usize, 1u64, 1u64);
+    for (off, i, j) in all {
+        let off = (off as usize).min(buf.len());
+        if off > at {
+            let gap = &buf[at..off];
+            match memchr::memrchr(b'\n', gap) {
+                Some(k) => {
+                    line += memchr::memchr_iter(b'\n', gap).count() as u64;
+                    column = 1 + chars(&gap[k + 1..]);
+                }
+                None => column += chars(gap),
+            }
+            at = off;
+        }
+        let e = &mut findings[i].examples[j];
+        e.line = line;
+        e.column = column;
+    }
+}
+
 /// Check one annotation; returns its findings and (id, image_id, category_id) when it parsed.
-#[allow(clippy::type_complexity)]
+#[allow(clippy::type_complexity, clippy::too_many_arguments)]
 fn check_annotation(
     buf: &[u8],
     start: usize,
@@ -378,6 +576,8 @@ fn check_annotation(
     cats: &HashMap<i64, u64>,
     is_dataset: bool,
     has_categories: bool,
+    categories_key: bool,
+    have_gt: bool,
 ) -> (Local, Option<AnnIds>) {
     let mut out: Local = Vec::new();
     let off = start as u64;
@@ -386,7 +586,7 @@ fn check_annotation(
         Err(e) => {
             out.push((
                 Severity::Error,
-                "invalid-record",
+                parse_error_kind(&e),
                 describe_err(&e, "annotation", start),
                 e.offset.unwrap_or(off),
                 e.msg,
@@ -398,11 +598,36 @@ fn check_annotation(
     let mut err = |kind: &'static str, detail: String| {
         out.push((Severity::Error, kind, rec.clone(), off, detail))
     };
+    // Panoptic annotations: one per image, their segments carry the ids and categories.
+    let panoptic = a.extra.iter().any(|(k, _)| k == "segments_info");
+    if is_dataset && !panoptic && a.id.is_none() {
+        err("missing-key", "annotation has no \"id\"".into());
+    }
+    if (categories_key || !is_dataset) && !panoptic && a.category_id.is_none() {
+        err("missing-key", "annotation has no \"category_id\"".into());
+    }
+    if !is_dataset {
+        // What COCOeval needs of a detection.
+        if a.score.is_none() {
+            err("missing-key", "detection has no \"score\"".into());
+        }
+        let keypoints = a.extra.iter().any(|(k, _)| k == "keypoints");
+        if a.bbox.is_none() && a.segmentation.is_none() && !keypoints {
+            err(
+                "missing-key",
+                "detection has neither \"bbox\" nor \"segmentation\" (nor \"keypoints\")".into(),
+            );
+        }
+    }
     let img = images.get(a.image_id);
-    if is_dataset && img.is_none() {
+    if (is_dataset || have_gt) && img.is_none() {
         err(
             "unknown-image-id",
-            format!("image_id {} is not among the images", a.image_id),
+            format!(
+                "image_id {} is not among the {}images",
+                a.image_id,
+                if is_dataset { "" } else { "ground truth's " }
+            ),
         );
     }
     if let Some(c) = a.category_id {
@@ -537,7 +762,7 @@ mod tests {
     #[test]
     fn finds_everything_in_one_pass() {
         let src = r#"{"images": [{"id": 1, "width": 10, "height": 10}, {"id": 1, "width": 10, "height": 10}, {"id": 2, "width": 10, "height": 10}],
-          "categories": [{"id": 1, "name": "a"}, {"id": 2}],
+          "categories": [{"id": 1, "name": "a"}, {"id": 2, "name": ""}],
           "annotations": [
             {"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[1, 1, 5, 1, 5, 5]], "area": 8.0, "bbox": [1, 1, 4, 4]},
             {"id": 1, "image_id": 9, "category_id": 7, "segmentation": [[1, 1, 5]], "iscrowd": 2},
