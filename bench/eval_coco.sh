@@ -21,7 +21,9 @@
 # A peer that is not importable in bench/venv is skipped with a note; so is cocokit without `eval coco`.
 set -u
 IOU_TYPES="segm,bbox"
-TOOLS="pycocotools,faster-coco-eval,hotcoco,ultrafast-pycocotools,vernier,cocokit-python"
+# Order: the fast tools right after cocokit's runs, the slow ones (minutes) last, so that the target ratios
+# compare moments of a shared machine close together (a load that changes during the slow runs skews less).
+TOOLS="hotcoco,ultrafast-pycocotools,vernier,cocokit-python,faster-coco-eval,pycocotools"
 FAST_PEERS=(faster-coco-eval hotcoco ultrafast-pycocotools vernier)
 script_opt() {
   case "$1" in
