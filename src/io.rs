@@ -6,8 +6,7 @@
 //!   over the target on success, removed on failure), never over one of the command's inputs. A symlink is
 //!   followed (the file it points to is replaced, the link stays); a target that is not a regular file
 //!   (`/dev/null`, a FIFO, `/dev/stdout`) is written directly — a rename would replace the device itself.
-//! - [`AtomicFiles`]: many files written atomically into directories (`rasterize`'s PNGs), reusing the inodes
-//!   of the files they replace.
+//! - [`AtomicFiles`]: many files written atomically into directories (`rasterize`'s PNGs).
 //! - [`cleanup`]: the temporary files of the two above, removed on SIGINT/SIGTERM before the process exits.
 //! - [`progress`]: an indicatif bar on stderr, only when stderr is a terminal and `--quiet` is not given.
 //!
@@ -316,34 +315,11 @@ fn blamed(inner: Box<dyn Write>, path: String) -> Box<dyn Write> {
 }
 
 /// Many files written atomically (each a temporary file renamed over its target, so a reader sees the old
-/// file or the new one, never a part), as `rasterize` writes one PNG per image.
-///
-/// A file replaced this way loses its inode, and a new one is allocated for the next temporary file. On ext4
-/// without a journal that is slow: it skips inodes freed in the last minute when it allocates one, a search
-/// that grows with every file replaced (rasterize over its own output of a minute before: 2.3 s instead of
-/// 0.55 s for 5 000 PNGs, nearly all in the kernel). So the replaced file's inode is kept: it is hard-linked
-/// to a spare name before the rename, and the next file of that directory is written into it (over the old
-/// content, then cut to length) instead of a new temporary file. Only a regular file with no other name is
-/// kept, and it is opened without following links; the spare names (`.cocokit-spare-*`) are removed when the
-/// `AtomicFiles` is dropped, or on error. What that gives up: a reader that opened a file *before* it was
-/// replaced no longer keeps reading the old bytes to the end (its inode gets the next file's), though whoever
-/// opens a file during the run still sees the old one or the new one, whole — more than the usual label-map
-/// writers give (PIL, OpenCV truncate in place). Every file written is made readable by everyone (0644), as
-/// [`Output`] does. (A file written into a kept inode keeps that inode's owner: running as root over another
-/// user's files, the replaced files stay theirs.)
+/// file or the new one, never a part), as `rasterize` writes one PNG per image. Every file written is made
+/// readable by everyone (0644), as [`Output`] does; a temporary file is removed on error and on SIGINT/SIGTERM
+/// (see [`cleanup`]).
 #[derive(Default)]
-pub struct AtomicFiles {
-    spares: std::sync::Mutex<Vec<Spare>>,
-    names: std::sync::atomic::AtomicU64,
-}
-
-/// An inode kept for reuse: its file, opened for writing, and its spare name (removed on drop).
-struct Spare {
-    dir: PathBuf,
-    file: File,
-    name: tempfile::TempPath,
-    tracked: cleanup::Tracked,
-}
+pub struct AtomicFiles;
 
 impl AtomicFiles {
     /// Write `path` atomically with what `body` writes.
@@ -358,28 +334,21 @@ impl AtomicFiles {
             _ => Path::new("."),
         };
         // `_tracked` lives until the temporary file is renamed or removed (see `cleanup`).
-        let (file, tmp, reused, _tracked) = match self.take_spare(dir) {
-            Some(spare) => (spare.file, spare.name, true, spare.tracked),
-            None => {
-                let (tmp, tracked) = cleanup::create(
-                    || {
-                        tempfile::Builder::new()
-                            .prefix(".cocokit-")
-                            .suffix(".tmp")
-                            .tempfile_in(dir)
-                    },
-                    |t| t.path().to_path_buf(),
-                )
-                .map_err(|e| temp_error(&name, e))?;
-                let (file, tmp) = tmp.into_parts();
-                (file, tmp, false, tracked)
-            }
-        };
+        let (tmp, _tracked) = cleanup::create(
+            || {
+                tempfile::Builder::new()
+                    .prefix(".cocokit-")
+                    .suffix(".tmp")
+                    .tempfile_in(dir)
+            },
+            |t| t.path().to_path_buf(),
+        )
+        .map_err(|e| temp_error(&name, e))?;
+        let (file, tmp) = tmp.into_parts();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            // Temporary files are created 0600 (and a kept inode has the mode of the file it was): a
-            // finished output should look like any file the user creates.
+            // Temporary files are created 0600: a finished output should look like any file the user creates.
             let _ = file.set_permissions(std::fs::Permissions::from_mode(0o644));
         }
         {
@@ -387,102 +356,9 @@ impl AtomicFiles {
             body(&mut w).map_err(|e| e.in_file(name.clone()))?;
             w.flush().map_err(|e| Error::io(name.clone(), e))?;
         }
-        if reused {
-            // Written over the old content from the start (its blocks reused, where truncating to 0 first
-            // would free them all — a discard request each on a `discard` mount); now cut at the end.
-            use std::io::Seek;
-            let end = (&file)
-                .stream_position()
-                .map_err(|e| Error::io(name.clone(), e))?;
-            file.set_len(end).map_err(|e| Error::io(name.clone(), e))?;
-        }
-        let kept = self.keep(path, dir);
         tmp.persist(path).map_err(|e| temp_error(&name, e.error))?;
-        if let Some((spare_name, spare_path, tracked)) = kept {
-            if let Some(file) = open_spare(&spare_path) {
-                let spare = Spare {
-                    dir: dir.to_path_buf(),
-                    file,
-                    name: spare_name,
-                    tracked,
-                };
-                if let Ok(mut spares) = self.spares.lock() {
-                    spares.push(spare);
-                }
-            }
-        }
         Ok(())
     }
-
-    /// A spare of `dir`, positioned at its start, if there is one.
-    fn take_spare(&self, dir: &Path) -> Option<Spare> {
-        use std::io::Seek;
-        let mut spares = self.spares.lock().ok()?;
-        let i = spares.iter().position(|s| s.dir == dir)?;
-        let spare = spares.swap_remove(i);
-        drop(spares);
-        (&spare.file).rewind().ok()?;
-        Some(spare)
-    }
-
-    /// A second name for the file at `path` (about to be replaced) if it is a regular file with no other
-    /// name: the name (removed when dropped) and its path.
-    #[cfg(unix)]
-    fn keep(
-        &self,
-        path: &Path,
-        dir: &Path,
-    ) -> Option<(tempfile::TempPath, PathBuf, cleanup::Tracked)> {
-        use std::os::unix::fs::MetadataExt;
-        let meta = std::fs::symlink_metadata(path).ok()?;
-        if !meta.file_type().is_file() || meta.nlink() != 1 {
-            return None;
-        }
-        for _ in 0..4 {
-            let n = self
-                .names
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let spare = dir.join(format!(".cocokit-spare-{}-{n}", std::process::id()));
-            match cleanup::create(|| std::fs::hard_link(path, &spare), |()| spare.clone()) {
-                Ok(((), tracked)) => {
-                    return match tempfile::TempPath::try_from_path(&spare) {
-                        Ok(name) => Some((name, spare, tracked)),
-                        Err(_) => {
-                            let _ = std::fs::remove_file(&spare);
-                            None
-                        }
-                    }
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                Err(_) => return None,
-            }
-        }
-        None
-    }
-
-    #[cfg(not(unix))]
-    fn keep(&self, _: &Path, _: &Path) -> Option<(tempfile::TempPath, PathBuf, cleanup::Tracked)> {
-        None
-    }
-}
-
-/// The kept file at `path` opened for writing, if it still is a regular file whose only name is `path`
-/// (not followed if it is a link; checked on the open file).
-#[cfg(unix)]
-fn open_spare(path: &Path) -> Option<File> {
-    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
-        .ok()?;
-    let meta = file.metadata().ok()?;
-    (meta.file_type().is_file() && meta.nlink() == 1).then_some(file)
-}
-
-#[cfg(not(unix))]
-fn open_spare(_: &Path) -> Option<File> {
-    None
 }
 
 /// Standard output as a writer. Not a terminal (a pipe, a file, /dev/null): a duplicate of its file
@@ -600,8 +476,7 @@ pub fn locate(e: Error) -> Error {
 }
 
 /// Temporary files removed when the command is interrupted (SIGINT, SIGTERM): what [`Output`] and
-/// [`AtomicFiles`] write before renaming, and the spare names `AtomicFiles` keeps. Each is registered while it
-/// exists ([`create`] makes it and registers it under one lock, so a signal never falls between the two); the
+/// [`AtomicFiles`] write before renaming. Each is registered while it exists ([`create`] makes it and registers it under one lock, so a signal never falls between the two); the
 /// first registration starts a thread that waits for the signal (signal-hook's iterator: the handler itself
 /// only writes to a pipe), removes every registered file, and exits with 128 + the signal's number (130, 143),
 /// as a shell reports a command killed by it. Commands that create no temporary file keep the default
@@ -896,33 +771,21 @@ mod tests {
     }
 
     #[test]
-    fn atomic_files_write_new_files_and_replace_old_ones_through_kept_inodes() {
+    fn atomic_files_write_new_files_and_replace_old_ones() {
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path();
-        let files = AtomicFiles::default();
-        for i in 0..4 {
-            put(
-                &files,
-                &d.join(format!("{i}.png")),
-                format!("first {i} {}", "x".repeat(100 * i)).as_bytes(),
-            )
-            .expect("write");
-        }
-        // Replacing: the first replacement keeps the old inode, the later ones are written into kept ones,
-        // shorter and longer than what they held.
-        for i in 0..4 {
-            put(
-                &files,
-                &d.join(format!("{i}.png")),
-                format!("second {i} {}", "y".repeat(150 * (3 - i))).as_bytes(),
-            )
-            .expect("rewrite");
+        let files = AtomicFiles;
+        for round in ["first", "second"] {
+            for i in 0..4 {
+                let text = format!("{round} {i} {}", "x".repeat(100 * i));
+                put(&files, &d.join(format!("{i}.png")), text.as_bytes()).expect("write");
+            }
         }
         for i in 0..4 {
             let got = std::fs::read(d.join(format!("{i}.png"))).expect("read");
             assert_eq!(
                 got,
-                format!("second {i} {}", "y".repeat(150 * (3 - i))).into_bytes()
+                format!("second {i} {}", "x".repeat(100 * i)).into_bytes()
             );
         }
         #[cfg(unix)]
@@ -935,38 +798,22 @@ mod tests {
                     .mode();
                 assert_eq!(mode & 0o777, 0o644, "file {i}");
             }
-            // While the writer lives, one spare name (the last replaced file's inode) is there...
-            assert_eq!(
-                names_in(d)
-                    .iter()
-                    .filter(|n| n.starts_with(".cocokit-spare-"))
-                    .count(),
-                1
-            );
         }
-        // ...and it goes with the writer.
-        drop(files);
         assert_eq!(names_in(d), ["0.png", "1.png", "2.png", "3.png"]);
     }
 
     #[cfg(unix)]
     #[test]
-    fn atomic_files_never_write_into_a_file_with_another_name_or_through_a_link() {
+    fn atomic_files_replace_a_link_or_a_shared_inode_without_writing_through_it() {
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path();
         std::fs::write(d.join("a.png"), b"old a").expect("write");
         std::fs::hard_link(d.join("a.png"), d.join("other-name")).expect("link");
         std::fs::write(d.join("target"), b"link target").expect("write");
         std::os::unix::fs::symlink(d.join("target"), d.join("b.png")).expect("symlink");
-        std::fs::write(d.join("c.png"), b"old c").expect("write");
-        let files = AtomicFiles::default();
-        // a.png has two names: replaced, but its inode (still "other-name") is not kept for reuse.
+        let files = AtomicFiles;
         put(&files, &d.join("a.png"), b"new a").expect("a");
-        // b.png is a symlink: replaced by a regular file, its target untouched, nothing kept.
         put(&files, &d.join("b.png"), b"new b").expect("b");
-        // c.png: kept, then d.png is written into that inode; c.png itself is the new content.
-        put(&files, &d.join("c.png"), b"new c").expect("c");
-        put(&files, &d.join("d.png"), b"new d").expect("d");
         assert_eq!(std::fs::read(d.join("other-name")).expect("read"), b"old a");
         assert_eq!(
             std::fs::read(d.join("target")).expect("read"),
@@ -976,23 +823,9 @@ mod tests {
             .expect("meta")
             .file_type()
             .is_file());
-        for (f, want) in [
-            ("a.png", "new a"),
-            ("b.png", "new b"),
-            ("c.png", "new c"),
-            ("d.png", "new d"),
-        ] {
-            assert_eq!(
-                std::fs::read(d.join(f)).expect("read"),
-                want.as_bytes(),
-                "{f}"
-            );
-        }
-        drop(files);
-        assert_eq!(
-            names_in(d),
-            ["a.png", "b.png", "c.png", "d.png", "other-name", "target"]
-        );
+        assert_eq!(std::fs::read(d.join("a.png")).expect("read"), b"new a");
+        assert_eq!(std::fs::read(d.join("b.png")).expect("read"), b"new b");
+        assert_eq!(names_in(d), ["a.png", "b.png", "other-name", "target"]);
     }
 
     #[test]
@@ -1001,9 +834,9 @@ mod tests {
         let d = dir.path();
         std::fs::write(d.join("a.png"), b"old a").expect("write");
         std::fs::write(d.join("b.png"), b"old b").expect("write");
-        let files = AtomicFiles::default();
+        let files = AtomicFiles;
         put(&files, &d.join("a.png"), b"new a").expect("a");
-        // b.png's body fails half-way, written into the inode kept from a.png: b.png stays as it was.
+        // b.png's body fails half-way: b.png stays as it was, the temporary file is gone.
         let failed = files.write(&d.join("b.png"), |w| {
             w.write_all(b"half").map_err(|e| Error::io("test", e))?;
             Err(Error::msg("encoder failed"))
@@ -1011,7 +844,6 @@ mod tests {
         assert!(failed.is_err());
         assert_eq!(std::fs::read(d.join("b.png")).expect("read"), b"old b");
         assert_eq!(std::fs::read(d.join("a.png")).expect("read"), b"new a");
-        drop(files);
         assert_eq!(names_in(d), ["a.png", "b.png"]);
     }
 }

@@ -234,20 +234,24 @@ fn an_interrupted_rasterize_leaves_no_temporary_file() {
     assert_eq!(got, Some(143));
     assert_eq!(cocokit_temps(w.dir.path()), Vec::<String>::new());
     assert!(pngs(&fresh) < 6_000);
-    // Over a complete earlier run: the replaced maps' inodes are kept under spare names meanwhile.
+    // Over a complete earlier run: interrupted once a map has been replaced (a new inode).
     let again = w.path("again");
     let a = again.to_str().expect("p");
     ok(["rasterize", src, "--out", a, "--palette", "-q"]);
-    let spare = || {
-        walk(&again).iter().any(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with(".cocokit-spare-"))
-        })
+    let inodes = |dir: &Path| -> std::collections::HashSet<u64> {
+        use std::os::unix::fs::MetadataExt;
+        walk(dir)
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "png"))
+            .filter_map(|p| std::fs::metadata(p).ok().map(|m| m.ino()))
+            .collect()
     };
+    let before = inodes(&again);
+    let replaced = || inodes(&again).difference(&before).next().is_some();
     let got = interrupt(
         &["rasterize", src, "--out", a, "--palette", "-q"],
         libc::SIGINT,
-        spare,
+        replaced,
     );
     assert_eq!(got, Some(130));
     assert_eq!(cocokit_temps(w.dir.path()), Vec::<String>::new());

@@ -322,12 +322,12 @@ fn finish_png<W: Write>(enc: png::Encoder<'_, W>, data: &[u8]) -> Result<()> {
 
 /// Write a greyscale label-map PNG (see [`encode_label_png`]) atomically (temporary file + rename).
 pub fn write_label_png(path: &Path, map: &LabelMap) -> Result<()> {
-    AtomicFiles::default().write(path, |w| encode_label_png(w, map))
+    AtomicFiles.write(path, |w| encode_label_png(w, map))
 }
 
 /// Write a colour preview PNG (see [`encode_preview_png`]) atomically (temporary file + rename).
 pub fn write_preview_png(path: &Path, map: &LabelMap) -> Result<()> {
-    AtomicFiles::default().write(path, |w| encode_preview_png(w, map))
+    AtomicFiles.write(path, |w| encode_preview_png(w, map))
 }
 
 /// [`write_label_png`] among many files: `files` reuses the inodes of the files it replaces.

@@ -9,8 +9,7 @@
 //! Masks come from pycocotools' `annToRLE` rules ([`segmentation_to_rle`]) and are painted run by run, never
 //! as per-annotation bitmaps, into a `u8` map for 8-bit output (`u16` for 16-bit), whose buffers each worker
 //! thread reuses from image to image. Images are processed in parallel (rayon); each PNG is written
-//! atomically, into the inode of a file replaced before it when the directory holds an earlier run's maps
-//! ([`AtomicFiles`]: no inode freed and allocated per file).
+//! atomically ([`AtomicFiles`]: a temporary file renamed over its target).
 //!
 //! Nothing is painted silently empty: an annotation without a segmentation is an error unless `boxes` asks
 //! for its box to be painted (pycocotools' `frBbox` rectangle, [`rle_from_bbox`]); a panoptic file (annotations
@@ -370,8 +369,7 @@ fn write_maps<T: Label>(
     let done = AtomicU64::new(0);
     // The error reported is the first failing image in file order, whatever the timing.
     let failed = FirstFailure::default();
-    // Rewriting a directory of an earlier run reuses the replaced files' inodes (see AtomicFiles).
-    let files = AtomicFiles::default();
+    let files = AtomicFiles;
     images.par_iter().enumerate().for_each_init(
         || (Canvas::<T>::new(0, 0, T::from_u16(0)), Vec::<T>::new()),
         |(map, rows), (k, img)| {
