@@ -69,8 +69,7 @@ rm -rf "$CK_DIR" "$PY_DIR"
 # Each run writes a new directory ($CK_DIR/<run>), as a first rasterize of a dataset does. Writing over the
 # previous run's PNGs is another case on this machine, whose ext4 has no journal: there a newly allocated inode
 # skips every inode freed in the last minute, so replacing files atomically (new file renamed over the old one)
-# slows down with every file replaced. cocokit reuses the replaced files' inodes (io::AtomicFiles: 0.67 s
-# instead of 0.55 s into a new directory; 2.35 s before it did); PIL truncates in place.
+# slows down with every file replaced (2.3 s instead of 0.55 s into a new directory); PIL truncates in place.
 if have_sub rasterize; then
   measure "rasterize (PNGs)" "cocokit rasterize" "$RUNS" "'$K' rasterize '$VAL' -o '$CK_DIR'/\$BENCH_RUN -q"
 else skip "rasterize (PNGs)" "cocokit rasterize" "this cocokit has no rasterize"; fi
