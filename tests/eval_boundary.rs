@@ -7,41 +7,12 @@
 
 use crate::common::*;
 
-use std::path::{Path, PathBuf};
-
-use cocokit::coco::reader::{self, Dataset, SegMode};
-use cocokit::eval::cocoeval::load::{EvalGt, EvalResults};
-use cocokit::eval::cocoeval::{self, GroundTruth, IouType, Params, Report};
+use crate::cocoeval_common::{self, f64s, read_json, root, s, TOL};
+use cocokit::coco::reader::SegMode;
+use cocokit::eval::cocoeval::{IouType, Params};
 use cocokit::mask::boundary::mask_to_boundary;
 use cocokit::mask::rle::Rle;
 use serde_json::Value;
-
-const TOL: f64 = 1e-12;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn f64s(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("number"))
-        .collect()
-}
-
-fn close(what: &str, got: f64, want: f64) {
-    assert!(
-        (got - want).abs() <= TOL,
-        "{what}: got {got:?}, boundary-iou-api {want:?} (diff {:e})",
-        got - want
-    );
-}
 
 fn params_of(spec: &Value) -> Params {
     let mut p = Params::new(IouType::Boundary);
@@ -57,109 +28,9 @@ fn params_of(spec: &Value) -> Params {
     p
 }
 
-fn compare(label: &str, report: &Report, want: &Value) {
-    let acc = &report.accumulation;
-    let counts: Vec<usize> = f64s(&want["counts"]).iter().map(|&x| x as usize).collect();
-    assert_eq!(acc.counts.to_vec(), counts, "{label}: counts");
-    let stats = f64s(&want["stats"]);
-    assert_eq!(report.summary.stats.len(), 12);
-    for (i, (&g, &w)) in report.summary.stats.iter().zip(&stats).enumerate() {
-        close(&format!("{label}: stats[{i}]"), g, w);
-    }
-    let lines: Vec<&str> = want["lines"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l.as_str().unwrap())
-        .collect();
-    assert_eq!(report.summary.lines, lines, "{label}: lines");
-    let per_class = want["per_class"].as_array().unwrap();
-    assert_eq!(report.per_class.len(), per_class.len(), "{label}: classes");
-    for (g, w) in report.per_class.iter().zip(per_class) {
-        let c = g.category_id;
-        assert_eq!(c, w["category_id"].as_i64().unwrap());
-        close(
-            &format!("{label}: cat {c} AP"),
-            g.ap,
-            w["ap"].as_f64().unwrap(),
-        );
-        close(
-            &format!("{label}: cat {c} AP50"),
-            g.ap50,
-            w["ap50"].as_f64().unwrap(),
-        );
-        close(
-            &format!("{label}: cat {c} AP75"),
-            g.ap75,
-            w["ap75"].as_f64().unwrap(),
-        );
-        close(
-            &format!("{label}: cat {c} AR"),
-            g.ar100,
-            w["ar100"].as_f64().unwrap(),
-        );
-    }
-    let recall = f64s(&want["recall"]);
-    assert_eq!(acc.recall.len(), recall.len());
-    for (i, (&g, &w)) in acc.recall.iter().zip(&recall).enumerate() {
-        close(&format!("{label}: recall[{i}]"), g, w);
-    }
-    let [t_n, r_n, k_n, a_n, m_n] = acc.counts;
-    let (psum, ssum) = (f64s(&want["precision_sum_r"]), f64s(&want["scores_sum_r"]));
-    let mut i = 0;
-    for t in 0..t_n {
-        for k in 0..k_n {
-            for a in 0..a_n {
-                for m in 0..m_n {
-                    let (mut ps, mut ss) = (0.0, 0.0);
-                    for r in 0..r_n {
-                        ps += acc.precision_at(t, r, k, a, m);
-                        ss += acc.scores_at(t, r, k, a, m);
-                    }
-                    close(
-                        &format!("{label}: precision sum t{t} k{k} a{a} m{m}"),
-                        ps,
-                        psum[i],
-                    );
-                    close(
-                        &format!("{label}: scores sum t{t} k{k} a{a} m{m}"),
-                        ss,
-                        ssum[i],
-                    );
-                    i += 1;
-                }
-            }
-        }
-    }
-}
-
+/// Every evaluation of a boundary golden (scripts/golden_boundary.py), through both readers.
 fn run_golden(name: &str) -> usize {
-    let golden = read_json(&root().join(format!("fixtures/golden/boundary/{name}.json")));
-    let gt_path = root().join(golden["gt"].as_str().unwrap());
-    let dt_path = root().join(golden["results"].as_str().unwrap());
-    let gt = Dataset::load(gt_path.to_str().unwrap()).unwrap();
-    let results = reader::load_results(dt_path.to_str().unwrap()).unwrap();
-    let (gb, db) = (
-        std::fs::read(&gt_path).unwrap(),
-        std::fs::read(&dt_path).unwrap(),
-    );
-    let mut ran = 0;
-    for (i, e) in golden["evals"].as_array().unwrap().iter().enumerate() {
-        let params = params_of(&e["params"]);
-        let label = format!("{name}[{i}] {}", e["params"]);
-        let report = cocoeval::run(GroundTruth::from(&gt), &results, &params)
-            .unwrap_or_else(|err| panic!("{label}: {err}"));
-        compare(&label, &report, e);
-        let g = EvalGt::parse(&gb, SegMode::Full).unwrap();
-        let d = EvalResults::parse(&db, SegMode::Full).unwrap();
-        let loaded = cocoeval::run_loaded(&g, &d, &params).unwrap();
-        assert!(
-            loaded == report,
-            "{label}: cocoeval::load gives another report"
-        );
-        ran += 1;
-    }
-    ran
+    cocoeval_common::run_golden("boundary", name, SegMode::Full, params_of, 12, "ar100")
 }
 
 #[test]
@@ -217,10 +88,6 @@ fn bands_equal_opencv_erosion() {
             b["ann_id"]
         );
     }
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
 }
 
 #[test]

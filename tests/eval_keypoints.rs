@@ -7,31 +7,10 @@
 
 use crate::common::*;
 
-use std::path::{Path, PathBuf};
-
-use cocokit::coco::reader::{self, Dataset, SegMode};
-use cocokit::eval::cocoeval::load::{EvalGt, EvalResults};
-use cocokit::eval::cocoeval::{self, GroundTruth, IouType, Params, Report};
+use crate::cocoeval_common::{self, f64s, read_json, root, s, v_strings, TOL};
+use cocokit::coco::reader::SegMode;
+use cocokit::eval::cocoeval::{IouType, Params};
 use serde_json::Value;
-
-const TOL: f64 = 1e-12;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn f64s(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_f64().expect("number"))
-        .collect()
-}
 
 fn params_of(spec: &Value) -> Params {
     let mut p = Params::new(IouType::Keypoints);
@@ -59,128 +38,9 @@ fn params_of(spec: &Value) -> Params {
     p
 }
 
-fn v_strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap().to_string())
-        .collect()
-}
-
-fn close(what: &str, got: f64, want: f64) {
-    assert!(
-        (got - want).abs() <= TOL,
-        "{what}: got {got:?}, pycocotools {want:?} (diff {:e})",
-        got - want
-    );
-}
-
-fn compare(label: &str, report: &Report, want: &Value) {
-    let acc = &report.accumulation;
-    let counts: Vec<usize> = f64s(&want["counts"]).iter().map(|&x| x as usize).collect();
-    assert_eq!(acc.counts.to_vec(), counts, "{label}: counts [T,R,K,A,M]");
-    let stats = f64s(&want["stats"]);
-    assert_eq!(report.summary.stats.len(), 10, "{label}: 10 keypoint stats");
-    for (i, (&g, &w)) in report.summary.stats.iter().zip(&stats).enumerate() {
-        close(&format!("{label}: stats[{i}]"), g, w);
-    }
-    assert_eq!(
-        report.summary.lines,
-        v_strings(&want["lines"]),
-        "{label}: summary lines"
-    );
-    let per_class = want["per_class"].as_array().unwrap();
-    assert_eq!(report.per_class.len(), per_class.len(), "{label}: classes");
-    for (g, w) in report.per_class.iter().zip(per_class) {
-        let c = g.category_id;
-        assert_eq!(
-            c,
-            w["category_id"].as_i64().unwrap(),
-            "{label}: class order"
-        );
-        close(
-            &format!("{label}: cat {c} AP"),
-            g.ap,
-            w["ap"].as_f64().unwrap(),
-        );
-        close(
-            &format!("{label}: cat {c} AP50"),
-            g.ap50,
-            w["ap50"].as_f64().unwrap(),
-        );
-        close(
-            &format!("{label}: cat {c} AP75"),
-            g.ap75,
-            w["ap75"].as_f64().unwrap(),
-        );
-        close(
-            &format!("{label}: cat {c} AR20"),
-            g.ar100,
-            w["ar20"].as_f64().unwrap(),
-        );
-    }
-    let recall = f64s(&want["recall"]);
-    assert_eq!(acc.recall.len(), recall.len(), "{label}: recall size");
-    for (i, (&g, &w)) in acc.recall.iter().zip(&recall).enumerate() {
-        close(&format!("{label}: recall[{i}]"), g, w);
-    }
-    let [t_n, r_n, k_n, a_n, m_n] = acc.counts;
-    let (psum, ssum) = (f64s(&want["precision_sum_r"]), f64s(&want["scores_sum_r"]));
-    let mut i = 0;
-    for t in 0..t_n {
-        for k in 0..k_n {
-            for a in 0..a_n {
-                for m in 0..m_n {
-                    let (mut ps, mut ss) = (0.0, 0.0);
-                    for r in 0..r_n {
-                        ps += acc.precision_at(t, r, k, a, m);
-                        ss += acc.scores_at(t, r, k, a, m);
-                    }
-                    close(
-                        &format!("{label}: precision sum t{t} k{k} a{a} m{m}"),
-                        ps,
-                        psum[i],
-                    );
-                    close(
-                        &format!("{label}: scores sum t{t} k{k} a{a} m{m}"),
-                        ss,
-                        ssum[i],
-                    );
-                    i += 1;
-                }
-            }
-        }
-    }
-}
-
-/// Every evaluation of a golden file, through both readers; returns how many ran.
+/// Every evaluation of a keypoints golden (scripts/golden_keypoints.py), through both readers.
 fn run_golden(name: &str) -> usize {
-    let golden = read_json(&root().join(format!("fixtures/golden/keypoints/{name}.json")));
-    let gt_path = root().join(golden["gt"].as_str().unwrap());
-    let dt_path = root().join(golden["results"].as_str().unwrap());
-    let gt = Dataset::load(gt_path.to_str().unwrap()).unwrap();
-    let results = reader::load_results(dt_path.to_str().unwrap()).unwrap();
-    let (gt_bytes, dt_bytes) = (
-        std::fs::read(&gt_path).unwrap(),
-        std::fs::read(&dt_path).unwrap(),
-    );
-    let mut ran = 0;
-    for (i, e) in golden["evals"].as_array().unwrap().iter().enumerate() {
-        let params = params_of(&e["params"]);
-        let label = format!("{name}[{i}] {}", e["params"]);
-        let report = cocoeval::run(GroundTruth::from(&gt), &results, &params)
-            .unwrap_or_else(|err| panic!("{label}: {err}"));
-        compare(&label, &report, e);
-        let g = EvalGt::parse(&gt_bytes, SegMode::Kind).unwrap();
-        let d = EvalResults::parse(&dt_bytes, SegMode::Kind).unwrap();
-        let loaded = cocoeval::run_loaded(&g, &d, &params).unwrap();
-        assert!(
-            loaded == report,
-            "{label}: cocoeval::load gives another report"
-        );
-        ran += 1;
-    }
-    ran
+    cocoeval_common::run_golden("keypoints", name, SegMode::Kind, params_of, 10, "ar20")
 }
 
 #[test]
@@ -218,10 +78,6 @@ fn golden_many_dets() {
 #[test]
 fn golden_crowdpose14() {
     assert_eq!(run_golden("crowdpose14"), 1);
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
 }
 
 #[test]

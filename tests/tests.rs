@@ -10,6 +10,7 @@ mod cli_completions_man;
 mod cli_help_examples;
 mod cli_reference;
 mod cli_vocabulary;
+mod cocoeval_common;
 mod cocoeval_golden;
 mod convert;
 mod eval_boundary;
