@@ -1,6 +1,7 @@
 //! Operations over dataset and results files: what each command does, written once, shared by the CLI (`cmd`)
 //! and the library's users (the Python package).
 //!
+//! - [`eval_coco`]: `eval coco` — the files read, COCOeval run, the report and its warnings;
 //! - [`stats`]: counts of a dataset (images, annotations, kinds, areas, per category);
 //! - [`filter`]: keep categories, their annotations and images, records written back byte for byte;
 //! - [`convert`]: segmentations to compressed / raw RLE or polygons (`COCO.annToRLE`);
@@ -12,6 +13,7 @@
 //! `mask`); none prints: they return reports that `cmd` formats. Evaluation lives in [`crate::eval`].
 
 pub mod convert;
+pub mod eval_coco;
 pub mod filter;
 pub mod rasterize;
 pub mod stats;
