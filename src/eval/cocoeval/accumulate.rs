@@ -18,6 +18,18 @@ use super::params::EvalParams;
 /// `np.spacing(1)`: the distance from 1.0 to the next double.
 const SPACING_1: f64 = f64::EPSILON;
 
+/// A key whose ascending order is the descending order of `score` (−0.0 equal to 0.0, as numpy compares
+/// them): sorting (key, position) with an unstable sort gives `np.argsort(-scores, kind='mergesort')`.
+pub(crate) fn desc_score_key(score: f64) -> u64 {
+    let bits = (score + 0.0).to_bits();
+    let ascending = if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    };
+    !ascending
+}
+
 /// The accumulated arrays (pycocotools' `COCOeval.eval`), C order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Accumulation {
@@ -84,7 +96,7 @@ impl Evaluation {
         let am = a_n * m_n;
         // Categories in parallel, a batch at a time, each batch copied into place and dropped: the
         // per-category arrays never add up to a second copy of the result.
-        let batch = 4 * rayon::current_num_threads().max(1);
+        let batch = 16 * rayon::current_num_threads().max(1);
         for k0 in (0..k_n).step_by(batch) {
             let ks = k0..(k0 + batch).min(k_n);
             let per_cat: Vec<PerCat> = ks
@@ -134,15 +146,26 @@ impl Evaluation {
 
         // All detections of the category, image by image, each image's in its score order; then a stable
         // sort on descending score (= np.argsort(-dtScores, kind='mergesort')).
-        let mut entries: Vec<(f64, u32, u32)> = Vec::new(); // (score, cell, rank)
+        let mut keyed: Vec<(u64, u32, u32)> = Vec::new(); // (score key, cell, rank): unique, so unstable = stable
         for c in cells.clone() {
             let cell = &self.cells[c];
             let d0 = cell.dt_start as usize;
             for rank in 0..cell.dt_len {
-                entries.push((self.dt_score[d0 + rank as usize], c as u32, rank));
+                keyed.push((
+                    desc_score_key(self.dt_score[d0 + rank as usize]),
+                    c as u32,
+                    rank,
+                ));
             }
         }
-        entries.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+        keyed.sort_unstable();
+        let entries: Vec<(f64, u32, u32)> = keyed
+            .into_iter()
+            .map(|(_, c, rank)| {
+                let d = self.cells[c as usize].dt_start as usize + rank as usize;
+                (self.dt_score[d], c, rank)
+            })
+            .collect();
         let n = entries.len();
         let max_rank = entries.iter().map(|e| e.2 as usize + 1).max().unwrap_or(0);
 

@@ -11,6 +11,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 
+use super::accumulate::desc_score_key;
 use super::cell::Cell;
 use super::geom::{self, Geometry, KeypointSources, MaskSources};
 use super::load::Record;
@@ -375,7 +376,8 @@ pub(crate) fn resolve_params(gt: &Gt<'_>, p: &Params) -> Result<EvalParams> {
 }
 
 /// Where each record goes: (cell key, order within the cell, source index). Cell key = k * I + image.
-type Slot = (u64, u32, u32);
+/// (cell key, descending-score key (0 for ground truths), position among listed categories, source index).
+type Slot = (u64, u64, u32, u32);
 
 /// Assign records to cells the way `_prepare` + `computeIoU` concatenate them.
 struct CellKeys {
@@ -407,7 +409,7 @@ impl CellKeys {
         }
     }
 
-    fn push(&self, image_id: i64, category_id: i64, src: u32, out: &mut Vec<Slot>) {
+    fn push(&self, image_id: i64, category_id: i64, score: u64, src: u32, out: &mut Vec<Slot>) {
         let Some(&img) = self.img_index.get(&image_id) else {
             return;
         };
@@ -416,9 +418,9 @@ impl CellKeys {
         };
         for &k in pos {
             if self.use_cats {
-                out.push((k as u64 * self.n_imgs + img as u64, 0, src));
+                out.push((k as u64 * self.n_imgs + img as u64, score, 0, src));
             } else {
-                out.push((img as u64, k, src));
+                out.push((img as u64, score, k, src));
             }
         }
     }
@@ -461,55 +463,78 @@ pub(crate) fn prepare_with<'a>(
     let keys = CellKeys::new(&p);
 
     // Ground truth: file order is kept within a cell (getAnnIds walks imgToAnns, which is file order).
-    let mut gt_slots: Vec<Slot> = Vec::new();
-    for (i, a) in gt.annotations.iter().enumerate() {
-        if !keys.img_index.contains_key(&a.image_id) {
-            continue;
-        }
-        let Some(c) = a.category_id else {
-            return Err(
-                Error::msg("ground-truth annotation has no category_id").for_record(a.describe())
-            );
-        };
-        if fed.is_some() {
-            let Some(area) = a.area else {
-                return Err(
-                    Error::msg("ground-truth annotation has no area").for_record(a.describe())
-                );
+    let gt_slots = || -> Result<Vec<Slot>> {
+        let mut slots: Vec<Slot> = Vec::new();
+        for (i, a) in gt.annotations.iter().enumerate() {
+            if !keys.img_index.contains_key(&a.image_id) {
+                continue;
+            }
+            let Some(c) = a.category_id else {
+                return Err(Error::msg("ground-truth annotation has no category_id")
+                    .for_record(a.describe()));
             };
-            if !lvis_area_ok(area) {
-                continue;
+            if fed.is_some() {
+                let Some(area) = a.area else {
+                    return Err(
+                        Error::msg("ground-truth annotation has no area").for_record(a.describe())
+                    );
+                };
+                if !lvis_area_ok(area) {
+                    continue;
+                }
             }
+            keys.push(a.image_id, c, 0, i as u32, &mut slots);
         }
-        keys.push(a.image_id, c, i as u32, &mut gt_slots);
-    }
-    // Federated: the categories present in each image (`img_pl`), from the kept ground truths.
-    let present: HashSet<(i64, i64)> = match fed {
-        Some(_) => gt_slots
-            .iter()
-            .filter_map(|s| {
-                let a = &gt.annotations[s.2 as usize];
-                Some((a.image_id, a.category_id?))
-            })
-            .collect(),
-        None => HashSet::default(),
+        // Sources were pushed in increasing order, so this is the stable sort on (cell, position).
+        slots.sort_unstable();
+        Ok(slots)
     };
-    gt_slots.sort_by_key(|s| (s.0, s.1)); // stable: file order within a cell
-
-    let mut dt_slots: Vec<Slot> = Vec::new();
-    for (i, d) in dets.iter().enumerate() {
-        if let Some(f) = fed {
-            let neg = f
-                .neg
-                .get(&d.image_id)
-                .is_some_and(|v| v.contains(&d.category_id));
-            if !lvis_area_ok(d.area) || !(neg || present.contains(&(d.image_id, d.category_id))) {
-                continue;
+    // Detections: within a cell by descending score, ties in (position, results order) — what
+    // np.argsort(-scores, kind='mergesort') gives on the cell's detections concatenated that way — in one sort.
+    let dt_slots = |present: Option<&HashSet<(i64, i64)>>| -> Vec<Slot> {
+        let mut slots: Vec<Slot> = Vec::new();
+        for (i, d) in dets.iter().enumerate() {
+            if let (Some(f), Some(present)) = (fed, present) {
+                let neg = f
+                    .neg
+                    .get(&d.image_id)
+                    .is_some_and(|v| v.contains(&d.category_id));
+                if !lvis_area_ok(d.area) || !(neg || present.contains(&(d.image_id, d.category_id)))
+                {
+                    continue;
+                }
             }
+            keys.push(
+                d.image_id,
+                d.category_id,
+                desc_score_key(d.score),
+                i as u32,
+                &mut slots,
+            );
         }
-        keys.push(d.image_id, d.category_id, i as u32, &mut dt_slots);
-    }
-    dt_slots.sort_by_key(|s| (s.0, s.1));
+        slots.sort_unstable();
+        slots
+    };
+    let (gt_slots, dt_slots) = match fed {
+        // The detections kept depend on the categories present in each image (`img_pl`), from the kept
+        // ground truths.
+        Some(_) => {
+            let gt_slots = gt_slots()?;
+            let present: HashSet<(i64, i64)> = gt_slots
+                .iter()
+                .filter_map(|s| {
+                    let a = &gt.annotations[s.3 as usize];
+                    Some((a.image_id, a.category_id?))
+                })
+                .collect();
+            let dt_slots = dt_slots(Some(&present));
+            (gt_slots, dt_slots)
+        }
+        None => {
+            let (g, d) = rayon::join(gt_slots, || dt_slots(None));
+            (g?, d)
+        }
+    };
 
     // Walk both sorted lists to form cells.
     let max_det = *p.max_dets.last().unwrap_or(&0);
@@ -526,20 +551,17 @@ pub(crate) fn prepare_with<'a>(
         };
         let g0 = gt_order.len() as u32;
         while gi < gt_slots.len() && gt_slots[gi].0 == key {
-            gt_order.push(gt_slots[gi].2);
+            gt_order.push(gt_slots[gi].3);
             gi += 1;
         }
+        // Already in np.argsort(-scores, kind='mergesort') order; then dt[0:maxDets[-1]].
         let d0 = dt_order.len();
         while di < dt_slots.len() && dt_slots[di].0 == key {
-            dt_order.push(dt_slots[di].2);
+            if dt_order.len() - d0 < max_det {
+                dt_order.push(dt_slots[di].3);
+            }
             di += 1;
         }
-        // np.argsort(-scores, kind='mergesort'): stable, highest first; then dt[0:maxDets[-1]].
-        dt_order[d0..].sort_by(|&a, &b| {
-            let (sa, sb) = (dets[a as usize].score, dets[b as usize].score);
-            sb.partial_cmp(&sa).unwrap_or(std::cmp::Ordering::Equal)
-        });
-        dt_order.truncate(d0.saturating_add(max_det).min(dt_order.len()));
         let (k, img) = keys.cell_of(key);
         let unmatched_ignored = fed.is_some_and(|f| {
             let (img_id, cat_id) = (p.img_ids[img as usize], p.cat_ids[k as usize]);
