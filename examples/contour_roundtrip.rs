@@ -7,8 +7,9 @@
 //! tolerances, rasterized back with `segmentation_to_rle` (pycocotools-exact), and compared by IoU.
 
 use cocokit::coco::model::Segmentation;
-use cocokit::mask::polygon::{polygons_from_mask, segmentation_to_rle};
+use cocokit::mask::contour::polygons_from_mask;
 use cocokit::mask::rle::{iou, Rle};
+use cocokit::mask::segmentation::segmentation_to_rle;
 use serde_json::Value;
 use std::collections::HashMap;
 

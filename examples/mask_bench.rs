@@ -8,8 +8,8 @@
 //! API takes and returns compressed strings); "(runs)" lines time the run arithmetic alone.
 
 use cocokit::coco::model::Segmentation;
-use cocokit::mask::polygon::segmentation_to_rle;
 use cocokit::mask::rle::{iou, Rle};
+use cocokit::mask::segmentation::segmentation_to_rle;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -268,7 +268,7 @@ fn main() {
         rles.len(),
         best(|| {
             for r in &rles {
-                black_box(cocokit::mask::polygon::polygons_from_mask(r, 0.0));
+                black_box(cocokit::mask::contour::polygons_from_mask(r, 0.0));
             }
         }),
     );

@@ -98,7 +98,8 @@ fn bracketed_key_containing_a_closing_bracket() {
 #[test]
 fn polygon_on_an_image_of_width_zero() {
     use cocokit::coco::Segmentation;
-    use cocokit::mask::polygon::{rle_from_polygon, segmentation_to_rle, ZERO_WIDTH_MAX_COL};
+    use cocokit::mask::polygon::{rle_from_polygon, ZERO_WIDTH_MAX_COL};
+    use cocokit::mask::segmentation::segmentation_to_rle;
     // The fuzzer's shape: a thin triangle reaching x = 4e8 (5x + .5 still fits C's int).
     for x in [4e6, 4e7, 4e8] {
         let r = rle_from_polygon(&[0.0, 0.0, x, 0.0, x, 1.0], 1, 0);

@@ -6,8 +6,9 @@
 //! elsewhere). Every comparison is exact: compressed strings byte for byte, floats bit for bit.
 
 use cocokit::coco::model::Segmentation;
-use cocokit::mask::polygon::{rle_from_bbox, rle_from_polygon, segmentation_to_rle};
+use cocokit::mask::polygon::rle_from_polygon;
 use cocokit::mask::rle::{bbox_iou, iou, Rle};
+use cocokit::mask::segmentation::{rle_from_bbox, segmentation_to_rle};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -2,12 +2,11 @@
 //! makes the polygon rasterizer or the string parser panic.
 
 use cocokit::coco::model::Segmentation;
-use cocokit::mask::polygon::{
-    polygon_to_compressed_json, polygons_from_mask, rle_from_polygon, segmentation_to_rle,
-    PolyScratch,
-};
+use cocokit::mask::contour::polygons_from_mask;
+use cocokit::mask::polygon::{polygon_to_compressed_json, rle_from_polygon, PolyScratch};
 use cocokit::mask::raster::{paint_rle, Canvas};
 use cocokit::mask::rle::{iou, Rle};
+use cocokit::mask::segmentation::segmentation_to_rle;
 use proptest::prelude::*;
 
 /// A random h x w mask (row-major bytes, any values: nonzero = foreground) with long and short runs.

@@ -13,9 +13,8 @@
 #![no_main]
 
 use cocokit::coco::Segmentation;
-use cocokit::mask::polygon::{
-    polygon_to_compressed_json, rle_from_bbox, rle_from_polygon, segmentation_to_rle, PolyScratch,
-};
+use cocokit::mask::polygon::{polygon_to_compressed_json, rle_from_polygon, PolyScratch};
+use cocokit::mask::segmentation::{rle_from_bbox, segmentation_to_rle};
 use cocokit::mask::rle::Rle;
 use cocokit_fuzz::Bytes;
 use libfuzzer_sys::fuzz_target;

@@ -4,8 +4,9 @@
 //!
 //! Not here: any mask arithmetic (see the `cocokit::mask` crate module).
 
-use cocokit::mask::polygon::{rle_from_bbox, rle_from_polygon_with, PolyScratch};
+use cocokit::mask::polygon::{rle_from_polygon_with, PolyScratch};
 use cocokit::mask::rle::{self, Rle};
+use cocokit::mask::segmentation::rle_from_bbox;
 use numpy::npyffi::NPY_ORDER;
 use numpy::{
     PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3,

@@ -2,8 +2,10 @@
 //!
 //! - [`rle`]: the `Rle` type (column-major runs, first run = zeros), bitmap encode/decode, the compressed
 //!   string codec, area, bbox, merge, mask IoU and box IoU (all on runs, never on bitmaps);
-//! - [`polygon`]: polygon → RLE (`rleFrPoly`), box → RLE (`rleFrBbox`), a `segmentation` → RLE as
-//!   `COCO.annToRLE` (`segmentation_to_rle`), and mask → polygons (contours, holes kept);
+//! - [`polygon`]: polygon → RLE (`rleFrPoly`);
+//! - [`segmentation`]: a `segmentation` → RLE as `COCO.annToRLE` / `frPyObjects` dispatch it
+//!   (`segmentation_to_rle`), box → RLE (`rleFrBbox`);
+//! - [`contour`]: mask → polygons (pixel-edge contours, holes kept);
 //! - [`raster`]: painting masks into label maps straight from runs;
 //! - [`png`]: reading and writing label-map PNGs (8/16-bit grey, palette) and panoptic segment-id PNGs;
 //! - [`boundary`]: mask → boundary band (boundary-iou-api's `mask_to_boundary`).
@@ -14,7 +16,9 @@
 //! Not here: JSON parsing (see `coco`), evaluation (see `eval`).
 
 pub mod boundary;
+pub mod contour;
 pub mod png;
 pub mod polygon;
 pub mod raster;
 pub mod rle;
+pub mod segmentation;

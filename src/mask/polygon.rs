@@ -1,8 +1,8 @@
-//! Polygons and boxes to RLE, bit-exact with pycocotools 2.0.11 (`rleFrPoly`, `rleFrBbox`, and the
-//! `frPyObjects` / `annToRLE` dispatch), and masks back to polygons (contour tracing).
+//! Polygons to RLE, bit-exact with pycocotools 2.0.11's `rleFrPoly` (maskApi.c).
 //!
-//! Not here: the RLE type and its algorithms (see [`crate::mask::rle`]), JSON (segmentations arrive as
-//! [`Segmentation`] values).
+//! Not here: the RLE type and its algorithms ([`crate::mask::rle`]), boxes and the segmentation → RLE
+//! dispatch of `frPyObjects` / `annToRLE` ([`crate::mask::segmentation`]), masks back to polygons
+//! ([`crate::mask::contour`]).
 //!
 //! # How pycocotools rasterizes a polygon (`rleFrPoly`), and what cocokit reproduces
 //! 1. Every vertex is scaled by 5 and rounded with C's `(int)(5*x + .5)`, which truncates toward zero, so
@@ -20,12 +20,7 @@
 //! Where pycocotools overflows `int` (coordinates beyond ±4·10⁸ or edges longer than that), C's behaviour
 //! is undefined and cocokit gives its own well-defined answer.
 //!
-//! # Masks back to polygons
-//! [`polygons_from_mask`] traces pixel-edge boundaries (holes included, 4-connected parts) and outputs
-//! polygons through the edge midpoints, which [`segmentation_to_rle`] rasterizes back to the same mask.
 
-use crate::coco::model::Segmentation;
-use crate::error::{Error, Result};
 use crate::mask::rle::{CompressedWriter, Rle};
 
 /// C's `(int)d` on x86-64: truncation toward zero; NaN and out-of-range values give `INT_MIN`.
@@ -1075,538 +1070,48 @@ fn runs_from_boundaries(a: &mut [u32]) -> Vec<u32> {
     b
 }
 
-/// Rasterizes a box `[x, y, w, h]` as pycocotools `rleFrBbox`: the polygon (x,y) (x,y+h) (x+w,y+h) (x+w,y).
-pub fn rle_from_bbox(bb: [f64; 4], h: u32, w: u32) -> Rle {
-    let (xs, ys) = (bb[0], bb[1]);
-    let (xe, ye) = (xs + bb[2], ys + bb[3]);
-    rle_from_polygon(&[xs, ys, xs, ye, xe, ye, xe, ys], h, w)
-}
-
-/// The mask of an annotation's `segmentation`, as pycocotools `COCO.annToRLE` computes it for an image of
-/// `h` rows and `w` columns. `Ok(None)` for an empty segmentation (`[]`, where pycocotools raises).
-///
-/// Mirrors `annToRLE` → `frPyObjects` → `merge`:
-/// - polygons: each part rasterized by [`rle_from_polygon`], the parts merged (union);
-/// - quirk of `frPyObjects`, reproduced on purpose: when the *first* part has exactly 4 numbers, it takes
-///   the box branch (`frBbox`), which in pycocotools 2.0.11 raises `TypeError` on a list: an error here
-///   too (use [`rle_from_bbox`] for boxes); a *later* 4-number part is a 2-point polygon;
-/// - a first part of fewer than 4 numbers (0 or 2) is an error (pycocotools raises too); later parts of
-///   any even length are rasterized as they are (a 1-point part paints nothing);
-/// - uncompressed RLE (`frUncompressedRLE`): its own `size` is used, not `h`/`w`, as pycocotools does; the
-///   counts must add up to `h·w` of that size ("Invalid RLE mask representation");
-/// - compressed RLE: parsed with [`Rle::from_compressed`] (checked; pycocotools passes it through untouched).
-///
-/// Errors (pycocotools would truncate or compute garbage): polygons on an image of height or width 0 (the
-/// runs pycocotools makes there do not add up to `h·w`; see [`ZERO_WIDTH_MAX_COL`]), a part with an odd
-/// number of coordinates, a NaN or infinite coordinate.
-pub fn segmentation_to_rle(seg: &Segmentation, h: u32, w: u32) -> Result<Option<Rle>> {
-    match seg {
-        Segmentation::Empty => Ok(None),
-        Segmentation::Polygons(parts) if parts.is_empty() => Ok(None),
-        Segmentation::Polygons(parts) => polygons_to_rle(parts, h, w).map(Some),
-        Segmentation::Rle { h, w, counts } => Rle::from_counts(*h, *w, counts.clone()).map(Some),
-        Segmentation::CompressedRle { h, w, counts } => {
-            Rle::from_compressed(*h, *w, counts).map(Some)
-        }
-    }
-}
-
-/// What [`segmentation_to_rle`] refuses in a list of polygons (the error it gives).
-fn check_polygons(parts: &[Vec<f64>], h: u32, w: u32) -> Result<()> {
-    if h == 0 || w == 0 {
-        let what = if w == 0 { "width" } else { "height" };
-        return Err(Error::msg(format!(
-            "image has {what} 0 ({h}x{w}): its polygons cannot be rasterized (pycocotools would make an \
-             invalid mask)"
-        )));
-    }
-    for (i, p) in parts.iter().enumerate() {
-        if p.len() % 2 != 0 {
-            return Err(Error::msg(format!(
-                "polygon {i} has an odd number of coordinates ({})",
-                p.len()
-            )));
-        }
-        // All finite, without an exit per value (the compiler vectorizes the fold); then which one.
-        if !p.iter().fold(true, |ok, v| ok & v.is_finite()) {
-            if let Some(v) = p.iter().find(|v| !v.is_finite()) {
-                return Err(Error::msg(format!(
-                    "polygon {i} has a non-finite coordinate ({v})"
-                )));
-            }
-        }
-    }
-    let first = parts[0].len();
-    if first == 4 {
-        // frPyObjects: `len(pyobj[0]) == 4` takes the frBbox branch, which in pycocotools 2.0.11 only accepts
-        // a numpy array and raises TypeError on the list it is given.
-        return Err(Error::msg(
-            "first polygon has 4 numbers: pycocotools 2.0.11 reads the segmentation as boxes (frBbox) \
-             and fails on it",
-        ));
-    }
-    if first < 4 {
-        return Err(Error::msg(format!(
-            "first polygon has {first} numbers; pycocotools needs at least 6"
-        )));
-    }
-    Ok(())
-}
-
-fn polygons_to_rle(parts: &[Vec<f64>], h: u32, w: u32) -> Result<Rle> {
-    check_polygons(parts, h, w)?;
-    Ok(with_scratch(|scratch| {
-        if let [only] = parts {
-            return rle_from_polygon_with(only, h, w, scratch);
-        }
-        let rles: Vec<Rle> = parts
-            .iter()
-            .map(|p| rle_from_polygon_with(p, h, w, scratch))
-            .collect();
-        Rle::merge(&rles, false)
-    }))
-}
-
-/// The one polygon of `seg` if it has exactly one (checked as [`segmentation_to_rle`] checks it: its
-/// error if refused), for [`polygon_compressed_json`]; `None` for any other segmentation.
-pub fn single_polygon(seg: &Segmentation, h: u32, w: u32) -> Result<Option<&[f64]>> {
-    match seg {
-        Segmentation::Polygons(parts) if parts.len() == 1 => {
-            check_polygons(parts, h, w)?;
-            Ok(Some(&parts[0]))
-        }
-        _ => Ok(None),
-    }
-}
-
-/// [`polygon_to_compressed_json`] with this thread's buffers: what `segmentation_to_rle` and
-/// [`Rle::write_compressed_json`] give for a segmentation of this one polygon (see [`single_polygon`]).
-pub fn polygon_compressed_json(xy: &[f64], h: u32, w: u32, out: &mut Vec<u8>) {
-    with_scratch(|scratch| polygon_to_compressed_json(xy, h, w, scratch, out))
-}
-
-/// `f` with this thread's [`PolyScratch`].
-fn with_scratch<T>(f: impl FnOnce(&mut PolyScratch) -> T) -> T {
-    SCRATCH.with(|cell| {
-        // A re-entrant call (none today) would find the buffers borrowed: it gets fresh ones.
-        let mut own = PolyScratch::default();
-        let mut guard = cell.try_borrow_mut();
-        let scratch = match guard.as_deref_mut() {
-            Ok(s) => s,
-            Err(_) => &mut own,
-        };
-        f(scratch)
-    })
-}
-
-thread_local! {
-    /// Buffers of [`rle_from_polygon_with`] for [`segmentation_to_rle`], kept per thread between calls.
-    static SCRATCH: std::cell::RefCell<PolyScratch> = std::cell::RefCell::new(PolyScratch::default());
-}
-
-// ------------------------------------------------------------------------------------------------------
-// Mask → polygons
-// ------------------------------------------------------------------------------------------------------
-
-/// Polygons (COCO `segmentation` parts, `[x1, y1, x2, y2, ...]`) whose rasterization by
-/// [`segmentation_to_rle`] is the mask again.
-///
-/// How: each 4-connected foreground component becomes one part. Its boundary is traced along pixel
-/// edges ("crack following") and the polygon goes through the midpoints of those unit edges (the
-/// 0.5-level contour of marching squares, what `skimage.measure.find_contours(mask, 0.5)` gives), with
-/// collinear points dropped, so a diagonal staircase is one straight edge. Every pixel centre — the
-/// points `rleFrPoly` samples — lies at least 0.35 px inside or outside that polygon, which makes the
-/// round trip exact at `tolerance` 0 (checked on all the real masks and by property tests).
-/// Holes are kept: `rleFrPoly` fills by crossing parity, so each hole ring is spliced into its
-/// component's outer ring through a bridge walked there and back (both walks produce the same crossings,
-/// which cancel). With `tolerance > 0` each ring is first simplified by Douglas–Peucker (a vertex
-/// survives when it lies farther than `tolerance` pixels from the simplified chord): fewer points, no
-/// longer exact (docs/MASKS.md has the IoU distribution on real data).
-///
-/// Diagonal-only contact does not connect pixels (4-connectivity), so such pixels end up in separate
-/// parts. Parts come in the column-major order of each component's first pixel. A single pixel becomes a
-/// diamond `(x+.5, y) (x+1, y+.5) (x+.5, y+1) (x, y+.5)`.
-///
-/// Not from imageproc's `find_contours`: it traces the centres of border pixels, and a polygon through
-/// pixel centres puts them on the boundary, where `rleFrPoly` drops part of them (a 10×10 square traced
-/// through its border-pixel centres comes back as 81 pixels).
-pub fn polygons_from_mask(rle: &Rle, tolerance: f64) -> Vec<Vec<f64>> {
-    let (h, w) = (rle.h as u64, rle.w as u64);
-    if h == 0 || w == 0 {
-        return Vec::new();
-    }
-    // Column segments of the foreground, clipped to the image, in column-major order.
-    let mut segs: Vec<Seg> = Vec::new();
-    let (mut x0, mut y0, mut x1, mut y1) = (usize::MAX, usize::MAX, 0usize, 0usize);
-    for (start, len) in rle.foreground_runs() {
-        let end = (start + len as u64).min(h * w);
-        let mut p = start;
-        while p < end {
-            let (x, ya) = ((p / h) as usize, (p % h) as usize);
-            let yb = (h.min(ya as u64 + (end - p))) as usize;
-            segs.push(Seg { x, ya, yb });
-            (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(ya), y1.max(yb - 1));
-            p += (yb - ya) as u64;
-        }
-    }
-    if segs.is_empty() {
-        return Vec::new();
-    }
-    // Work in the bounding box only; the grid is only read along boundaries.
-    let mut grid = Grid::new(y1 - y0 + 1, x1 - x0 + 1, (x0 as i64, y0 as i64));
-    for s in &mut segs {
-        (s.x, s.ya, s.yb) = (s.x - x0, s.ya - y0, s.yb - y0);
-        grid.fill(s);
-    }
-    grid.polygons(&segs, tolerance)
-}
-
-/// [`polygons_from_mask`] on a row-major bitmap (`data[y*w + x]`, nonzero = foreground).
-pub fn polygons_from_bitmap(h: u32, w: u32, data: &[u8], tolerance: f64) -> Result<Vec<Vec<f64>>> {
-    Ok(polygons_from_mask(
-        &Rle::encode_row_major(h, w, data)?,
-        tolerance,
-    ))
-}
-
-/// A run of foreground pixels down one column: rows `ya..yb` of column `x`.
-#[derive(Clone, Copy, Debug)]
-struct Seg {
-    x: usize,
-    ya: usize,
-    yb: usize,
-}
-
-/// 4-connected components of column segments (union–find: segments of neighbouring columns that share
-/// a row are connected), numbered in the order of each component's first segment.
-fn segment_components(segs: &[Seg]) -> (Vec<u32>, usize) {
-    let mut parent: Vec<u32> = (0..segs.len() as u32).collect();
-    fn find(parent: &mut [u32], mut i: u32) -> u32 {
-        while parent[i as usize] != i {
-            parent[i as usize] = parent[parent[i as usize] as usize];
-            i = parent[i as usize];
-        }
-        i
-    }
-    // Column boundaries in `segs` (column-major order).
-    let mut col_start = 0;
-    let mut prev: Option<(usize, usize)> = None; // previous column's segment range
-    while col_start < segs.len() {
-        let x = segs[col_start].x;
-        let mut col_end = col_start;
-        while col_end < segs.len() && segs[col_end].x == x {
-            col_end += 1;
-        }
-        if let Some((ps, pe)) = prev.filter(|&(ps, _)| segs[ps].x + 1 == x) {
-            let (mut i, mut j) = (ps, col_start);
-            while i < pe && j < col_end {
-                let (a, b) = (segs[i], segs[j]);
-                if a.ya < b.yb && b.ya < a.yb {
-                    let (ra, rb) = (find(&mut parent, i as u32), find(&mut parent, j as u32));
-                    if ra != rb {
-                        // keep the smaller index as the root: components numbered by first segment
-                        let (lo, hi) = (ra.min(rb), ra.max(rb));
-                        parent[hi as usize] = lo;
-                    }
-                }
-                if a.yb <= b.yb {
-                    i += 1;
-                } else {
-                    j += 1;
-                }
-            }
-        }
-        prev = Some((col_start, col_end));
-        col_start = col_end;
-    }
-    let mut id = vec![u32::MAX; segs.len()];
-    let mut comp = vec![0u32; segs.len()];
-    let mut n = 0usize;
-    for (i, c) in comp.iter_mut().enumerate() {
-        let r = find(&mut parent, i as u32) as usize;
-        if id[r] == u32::MAX {
-            id[r] = n as u32;
-            n += 1;
-        }
-        *c = id[r];
-    }
-    (comp, n)
-}
-
-/// A foreground grid with a one-pixel background border, column-major like the runs.
-struct Grid {
-    w: usize,
-    h: usize,
-    /// `(w + 2) × (h + 2)` column-major; pixel (x, y) is at `(x + 1) * stride + y + 1`.
-    fg: Vec<bool>,
-    stride: usize,
-    /// Image coordinates of the grid's pixel (0, 0).
-    origin: (i64, i64),
-}
-
-/// Travel directions along pixel edges, in image coordinates (y grows downwards).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Dir {
-    E,
-    S,
-    W,
-    N,
-}
-
-impl Dir {
-    fn right(self) -> Dir {
-        match self {
-            Dir::E => Dir::S,
-            Dir::S => Dir::W,
-            Dir::W => Dir::N,
-            Dir::N => Dir::E,
-        }
-    }
-    fn left(self) -> Dir {
-        match self {
-            Dir::E => Dir::N,
-            Dir::N => Dir::W,
-            Dir::W => Dir::S,
-            Dir::S => Dir::E,
-        }
-    }
-    fn step(self, (x, y): (i64, i64)) -> (i64, i64) {
-        match self {
-            Dir::E => (x + 1, y),
-            Dir::S => (x, y + 1),
-            Dir::W => (x - 1, y),
-            Dir::N => (x, y - 1),
-        }
-    }
-    /// The pixels ahead-left and ahead-right of corner `(x, y)` when travelling this way.
-    fn ahead(self, (x, y): (i64, i64)) -> ((i64, i64), (i64, i64)) {
-        match self {
-            Dir::E => ((x, y - 1), (x, y)),
-            Dir::S => ((x, y), (x - 1, y)),
-            Dir::W => ((x - 1, y), (x - 1, y - 1)),
-            Dir::N => ((x - 1, y - 1), (x, y - 1)),
-        }
-    }
-    /// The foreground pixel on the right of the edge leaving corner `(x, y)` this way, and the bit of
-    /// its side that the edge is.
-    fn side(self, (x, y): (i64, i64)) -> ((i64, i64), u8) {
-        match self {
-            Dir::E => ((x, y), 1),         // top side
-            Dir::S => ((x - 1, y), 2),     // right side
-            Dir::W => ((x - 1, y - 1), 4), // bottom side
-            Dir::N => ((x, y - 1), 8),     // left side
-        }
-    }
-}
-
-impl Grid {
-    fn new(h: usize, w: usize, origin: (i64, i64)) -> Grid {
-        let stride = h + 2;
-        Grid {
-            w,
-            h,
-            fg: vec![false; stride * (w + 2)],
-            stride,
-            origin,
-        }
-    }
-    fn fill(&mut self, s: &Seg) {
-        let base = (s.x + 1) * self.stride + 1;
-        self.fg[base + s.ya..base + s.yb].fill(true);
-    }
-    #[inline]
-    fn idx(&self, (x, y): (i64, i64)) -> usize {
-        ((x + 1) as usize) * self.stride + (y + 1) as usize
-    }
-    #[inline]
-    fn is_fg(&self, p: (i64, i64)) -> bool {
-        p.0 >= -1
-            && p.1 >= -1
-            && p.0 <= self.w as i64
-            && p.1 <= self.h as i64
-            && self.fg[self.idx(p)]
-    }
-
-    fn polygons(&self, segs: &[Seg], tolerance: f64) -> Vec<Vec<f64>> {
-        let (comp, ncomp) = segment_components(segs);
-        let mut done = vec![0u8; self.fg.len()];
-        // Per component: outer ring(s) and hole rings.
-        let mut outer: Vec<Vec<Vec<(i64, i64)>>> = vec![Vec::new(); ncomp];
-        let mut holes: Vec<Vec<Vec<(i64, i64)>>> = vec![Vec::new(); ncomp];
-        // Every ring has a horizontal edge with foreground below it (an outer ring's top, a hole's
-        // bottom): the top of some segment. Start a trace at each such edge not yet traced.
-        for (s, &c) in segs.iter().zip(&comp) {
-            let corner = (s.x as i64, s.ya as i64);
-            let (pix, bit) = Dir::E.side(corner);
-            if done[self.idx(pix)] & bit != 0 {
-                continue;
-            }
-            let ring = self.trace(corner, Dir::E, &mut done);
-            if shoelace(&ring) > 0 {
-                // one per 4-connected component
-                outer[c as usize].push(ring);
-            } else {
-                holes[c as usize].push(ring);
-            }
-        }
-        let mut parts = Vec::with_capacity(outer.len());
-        for (rings, hs) in outer.into_iter().zip(holes) {
-            for (k, ring) in rings.into_iter().enumerate() {
-                // doubled coordinates
-                let mut ring = simplify_ring(ring, 2.0 * tolerance);
-                if k == 0 {
-                    for hole in &hs {
-                        bridge(&mut ring, &simplify_ring(hole.clone(), 2.0 * tolerance));
-                    }
-                }
-                let (ox, oy) = (self.origin.0 as f64, self.origin.1 as f64);
-                parts.push(
-                    ring.iter()
-                        .flat_map(|&(x, y)| [x as f64 / 2.0 + ox, y as f64 / 2.0 + oy])
-                        .collect(),
-                );
-            }
-        }
-        parts
-    }
-
-    /// Follows the boundary from `corner` leaving in direction `dir`, foreground on the right, until it
-    /// closes. A corner where two foreground pixels touch diagonally turns right (keeps to the current
-    /// pixel), which is what makes components 4-connected. Returns the midpoints of the boundary's unit edges in doubled coordinates (`2x, 2y`, so they
-    /// stay integers), collinear ones dropped: diagonal staircases become straight lines.
-    fn trace(&self, start: (i64, i64), start_dir: Dir, done: &mut [u8]) -> Vec<(i64, i64)> {
-        let mut ring = Vec::new();
-        let (mut p, mut d) = (start, start_dir);
-        loop {
-            let (pix, bit) = d.side(p);
-            done[self.idx(pix)] |= bit;
-            let q = d.step(p);
-            ring.push((p.0 + q.0, p.1 + q.1));
-            p = q;
-            let (al, ar) = d.ahead(p);
-            d = if !self.is_fg(ar) {
-                d.right()
-            } else if self.is_fg(al) {
-                d.left()
-            } else {
-                d
-            };
-            if p == start && d == start_dir {
-                break;
-            }
-        }
-        drop_collinear(ring)
-    }
-}
-
-/// Drops the points of a closed ring that lie on the straight line through their neighbours.
-fn drop_collinear(ring: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
-    let n = ring.len();
-    if n < 4 {
-        return ring;
-    }
-    let keep: Vec<(i64, i64)> = (0..n)
-        .filter(|&i| {
-            let (a, b, c) = (ring[(i + n - 1) % n], ring[i], ring[(i + 1) % n]);
-            (b.0 - a.0) * (c.1 - b.1) - (b.1 - a.1) * (c.0 - b.0) != 0
-        })
-        .map(|i| ring[i])
-        .collect();
-    if keep.len() < 3 {
-        ring
-    } else {
-        keep
-    }
-}
-
-/// Twice the signed area in image coordinates: positive for rings traced with the foreground on the right
-/// around the outside (outer boundaries), negative for holes.
-fn shoelace(ring: &[(i64, i64)]) -> i64 {
-    let n = ring.len();
-    (0..n)
-        .map(|i| {
-            let (a, b) = (ring[i], ring[(i + 1) % n]);
-            a.0 * b.1 - b.0 * a.1
-        })
-        .sum()
-}
-
-/// Douglas–Peucker on a closed ring of corners (no-op for `tolerance <= 0` or tiny rings).
-fn simplify_ring(ring: Vec<(i64, i64)>, tolerance: f64) -> Vec<(i64, i64)> {
-    let n = ring.len();
-    // NaN or non-positive tolerance: no simplification.
-    if tolerance.is_nan() || tolerance <= 0.0 || n <= 4 {
-        return ring;
-    }
-    // Split the ring at vertex 0 and the vertex farthest from it; simplify both chains.
-    let far = (1..n)
-        .max_by_key(|&i| {
-            let (dx, dy) = (ring[i].0 - ring[0].0, ring[i].1 - ring[0].1);
-            dx * dx + dy * dy
-        })
-        .unwrap_or(n / 2);
-    let mut keep = vec![false; n + 1];
-    keep[0] = true;
-    keep[far] = true;
-    keep[n] = true;
-    let pt = |i: usize| ring[i % n];
-    let mut stack = vec![(0usize, far), (far, n)];
-    while let Some((a, b)) = stack.pop() {
-        if b <= a + 1 {
-            continue;
-        }
-        let (pa, pb) = (pt(a), pt(b));
-        let (dx, dy) = ((pb.0 - pa.0) as f64, (pb.1 - pa.1) as f64);
-        let len = (dx * dx + dy * dy).sqrt();
-        let (mut best, mut best_d) = (a, -1.0f64);
-        for i in a + 1..b {
-            let p = pt(i);
-            let (px, py) = ((p.0 - pa.0) as f64, (p.1 - pa.1) as f64);
-            let d = if len == 0.0 {
-                (px * px + py * py).sqrt()
-            } else {
-                (px * dy - py * dx).abs() / len
-            };
-            if d > best_d {
-                best_d = d;
-                best = i;
-            }
-        }
-        if best_d > tolerance {
-            keep[best] = true;
-            stack.push((a, best));
-            stack.push((best, b));
-        }
-    }
-    let out: Vec<(i64, i64)> = (0..n).filter(|&i| keep[i]).map(|i| ring[i]).collect();
-    if out.len() < 3 {
-        ring
-    } else {
-        out
-    }
-}
-
-/// Splices `hole` into `ring` through a bridge from the hole's first corner to the nearest corner of
-/// `ring`, walked there and back.
-fn bridge(ring: &mut Vec<(i64, i64)>, hole: &[(i64, i64)]) {
-    let Some(&h0) = hole.first() else { return };
-    let Some(at) = (0..ring.len()).min_by_key(|&i| {
-        let (dx, dy) = (ring[i].0 - h0.0, ring[i].1 - h0.1);
-        dx * dx + dy * dy
-    }) else {
-        return;
-    };
-    let p = ring[at];
-    let mut splice = Vec::with_capacity(hole.len() + 2);
-    splice.extend_from_slice(hole);
-    splice.push(h0);
-    splice.push(p);
-    ring.splice(at + 1..at + 1, splice);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `Edge::new`'s integer end coordinates against C's `(int)(b + s·t + .5)` in doubles, on random
+    /// edges of every length and sign up to the int range (INT_MIN included: what out-of-range vertices
+    /// become) and on repeated vertices.
+    #[test]
+    fn edge_ends_match_c_doubles() {
+        let mut next = crate::testing::xorshift(0x9e37_79b9_7f4a_7c15);
+        let special = [
+            0i64,
+            1,
+            -1,
+            2,
+            -2,
+            5,
+            -5,
+            i32::MIN as i64,
+            i32::MAX as i64,
+            -i32::MAX as i64,
+        ];
+        for k in 0..400_000 {
+            let mut v = [0i64; 4];
+            for x in v.iter_mut() {
+                let r = next();
+                *x = match (k + (r % 7) as usize) % 4 {
+                    0 => special[(r >> 8) as usize % special.len()],
+                    1 => (r >> 8) as i64 % 3000 - 1500,
+                    2 => (r >> 8) as i64 % 20 - 10,
+                    _ => (r >> 8) as i32 as i64,
+                };
+            }
+            if k % 50 == 0 {
+                (v[2], v[3]) = (v[0], v[1]);
+            }
+            let e = Edge::new(v[0], v[1], v[2], v[3]);
+            let b = if e.major_x() { e.ys } else { e.xs } as f64;
+            assert_eq!(e.m0, c_int(b + e.s * 0.0 + 0.5), "{v:?}");
+            assert_eq!(e.mn, c_int(b + e.s * e.steps() as f64 + 0.5), "{v:?}");
+        }
+    }
 
     #[cfg(target_arch = "x86_64")]
     #[test]
@@ -1662,109 +1167,6 @@ mod tests {
         }
     }
 
-    fn roundtrip(h: u32, w: u32, rows: &[&str], tolerance: f64) -> (Rle, Rle, Vec<Vec<f64>>) {
-        let bm: Vec<u8> = rows
-            .iter()
-            .flat_map(|r| r.bytes().map(|b| u8::from(b == b'#')))
-            .collect();
-        let src = Rle::encode_row_major(h, w, &bm).unwrap();
-        let parts = polygons_from_mask(&src, tolerance);
-        assert_eq!(polygons_from_bitmap(h, w, &bm, tolerance).unwrap(), parts);
-        let back = segmentation_to_rle(&Segmentation::Polygons(parts.clone()), h, w)
-            .unwrap()
-            .unwrap_or_else(|| Rle::zeros(h, w));
-        (src, back, parts)
-    }
-
-    #[test]
-    fn contours_exact_with_holes_and_diagonals() {
-        let rows = [
-            "........", //
-            ".#####..", //
-            ".#...#..", //
-            ".#.#.#.#", //
-            ".#...##.", //
-            ".#####..", //
-            "#.......", //
-        ];
-        let (src, back, parts) = roundtrip(7, 8, &rows, 0.0);
-        assert_eq!(back, src);
-        // ring with a hole (and an island inside it), the diagonal pixel, the corner pixel
-        assert_eq!(parts.len(), 4);
-        // a single pixel is a diamond through the midpoints of its sides
-        let (_, _, parts) = roundtrip(3, 3, &["...", ".#.", "..."], 0.0);
-        assert_eq!(parts, vec![vec![1.5, 1.0, 2.0, 1.5, 1.5, 2.0, 1.0, 1.5]]);
-        let (_, back, parts) = roundtrip(2, 2, &["..", ".."], 0.0);
-        assert!(parts.is_empty());
-        assert_eq!(back.area(), 0);
-    }
-
-    #[test]
-    fn contours_simplified() {
-        let rows: Vec<String> = (0..40)
-            .map(|y| {
-                (0..40)
-                    .map(|x| {
-                        let (dx, dy) = (x as f64 - 19.5, y as f64 - 19.5);
-                        if dx * dx + dy * dy < 300.0 && dx * dx + dy * dy > 40.0 {
-                            '#'
-                        } else {
-                            '.'
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
-        let (src, exact, p0) = roundtrip(40, 40, &rows, 0.0);
-        assert_eq!(exact, src);
-        let (_, approx, p1) = roundtrip(40, 40, &rows, 1.0);
-        let n0: usize = p0.iter().map(Vec::len).sum();
-        let n1: usize = p1.iter().map(Vec::len).sum();
-        assert!(n1 < n0, "{n1} < {n0}");
-        let o = crate::mask::rle::iou(&[approx], &[src], &[false])[0];
-        assert!(o > 0.9, "{o}");
-    }
-
-    /// `Edge::new`'s integer end coordinates against C's `(int)(b + s·t + .5)` in doubles, on random
-    /// edges of every length and sign up to the int range (INT_MIN included: what out-of-range vertices
-    /// become) and on repeated vertices.
-    #[test]
-    fn edge_ends_match_c_doubles() {
-        let mut next = crate::testing::xorshift(0x9e37_79b9_7f4a_7c15);
-        let special = [
-            0i64,
-            1,
-            -1,
-            2,
-            -2,
-            5,
-            -5,
-            i32::MIN as i64,
-            i32::MAX as i64,
-            -i32::MAX as i64,
-        ];
-        for k in 0..400_000 {
-            let mut v = [0i64; 4];
-            for x in v.iter_mut() {
-                let r = next();
-                *x = match (k + (r % 7) as usize) % 4 {
-                    0 => special[(r >> 8) as usize % special.len()],
-                    1 => (r >> 8) as i64 % 3000 - 1500,
-                    2 => (r >> 8) as i64 % 20 - 10,
-                    _ => (r >> 8) as i32 as i64,
-                };
-            }
-            if k % 50 == 0 {
-                (v[2], v[3]) = (v[0], v[1]);
-            }
-            let e = Edge::new(v[0], v[1], v[2], v[3]);
-            let b = if e.major_x() { e.ys } else { e.xs } as f64;
-            assert_eq!(e.m0, c_int(b + e.s * 0.0 + 0.5), "{v:?}");
-            assert_eq!(e.mn, c_int(b + e.s * e.steps() as f64 + 0.5), "{v:?}");
-        }
-    }
-
     #[test]
     fn c_int_matches_x86() {
         assert_eq!(c_int(-2.5), -2);
@@ -1803,45 +1205,5 @@ mod tests {
         let r = rle_from_polygon(&[-1e8, -1e8, 1e8, 3.0, 50.0, 1e8], 100, 100);
         assert!(r.is_valid());
         assert!(r.area() > 0);
-    }
-
-    #[test]
-    fn dispatch() {
-        let h = 10;
-        let w = 10;
-        let bb = Segmentation::Polygons(vec![vec![1.0, 1.0, 3.0, 2.0]]);
-        assert!(segmentation_to_rle(&bb, h, w).is_err());
-        let later = Segmentation::Polygons(vec![
-            vec![1.0, 1.0, 6.0, 1.0, 6.0, 6.0],
-            vec![1.0, 1.0, 3.0, 2.0],
-        ]);
-        assert!(segmentation_to_rle(&later, h, w).unwrap().is_some());
-        let short = Segmentation::Polygons(vec![vec![1.0, 1.0]]);
-        assert!(segmentation_to_rle(&short, h, w).is_err());
-        let odd = Segmentation::Polygons(vec![vec![1.0, 1.0, 2.0, 2.0, 3.0, 1.0, 4.0]]);
-        assert!(segmentation_to_rle(&odd, h, w).is_err());
-        let nan = Segmentation::Polygons(vec![vec![1.0, 1.0, 2.0, f64::NAN, 3.0, 1.0]]);
-        assert!(segmentation_to_rle(&nan, h, w).is_err());
-        // The message names the part and the value, wherever it is (the check folds over every value).
-        for (bad, at) in [(f64::INFINITY, 0), (f64::NEG_INFINITY, 7), (f64::NAN, 13)] {
-            let mut second: Vec<f64> = (0..14).map(|i| (i % 5) as f64).collect();
-            second[at] = bad;
-            let seg = Segmentation::Polygons(vec![vec![1.0, 1.0, 6.0, 1.0, 6.0, 6.0], second]);
-            let e = segmentation_to_rle(&seg, h, w).unwrap_err().to_string();
-            assert!(
-                e.contains(&format!("polygon 1 has a non-finite coordinate ({bad})")),
-                "{e}"
-            );
-        }
-        assert_eq!(
-            segmentation_to_rle(&Segmentation::Empty, h, w).unwrap(),
-            None
-        );
-        let bad = Segmentation::Rle {
-            h: 2,
-            w: 2,
-            counts: vec![1, 2],
-        };
-        assert!(segmentation_to_rle(&bad, h, w).is_err());
     }
 }

@@ -26,9 +26,8 @@ use crate::error::{Error, Result};
 use crate::io::Input;
 use crate::json::pretty::write_escaped;
 use crate::json::scan::{skip_ws, ElementGuess};
-use crate::mask::polygon::{
-    polygon_compressed_json, polygons_from_mask, segmentation_to_rle, single_polygon,
-};
+use crate::mask::contour::polygons_from_mask;
+use crate::mask::segmentation::{polygon_compressed_json, segmentation_to_rle, single_polygon};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::Write;

@@ -23,8 +23,8 @@ use crate::coco::walk::{scan_top_batched, Chunk, Event, Layout, Section, BATCH_H
 use crate::coco::Segmentation;
 use crate::error::Result;
 use crate::io::Input;
-use crate::mask::polygon::segmentation_to_rle;
 use crate::mask::rle::Rle;
+use crate::mask::segmentation::segmentation_to_rle;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};

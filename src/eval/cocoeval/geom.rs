@@ -12,8 +12,9 @@ use super::masks::{self, MaskSet};
 use super::oks;
 use crate::coco::Segmentation;
 use crate::mask::boundary::{boundary_of_intervals, dilation_of, BoundaryScratch};
-use crate::mask::polygon::{rle_from_polygon_with, segmentation_to_rle, PolyScratch};
+use crate::mask::polygon::{rle_from_polygon_with, PolyScratch};
 use crate::mask::rle::{bb_iou_one, Rle};
+use crate::mask::segmentation::segmentation_to_rle;
 use crate::{Error, Result};
 
 /// The geometry evaluation compares, laid out in cell order.

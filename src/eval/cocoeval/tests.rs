@@ -407,10 +407,13 @@ fn segm_mask_results_take_area_and_box_from_the_mask() {
     // Results without bbox: the mask gives both. A 20x20 mask is "small" (400 <= 1024): with the small
     // range only, the detection still counts; with the large range only it is ignored, not a false positive.
     let f = with_segm(Fixture::new());
-    let mask =
-        crate::mask::polygon::segmentation_to_rle(&rect_polygon(10.0, 10.0, 20.0, 20.0), 80, 100)
-            .unwrap()
-            .unwrap();
+    let mask = crate::mask::segmentation::segmentation_to_rle(
+        &rect_polygon(10.0, 10.0, 20.0, 20.0),
+        80,
+        100,
+    )
+    .unwrap()
+    .unwrap();
     let seg = Segmentation::CompressedRle {
         h: 80,
         w: 100,
@@ -532,7 +535,7 @@ fn load_path_matches_the_reader_path_on_good_and_bad_input() {
                 "segmentation": {{"size": [30, 40], "counts": [620, 9, 21, 9, 541]}}}}]}}"#
         )
     };
-    use crate::mask::polygon::rle_from_bbox;
+    use crate::mask::segmentation::rle_from_bbox;
     let rle_json = |bb: [f64; 4]| {
         let s = rle_from_bbox(bb, 30, 40).to_compressed_string();
         (

@@ -31,8 +31,8 @@ use super::{evaluate_images, Accumulator, LabelCoding, Progress};
 use crate::coco::model::image_stem as stem;
 use crate::coco::reader::parse_annotation;
 use crate::mask::png::{read_label_png, LabelPixels, MapRef};
-use crate::mask::polygon::segmentation_to_rle;
 use crate::mask::raster::Canvas;
+use crate::mask::segmentation::segmentation_to_rle;
 
 /// Options of [`evaluate_coco`] (the CLI's `--background`, `--score-thr`, `--absent-as`, `--mean-over`,
 /// `--allow-extra`).
