@@ -7,7 +7,8 @@
 //! - [`convert`]: segmentations to compressed / raw RLE or polygons (`COCO.annToRLE`);
 //! - [`rasterize`]: one label-map PNG per image (`COCO.annToMask` painting);
 //! - [`validate`]: every problem of a file, grouped by kind;
-//! - [`synth`], [`synth_detections`]: a deterministic synthetic dataset and detections for it.
+//! - [`synth`], [`synth_detections`]: a deterministic synthetic dataset and detections for it;
+//! - [`yolo`]: YOLO (ultralytics) label files out of a dataset and back.
 //!
 //! Each walks records with the reader of [`crate::coco::reader`] and uses the layers below (`json`, `coco`,
 //! `mask`); none prints: they return reports that `cmd` formats. Evaluation lives in [`crate::eval`].
@@ -20,3 +21,4 @@ pub mod stats;
 pub mod synth;
 pub mod synth_detections;
 pub mod validate;
+pub mod yolo;

@@ -1,0 +1,135 @@
+//! `cocokit export`: a COCO dataset written in another format (`--to`), one variant per format.
+
+use super::count;
+use crate::error::{Error, Result};
+use crate::io::{progress_count, Input};
+use crate::ops::yolo;
+use std::io::Write;
+use std::path::Path;
+
+const EXAMPLES: &str = "Examples:
+  cocokit export --to yolo instances_val2017.json -o yolo/
+  cocokit export --to yolo instances_val2017.json -o yolo-seg/ --segments
+  cocokit export --to yolo instances_val2017.json -o yolo/ --crowd keep -q --json | jq .labels
+
+yolo: DIR/labels/<file_name with .txt> per image (every image; empty when it has no object) and DIR/data.yaml
+(names, nc). Put the images in DIR/images/ at the same relative paths. Lines are `class cx cy w h`, or with
+--segments `class x1 y1 x2 y2 ...` (several parts joined into one as ultralytics' merge_multi_segment does),
+normalized by the image size, written with %g as ultralytics' convert_coco writes them. Class k = the k-th
+category by id. Crowd annotations are skipped as convert_coco skips them, unless --crowd keep.";
+
+/// Write a dataset in another format.
+#[derive(clap::Args, Debug)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// The format to write.
+    #[arg(long, value_enum)]
+    pub to: Format,
+    /// COCO dataset file.
+    pub input: String,
+    /// Output directory (created if missing).
+    #[arg(short, long, visible_alias = "out", value_name = "DIR")]
+    pub output: String,
+    /// yolo: polygons instead of boxes.
+    #[arg(long)]
+    pub segments: bool,
+    /// yolo: crowd annotations (iscrowd 1).
+    #[arg(long, value_enum, default_value_t = Crowd::Skip)]
+    pub crowd: Crowd,
+    /// yolo: numbers as the shortest decimals that read back exactly, instead of %g (6 significant digits).
+    #[arg(long)]
+    pub full_precision: bool,
+    /// No progress bar or summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Print the summary as JSON on standard output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--to`: one variant per format.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Ultralytics YOLO label files and data.yaml.
+    Yolo,
+}
+
+/// `--crowd`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Crowd {
+    /// Leave them out (ultralytics' convert_coco does).
+    Skip,
+    /// Write them like the others (RLE masks traced to polygons).
+    Keep,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let out = Path::new(&args.output);
+    if out.exists() && !out.is_dir() {
+        return Err(Error::msg("-o/--output must be a directory").in_file(&args.output));
+    }
+    let input = Input::open(&args.input)?;
+    match args.to {
+        Format::Yolo => export_yolo(&args, &input, out),
+    }
+}
+
+fn export_yolo(args: &Args, input: &Input, out: &Path) -> Result<()> {
+    let opts = yolo::ExportOptions {
+        segments: args.segments,
+        keep_crowd: args.crowd == Crowd::Keep,
+        full_precision: args.full_precision,
+    };
+    let pb = progress_count(None, "images", args.quiet, "export");
+    let rep = yolo::export(input, &opts, out, &|n| pb.set_position(n))
+        .map_err(|e| e.in_file(input.name()))?;
+    pb.finish_and_clear();
+    if args.json {
+        let mut v =
+            serde_json::to_value(&rep).map_err(|e| crate::error::Error::msg(e.to_string()))?;
+        v["output"] = args.output.clone().into();
+        writeln!(std::io::stdout(), "{v}")?;
+    }
+    if !args.quiet {
+        eprintln!(
+            "wrote {} ({}, {}) and data.yaml to {}",
+            count(rep.images, "label file", "label files"),
+            count(rep.labels, "line", "lines"),
+            count(rep.classes, "class", "classes"),
+            args.output
+        );
+        let notes = [
+            (
+                rep.crowd_skipped,
+                "crowd annotation skipped (--crowd keep writes them)",
+                "crowd annotations skipped (--crowd keep writes them)",
+            ),
+            (
+                rep.empty_boxes,
+                "annotation skipped: its box has no width or height",
+                "annotations skipped: their box has no width or height",
+            ),
+            (
+                rep.box_segments,
+                "annotation has no usable polygon: written as its box's rectangle",
+                "annotations have no usable polygon: written as their box's rectangle",
+            ),
+            (
+                rep.duplicates,
+                "repeated line written once",
+                "repeated lines written once",
+            ),
+            (
+                rep.orphans,
+                "annotation refers to an image that is not in the file",
+                "annotations refer to images that are not in the file",
+            ),
+        ];
+        for (n, one, many) in notes {
+            if n > 0 {
+                eprintln!("note: {}", count(n, one, many));
+            }
+        }
+    }
+    Ok(())
+}
