@@ -24,7 +24,7 @@
 use crate::coco::walk::par_map_ordered;
 use crate::coco::Segmentation;
 use crate::error::{Error, Result};
-use crate::mask::polygon::segmentation_to_rle;
+use crate::mask::segmentation::segmentation_to_rle;
 use std::collections::{BTreeSet, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
