@@ -98,6 +98,19 @@ def _native_ids(values):
     return out
 
 
+def _mark_ignored(gts, iouType, areaRng):
+    """The flags pycocotools' ``COCOeval`` sets on the ground truths it evaluates: ``ignore`` (``_prepare``)
+    and ``_ignore`` (``evaluateImg``; the last area range's, which is evaluated last)."""
+    last = areaRng[-1] if len(areaRng) else None
+    for gt in gts:
+        gt["ignore"] = gt.get("ignore", 0)
+        gt["ignore"] = "iscrowd" in gt and gt["iscrowd"]
+        if iouType == "keypoints":
+            gt["ignore"] = (gt["num_keypoints"] == 0) or gt["ignore"]
+        if last is not None:
+            gt["_ignore"] = 1 if gt["ignore"] or (gt["area"] < last[0] or gt["area"] > last[1]) else 0
+
+
 class COCO:
     """A COCO dataset in memory with pycocotools' indexes and query methods."""
 
@@ -112,6 +125,8 @@ class COCO:
         """Load ``annotation_file`` (a path) and build the indexes; with no file, an empty dataset."""
         self._native = None
         self._parent = None
+        # COCOeval's _prepare marks (imgIds, catIds, useCats) of evaluations run natively on this dataset
+        self._ignore_marks = []
         self.dataset, self.anns, self.cats, self.imgs = dict(), dict(), dict(), dict()
         self.imgToAnns, self.catToImgs = defaultdict(list), defaultdict(list)
         if annotation_file is not None:
@@ -144,8 +159,18 @@ class COCO:
             if parent is None:
                 self._dataset = native.to_python()
                 self._index()
+                self._mark_ignored()
             else:
                 parent._res_from_anns(self, native.to_python())
+
+    def _mark_ignored(self):
+        # what COCOeval would have left on the ground truths of the evaluations run natively on this dataset
+        marks, self._ignore_marks = self._ignore_marks, []
+        for imgIds, catIds, useCats, iouType, areaRng in marks:
+            cats = set(catIds) if useCats and len(catIds) != 0 else None
+            gts = [ann for imgId in imgIds for ann in self._imgToAnns.get(imgId, ())
+                   if cats is None or ann["category_id"] in cats]
+            _mark_ignored(gts, iouType, areaRng)
 
     def __getstate__(self):
         # pickle / copy: the Python objects, as a pycocotools COCO pickles

@@ -27,7 +27,7 @@ from collections import defaultdict
 import numpy as np
 
 from . import _native
-from .coco import _no_gc
+from .coco import _mark_ignored, _no_gc
 
 __all__ = ["COCOeval", "Params"]
 
@@ -192,7 +192,7 @@ class COCOeval:
         if not dt.is_results_of(gt):
             return None
         try:
-            return _native.evaluate_datasets(
+            ev = _native.evaluate_datasets(
                 gt, dt, p.iouType,
                 _int_ids(p.imgIds, "image"),
                 _int_ids(p.catIds, "category"),
@@ -205,16 +205,15 @@ class COCOeval:
             )
         except _native.CocokitError:
             return None
+        self.cocoGt._ignore_marks.append(
+            (list(p.imgIds), list(p.catIds), p.useCats, p.iouType, [list(a) for a in p.areaRng]))
+        return ev
 
     def _evaluate_dicts(self, p):
         """The evaluation of the annotation dicts ``_prepare`` selects (materializing native datasets)."""
         gts = self._select(self.cocoGt, p)
         dts = self._select(self.cocoDt, p)
-        for gt in gts:
-            gt["ignore"] = gt.get("ignore", 0)
-            gt["ignore"] = "iscrowd" in gt and gt["iscrowd"]
-            if p.iouType == "keypoints":
-                gt["ignore"] = (gt["num_keypoints"] == 0) or gt["ignore"]
+        _mark_ignored(gts, p.iouType, p.areaRng)
         imgs = self.cocoGt.imgs
         # sizes rasterize polygons (segm); bbox evaluation never needs them, as in pycocotools
         images = [(i, int(imgs[i].get("height", 0)), int(imgs[i].get("width", 0)))
