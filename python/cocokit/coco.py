@@ -7,11 +7,21 @@ works unchanged, and ``COCO()`` followed by assigning ``dataset`` and calling ``
 Every method mirrors its pycocotools namesake, quirks included (``getAnnIds``' open area range,
 ``loadRes`` deciding the results' kind on the first result, ids numbered from 1); ``showAnns`` draws with
 matplotlib as pycocotools does, ``download`` is not supported.
+
+Lazy datasets: ``COCO(path)`` and ``loadRes(path)`` keep the file on the Rust side (``_native.Dataset``) and
+build no Python object; the six attributes above are made on first access (``_materialize``: the file as
+``json.load`` reads it, then ``createIndex``, or ``loadRes``' steps for results). Until then ``getImgIds``,
+``getCatIds`` and ``getAnnIds`` answer from native indexes (other filters materialize), and ``COCOeval`` on
+a ground truth and its ``loadRes`` results runs wholly in the engine. Once materialized, the Python objects
+are the truth: every later query and evaluation reads them, so mutations are seen as pycocotools sees them.
+Files the native reader refuses, or whose Python objects would answer differently (duplicate or missing
+ids, no categories, caption results, ...), are loaded the pycocotools way at once (see ``_native.Dataset``).
 """
 
 import contextlib
 import copy
 import gc
+import operator
 import os
 import time
 from collections import defaultdict
@@ -48,16 +58,90 @@ def _load_json(path):
         return _native.load_json(os.fspath(path))
 
 
+def _lazy(name):
+    """An attribute of the dataset's Python objects, made on first access from a native dataset."""
+    attr = "_" + name
+
+    def get(self):
+        if self._native is not None:
+            self._materialize()
+        return getattr(self, attr)
+
+    def put(self, value):
+        if self._native is not None:
+            self._materialize()
+        setattr(self, attr, value)
+
+    return property(get, put, doc="pycocotools' ``{}``, made on first access.".format(name))
+
+
+def _native_path(path):
+    """``path`` as a ``str`` for the native loader, or ``None`` (pycocotools' ``open`` decides then)."""
+    if isinstance(path, (str, os.PathLike)):
+        path = os.fspath(path)
+        if isinstance(path, str):
+            return path
+    return None
+
+
+def _native_ids(values):
+    """Ids as a list of ``int`` for a native query, or ``None`` when one is not an integer (the query then
+    runs on the Python objects, where ``1.0`` or ``"1"`` behave as pycocotools' dict lookups make them)."""
+    out = []
+    for v in values:
+        if type(v) is not int:  # noqa: E721
+            try:
+                v = operator.index(v)
+            except TypeError:
+                return None
+        out.append(v)
+    return out
+
+
+def _mark_ignored(gts, iouType, areaRng):
+    """The flags pycocotools' ``COCOeval`` sets on the ground truths it evaluates: ``ignore`` (``_prepare``)
+    and ``_ignore`` (``evaluateImg``; the last area range's, which is evaluated last)."""
+    last = areaRng[-1] if len(areaRng) else None
+    for gt in gts:
+        gt["ignore"] = gt.get("ignore", 0)
+        gt["ignore"] = "iscrowd" in gt and gt["iscrowd"]
+        if iouType == "keypoints":
+            gt["ignore"] = (gt["num_keypoints"] == 0) or gt["ignore"]
+        if last is not None:
+            gt["_ignore"] = 1 if gt["ignore"] or (gt["area"] < last[0] or gt["area"] > last[1]) else 0
+
+
 class COCO:
     """A COCO dataset in memory with pycocotools' indexes and query methods."""
 
+    dataset = _lazy("dataset")
+    anns = _lazy("anns")
+    cats = _lazy("cats")
+    imgs = _lazy("imgs")
+    imgToAnns = _lazy("imgToAnns")
+    catToImgs = _lazy("catToImgs")
+
     def __init__(self, annotation_file=None):
         """Load ``annotation_file`` (a path) and build the indexes; with no file, an empty dataset."""
+        self._native = None
+        self._parent = None
+        # COCOeval's _prepare marks (imgIds, catIds, useCats) of evaluations run natively on this dataset
+        self._ignore_marks = []
         self.dataset, self.anns, self.cats, self.imgs = dict(), dict(), dict(), dict()
         self.imgToAnns, self.catToImgs = defaultdict(list), defaultdict(list)
         if annotation_file is not None:
             print("loading annotations into memory...")
             tic = time.time()
+            path = _native_path(annotation_file)
+            # a subclass with its own createIndex gets it run on the dicts, as pycocotools runs it
+            if path is not None and type(self).createIndex is COCO.createIndex:
+                native = _native.load_dataset(path)
+                if native is not None:
+                    print("Done (t={:0.2f}s)".format(time.time() - tic))
+                    print("creating index...")
+                    print("index created!")
+                    self._native = native
+                    return
             dataset = _load_json(annotation_file)
             assert type(dataset) == dict, "annotation file format {} not supported".format(  # noqa: E721
                 type(dataset))
@@ -66,9 +150,41 @@ class COCO:
             with _no_gc():
                 self.createIndex()
 
+    def _materialize(self):
+        """Build the Python objects of a native dataset (``json.load`` + ``createIndex``, or for results
+        ``loadRes``' steps on the parent's objects); from then on they are the truth."""
+        native, parent = self._native, self._parent
+        self._native = self._parent = None
+        with _no_gc():
+            if parent is None:
+                self._dataset = native.to_python()
+                self._index()
+                self._mark_ignored()
+            else:
+                parent._res_from_anns(self, native.to_python())
+
+    def _mark_ignored(self):
+        # what COCOeval would have left on the ground truths of the evaluations run natively on this dataset
+        marks, self._ignore_marks = self._ignore_marks, []
+        for imgIds, catIds, useCats, iouType, areaRng in marks:
+            cats = set(catIds) if useCats and len(catIds) != 0 else None
+            gts = [ann for imgId in imgIds for ann in self._imgToAnns.get(imgId, ())
+                   if cats is None or ann["category_id"] in cats]
+            _mark_ignored(gts, iouType, areaRng)
+
+    def __getstate__(self):
+        # pickle / copy: the Python objects, as a pycocotools COCO pickles
+        if self._native is not None:
+            self._materialize()
+        return self.__dict__.copy()
+
     def createIndex(self):
         """Build ``anns``, ``imgs``, ``cats``, ``imgToAnns`` and ``catToImgs`` from ``dataset``."""
         print("creating index...")
+        self._index()
+        print("index created!")
+
+    def _index(self):
         anns, cats, imgs = {}, {}, {}
         imgToAnns, catToImgs = defaultdict(list), defaultdict(list)
         if "annotations" in self.dataset:
@@ -84,7 +200,6 @@ class COCO:
         if "annotations" in self.dataset and "categories" in self.dataset:
             for ann in self.dataset["annotations"]:
                 catToImgs[ann["category_id"]].append(ann["image_id"])
-        print("index created!")
         self.anns = anns
         self.imgToAnns = imgToAnns
         self.catToImgs = catToImgs
@@ -101,6 +216,10 @@ class COCO:
         ``areaRng`` and the given crowd flag; an empty filter (the default) selects everything."""
         imgIds = imgIds if _isArrayLike(imgIds) else [imgIds]
         catIds = catIds if _isArrayLike(catIds) else [catIds]
+        if self._native is not None and len(areaRng) == 0 and iscrowd is None:
+            imgs, cats = _native_ids(imgIds), _native_ids(catIds)
+            if imgs is not None and cats is not None:
+                return self._native.ann_ids(imgs, cats)
         if len(imgIds) == len(catIds) == len(areaRng) == 0:
             anns = self.dataset["annotations"]
         else:
@@ -127,6 +246,8 @@ class COCO:
         catNms = catNms if _isArrayLike(catNms) else [catNms]
         supNms = supNms if _isArrayLike(supNms) else [supNms]
         catIds = catIds if _isArrayLike(catIds) else [catIds]
+        if self._native is not None and len(catNms) == len(supNms) == len(catIds) == 0:
+            return self._native.cat_ids()
         cats = self.dataset["categories"]
         if not len(catNms) == len(supNms) == len(catIds) == 0:
             cats = cats if len(catNms) == 0 else [cat for cat in cats if cat["name"] in catNms]
@@ -138,15 +259,17 @@ class COCO:
         """Ids of the given images that hold every one of the given categories (empty: all images)."""
         imgIds = imgIds if _isArrayLike(imgIds) else [imgIds]
         catIds = catIds if _isArrayLike(catIds) else [catIds]
+        native = self._native is not None and _native_ids(catIds) is not None
         if len(imgIds) == len(catIds) == 0:
-            ids = self.imgs.keys()
+            ids = self._native.img_ids() if self._native is not None else self.imgs.keys()
         else:
             ids = set(imgIds)
             for i, catId in enumerate(catIds):
+                imgs = self._native.cat_to_imgs(operator.index(catId)) if native else self.catToImgs[catId]
                 if i == 0 and len(ids) == 0:
-                    ids = set(self.catToImgs[catId])
+                    ids = set(imgs)
                 else:
-                    ids &= set(self.catToImgs[catId])
+                    ids &= set(imgs)
         return list(ids)
 
     def loadAnns(self, ids=[]):  # noqa: B006
@@ -242,22 +365,38 @@ class COCO:
         areas and boxes are set on those dicts, as pycocotools does) or an ``N x 7`` numpy array
         ``[image_id, x, y, w, h, score, category_id]``. The kind of results is decided on the first one:
         captions, boxes (area ``w * h``, a box polygon as segmentation), masks (area and missing box from
-        the mask) or keypoints."""
-        with _no_gc():
-            return self._loadRes(resFile)
-
-    def _loadRes(self, resFile):
-        res = COCO()
-        res.dataset["info"] = copy.deepcopy(self.dataset.get("info", {}))
-        res.dataset["images"] = list(self.dataset["images"])
+        the mask) or keypoints. A path on a native dataset gives a native results set (see the module
+        header)."""
         print("Loading and preparing results...")
         tic = time.time()
-        if type(resFile) == str or isinstance(resFile, os.PathLike):  # noqa: E721
-            anns = _load_json(resFile)
-        elif type(resFile) == np.ndarray:  # noqa: E721
-            anns = self.loadNumpyAnnotations(resFile)
-        else:
-            anns = resFile
+        path = _native_path(resFile) if type(resFile) == str or isinstance(resFile, os.PathLike) else None  # noqa: E721
+        if self._native is not None and path is not None:
+            native = self._native.load_results(path)
+            if native is not None:
+                res = COCO()
+                res._native, res._parent = native, self
+                print("DONE (t={:0.2f}s)".format(time.time() - tic))
+                print("creating index...")
+                print("index created!")
+                return res
+        with _no_gc():
+            if type(resFile) == str or isinstance(resFile, os.PathLike):  # noqa: E721
+                anns = _load_json(resFile)
+            elif type(resFile) == np.ndarray:  # noqa: E721
+                anns = self.loadNumpyAnnotations(resFile)
+            else:
+                anns = resFile
+            res = COCO()
+            self._res_from_anns(res, anns, index=False)
+            print("DONE (t={:0.2f}s)".format(time.time() - tic))
+            res.createIndex()
+        return res
+
+    def _res_from_anns(self, res, anns, index=True):
+        """``loadRes``' steps on the results ``anns`` (a list of dicts, completed in place) into ``res``'s
+        ``dataset``, then (``index``) its indexes, silently."""
+        res.dataset["info"] = copy.deepcopy(self.dataset.get("info", {}))
+        res.dataset["images"] = list(self.dataset["images"])
         assert type(anns) == list, "results in not an array of objects"  # noqa: E721
         annsImgIds = [ann["image_id"] for ann in anns]
         assert set(annsImgIds) == (set(annsImgIds) & set(self.getImgIds())), \
@@ -302,11 +441,9 @@ class COCO:
                 ann["area"] = (x1 - x0) * (y1 - y0)
                 ann["id"] = id + 1
                 ann["bbox"] = [x0, y0, x1 - x0, y1 - y0]
-        print("DONE (t={:0.2f}s)".format(time.time() - tic))
         res.dataset["annotations"] = anns
-        with _no_gc():
-            res.createIndex()
-        return res
+        if index:
+            res._index()
 
     def download(self, tarDir=None, imgIds=[]):  # noqa: B006
         """Not supported: cocokit never downloads (pycocotools fetches images from coco_url)."""

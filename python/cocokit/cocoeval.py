@@ -17,15 +17,17 @@ from the engine's matching when first read, so runs that never read them do not 
 in place as RLE (pycocotools' ``_toMask`` side effect).
 """
 
+import contextlib
 import copy
 import datetime
+import io
 import time
 from collections import defaultdict
 
 import numpy as np
 
 from . import _native
-from .coco import _no_gc
+from .coco import _mark_ignored, _no_gc
 
 __all__ = ["COCOeval", "Params"]
 
@@ -88,6 +90,11 @@ class COCOeval:
             self._evalImgs, self._ious = defaultdict(list), {}
             return
         p = self._evaluated
+        ev = self._native_eval
+        if self._selected is None:
+            # evaluated natively: the same evaluation on the dicts (materialized now), for its details
+            with contextlib.redirect_stdout(io.StringIO()):
+                ev = self._evaluate_dicts(self._paramsEval)
         catIds = p.catIds if p.useCats else [-1]
         imgIds, areaRng = p.imgIds, p.areaRng
         n_img, A = len(imgIds), len(areaRng)
@@ -95,7 +102,7 @@ class COCOeval:
         evalImgs = [None] * (len(catIds) * A * n_img)
         cell_ious = {}
         gts, dts = self._selected
-        for k, i, g_idx, d_idx, iou, per_area in self._native_eval.details():
+        for k, i, g_idx, d_idx, iou, per_area in ev.details():
             cell_ious[i, k] = iou
             gt = [gts[j] for j in g_idx]
             dt = [dts[j] for j in d_idx]
@@ -161,23 +168,58 @@ class COCOeval:
         p.maxDets = sorted(p.maxDets)
         self.params = p
 
-        gts = self._select(self.cocoGt, p)
-        dts = self._select(self.cocoDt, p)
-        for gt in gts:
-            gt["ignore"] = gt.get("ignore", 0)
-            gt["ignore"] = "iscrowd" in gt and gt["iscrowd"]
-            if p.iouType == "keypoints":
-                gt["ignore"] = (gt["num_keypoints"] == 0) or gt["ignore"]
-        imgs = self.cocoGt.imgs
-        # sizes rasterize polygons (segm); bbox evaluation never needs them, as in pycocotools
-        images = [(i, int(imgs[i].get("height", 0)), int(imgs[i].get("width", 0)))
-                  for i in _int_ids(p.imgIds, "image") if i in imgs]
         self._native_acc = None
         self.eval = {}
         self._evalImgs = self._ious = None
         self._evaluated = p
+        self._selected = None
+        self._native_eval = self._evaluate_native(p)
+        if self._native_eval is None:
+            self._native_eval = self._evaluate_dicts(p)
+        self._paramsEval = copy.deepcopy(self.params)
+        toc = time.time()
+        print("DONE (t={:0.2f}s).".format(toc - tic))
+
+    def _evaluate_native(self, p):
+        """The evaluation wholly in the engine, when ``cocoGt`` is a native cocokit dataset and ``cocoDt``
+        its native ``loadRes`` results (neither materialized); else, or when the engine refuses the data
+        (it is stricter than pycocotools: e.g. results of unknown categories), ``None``."""
+        gt, dt = getattr(self.cocoGt, "_native", None), getattr(self.cocoDt, "_native", None)
+        if p.iouType not in ("bbox", "segm") or gt is None or dt is None:
+            return None
+        if getattr(self.cocoGt, "_parent", None) is not None or self.cocoDt._parent is not self.cocoGt:
+            return None
+        if not dt.is_results_of(gt):
+            return None
+        try:
+            ev = _native.evaluate_datasets(
+                gt, dt, p.iouType,
+                _int_ids(p.imgIds, "image"),
+                _int_ids(p.catIds, "category"),
+                [float(t) for t in p.iouThrs],
+                [float(r) for r in p.recThrs],
+                [int(m) for m in p.maxDets],
+                [[float(a[0]), float(a[1])] for a in p.areaRng],
+                [str(lbl) for lbl in p.areaRngLbl],
+                bool(p.useCats),
+            )
+        except _native.CocokitError:
+            return None
+        self.cocoGt._ignore_marks.append(
+            (list(p.imgIds), list(p.catIds), p.useCats, p.iouType, [list(a) for a in p.areaRng]))
+        return ev
+
+    def _evaluate_dicts(self, p):
+        """The evaluation of the annotation dicts ``_prepare`` selects (materializing native datasets)."""
+        gts = self._select(self.cocoGt, p)
+        dts = self._select(self.cocoDt, p)
+        _mark_ignored(gts, p.iouType, p.areaRng)
+        imgs = self.cocoGt.imgs
+        # sizes rasterize polygons (segm); bbox evaluation never needs them, as in pycocotools
+        images = [(i, int(imgs[i].get("height", 0)), int(imgs[i].get("width", 0)))
+                  for i in _int_ids(p.imgIds, "image") if i in imgs]
         self._selected = (gts, dts)
-        self._native_eval = _native.evaluate(
+        return _native.evaluate(
             gts, dts, images, p.iouType,
             _int_ids(p.imgIds, "image"),
             _int_ids(p.catIds, "category"),
@@ -189,9 +231,6 @@ class COCOeval:
             bool(p.useCats),
             [float(s) for s in p.kpt_oks_sigmas] if p.iouType == "keypoints" else None,
         )
-        self._paramsEval = copy.deepcopy(self.params)
-        toc = time.time()
-        print("DONE (t={:0.2f}s).".format(toc - tic))
 
     def accumulate(self, p=None):
         """Accumulate the per image results into ``eval``: ``precision`` and ``scores``

@@ -264,7 +264,7 @@ fn evaluate(
     .map_err(err)?;
     Ok(NativeEvaluation {
         ev,
-        inputs,
+        inputs: Some(inputs),
         details: std::sync::OnceLock::new(),
     })
 }
@@ -272,7 +272,7 @@ fn evaluate(
 /// Runs `work` on its own thread with the GIL released, checking for signals every 50 ms meanwhile, so
 /// that Ctrl-C interrupts a long evaluation (`KeyboardInterrupt`). An interrupted `work` still runs to
 /// its end in the background (the engine has no cancellation) and its result is dropped.
-fn interruptible<T: Send + 'static>(
+pub(crate) fn interruptible<T: Send + 'static>(
     py: Python<'_>,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> PyResult<T> {
@@ -308,15 +308,28 @@ struct Inputs {
 
 /// The engine's per image × category outcomes (what `evaluate()` leaves for `accumulate()`).
 #[pyclass(module = "cocokit._native", name = "Evaluation", frozen)]
-struct NativeEvaluation {
+pub(crate) struct NativeEvaluation {
     ev: Evaluation,
-    inputs: Arc<Inputs>,
+    /// `None` when the evaluation ran on native datasets (`COCOeval` then makes its details from a
+    /// Python-side evaluation).
+    inputs: Option<Arc<Inputs>>,
     details: std::sync::OnceLock<Vec<CellDetails>>,
 }
 
 /// A float64 array of `shape` (C order) from `v`.
 fn array<'py>(py: Python<'py>, v: Vec<f64>, shape: [usize; 2]) -> PyResult<Bound<'py, PyAny>> {
     Ok(PyArray1::from_vec(py, v).reshape(shape)?.into_any())
+}
+
+impl NativeEvaluation {
+    /// An evaluation whose details are not available here.
+    pub(crate) fn without_details(ev: Evaluation) -> NativeEvaluation {
+        NativeEvaluation {
+            ev,
+            inputs: None,
+            details: std::sync::OnceLock::new(),
+        }
+    }
 }
 
 #[pymethods]
@@ -327,10 +340,14 @@ impl NativeEvaluation {
     /// given to `evaluate` (ground truths in file order, detections by score), `order` the ground truths'
     /// evaluation order as positions in `gts`.
     fn details<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let inputs = self
+            .inputs
+            .as_ref()
+            .ok_or_else(|| msg("this evaluation keeps no details"))?;
         let details = match self.details.get() {
             Some(d) => d,
             None => {
-                let inp = Arc::clone(&self.inputs);
+                let inp = Arc::clone(inputs);
                 let (_, d) = interruptible(py, move || {
                     let gt = GroundTruth {
                         images: &inp.images,
@@ -346,15 +363,13 @@ impl NativeEvaluation {
                     .ok_or_else(|| msg("evaluation details unavailable"))?
             }
         };
-        let p = &self.inputs.params;
+        let p = &inputs.params;
         let (a_n, t_n) = (p.area_rng.len(), p.iou_thrs.len());
         let id = |a: &Annotation| a.id.unwrap_or(0);
         let out = PyList::empty(py);
         for c in details {
-            let gts: Vec<&Annotation> =
-                c.gt.iter().map(|&i| &self.inputs.gts[i as usize]).collect();
-            let dts: Vec<&Annotation> =
-                c.dt.iter().map(|&i| &self.inputs.dts[i as usize]).collect();
+            let gts: Vec<&Annotation> = c.gt.iter().map(|&i| &inputs.gts[i as usize]).collect();
+            let dts: Vec<&Annotation> = c.dt.iter().map(|&i| &inputs.dts[i as usize]).collect();
             let (g_n, d_n) = (gts.len(), dts.len());
             let gt_ids: Vec<i64> = gts.iter().map(|a| id(a)).collect();
             let dt_ids: Vec<i64> = dts.iter().map(|a| id(a)).collect();

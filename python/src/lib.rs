@@ -13,6 +13,7 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
+mod dataset;
 mod eval;
 mod functional;
 mod json;
@@ -41,6 +42,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     mask::register(m)?;
     json::register(m)?;
     eval::register(m)?;
+    dataset::register(m)?;
     functional::register(m)?;
     Ok(())
 }

@@ -187,6 +187,47 @@ impl EvalResults<'_> {
     }
 }
 
+/// The fields of one annotation or result that pycocotools' `COCO` indexes and queries read (`id`,
+/// `image_id`, `category_id`, `area`, `iscrowd`), for callers that answer those queries without building
+/// the records themselves (the Python package's `COCO`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RecordKeys {
+    pub id: Option<i64>,
+    pub image_id: i64,
+    pub category_id: Option<i64>,
+    pub area: Option<f64>,
+    pub iscrowd: bool,
+    /// Byte offset of the record's `{` in the input.
+    pub offset: u64,
+}
+
+impl RecordKeys {
+    fn of(r: &Record<'_>) -> RecordKeys {
+        RecordKeys {
+            id: r.id,
+            image_id: r.image_id,
+            category_id: r.category_id,
+            area: r.area,
+            iscrowd: r.iscrowd,
+            offset: r.offset,
+        }
+    }
+}
+
+impl EvalGt<'_> {
+    /// The annotations' [`RecordKeys`], in file order.
+    pub fn annotation_keys(&self) -> impl ExactSizeIterator<Item = RecordKeys> + '_ {
+        self.annotations.iter().map(RecordKeys::of)
+    }
+}
+
+impl EvalResults<'_> {
+    /// The results' [`RecordKeys`], in file order.
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = RecordKeys> + '_ {
+        self.records.iter().map(RecordKeys::of)
+    }
+}
+
 impl<'a> EvalGt<'a> {
     /// Read a dataset (`Dataset::parse_with` semantics; `mode` as there: `Kind` leaves segmentations
     /// undecoded, for box evaluation).
