@@ -33,5 +33,6 @@ mod rasterize_results;
 mod results_files;
 mod stats;
 mod synth;
+mod tide;
 mod validate;
 mod validate_findings;

@@ -14,6 +14,9 @@ const EXAMPLES: &str = "Examples:
   cocokit eval coco --gt val.json --dt res.json --iou-type bbox --area-rng all=0:1e10,tiny=0:256 --no-cats
   cocokit eval coco --gt person_keypoints_val2017.json --dt kp_results.json --iou-type keypoints
   cocokit eval coco --gt instances_val2017.json --dt segm_results.json --iou-type boundary --dilation-ratio 0.02
+  cocokit eval coco --gt instances_val2017.json --dt bbox_results.json --iou-type bbox --tide
+  cocokit eval coco --gt instances_val2017.json --dt bbox_results.json --iou-type bbox --confusion --score-thr 0.3
+  cocokit eval coco --gt instances_val2017.json --dt segm_results.json --iou-type segm --operating-point score=0.5,iou=0.5
   cocokit eval coco --gt crowdpose_val.json --dt res.json --iou-type keypoints \
       --kpt-sigmas .079,.079,.072,.072,.062,.062,.107,.107,.087,.087,.089,.089,.079,.079
 
@@ -81,6 +84,24 @@ pub struct Args {
     /// No warnings on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Also report TIDE's error decomposition as tidecv 1.0.1 computes it (dAP of cls, loc, both, dupe,
+    /// bkg, miss; false_pos, false_neg), bbox or segm.
+    #[arg(long)]
+    pub tide: bool,
+    /// Also report a detection confusion matrix over the categories plus background (class-agnostic
+    /// greedy matching by IoU), bbox or segm.
+    #[arg(long)]
+    pub confusion: bool,
+    /// IoU threshold of --confusion.
+    #[arg(long, default_value_t = 0.5, requires = "confusion")]
+    pub iou_thr: f64,
+    /// Score threshold of --confusion (detections with score >= it).
+    #[arg(long, default_value_t = 0.25, requires = "confusion")]
+    pub score_thr: f64,
+    /// Also report per category TP, FP, FN, precision, recall, F1 at score >= S and IoU >= I (COCOeval's
+    /// matching), and the F1-maximizing score.
+    #[arg(long, value_name = "score=S,iou=I")]
+    pub operating_point: Option<String>,
 }
 
 /// `--iou-type`.
@@ -141,6 +162,13 @@ pub fn run(args: Args) -> Result<()> {
         dt: args.dt.clone(),
         params,
         cats: args.cats.clone(),
+        tide: args.tide,
+        confusion: args.confusion.then_some((args.iou_thr, args.score_thr)),
+        operating_point: args
+            .operating_point
+            .as_deref()
+            .map(eval_coco::parse_operating_point)
+            .transpose()?,
     };
     let report = eval_coco::run(&opts)?;
     if !args.quiet {

@@ -9,6 +9,9 @@ use crate::coco::reader::SegMode;
 use crate::error::{Error, Result};
 use crate::eval::cocoeval::load::{EvalGt, EvalResults};
 use crate::eval::cocoeval::{self, evaluate_loaded, ClassStats, IouType, Params, Summary};
+use crate::eval::confusion::{self, ConfusionMatrix};
+use crate::eval::operating_point::{self, OperatingPoint};
+use crate::eval::tide::{self, TideReport};
 use crate::io::Input;
 use crate::ops::filter::{resolve, Selection};
 use serde_json::json;
@@ -25,6 +28,12 @@ pub struct Options {
     pub params: Params,
     /// Category names or ids (pycocotools' catIds), resolved against the ground truth's categories.
     pub cats: Vec<String>,
+    /// Also run TIDE's error decomposition (`eval::tide`; bbox and segm).
+    pub tide: bool,
+    /// Also build a confusion matrix at `(iou_thr, score_thr)` (`eval::confusion`; bbox and segm).
+    pub confusion: Option<(f64, f64)>,
+    /// Also count TP/FP/FN, precision, recall, F1 at `(score_thr, iou_thr)` (`eval::operating_point`).
+    pub operating_point: Option<(f64, f64)>,
 }
 
 /// What `eval coco` reports.
@@ -38,6 +47,12 @@ pub struct EvalReport {
     pub names: HashMap<i64, String>,
     /// What pycocotools computes silently but a user should hear about (one line each).
     pub warnings: Vec<String>,
+    /// With `Options::tide`: tidecv's numbers.
+    pub tide: Option<TideReport>,
+    /// With `Options::confusion`.
+    pub confusion: Option<ConfusionMatrix>,
+    /// With `Options::operating_point`.
+    pub operating_point: Option<OperatingPoint>,
 }
 
 /// Read both files, evaluate, accumulate and summarize.
@@ -45,6 +60,7 @@ pub fn run(opts: &Options) -> Result<EvalReport> {
     let mut params = opts.params.clone();
     params.validate()?;
     let iou_type = params.iou_type;
+    check_analyses(opts)?;
     // Box evaluation needs no masks: segmentations are only checked, not decoded — unless the results have no
     // boxes (loadRes then takes boxes from the masks).
     let mode = if !iou_type.uses_masks() {
@@ -79,6 +95,21 @@ pub fn run(opts: &Options) -> Result<EvalReport> {
         dt = EvalResults::parse(dt_in.bytes(), SegMode::Full).map_err(|e| e.in_file(&opts.dt))?;
     }
     let ev = evaluate_loaded(&gt, &dt, &params).map_err(|e| e.in_file(&opts.dt))?;
+    // The analyses beyond the stats (issue 22): each its own module of `eval`, on the same inputs.
+    let masks = iou_type.uses_masks();
+    let (img_ids, cat_ids) = (params.img_ids.as_deref(), params.cat_ids.as_deref());
+    let tide = opts
+        .tide
+        .then(|| tide::tide(&gt, &dt, masks, img_ids, cat_ids))
+        .transpose()?;
+    let confusion = opts
+        .confusion
+        .map(|(iou, score)| confusion::confusion(&gt, &dt, masks, iou, score, img_ids, cat_ids))
+        .transpose()?;
+    let operating_point = opts
+        .operating_point
+        .map(|(score, iou)| operating_point::operating_point(&gt, &dt, &params, score, iou))
+        .transpose()?;
     let names: HashMap<i64, String> = gt
         .categories
         .iter()
@@ -95,7 +126,68 @@ pub fn run(opts: &Options) -> Result<EvalReport> {
         per_class: report.per_class,
         names,
         warnings,
+        tide,
+        confusion,
+        operating_point,
     })
+}
+
+/// `--tide` and `--confusion` compare boxes or masks; TIDE matches within categories.
+fn check_analyses(opts: &Options) -> Result<()> {
+    let t = opts.params.iou_type;
+    for (on, flag) in [
+        (opts.tide, "--tide"),
+        (opts.confusion.is_some(), "--confusion"),
+    ] {
+        if on && !matches!(t, IouType::Bbox | IouType::Segm) {
+            return Err(Error::msg(format!(
+                "{flag} is for --iou-type bbox or segm (got {})",
+                t.name()
+            )));
+        }
+    }
+    if opts.tide && !opts.params.use_cats {
+        return Err(Error::msg(
+            "--tide matches within categories (tidecv has no --no-cats)",
+        ));
+    }
+    for (v, what) in [
+        (opts.confusion.map(|c| c.0), "--iou-thr"),
+        (opts.operating_point.map(|c| c.1), "--operating-point iou"),
+    ] {
+        if v.is_some_and(|v| !(0.0..=1.0).contains(&v)) {
+            return Err(Error::msg(format!("{what} must be between 0 and 1")));
+        }
+    }
+    for (v, what) in [
+        (opts.confusion.map(|c| c.1), "--score-thr"),
+        (opts.operating_point.map(|c| c.0), "--operating-point score"),
+    ] {
+        if v.is_some_and(f64::is_nan) {
+            return Err(Error::msg(format!("{what} must be a number")));
+        }
+    }
+    Ok(())
+}
+
+/// `--operating-point score=S,iou=I` (either order; iou defaults to 0.5) to `(score, iou)`.
+pub fn parse_operating_point(spec: &str) -> Result<(f64, f64)> {
+    let bad = || {
+        Error::msg(format!(
+            "--operating-point {spec}: expected score=S,iou=I, e.g. score=0.5,iou=0.5"
+        ))
+    };
+    let (mut score, mut iou) = (None, 0.5);
+    for part in spec.split(',') {
+        let (k, v) = part.split_once('=').ok_or_else(bad)?;
+        let v: f64 = v.trim().parse().map_err(|_| bad())?;
+        match k.trim() {
+            "score" => score = Some(v),
+            "iou" => iou = v,
+            _ => return Err(bad()),
+        }
+    }
+    Ok((score.ok_or_else(bad)?, iou))
 }
 
 impl EvalReport {
@@ -122,7 +214,35 @@ impl EvalReport {
                 v
             })
             .collect();
-        json!({"iou_type": iou_type.name(), "stats": self.summary.stats.to_vec(), "per_class": per_class})
+        let mut v = json!({"iou_type": iou_type.name(), "stats": self.summary.stats.to_vec(), "per_class": per_class});
+        if let Some(t) = &self.tide {
+            v["tide"] = t.to_json();
+        }
+        if let Some(c) = &self.confusion {
+            v["confusion"] = c.to_json();
+        }
+        if let Some(o) = &self.operating_point {
+            v["operating_point"] = o.to_json(|id| self.name(id).to_string());
+        }
+        v
+    }
+
+    /// The text of the analyses asked for (TIDE, confusion matrix, operating point), after the stats.
+    pub fn analyses_text(&self) -> String {
+        let mut s = String::new();
+        if let Some(t) = &self.tide {
+            s += "\nTIDE (tidecv 1.0.1): ";
+            s += &t.text();
+        }
+        if let Some(c) = &self.confusion {
+            s += "\n";
+            s += &c.text();
+        }
+        if let Some(o) = &self.operating_point {
+            s += "\n";
+            s += &o.text(|id| self.name(id).to_string());
+        }
+        s
     }
 
     /// The text report: pycocotools' summarize() lines, and with `per_class` a table of AP, AP50, AP75 and
@@ -131,7 +251,7 @@ impl EvalReport {
         use std::fmt::Write;
         let mut s = self.summary.text();
         if !per_class {
-            return s;
+            return s + &self.analyses_text();
         }
         let width = self
             .names
@@ -163,7 +283,7 @@ impl EvalReport {
                 c.ar100
             );
         }
-        s
+        s + &self.analyses_text()
     }
 }
 

@@ -36,6 +36,7 @@ mod summarize;
 
 pub use accumulate::Accumulation;
 pub use evaluate::{CellDetails, Evaluation};
+pub(crate) use evaluate::{IGNORED, TP};
 pub use params::{coco_kpt_oks_sigmas, linspace, EvalParams, IouType, Params};
 pub(crate) use prepare::Federated;
 pub use prepare::GroundTruth;
@@ -45,7 +46,11 @@ pub use summarize::{ClassStats, Summary};
 use crate::coco::Annotation;
 use crate::Result;
 pub(crate) use load::Record;
+pub(crate) use load::Seg;
+// For the per-image, class-agnostic IoU of `eval::image_iou` (TIDE, confusion matrix): the same IoU.
+pub(crate) use geom::{box_iou, push_mask, MakeScratch};
 use load::{EvalGt, EvalResults};
+pub(crate) use masks::{iou as mask_iou, MaskSet};
 
 /// `COCOeval(cocoGt, cocoGt.loadRes(results), iouType)` with `params`, then `evaluate()`.
 pub fn evaluate(

@@ -1,0 +1,112 @@
+//! Per-image, class-agnostic IoU of detections against ground truths, for the analyses that match across
+//! categories (`tide`, `confusion`): every detection of an image against every ground truth of it, whatever
+//! their categories.
+//!
+//! The IoU is cocoeval's, not a second one: boxes through `bbIou` (`mask::rle::bb_iou_one` via
+//! `cocoeval::box_iou`), masks through `rleIou` (`cocoeval`'s mask IoU, masks made by its `annToRLE`). A crowd
+//! ground truth's column is `iscrowd` IoU (intersection over the detection's area), as `maskUtils.iou` with
+//! `iscrowd = 1` gives it.
+//!
+//! Not here: matching (each analysis has its own rule), reading files (see `cocoeval::load`).
+
+use std::collections::HashMap;
+
+use super::cocoeval::load::{EvalGt, EvalResults};
+use super::cocoeval::{box_iou, mask_iou, push_mask, MakeScratch, MaskSet, Record, Seg};
+use crate::{Error, Result};
+
+/// The records of each ground-truth image, in the ground truth's image order.
+pub(crate) struct ByImage {
+    /// Per image: indices of its annotations (file order) and of its detections (file order).
+    pub gt: Vec<Vec<u32>>,
+    pub dt: Vec<Vec<u32>>,
+}
+
+/// Group annotations and detections by ground-truth image. Detections of images the ground truth does not
+/// have are left out (nothing is compared with them).
+pub(crate) fn by_image(gt: &EvalGt<'_>, dt: &EvalResults<'_>) -> ByImage {
+    let mut at: HashMap<i64, usize> = HashMap::with_capacity(gt.images.len());
+    for (i, im) in gt.images.iter().enumerate() {
+        at.entry(im.id).or_insert(i);
+    }
+    let mut out = ByImage {
+        gt: vec![Vec::new(); gt.images.len()],
+        dt: vec![Vec::new(); gt.images.len()],
+    };
+    for (j, a) in gt.annotations.iter().enumerate() {
+        if let Some(&i) = at.get(&a.image_id) {
+            out.gt[i].push(j as u32);
+        }
+    }
+    for (j, r) in dt.records.iter().enumerate() {
+        if let Some(&i) = at.get(&r.image_id) {
+            out.dt[i].push(j as u32);
+        }
+    }
+    out
+}
+
+/// What is compared: boxes or masks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    Boxes,
+    Masks,
+}
+
+/// Reused buffers of one thread.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    gt_masks: MaskSet,
+    dt_masks: MaskSet,
+    make: MakeScratch,
+    gt_boxes: Vec<[f64; 4]>,
+    dt_boxes: Vec<[f64; 4]>,
+}
+
+/// IoU `out[d * G + g]` of detections `dts` against ground truths `gts` (`crowd[g]`: `iscrowd` IoU for that
+/// column) on an image of `dims = (height, width)`. Masks: a detection must have its own segmentation
+/// (no box stands in for it).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn iou(
+    shape: Shape,
+    gts: &[&Record<'_>],
+    dts: &[&Record<'_>],
+    crowd: &[bool],
+    dims: (u32, u32),
+    sc: &mut Scratch,
+    out: &mut Vec<f64>,
+) -> Result<()> {
+    match shape {
+        Shape::Boxes => {
+            let boxes = |rs: &[&Record<'_>], v: &mut Vec<[f64; 4]>| -> Result<()> {
+                v.clear();
+                for r in rs {
+                    v.push(r.bbox.ok_or_else(|| {
+                        Error::msg("no bbox (box IoU needs one)").for_record(r.describe())
+                    })?);
+                }
+                Ok(())
+            };
+            boxes(gts, &mut sc.gt_boxes)?;
+            boxes(dts, &mut sc.dt_boxes)?;
+            box_iou(&sc.dt_boxes, &sc.gt_boxes, crowd, out);
+        }
+        Shape::Masks => {
+            sc.gt_masks.clear();
+            for r in gts {
+                push_mask(r, Some(dims), false, &mut sc.gt_masks, &mut sc.make)?;
+            }
+            sc.dt_masks.clear();
+            for r in dts {
+                if matches!(r.seg, Seg::None) {
+                    return Err(
+                        Error::msg("no segmentation (mask IoU needs one)").for_record(r.describe())
+                    );
+                }
+                push_mask(r, Some(dims), true, &mut sc.dt_masks, &mut sc.make)?;
+            }
+            mask_iou(&sc.dt_masks, &sc.gt_masks, crowd, out);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,614 @@
+//! TIDE's error decomposition (Bolya et al., ECCV 2020), number for number tidecv 1.0.1's: how many AP
+//! points each kind of error costs a detector.
+//!
+//! What it mirrors, function by function (tidecv/quantify.py unless named):
+//! - `TIDEExample._run`: per image, predictions sorted by score (stable) and cut to `max_dets` = 100 *per
+//!   image, over all classes* (`datasets.COCO` sets 100; COCOeval cuts per image and class); class-aware
+//!   matching in score order, each prediction taking the first (`argmax`) highest-IoU unused same-class
+//!   ground truth if that IoU is `>= pos_thresh` (0.5); crowd annotations are ignore regions, and an
+//!   unmatched prediction with crowd IoU `> pos_thresh` (strict) with a same-class region is ignored
+//!   (not in the AP data, still an error candidate).
+//! - `TIDERun._eval_image`: the error of each unmatched or ignored prediction, first rule that holds:
+//!   no ground truth in the image → Bkg; best same-class IoU in `[bg_thresh, pos_thresh]` (0.1, 0.5, both
+//!   inclusive) → Loc; best other-class IoU `>= 0.5` → Cls; best IoU with a *matched* same-class ground
+//!   truth `>= 0.5` → Dupe; best IoU of any class `<= 0.1` → Bkg; else Both. An unmatched ground truth is a
+//!   Miss unless a Cls or Loc error points at it (`usable`).
+//! - `errors/error.py BestGTMatch`: of the Cls/Loc errors pointing at one unmatched ground truth, only the
+//!   highest-scored (the first in score order on ties) becomes a true positive when fixed; the others are
+//!   removed — also when fixing Cls removes a Loc error's rival, and also for ignored predictions, which
+//!   thus can become true positives.
+//! - `TIDERun.fix_errors` / `fix_main_errors` (not progressive) / `fix_special_errors`: each main error type
+//!   is fixed alone against the original AP, dAP = `max(fixed − AP, 0)`; fixing Cls moves the prediction to
+//!   the ground truth's class, fixing Dupe/Bkg/Both removes it, fixing Miss removes the ground truth from
+//!   the positives. FalsePos: every false positive's score set to 0 and every true positive's to 1; FalseNeg:
+//!   the unmatched ground truths removed from the positives. Special errors are not clamped at 0.
+//! - `ap.py APDataObject.get_ap`: AP ×100 over 101 recall points `x / 100` (not `np.linspace`), precision
+//!   made monotone, `np.searchsorted(recalls, x, 'left')`, a plain left-to-right sum; a class with no
+//!   ground truth scores 0 but still counts in the mean when it has predictions
+//!   (`ClassedAPDataObject.get_mAP`: classes in first-touched order, empty ones left out).
+//! - The order of data points (which decides ties in score) is tidecv's: images in ground-truth order,
+//!   predictions in score order; in a fixed copy, the errors' points first, then the kept true positives.
+//!
+//! Units: AP points (0-100), as tidecv prints them. Where tidecv divides by zero (no class left to average,
+//! e.g. no predictions at all once Miss is fixed) the AP is 0 here.
+//! Not here: tidecv's qualifiers, plots, `evaluate_range`; IoU itself (see `image_iou`).
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use super::cocoeval::load::{EvalGt, EvalResults};
+use super::cocoeval::Record;
+use super::image_iou::{self, Shape};
+use crate::Result;
+
+/// tidecv's `TIDE` defaults.
+const POS_THRESH: f64 = 0.5;
+const BG_THRESH: f64 = 0.1;
+/// `datasets.COCO`'s `max_dets`.
+const MAX_DETS: usize = 100;
+
+/// The six main errors of TIDE (dAP, AP points) or their counts.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TideMain<T> {
+    /// Classification: right place, wrong class.
+    pub cls: T,
+    /// Localization: right class, IoU in [0.1, 0.5].
+    pub loc: T,
+    /// Both: wrong class and poorly localized.
+    pub both: T,
+    /// Duplicate: the ground truth was already taken by a higher-scored detection.
+    pub dupe: T,
+    /// Background: no object there (IoU <= 0.1 with everything).
+    pub bkg: T,
+    /// Missed ground truths no other error accounts for.
+    pub miss: T,
+}
+
+/// What `--tide` reports: tidecv's `summarize()` numbers, unrounded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TideReport {
+    /// `"bbox"` or `"mask"` (tidecv's mode names).
+    pub mode: &'static str,
+    /// tidecv's AP at IoU 0.5 (its own matching and 101-point AP), AP points.
+    pub ap50: f64,
+    /// dAP of fixing each main error type alone.
+    pub main: TideMain<f64>,
+    /// dAP of perfect precision (`false_pos`) and of perfect recall (`false_neg`).
+    pub false_pos: f64,
+    pub false_neg: f64,
+    /// How many errors of each type (`TIDERun.count_errors`).
+    pub counts: TideMain<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Cls,
+    Loc,
+    Both,
+    Dupe,
+    Bkg,
+    Miss,
+}
+
+/// A fixed error's data point.
+#[derive(Debug, Clone, Copy)]
+enum Fixed {
+    /// Suppressed: the point goes.
+    Gone,
+    /// Becomes a true positive of this class with this score.
+    Positive(i64, f64),
+    /// A missed ground truth of this class leaves the positives.
+    Miss(i64),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct TideError {
+    kind: Kind,
+    /// The unfixed data point (class, score; a false positive), `None` for ignored predictions and misses.
+    original: Option<(i64, f64)>,
+    fixed: Fixed,
+}
+
+/// What one image adds, in tidecv's order.
+#[derive(Default)]
+struct ImageOut {
+    /// Class of each non-ignored ground truth (`add_gt_positives`).
+    gt_classes: Vec<i64>,
+    /// Data points pushed: (class, score, true positive).
+    points: Vec<(i64, f64, bool)>,
+    errors: Vec<TideError>,
+    /// Classes of the unmatched ground truths (`false_negatives`).
+    false_neg: Vec<i64>,
+}
+
+/// `ClassedAPDataObject`: per class (first-touched order) its positives count and data points.
+#[derive(Default, Clone)]
+struct ApData {
+    order: Vec<i64>,
+    at: HashMap<i64, usize>,
+    n_gt: Vec<i64>,
+    points: Vec<Vec<(f64, bool)>>,
+}
+
+impl ApData {
+    fn class(&mut self, c: i64) -> usize {
+        if let Some(&i) = self.at.get(&c) {
+            return i;
+        }
+        self.order.push(c);
+        self.n_gt.push(0);
+        self.points.push(Vec::new());
+        self.at.insert(c, self.order.len() - 1);
+        self.order.len() - 1
+    }
+
+    fn push(&mut self, c: i64, score: f64, tp: bool) {
+        let i = self.class(c);
+        self.points[i].push((score, tp));
+    }
+
+    /// `get_mAP`: mean of the non-empty classes' AP; 0 where tidecv divides by zero.
+    fn map(&self) -> f64 {
+        let mut sum = 0.0;
+        let mut n = 0usize;
+        for (pts, &g) in self.points.iter().zip(&self.n_gt) {
+            if pts.is_empty() && g == 0 {
+                continue;
+            }
+            sum += ap(pts, g);
+            n += 1;
+        }
+        if n == 0 {
+            0.0
+        } else {
+            sum / n as f64
+        }
+    }
+}
+
+/// `APDataObject.get_ap`.
+fn ap(points: &[(f64, bool)], n_gt: i64) -> f64 {
+    if n_gt == 0 {
+        return 0.0;
+    }
+    let mut pts = points.to_vec();
+    pts.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+    let (mut tp, mut fp) = (0u64, 0u64);
+    let mut precision = Vec::with_capacity(pts.len());
+    let mut recall = Vec::with_capacity(pts.len());
+    for &(_, t) in &pts {
+        if t {
+            tp += 1;
+        } else {
+            fp += 1;
+        }
+        precision.push(tp as f64 / (tp + fp) as f64);
+        recall.push(tp as f64 / n_gt as f64);
+    }
+    for i in (1..precision.len()).rev() {
+        if precision[i] > precision[i - 1] {
+            precision[i - 1] = precision[i];
+        }
+    }
+    let mut sum = 0.0;
+    let mut j = 0usize;
+    for bar in 0..=100u32 {
+        let x = bar as f64 / 100.0;
+        // searchsorted(side='left'): the first recall >= x (recalls never decrease).
+        while j < recall.len() && recall[j] < x {
+            j += 1;
+        }
+        if j < precision.len() {
+            sum += precision[j];
+        }
+    }
+    sum / 101.0 * 100.0
+}
+
+/// Index of the first largest value (`np.argmax`).
+fn argmax(row: impl Iterator<Item = f64>) -> (usize, f64) {
+    let mut best = (0, f64::NEG_INFINITY);
+    for (i, v) in row.enumerate() {
+        if i == 0 || v > best.1 {
+            best = (i, v);
+        }
+    }
+    best
+}
+
+/// TIDEExample + `_eval_image` for one image: `gts` its annotations (file order), `dts` its detections
+/// (file order).
+fn eval_image(
+    gts: &[&Record<'_>],
+    dts: &[&Record<'_>],
+    shape: Shape,
+    dims: (u32, u32),
+    sc: &mut image_iou::Scratch,
+) -> Result<ImageOut> {
+    let mut out = ImageOut::default();
+    let regular: Vec<&Record<'_>> = gts.iter().copied().filter(|g| !g.iscrowd).collect();
+    let ignore: Vec<&Record<'_>> = gts.iter().copied().filter(|g| g.iscrowd).collect();
+    let class = |r: &Record<'_>| r.category_id.unwrap_or(0);
+    out.gt_classes = regular.iter().map(|g| class(g)).collect();
+    if dts.is_empty() {
+        for g in &regular {
+            out.errors.push(TideError {
+                kind: Kind::Miss,
+                original: None,
+                fixed: Fixed::Miss(class(g)),
+            });
+            out.false_neg.push(class(g));
+        }
+        return Ok(out);
+    }
+    let mut preds: Vec<&Record<'_>> = dts.to_vec();
+    let score = |r: &Record<'_>| r.score.unwrap_or(0.0);
+    preds.sort_by(|a, b| {
+        score(b)
+            .partial_cmp(&score(a))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    preds.truncate(MAX_DETS);
+    let (np, ng) = (preds.len(), regular.len());
+
+    // One IoU matrix over regular ground truths then crowd regions (crowd columns: iscrowd IoU).
+    let mut cols = regular.clone();
+    cols.extend(&ignore);
+    let crowd: Vec<bool> = cols.iter().map(|g| g.iscrowd).collect();
+    let mut all = Vec::new();
+    if !cols.is_empty() {
+        image_iou::iou(shape, &cols, &preds, &crowd, dims, sc, &mut all)?;
+    }
+    let nc = cols.len();
+    let iou = |p: usize, g: usize| all[p * nc + g];
+    let same: Vec<bool> = (0..np * ng)
+        .map(|k| class(preds[k / ng]) == class(regular[k % ng]))
+        .collect();
+    let same_f = |p: usize, g: usize| if same[p * ng + g] { 1.0 } else { 0.0 };
+
+    // None: ignored; Some(true): matched.
+    let mut used: Vec<Option<bool>> = vec![Some(false); np];
+    let mut gt_used = vec![false; ng];
+    if ng > 0 {
+        let mut buffer: Vec<f64> = (0..np * ng)
+            .map(|k| iou(k / ng, k % ng) * same_f(k / ng, k % ng))
+            .collect();
+        for p in 0..np {
+            let (g, v) = argmax(buffer[p * ng..(p + 1) * ng].iter().copied());
+            if v >= POS_THRESH {
+                used[p] = Some(true);
+                gt_used[g] = true;
+                for q in 0..np {
+                    buffer[q * ng + g] = 0.0;
+                }
+            }
+        }
+    }
+    for (r, region) in ignore.iter().enumerate() {
+        for p in 0..np {
+            if used[p] != Some(true)
+                && iou(p, ng + r) > POS_THRESH
+                && class(region) == class(preds[p])
+            {
+                used[p] = None;
+            }
+        }
+    }
+
+    // BestGTMatch state per ground truth: usable, best score, best prediction.
+    let mut usable = vec![false; ng];
+    let mut best: Vec<(f64, Option<usize>)> = vec![(-1.0, None); ng];
+    // Errors whose fix depends on BestGTMatch: (index in out.errors, gt, pred, class when fixed).
+    let mut pending: Vec<(usize, usize, usize, i64)> = Vec::new();
+    for p in 0..np {
+        let pred = preds[p];
+        let (c, s) = (class(pred), score(pred));
+        if let Some(tp) = used[p] {
+            out.points.push((c, s, tp));
+        }
+        if used[p] == Some(true) {
+            continue;
+        }
+        let original = used[p].map(|_| (c, s));
+        let push = |kind: Kind, out: &mut ImageOut| {
+            out.errors.push(TideError {
+                kind,
+                original,
+                fixed: Fixed::Gone,
+            })
+        };
+        if ng == 0 {
+            push(Kind::Bkg, &mut out);
+            continue;
+        }
+        let cls_iou = |g: usize| iou(p, g) * same_f(p, g);
+        let (g, v) = argmax((0..ng).map(cls_iou));
+        let mut best_match = |kind: Kind, g: usize, fixed_class: i64, out: &mut ImageOut| {
+            if !gt_used[g] {
+                usable[g] = true;
+                if best[g].0 < s {
+                    best[g] = (s, Some(p));
+                }
+                pending.push((out.errors.len(), g, p, fixed_class));
+            }
+            push(kind, out);
+        };
+        if (BG_THRESH..=POS_THRESH).contains(&v) {
+            best_match(Kind::Loc, g, c, &mut out);
+            continue;
+        }
+        let (g, v) = argmax((0..ng).map(|g| iou(p, g) * (1.0 - same_f(p, g))));
+        if v >= POS_THRESH {
+            best_match(Kind::Cls, g, class(regular[g]), &mut out);
+            continue;
+        }
+        let used_f = |g: usize| if gt_used[g] { 1.0 } else { 0.0 };
+        let (_, v) = argmax((0..ng).map(|g| used_f(g) * iou(p, g) * same_f(p, g)));
+        if v >= POS_THRESH {
+            push(Kind::Dupe, &mut out);
+            continue;
+        }
+        let (_, v) = argmax((0..ng).map(|g| iou(p, g)));
+        if v <= BG_THRESH {
+            push(Kind::Bkg, &mut out);
+            continue;
+        }
+        push(Kind::Both, &mut out);
+    }
+    for (e, g, p, c) in pending {
+        if best[g].1 == Some(p) {
+            out.errors[e].fixed = Fixed::Positive(c, score(preds[p]));
+        }
+    }
+    for (g, truth) in regular.iter().enumerate() {
+        if !gt_used[g] {
+            out.false_neg.push(class(truth));
+            if !usable[g] {
+                out.errors.push(TideError {
+                    kind: Kind::Miss,
+                    original: None,
+                    fixed: Fixed::Miss(class(truth)),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The whole run (`TIDERun._run`) and its decomposition.
+struct Run {
+    base: ApData,
+    errors: Vec<TideError>,
+    false_neg: HashMap<i64, i64>,
+}
+
+impl Run {
+    /// `fix_errors`: errors of `kind` fixed (none if `None`), `fp`: FalsePositiveError's transform,
+    /// `fneg`: the false negatives removed from the positives.
+    fn fix(&self, kind: Option<Kind>, fp: bool, fneg: bool) -> ApData {
+        let mut gt_pos = self.base.n_gt.clone();
+        let mut new = ApData::default();
+        let tf = |s: f64, t: bool| {
+            if !fp {
+                s
+            } else if t {
+                1.0
+            } else {
+                0.0
+            }
+        };
+        for e in &self.errors {
+            if Some(e.kind) == kind {
+                match e.fixed {
+                    Fixed::Gone => {}
+                    Fixed::Positive(c, s) => new.push(c, tf(s, true), true),
+                    Fixed::Miss(c) => {
+                        if let Some(&i) = self.base.at.get(&c) {
+                            gt_pos[i] -= 1;
+                        }
+                    }
+                }
+            } else if let Some((c, s)) = e.original {
+                new.push(c, tf(s, false), false);
+            }
+        }
+        for (i, &c) in self.base.order.iter().enumerate() {
+            for &(s, t) in &self.base.points[i] {
+                if t {
+                    new.push(c, tf(s, true), true);
+                }
+            }
+        }
+        for (i, &c) in self.base.order.iter().enumerate() {
+            let mut n = gt_pos[i];
+            if fneg {
+                n -= self.false_neg.get(&c).copied().unwrap_or(0);
+            }
+            let k = new.class(c);
+            new.n_gt[k] += n;
+        }
+        new
+    }
+}
+
+/// Run TIDE on ground truth and results read for evaluation: images in the ground truth's order (those in
+/// `img_ids` if given), annotations and detections of the categories in `cat_ids` if given.
+pub(crate) fn tide(
+    gt: &EvalGt<'_>,
+    dt: &EvalResults<'_>,
+    masks: bool,
+    img_ids: Option<&[i64]>,
+    cat_ids: Option<&[i64]>,
+) -> Result<TideReport> {
+    let shape = if masks { Shape::Masks } else { Shape::Boxes };
+    let groups = image_iou::by_image(gt, dt);
+    let keep_img: Option<std::collections::HashSet<i64>> =
+        img_ids.map(|v| v.iter().copied().collect());
+    let keep_cat: Option<std::collections::HashSet<i64>> =
+        cat_ids.map(|v| v.iter().copied().collect());
+    let cat_ok = |r: &Record<'_>| {
+        keep_cat
+            .as_ref()
+            .is_none_or(|k| k.contains(&r.category_id.unwrap_or(0)))
+    };
+    let outs: Vec<Result<ImageOut>> = (0..gt.images.len())
+        .into_par_iter()
+        .map_init(image_iou::Scratch::default, |sc, i| {
+            let im = &gt.images[i];
+            if keep_img.as_ref().is_some_and(|k| !k.contains(&im.id)) {
+                return Ok(ImageOut::default());
+            }
+            let gts: Vec<&Record<'_>> = groups.gt[i]
+                .iter()
+                .map(|&j| &gt.annotations[j as usize])
+                .filter(|r| cat_ok(r))
+                .collect();
+            let dts: Vec<&Record<'_>> = groups.dt[i]
+                .iter()
+                .map(|&j| &dt.records[j as usize])
+                .filter(|r| cat_ok(r))
+                .collect();
+            eval_image(&gts, &dts, shape, (im.height, im.width), sc)
+        })
+        .collect();
+    let mut run = Run {
+        base: ApData::default(),
+        errors: Vec::new(),
+        false_neg: HashMap::new(),
+    };
+    for o in outs {
+        let o = o?;
+        for c in o.gt_classes {
+            let k = run.base.class(c);
+            run.base.n_gt[k] += 1;
+        }
+        for (c, s, t) in o.points {
+            run.base.push(c, s, t);
+        }
+        run.errors.extend(o.errors);
+        for c in o.false_neg {
+            *run.false_neg.entry(c).or_insert(0) += 1;
+        }
+    }
+    let ap50 = run.base.map();
+    let kinds = [
+        Kind::Cls,
+        Kind::Loc,
+        Kind::Both,
+        Kind::Dupe,
+        Kind::Bkg,
+        Kind::Miss,
+    ];
+    let d: Vec<f64> = kinds
+        .par_iter()
+        .map(|&k| (run.fix(Some(k), false, false).map() - ap50).max(0.0))
+        .collect();
+    let count = |k: Kind| run.errors.iter().filter(|e| e.kind == k).count();
+    let (false_pos, false_neg) = rayon::join(
+        || run.fix(None, true, false).map() - ap50,
+        || run.fix(None, false, true).map() - ap50,
+    );
+    Ok(TideReport {
+        mode: if masks { "mask" } else { "bbox" },
+        ap50,
+        main: TideMain {
+            cls: d[0],
+            loc: d[1],
+            both: d[2],
+            dupe: d[3],
+            bkg: d[4],
+            miss: d[5],
+        },
+        false_pos,
+        false_neg,
+        counts: TideMain {
+            cls: count(Kind::Cls),
+            loc: count(Kind::Loc),
+            both: count(Kind::Both),
+            dupe: count(Kind::Dupe),
+            bkg: count(Kind::Bkg),
+            miss: count(Kind::Miss),
+        },
+    })
+}
+
+impl TideReport {
+    /// The `"tide"` value of `--json`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let m = &self.main;
+        let c = &self.counts;
+        serde_json::json!({
+            "mode": self.mode,
+            "ap50": self.ap50,
+            "main": {"cls": m.cls, "loc": m.loc, "both": m.both, "dupe": m.dupe, "bkg": m.bkg, "miss": m.miss},
+            "special": {"false_pos": self.false_pos, "false_neg": self.false_neg},
+            "counts": {"cls": c.cls, "loc": c.loc, "both": c.both, "dupe": c.dupe, "bkg": c.bkg, "miss": c.miss},
+        })
+    }
+
+    /// tidecv's `summarize()` tables (its `print_table` layout), without the run-name line.
+    pub fn text(&self) -> String {
+        let m = &self.main;
+        let f = |v: f64| format!("{v:6.2}");
+        let mut s = format!("{} AP @ 50: {:.2}\n\n", self.mode, self.ap50);
+        s += &table(
+            &[
+                vec!["Type", "Cls", "Loc", "Both", "Dupe", "Bkg", "Miss"]
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+                std::iter::once(" dAP".to_string())
+                    .chain([m.cls, m.loc, m.both, m.dupe, m.bkg, m.miss].map(f))
+                    .collect(),
+            ],
+            "Main Errors",
+        );
+        s += "\n";
+        s += &table(
+            &[
+                vec!["Type".into(), "FalsePos".into(), "FalseNeg".into()],
+                vec![" dAP".into(), f(self.false_pos), f(self.false_neg)],
+            ],
+            "Special Error",
+        );
+        s
+    }
+}
+
+/// tidecv's `plotting.print_table`.
+fn table(rows: &[Vec<String>], title: &str) -> String {
+    let ncol = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let width: Vec<usize> = (0..ncol)
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let divider = format!(
+        "--{}-",
+        width
+            .iter()
+            .map(|&w| "-".repeat(w))
+            .collect::<Vec<_>>()
+            .join("---")
+    );
+    let thick = divider.replace('-', "=");
+    let pad = divider.chars().count().saturating_sub(title.len()) / 2;
+    let mut s = format!("{:>w$}\n{thick}\n", title, w = pad + title.len());
+    for (i, r) in rows.iter().enumerate() {
+        let cells: Vec<String> = (0..ncol)
+            .map(|c| format!("{:>w$}", r.get(c).map_or("", String::as_str), w = width[c]))
+            .collect();
+        s += &format!("  {}  \n", cells.join("   "));
+        if i == 0 {
+            s += &divider;
+            s += "\n";
+        }
+    }
+    s += &thick;
+    s += "\n";
+    s
+}
