@@ -11,6 +11,7 @@ pub mod eval_panoptic;
 pub mod filter;
 pub mod pretty;
 pub mod rasterize;
+pub mod show;
 pub mod stats;
 pub mod synth;
 pub mod validate;

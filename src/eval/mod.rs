@@ -12,3 +12,4 @@ pub mod cocoeval;
 pub mod lvis;
 pub mod miou;
 pub mod panoptic;
+pub mod pr_curves;
