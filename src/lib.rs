@@ -75,6 +75,7 @@ pub mod io;
 pub mod json;
 pub mod mask;
 pub mod ops;
+pub mod render;
 
 pub use error::{Error, Result};
 

@@ -5,12 +5,13 @@
 use std::path::{Path, PathBuf};
 
 /// The library's layers, lowest first: a module may use its own layer and those before it.
-const LAYERS: [&[&str]; 7] = [
+const LAYERS: [&[&str]; 8] = [
     &["error", "io", "testing"],
     &["json"],
     &["coco"],
     &["mask"],
     &["eval"],
+    &["render"],
     &["ops"],
     &["cmd"],
 ];

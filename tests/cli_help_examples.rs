@@ -151,6 +151,9 @@ fn fixture_for(name: &str) -> Option<std::path::PathBuf> {
         "panoptic_val2017" => "panoptic/sample_data/panoptic_examples",
         "panoptic_pred.json" => "panoptic-synth/sample_1/pred.json",
         "panoptic_pred" => "panoptic-synth/sample_1/pred",
+        "val2017_sample.json" => "panoptic/sample_data/panoptic_coco_detection_format.json",
+        "val2017" => "panoptic/sample_data/input_images",
+        "sample_results.json" => "show/sample_results.json",
         "ade/annotations" | "labels" => "ade20k-sample/sampleData/annotations",
         "ade/predictions" | "preds" => "ade20k-sample/sampleData/predictions",
         _ => return None,
@@ -159,13 +162,15 @@ fn fixture_for(name: &str) -> Option<std::path::PathBuf> {
 }
 
 /// Options whose value is a file the command writes.
-const OUTPUT_OPTIONS: [&str; 6] = [
+const OUTPUT_OPTIONS: [&str; 8] = [
     "-o",
     "--output",
     "--out",
     "--results",
     "--plot",
     "--confusion",
+    "--pr-curves",
+    "--report",
 ];
 
 /// Run the example `line` with its inputs replaced by [`fixture_for`]'s files and its outputs sent to a scratch

@@ -31,6 +31,7 @@ mod pretty;
 mod rasterize;
 mod rasterize_results;
 mod results_files;
+mod show;
 mod stats;
 mod synth;
 mod tide;

@@ -49,6 +49,7 @@ pub enum Command {
     Validate(validate::Args),
     Export(export::Args),
     Import(import::Args),
+    Show(show::Args),
     /// Evaluate predictions: COCO detection, keypoint and boundary AP, LVIS AP, panoptic PQ, semantic mIoU.
     #[command(after_help = EVAL_EXAMPLES)]
     Eval {
@@ -117,6 +118,7 @@ impl Cli {
             Command::Validate(a) => validate::run(a),
             Command::Export(a) => export::run(a),
             Command::Import(a) => import::run(a),
+            Command::Show(a) => show::run(a),
             Command::Eval { which } => match which {
                 EvalCommand::Coco(a) => eval_coco::run(a),
                 EvalCommand::Lvis(a) => eval_lvis::run(a),

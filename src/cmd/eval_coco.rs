@@ -5,6 +5,8 @@ use crate::error::{Error, Result};
 use crate::eval::cocoeval::{IouType, Params};
 use crate::io::Output;
 use crate::ops::eval_coco::{self, area_ranges, Options};
+use crate::ops::report::coco_page as report_page;
+use std::path::Path;
 
 const EXAMPLES: &str = "Examples:
   cocokit eval coco --gt instances_val2017.json --dt segm_results.json --iou-type segm
@@ -17,6 +19,9 @@ const EXAMPLES: &str = "Examples:
   cocokit eval coco --gt instances_val2017.json --dt bbox_results.json --iou-type bbox --tide
   cocokit eval coco --gt instances_val2017.json --dt bbox_results.json --iou-type bbox --confusion --score-thr 0.3
   cocokit eval coco --gt instances_val2017.json --dt segm_results.json --iou-type segm --operating-point score=0.5,iou=0.5
+  cocokit eval coco --gt instances_val2017.json --dt bbox_results.json --iou-type bbox --pr-curves pr/
+  cocokit eval coco --gt val2017_sample.json --dt sample_results.json --iou-type segm --report report.html \
+      --images-dir val2017/
   cocokit eval coco --gt crowdpose_val.json --dt res.json --iou-type keypoints \
       --kpt-sigmas .079,.079,.072,.072,.062,.062,.107,.107,.087,.087,.089,.089,.079,.079
 
@@ -78,6 +83,17 @@ pub struct Args {
     /// Ignore categories (pycocotools' useCats = 0).
     #[arg(long)]
     pub no_cats: bool,
+    /// Write PR curves to this directory: pr_curves.csv (category_id, name, iou, recall, precision) and an SVG
+    /// per category plus overall.svg (IoU 0.50, 0.75 and 0.50:0.95; area all; maxDets 100).
+    #[arg(long, value_name = "DIR")]
+    pub pr_curves: Option<String>,
+    /// Write a self-contained HTML report (numbers, sortable per-class table, PR curves; the worst images
+    /// with --images-dir).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<String>,
+    /// The images (file_name relative to it): the report shows the worst images with their overlays.
+    #[arg(long, value_name = "DIR", requires = "report")]
+    pub images_dir: Option<String>,
     /// Write the report to this file instead of standard output.
     #[arg(short, long)]
     pub output: Option<String>,
@@ -169,12 +185,27 @@ pub fn run(args: Args) -> Result<()> {
             .as_deref()
             .map(eval_coco::parse_operating_point)
             .transpose()?,
+        pr_curves: args.pr_curves.is_some() || args.report.is_some(),
     };
     let report = eval_coco::run(&opts)?;
     if !args.quiet {
         for w in &report.warnings {
             eprintln!("cocokit: warning: {w}");
         }
+    }
+    // Everything is made before anything is written.
+    let page = args
+        .report
+        .as_ref()
+        .map(|_| report_page(&report, &opts, args.images_dir.as_deref().map(Path::new)))
+        .transpose()?;
+    if let Some(dir) = &args.pr_curves {
+        report.write_pr_curves(Path::new(dir))?;
+    }
+    if let (Some(path), Some(page)) = (&args.report, page) {
+        let mut o = Output::create(Some(path), &[&args.gt, &args.dt])?;
+        o.writer().write_all(page.render().as_bytes())?;
+        o.commit()?;
     }
     let mut out = Output::create(args.output.as_deref(), &[&args.gt, &args.dt])?;
     let w = out.writer();

@@ -16,6 +16,7 @@ const EXAMPLES: &str = "Examples:
   cocokit eval miou --gt labels/ --pred preds/ --class-names classes.txt --convention detectron2 --json
   cocokit eval miou --gt val.json --dt res.json --plot iou.svg --confusion confusion.csv --csv -o per_class.csv
   cocokit eval miou --gt stuff_val2017.json --dt stuff_results.json --convention cocostuff
+  cocokit eval miou --gt val.json --pred res.json --report miou.html
 
 Inputs: a COCO dataset + COCO results JSON (instance masks painted in ascending score, score >= --score-thr;
 or COCO-Stuff style one RLE per class and image), a COCO dataset + a directory of label PNGs (pixel = category
@@ -79,6 +80,9 @@ pub struct Args {
     /// Also write a per-class IoU bar chart (SVG) to this file.
     #[arg(long)]
     pub plot: Option<String>,
+    /// Write a self-contained HTML report: the means, a sortable per-class table, the confusion heatmap.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<String>,
     /// Write the report to this file instead of standard output.
     #[arg(short, long)]
     pub output: Option<String>,
@@ -243,6 +247,12 @@ pub fn run(args: Args) -> Result<()> {
         let mut o = Output::create(Some(path), &inputs)?;
         o.writer()
             .write_all(report::render_svg(&result).as_bytes())?;
+        o.commit()?;
+    }
+    if let Some(path) = &args.report {
+        let page = crate::ops::report::miou_page(&result, &args.gt, &args.pred);
+        let mut o = Output::create(Some(path), &inputs)?;
+        o.writer().write_all(page.render().as_bytes())?;
         o.commit()?;
     }
     let mut out = Output::create(args.output.as_deref(), &inputs)?;

@@ -13,6 +13,7 @@ pub mod filter;
 pub mod import;
 pub mod pretty;
 pub mod rasterize;
+pub mod show;
 pub mod stats;
 pub mod synth;
 pub mod validate;

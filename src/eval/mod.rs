@@ -17,4 +17,5 @@ pub mod lvis;
 pub mod miou;
 pub mod operating_point;
 pub mod panoptic;
+pub mod pr_curves;
 pub mod tide;

@@ -10,10 +10,13 @@ use crate::error::{Error, Result};
 use crate::eval::cocoeval::load::{EvalGt, EvalResults};
 use crate::eval::cocoeval::{self, evaluate_loaded, ClassStats, IouType, Params, Summary};
 use crate::eval::confusion::{self, ConfusionMatrix};
+use crate::eval::miou::report::csv_field;
 use crate::eval::operating_point::{self, OperatingPoint};
+use crate::eval::pr_curves::{PrCurves, IOU_LABELS};
 use crate::eval::tide::{self, TideReport};
-use crate::io::Input;
+use crate::io::{AtomicFiles, Input};
 use crate::ops::filter::{resolve, Selection};
+use crate::render::chart::pr_chart;
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 
@@ -34,6 +37,8 @@ pub struct Options {
     pub confusion: Option<(f64, f64)>,
     /// Also count TP/FP/FN, precision, recall, F1 at `(score_thr, iou_thr)` (`eval::operating_point`).
     pub operating_point: Option<(f64, f64)>,
+    /// Keep the PR curves (`--pr-curves`, `--report`) in the report.
+    pub pr_curves: bool,
 }
 
 /// What `eval coco` reports.
@@ -53,6 +58,8 @@ pub struct EvalReport {
     pub confusion: Option<ConfusionMatrix>,
     /// With `Options::operating_point`.
     pub operating_point: Option<OperatingPoint>,
+    /// PR curves (with `Options::pr_curves`), taken from the accumulation before it is dropped.
+    pub curves: Option<PrCurves>,
 }
 
 /// Read both files, evaluate, accumulate and summarize.
@@ -121,6 +128,9 @@ pub fn run(opts: &Options) -> Result<EvalReport> {
     drop(dt_in);
     drop(gt_in);
     let report = cocoeval::report(ev)?;
+    let curves = opts
+        .pr_curves
+        .then(|| PrCurves::from_accumulation(&report.accumulation));
     Ok(EvalReport {
         summary: report.summary,
         per_class: report.per_class,
@@ -129,6 +139,7 @@ pub fn run(opts: &Options) -> Result<EvalReport> {
         tide,
         confusion,
         operating_point,
+        curves,
     })
 }
 
@@ -191,6 +202,52 @@ pub fn parse_operating_point(spec: &str) -> Result<(f64, f64)> {
 }
 
 impl EvalReport {
+    /// `--pr-curves DIR`: `pr_curves.csv` (long format: category_id, name, iou, recall, precision; the curve
+    /// over all categories has an empty category_id and the name `all`), `overall.svg` and one
+    /// `<id>-<name>.svg` per category with ground truth. Returns the number of files written.
+    pub fn write_pr_curves(&self, dir: &std::path::Path) -> Result<usize> {
+        use std::fmt::Write as _;
+        use std::io::Write as _;
+        let Some(c) = &self.curves else {
+            return Ok(0);
+        };
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
+        let mut csv = String::from("category_id,name,iou,recall,precision\n");
+        for curve in std::iter::once(&c.overall).chain(&c.per_class) {
+            let (id, name) = match curve.category_id {
+                Some(id) => (id.to_string(), csv_field(self.name(id))),
+                None => (String::new(), "all".to_string()),
+            };
+            for (i, p) in curve.precision.iter().enumerate() {
+                let Some(p) = p else { continue };
+                for (r, v) in c.recall.iter().zip(p) {
+                    let _ = writeln!(csv, "{id},{name},{},{r},{v}", IOU_LABELS[i]);
+                }
+            }
+        }
+        let files = AtomicFiles;
+        files.write(&dir.join("pr_curves.csv"), |w| {
+            Ok(w.write_all(csv.as_bytes())?)
+        })?;
+        let mut n = 1;
+        let mut svg = |file: String, title: String, curve| {
+            let text = pr_chart(&title, c, curve);
+            n += 1;
+            files.write(&dir.join(file), |w| Ok(w.write_all(text.as_bytes())?))
+        };
+        svg("overall.svg".into(), "All categories".into(), &c.overall)?;
+        for curve in &c.per_class {
+            let id = curve.category_id.unwrap_or_default();
+            let name = self.name(id);
+            svg(
+                format!("{id}-{}.svg", slug(name)),
+                format!("{id} {name}"),
+                curve,
+            )?;
+        }
+        Ok(n)
+    }
+
     fn name(&self, id: i64) -> &str {
         self.names.get(&id).map_or("", String::as_str)
     }
@@ -316,6 +373,20 @@ fn resolve_cats(tokens: &[String], cats: &[Category]) -> Result<(Vec<i64>, Vec<i
         }
     }
     Ok((ids, absent))
+}
+
+/// A category name as a file name part: letters and digits kept, anything else `_`.
+fn slug(s: &str) -> String {
+    let v: String = s
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '_' })
+        .take(60)
+        .collect();
+    if v.is_empty() {
+        "_".into()
+    } else {
+        v
+    }
 }
 
 fn join(ids: &[i64]) -> String {

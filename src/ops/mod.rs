@@ -6,6 +6,8 @@
 //! - [`filter`]: keep categories, their annotations and images, records written back byte for byte;
 //! - [`convert`]: segmentations to compressed / raw RLE or polygons (`COCO.annToRLE`);
 //! - [`rasterize`]: one label-map PNG per image (`COCO.annToMask` painting);
+//! - [`report`]: the HTML report's page of `eval coco` and `eval miou`;
+//! - [`show`]: images with annotations and predictions drawn (TP/FP/FN), contact sheets;
 //! - [`validate`]: every problem of a file, grouped by kind;
 //! - [`synth`], [`synth_detections`]: a deterministic synthetic dataset and detections for it;
 //! - [`yolo`]: YOLO (ultralytics) label files out of a dataset and back.
@@ -17,6 +19,8 @@ pub mod convert;
 pub mod eval_coco;
 pub mod filter;
 pub mod rasterize;
+pub mod report;
+pub mod show;
 pub mod stats;
 pub mod synth;
 pub mod synth_detections;

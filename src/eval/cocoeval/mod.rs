@@ -107,6 +107,24 @@ pub fn evaluate_loaded_dets_detailed(
     evaluate::evaluate_with(prepared, true)
 }
 
+/// [`evaluate()`] (`loadRes` included) that also returns each evaluated cell's [`CellDetails`]: which
+/// detection matched which ground truth, as `evaluateImg` decides (what `cocokit show` colours).
+pub fn evaluate_detailed(
+    gt: GroundTruth<'_>,
+    results: &[Annotation],
+    params: &Params,
+) -> Result<(Evaluation, Vec<CellDetails>)> {
+    let anns: Vec<Record> = gt.annotations.iter().map(Record::of).collect();
+    let res: Vec<Record> = results.iter().map(Record::of).collect();
+    let gt = prepare::Gt {
+        images: gt.images,
+        annotations: &anns,
+        categories: gt.categories,
+    };
+    let prepared = prepare::prepare(&gt, &res, params)?;
+    evaluate::evaluate_with(prepared, true)
+}
+
 /// [`evaluate()`] on inputs read by [`load`] (what `cocokit eval coco` does: same numbers, same errors).
 pub fn evaluate_loaded(
     gt: &EvalGt<'_>,

@@ -15,7 +15,8 @@ pub fn to_json(result: &MiouResult) -> Result<String> {
         .map_err(|e| Error::msg(format!("cannot serialize result: {e}")))
 }
 
-fn csv_field(s: &str) -> String {
+/// A CSV field, quoted (RFC 4180) when it holds a comma, a quote, a line break or edge spaces.
+pub fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
