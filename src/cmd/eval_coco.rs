@@ -1,10 +1,12 @@
 //! `cocokit eval coco`: COCO detection AP (bbox, segm) and keypoint AP (OKS), the 12 (10) numbers of
 //! pycocotools' COCOeval.
 
+use crate::cmd::count;
 use crate::error::{Error, Result};
 use crate::eval::cocoeval::{IouType, Params};
 use crate::io::Output;
 use crate::ops::eval_coco::{self, area_ranges, Options};
+use crate::ops::eval_shard;
 
 const EXAMPLES: &str = "Examples:
   cocokit eval coco --gt instances_val2017.json --dt segm_results.json --iou-type segm
@@ -14,6 +16,7 @@ const EXAMPLES: &str = "Examples:
   cocokit eval coco --gt val.json --dt res.json --iou-type bbox --area-rng all=0:1e10,tiny=0:256 --no-cats
   cocokit eval coco --gt person_keypoints_val2017.json --dt kp_results.json --iou-type keypoints
   cocokit eval coco --gt instances_val2017.json --dt segm_results.json --iou-type boundary --dilation-ratio 0.02
+  cocokit eval coco --gt val.json --dt res.json --iou-type bbox --img-ids 1,2,3 --partial shard1.ckpt
   cocokit eval coco --gt crowdpose_val.json --dt res.json --iou-type keypoints \
       --kpt-sigmas .079,.079,.072,.072,.062,.062,.107,.107,.087,.087,.089,.089,.079,.079
 
@@ -25,7 +28,11 @@ Boundary: boundary-iou-api's Boundary AP — IoU = min(mask IoU, IoU of the band
 image diagonal of each mask's edge), mask IoU alone for crowd ground truths; the 12 stats.
 
 A warning goes to stderr (the numbers are still pycocotools') when --img-ids or --cats name ids the ground
-truth does not have, when --max-dets has no 100, or when --area-rng lacks a label summarize looks up.";
+truth does not have, when --max-dets has no 100, or when --area-rng lacks a label summarize looks up.
+
+--partial evaluates one shard (its --img-ids, or the images its results file has results for) and writes the
+state `cocokit eval merge` accumulates: merged partials of any split of the images give the one-shot numbers
+bit for bit.";
 
 /// COCO detection evaluation, identical to pycocotools' COCOeval.
 #[derive(clap::Args, Debug)]
@@ -81,6 +88,10 @@ pub struct Args {
     /// No warnings on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Sharded evaluation: evaluate the results of this shard's images (--img-ids, or else the images the
+    /// results file has results for) and write their evaluation state to this file, for `eval merge`.
+    #[arg(long, value_name = "OUT.ckpt", conflicts_with_all = ["json", "per_class", "output"])]
+    pub partial: Option<String>,
 }
 
 /// `--iou-type`.
@@ -142,6 +153,20 @@ pub fn run(args: Args) -> Result<()> {
         params,
         cats: args.cats.clone(),
     };
+    if let Some(out) = &args.partial {
+        let info = eval_shard::partial(&opts, out)?;
+        if !args.quiet {
+            for w in &info.warnings {
+                eprintln!("cocokit: warning: {w}");
+            }
+            eprintln!(
+                "cocokit: {out}: partial evaluation of {} ({})",
+                count(info.images as u64, "image", "images"),
+                count(info.detections as u64, "detection", "detections")
+            );
+        }
+        return Ok(());
+    }
     let report = eval_coco::run(&opts)?;
     if !args.quiet {
         for w in &report.warnings {

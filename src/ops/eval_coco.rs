@@ -42,6 +42,45 @@ pub struct EvalReport {
 
 /// Read both files, evaluate, accumulate and summarize.
 pub fn run(opts: &Options) -> Result<EvalReport> {
+    let (ev, names, warnings) = with_inputs(opts, |inp| {
+        let ev = evaluate_loaded(&inp.gt, &inp.dt, &inp.params).map_err(|e| e.in_file(&opts.dt))?;
+        Ok((ev, inp.names(), inp.warnings))
+    })?;
+    // The inputs are freed before the accumulated arrays are made.
+    let report = cocoeval::report(ev)?;
+    Ok(EvalReport {
+        summary: report.summary,
+        per_class: report.per_class,
+        names,
+        warnings,
+    })
+}
+
+/// What [`with_inputs`] read: both files parsed, the parameters resolved (categories), the warnings.
+pub(crate) struct Inputs<'a> {
+    pub gt_bytes: &'a [u8],
+    pub gt: EvalGt<'a>,
+    pub dt: EvalResults<'a>,
+    pub params: Params,
+    pub warnings: Vec<String>,
+}
+
+impl Inputs<'_> {
+    /// Category id → name, from the ground truth.
+    pub fn names(&self) -> HashMap<i64, String> {
+        self.gt
+            .categories
+            .iter()
+            .map(|c| (c.id, c.name.clone()))
+            .collect()
+    }
+}
+
+/// Read both files of `opts` and hand them to `then` (the files are unmapped when it returns).
+pub(crate) fn with_inputs<R>(
+    opts: &Options,
+    then: impl FnOnce(Inputs<'_>) -> Result<R>,
+) -> Result<R> {
     let mut params = opts.params.clone();
     params.validate()?;
     let iou_type = params.iou_type;
@@ -78,22 +117,11 @@ pub fn run(opts: &Options) -> Result<EvalReport> {
     if mode == SegMode::Kind && dt.first_has_no_bbox() && dt.first_has_segmentation() {
         dt = EvalResults::parse(dt_in.bytes(), SegMode::Full).map_err(|e| e.in_file(&opts.dt))?;
     }
-    let ev = evaluate_loaded(&gt, &dt, &params).map_err(|e| e.in_file(&opts.dt))?;
-    let names: HashMap<i64, String> = gt
-        .categories
-        .iter()
-        .map(|c| (c.id, c.name.clone()))
-        .collect();
-    // The inputs are not needed any more: free them before the accumulated arrays are made.
-    drop(dt);
-    drop(gt);
-    drop(dt_in);
-    drop(gt_in);
-    let report = cocoeval::report(ev)?;
-    Ok(EvalReport {
-        summary: report.summary,
-        per_class: report.per_class,
-        names,
+    then(Inputs {
+        gt_bytes: gt_in.bytes(),
+        gt,
+        dt,
+        params,
         warnings,
     })
 }
