@@ -101,6 +101,7 @@ pub struct ManArgs {
 #[derive(Subcommand, Debug)]
 pub enum EvalCommand {
     Coco(eval_coco::Args),
+    Merge(eval_merge::Args),
     Lvis(eval_lvis::Args),
     Miou(eval_miou::Args),
     Panoptic(eval_panoptic::Args),
@@ -121,6 +122,7 @@ impl Cli {
             Command::Show(a) => show::run(a),
             Command::Eval { which } => match which {
                 EvalCommand::Coco(a) => eval_coco::run(a),
+                EvalCommand::Merge(a) => eval_merge::run(a),
                 EvalCommand::Lvis(a) => eval_lvis::run(a),
                 EvalCommand::Miou(a) => eval_miou::run(a),
                 EvalCommand::Panoptic(a) => eval_panoptic::run(a),

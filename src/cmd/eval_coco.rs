@@ -1,10 +1,12 @@
 //! `cocokit eval coco`: COCO detection AP (bbox, segm) and keypoint AP (OKS), the 12 (10) numbers of
 //! pycocotools' COCOeval.
 
+use crate::cmd::count;
 use crate::error::{Error, Result};
 use crate::eval::cocoeval::{IouType, Params};
 use crate::io::Output;
 use crate::ops::eval_coco::{self, area_ranges, Options};
+use crate::ops::eval_shard;
 use crate::ops::report::coco_page as report_page;
 use std::path::Path;
 
@@ -22,6 +24,7 @@ const EXAMPLES: &str = "Examples:
   cocokit eval coco --gt instances_val2017.json --dt bbox_results.json --iou-type bbox --pr-curves pr/
   cocokit eval coco --gt val2017_sample.json --dt sample_results.json --iou-type segm --report report.html \
       --images-dir val2017/
+  cocokit eval coco --gt val.json --dt res.json --iou-type bbox --img-ids 1,2,3 --partial shard1.ckpt
   cocokit eval coco --gt crowdpose_val.json --dt res.json --iou-type keypoints \
       --kpt-sigmas .079,.079,.072,.072,.062,.062,.107,.107,.087,.087,.089,.089,.079,.079
 
@@ -33,7 +36,11 @@ Boundary: boundary-iou-api's Boundary AP — IoU = min(mask IoU, IoU of the band
 image diagonal of each mask's edge), mask IoU alone for crowd ground truths; the 12 stats.
 
 A warning goes to stderr (the numbers are still pycocotools') when --img-ids or --cats name ids the ground
-truth does not have, when --max-dets has no 100, or when --area-rng lacks a label summarize looks up.";
+truth does not have, when --max-dets has no 100, or when --area-rng lacks a label summarize looks up.
+
+--partial evaluates one shard (its --img-ids, or the images its results file has results for) and writes the
+state `cocokit eval merge` accumulates: merged partials of any split of the images give the one-shot numbers
+bit for bit.";
 
 /// COCO detection evaluation, identical to pycocotools' COCOeval.
 #[derive(clap::Args, Debug)]
@@ -118,6 +125,10 @@ pub struct Args {
     /// matching), and the F1-maximizing score.
     #[arg(long, value_name = "score=S,iou=I")]
     pub operating_point: Option<String>,
+    /// Sharded evaluation: evaluate the results of this shard's images (--img-ids, or else the images the
+    /// results file has results for) and write their evaluation state to this file, for `eval merge`.
+    #[arg(long, value_name = "OUT.ckpt", conflicts_with_all = ["json", "per_class", "output", "tide", "confusion", "operating_point", "pr_curves", "report"])]
+    pub partial: Option<String>,
 }
 
 /// `--iou-type`.
@@ -187,6 +198,20 @@ pub fn run(args: Args) -> Result<()> {
             .transpose()?,
         pr_curves: args.pr_curves.is_some() || args.report.is_some(),
     };
+    if let Some(out) = &args.partial {
+        let info = eval_shard::partial(&opts, out)?;
+        if !args.quiet {
+            for w in &info.warnings {
+                eprintln!("cocokit: warning: {w}");
+            }
+            eprintln!(
+                "cocokit: {out}: partial evaluation of {} ({})",
+                count(info.images as u64, "image", "images"),
+                count(info.detections as u64, "detection", "detections")
+            );
+        }
+        return Ok(());
+    }
     let report = eval_coco::run(&opts)?;
     if !args.quiet {
         for w in &report.warnings {

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod convert;
 pub mod eval_coco;
 pub mod eval_lvis;
+pub mod eval_merge;
 pub mod eval_miou;
 pub mod eval_panoptic;
 pub mod export;

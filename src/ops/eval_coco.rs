@@ -62,8 +62,72 @@ pub struct EvalReport {
     pub curves: Option<PrCurves>,
 }
 
-/// Read both files, evaluate, accumulate and summarize.
+/// Read both files, evaluate, accumulate and summarize (and run the analyses `opts` asks for).
 pub fn run(opts: &Options) -> Result<EvalReport> {
+    check_analyses(opts)?;
+    let (ev, names, warnings, tide, confusion, operating_point) = with_inputs(opts, |inp| {
+        let (gt, dt, params) = (&inp.gt, &inp.dt, &inp.params);
+        let ev = evaluate_loaded(gt, dt, params).map_err(|e| e.in_file(&opts.dt))?;
+        // The analyses beyond the stats (issue 22): each its own module of `eval`, on the same inputs.
+        let masks = params.iou_type.uses_masks();
+        let (img_ids, cat_ids) = (params.img_ids.as_deref(), params.cat_ids.as_deref());
+        let tide = opts
+            .tide
+            .then(|| tide::tide(gt, dt, masks, img_ids, cat_ids))
+            .transpose()?;
+        let confusion = opts
+            .confusion
+            .map(|(iou, score)| confusion::confusion(gt, dt, masks, iou, score, img_ids, cat_ids))
+            .transpose()?;
+        let operating_point = opts
+            .operating_point
+            .map(|(score, iou)| operating_point::operating_point(gt, dt, params, score, iou))
+            .transpose()?;
+        let names = inp.names();
+        Ok((ev, names, inp.warnings, tide, confusion, operating_point))
+    })?;
+    // The inputs are freed before the accumulated arrays are made.
+    let report = cocoeval::report(ev)?;
+    let curves = opts
+        .pr_curves
+        .then(|| PrCurves::from_accumulation(&report.accumulation));
+    Ok(EvalReport {
+        summary: report.summary,
+        per_class: report.per_class,
+        names,
+        warnings,
+        tide,
+        confusion,
+        operating_point,
+        curves,
+    })
+}
+
+/// What [`with_inputs`] read: both files parsed, the parameters resolved (categories), the warnings.
+pub(crate) struct Inputs<'a> {
+    pub gt_bytes: &'a [u8],
+    pub gt: EvalGt<'a>,
+    pub dt: EvalResults<'a>,
+    pub params: Params,
+    pub warnings: Vec<String>,
+}
+
+impl Inputs<'_> {
+    /// Category id → name, from the ground truth.
+    pub fn names(&self) -> HashMap<i64, String> {
+        self.gt
+            .categories
+            .iter()
+            .map(|c| (c.id, c.name.clone()))
+            .collect()
+    }
+}
+
+/// Read both files of `opts` and hand them to `then` (the files are unmapped when it returns).
+pub(crate) fn with_inputs<R>(
+    opts: &Options,
+    then: impl FnOnce(Inputs<'_>) -> Result<R>,
+) -> Result<R> {
     let mut params = opts.params.clone();
     params.validate()?;
     let iou_type = params.iou_type;
@@ -101,45 +165,12 @@ pub fn run(opts: &Options) -> Result<EvalReport> {
     if mode == SegMode::Kind && dt.first_has_no_bbox() && dt.first_has_segmentation() {
         dt = EvalResults::parse(dt_in.bytes(), SegMode::Full).map_err(|e| e.in_file(&opts.dt))?;
     }
-    let ev = evaluate_loaded(&gt, &dt, &params).map_err(|e| e.in_file(&opts.dt))?;
-    // The analyses beyond the stats (issue 22): each its own module of `eval`, on the same inputs.
-    let masks = iou_type.uses_masks();
-    let (img_ids, cat_ids) = (params.img_ids.as_deref(), params.cat_ids.as_deref());
-    let tide = opts
-        .tide
-        .then(|| tide::tide(&gt, &dt, masks, img_ids, cat_ids))
-        .transpose()?;
-    let confusion = opts
-        .confusion
-        .map(|(iou, score)| confusion::confusion(&gt, &dt, masks, iou, score, img_ids, cat_ids))
-        .transpose()?;
-    let operating_point = opts
-        .operating_point
-        .map(|(score, iou)| operating_point::operating_point(&gt, &dt, &params, score, iou))
-        .transpose()?;
-    let names: HashMap<i64, String> = gt
-        .categories
-        .iter()
-        .map(|c| (c.id, c.name.clone()))
-        .collect();
-    // The inputs are not needed any more: free them before the accumulated arrays are made.
-    drop(dt);
-    drop(gt);
-    drop(dt_in);
-    drop(gt_in);
-    let report = cocoeval::report(ev)?;
-    let curves = opts
-        .pr_curves
-        .then(|| PrCurves::from_accumulation(&report.accumulation));
-    Ok(EvalReport {
-        summary: report.summary,
-        per_class: report.per_class,
-        names,
+    then(Inputs {
+        gt_bytes: gt_in.bytes(),
+        gt,
+        dt,
+        params,
         warnings,
-        tide,
-        confusion,
-        operating_point,
-        curves,
     })
 }
 

@@ -2,6 +2,7 @@
 //! and the library's users (the Python package).
 //!
 //! - [`eval_coco`]: `eval coco` — the files read, COCOeval run, the report and its warnings;
+//! - [`eval_shard`]: `eval coco --partial` and `eval merge` — sharded evaluation, merged bit-exactly;
 //! - [`stats`]: counts of a dataset (images, annotations, kinds, areas, per category);
 //! - [`filter`]: keep categories, their annotations and images, records written back byte for byte;
 //! - [`convert`]: segmentations to compressed / raw RLE or polygons (`COCO.annToRLE`);
@@ -17,6 +18,7 @@
 
 pub mod convert;
 pub mod eval_coco;
+pub mod eval_shard;
 pub mod filter;
 pub mod rasterize;
 pub mod report;

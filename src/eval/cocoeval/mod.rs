@@ -31,6 +31,7 @@ pub mod load;
 mod masks;
 mod oks;
 mod params;
+pub mod partial;
 mod prepare;
 mod summarize;
 
