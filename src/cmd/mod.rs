@@ -11,6 +11,8 @@ pub mod eval_panoptic;
 pub mod filter;
 pub mod pretty;
 pub mod rasterize;
+pub mod sample;
+pub mod split;
 pub mod stats;
 pub mod synth;
 pub mod validate;

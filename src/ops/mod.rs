@@ -6,7 +6,9 @@
 //! - [`convert`]: segmentations to compressed / raw RLE or polygons (`COCO.annToRLE`);
 //! - [`rasterize`]: one label-map PNG per image (`COCO.annToMask` painting);
 //! - [`validate`]: every problem of a file, grouped by kind;
-//! - [`synth`], [`synth_detections`]: a deterministic synthetic dataset and detections for it.
+//! - [`synth`], [`synth_detections`]: a deterministic synthetic dataset and detections for it;
+//! - [`split`], [`sample`]: train / val / test parts and deterministic subsets, records written back byte for
+//!   byte; [`subset`] holds their two passes over the file.
 //!
 //! Each walks records with the reader of [`crate::coco::reader`] and uses the layers below (`json`, `coco`,
 //! `mask`); none prints: they return reports that `cmd` formats. Evaluation lives in [`crate::eval`].
@@ -14,7 +16,10 @@
 pub mod convert;
 pub mod filter;
 pub mod rasterize;
+pub mod sample;
+pub mod split;
 pub mod stats;
+pub mod subset;
 pub mod synth;
 pub mod synth_detections;
 pub mod validate;
