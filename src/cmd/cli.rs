@@ -50,6 +50,8 @@ pub enum Command {
     Export(export::Args),
     Import(import::Args),
     Show(show::Args),
+    Split(split::Args),
+    Sample(sample::Args),
     /// Evaluate predictions: COCO detection, keypoint and boundary AP, LVIS AP, panoptic PQ, semantic mIoU.
     #[command(after_help = EVAL_EXAMPLES)]
     Eval {
@@ -120,6 +122,8 @@ impl Cli {
             Command::Export(a) => export::run(a),
             Command::Import(a) => import::run(a),
             Command::Show(a) => show::run(a),
+            Command::Split(a) => split::run(a),
+            Command::Sample(a) => sample::run(a),
             Command::Eval { which } => match which {
                 EvalCommand::Coco(a) => eval_coco::run(a),
                 EvalCommand::Merge(a) => eval_merge::run(a),

@@ -12,6 +12,8 @@
 //! - [`validate`]: every problem of a file, grouped by kind;
 //! - [`synth`], [`synth_detections`]: a deterministic synthetic dataset and detections for it;
 //! - [`yolo`]: YOLO (ultralytics) label files out of a dataset and back.
+//! - [`split`], [`sample`]: train / val / test parts and deterministic subsets, records written back byte for
+//!   byte; [`subset`] holds their two passes over the file.
 //!
 //! Each walks records with the reader of [`crate::coco::reader`] and uses the layers below (`json`, `coco`,
 //! `mask`); none prints: they return reports that `cmd` formats. Evaluation lives in [`crate::eval`].
@@ -22,8 +24,11 @@ pub mod eval_shard;
 pub mod filter;
 pub mod rasterize;
 pub mod report;
+pub mod sample;
 pub mod show;
+pub mod split;
 pub mod stats;
+pub mod subset;
 pub mod synth;
 pub mod synth_detections;
 pub mod validate;
