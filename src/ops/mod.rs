@@ -3,6 +3,8 @@
 //!
 //! - [`stats`]: counts of a dataset (images, annotations, kinds, areas, per category);
 //! - [`filter`]: keep categories, their annotations and images, records written back byte for byte;
+//! - [`merge`]: the union of datasets, ids renumbered only where they collide;
+//! - [`remap`]: rename, merge and drop categories, ids renumbered 1..N;
 //! - [`convert`]: segmentations to compressed / raw RLE or polygons (`COCO.annToRLE`);
 //! - [`rasterize`]: one label-map PNG per image (`COCO.annToMask` painting);
 //! - [`validate`]: every problem of a file, grouped by kind;
@@ -13,7 +15,9 @@
 
 pub mod convert;
 pub mod filter;
+pub mod merge;
 pub mod rasterize;
+pub mod remap;
 pub mod stats;
 pub mod synth;
 pub mod synth_detections;
