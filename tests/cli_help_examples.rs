@@ -153,15 +153,17 @@ fn fixture_for(name: &str) -> Option<std::path::PathBuf> {
         "panoptic_pred" => "panoptic-synth/sample_1/pred",
         "ade/annotations" | "labels" => "ade20k-sample/sampleData/annotations",
         "ade/predictions" | "preds" => "ade20k-sample/sampleData/predictions",
+        "names.json" => "remap/names.json",
         _ => return None,
     };
     Some(fixture(rel))
 }
 
 /// Options whose value is a file the command writes.
-const OUTPUT_OPTIONS: [&str; 6] = [
+const OUTPUT_OPTIONS: [&str; 7] = [
     "-o",
     "--output",
+    "--map-out",
     "--out",
     "--results",
     "--plot",

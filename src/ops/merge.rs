@@ -1,16 +1,20 @@
 //! The union of COCO datasets (`cocokit merge`): images, annotations and categories of every input in one file.
 //!
 //! - Categories are unified by name (default) or by id. The first definition of a category is the one written;
-//!   a later one must agree with it: same `supercategory`, `keypoints` and `skeleton` (compared as JSON values,
-//!   a key one has and the other lacks counts as a difference), and, by id, the same name. Anything else is an
-//!   error naming both files and ids. Within one file a repeated category id (or, by name, a repeated name) is an
+//!   a later one must agree with it: the same `supercategory`, `keypoints` and `skeleton` where both have the
+//!   key (compared as JSON values; a key only one of them has is no conflict, as in kwcoco's union, so LVIS
+//!   categories without `supercategory` meet COCO's), and, by id, the same name. Anything else is an error
+//!   naming both files and ids. Within one file a repeated category id (or, by name, a repeated name) is an
 //!   error: the file's annotations would be ambiguous.
 //! - Images are merged across files by `file_name` (default): the first record is written, a later one with the
 //!   same `file_name` is dropped and its annotations point to the first (its width and height must be the
 //!   same). With `Dedupe::None` every image record is kept. Images of one file are never merged with each
-//!   other, so the merge of one file is that file. A repeated image id within one file is an error.
-//! - Ids (image, annotation, category) keep their value unless an earlier record of the output already has it;
-//!   then the record takes the next free id above every id of its kind in every input, in output order.
+//!   other, so the merge of one file is that file; an image without a `file_name` (or with an empty one) is
+//!   merged with none. A repeated image id within one file is an error.
+//! - Ids (image, annotation, category) keep their value unless an earlier record of the output already has it.
+//!   Then an image or annotation takes the next id above every id of its kind in every input, in output order;
+//!   a category takes one more than the largest category id written before it (kwcoco's
+//!   `_CategoryID_Remapper.remap`, so that category ids agree with `CocoDataset.union`).
 //!   Annotations follow their images (`image_id`) and categories (`category_id`); an annotation whose
 //!   `image_id` or `category_id` is not one of its own file's is an error. A repeated annotation id within one
 //!   file is an error too (the id map would be ambiguous).
@@ -354,7 +358,8 @@ fn first_pass(
                                 Error::at(s, format!("duplicate image id {}", im.id))
                             })?;
                             ip.image_set.insert(d);
-                            if opts.dedupe == Dedupe::FileName {
+                            // An image without a file_name (or with an empty one) is merged with none.
+                            if opts.dedupe == Dedupe::FileName && !im.file_name.is_empty() {
                                 if let Some(j) = names.find(inputs, &im.file_name)? {
                                     let f = &names.firsts[j as usize];
                                     if f.input as usize != k {
@@ -468,13 +473,8 @@ fn unify_categories(
     plan: &mut Plan,
     rep: &mut Report,
 ) -> Result<()> {
-    let base = plan
-        .inputs
-        .iter()
-        .flat_map(|ip| ip.categories.iter().map(|(c, _, _)| c.id))
-        .max()
-        .map_or(1, |m| m.saturating_add(1).max(1));
-    let mut fresh = base;
+    // kwcoco's _CategoryID_Remapper: a colliding category takes one more than the largest id written so far.
+    let mut next: i64 = 1;
     // The output categories: (input, index in its categories, new id).
     let mut out: Vec<(usize, usize, i64)> = Vec::new();
     let mut by_key: HashMap<String, usize> = HashMap::new();
@@ -511,12 +511,12 @@ fn unify_categories(
                 map.insert(c.id, new);
             } else {
                 let new = if used.contains(&c.id) {
-                    fresh = fresh.saturating_add(1);
                     rep.renumbered_categories += 1;
-                    fresh - 1
+                    next
                 } else {
                     c.id
                 };
+                next = next.max(new.saturating_add(1));
                 used.insert(new);
                 by_key.insert(key, out.len());
                 out.push((k, i, new));
@@ -545,7 +545,7 @@ fn check_same(first: &Category, first_file: &str, c: &Category, file: &str) -> R
         ["supercategory", "keypoints", "skeleton"]
             .into_iter()
             .zip(a.iter().zip(&b))
-            .find(|(_, (x, y))| x != y)
+            .find(|(_, (x, y))| x.is_some() && y.is_some() && x != y)
             .map(|(w, _)| w)
     };
     match what {
