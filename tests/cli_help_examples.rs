@@ -156,15 +156,17 @@ fn fixture_for(name: &str) -> Option<std::path::PathBuf> {
         "sample_results.json" => "show/sample_results.json",
         "ade/annotations" | "labels" => "ade20k-sample/sampleData/annotations",
         "ade/predictions" | "preds" => "ade20k-sample/sampleData/predictions",
+        "names.json" => "remap/names.json",
         _ => return None,
     };
     Some(fixture(rel))
 }
 
 /// Options whose value is a file the command writes.
-const OUTPUT_OPTIONS: [&str; 8] = [
+const OUTPUT_OPTIONS: [&str; 9] = [
     "-o",
     "--output",
+    "--map-out",
     "--out",
     "--results",
     "--plot",

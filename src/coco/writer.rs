@@ -2,11 +2,79 @@
 //!
 //! Records are written as raw JSON text handed in by the caller (usually the input's own bytes, so numbers and
 //! unknown fields survive byte for byte). Layout follows Python's `json.dump` defaults as the official files do:
-//! `{"key": value, "key": [{...}, {...}]}` on one line. Not here: deciding what to write (see the commands).
+//! `{"key": value, "key": [{...}, {...}]}` on one line. A record whose `id`, `category_id`, ... must change is
+//! written with only those values' bytes replaced ([`member_values`], [`splice`]): key order, unknown keys,
+//! whitespace and every other number literal stay as read. Not here: deciding what to write (see the commands).
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::json::pretty::write_escaped;
+use crate::json::scan::{skip_value_fast, Cursor};
 use std::io::Write;
+
+/// The byte ranges of the values of the top-level members `keys` of the object record at `start` (the last
+/// one when a key repeats; `None` for a key it lacks). The record must have been validated already (parsed
+/// by a `coco::reader` parser): members are skipped by their structure only.
+pub fn member_values<const N: usize>(
+    buf: &[u8],
+    start: usize,
+    keys: [&str; N],
+) -> Result<[Option<(usize, usize)>; N]> {
+    let mut found = [None; N];
+    let mut c = Cursor::new(buf, start);
+    c.begin_object()?;
+    let mut first = true;
+    while let Some((key, _)) = c.next_key(&mut first)? {
+        let s = c.pos;
+        let e = skip_value_fast(buf, s)?;
+        if let Some(k) = keys.iter().position(|k| *k == key) {
+            found[k] = Some((s, e));
+        }
+        c.pos = e;
+    }
+    Ok(found)
+}
+
+/// The integer at `range` of `buf` (a member value found by [`member_values`]).
+pub fn int_at(buf: &[u8], range: (usize, usize)) -> Result<i64> {
+    Cursor::new(buf, range.0).i64()
+}
+
+/// An integer value's text, to splice in.
+pub fn int_text(v: i64) -> Vec<u8> {
+    itoa::Buffer::new().format(v).as_bytes().to_vec()
+}
+
+/// A string value's JSON text (quoted, escaped), to splice in.
+pub fn string_text(s: &str) -> Vec<u8> {
+    let mut v = Vec::with_capacity(s.len() + 2);
+    write_escaped(&mut v, s.as_bytes());
+    v
+}
+
+/// The record `buf[start..end]` into `out` with the byte ranges of `edits` (absolute positions inside the
+/// record, not overlapping) replaced by their new text; every other byte as it is.
+pub fn splice(
+    out: &mut Vec<u8>,
+    buf: &[u8],
+    (start, end): (usize, usize),
+    edits: &mut [((usize, usize), Vec<u8>)],
+) -> Result<()> {
+    edits.sort_by_key(|((s, _), _)| *s);
+    let mut at = start;
+    for ((s, e), text) in edits.iter() {
+        if *s < at || *e > end {
+            return Err(Error::at(
+                *s,
+                "internal error: overlapping edits of a record",
+            ));
+        }
+        out.extend_from_slice(&buf[at..*s]);
+        out.extend_from_slice(text);
+        at = *e;
+    }
+    out.extend_from_slice(&buf[at..end]);
+    Ok(())
+}
 
 /// What goes between two records of a section.
 pub const RECORD_SEP: &[u8] = b", ";
@@ -116,6 +184,23 @@ impl<'w> TopWriter<'w> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn splices_only_the_values_asked_for() {
+        let rec = br#"{"b": [1, {"id": 9}], "id" :  7, "category_id": 1.0, "x": "id"}"#;
+        let [id, cat, none] = member_values(rec, 0, ["id", "category_id", "nope"]).unwrap();
+        assert_eq!(int_at(rec, id.unwrap()).unwrap(), 7);
+        assert_eq!(int_at(rec, cat.unwrap()).unwrap(), 1);
+        assert_eq!(none, None);
+        let mut out = Vec::new();
+        let mut edits = [(cat.unwrap(), int_text(12)), (id.unwrap(), int_text(-3))];
+        splice(&mut out, rec, (0, rec.len()), &mut edits).unwrap();
+        assert_eq!(
+            out,
+            br#"{"b": [1, {"id": 9}], "id" :  -3, "category_id": 12, "x": "id"}"#
+        );
+        assert_eq!(string_text("a\"b"), br#""a\"b""#);
+    }
 
     #[test]
     fn writes_python_style_layout() {

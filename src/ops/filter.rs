@@ -102,7 +102,8 @@ pub fn resolve(categories: &[Category], sel: &Selection) -> Result<HashSet<i64>>
     Ok(keep)
 }
 
-fn unknown(what: &str, tok: &str, names: &[&str]) -> Error {
+/// The error for a `tok` none of `names` is: `unknown category "dgo"; did you mean "dog"?`.
+pub(crate) fn unknown(what: &str, tok: &str, names: &[&str]) -> Error {
     let mut close: Vec<(usize, &str)> = names
         .iter()
         .map(|n| (edit_distance(&tok.to_lowercase(), &n.to_lowercase()), *n))

@@ -5,13 +5,15 @@
 //! - [`eval_shard`]: `eval coco --partial` and `eval merge` — sharded evaluation, merged bit-exactly;
 //! - [`stats`]: counts of a dataset (images, annotations, kinds, areas, per category);
 //! - [`filter`]: keep categories, their annotations and images, records written back byte for byte;
+//! - [`merge`]: the union of datasets, ids renumbered only where they collide;
+//! - [`remap`]: rename, merge and drop categories, ids renumbered 1..N;
 //! - [`convert`]: segmentations to compressed / raw RLE or polygons (`COCO.annToRLE`);
 //! - [`rasterize`]: one label-map PNG per image (`COCO.annToMask` painting);
 //! - [`report`]: the HTML report's page of `eval coco` and `eval miou`;
 //! - [`show`]: images with annotations and predictions drawn (TP/FP/FN), contact sheets;
 //! - [`validate`]: every problem of a file, grouped by kind;
 //! - [`synth`], [`synth_detections`]: a deterministic synthetic dataset and detections for it;
-//! - [`yolo`]: YOLO (ultralytics) label files out of a dataset and back.
+//! - [`yolo`]: YOLO (ultralytics) label files out of a dataset and back;
 //! - [`split`], [`sample`]: train / val / test parts and deterministic subsets, records written back byte for
 //!   byte; [`subset`] holds their two passes over the file.
 //!
@@ -22,7 +24,9 @@ pub mod convert;
 pub mod eval_coco;
 pub mod eval_shard;
 pub mod filter;
+pub mod merge;
 pub mod rasterize;
+pub mod remap;
 pub mod report;
 pub mod sample;
 pub mod show;
