@@ -712,11 +712,11 @@ type AnnRefs = (
     Option<((usize, usize), i64)>,
 );
 
-fn write_annotations<'m>(
+fn write_annotations(
     inputs: &[Input],
     plan: &Plan,
     t: &mut TopWriter,
-    map_out: &mut Option<&'m mut dyn Write>,
+    map_out: &mut Option<&mut dyn Write>,
     rep: &mut Report,
     done: &mut u64,
     progress: &dyn Fn(u64),
