@@ -114,6 +114,10 @@ def _mark_ignored(gts, iouType, areaRng):
 class COCO:
     """A COCO dataset in memory with pycocotools' indexes and query methods."""
 
+    # class defaults: a subclass whose __init__ does not call this one still has plain attributes
+    _native = None
+    _parent = None
+
     dataset = _lazy("dataset")
     anns = _lazy("anns")
     cats = _lazy("cats")

@@ -1,5 +1,6 @@
 //! A COCO dataset (or a `loadRes` results set) kept on the Rust side, for the Python `COCO` class: the
-//! file's bytes and the evaluation reader's view of them (`cocokit::eval::cocoeval::load`), plus the ids
+//! file's bytes and the evaluation reader's records of them (`cocokit::eval::cocoeval::load`, with
+//! segmentations checked but not read until a mask evaluation reads them again), plus the ids
 //! that pycocotools' `getImgIds` / `getCatIds` / `getAnnIds` return. No Python dict is built until the
 //! Python side asks for the whole value (`to_python`, what `json.load` returns), and `COCOeval` on two such
 //! objects runs wholly in the engine (`evaluate_loaded`, the path of `cocokit eval coco`).
@@ -112,7 +113,7 @@ impl NativeDataset {
 #[pyfunction]
 fn load_dataset(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Option<NativeDataset>> {
     let bytes = py.detach(|| std::fs::read(&path))?;
-    let cell = py.detach(|| GtCell::try_new(bytes, |b| EvalGt::parse(b, SegMode::Full)));
+    let cell = py.detach(|| GtCell::try_new(bytes, |b| EvalGt::parse(b, SegMode::Kind)));
     let Ok(cell) = cell else { return Ok(None) };
     let g = cell.borrow_dependent();
     let keys: Vec<RecordKeys> = g.annotation_keys().collect();
@@ -137,7 +138,7 @@ impl NativeDataset {
             return Ok(None);
         }
         let bytes = py.detach(|| std::fs::read(&path))?;
-        let cell = py.detach(|| ResCell::try_new(bytes, |b| EvalResults::parse(b, SegMode::Full)));
+        let cell = py.detach(|| ResCell::try_new(bytes, |b| EvalResults::parse(b, SegMode::Kind)));
         let Ok(cell) = cell else { return Ok(None) };
         let keys: Vec<RecordKeys> = cell.borrow_dependent().keys().collect();
         let Some(first) = keys.first() else {
@@ -270,7 +271,19 @@ fn evaluate_datasets(
     params.use_cats = use_cats;
     let g = Arc::clone(&gt.gt);
     let ev = interruptible(py, move || {
-        cocoeval::evaluate_loaded(g.borrow_dependent(), res.borrow_dependent(), &params)
+        let (gt, dt) = (g.borrow_dependent(), res.borrow_dependent());
+        // Records are kept with segmentations unread (box evaluation and the id queries need none); mask
+        // evaluation, and loadRes' boxes from masks, read them again, as `cocokit eval coco` does.
+        if params.iou_type.uses_masks() {
+            let gt = EvalGt::parse(g.borrow_owner(), SegMode::Full)?;
+            let dt = EvalResults::parse(res.borrow_owner(), SegMode::Full)?;
+            cocoeval::evaluate_loaded(&gt, &dt, &params)
+        } else if dt.first_has_no_bbox() && dt.first_has_segmentation() {
+            let dt = EvalResults::parse(res.borrow_owner(), SegMode::Full)?;
+            cocoeval::evaluate_loaded(gt, &dt, &params)
+        } else {
+            cocoeval::evaluate_loaded(gt, dt, &params)
+        }
     })?
     .map_err(err)?;
     Ok(NativeEvaluation::without_details(ev))

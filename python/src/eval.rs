@@ -6,9 +6,7 @@
 //! (the Python `COCOeval` selects as `_prepare` does; the engine decides everything else).
 
 use cocokit::coco::{Annotation, Image, Segmentation};
-use cocokit::eval::cocoeval::{
-    self, Accumulation, CellDetails, Evaluation, GroundTruth, IouType, Params,
-};
+use cocokit::eval::cocoeval::{self, CellDetails, Evaluation, GroundTruth, IouType, Params};
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -422,17 +420,40 @@ impl NativeEvaluation {
         Ok(out)
     }
 
-    /// `accumulate()`: precision, recall and scores.
-    fn accumulate(&self, py: Python<'_>) -> NativeAccumulation {
+    /// `accumulate()`: precision, recall and scores, and the summary made from them.
+    fn accumulate(&self, py: Python<'_>) -> PyResult<NativeAccumulation> {
         let acc = py.detach(|| self.ev.accumulate());
-        NativeAccumulation { acc }
+        // The summary first, so that the arrays can then move into numpy without a copy (they are the
+        // largest allocation of an evaluation).
+        let summary = acc
+            .summarize()
+            .map(|s| (s.stats.to_vec(), s.lines))
+            .map_err(|e| e.to_string());
+        let [t, r, k, a, m] = acc.counts;
+        let array = |v: Vec<f64>, shape: &[usize]| -> PyResult<Py<PyAny>> {
+            Ok(PyArray1::from_vec(py, v)
+                .reshape(shape)?
+                .into_any()
+                .unbind())
+        };
+        Ok(NativeAccumulation {
+            counts: acc.counts,
+            precision: array(acc.precision, &[t, r, k, a, m])?,
+            recall: array(acc.recall, &[t, k, a, m])?,
+            scores: array(acc.scores, &[t, r, k, a, m])?,
+            summary,
+        })
     }
 }
 
-/// The accumulated arrays and the summary computed from them.
+/// The accumulated arrays (numpy, float64) and the summary computed from them.
 #[pyclass(module = "cocokit._native", name = "Accumulation", frozen)]
 struct NativeAccumulation {
-    acc: Accumulation,
+    counts: [usize; 5],
+    precision: Py<PyAny>,
+    recall: Py<PyAny>,
+    scores: Py<PyAny>,
+    summary: Result<(Vec<f64>, Vec<String>), String>,
 }
 
 #[pymethods]
@@ -440,32 +461,22 @@ impl NativeAccumulation {
     /// `[T, R, K, A, M]`.
     #[getter]
     fn counts(&self) -> Vec<usize> {
-        self.acc.counts.to_vec()
+        self.counts.to_vec()
     }
-    /// `precision` `[T, R, K, A, M]`, float64.
-    fn precision<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let [t, r, k, a, m] = self.acc.counts;
-        Ok(PyArray1::from_slice(py, &self.acc.precision)
-            .reshape([t, r, k, a, m])?
-            .into_any())
+    /// `precision` `[T, R, K, A, M]`.
+    fn precision(&self, py: Python<'_>) -> Py<PyAny> {
+        self.precision.clone_ref(py)
     }
-    /// `recall` `[T, K, A, M]`, float64.
-    fn recall<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let [t, _, k, a, m] = self.acc.counts;
-        Ok(PyArray1::from_slice(py, &self.acc.recall)
-            .reshape([t, k, a, m])?
-            .into_any())
+    /// `recall` `[T, K, A, M]`.
+    fn recall(&self, py: Python<'_>) -> Py<PyAny> {
+        self.recall.clone_ref(py)
     }
-    /// `scores` `[T, R, K, A, M]`, float64.
-    fn scores<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let [t, r, k, a, m] = self.acc.counts;
-        Ok(PyArray1::from_slice(py, &self.acc.scores)
-            .reshape([t, r, k, a, m])?
-            .into_any())
+    /// `scores` `[T, R, K, A, M]`.
+    fn scores(&self, py: Python<'_>) -> Py<PyAny> {
+        self.scores.clone_ref(py)
     }
     /// `summarize()`: the 12 stats and printed lines for bbox/segm, the 10 for keypoints.
     fn summarize(&self) -> PyResult<(Vec<f64>, Vec<String>)> {
-        let s = self.acc.summarize().map_err(err)?;
-        Ok((s.stats.to_vec(), s.lines))
+        self.summary.clone().map_err(msg)
     }
 }

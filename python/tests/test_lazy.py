@@ -275,3 +275,16 @@ def test_ignore_flags_after_a_native_evaluation():
     flags = lambda coco: {i: (a.get("ignore"), a.get("_ignore")) for i, a in coco.anns.items()}  # noqa: E731
     same(flags(p), flags(c))
     assert sum("ignore" in a for a in c.anns.values()) > 50
+
+
+def test_subclass_without_coco_init():
+    class Plain(COCO):
+        def __init__(self, dataset):  # sets the attributes itself, as some wrappers do
+            self.dataset = dataset
+            self.createIndex()
+
+    with quiet():
+        c = Plain(load_json(TINY))
+        p = PCOCO(TINY)
+    same(p.getAnnIds(), c.getAnnIds())
+    same(p.anns, c.anns)
