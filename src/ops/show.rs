@@ -402,7 +402,7 @@ impl<'a> Scenes<'a> {
     /// Draw scene `s` on `img` (the photo, of the image's size).
     pub fn draw(&self, s: &Scene, img: &mut RgbImage) -> Result<()> {
         let (w, h) = (img.width(), img.height());
-        let scale = if w.min(h) >= 360 { 2 } else { 1 };
+        let scale = if w.min(h) >= 720 { 2 } else { 1 };
         // Fills first, then outlines and skeletons, labels last (on top of everything).
         for it in &s.items {
             let fill = match it.outcome {
