@@ -17,8 +17,8 @@ fn blend(img: &mut RgbImage, x: i64, y: i64, c: Rgb, alpha: u32) {
         return;
     }
     let p = img.get_pixel_mut(x as u32, y as u32);
-    for k in 0..3 {
-        p.0[k] = ((c[k] as u32 * alpha + p.0[k] as u32 * (256 - alpha)) >> 8) as u8;
+    for (v, &ck) in p.0.iter_mut().zip(&c) {
+        *v = ((ck as u32 * alpha + *v as u32 * (256 - alpha)) >> 8) as u8;
     }
 }
 

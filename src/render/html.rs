@@ -176,9 +176,9 @@ impl Page {
                 s.push_str("</select></label>\n");
                 for (i, (_, svg)) in self.class_charts.iter().enumerate() {
                     // Without script the first class shows.
-                    let _ = write!(
+                    let _ = writeln!(
                         s,
-                        "<div class=\"class-chart\" data-i=\"{i}\"{}>{svg}</div>\n",
+                        "<div class=\"class-chart\" data-i=\"{i}\"{}>{svg}</div>",
                         if i == 0 {
                             ""
                         } else {
