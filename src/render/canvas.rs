@@ -105,7 +105,8 @@ pub fn rect(img: &mut RgbImage, bbox: [f64; 4], c: Rgb, t: u32) {
     if !bbox.iter().all(|v| v.is_finite()) {
         return;
     }
-    let clamp = |v: f64| v.round().clamp(-1.0, 1e6) as i64;
+    // Far-off edges stay far off (their lines are clipped, not moved to the border).
+    let clamp = |v: f64| v.round().clamp(-1e6, 1e6) as i64;
     let (x0, y0) = (clamp(bbox[0]), clamp(bbox[1]));
     let (x1, y1) = (
         clamp(bbox[0] + bbox[2]).max(x0 + 1) - 1,
