@@ -5,6 +5,7 @@
 //! - [`coco`]: the COCO model (images, annotations, categories, segmentations) and its streaming reader/writer;
 //! - [`mask`]: RLE, polygons and bitmaps, bit-exact with pycocotools 2.0.11;
 //! - [`eval`]: semantic mIoU and COCO detection AP;
+//! - [`render`]: drawing on images (masks, boxes, skeletons, labels), SVG charts, the HTML report page;
 //! - [`ops`]: the operations the commands run over dataset files (stats, filter, convert, rasterize,
 //!   validate, synth), written once for the CLI and the Python package;
 //! - [`io`]: inputs (mmap / stdin), atomic outputs, progress bars;

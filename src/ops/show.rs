@@ -281,9 +281,8 @@ impl<'a> Scenes<'a> {
                     .annotations
                     .iter()
                     .filter(|a| selected_imgs.contains(&a.image_id) && wanted(a));
-                let segm = !dets.is_empty()
-                    && dets.iter().all(has_mask)
-                    && gts.clone().all(|a| has_mask(a));
+                let segm =
+                    !dets.is_empty() && dets.iter().all(has_mask) && gts.clone().all(has_mask);
                 let mut params = Params::new(if segm { IouType::Segm } else { IouType::Bbox });
                 params.iou_thrs = vec![0.5];
                 params.max_dets = vec![usize::MAX / 2];
@@ -299,7 +298,7 @@ impl<'a> Scenes<'a> {
                     let Some(&p) = img_ids.get(c.img as usize).and_then(|id| pos.get(id)) else {
                         continue;
                     };
-                    let (g_n, d_n) = (c.gt.len(), c.dt.len());
+                    let g_n = c.gt.len();
                     let scene = &mut scenes[p];
                     for (d, &di) in c.dt.iter().enumerate() {
                         let m = c.dt_match.get(d).copied().unwrap_or(u32::MAX);
@@ -334,7 +333,6 @@ impl<'a> Scenes<'a> {
                         };
                         scene.items.push(item(a, outcome, None));
                     }
-                    let _ = d_n;
                 }
                 for s in &mut scenes {
                     let ious: Vec<f64> = s.items.iter().filter_map(|i| i.iou).collect();
@@ -402,7 +400,7 @@ impl<'a> Scenes<'a> {
     /// Draw scene `s` on `img` (the photo, of the image's size).
     pub fn draw(&self, s: &Scene, img: &mut RgbImage) -> Result<()> {
         let (w, h) = (img.width(), img.height());
-        let scale = if w.min(h) >= 360 { 2 } else { 1 };
+        let scale = if w.min(h) >= 720 { 2 } else { 1 };
         // Fills first, then outlines and skeletons, labels last (on top of everything).
         for it in &s.items {
             let fill = match it.outcome {

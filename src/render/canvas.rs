@@ -17,8 +17,8 @@ fn blend(img: &mut RgbImage, x: i64, y: i64, c: Rgb, alpha: u32) {
         return;
     }
     let p = img.get_pixel_mut(x as u32, y as u32);
-    for k in 0..3 {
-        p.0[k] = ((c[k] as u32 * alpha + p.0[k] as u32 * (256 - alpha)) >> 8) as u8;
+    for (v, &ck) in p.0.iter_mut().zip(&c) {
+        *v = ((ck as u32 * alpha + *v as u32 * (256 - alpha)) >> 8) as u8;
     }
 }
 
@@ -105,7 +105,8 @@ pub fn rect(img: &mut RgbImage, bbox: [f64; 4], c: Rgb, t: u32) {
     if !bbox.iter().all(|v| v.is_finite()) {
         return;
     }
-    let clamp = |v: f64| v.round().clamp(-1.0, 1e6) as i64;
+    // Far-off edges stay far off (their lines are clipped, not moved to the border).
+    let clamp = |v: f64| v.round().clamp(-1e6, 1e6) as i64;
     let (x0, y0) = (clamp(bbox[0]), clamp(bbox[1]));
     let (x1, y1) = (
         clamp(bbox[0] + bbox[2]).max(x0 + 1) - 1,
