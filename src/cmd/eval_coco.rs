@@ -184,13 +184,16 @@ pub fn run(args: Args) -> Result<()> {
         params.dilation_ratio = r;
     }
     params.validate()?;
+    let report_analyses =
+        args.report.is_some() && matches!(iou_type, IouType::Bbox | IouType::Segm);
     let opts = Options {
         gt: args.gt.clone(),
         dt: args.dt.clone(),
         params,
         cats: args.cats.clone(),
-        tide: args.tide,
-        confusion: args.confusion.then_some((args.iou_thr, args.score_thr)),
+        // The report shows TIDE's bars and the confusion heatmap where they apply (bbox/segm; TIDE by category).
+        tide: args.tide || (report_analyses && !args.no_cats),
+        confusion: (args.confusion || report_analyses).then_some((args.iou_thr, args.score_thr)),
         operating_point: args
             .operating_point
             .as_deref()
@@ -212,7 +215,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         return Ok(());
     }
-    let report = eval_coco::run(&opts)?;
+    let mut report = eval_coco::run(&opts)?;
     if !args.quiet {
         for w in &report.warnings {
             eprintln!("cocokit: warning: {w}");
@@ -224,6 +227,13 @@ pub fn run(args: Args) -> Result<()> {
         .as_ref()
         .map(|_| report_page(&report, &opts, args.images_dir.as_deref().map(Path::new)))
         .transpose()?;
+    // Made for the report only: printed when asked for.
+    if !args.tide {
+        report.tide = None;
+    }
+    if !args.confusion {
+        report.confusion = None;
+    }
     if let Some(dir) = &args.pr_curves {
         report.write_pr_curves(Path::new(dir))?;
     }

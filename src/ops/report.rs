@@ -16,7 +16,7 @@ use crate::eval::miou::MiouResult;
 use crate::ops::eval_coco::{EvalReport, Options};
 use crate::ops::show::{self, Format, Scenes};
 use crate::render::chart::pr_chart;
-use crate::render::html::{Cell, Confusion, Page, Picture, Table};
+use crate::render::html::{Cell, Confusion, Page, Picture, Table, Tide};
 use std::path::Path;
 
 /// Predictions below this score are left out of the worst images' overlays.
@@ -125,6 +125,35 @@ pub fn coco_page(rep: &EvalReport, opts: &Options, images_dir: Option<&Path>) ->
                 (label.clone(), pr_chart(&label, c, curve))
             })
             .collect();
+    }
+    if let Some(c) = &rep.confusion {
+        page.confusion = Some(Confusion {
+            title: format!(
+                "Confusion matrix (detections matched at IoU ≥ {}, score ≥ {})",
+                c.iou_thr, c.score_thr
+            ),
+            labels: c.labels.clone(),
+            counts: c.counts.clone(),
+        });
+    }
+    if let Some(t) = &rep.tide {
+        let m = &t.main;
+        page.tide = Some(Tide {
+            main: [
+                ("cls", m.cls),
+                ("loc", m.loc),
+                ("both", m.both),
+                ("dupe", m.dupe),
+                ("bkg", m.bkg),
+                ("miss", m.miss),
+            ]
+            .map(|(k, v)| (k.to_string(), v))
+            .to_vec(),
+            special: vec![
+                ("false_pos".to_string(), t.false_pos),
+                ("false_neg".to_string(), t.false_neg),
+            ],
+        });
     }
     if let Some(dir) = images_dir {
         page.pictures_title = format!(
