@@ -89,7 +89,7 @@ pub(crate) fn confusion(
                 image_iou::iou(
                     shape,
                     &cols,
-                    &dts,
+                    dts,
                     &crowd,
                     (im.height, im.width),
                     sc,
