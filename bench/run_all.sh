@@ -8,7 +8,7 @@
 set -u
 HERE="$(cd "$(dirname "$0")" && pwd)"
 status=0
-for s in foundation masks eval_coco eval_miou memory; do
+for s in foundation masks eval_coco eval_miou memory tide; do
   echo "=== bench/$s.sh $*" >&2
   bash "$HERE/$s.sh" "$@" || { echo "=== bench/$s.sh FAILED" >&2; status=1; }
 done

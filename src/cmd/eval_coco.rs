@@ -19,7 +19,7 @@ const EXAMPLES: &str = "Examples:
   cocokit eval coco --gt person_keypoints_val2017.json --dt kp_results.json --iou-type keypoints
   cocokit eval coco --gt instances_val2017.json --dt segm_results.json --iou-type boundary --dilation-ratio 0.02
   cocokit eval coco --gt instances_val2017.json --dt bbox_results.json --iou-type bbox --tide
-  cocokit eval coco --gt instances_val2017.json --dt bbox_results.json --iou-type bbox --confusion --score-thr 0.3
+  cocokit eval coco --gt instances_val2017.json --dt bbox_results.json --iou-type bbox --score-thr 0.3 --confusion
   cocokit eval coco --gt instances_val2017.json --dt segm_results.json --iou-type segm --operating-point score=0.5,iou=0.5
   cocokit eval coco --gt instances_val2017.json --dt bbox_results.json --iou-type bbox --pr-curves pr/
   cocokit eval coco --gt val2017_sample.json --dt sample_results.json --iou-type segm --report report.html \

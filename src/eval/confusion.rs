@@ -27,8 +27,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rayon::prelude::*;
-
 use super::cocoeval::load::{EvalGt, EvalResults};
 use super::cocoeval::Record;
 use super::image_iou::{self, Shape};
@@ -70,26 +68,15 @@ pub(crate) fn confusion(
     let at: HashMap<i64, usize> = cats.iter().enumerate().map(|(i, c)| (c.0, i)).collect();
     let bg = cats.len();
     let n = bg + 1;
-    let keep_img: Option<HashSet<i64>> = img_ids.map(|v| v.iter().copied().collect());
-    let groups = image_iou::by_image(gt, dt);
     let row_of = |r: &Record<'_>| r.category_id.and_then(|c| at.get(&c).copied());
-    let parts: Vec<Result<Vec<(usize, usize)>>> = (0..gt.images.len())
-        .into_par_iter()
-        .map_init(image_iou::Scratch::default, |sc, i| {
-            let im = &gt.images[i];
-            if keep_img.as_ref().is_some_and(|k| !k.contains(&im.id)) {
-                return Ok(Vec::new());
-            }
-            let gts: Vec<&Record<'_>> = groups.gt[i]
-                .iter()
-                .map(|&j| &gt.annotations[j as usize])
-                .filter(|r| row_of(r).is_some())
-                .collect();
-            let dts: Vec<&Record<'_>> = groups.dt[i]
-                .iter()
-                .map(|&j| &dt.records[j as usize])
-                .filter(|r| row_of(r).is_some() && r.score.unwrap_or(0.0) >= score_thr)
-                .collect();
+    let keep_dt = |r: &Record<'_>| row_of(r).is_some() && r.score.unwrap_or(0.0) >= score_thr;
+    let parts = image_iou::per_image(
+        gt,
+        dt,
+        img_ids,
+        |r| row_of(r).is_some(),
+        keep_dt,
+        |im, gts, dts, sc| {
             let mut cells = Vec::new();
             // Regular ground truths first, then crowd regions (their columns are iscrowd IoU).
             let mut cols: Vec<&Record<'_>> = gts.iter().copied().filter(|g| !g.iscrowd).collect();
@@ -102,7 +89,7 @@ pub(crate) fn confusion(
                 image_iou::iou(
                     shape,
                     &cols,
-                    &dts,
+                    dts,
                     &crowd,
                     (im.height, im.width),
                     sc,
@@ -146,11 +133,11 @@ pub(crate) fn confusion(
                 }
             }
             Ok(cells)
-        })
-        .collect();
+        },
+    )?;
     let mut counts = vec![vec![0u64; n]; n];
     for p in parts {
-        for (r, c) in p? {
+        for (r, c) in p {
             counts[r][c] += 1;
         }
     }

@@ -9,10 +9,13 @@
 //!
 //! Not here: matching (each analysis has its own rule), reading files (see `cocoeval::load`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
 
 use super::cocoeval::load::{EvalGt, EvalResults};
 use super::cocoeval::{box_iou, mask_iou, push_mask, MakeScratch, MaskSet, Record, Seg};
+use crate::coco::Image;
 use crate::{Error, Result};
 
 /// The records of each ground-truth image, in the ground truth's image order.
@@ -44,6 +47,45 @@ pub(crate) fn by_image(gt: &EvalGt<'_>, dt: &EvalResults<'_>) -> ByImage {
         }
     }
     out
+}
+
+/// `f` on each ground-truth image (in parallel, results in image order) with its annotations and detections
+/// that `keep_gt` / `keep_dt` accept (file order); images not in `img_ids` (when given) give `T::default()`.
+/// The first error in image order is returned.
+pub(crate) fn per_image<T, F>(
+    gt: &EvalGt<'_>,
+    dt: &EvalResults<'_>,
+    img_ids: Option<&[i64]>,
+    keep_gt: impl Fn(&Record<'_>) -> bool + Sync,
+    keep_dt: impl Fn(&Record<'_>) -> bool + Sync,
+    f: F,
+) -> Result<Vec<T>>
+where
+    T: Send + Default,
+    F: Fn(&Image, &[&Record<'_>], &[&Record<'_>], &mut Scratch) -> Result<T> + Sync,
+{
+    let groups = by_image(gt, dt);
+    let keep_img: Option<HashSet<i64>> = img_ids.map(|v| v.iter().copied().collect());
+    (0..gt.images.len())
+        .into_par_iter()
+        .map_init(Scratch::default, |sc, i| {
+            let im = &gt.images[i];
+            if keep_img.as_ref().is_some_and(|k| !k.contains(&im.id)) {
+                return Ok(T::default());
+            }
+            let gts: Vec<&Record<'_>> = groups.gt[i]
+                .iter()
+                .map(|&j| &gt.annotations[j as usize])
+                .filter(|r| keep_gt(r))
+                .collect();
+            let dts: Vec<&Record<'_>> = groups.dt[i]
+                .iter()
+                .map(|&j| &dt.records[j as usize])
+                .filter(|r| keep_dt(r))
+                .collect();
+            f(im, &gts, &dts, sc)
+        })
+        .collect()
 }
 
 /// What is compared: boxes or masks.

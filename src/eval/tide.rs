@@ -442,9 +442,6 @@ pub(crate) fn tide(
     cat_ids: Option<&[i64]>,
 ) -> Result<TideReport> {
     let shape = if masks { Shape::Masks } else { Shape::Boxes };
-    let groups = image_iou::by_image(gt, dt);
-    let keep_img: Option<std::collections::HashSet<i64>> =
-        img_ids.map(|v| v.iter().copied().collect());
     let keep_cat: Option<std::collections::HashSet<i64>> =
         cat_ids.map(|v| v.iter().copied().collect());
     let cat_ok = |r: &Record<'_>| {
@@ -452,33 +449,15 @@ pub(crate) fn tide(
             .as_ref()
             .is_none_or(|k| k.contains(&r.category_id.unwrap_or(0)))
     };
-    let outs: Vec<Result<ImageOut>> = (0..gt.images.len())
-        .into_par_iter()
-        .map_init(image_iou::Scratch::default, |sc, i| {
-            let im = &gt.images[i];
-            if keep_img.as_ref().is_some_and(|k| !k.contains(&im.id)) {
-                return Ok(ImageOut::default());
-            }
-            let gts: Vec<&Record<'_>> = groups.gt[i]
-                .iter()
-                .map(|&j| &gt.annotations[j as usize])
-                .filter(|r| cat_ok(r))
-                .collect();
-            let dts: Vec<&Record<'_>> = groups.dt[i]
-                .iter()
-                .map(|&j| &dt.records[j as usize])
-                .filter(|r| cat_ok(r))
-                .collect();
-            eval_image(&gts, &dts, shape, (im.height, im.width), sc)
-        })
-        .collect();
+    let outs = image_iou::per_image(gt, dt, img_ids, cat_ok, cat_ok, |im, gts, dts, sc| {
+        eval_image(gts, dts, shape, (im.height, im.width), sc)
+    })?;
     let mut run = Run {
         base: ApData::default(),
         errors: Vec::new(),
         false_neg: HashMap::new(),
     };
     for o in outs {
-        let o = o?;
         for c in o.gt_classes {
             let k = run.base.class(c);
             run.base.n_gt[k] += 1;
