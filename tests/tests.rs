@@ -35,3 +35,4 @@ mod stats;
 mod synth;
 mod validate;
 mod validate_findings;
+mod yolo;
