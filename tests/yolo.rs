@@ -267,7 +267,11 @@ fn polygons_round_trip() {
                     matches!(b.segmentation, Some(Segmentation::Polygons(ref p)) if p.len() == 1)
                 );
                 let (mb, ma) = (mask(b, *ih, *iw), mask(a, *ih, *iw));
-                let v = iou(&[mb.clone()], &[ma.clone()], &[false])[0];
+                let v = iou(
+                    std::slice::from_ref(&mb),
+                    std::slice::from_ref(&ma),
+                    &[false],
+                )[0];
                 let both = (mb.area() + ma.area()) as f64;
                 inter += v * both / (1.0 + v);
                 union += both / (1.0 + v);
