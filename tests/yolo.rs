@@ -330,20 +330,11 @@ fn import_small_layout() {
     );
     w.write("labels/orphan.txt", "0 0.5 0.5 0.1 0.1\n");
     w.write("classes.txt", "cat\ndog\n");
-    let out = ok([
-        "import",
-        "--from",
-        "yolo",
-        w.path("labels").to_str().expect("p"),
-        "--images",
-        w.path("images").to_str().expect("p"),
-        "--names",
-        w.path("classes.txt").to_str().expect("p"),
-        "-o",
-        w.path("out.json").to_str().expect("p"),
-        "-q",
-        "--json",
-    ]);
+    let names = w.path("classes.txt");
+    let out = ok(import_args(
+        &w,
+        &["--names", names.to_str().expect("p"), "-q", "--json"],
+    ));
     let rep: serde_json::Value = serde_json::from_slice(&out).expect("json");
     assert_eq!(rep["images"], 2);
     assert_eq!(rep["annotations"], 2);
@@ -392,6 +383,19 @@ fn import_small_layout() {
     assert_eq!(cats, ["cat", "dog"]);
 }
 
+/// `import --from yolo W/labels --images W/images -o W/out.json` and `extra`.
+fn import_args(w: &Work, extra: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = ["import", "--from", "yolo"].map(String::from).to_vec();
+    for (flag, name) in [("", "labels"), ("--images", "images"), ("-o", "out.json")] {
+        if !flag.is_empty() {
+            v.push(flag.into());
+        }
+        v.push(w.path(name).to_str().expect("p").to_string());
+    }
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
 /// Bad label lines: a one-line error naming file:line, exit 1, no output file.
 #[test]
 fn bad_label_lines_fail_naming_file_and_line() {
@@ -419,16 +423,7 @@ fn bad_label_lines_fail_naming_file_and_line() {
         w.write("images/x.jpg", jpeg_header(64, 48));
         w.write("labels/x.txt", format!("1 0.5 0.5 0.2 0.2\n{line}\n"));
         w.write("data.yaml", "names:\n  0: a\n  1: b\nnc: 2\n");
-        let err = fails([
-            "import",
-            "--from",
-            "yolo",
-            w.path("labels").to_str().expect("p"),
-            "--images",
-            w.path("images").to_str().expect("p"),
-            "-o",
-            w.path("out.json").to_str().expect("p"),
-        ]);
+        let err = fails(import_args(&w, &[]));
         let at = format!("{}:2: ", w.path("labels/x.txt").display());
         assert!(err.contains(&at), "{line:?}: {err}");
         assert!(err.contains(want), "{line:?}: {err}");
@@ -444,23 +439,7 @@ fn import_errors() {
     std::fs::create_dir_all(w.path("images")).expect("mkdir");
     std::fs::create_dir_all(w.path("labels")).expect("mkdir");
     w.write("images/x.jpg", jpeg_header(64, 48));
-    let base = |extra: &[&str]| {
-        let mut v: Vec<String> = [
-            "import",
-            "--from",
-            "yolo",
-            w.path("labels").to_str().expect("p"),
-            "--images",
-            w.path("images").to_str().expect("p"),
-            "-o",
-            w.path("out.json").to_str().expect("p"),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        v.extend(extra.iter().map(|s| s.to_string()));
-        v
-    };
+    let base = |extra: &[&str]| import_args(&w, extra);
     assert!(fails(base(&[])).contains("--names"));
     w.write("gap.yaml", "names:\n  0: a\n  2: b\n");
     assert!(fails(base(&["--names", w.path("gap.yaml").to_str().expect("p")])).contains("key 1"));
