@@ -4,65 +4,27 @@
 Run from the repository root with the reference venv, where ultralytics is installed without its dependencies
 (its converter needs numpy, opencv, pillow; faster-coco-eval for RLE masks; torch is never used by it):
 
-    /work/refvenv/bin/pip install --no-deps ultralytics==8.4.190 && /work/refvenv/bin/pip install faster-coco-eval
+    /work/refvenv/bin/pip install --no-deps ultralytics==8.4.190
+    /work/refvenv/bin/pip install faster-coco-eval
     /work/refvenv/bin/python scripts/golden_yolo.py
 
-`ultralytics/__init__.py` and `ultralytics/utils/__init__.py` import torch, so `ultralytics/data/converter.py` is
-loaded from the installed package as a module of its own, with the helpers it imports but `convert_coco` does
-not call on this path (LOGGER, TQDM, increment_path, check_requirements, ...) replaced by plain stand-ins.
-`convert_coco`, `merge_multi_segment` and `min_index` run as shipped.
+The converter is loaded without torch by scripts/ultralytics_converter.py; `convert_coco`,
+`merge_multi_segment` and `min_index` run as shipped.
 
 Each case is one dataset converted twice (boxes, `use_segments=True`) into a fresh directory; the golden
-fixtures/golden/yolo/<case>_<boxes|segments>.json maps each label file written (path under labels/) to its text.
-The COCO fixtures use `cls91to80=True` (the 80 categories: class = position by id, as cocokit numbers them);
-quirks.json (the project's own, category ids 1..3) uses `cls91to80=False` (class = id - 1, again the position).
+fixtures/golden/yolo/<case>_<boxes|segments>.json maps each label file written (path under labels/) to its
+text. The COCO fixtures use `cls91to80=True` (the 80 categories: class = position by id, as cocokit numbers
+them); quirks.json (the project's own, category ids 1..3) uses `cls91to80=False` (class = id - 1, again the
+position).
 """
 
-import importlib.util
 import json
-import logging
 import sys
 import tempfile
-import types
 from pathlib import Path
 
-spec = importlib.util.find_spec("ultralytics")  # finds the package without running its __init__
-root = Path(spec.submodule_search_locations[0])
-version = next(
-    line.split("=")[1].strip().strip("\"'")
-    for line in (root / "__init__.py").read_text().splitlines()
-    if line.startswith("__version__")
-)
-
-
-def stub(name, **attrs):
-    m = types.ModuleType(name)
-    m.__dict__.update(attrs)
-    sys.modules[name] = m
-    return m
-
-
-stub("ultralytics", __path__=[])
-stub("ultralytics.data", __path__=[])
-stub("ultralytics.data.utils", get_split_fraction=None, read_mask=None)
-stub(
-    "ultralytics.utils",
-    ASSETS_URL="",
-    DATASETS_DIR=Path("."),
-    LOGGER=logging.getLogger("ultralytics"),
-    NUM_THREADS=1,
-    PLATFORM_URL="",
-    TQDM=lambda it, **kw: it,
-    WINDOWS=False,
-    YAML=None,
-    clean_url=lambda u: u,
-)
-stub("ultralytics.utils.checks", check_file=None, check_requirements=lambda *a, **k: None)
-stub("ultralytics.utils.downloads", download=None, zip_directory=None)
-stub("ultralytics.utils.files", increment_path=lambda p, **kw: Path(p))
-cspec = importlib.util.spec_from_file_location("ultralytics.data.converter", root / "data" / "converter.py")
-converter = importlib.util.module_from_spec(cspec)
-cspec.loader.exec_module(converter)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ultralytics_converter import converter, version  # noqa: E402
 
 CASES = [
     ("tiny_val2017", "fixtures/coco-tiny-val2017/instances_val2017.json", True),
@@ -82,8 +44,13 @@ for case, path, cls91to80 in CASES:
             labels = dst / "labels" / "data"
             files = {p.relative_to(labels).as_posix(): p.read_text() for p in sorted(labels.rglob("*.txt"))}
         kind = "segments" if segments else "boxes"
-        golden = {"reference": f"ultralytics {version} ultralytics/data/converter.py convert_coco", "input": path,
-                  "use_segments": segments, "cls91to80": cls91to80, "labels": files}
+        golden = {
+            "reference": f"ultralytics {version} ultralytics/data/converter.py convert_coco",
+            "input": path,
+            "use_segments": segments,
+            "cls91to80": cls91to80,
+            "labels": files,
+        }
         target = out_dir / f"{case}_{kind}.json"
         target.write_text(json.dumps(golden, indent=1, sort_keys=False) + "\n")
         print(f"{target}: {len(files)} label files, {sum(t.count(chr(10)) for t in files.values())} lines")

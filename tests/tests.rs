@@ -39,3 +39,4 @@ mod synth;
 mod tide;
 mod validate;
 mod validate_findings;
+mod yolo;

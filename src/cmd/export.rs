@@ -1,10 +1,9 @@
 //! `cocokit export`: a COCO dataset written in another format (`--to`), one variant per format.
 
-use super::count;
+use super::{count, print_json_report};
 use crate::error::{Error, Result};
 use crate::io::{progress_count, Input};
 use crate::ops::yolo;
-use std::io::Write;
 use std::path::Path;
 
 const EXAMPLES: &str = "Examples:
@@ -85,10 +84,7 @@ fn export_yolo(args: &Args, input: &Input, out: &Path) -> Result<()> {
         .map_err(|e| e.in_file(input.name()))?;
     pb.finish_and_clear();
     if args.json {
-        let mut v =
-            serde_json::to_value(&rep).map_err(|e| crate::error::Error::msg(e.to_string()))?;
-        v["output"] = args.output.clone().into();
-        writeln!(std::io::stdout(), "{v}")?;
+        print_json_report(&rep, &args.output)?;
     }
     if !args.quiet {
         eprintln!(

@@ -1,10 +1,9 @@
 //! `cocokit import`: a COCO dataset from another format (`--from`), one variant per format.
 
-use super::count;
+use super::{count, print_json_report};
 use crate::error::Result;
 use crate::io::{progress_count, Output};
 use crate::ops::yolo;
-use std::io::Write;
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "Examples:
@@ -80,10 +79,7 @@ fn import_yolo(args: &Args) -> Result<()> {
     out.commit()?;
     pb.finish_and_clear();
     if args.json {
-        let mut v =
-            serde_json::to_value(&rep).map_err(|e| crate::error::Error::msg(e.to_string()))?;
-        v["output"] = args.output.clone().into();
-        writeln!(std::io::stdout(), "{v}")?;
+        print_json_report(&rep, &args.output)?;
     }
     if !args.quiet {
         eprintln!(

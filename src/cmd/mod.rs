@@ -32,6 +32,15 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
     }
 }
 
+/// A report as one JSON object on standard output, with `"output"` (where the command wrote) added.
+pub fn print_json_report(rep: &impl serde::Serialize, output: &str) -> crate::error::Result<()> {
+    use std::io::Write;
+    let mut v = serde_json::to_value(rep).map_err(|e| crate::error::Error::msg(e.to_string()))?;
+    v["output"] = output.into();
+    writeln!(std::io::stdout(), "{v}")?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::count;
