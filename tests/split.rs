@@ -503,7 +503,7 @@ fn bad_input_is_one_line_exit_1_and_nothing_written() {
                 "--group-by",
                 "video_id",
             ],
-            "image id 1146 has no \"video_id\"",
+            "image id 1146: --group-by: the image has no \"video_id\"",
         ),
         (
             vec!["missing.json", "--ratios", "0.5,0.5", "--seed", "1"],
