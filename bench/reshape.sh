@@ -10,7 +10,8 @@
 #   split     cocokit split FILE --ratios 0.8,0.2 (plain, and --stratify category)  vs
 #             kwcoco split FILE --factor 4 (80/20; --balance_categories False and True)
 #   sample    cocokit sample FILE --images 5000  vs  kwcoco subset (images of a 5000-image selection)
-# Peers come from bench/venv (kwcoco: pip install kwcoco); a missing peer is skipped with a note.
+# Peers come from bench/venv (kwcoco: pip install kwcoco; in a worktree set BENCH_PY=/work/main/bench/venv/bin/python);
+# a missing peer is skipped with a note. kwcoco needs more than 22 GB on this file (it was killed out of memory).
 set -u
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
