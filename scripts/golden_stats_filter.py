@@ -113,7 +113,7 @@ def stats(d, coco):
     return out
 
 
-def filter_case(d, coco, cats=(), supercats=(), keep_all_images=False):
+def filter_case(d, coco, cats=(), supercats=(), keep_all_images=False, area_rng=None, iscrowd=None):
     ids = set()
     for t in cats:
         by_name = coco.getCatIds(catNms=[t])
@@ -123,8 +123,22 @@ def filter_case(d, coco, cats=(), supercats=(), keep_all_images=False):
             ids.update(coco.getCatIds(catIds=[int(t)]))
     for t in supercats:
         ids.update(coco.getCatIds(supNms=[t]))
-    ann_ids = set(coco.getAnnIds(catIds=sorted(ids))) if ids else set()
-    if keep_all_images:
+    if area_rng is not None or iscrowd is not None:
+        # getAnnIds(areaRng=[lo, hi], iscrowd=c): lo < area < hi, iscrowd == c; no categories named = all of them.
+        if not cats and not supercats:
+            ids = set(coco.getCatIds())
+        ann_ids = set(coco.getAnnIds(catIds=sorted(ids), areaRng=area_rng or [], iscrowd=iscrowd))
+        img_ids = {coco.anns[a]["image_id"] for a in ann_ids}
+    else:
+        ann_ids = set(coco.getAnnIds(catIds=sorted(ids))) if ids else set()
+    args = {"cats": list(cats), "supercats": list(supercats), "keep_all_images": keep_all_images}
+    if area_rng is not None:
+        args["area_rng"] = area_rng
+    if iscrowd is not None:
+        args["iscrowd"] = iscrowd
+    if area_rng is not None or iscrowd is not None:
+        pass
+    elif keep_all_images:
         img_ids = set(coco.getImgIds())
     else:
         img_ids = set()
@@ -132,7 +146,7 @@ def filter_case(d, coco, cats=(), supercats=(), keep_all_images=False):
             img_ids.update(coco.getImgIds(catIds=[c]))
     # Expected output order: file order.
     return {
-        "args": {"cats": list(cats), "supercats": list(supercats), "keep_all_images": keep_all_images},
+        "args": args,
         "category_ids": [c["id"] for c in d["categories"] if c["id"] in ids],
         "annotation_ids": [a["id"] for a in d.get("annotations", []) if a["id"] in ann_ids],
         "image_ids": [i["id"] for i in d["images"] if i["id"] in img_ids],
@@ -153,6 +167,9 @@ def main():
         "cocoapi_keep_all": ("cocoapi_val2014_100", dict(cats=["giraffe"], keep_all_images=True)),
         "tiny_person_car": ("coco_tiny_val2017", dict(cats=["person", "car"])),
         "lvis_by_id": ("lvis_val_100", dict(cats=["3", "12", "1229"])),
+        "cocoapi_person_small_not_crowd": ("cocoapi_val2014_100", dict(cats=["person"], area_rng=[0, 1024], iscrowd=0)),
+        "tiny_crowd": ("coco_tiny_val2017", dict(iscrowd=1)),
+        "lvis_area_medium": ("lvis_val_100", dict(area_rng=[1024, 9216])),
     }
     for name, (ds, kw) in cases.items():
         d, coco = load(DATASETS[ds])

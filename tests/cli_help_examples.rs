@@ -183,6 +183,11 @@ fn run_on_fixtures(line: &str) -> bool {
     // classes.txt: one name per label of the ADE20K sample (0..150).
     let classes: String = (0..151).map(|i| format!("class{i}\n")).collect();
     w.write("classes.txt", classes);
+    // keep.txt: file names of the val2014 sample's images (filter --file-names).
+    w.write(
+        "keep.txt",
+        "COCO_val2014_000000001146.jpg\nCOCO_val2014_000000000400.jpg\n",
+    );
     let words = cocokit_args(line);
     if words.iter().any(|a| a == "-") {
         return false;

@@ -46,6 +46,13 @@ fn filter_matches_pycocotools_selection() {
         if g["args"]["keep_all_images"].as_bool() == Some(true) {
             args.push("--keep-all-images".into());
         }
+        if let Some(r) = g["args"]["area_rng"].as_array() {
+            let r: Vec<String> = r.iter().map(|x| x.to_string()).collect();
+            args.push(format!("--area-rng={}", r.join(",")));
+        }
+        if let Some(c) = g["args"]["iscrowd"].as_i64() {
+            args.push(format!("--iscrowd={c}"));
+        }
         let out: Value = serde_json::from_slice(&ok(&args)).expect("output is JSON");
         assert_eq!(
             ids(&out, "categories"),
@@ -73,7 +80,7 @@ fn filter_matches_pycocotools_selection() {
         }
         n += 1;
     }
-    assert_eq!(n, 6);
+    assert_eq!(n, 9);
 }
 
 #[test]

@@ -13,6 +13,8 @@ const EXAMPLES: &str = "Examples:
   cocokit filter instances_val2017.json --cats person -o people.json -q --json | jq .annotations
   cocokit filter detections.json --cats 1,18 --score-thr 0.5 -o confident.json   # a results file stays one
   cocokit filter detections.json --gt instances_val2017.json --cats person --img-ids 139,285
+  cocokit filter instances_val2017.json --area-rng 0,1024 --iscrowd 0 -o small.json   # getAnnIds(areaRng, iscrowd)
+  cocokit filter instances_val2017.json --file-names keep.txt --keep-all-images -o subset.json
 
 Categories are given by name or id; the output keeps the file's key order, record order and every unknown field
 byte for byte, and loads in pycocotools selecting what getCatIds / getAnnIds / getImgIds select (images: the
@@ -36,6 +38,15 @@ pub struct Args {
     /// Only these image ids, comma-separated (with their annotations or detections).
     #[arg(long, value_delimiter = ',')]
     pub img_ids: Vec<i64>,
+    /// Only these images, by file_name: a text file with one file_name per line (blank lines skipped).
+    #[arg(long, value_name = "LIST.txt")]
+    pub file_names: Option<String>,
+    /// Only annotations with LO < area < HI (pycocotools' getAnnIds areaRng: both bounds excluded).
+    #[arg(long, value_delimiter = ',', num_args = 1, value_name = "LO,HI")]
+    pub area_rng: Vec<f64>,
+    /// Only annotations with this iscrowd (absent counts as 0).
+    #[arg(long, value_parser = clap::value_parser!(i64).range(0..=1))]
+    pub iscrowd: Option<i64>,
     /// Results files: only detections with score >= this.
     #[arg(long)]
     pub score_thr: Option<f64>,
@@ -58,11 +69,39 @@ pub fn run(args: Args) -> Result<()> {
         && args.supercats.is_empty()
         && args.img_ids.is_empty()
         && args.score_thr.is_none()
+        && args.file_names.is_none()
+        && args.area_rng.is_empty()
+        && args.iscrowd.is_none()
     {
         return Err(Error::msg(
-            "nothing to keep: give --cats, --supercats, --img-ids and/or --score-thr",
+            "nothing to keep: give --cats, --supercats, --img-ids, --file-names, --area-rng, --iscrowd and/or --score-thr",
         ));
     }
+    let area_rng = match args.area_rng[..] {
+        [] => None,
+        [lo, hi] if !lo.is_nan() && !hi.is_nan() && lo < hi => Some((lo, hi)),
+        _ => {
+            return Err(Error::msg(
+                "--area-rng takes two numbers LO,HI with LO < HI, e.g. 0,1024",
+            ))
+        }
+    };
+    let file_names = match &args.file_names {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            let names: std::collections::HashSet<String> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect();
+            if names.is_empty() {
+                return Err(Error::msg("no file names in the list").in_file(path));
+            }
+            Some(names)
+        }
+    };
     if args.json && args.output.as_deref().is_none_or(|o| o == "-") {
         return Err(Error::msg(
             "--json prints the summary on standard output: give -o FILE for the dataset",
@@ -82,6 +121,9 @@ pub fn run(args: Args) -> Result<()> {
         img_ids: (!args.img_ids.is_empty()).then(|| args.img_ids.iter().copied().collect()),
         score_thr: args.score_thr,
         gt_categories,
+        area_rng,
+        iscrowd: args.iscrowd,
+        file_names,
     };
     let input = Input::open(&args.input)?;
     let mut out = Output::create(args.output.as_deref(), &[&args.input])?;

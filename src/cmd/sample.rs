@@ -7,7 +7,7 @@ use crate::ops::sample::{sample, SampleOptions, Size};
 use std::io::Write;
 
 const EXAMPLES: &str = "Examples:
-  cocokit sample instances_train2017.json --images 500 --seed 1 -o debug500.json
+  cocokit sample instances_train2017.json --images 50 --seed 1 -o debug50.json
   cocokit sample instances_val2017.json --fraction 0.1 --seed 2 -o val10pct.json
   cocokit sample instances_val2017.json --images 50 --per-category 1 --seed 3 -o every_category.json
 

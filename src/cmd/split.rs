@@ -9,7 +9,7 @@ use std::io::Write;
 const EXAMPLES: &str = "Examples:
   cocokit split instances_train2017.json --ratios 0.8,0.1,0.1 --seed 1 -o coco
   cocokit split instances_val2017.json --ratios 0.9,0.1 --seed 7 --stratify category -o parts/val2017
-  cocokit split export.json --ratios 0.7,0.3 --names fit,holdout --seed 3 --group-by video_id -o splits/
+  cocokit split videos.json --ratios 0.7,0.3 --names fit,holdout --seed 3 --group-by video_id -o splits/
   cocokit split instances_val2017.json --ratios 0.5,0.5 --seed 1 -o halves -q --json | jq '.parts[].images'
 
 Writes PREFIX_NAME.json per part (DIR/NAME.json when -o is a directory or ends with /): coco_train.json,

@@ -5,7 +5,11 @@
 //! images as the union over kept categories of `getImgIds(catIds=[c])` — note that pycocotools'
 //! `getImgIds(catIds=[a, b])` would give the intersection; a filter keeping several categories wants the union.
 //!
-//! `--img-ids` keeps only those images (and the annotations on them), on top of the category selection.
+//! `--img-ids` keeps only those images (and the annotations on them), on top of the category selection;
+//! `--file-names` the same by `file_name` (both given: the images in both). `--area-rng LO,HI` keeps the
+//! annotations with `LO < area < HI` and `--iscrowd` those with that `iscrowd`, as `getAnnIds(areaRng=...,
+//! iscrowd=...)` does — both bounds excluded, as there; an annotation without `area` is an error (pycocotools:
+//! a KeyError), one without `iscrowd` counts as 0. Images follow their kept annotations, as with `--cats`.
 //!
 //! A results file (a top-level array of detections) stays one: its detections are kept when their
 //! `category_id` is selected (ids; names only through the ground truth's categories, `Selection::gt_categories`),
@@ -45,6 +49,12 @@ pub struct Selection {
     pub score_thr: Option<f64>,
     /// Results files: the ground truth's categories, to select by name (ids only without them).
     pub gt_categories: Option<Vec<Category>>,
+    /// Only annotations with `lo < area < hi` (pycocotools' `getAnnIds(areaRng=[lo, hi])`: both bounds excluded).
+    pub area_rng: Option<(f64, f64)>,
+    /// Only annotations with this `iscrowd` (absent counts as 0).
+    pub iscrowd: Option<i64>,
+    /// Only the images with these file names (and their annotations).
+    pub file_names: Option<HashSet<String>>,
 }
 
 /// What was kept.
@@ -215,9 +225,31 @@ fn results_categories(sel: &Selection) -> Result<Option<HashSet<i64>>> {
     Ok(Some(keep))
 }
 
+/// Whether annotation `a` passes `--area-rng` and `--iscrowd` (pycocotools' `getAnnIds` tests).
+fn kept_by_fields(a: &crate::coco::Annotation, sel: &Selection) -> Result<bool> {
+    let area_ok = match sel.area_rng {
+        None => true,
+        Some((lo, hi)) => match a.area {
+            Some(v) => v > lo && v < hi,
+            None => {
+                return Err(
+                    Error::at(a.offset as usize, "annotation has no \"area\" (--area-rng)")
+                        .for_record(a.describe()),
+                )
+            }
+        },
+    };
+    Ok(area_ok && sel.iscrowd.is_none_or(|c| a.iscrowd.unwrap_or(0) == c))
+}
+
 /// [`filter`] of a results file: one pass, detections kept as written, the output an array.
 fn filter_results(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Report> {
     let buf = input.bytes();
+    if sel.area_rng.is_some() || sel.iscrowd.is_some() || sel.file_names.is_some() {
+        return Err(Error::msg(
+            "--area-rng, --iscrowd and --file-names select from a dataset; this is a results file",
+        ));
+    }
     let cats = results_categories(sel)?;
     let mut rep = Report {
         results: true,
@@ -264,8 +296,11 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
     if buf.get(skip_ws(buf, 0)) == Some(&b'[') {
         return filter_results(input, sel, w);
     }
-    // Pass 1: the categories (often the last key) — records are only cut, not parsed, so this is fast.
+    // Pass 1: the categories (often the last key) — records are only cut, not parsed, so this is fast — and,
+    // with --file-names, the ids of the images named.
     let mut categories = Vec::new();
+    let mut named: HashSet<i64> = HashSet::new();
+    let mut names_found: HashSet<&str> = HashSet::new();
     scan_top_batched(buf, BATCH, |chunk| {
         match chunk {
             Chunk::Records {
@@ -274,6 +309,23 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
             } => {
                 for (s, _) in records {
                     categories.push(parse_category(buf, s)?);
+                }
+            }
+            Chunk::Records {
+                section: Section::Images,
+                records,
+            } if sel.file_names.is_some() => {
+                let imgs = par_map_ordered(&records, |&(s, _)| parse_image(buf, s))?;
+                if let Some(names) = &sel.file_names {
+                    for im in imgs {
+                        if let Some(n) = names.get(&im.file_name) {
+                            named.insert(im.id);
+                            names_found.insert(n.as_str());
+                        }
+                    }
+                }
+                if let Some(&(_, last)) = records.last() {
+                    input.release(last);
                 }
             }
             Chunk::Records { records, .. } => {
@@ -290,6 +342,36 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
             "--score-thr selects detections of a results file; this is a dataset",
         ));
     }
+    // The images to keep: --img-ids and/or --file-names.
+    let given_ids = sel.img_ids.clone();
+    let img_ids: Option<HashSet<i64>> = match (&sel.img_ids, &sel.file_names) {
+        (ids, None) => ids.clone(),
+        (ids, Some(names)) => {
+            let mut missing: Vec<&String> = names
+                .iter()
+                .filter(|n| !names_found.contains(n.as_str()))
+                .collect();
+            missing.sort_unstable();
+            if let Some(m) = missing.first() {
+                return Err(Error::msg(format!(
+                    "--file-names: no image has file_name \"{m}\"{}",
+                    if missing.len() > 1 {
+                        format!(" ({} names missing)", missing.len())
+                    } else {
+                        String::new()
+                    }
+                )));
+            }
+            Some(match ids {
+                Some(ids) => named.intersection(ids).copied().collect(),
+                None => named,
+            })
+        }
+    };
+    let sel = &Selection {
+        img_ids,
+        ..sel.clone()
+    };
     // An unknown name is reported after the whole file is validated (a malformed file is the bigger news).
     // Without --cats/--supercats, every category is kept (a selection by --img-ids alone).
     let keep_cats = if sel.cats.is_empty() && sel.supercats.is_empty() {
@@ -313,13 +395,14 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
                 section: Section::Annotations,
                 records,
             } => {
-                let light: Vec<(Option<i64>, i64)> = par_map_ordered(&records, |&(s, _)| {
-                    parse_annotation_with(buf, s, SegMode::Kind)
-                        .map(|(a, _)| (a.category_id, a.image_id))
+                let light: Vec<(Option<i64>, i64, bool)> = par_map_ordered(&records, |&(s, _)| {
+                    let (a, _) = parse_annotation_with(buf, s, SegMode::Kind)?;
+                    Ok((a.category_id, a.image_id, kept_by_fields(&a, sel)?))
                 })?;
                 if let Ok(keep_cats) = &keep_cats {
-                    for (c, img) in light {
-                        if c.is_some_and(|c| keep_cats.contains(&c))
+                    for (c, img, fields) in light {
+                        if fields
+                            && c.is_some_and(|c| keep_cats.contains(&c))
                             && sel.img_ids.as_ref().is_none_or(|s| s.contains(&img))
                         {
                             keep_ann.insert(ann_ordinal);
@@ -351,7 +434,7 @@ pub fn filter(input: &Input, sel: &Selection, w: &mut dyn Write) -> Result<Repor
         Ok(())
     })?;
     let keep_cats = keep_cats?;
-    if let Some(ids) = &sel.img_ids {
+    if let Some(ids) = &given_ids {
         check_img_ids(ids, |id| image_ix.get(id).is_some())?;
     }
     if ann_ordinal as u64 >= u32::MAX as u64 {

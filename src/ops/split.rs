@@ -16,7 +16,9 @@
 //!   the wants of every category on the unit and the part's total are lowered by what the unit brings. Units
 //!   without annotations go last, each to the part wanting the most images. Rare categories are placed first,
 //!   so they reach their shares; a category's share in a part is then typically within one image of `rk·n(c)`,
-//!   and further off only where images carrying several categories cannot satisfy all of them at once.
+//!   and further off only where images carrying several categories cannot satisfy all of them at once. A last
+//!   pass swaps pairs of single images between parts where that brings the categories closer to their shares
+//!   (sum of squared distances; bounded work, see `refine`).
 //! - `--group-by KEY`: the images sharing a value of KEY (an image key: `video_id`, `sequence`, ...; compared
 //!   as the value's JSON text) form one unit, hashed by that text, so a group is never cut. An image without
 //!   the key (or with `null`) is an error naming it.
@@ -211,7 +213,106 @@ pub fn assign_stratified(units: &Units, ratios: &[f64]) -> Vec<u8> {
             place(u, k, &mut t);
         }
     }
+    refine(units, &of_cat, &share, &mut t.have, &mut t.assign);
     t.assign
+}
+
+/// Rounds of [`refine`], and how many units of each side it tries per pair of parts.
+const REFINE_ROUNDS: usize = 4;
+const REFINE_FROM: usize = 16;
+const REFINE_TO: usize = 256;
+
+/// After the greedy pass, swaps of two single images between two parts (sizes unchanged) that bring the
+/// categories closer to their shares: for each category c (in id order) and parts a, b where a is over its
+/// share of c by more than b is (a − b > 1 image), an image of a showing c is swapped with an image of b not
+/// showing it when that lowers the sum over parts and categories of the squared distance to the share; the
+/// first such pair in rank order is taken (up to [`REFINE_FROM`] × [`REFINE_TO`] pairs looked at), for
+/// [`REFINE_ROUNDS`] rounds. Groups (units of several images) are not swapped.
+fn refine(units: &Units, of_cat: &[Vec<u32>], share: &[f64], have: &mut [u64], assign: &mut [u8]) {
+    if units.size.iter().any(|&s| s != 1) {
+        return;
+    }
+    let n_cats = of_cat.len();
+    let parts = share.len() / n_cats.max(1);
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); parts];
+    let mut pos = vec![0u32; units.len];
+    for (u, &k) in assign.iter().enumerate() {
+        if let Some(m) = members.get_mut(k as usize) {
+            pos[u] = m.len() as u32;
+            m.push(u as u32);
+        }
+    }
+    let dev = |have: &[u64], i: usize| have[i] as f64 - share[i];
+    // The change of the squared distances if u moves a → b and v moves b → a.
+    let gain = |have: &[u64], u: usize, v: usize, a: usize, b: usize| -> f64 {
+        let mut d = 0.0;
+        let (cu, cv) = (units.cats_of(u), units.cats_of(v));
+        for &(x, _) in cu {
+            if cv.iter().any(|y| y.0 == x) {
+                continue;
+            }
+            let (ia, ib) = (a * n_cats + x as usize, b * n_cats + x as usize);
+            let (da, db) = (dev(have, ia), dev(have, ib));
+            d += (da - 1.0).powi(2) - da * da + (db + 1.0).powi(2) - db * db;
+        }
+        for &(x, _) in cv {
+            if cu.iter().any(|y| y.0 == x) {
+                continue;
+            }
+            let (ia, ib) = (a * n_cats + x as usize, b * n_cats + x as usize);
+            let (da, db) = (dev(have, ia), dev(have, ib));
+            d += (da + 1.0).powi(2) - da * da + (db - 1.0).powi(2) - db * db;
+        }
+        d
+    };
+    for _ in 0..REFINE_ROUNDS {
+        let mut swapped = false;
+        for (c, of_c) in of_cat.iter().enumerate() {
+            for a in 0..parts {
+                for b in 0..parts {
+                    while a != b
+                        && dev(have, a * n_cats + c) - dev(have, b * n_cats + c) > 1.0 + 1e-9
+                    {
+                        let shows_c = |v: usize| units.cats_of(v).iter().any(|y| y.0 as usize == c);
+                        let found = of_c
+                            .iter()
+                            .map(|&u| u as usize)
+                            .filter(|&u| assign[u] as usize == a)
+                            .take(REFINE_FROM)
+                            .find_map(|u| {
+                                members[b]
+                                    .iter()
+                                    .map(|&v| v as usize)
+                                    .filter(|&v| !shows_c(v))
+                                    .take(REFINE_TO)
+                                    .find(|&v| gain(have, u, v, a, b) < -1e-9)
+                                    .map(|v| (u, v))
+                            });
+                        let Some((u, v)) = found else { break };
+                        for &(x, _) in units.cats_of(u) {
+                            have[a * n_cats + x as usize] -= 1;
+                            have[b * n_cats + x as usize] += 1;
+                        }
+                        for &(x, _) in units.cats_of(v) {
+                            have[b * n_cats + x as usize] -= 1;
+                            have[a * n_cats + x as usize] += 1;
+                        }
+                        assign[u] = b as u8;
+                        assign[v] = a as u8;
+                        let (pu, pv) = (pos[u] as usize, pos[v] as usize);
+                        members[a][pu] = v as u32;
+                        members[b][pv] = u as u32;
+                        pos[u] = pv as u32;
+                        pos[v] = pu as u32;
+                        swapped = true;
+                    }
+                }
+            }
+        }
+        if !swapped {
+            break;
+        }
+    }
 }
 
 /// Split `input` into `outs` (one writer per ratio, in order). `progress` gets a position out of twice the

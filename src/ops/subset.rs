@@ -124,10 +124,7 @@ fn image_key(buf: &[u8], s: usize, want: &Wanted) -> Result<ImageKey> {
                 None => {
                     return Err(Error::at(
                         s,
-                        format!(
-                            "--group-by: image id {} has no \"{key}\" (or it is null)",
-                            im.id
-                        ),
+                        format!("--group-by: the image has no \"{key}\" (or it is null)"),
                     )
                     .for_record(format!("image id {}", im.id)))
                 }
@@ -443,8 +440,8 @@ mod tests {
 
     #[test]
     fn xxh3_is_the_documented_function() {
-        // Reference values of XXH3-64 (xxHash's own test vectors: empty input, seed 0 and seed 1... as printed
-        // by `xxhsum -H3`): pin the function so that a dependency change cannot move every split.
+        // XXH3-64 of the empty input with seed 0 (xxHash's reference value): pins the function, so that a
+        // dependency change cannot move every split.
         assert_eq!(unit_hash(b"", 0), 0x2D06800538D394C2);
     }
 
@@ -500,7 +497,8 @@ mod tests {
         };
         let e = gather(&input, &want, &|_| {}).unwrap_err();
         assert!(
-            e.to_string().contains("image id 1 has no \"sequence\""),
+            e.to_string()
+                .contains("image id 1: --group-by: the image has no \"sequence\""),
             "{e}"
         );
         let orphan = DS.replace("\"image_id\": 3", "\"image_id\": 4");
