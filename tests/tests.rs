@@ -31,6 +31,7 @@ mod pretty;
 mod rasterize;
 mod rasterize_results;
 mod results_files;
+mod shard;
 mod stats;
 mod synth;
 mod validate;
