@@ -1,5 +1,6 @@
+from collections.abc import Iterable, Mapping, Sequence
 from os import PathLike
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from . import mask as mask
 from ._native import CocokitError as CocokitError
