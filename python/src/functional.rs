@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use cocokit::eval::cocoeval::IouType;
 use cocokit::io::Input;
-use cocokit::ops::eval_coco::{self, Options};
+use cocokit::ops::eval_coco::{self as ops_coco, Options};
 use cocokit::ops::eval_shard;
 use pyo3::prelude::*;
 
@@ -88,7 +88,7 @@ fn eval_coco<'py>(
     partial: Option<PathBuf>,
 ) -> PyResult<(Bound<'py, PyAny>, Vec<String>)> {
     let iou_type = IouType::parse(iou_type).map_err(err)?;
-    let params = eval_coco::params(
+    let params = ops_coco::params(
         iou_type,
         &img_ids,
         &max_dets,
@@ -115,7 +115,7 @@ fn eval_coco<'py>(
         let v = serde_json::json!({"images": info.images, "detections": info.detections});
         return Ok((to_python(py, &v)?, info.warnings));
     }
-    let report = py.detach(|| eval_coco::run(&opts)).map_err(err)?;
+    let report = py.detach(|| ops_coco::run(&opts)).map_err(err)?;
     Ok((to_python(py, &report.to_json())?, report.warnings))
 }
 
