@@ -157,13 +157,15 @@ fn fixture_for(name: &str) -> Option<std::path::PathBuf> {
         "ade/annotations" | "labels" => "ade20k-sample/sampleData/annotations",
         "ade/predictions" | "preds" => "ade20k-sample/sampleData/predictions",
         "names.json" => "remap/names.json",
+        "shard1.ckpt" => "shard/shard1.ckpt",
+        "shard2.ckpt" => "shard/shard2.ckpt",
         _ => return None,
     };
     Some(fixture(rel))
 }
 
 /// Options whose value is a file the command writes.
-const OUTPUT_OPTIONS: [&str; 9] = [
+const OUTPUT_OPTIONS: [&str; 10] = [
     "-o",
     "--output",
     "--map-out",
@@ -173,6 +175,7 @@ const OUTPUT_OPTIONS: [&str; 9] = [
     "--confusion",
     "--pr-curves",
     "--report",
+    "--partial",
 ];
 
 /// Run the example `line` with its inputs replaced by [`fixture_for`]'s files and its outputs sent to a scratch
@@ -206,7 +209,9 @@ fn run_on_fixtures(line: &str) -> bool {
             args.push(w.path(name).to_str().expect("p").to_string());
         } else if words[0] == "synth" && prev == "--images" {
             args.push("20".into()); // a small dataset, same code paths
-        } else if i >= subcommands && (a.ends_with(".json") || a.contains('/')) {
+        } else if i >= subcommands
+            && (a.ends_with(".json") || a.ends_with(".ckpt") || a.contains('/'))
+        {
             match fixture_for(a) {
                 Some(f) => args.push(f.to_str().expect("p").to_string()),
                 None => return false,

@@ -35,6 +35,7 @@ mod rasterize_results;
 mod remap;
 mod results_files;
 mod sample;
+mod shard;
 mod show;
 mod split;
 mod stats;

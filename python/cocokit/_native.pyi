@@ -81,3 +81,17 @@ def evaluate_datasets(
 ) -> Evaluation: ...
 def stats(path: str) -> dict[str, Any]: ...
 def validate(path: str) -> dict[str, Any]: ...
+def eval_coco(
+    gt: str,
+    dt: str,
+    iou_type: str,
+    img_ids: list[int],
+    cats: list[str],
+    max_dets: list[int],
+    area_rng: list[str],
+    use_cats: bool,
+    kpt_sigmas: list[float],
+    dilation_ratio: float | None,
+    partial: str | None,
+) -> tuple[dict[str, Any], list[str]]: ...
+def eval_merge(partials: list[str]) -> dict[str, Any]: ...

@@ -2,12 +2,15 @@
 //!
 //! Each function opens the file as the command does and calls the same library function; the result is
 //! serialized with the library's own `Serialize` form and built into Python objects (the reports are small).
-//! Not here: anything a command decides (evaluation's `--json` is assembled by its command, so it has no
-//! counterpart here yet).
+//! `eval_coco` and `eval_merge` run `ops::eval_coco` / `ops::eval_shard` and return `EvalReport::to_json`.
+//! Not here: anything a command decides.
 
 use std::path::PathBuf;
 
+use cocokit::eval::cocoeval::IouType;
 use cocokit::io::Input;
+use cocokit::ops::eval_coco::{self as ops_coco, Options};
+use cocokit::ops::eval_shard;
 use pyo3::prelude::*;
 
 use crate::{err, json, msg};
@@ -15,7 +18,17 @@ use crate::{err, json, msg};
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(stats, m)?)?;
     m.add_function(wrap_pyfunction!(validate, m)?)?;
+    m.add_function(wrap_pyfunction!(eval_coco, m)?)?;
+    m.add_function(wrap_pyfunction!(eval_merge, m)?)?;
     Ok(())
+}
+
+/// A path as the library takes it; a file that does not exist raises the matching `OSError`.
+fn existing(path: &PathBuf) -> PyResult<String> {
+    std::fs::metadata(path)?;
+    path.to_str()
+        .map(str::to_string)
+        .ok_or_else(|| msg(format!("{}: path is not valid UTF-8", path.display())))
 }
 
 /// Opens `path` as the CLI does; a file that cannot be opened raises the matching `OSError`.
@@ -52,4 +65,67 @@ fn validate<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyAny>> 
         .detach(|| cocokit::ops::validate::validate(&input).map_err(|e| e.in_file(input.name())))
         .map_err(err)?;
     to_python(py, &rep)
+}
+
+/// `cocokit eval coco --json` as a dict; with `partial`, writes the shard's checkpoint there instead
+/// (`eval coco --partial`) and returns `{"images": n, "detections": m}`. Warnings go to Python's
+/// `warnings`, from the Python wrapper.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (gt, dt, iou_type, img_ids, cats, max_dets, area_rng, use_cats, kpt_sigmas, dilation_ratio, partial))]
+fn eval_coco<'py>(
+    py: Python<'py>,
+    gt: PathBuf,
+    dt: PathBuf,
+    iou_type: &str,
+    img_ids: Vec<i64>,
+    cats: Vec<String>,
+    max_dets: Vec<usize>,
+    area_rng: Vec<String>,
+    use_cats: bool,
+    kpt_sigmas: Vec<f64>,
+    dilation_ratio: Option<f64>,
+    partial: Option<PathBuf>,
+) -> PyResult<(Bound<'py, PyAny>, Vec<String>)> {
+    let iou_type = IouType::parse(iou_type).map_err(err)?;
+    let params = ops_coco::params(
+        iou_type,
+        &img_ids,
+        &max_dets,
+        &area_rng,
+        use_cats,
+        &kpt_sigmas,
+        dilation_ratio,
+    )
+    .map_err(err)?;
+    let opts = Options {
+        gt: existing(&gt)?,
+        dt: existing(&dt)?,
+        params,
+        cats,
+    };
+    if let Some(out) = partial {
+        let out = out
+            .to_str()
+            .ok_or_else(|| msg(format!("{}: path is not valid UTF-8", out.display())))?
+            .to_string();
+        let info = py
+            .detach(|| eval_shard::partial(&opts, &out))
+            .map_err(err)?;
+        let v = serde_json::json!({"images": info.images, "detections": info.detections});
+        return Ok((to_python(py, &v)?, info.warnings));
+    }
+    let report = py.detach(|| ops_coco::run(&opts)).map_err(err)?;
+    Ok((to_python(py, &report.to_json())?, report.warnings))
+}
+
+/// `cocokit eval merge --json PARTIAL...` as a dict.
+#[pyfunction]
+fn eval_merge<'py>(py: Python<'py>, partials: Vec<PathBuf>) -> PyResult<Bound<'py, PyAny>> {
+    let paths = partials
+        .iter()
+        .map(existing)
+        .collect::<PyResult<Vec<String>>>()?;
+    let report = py.detach(|| eval_shard::merge(&paths)).map_err(err)?;
+    to_python(py, &report.to_json())
 }

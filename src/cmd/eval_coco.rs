@@ -3,9 +3,9 @@
 
 use crate::cmd::count;
 use crate::error::{Error, Result};
-use crate::eval::cocoeval::{IouType, Params};
+use crate::eval::cocoeval::IouType;
 use crate::io::Output;
-use crate::ops::eval_coco::{self, area_ranges, Options};
+use crate::ops::eval_coco::{self, Options};
 use crate::ops::eval_shard;
 use crate::ops::report::coco_page as report_page;
 use std::path::Path;
@@ -151,39 +151,15 @@ pub fn run(args: Args) -> Result<()> {
         IouTypeArg::Keypoints => IouType::Keypoints,
         IouTypeArg::Boundary => IouType::Boundary,
     };
-    let mut params = Params::new(iou_type);
-    if !args.img_ids.is_empty() {
-        params.img_ids = Some(args.img_ids.clone());
-    }
-    if !args.max_dets.is_empty() {
-        if args.max_dets.len() < 3 && iou_type != IouType::Keypoints {
-            // summarize reads maxDets[0..3]; said before the files are read (and before any warning).
-            return Err(Error::msg(format!(
-                "--max-dets: the 12 COCO stats need at least 3 values (got {})",
-                args.max_dets.len()
-            )));
-        }
-        params.max_dets = args.max_dets.clone();
-    }
-    if !args.area_rng.is_empty() {
-        let (rng, lbl) = area_ranges(&args.area_rng)?;
-        params.area_rng = rng;
-        params.area_rng_lbl = lbl;
-    }
-    params.use_cats = !args.no_cats;
-    if !args.kpt_sigmas.is_empty() {
-        if iou_type != IouType::Keypoints {
-            return Err(Error::msg("--kpt-sigmas is for --iou-type keypoints"));
-        }
-        params.kpt_oks_sigmas = args.kpt_sigmas.clone();
-    }
-    if let Some(r) = args.dilation_ratio {
-        if iou_type != IouType::Boundary {
-            return Err(Error::msg("--dilation-ratio is for --iou-type boundary"));
-        }
-        params.dilation_ratio = r;
-    }
-    params.validate()?;
+    let params = eval_coco::params(
+        iou_type,
+        &args.img_ids,
+        &args.max_dets,
+        &args.area_rng,
+        !args.no_cats,
+        &args.kpt_sigmas,
+        args.dilation_ratio,
+    )?;
     let report_analyses =
         args.report.is_some() && matches!(iou_type, IouType::Bbox | IouType::Segm);
     let opts = Options {

@@ -8,9 +8,10 @@ use crate::ops::eval_shard;
 const EXAMPLES: &str = "Examples:
   cocokit eval merge shard1.ckpt shard2.ckpt
   cocokit eval merge shard*.ckpt --json -o stats.json
-  seq 0 7 | xargs -P 8 -I{} cocokit eval coco --gt val.json --dt res{}.json --iou-type segm --partial part{}.ckpt
   cocokit eval merge part*.ckpt --per-class
 
+The partials come from `cocokit eval coco ... --partial part0.ckpt`, one per shard, run anywhere (e.g.
+`seq 0 7 | xargs -P 8 -I{} cocokit eval coco --gt val.json --dt res{}.json --iou-type segm --partial part{}.ckpt`).
 The stats are those of `eval coco` on all the shards' results at once, bit for bit, whatever the split:
 cells are laid out in image-id order before pycocotools' stable sort on scores. Refused, naming both files:
 partials of different ground truths or parameters, and shards sharing an image. Images no shard holds

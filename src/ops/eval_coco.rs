@@ -509,6 +509,54 @@ fn warnings(params: &Params, gt: &EvalGt, absent_cats: &[i64]) -> Vec<String> {
     w
 }
 
+/// COCOeval's parameters from the command's options (empty = default), checked as the command checks them
+/// before reading any file: at least 3 maxDets for the 12 stats, sigmas for keypoints only, a dilation ratio
+/// for boundary only.
+pub fn params(
+    iou_type: IouType,
+    img_ids: &[i64],
+    max_dets: &[usize],
+    area_rng: &[String],
+    use_cats: bool,
+    kpt_sigmas: &[f64],
+    dilation_ratio: Option<f64>,
+) -> Result<Params> {
+    let mut params = Params::new(iou_type);
+    if !img_ids.is_empty() {
+        params.img_ids = Some(img_ids.to_vec());
+    }
+    if !max_dets.is_empty() {
+        if max_dets.len() < 3 && iou_type != IouType::Keypoints {
+            // summarize reads maxDets[0..3]; said before the files are read (and before any warning).
+            return Err(Error::msg(format!(
+                "--max-dets: the 12 COCO stats need at least 3 values (got {})",
+                max_dets.len()
+            )));
+        }
+        params.max_dets = max_dets.to_vec();
+    }
+    if !area_rng.is_empty() {
+        let (rng, lbl) = area_ranges(area_rng)?;
+        params.area_rng = rng;
+        params.area_rng_lbl = lbl;
+    }
+    params.use_cats = use_cats;
+    if !kpt_sigmas.is_empty() {
+        if iou_type != IouType::Keypoints {
+            return Err(Error::msg("--kpt-sigmas is for --iou-type keypoints"));
+        }
+        params.kpt_oks_sigmas = kpt_sigmas.to_vec();
+    }
+    if let Some(r) = dilation_ratio {
+        if iou_type != IouType::Boundary {
+            return Err(Error::msg("--dilation-ratio is for --iou-type boundary"));
+        }
+        params.dilation_ratio = r;
+    }
+    params.validate()?;
+    Ok(params)
+}
+
 /// `--area-rng` specs (`LABEL=LO:HI`) to pycocotools' areaRng and areaRngLbl.
 pub fn area_ranges(specs: &[String]) -> Result<(Vec<[f64; 2]>, Vec<String>)> {
     let mut rng = Vec::new();

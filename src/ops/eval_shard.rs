@@ -34,8 +34,13 @@ pub fn partial(opts: &Options, out: &str) -> Result<PartialInfo> {
     let (p, warnings) = with_inputs(opts, |mut inp| {
         let shard: Vec<i64> = match inp.params.img_ids.take() {
             Some(ids) => {
+                // The file's first result stays: loadRes picks its branch (boxes, masks, keypoints) from it,
+                // as for the whole file. Its image's cell is left out of the partial when not in the shard.
                 let keep: HashSet<i64> = ids.iter().copied().collect();
-                inp.dt.records.retain(|r| keep.contains(&r.image_id));
+                let mut first = true;
+                inp.dt
+                    .records
+                    .retain(|r| std::mem::take(&mut first) || keep.contains(&r.image_id));
                 ids
             }
             None => inp.dt.records.iter().map(|r| r.image_id).collect(),

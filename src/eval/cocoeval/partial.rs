@@ -99,7 +99,8 @@ pub struct Partial {
 }
 
 impl Partial {
-    /// The state of `ev`, an evaluation over all images whose results were those of `shard`'s images.
+    /// The state of `ev`, an evaluation over all images, for the images of `shard` (cells of other images,
+    /// which hold no results or only the first result of the file, are left out).
     pub fn of_evaluation(
         ev: &Evaluation,
         gt_fingerprint: u128,
@@ -118,7 +119,11 @@ impl Partial {
             for a in 0..a_n {
                 npig[k * a_n + a] += u64::from(ev.npig[c * a_n + a]);
             }
-            if cell.dt_len == 0 {
+            let in_shard = p
+                .img_ids
+                .get(cell.img as usize)
+                .is_some_and(|id| shard.binary_search(id).is_ok());
+            if cell.dt_len == 0 || !in_shard {
                 continue;
             }
             cells.push([cell.k, cell.img, cell.dt_len]);
