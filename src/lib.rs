@@ -53,12 +53,11 @@
 //! use cocokit::ops::eval_coco::{run, Options};
 //!
 //! let dir = "fixtures/cocoapi-val2014-100";
-//! let report = run(&Options {
-//!     gt: format!("{dir}/instances_val2014_100.json"),
-//!     dt: format!("{dir}/instances_val2014_fakebbox100_results.json"),
-//!     params: Params::new(IouType::Bbox),
-//!     cats: vec![],
-//! })?;
+//! let report = run(&Options::new(
+//!     format!("{dir}/instances_val2014_100.json"),
+//!     format!("{dir}/instances_val2014_fakebbox100_results.json"),
+//!     Params::new(IouType::Bbox),
+//! ))?;
 //! assert_eq!(report.summary.stats.len(), 12);
 //! // pycocotools 2.0.11 prints 0.505 for this pair (cocoapi's own example).
 //! assert_eq!(format!("{:.3}", report.summary.stats[0]), "0.505");

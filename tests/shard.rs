@@ -180,12 +180,7 @@ fn merged_partials_equal_one_shot_on_every_golden_pair() {
                     .expect("results");
                 let gt = fixture(&golden["gt"].as_str().expect("gt")["fixtures/".len()..]);
                 let dt = fixture(&results["fixtures/".len()..]);
-                let opts = Options {
-                    gt: s(&gt),
-                    dt: s(&dt),
-                    params: params_of(kind, spec),
-                    cats: Vec::new(),
-                };
+                let opts = Options::new(s(&gt), s(&dt), params_of(kind, spec));
                 let tag = format!(
                     "{kind}/{}#{e}",
                     file.file_name().expect("name").to_string_lossy()

@@ -5,8 +5,8 @@
 use crate::common::*;
 use cocokit::coco::reader::Dataset;
 use cocokit::coco::{Annotation, Segmentation};
-use cocokit::mask::polygon::segmentation_to_rle;
 use cocokit::mask::rle::iou;
+use cocokit::mask::segmentation::segmentation_to_rle;
 use std::collections::HashMap;
 use std::path::Path;
 

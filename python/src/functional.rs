@@ -99,10 +99,8 @@ fn eval_coco<'py>(
     )
     .map_err(err)?;
     let opts = Options {
-        gt: existing(&gt)?,
-        dt: existing(&dt)?,
-        params,
         cats,
+        ..Options::new(existing(&gt)?, existing(&dt)?, params)
     };
     if let Some(out) = partial {
         let out = out

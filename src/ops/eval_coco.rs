@@ -41,6 +41,22 @@ pub struct Options {
     pub pr_curves: bool,
 }
 
+impl Options {
+    /// The two files and the parameters; every category, no analysis beyond the stats.
+    pub fn new(gt: impl Into<String>, dt: impl Into<String>, params: Params) -> Options {
+        Options {
+            gt: gt.into(),
+            dt: dt.into(),
+            params,
+            cats: Vec::new(),
+            tide: false,
+            confusion: None,
+            operating_point: None,
+            pr_curves: false,
+        }
+    }
+}
+
 /// What `eval coco` reports.
 #[derive(Debug, Clone)]
 pub struct EvalReport {
