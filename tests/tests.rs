@@ -27,6 +27,7 @@ mod mask_golden;
 mod mask_props;
 mod miou_golden;
 mod miou_mixed;
+mod parquet;
 mod pretty;
 mod rasterize;
 mod rasterize_results;

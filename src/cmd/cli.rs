@@ -47,6 +47,8 @@ pub enum Command {
     Convert(convert::Args),
     Rasterize(rasterize::Args),
     Validate(validate::Args),
+    Export(export::Args),
+    Import(import::Args),
     /// Evaluate predictions: COCO detection, keypoint and boundary AP, LVIS AP, panoptic PQ, semantic mIoU.
     #[command(after_help = EVAL_EXAMPLES)]
     Eval {
@@ -113,6 +115,8 @@ impl Cli {
             Command::Convert(a) => convert::run(a),
             Command::Rasterize(a) => rasterize::run(a),
             Command::Validate(a) => validate::run(a),
+            Command::Export(a) => export::run(a),
+            Command::Import(a) => import::run(a),
             Command::Eval { which } => match which {
                 EvalCommand::Coco(a) => eval_coco::run(a),
                 EvalCommand::Lvis(a) => eval_lvis::run(a),

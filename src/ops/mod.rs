@@ -6,6 +6,7 @@
 //! - [`convert`]: segmentations to compressed / raw RLE or polygons (`COCO.annToRLE`);
 //! - [`rasterize`]: one label-map PNG per image (`COCO.annToMask` painting);
 //! - [`validate`]: every problem of a file, grouped by kind;
+//! - [`parquet`]: a dataset as Parquet files (images, annotations, categories) and back;
 //! - [`synth`], [`synth_detections`]: a deterministic synthetic dataset and detections for it.
 //!
 //! Each walks records with the reader of [`crate::coco::reader`] and uses the layers below (`json`, `coco`,
@@ -13,6 +14,7 @@
 
 pub mod convert;
 pub mod filter;
+pub mod parquet;
 pub mod rasterize;
 pub mod stats;
 pub mod synth;
