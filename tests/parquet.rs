@@ -90,11 +90,19 @@ fn round_trip_synth_with_small_row_groups() {
         ("categories.parquet", "categories"),
     ] {
         let r = SerializedFileReader::new(std::fs::File::open(dir.join(file)).unwrap()).unwrap();
-        let rows: Vec<i64> = r.metadata().row_groups().iter().map(|g| g.num_rows()).collect();
+        let rows: Vec<i64> = r
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|g| g.num_rows())
+            .collect();
         let n = v[key].as_array().unwrap().len() as i64;
         assert_eq!(rows.iter().sum::<i64>(), n, "{file}");
         assert_eq!(rows.len() as i64, (n + 99) / 100, "{file}: {rows:?}");
-        assert!(rows[..rows.len() - 1].iter().all(|&r| r == 100), "{file}: {rows:?}");
+        assert!(
+            rows[..rows.len() - 1].iter().all(|&r| r == 100),
+            "{file}: {rows:?}"
+        );
     }
 }
 

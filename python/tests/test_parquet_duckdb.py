@@ -10,7 +10,6 @@ import os
 import subprocess
 
 import pytest
-
 from conftest import LVIS, ROOT, TINY, VAL2014
 
 duckdb = pytest.importorskip("duckdb")
@@ -41,15 +40,17 @@ def exported(request, tmp_path_factory):
     return str(out), stats, raw
 
 
+def one(sql):
+    """The one row a query gives."""
+    (row,) = duckdb.sql(sql).fetchall()
+    return row
+
+
 def test_counts_equal_stats(exported):
     d, stats, _ = exported
-    con = duckdb.connect()
-    n = lambda f: con.sql(f"SELECT count(*) FROM '{d}/{f}.parquet'").fetchone()[0]  # noqa: E731
-    assert n("images") == stats["images"]
-    assert n("annotations") == stats["annotations"]
-    assert n("categories") == stats["categories"]
-    crowd = con.sql(f"SELECT count(*) FROM '{d}/annotations.parquet' WHERE iscrowd = 1").fetchone()[0]
-    assert crowd == stats["crowd"]
+    for f in ("images", "annotations", "categories"):
+        assert one(f"SELECT count(*) FROM '{d}/{f}.parquet'") == (stats[f],)
+    assert one(f"SELECT count(*) FROM '{d}/annotations.parquet' WHERE iscrowd = 1") == (stats["crowd"],)
 
 
 def test_annotations_per_category_equal_stats(exported):
@@ -65,13 +66,13 @@ def test_annotations_per_category_equal_stats(exported):
 
 def test_area_buckets_and_kinds_equal_stats(exported):
     d, stats, _ = exported
-    small, medium, large, unknown = duckdb.sql(
+    small, medium, large, unknown = one(
         f"""SELECT count(*) FILTER (WHERE area < 1024),
                    count(*) FILTER (WHERE area >= 1024 AND area < 9216),
                    count(*) FILTER (WHERE area >= 9216),
                    count(*) FILTER (WHERE area IS NULL)
             FROM '{d}/annotations.parquet'"""
-    ).fetchone()
+    )
     assert {"small": small, "medium": medium, "large": large, "unknown": unknown} == stats["area"]
     kinds = dict(
         duckdb.sql(
@@ -87,10 +88,10 @@ def test_area_buckets_and_kinds_equal_stats(exported):
 
 def test_total_area_and_boxes_equal_the_json(exported):
     d, _, raw = exported
-    total, x_sum, polygon_points = duckdb.sql(
+    total, x_sum, polygon_points = one(
         f"""SELECT sum(area), sum(bbox[1]), sum(len(flatten(polygons)))
             FROM '{d}/annotations.parquet'"""
-    ).fetchone()
+    )
     anns = raw["annotations"]
     assert math.isclose(total, math.fsum(a["area"] for a in anns), rel_tol=1e-12)
     assert math.isclose(x_sum, math.fsum(a["bbox"][0] for a in anns), rel_tol=1e-12)
@@ -107,7 +108,5 @@ def test_extra_keys_are_queryable_json(exported):
     if not other:
         pytest.skip("images have no other keys")
     k = other[0]
-    got = duckdb.sql(
-        f"SELECT json_extract(extra, '$.{k}') FROM '{d}/images.parquet' WHERE id = {img['id']}"
-    ).fetchone()[0]
+    (got,) = one(f"SELECT json_extract(extra, '$.{k}') FROM '{d}/images.parquet' WHERE id = {img['id']}")
     assert json.loads(got) == img[k]

@@ -34,7 +34,7 @@ pub struct Args {
     #[arg(short, long, value_name = "DIR")]
     pub output: String,
     /// Parquet: rows per row group (the unit engines read in parallel).
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_ROW_GROUP_SIZE,
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_ROW_GROUP_SIZE as u64,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub row_group_size: u64,
     /// No progress bar.

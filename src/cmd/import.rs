@@ -41,7 +41,9 @@ pub fn run(args: Args) -> Result<()> {
         Format::Parquet => {
             let mut out = Output::create(args.output.as_deref(), &[])?;
             let pb = progress_count(None, "records", args.quiet, "import");
-            import(Path::new(&args.input), out.writer(), &|n| pb.set_position(n))?;
+            import(Path::new(&args.input), out.writer(), &|n| {
+                pb.set_position(n)
+            })?;
             pb.finish_and_clear();
             out.commit()
         }

@@ -146,7 +146,8 @@ struct Extra(Vec<u8>);
 
 impl Extra {
     fn push(&mut self, raw_key: &[u8], raw_value: &[u8]) {
-        self.0.extend_from_slice(if self.0.is_empty() { b"{" } else { b", " });
+        self.0
+            .extend_from_slice(if self.0.is_empty() { b"{" } else { b", " });
         self.0.extend_from_slice(raw_key);
         self.0.extend_from_slice(b": ");
         self.0.extend_from_slice(raw_value);
@@ -453,9 +454,7 @@ fn parse_category_row(buf: &[u8], start: usize) -> Result<CategoryRow> {
     let extra = members(buf, start, |k, c| match k {
         "id" => try_int(c).map(|v| r.id = Some(v)).is_some(),
         "name" => try_string(c).map(|v| r.name = Some(v)).is_some(),
-        "supercategory" => try_string(c)
-            .map(|v| r.supercategory = Some(v))
-            .is_some(),
+        "supercategory" => try_string(c).map(|v| r.supercategory = Some(v)).is_some(),
         _ => false,
     })
     .map_err(|e| with_record(buf, start, e, "category"))?;
@@ -808,8 +807,7 @@ pub fn export(
                         annotations.write_rows(rows)?;
                     }
                     Section::Categories => {
-                        let rows =
-                            par_map_ordered(&records, |&(s, _)| parse_category_row(buf, s))?;
+                        let rows = par_map_ordered(&records, |&(s, _)| parse_category_row(buf, s))?;
                         categories.write_rows(rows)?;
                     }
                 }
@@ -989,7 +987,13 @@ fn write_f64(out: &mut Vec<u8>, v: f64, int: bool, file: &str, row: usize) -> Re
     Ok(())
 }
 
-fn f64_list(out: &mut Vec<u8>, vs: &[f64], int: impl Fn(usize) -> bool, f: &str, row: usize) -> Result<()> {
+fn f64_list(
+    out: &mut Vec<u8>,
+    vs: &[f64],
+    int: impl Fn(usize) -> bool,
+    f: &str,
+    row: usize,
+) -> Result<()> {
     out.push(b'[');
     for (k, &v) in vs.iter().enumerate() {
         if k > 0 {
@@ -1091,11 +1095,15 @@ fn annotation_formatter<'a>(b: &Batch<'a>, base: usize) -> Result<Box<Formatter<
             let mut r = Rec::new(out);
             r.int("id", get(id, i).map(|i| id.value(i)));
             r.int("image_id", get(image_id, i).map(|i| image_id.value(i)));
-            r.int("category_id", get(category_id, i).map(|i| category_id.value(i)));
+            r.int(
+                "category_id",
+                get(category_id, i).map(|i| category_id.value(i)),
+            );
             let k = match get(kind, i) {
                 None => Kind::None,
-                Some(i) => Kind::from_name(kind.value(i))
-                    .ok_or_else(|| bad(&format!("unknown segmentation_kind {:?}", kind.value(i))))?,
+                Some(i) => Kind::from_name(kind.value(i)).ok_or_else(|| {
+                    bad(&format!("unknown segmentation_kind {:?}", kind.value(i)))
+                })?,
             };
             match k {
                 Kind::None | Kind::Other => {}
@@ -1120,7 +1128,7 @@ fn annotation_formatter<'a>(b: &Batch<'a>, base: usize) -> Result<Box<Formatter<
                     let (Some(c), Some(sz)) = (get(counts, i), get(size, i)) else {
                         return Err(bad("RLE without rle_counts or rle_size"));
                     };
-                    let at = size.value_offset(sz) as usize;
+                    let at = size.value_offset_at(sz);
                     let (h, w) = (size_values.value(at), size_values.value(at + 1));
                     let o = r.key("segmentation");
                     o.extend_from_slice(b"{\"size\": [");
@@ -1154,7 +1162,7 @@ fn annotation_formatter<'a>(b: &Batch<'a>, base: usize) -> Result<Box<Formatter<
                 write_f64(o, area.value(a), int_bits & INT_AREA != 0, file, row)?;
             }
             if bbox.is_valid(i) {
-                let at = bbox.value_offset(i) as usize;
+                let at = bbox.value_offset_at(i);
                 let vs = &bbox_values.values()[at..at + 4];
                 let o = r.key("bbox");
                 f64_list(o, vs, |k| int_bits & (INT_BBOX0 << k) != 0, file, row)?;
@@ -1355,7 +1363,9 @@ mod tests {
         assert_eq!(r.kind, Kind::Other);
         assert_eq!(
             r.extra.as_deref(),
-            Some(r#"{"id": "a", "bbox": [1, 2, 3], "area": null, "segmentation": [[1, 2.5, 3, 4, 5, 6]]}"#)
+            Some(
+                r#"{"id": "a", "bbox": [1, 2, 3], "area": null, "segmentation": [[1, 2.5, 3, 4, 5, 6]]}"#
+            )
         );
     }
 
@@ -1367,7 +1377,10 @@ mod tests {
         assert_eq!(r.rle_size, Some([2, 3]));
         assert_eq!(r.int_literals, INT_AREA);
         let s = r.rle_counts.unwrap();
-        assert_eq!(Rle::from_compressed(2, 3, s.as_bytes()).unwrap().counts, [2, 3, 1]);
+        assert_eq!(
+            Rle::from_compressed(2, 3, s.as_bytes()).unwrap().counts,
+            [2, 3, 1]
+        );
         // Runs that do not add up to h·w stay in `extra`, as written.
         let buf = br#"{"segmentation": {"counts": [2, 3], "size": [2, 3]}}"#;
         let r = parse_annotation_row(buf, 0).unwrap();
