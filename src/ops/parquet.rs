@@ -780,8 +780,23 @@ pub fn export(
     if opts.row_group_size == 0 {
         return Err(Error::msg("the row group size must be at least 1"));
     }
-    let buf = input.bytes();
+    let created = !dir.exists();
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
+    let done = export_into(input, dir, opts, progress);
+    if done.is_err() && created {
+        // Nothing was written: the directory this call made goes too.
+        let _ = std::fs::remove_dir(dir);
+    }
+    done
+}
+
+fn export_into(
+    input: &Input,
+    dir: &Path,
+    opts: &ExportOptions,
+    progress: &dyn Fn(u64),
+) -> Result<Counts> {
+    let buf = input.bytes();
     let inputs = [input.name()];
     let rg = opts.row_group_size;
     let mut images = Sink::<ImageColumns>::create(dir, FILES[0], rg, &inputs)?;
@@ -793,9 +808,7 @@ pub fn export(
     let layout = scan_top_batched(buf, BATCH, |chunk| {
         match chunk {
             Chunk::Records { section, records } => {
-                if let Some(&(_, end)) = records.last() {
-                    progress(end as u64);
-                }
+                let last = records.last().map(|&(_, end)| end);
                 match section {
                     Section::Images => {
                         let rows = par_map_ordered(&records, |&(s, _)| parse_image_row(buf, s))?;
@@ -810,6 +823,11 @@ pub fn export(
                         let rows = par_map_ordered(&records, |&(s, _)| parse_category_row(buf, s))?;
                         categories.write_rows(rows)?;
                     }
+                }
+                if let Some(end) = last {
+                    // The mapped input's pages behind the batch: memory stays bounded by the row groups.
+                    input.release(end);
+                    progress(end as u64);
                 }
             }
             Chunk::Event(Event::SectionStart { section }) => keys.push(section.key().to_string()),
