@@ -29,7 +29,9 @@
 //! file in memory. Import reads record batches and formats them in parallel.
 
 use crate::coco::reader::record_id;
-use crate::coco::walk::{par_map_ordered, scan_top_batched, Chunk, Event, Layout, Section};
+use crate::coco::walk::{
+    par_map_ordered, scan_top_batched, Chunk, Event, Layout, Section, BATCH_HEAVY,
+};
 use crate::coco::writer::{TopWriter, RECORD_SEP};
 use crate::error::{Error, Result};
 use crate::io::{Input, Output};
@@ -55,9 +57,6 @@ use std::sync::Arc;
 /// Rows per row group unless asked otherwise: DuckDB's own default (122 880) rounded to a power of two. Each
 /// row group is a unit of parallel reading for the engines, and the most the writer holds in memory per file.
 pub const DEFAULT_ROW_GROUP_SIZE: usize = 128 * 1024;
-
-/// Records parsed per parallel batch.
-const BATCH: usize = crate::coco::walk::BATCH_HEAVY;
 
 /// The largest integer a double holds exactly (2⁵³): integer literals above it in a double column would not
 /// come back as written, so they go to `extra`.
@@ -805,7 +804,8 @@ fn export_into(
     // Top-level keys in order, and the raw value of each one that is not a section.
     let mut keys: Vec<String> = Vec::new();
     let mut top = Extra::default();
-    let layout = scan_top_batched(buf, BATCH, |chunk| {
+    // BATCH_HEAVY: each batch's rows (polygons) are held until appended.
+    let layout = scan_top_batched(buf, BATCH_HEAVY, |chunk| {
         match chunk {
             Chunk::Records { section, records } => {
                 let last = records.last().map(|&(_, end)| end);
