@@ -6,7 +6,7 @@ use crate::ops::parquet::import;
 use std::path::Path;
 
 const EXAMPLES: &str = "Examples:
-  cocokit import --from parquet val2017_parquet -o instances_val2017.json
+  cocokit import --from parquet val2017_parquet/ -o instances_val2017.json
 
 --from parquet reads the directory `cocokit export --to parquet` wrote; the records of the COCO file it gives
 are equal, as JSON values, to the exported file's (integers stay integers, unknown keys come back).";
