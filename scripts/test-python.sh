@@ -21,7 +21,7 @@ fi
 # pip runs the maturin build backend as a `maturin` command: the venv's.
 export PATH="$PWD/$VENV/bin:$PATH"
 pip_install() { "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$@"; }
-pip_install "maturin>=1.5,<2" pytest numpy "pycocotools==2.0.11" ruff
+pip_install "maturin>=1.5,<2" pytest numpy "pycocotools==2.0.11" ruff duckdb
 "$VENV/bin/ruff" check python/
 
 # Built with the venv's maturin (no isolated build environment to download again); --force-reinstall so
@@ -31,6 +31,11 @@ if [ "$PROFILE" != release ]; then
     build_args=(--config-settings "build-args=--profile $PROFILE")
 fi
 pip_install --no-build-isolation --force-reinstall --no-deps "${build_args[@]}" .
+
+# The `cocokit` binary, for the tests that drive the CLI (test_parquet_duckdb.py reads its Parquet export).
+cargo build -q --profile "$PROFILE" --bin cocokit
+if [ "$PROFILE" = dev ]; then BIN_DIR=debug; else BIN_DIR=$PROFILE; fi
+export COCOKIT_BIN="$PWD/target/$BIN_DIR/cocokit"
 
 # Run from outside the source tree so that the installed package is the one imported.
 cd python/tests

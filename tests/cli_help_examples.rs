@@ -145,6 +145,7 @@ fn fixture_for(name: &str) -> Option<std::path::PathBuf> {
         "stuff_val2017.json" => "golden/miou/cocostuff/gt.json",
         "stuff_results.json" => "golden/miou/cocostuff/results.json",
         "lvis_v1_val.json" => "lvis-val-100/lvis_val_100.json",
+        "val2017_parquet" => "parquet/val2014-100",
         "lvis_bbox_results.json" => "lvis-synth/val100/results.json",
         "lvis_segm_results.json" => "lvis-synth/val100_masks/results.json",
         "panoptic_val2017.json" => "panoptic/sample_data/panoptic_examples.json",

@@ -29,6 +29,7 @@ mod mask_props;
 mod merge;
 mod miou_golden;
 mod miou_mixed;
+mod parquet;
 mod pretty;
 mod rasterize;
 mod rasterize_results;

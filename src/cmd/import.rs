@@ -1,20 +1,25 @@
-//! `cocokit import`: a COCO dataset from another format (`--from`), one variant per format.
+//! `cocokit import`: a COCO dataset from another format (`--from`), one variant per format: `yolo`
+//! (`ops::yolo`), `parquet` (`ops::parquet`).
 
 use super::{count, print_json_report};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::io::{progress_count, Output};
-use crate::ops::yolo;
-use std::path::PathBuf;
+use crate::ops::{parquet, yolo};
+use std::path::{Path, PathBuf};
 
 const EXAMPLES: &str = "Examples:
   cocokit import --from yolo yolo/labels --images yolo/images -o instances.json
   cocokit import --from yolo labels/train --images images/train --names data.yaml -o train.json
   cocokit import --from yolo labels/ --images images/ --names classes.txt -o out.json -q --json | jq .annotations
+  cocokit import --from parquet val2017_parquet/ -o instances_val2017.json
 
 yolo: image sizes are read from the image headers (nothing decoded); image a/b.jpg has labels a/b.txt.
 `class cx cy w h` lines become boxes, `class x1 y1 ...` lines polygons (with the area of their mask). Class
 names come from --names (data.yaml or a text file, one name per line), by default DIR/data.yaml or the
-data.yaml next to DIR; category ids are class + 1, or the ids `cocokit export` kept in data.yaml.";
+data.yaml next to DIR; category ids are class + 1, or the ids `cocokit export` kept in data.yaml.
+
+parquet: the directory `cocokit export --to parquet` wrote; the records of the COCO file it gives are equal,
+as JSON values, to the exported file's (integers stay integers, unknown keys come back).";
 
 /// Read a dataset from another format into one COCO file.
 #[derive(clap::Args, Debug)]
@@ -23,11 +28,11 @@ pub struct Args {
     /// The format to read.
     #[arg(long, value_enum)]
     pub from: Format,
-    /// yolo: the label files' directory (DIR/labels when DIR has one).
+    /// yolo: the label files' directory (DIR/labels when DIR has one); parquet: the export's directory.
     pub input: String,
-    /// yolo: the images' directory.
+    /// yolo: the images' directory (required).
     #[arg(long, value_name = "DIR")]
-    pub images: String,
+    pub images: Option<String>,
     /// yolo: the class names: a data.yaml or a text file with one name per line.
     #[arg(long, value_name = "FILE")]
     pub names: Option<String>,
@@ -47,11 +52,22 @@ pub struct Args {
 pub enum Format {
     /// Ultralytics YOLO label files.
     Yolo,
+    /// Apache Parquet, as written by `cocokit export --to parquet`.
+    Parquet,
 }
 
 pub fn run(args: Args) -> Result<()> {
     match args.from {
         Format::Yolo => import_yolo(&args),
+        Format::Parquet => {
+            let mut out = Output::create(Some(&args.output), &[])?;
+            let pb = progress_count(None, "records", args.quiet, "import");
+            parquet::import(Path::new(&args.input), out.writer(), &|n| {
+                pb.set_position(n)
+            })?;
+            pb.finish_and_clear();
+            out.commit()
+        }
     }
 }
 
@@ -62,11 +78,14 @@ fn import_yolo(args: &Args) -> Result<()> {
     } else {
         dir
     };
-    let opts = yolo::ImportOptions {
-        labels,
-        images: PathBuf::from(&args.images),
-        names: args.names.as_ref().map(PathBuf::from),
-    };
+    let opts =
+        yolo::ImportOptions {
+            labels,
+            images: PathBuf::from(args.images.as_deref().ok_or_else(|| {
+                Error::msg("--from yolo needs --images DIR (the images' directory)")
+            })?),
+            names: args.names.as_ref().map(PathBuf::from),
+        };
     let names = opts
         .names
         .iter()
@@ -95,7 +114,7 @@ fn import_yolo(args: &Args) -> Result<()> {
             eprintln!(
                 "note: {} no image in {} (not imported)",
                 count(rep.unmatched_labels, "label file has", "label files have"),
-                args.images
+                args.images.as_deref().unwrap_or_default()
             );
         }
     }

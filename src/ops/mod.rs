@@ -16,6 +16,8 @@
 //! - [`yolo`]: YOLO (ultralytics) label files out of a dataset and back;
 //! - [`split`], [`sample`]: train / val / test parts and deterministic subsets, records written back byte for
 //!   byte; [`subset`] holds their two passes over the file.
+//! - [`parquet`]: a dataset as Parquet files (images, annotations, categories) and back;
+//! - [`synth`], [`synth_detections`]: a deterministic synthetic dataset and detections for it.
 //!
 //! Each walks records with the reader of [`crate::coco::reader`] and uses the layers below (`json`, `coco`,
 //! `mask`); none prints: they return reports that `cmd` formats. Evaluation lives in [`crate::eval`].
@@ -25,6 +27,7 @@ pub mod eval_coco;
 pub mod eval_shard;
 pub mod filter;
 pub mod merge;
+pub mod parquet;
 pub mod rasterize;
 pub mod remap;
 pub mod report;

@@ -1,0 +1,1408 @@
+//! `export --to parquet` and `import --from parquet`: a COCO dataset as three Apache Parquet files that DuckDB,
+//! Polars, Spark or pandas read directly, and back to a COCO file whose records are equal to the original's as
+//! JSON values.
+//!
+//! The layout (documented for users in docs/SCALE.md):
+//! - `images.parquet`: `id` int64, `file_name` utf8, `width` int64, `height` int64, `extra` utf8;
+//! - `annotations.parquet`: `id`, `image_id`, `category_id`, `iscrowd` int64; `area` double; `bbox`
+//!   fixed_size_list<double, 4>; `segmentation_kind` utf8 (`polygon`, `rle`, `counts-list`, `none`, `other`);
+//!   `rle_counts` utf8 (the pycocotools compressed string, for `rle` and `counts-list`); `rle_size`
+//!   fixed_size_list<int64, 2> (`[h, w]`); `polygons` list<list<double>>; `int_literals` uint8; `extra` utf8;
+//! - `categories.parquet`: `id` int64, `name` utf8, `supercategory` utf8, `extra` utf8.
+//!
+//! Every key a typed column does not hold goes, with its value's JSON text as written, into `extra`: one JSON
+//! object per row (one column rather than one per key: the keys differ between datasets and between records,
+//! and DuckDB's `json_extract`, Polars' `json_path_match` and Spark's `get_json_object` read it). A value of the
+//! wrong shape for its column (a string id, a bbox of 3 numbers, an area of `null`, polygons mixing integer
+//! and decimal literals, an uncompressed RLE whose runs do not add up to h·w) goes to `extra` too, its column
+//! left null, so nothing is lost. `counts-list` is an uncompressed RLE (`"counts": [...]`): its runs are stored
+//! as the compressed string (pycocotools `rleToString`, lossless for valid runs) and expanded again on import.
+//! `int_literals` keeps what a double column loses, whether a number was written as an integer (`702`) or a
+//! decimal (`702.0`): bit 0 `area`, bits 1–4 the four `bbox` numbers, bit 5 every polygon coordinate. The
+//! top-level keys (their order, and the value of every key other than the three sections) are kept in
+//! `images.parquet`'s key-value metadata (`cocokit.top_level_keys`, `cocokit.top_level`).
+//!
+//! Not here: record order or key order inside a record (import writes typed keys first, then `extra`'s),
+//! number spelling (`1e2` comes back as `100.0`, the same JSON value), or results files' scores as a column
+//! (they are in `extra`). Export streams: records are cut by [`crate::coco::walk`], parsed in parallel
+//! batches, appended to Arrow builders and handed to the Parquet writer, which keeps at most one row group per
+//! file in memory. Import reads record batches and formats them in parallel.
+
+use crate::coco::reader::record_id;
+use crate::coco::walk::{
+    par_map_ordered, scan_top_batched, Chunk, Event, Layout, Section, BATCH_HEAVY,
+};
+use crate::coco::writer::{TopWriter, RECORD_SEP};
+use crate::error::{Error, Result};
+use crate::io::{Input, Output};
+use crate::json::pretty::write_escaped;
+use crate::json::scan::{scan_string, skip_value, skip_ws, Cursor};
+use crate::mask::rle::Rle;
+use arrow_array::builder::{
+    FixedSizeListBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder, UInt8Builder,
+};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int64Type, UInt8Type};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{Field, Schema, SchemaRef};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Rows per row group unless asked otherwise: DuckDB's own default (122 880) rounded to a power of two. Each
+/// row group is a unit of parallel reading for the engines, and the most the writer holds in memory per file.
+pub const DEFAULT_ROW_GROUP_SIZE: usize = 128 * 1024;
+
+/// The largest integer a double holds exactly (2⁵³): integer literals above it in a double column would not
+/// come back as written, so they go to `extra`.
+const EXACT_INT: i64 = 1 << 53;
+
+/// Key-value metadata keys in `images.parquet`.
+const KEY_LAYOUT: &str = "cocokit.layout";
+const KEY_KEYS: &str = "cocokit.top_level_keys";
+const KEY_TOP: &str = "cocokit.top_level";
+
+/// `int_literals` bits.
+const INT_AREA: u8 = 1;
+const INT_BBOX0: u8 = 2;
+const INT_POLYGONS: u8 = 1 << 5;
+
+/// The file names of an export.
+pub const FILES: [&str; 3] = [
+    "images.parquet",
+    "annotations.parquet",
+    "categories.parquet",
+];
+
+/// Options of [`export`].
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    /// Rows per row group (at least 1).
+    pub row_group_size: usize,
+}
+
+impl Default for ExportOptions {
+    fn default() -> Self {
+        ExportOptions {
+            row_group_size: DEFAULT_ROW_GROUP_SIZE,
+        }
+    }
+}
+
+/// Rows written per file.
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize)]
+pub struct Counts {
+    pub images: u64,
+    pub annotations: u64,
+    pub categories: u64,
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Rows, parsed from records
+// ---------------------------------------------------------------------------------------------------------
+
+/// `segmentation_kind` values.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+enum Kind {
+    #[default]
+    None,
+    Polygon,
+    Rle,
+    CountsList,
+    Other,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::None => "none",
+            Kind::Polygon => "polygon",
+            Kind::Rle => "rle",
+            Kind::CountsList => "counts-list",
+            Kind::Other => "other",
+        }
+    }
+    fn from_name(s: &str) -> Option<Kind> {
+        Some(match s {
+            "none" => Kind::None,
+            "polygon" => Kind::Polygon,
+            "rle" => Kind::Rle,
+            "counts-list" => Kind::CountsList,
+            "other" => Kind::Other,
+            _ => return None,
+        })
+    }
+}
+
+/// The `extra` object of a row being built: `{"key": raw, ...}` with keys and values as written.
+#[derive(Default)]
+struct Extra(Vec<u8>);
+
+impl Extra {
+    fn push(&mut self, raw_key: &[u8], raw_value: &[u8]) {
+        self.0
+            .extend_from_slice(if self.0.is_empty() { b"{" } else { b", " });
+        self.0.extend_from_slice(raw_key);
+        self.0.extend_from_slice(b": ");
+        self.0.extend_from_slice(raw_value);
+    }
+    /// The object's text, `None` when no key went there.
+    fn finish(mut self) -> Option<String> {
+        if self.0.is_empty() {
+            return None;
+        }
+        self.0.push(b'}');
+        // The bytes are whole JSON keys and values cut from validated UTF-8 input.
+        String::from_utf8(self.0).ok()
+    }
+}
+
+#[derive(Default)]
+struct ImageRow {
+    id: Option<i64>,
+    file_name: Option<String>,
+    width: Option<i64>,
+    height: Option<i64>,
+    extra: Option<String>,
+}
+
+#[derive(Default)]
+struct CategoryRow {
+    id: Option<i64>,
+    name: Option<String>,
+    supercategory: Option<String>,
+    extra: Option<String>,
+}
+
+#[derive(Default)]
+struct AnnotationRow {
+    id: Option<i64>,
+    image_id: Option<i64>,
+    category_id: Option<i64>,
+    iscrowd: Option<i64>,
+    area: Option<f64>,
+    bbox: Option<[f64; 4]>,
+    kind: Kind,
+    rle_counts: Option<String>,
+    rle_size: Option<[i64; 2]>,
+    /// Polygon coordinates, all rings one after the other, and each ring's length.
+    coords: Vec<f64>,
+    rings: Vec<usize>,
+    int_literals: u8,
+    extra: Option<String>,
+}
+
+/// Whether a number's text is an integer literal (no fraction, no exponent).
+fn is_int_literal(t: &str) -> bool {
+    !t.bytes().any(|b| matches!(b, b'.' | b'e' | b'E'))
+}
+
+/// An integer literal as i64; `None` for anything else (a decimal, a string, out of range).
+fn try_int(c: &mut Cursor) -> Option<i64> {
+    if !matches!(c.peek(), Some(b'-' | b'0'..=b'9')) {
+        return None;
+    }
+    let t = c.number_text().ok()?;
+    if !is_int_literal(t) {
+        return None;
+    }
+    t.parse().ok()
+}
+
+/// A number for a double column and whether it was an integer literal; `None` for anything that would not
+/// come back as written (not a number, an integer beyond 2⁵³, out of range).
+fn try_f64(c: &mut Cursor) -> Option<(f64, bool)> {
+    if !matches!(c.peek(), Some(b'-' | b'0'..=b'9')) {
+        return None;
+    }
+    let t = c.number_text().ok()?;
+    if is_int_literal(t) {
+        let v: i64 = t.parse().ok()?;
+        return (v.abs() <= EXACT_INT).then_some((v as f64, true));
+    }
+    let v: f64 = t.parse().ok()?;
+    v.is_finite().then_some((v, false))
+}
+
+/// A string for a utf8 column; `None` for anything else, or for a string decoding would change (a lone
+/// surrogate escape becomes U+FFFD).
+fn try_string(c: &mut Cursor) -> Option<String> {
+    if c.peek() != Some(b'"') {
+        return None;
+    }
+    let s = c.string().ok()?;
+    // Decoded from escapes and holding U+FFFD: possibly a lone surrogate, which decoding replaced.
+    if matches!(s, std::borrow::Cow::Owned(_)) && s.contains('\u{FFFD}') {
+        return None;
+    }
+    Some(s.into_owned())
+}
+
+/// `[x, y, w, h]`: four numbers, and their integer-literal bits.
+fn try_bbox(c: &mut Cursor) -> Option<([f64; 4], u8)> {
+    if c.peek() != Some(b'[') {
+        return None;
+    }
+    c.begin_array().ok()?;
+    let mut first = true;
+    let mut b = [0.0; 4];
+    let mut ints = 0u8;
+    for (k, v) in b.iter_mut().enumerate() {
+        if !c.next_elem(&mut first).ok()? {
+            return None;
+        }
+        let (x, int) = try_f64(c)?;
+        *v = x;
+        if int {
+            ints |= INT_BBOX0 << k;
+        }
+    }
+    if c.next_elem(&mut first).ok()? {
+        return None;
+    }
+    Some((b, ints))
+}
+
+/// Integer and decimal literals among the numbers of an array's text.
+fn literal_kinds(raw: &[u8]) -> (usize, usize) {
+    let (mut ints, mut decimals) = (0, 0);
+    let mut in_number = false;
+    let mut decimal = false;
+    for &b in raw {
+        match b {
+            b'0'..=b'9' | b'-' | b'+' => {
+                in_number = true;
+            }
+            b'.' | b'e' | b'E' => {
+                decimal = true;
+            }
+            _ => {
+                if in_number {
+                    if decimal {
+                        decimals += 1;
+                    } else {
+                        ints += 1;
+                    }
+                }
+                in_number = false;
+                decimal = false;
+            }
+        }
+    }
+    (ints, decimals)
+}
+
+/// The segmentation into `row`; `false` leaves it to `extra` (and `row` untouched).
+fn try_segmentation(c: &mut Cursor, row: &mut AnnotationRow) -> bool {
+    match c.peek() {
+        Some(b'[') => try_polygons(c, row).is_some(),
+        Some(b'{') => try_rle(c, row).is_some(),
+        _ => false,
+    }
+}
+
+fn try_polygons(c: &mut Cursor, row: &mut AnnotationRow) -> Option<()> {
+    let start = c.pos;
+    c.begin_array().ok()?;
+    let mut first = true;
+    let (mut coords, mut rings) = (Vec::new(), Vec::new());
+    while c.next_elem(&mut first).ok()? {
+        if c.peek() != Some(b'[') {
+            return None;
+        }
+        c.pos += 1;
+        let before = coords.len();
+        c.f64_list(&mut coords).ok()?;
+        rings.push(coords.len() - before);
+    }
+    let (ints, decimals) = literal_kinds(&c.buf[start..c.pos]);
+    if ints > 0 && decimals > 0 {
+        return None;
+    }
+    if ints > 0 {
+        if coords.iter().any(|v| v.abs() > EXACT_INT as f64) {
+            return None;
+        }
+        row.int_literals |= INT_POLYGONS;
+    }
+    row.kind = Kind::Polygon;
+    row.coords = coords;
+    row.rings = rings;
+    Some(())
+}
+
+fn try_rle(c: &mut Cursor, row: &mut AnnotationRow) -> Option<()> {
+    c.begin_object().ok()?;
+    let mut first = true;
+    let mut size: Option<[i64; 2]> = None;
+    enum Runs {
+        String(String),
+        List(Vec<u32>),
+    }
+    let mut counts: Option<Runs> = None;
+    while let Some((key, _)) = c.next_key(&mut first).ok()? {
+        match &*key {
+            "size" if size.is_none() => {
+                c.begin_array().ok()?;
+                let mut f = true;
+                let mut s = [0i64; 2];
+                for v in s.iter_mut() {
+                    if !c.next_elem(&mut f).ok()? {
+                        return None;
+                    }
+                    *v = try_int(c)?;
+                }
+                if c.next_elem(&mut f).ok()? {
+                    return None;
+                }
+                size = Some(s);
+            }
+            "counts" if counts.is_none() => match c.peek() {
+                Some(b'"') => counts = Some(Runs::String(try_string(c)?)),
+                Some(b'[') => {
+                    c.begin_array().ok()?;
+                    let mut f = true;
+                    let mut v = Vec::new();
+                    while c.next_elem(&mut f).ok()? {
+                        v.push(u32::try_from(try_int(c)?).ok()?);
+                    }
+                    counts = Some(Runs::List(v));
+                }
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    let size = size?;
+    match counts? {
+        Runs::String(s) => {
+            row.kind = Kind::Rle;
+            row.rle_counts = Some(s);
+        }
+        Runs::List(v) => {
+            // Only runs that add up to h·w come back from the compressed string; others stay as written.
+            let h = u32::try_from(size[0]).ok()?;
+            let w = u32::try_from(size[1]).ok()?;
+            let rle = Rle::from_counts(h, w, v).ok()?;
+            row.kind = Kind::CountsList;
+            row.rle_counts = Some(rle.to_compressed_string());
+        }
+    }
+    row.rle_size = Some(size);
+    Some(())
+}
+
+/// Walks a record's members: `typed` stores a member in the row when it can (from a copy of the cursor) and
+/// says whether it did; every other member goes to `extra` as written. A key seen twice goes to `extra` the
+/// second time (import writes `extra` last, so a JSON reader keeping the last value sees the same one).
+fn members(
+    buf: &[u8],
+    start: usize,
+    mut typed: impl FnMut(&str, &mut Cursor) -> bool,
+) -> Result<Option<String>> {
+    let mut c = Cursor::new(buf, start);
+    c.begin_object()?;
+    let mut first = true;
+    let mut extra = Extra::default();
+    let mut seen: Vec<String> = Vec::new();
+    while let Some((key, key_pos)) = c.next_key(&mut first)? {
+        let value_pos = c.pos;
+        let mut t = c;
+        let once = !seen.iter().any(|k| *k == key);
+        if once && typed(&key, &mut t) {
+            seen.push(key.into_owned());
+            c = t;
+            continue;
+        }
+        let (key_end, _) = scan_string(buf, key_pos)?;
+        c.pos = value_pos;
+        let (s, e) = c.skip()?;
+        extra.push(&buf[key_pos..key_end], &buf[s..e]);
+    }
+    Ok(extra.finish())
+}
+
+fn with_record(buf: &[u8], start: usize, e: Error, what: &str) -> Error {
+    match record_id(buf, start) {
+        Some(id) => e.for_record(format!("{what} id {id}")),
+        None => e.for_record(format!("{what} at byte {start}")),
+    }
+}
+
+fn parse_image_row(buf: &[u8], start: usize) -> Result<ImageRow> {
+    let mut r = ImageRow::default();
+    let extra = members(buf, start, |k, c| match k {
+        "id" => try_int(c).map(|v| r.id = Some(v)).is_some(),
+        "file_name" => try_string(c).map(|v| r.file_name = Some(v)).is_some(),
+        "width" => try_int(c).map(|v| r.width = Some(v)).is_some(),
+        "height" => try_int(c).map(|v| r.height = Some(v)).is_some(),
+        _ => false,
+    })
+    .map_err(|e| with_record(buf, start, e, "image"))?;
+    r.extra = extra;
+    Ok(r)
+}
+
+fn parse_category_row(buf: &[u8], start: usize) -> Result<CategoryRow> {
+    let mut r = CategoryRow::default();
+    let extra = members(buf, start, |k, c| match k {
+        "id" => try_int(c).map(|v| r.id = Some(v)).is_some(),
+        "name" => try_string(c).map(|v| r.name = Some(v)).is_some(),
+        "supercategory" => try_string(c).map(|v| r.supercategory = Some(v)).is_some(),
+        _ => false,
+    })
+    .map_err(|e| with_record(buf, start, e, "category"))?;
+    r.extra = extra;
+    Ok(r)
+}
+
+fn parse_annotation_row(buf: &[u8], start: usize) -> Result<AnnotationRow> {
+    let mut r = AnnotationRow::default();
+    let mut has_segmentation = false;
+    let extra = members(buf, start, |k, c| match k {
+        "id" => try_int(c).map(|v| r.id = Some(v)).is_some(),
+        "image_id" => try_int(c).map(|v| r.image_id = Some(v)).is_some(),
+        "category_id" => try_int(c).map(|v| r.category_id = Some(v)).is_some(),
+        "iscrowd" => try_int(c).map(|v| r.iscrowd = Some(v)).is_some(),
+        "area" => try_f64(c)
+            .map(|(v, int)| {
+                r.area = Some(v);
+                if int {
+                    r.int_literals |= INT_AREA;
+                }
+            })
+            .is_some(),
+        "bbox" => try_bbox(c)
+            .map(|(b, ints)| {
+                r.bbox = Some(b);
+                r.int_literals |= ints;
+            })
+            .is_some(),
+        "segmentation" => {
+            has_segmentation = true;
+            try_segmentation(c, &mut r)
+        }
+        _ => false,
+    })
+    .map_err(|e| with_record(buf, start, e, "annotation"))?;
+    if has_segmentation && r.kind == Kind::None {
+        r.kind = Kind::Other;
+    }
+    r.extra = extra;
+    Ok(r)
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Columns
+// ---------------------------------------------------------------------------------------------------------
+
+/// A file's Arrow builders: rows appended one by one, taken out as a record batch.
+trait Columns: Default {
+    type Row: Send;
+    fn names() -> &'static [&'static str];
+    fn append(&mut self, row: Self::Row);
+    fn finish(&mut self) -> Vec<ArrayRef>;
+    /// The schema, read off the arrays empty builders make (so it always matches what `finish` gives).
+    fn schema() -> SchemaRef {
+        let arrays = Self::default().finish();
+        let fields: Vec<Field> = Self::names()
+            .iter()
+            .zip(&arrays)
+            .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
+            .collect();
+        Arc::new(Schema::new(fields))
+    }
+}
+
+#[derive(Default)]
+struct ImageColumns {
+    id: Int64Builder,
+    file_name: StringBuilder,
+    width: Int64Builder,
+    height: Int64Builder,
+    extra: StringBuilder,
+}
+
+impl Columns for ImageColumns {
+    type Row = ImageRow;
+    fn names() -> &'static [&'static str] {
+        &["id", "file_name", "width", "height", "extra"]
+    }
+    fn append(&mut self, r: ImageRow) {
+        self.id.append_option(r.id);
+        self.file_name.append_option(r.file_name);
+        self.width.append_option(r.width);
+        self.height.append_option(r.height);
+        self.extra.append_option(r.extra);
+    }
+    fn finish(&mut self) -> Vec<ArrayRef> {
+        vec![
+            Arc::new(self.id.finish()),
+            Arc::new(self.file_name.finish()),
+            Arc::new(self.width.finish()),
+            Arc::new(self.height.finish()),
+            Arc::new(self.extra.finish()),
+        ]
+    }
+}
+
+#[derive(Default)]
+struct CategoryColumns {
+    id: Int64Builder,
+    name: StringBuilder,
+    supercategory: StringBuilder,
+    extra: StringBuilder,
+}
+
+impl Columns for CategoryColumns {
+    type Row = CategoryRow;
+    fn names() -> &'static [&'static str] {
+        &["id", "name", "supercategory", "extra"]
+    }
+    fn append(&mut self, r: CategoryRow) {
+        self.id.append_option(r.id);
+        self.name.append_option(r.name);
+        self.supercategory.append_option(r.supercategory);
+        self.extra.append_option(r.extra);
+    }
+    fn finish(&mut self) -> Vec<ArrayRef> {
+        vec![
+            Arc::new(self.id.finish()),
+            Arc::new(self.name.finish()),
+            Arc::new(self.supercategory.finish()),
+            Arc::new(self.extra.finish()),
+        ]
+    }
+}
+
+struct AnnotationColumns {
+    id: Int64Builder,
+    image_id: Int64Builder,
+    category_id: Int64Builder,
+    iscrowd: Int64Builder,
+    area: Float64Builder,
+    bbox: FixedSizeListBuilder<Float64Builder>,
+    kind: StringBuilder,
+    rle_counts: StringBuilder,
+    rle_size: FixedSizeListBuilder<Int64Builder>,
+    polygons: ListBuilder<ListBuilder<Float64Builder>>,
+    int_literals: UInt8Builder,
+    extra: StringBuilder,
+}
+
+impl Default for AnnotationColumns {
+    fn default() -> Self {
+        AnnotationColumns {
+            id: Int64Builder::new(),
+            image_id: Int64Builder::new(),
+            category_id: Int64Builder::new(),
+            iscrowd: Int64Builder::new(),
+            area: Float64Builder::new(),
+            bbox: FixedSizeListBuilder::new(Float64Builder::new(), 4),
+            kind: StringBuilder::new(),
+            rle_counts: StringBuilder::new(),
+            rle_size: FixedSizeListBuilder::new(Int64Builder::new(), 2),
+            polygons: ListBuilder::new(ListBuilder::new(Float64Builder::new())),
+            int_literals: UInt8Builder::new(),
+            extra: StringBuilder::new(),
+        }
+    }
+}
+
+impl Columns for AnnotationColumns {
+    type Row = AnnotationRow;
+    fn names() -> &'static [&'static str] {
+        &[
+            "id",
+            "image_id",
+            "category_id",
+            "iscrowd",
+            "area",
+            "bbox",
+            "segmentation_kind",
+            "rle_counts",
+            "rle_size",
+            "polygons",
+            "int_literals",
+            "extra",
+        ]
+    }
+    fn append(&mut self, r: AnnotationRow) {
+        self.id.append_option(r.id);
+        self.image_id.append_option(r.image_id);
+        self.category_id.append_option(r.category_id);
+        self.iscrowd.append_option(r.iscrowd);
+        self.area.append_option(r.area);
+        match r.bbox {
+            Some(b) => {
+                self.bbox.values().append_slice(&b);
+                self.bbox.append(true);
+            }
+            None => {
+                self.bbox.values().append_nulls(4);
+                self.bbox.append(false);
+            }
+        }
+        self.kind.append_value(r.kind.name());
+        self.rle_counts.append_option(r.rle_counts);
+        match r.rle_size {
+            Some(s) => {
+                self.rle_size.values().append_slice(&s);
+                self.rle_size.append(true);
+            }
+            None => {
+                self.rle_size.values().append_nulls(2);
+                self.rle_size.append(false);
+            }
+        }
+        if r.kind == Kind::Polygon {
+            let mut at = 0;
+            for n in r.rings {
+                self.polygons
+                    .values()
+                    .values()
+                    .append_slice(&r.coords[at..at + n]);
+                self.polygons.values().append(true);
+                at += n;
+            }
+            self.polygons.append(true);
+        } else {
+            self.polygons.append(false);
+        }
+        self.int_literals.append_value(r.int_literals);
+        self.extra.append_option(r.extra);
+    }
+    fn finish(&mut self) -> Vec<ArrayRef> {
+        vec![
+            Arc::new(self.id.finish()),
+            Arc::new(self.image_id.finish()),
+            Arc::new(self.category_id.finish()),
+            Arc::new(self.iscrowd.finish()),
+            Arc::new(self.area.finish()),
+            Arc::new(self.bbox.finish()),
+            Arc::new(self.kind.finish()),
+            Arc::new(self.rle_counts.finish()),
+            Arc::new(self.rle_size.finish()),
+            Arc::new(self.polygons.finish()),
+            Arc::new(self.int_literals.finish()),
+            Arc::new(self.extra.finish()),
+        ]
+    }
+}
+
+fn parquet_error(file: &str, e: impl std::fmt::Display) -> Error {
+    Error::msg(format!("Parquet: {e}")).in_file(file)
+}
+
+/// One output file: the Parquet writer writes into a buffer that is moved to the atomic [`Output`] after
+/// every batch (the writer holds the row group being filled; finished row groups go straight out).
+struct Sink<C: Columns> {
+    writer: ArrowWriter<Vec<u8>>,
+    out: Output,
+    name: String,
+    schema: SchemaRef,
+    columns: C,
+    rows: u64,
+}
+
+impl<C: Columns> Sink<C> {
+    fn create(dir: &Path, file: &str, row_group_size: usize, inputs: &[&str]) -> Result<Self> {
+        let path = dir.join(file);
+        let name = path.display().to_string();
+        let out = Output::create(Some(name.as_str()), inputs)?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_max_row_group_row_count(Some(row_group_size))
+            .build();
+        let schema = C::schema();
+        let writer = ArrowWriter::try_new(Vec::new(), schema.clone(), Some(props))
+            .map_err(|e| parquet_error(&name, e))?;
+        Ok(Sink {
+            writer,
+            out,
+            name,
+            schema,
+            columns: C::default(),
+            rows: 0,
+        })
+    }
+
+    fn write_rows(&mut self, rows: Vec<C::Row>) -> Result<()> {
+        self.rows += rows.len() as u64;
+        for r in rows {
+            self.columns.append(r);
+        }
+        let batch = RecordBatch::try_new(self.schema.clone(), self.columns.finish())
+            .map_err(|e| parquet_error(&self.name, e))?;
+        self.writer
+            .write(&batch)
+            .map_err(|e| parquet_error(&self.name, e))?;
+        self.drain()
+    }
+
+    fn drain(&mut self) -> Result<()> {
+        let buf = self.writer.inner_mut();
+        if !buf.is_empty() {
+            self.out.writer().write_all(buf)?;
+            buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Close the file (footer, `metadata`), leaving the output to be committed with the others.
+    fn close(mut self, metadata: Vec<KeyValue>) -> Result<Output> {
+        for kv in metadata {
+            self.writer.append_key_value_metadata(kv);
+        }
+        let rest = self
+            .writer
+            .into_inner()
+            .map_err(|e| parquet_error(&self.name, e))?;
+        self.out.writer().write_all(&rest)?;
+        Ok(self.out)
+    }
+}
+
+/// Export `input` (a dataset or a results file) as the three Parquet files in `dir` (created if needed). All
+/// three are written atomically: on an error none of them is.
+pub fn export(
+    input: &Input,
+    dir: &Path,
+    opts: &ExportOptions,
+    progress: &dyn Fn(u64),
+) -> Result<Counts> {
+    if opts.row_group_size == 0 {
+        return Err(Error::msg("the row group size must be at least 1"));
+    }
+    let created = !dir.exists();
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
+    let done = export_into(input, dir, opts, progress);
+    if done.is_err() && created {
+        // Nothing was written: the directory this call made goes too.
+        let _ = std::fs::remove_dir(dir);
+    }
+    done
+}
+
+fn export_into(
+    input: &Input,
+    dir: &Path,
+    opts: &ExportOptions,
+    progress: &dyn Fn(u64),
+) -> Result<Counts> {
+    let buf = input.bytes();
+    let inputs = [input.name()];
+    let rg = opts.row_group_size;
+    let mut images = Sink::<ImageColumns>::create(dir, FILES[0], rg, &inputs)?;
+    let mut annotations = Sink::<AnnotationColumns>::create(dir, FILES[1], rg, &inputs)?;
+    let mut categories = Sink::<CategoryColumns>::create(dir, FILES[2], rg, &inputs)?;
+    // Top-level keys in order, and the raw value of each one that is not a section.
+    let mut keys: Vec<String> = Vec::new();
+    let mut top = Extra::default();
+    // BATCH_HEAVY: each batch's rows (polygons) are held until appended.
+    let layout = scan_top_batched(buf, BATCH_HEAVY, |chunk| {
+        match chunk {
+            Chunk::Records { section, records } => {
+                let last = records.last().map(|&(_, end)| end);
+                match section {
+                    Section::Images => {
+                        let rows = par_map_ordered(&records, |&(s, _)| parse_image_row(buf, s))?;
+                        images.write_rows(rows)?;
+                    }
+                    Section::Annotations => {
+                        let rows =
+                            par_map_ordered(&records, |&(s, _)| parse_annotation_row(buf, s))?;
+                        annotations.write_rows(rows)?;
+                    }
+                    Section::Categories => {
+                        let rows = par_map_ordered(&records, |&(s, _)| parse_category_row(buf, s))?;
+                        categories.write_rows(rows)?;
+                    }
+                }
+                if let Some(end) = last {
+                    // The mapped input's pages behind the batch: memory stays bounded by the row groups.
+                    input.release(end);
+                    progress(end as u64);
+                }
+            }
+            Chunk::Event(Event::SectionStart { section }) => keys.push(section.key().to_string()),
+            Chunk::Event(Event::Other { key, raw, .. }) => {
+                let mut k = Vec::new();
+                write_escaped(&mut k, key.as_bytes());
+                top.push(&k, raw);
+                keys.push(key);
+            }
+            Chunk::Event(_) => {}
+        }
+        Ok(())
+    })
+    .map_err(|e| e.in_file(input.name()))?;
+    let counts = Counts {
+        images: images.rows,
+        annotations: annotations.rows,
+        categories: categories.rows,
+    };
+    let keys_json = serde_json::to_string(&keys).map_err(|e| Error::msg(e.to_string()))?;
+    let layout = match layout {
+        Layout::Dataset => "dataset",
+        Layout::Results => "results",
+    };
+    let metadata = vec![
+        KeyValue::new(KEY_LAYOUT.to_string(), layout.to_string()),
+        KeyValue::new(KEY_KEYS.to_string(), keys_json),
+        KeyValue::new(
+            KEY_TOP.to_string(),
+            top.finish().unwrap_or_else(|| "{}".to_string()),
+        ),
+    ];
+    let outs = [
+        images.close(metadata)?,
+        annotations.close(Vec::new())?,
+        categories.close(Vec::new())?,
+    ];
+    for out in outs {
+        out.commit()?;
+    }
+    Ok(counts)
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Import
+// ---------------------------------------------------------------------------------------------------------
+
+/// Rows formatted per parallel task on import.
+const IMPORT_PIECE: usize = 256;
+
+/// The columns of one record batch, looked up by name and type once.
+struct Batch<'a> {
+    file: &'a str,
+    batch: &'a RecordBatch,
+}
+
+impl<'a> Batch<'a> {
+    fn column(&self, name: &str) -> Result<&'a ArrayRef> {
+        self.batch
+            .column_by_name(name)
+            .ok_or_else(|| Error::msg(format!("no column {name:?}")).in_file(self.file))
+    }
+    fn wrong_type(&self, name: &str, want: &str) -> Error {
+        Error::msg(format!("column {name:?} is not {want}")).in_file(self.file)
+    }
+    fn i64(&self, name: &str) -> Result<&'a arrow_array::Int64Array> {
+        self.column(name)?
+            .as_primitive_opt::<Int64Type>()
+            .ok_or_else(|| self.wrong_type(name, "int64"))
+    }
+    fn f64(&self, name: &str) -> Result<&'a arrow_array::Float64Array> {
+        self.column(name)?
+            .as_primitive_opt::<Float64Type>()
+            .ok_or_else(|| self.wrong_type(name, "double"))
+    }
+    fn u8(&self, name: &str) -> Result<&'a arrow_array::UInt8Array> {
+        self.column(name)?
+            .as_primitive_opt::<UInt8Type>()
+            .ok_or_else(|| self.wrong_type(name, "uint8"))
+    }
+    fn str(&self, name: &str) -> Result<&'a arrow_array::StringArray> {
+        self.column(name)?
+            .as_string_opt::<i32>()
+            .ok_or_else(|| self.wrong_type(name, "utf8"))
+    }
+    fn fixed(&self, name: &str, n: i32) -> Result<&'a arrow_array::FixedSizeListArray> {
+        self.column(name)?
+            .as_fixed_size_list_opt()
+            .filter(|a| a.value_length() == n)
+            .ok_or_else(|| self.wrong_type(name, &format!("a fixed-size list of {n}")))
+    }
+}
+
+fn get<A: Array>(a: &A, i: usize) -> Option<usize> {
+    a.is_valid(i).then_some(i)
+}
+
+/// A record being written: `{"key": value, ...}`.
+struct Rec<'o> {
+    out: &'o mut Vec<u8>,
+    first: bool,
+}
+
+impl<'o> Rec<'o> {
+    fn new(out: &'o mut Vec<u8>) -> Self {
+        out.extend_from_slice(RECORD_SEP);
+        out.push(b'{');
+        Rec { out, first: true }
+    }
+    fn key(&mut self, k: &str) -> &mut Vec<u8> {
+        if !self.first {
+            self.out.extend_from_slice(b", ");
+        }
+        self.first = false;
+        self.out.push(b'"');
+        self.out.extend_from_slice(k.as_bytes());
+        self.out.extend_from_slice(b"\": ");
+        self.out
+    }
+    fn int(&mut self, k: &str, v: Option<i64>) {
+        if let Some(v) = v {
+            let out = self.key(k);
+            out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+        }
+    }
+    fn string(&mut self, k: &str, v: Option<&str>) {
+        if let Some(v) = v {
+            let out = self.key(k);
+            write_escaped(out, v.as_bytes());
+        }
+    }
+    /// The members of an `extra` object, after the typed ones.
+    fn extra(&mut self, file: &str, row: usize, v: Option<&str>) -> Result<()> {
+        let Some(v) = v else { return Ok(()) };
+        let b = v.as_bytes();
+        let bad = || Error::msg(format!("row {row}: `extra` is not a JSON object")).in_file(file);
+        let open = skip_ws(b, 0);
+        if b.get(open) != Some(&b'{') {
+            return Err(bad());
+        }
+        let end = skip_value(b, open).map_err(|_| bad())?;
+        if skip_ws(b, end) != b.len() {
+            return Err(bad());
+        }
+        let inner = &b[open + 1..end - 1];
+        if skip_ws(inner, 0) < inner.len() {
+            if !self.first {
+                self.out.extend_from_slice(b", ");
+            }
+            self.first = false;
+            self.out.extend_from_slice(inner);
+        }
+        Ok(())
+    }
+    fn end(self) {
+        self.out.push(b'}');
+    }
+}
+
+/// A double as written: an integer literal when `int` (it was one in the input), else the shortest decimal
+/// that reads back as the same double (always with a `.` or an exponent, so it stays a float).
+fn write_f64(out: &mut Vec<u8>, v: f64, int: bool, file: &str, row: usize) -> Result<()> {
+    if !v.is_finite() {
+        return Err(Error::msg(format!("row {row}: number {v} is not finite")).in_file(file));
+    }
+    if int && v.fract() == 0.0 && v.abs() <= EXACT_INT as f64 {
+        if v == 0.0 && v.is_sign_negative() {
+            out.extend_from_slice(b"-0");
+        } else {
+            out.extend_from_slice(itoa::Buffer::new().format(v as i64).as_bytes());
+        }
+    } else {
+        out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());
+    }
+    Ok(())
+}
+
+fn f64_list(
+    out: &mut Vec<u8>,
+    vs: &[f64],
+    int: impl Fn(usize) -> bool,
+    f: &str,
+    row: usize,
+) -> Result<()> {
+    out.push(b'[');
+    for (k, &v) in vs.iter().enumerate() {
+        if k > 0 {
+            out.extend_from_slice(b", ");
+        }
+        write_f64(out, v, int(k), f, row)?;
+    }
+    out.push(b']');
+    Ok(())
+}
+
+/// Formats rows `range` of a batch into `out` (each preceded by [`RECORD_SEP`]).
+type Formatter<'a> = dyn Fn(std::ops::Range<usize>, &mut Vec<u8>) -> Result<()> + Sync + 'a;
+
+fn image_formatter<'a>(b: &Batch<'a>, base: usize) -> Result<Box<Formatter<'a>>> {
+    let (id, name, width, height, extra) = (
+        b.i64("id")?,
+        b.str("file_name")?,
+        b.i64("width")?,
+        b.i64("height")?,
+        b.str("extra")?,
+    );
+    let file = b.file;
+    Ok(Box::new(move |rows, out| {
+        for i in rows {
+            let mut r = Rec::new(out);
+            r.int("id", get(id, i).map(|i| id.value(i)));
+            r.string("file_name", get(name, i).map(|i| name.value(i)));
+            r.int("width", get(width, i).map(|i| width.value(i)));
+            r.int("height", get(height, i).map(|i| height.value(i)));
+            r.extra(file, base + i, get(extra, i).map(|i| extra.value(i)))?;
+            r.end();
+        }
+        Ok(())
+    }))
+}
+
+fn category_formatter<'a>(b: &Batch<'a>, base: usize) -> Result<Box<Formatter<'a>>> {
+    let (id, name, sup, extra) = (
+        b.i64("id")?,
+        b.str("name")?,
+        b.str("supercategory")?,
+        b.str("extra")?,
+    );
+    let file = b.file;
+    Ok(Box::new(move |rows, out| {
+        for i in rows {
+            let mut r = Rec::new(out);
+            r.int("id", get(id, i).map(|i| id.value(i)));
+            r.string("name", get(name, i).map(|i| name.value(i)));
+            r.string("supercategory", get(sup, i).map(|i| sup.value(i)));
+            r.extra(file, base + i, get(extra, i).map(|i| extra.value(i)))?;
+            r.end();
+        }
+        Ok(())
+    }))
+}
+
+fn annotation_formatter<'a>(b: &Batch<'a>, base: usize) -> Result<Box<Formatter<'a>>> {
+    let file = b.file;
+    let (id, image_id, category_id, iscrowd) = (
+        b.i64("id")?,
+        b.i64("image_id")?,
+        b.i64("category_id")?,
+        b.i64("iscrowd")?,
+    );
+    let area = b.f64("area")?;
+    let bbox = b.fixed("bbox", 4)?;
+    let bbox_values = bbox
+        .values()
+        .as_primitive_opt::<Float64Type>()
+        .ok_or_else(|| b.wrong_type("bbox", "a list of doubles"))?;
+    let kind = b.str("segmentation_kind")?;
+    let counts = b.str("rle_counts")?;
+    let size = b.fixed("rle_size", 2)?;
+    let size_values = size
+        .values()
+        .as_primitive_opt::<Int64Type>()
+        .ok_or_else(|| b.wrong_type("rle_size", "a list of int64"))?;
+    let polygons = b
+        .column("polygons")?
+        .as_list_opt::<i32>()
+        .ok_or_else(|| b.wrong_type("polygons", "a list of lists of doubles"))?;
+    let rings = polygons
+        .values()
+        .as_list_opt::<i32>()
+        .ok_or_else(|| b.wrong_type("polygons", "a list of lists of doubles"))?;
+    let coords = rings
+        .values()
+        .as_primitive_opt::<Float64Type>()
+        .ok_or_else(|| b.wrong_type("polygons", "a list of lists of doubles"))?;
+    let ints = b.u8("int_literals")?;
+    let extra = b.str("extra")?;
+    Ok(Box::new(move |rows, out| {
+        for i in rows {
+            let row = base + i;
+            let bad = |what: &str| Error::msg(format!("row {row}: {what}")).in_file(file);
+            let int_bits = get(ints, i).map_or(0, |i| ints.value(i));
+            let mut r = Rec::new(out);
+            r.int("id", get(id, i).map(|i| id.value(i)));
+            r.int("image_id", get(image_id, i).map(|i| image_id.value(i)));
+            r.int(
+                "category_id",
+                get(category_id, i).map(|i| category_id.value(i)),
+            );
+            let k = match get(kind, i) {
+                None => Kind::None,
+                Some(i) => Kind::from_name(kind.value(i)).ok_or_else(|| {
+                    bad(&format!("unknown segmentation_kind {:?}", kind.value(i)))
+                })?,
+            };
+            match k {
+                Kind::None | Kind::Other => {}
+                Kind::Polygon => {
+                    if polygons.is_null(i) {
+                        return Err(bad("segmentation_kind polygon without polygons"));
+                    }
+                    let o = r.key("segmentation");
+                    o.push(b'[');
+                    let (s, e) = (polygons.value_offsets()[i], polygons.value_offsets()[i + 1]);
+                    for ring in s as usize..e as usize {
+                        if ring > s as usize {
+                            o.extend_from_slice(b", ");
+                        }
+                        let (a, z) = (rings.value_offsets()[ring], rings.value_offsets()[ring + 1]);
+                        let vs = &coords.values()[a as usize..z as usize];
+                        f64_list(o, vs, |_| int_bits & INT_POLYGONS != 0, file, row)?;
+                    }
+                    o.push(b']');
+                }
+                Kind::Rle | Kind::CountsList => {
+                    let (Some(c), Some(sz)) = (get(counts, i), get(size, i)) else {
+                        return Err(bad("RLE without rle_counts or rle_size"));
+                    };
+                    let at = size.value_offset_at(sz);
+                    let (h, w) = (size_values.value(at), size_values.value(at + 1));
+                    let o = r.key("segmentation");
+                    o.extend_from_slice(b"{\"size\": [");
+                    o.extend_from_slice(itoa::Buffer::new().format(h).as_bytes());
+                    o.extend_from_slice(b", ");
+                    o.extend_from_slice(itoa::Buffer::new().format(w).as_bytes());
+                    o.extend_from_slice(b"], \"counts\": ");
+                    let s = counts.value(c);
+                    if k == Kind::Rle {
+                        write_escaped(o, s.as_bytes());
+                    } else {
+                        let (Ok(h), Ok(w)) = (u32::try_from(h), u32::try_from(w)) else {
+                            return Err(bad("rle_size out of range"));
+                        };
+                        let rle = Rle::from_compressed(h, w, s.as_bytes())
+                            .map_err(|e| bad(&e.to_string()))?;
+                        o.push(b'[');
+                        for (n, v) in rle.counts.iter().enumerate() {
+                            if n > 0 {
+                                o.extend_from_slice(b", ");
+                            }
+                            o.extend_from_slice(itoa::Buffer::new().format(*v).as_bytes());
+                        }
+                        o.push(b']');
+                    }
+                    o.push(b'}');
+                }
+            }
+            if let Some(a) = get(area, i) {
+                let o = r.key("area");
+                write_f64(o, area.value(a), int_bits & INT_AREA != 0, file, row)?;
+            }
+            if bbox.is_valid(i) {
+                let at = bbox.value_offset_at(i);
+                let vs = &bbox_values.values()[at..at + 4];
+                let o = r.key("bbox");
+                f64_list(o, vs, |k| int_bits & (INT_BBOX0 << k) != 0, file, row)?;
+            }
+            r.int("iscrowd", get(iscrowd, i).map(|i| iscrowd.value(i)));
+            r.extra(file, row, get(extra, i).map(|i| extra.value(i)))?;
+            r.end();
+        }
+        Ok(())
+    }))
+}
+
+type MakeFormatter = for<'a> fn(&Batch<'a>, usize) -> Result<Box<Formatter<'a>>>;
+
+/// Writes the records of one Parquet file as the elements of a section.
+fn write_section(
+    dir: &Path,
+    section: Section,
+    top: &mut TopWriter,
+    progress: &dyn Fn(u64),
+) -> Result<u64> {
+    let (file, make): (&str, MakeFormatter) = match section {
+        Section::Images => (FILES[0], image_formatter),
+        Section::Annotations => (FILES[1], annotation_formatter),
+        Section::Categories => (FILES[2], category_formatter),
+    };
+    let path = dir.join(file);
+    let name = path.display().to_string();
+    let f = std::fs::File::open(&path).map_err(|e| Error::io(&name, e))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(f)
+        .map_err(|e| parquet_error(&name, e))?
+        .with_batch_size(crate::coco::walk::BATCH)
+        .build()
+        .map_err(|e| parquet_error(&name, e))?;
+    let mut rows = 0usize;
+    for batch in reader {
+        let batch = batch.map_err(|e| parquet_error(&name, e))?;
+        let n = batch.num_rows();
+        let b = Batch {
+            file: &name,
+            batch: &batch,
+        };
+        let fmt = make(&b, rows)?;
+        let pieces: Vec<std::ops::Range<usize>> = (0..n)
+            .step_by(IMPORT_PIECE)
+            .map(|s| s..(s + IMPORT_PIECE).min(n))
+            .collect();
+        let texts = par_map_ordered(&pieces, |r| {
+            let mut out = Vec::new();
+            fmt(r.clone(), &mut out)?;
+            Ok(out)
+        })?;
+        for t in texts {
+            top.records_joined(&t)?;
+        }
+        rows += n;
+        progress(rows as u64);
+    }
+    Ok(rows as u64)
+}
+
+/// The key-value metadata of `images.parquet`: layout, top-level keys, and the other keys' raw values.
+fn top_level(dir: &Path) -> Result<(String, Vec<String>, String)> {
+    let path = dir.join(FILES[0]);
+    let name = path.display().to_string();
+    let f = std::fs::File::open(&path).map_err(|e| Error::io(&name, e))?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(f).map_err(|e| parquet_error(&name, e))?;
+    let kv = builder.metadata().file_metadata().key_value_metadata();
+    let value = |key: &str| -> Option<String> {
+        kv.and_then(|kv| kv.iter().find(|k| k.key == key))
+            .and_then(|k| k.value.clone())
+    };
+    let missing = |key: &str| {
+        Error::msg(format!(
+            "no {key:?} metadata: not written by `cocokit export --to parquet`"
+        ))
+        .in_file(&name)
+    };
+    let layout = value(KEY_LAYOUT).ok_or_else(|| missing(KEY_LAYOUT))?;
+    let keys_text = value(KEY_KEYS).ok_or_else(|| missing(KEY_KEYS))?;
+    let keys: Vec<String> = serde_json::from_str(&keys_text)
+        .map_err(|e| Error::msg(format!("{KEY_KEYS} metadata: {e}")).in_file(&name))?;
+    let top = value(KEY_TOP).ok_or_else(|| missing(KEY_TOP))?;
+    Ok((layout, keys, top))
+}
+
+/// The raw value of each key of a JSON object's text.
+fn raw_members(text: &str) -> Result<Vec<(String, &str)>> {
+    let b = text.as_bytes();
+    let mut c = Cursor::new(b, 0);
+    c.begin_object()?;
+    let mut first = true;
+    let mut out = Vec::new();
+    while let Some((k, _)) = c.next_key(&mut first)? {
+        let (s, e) = c.skip()?;
+        out.push((k.into_owned(), &text[s..e]));
+    }
+    Ok(out)
+}
+
+/// Write the COCO file an export in `dir` holds to `w`. `progress` gets the rows written so far.
+pub fn import(dir: &Path, w: &mut dyn Write, progress: &dyn Fn(u64)) -> Result<Counts> {
+    let (layout, keys, top_text) = top_level(dir)?;
+    let meta_file = dir.join(FILES[0]).display().to_string();
+    let others = raw_members(&top_text)
+        .map_err(|e| Error::msg(format!("{KEY_TOP} metadata: {e}")).in_file(&meta_file))?;
+    let mut counts = Counts::default();
+    let mut done = 0u64;
+    let mut t = TopWriter::new(w);
+    let mut section = |s: Section, t: &mut TopWriter, counts: &mut Counts| -> Result<()> {
+        let base = done;
+        let n = write_section(dir, s, t, &|k| progress(base + k))?;
+        done += n;
+        match s {
+            Section::Images => counts.images = n,
+            Section::Annotations => counts.annotations = n,
+            Section::Categories => counts.categories = n,
+        }
+        Ok(())
+    };
+    match layout.as_str() {
+        "results" => {
+            t.begin_array()?;
+            section(Section::Annotations, &mut t, &mut counts)?;
+            t.end_array()?;
+            t.raw_bytes(b"\n")?;
+        }
+        "dataset" => {
+            t.begin_object()?;
+            let mut next_other = others.iter();
+            for key in &keys {
+                let s = match key.as_str() {
+                    "images" => Some(Section::Images),
+                    "annotations" => Some(Section::Annotations),
+                    "categories" => Some(Section::Categories),
+                    _ => None,
+                };
+                match s {
+                    Some(s) => {
+                        t.begin_section(key)?;
+                        section(s, &mut t, &mut counts)?;
+                        t.end_array()?;
+                    }
+                    None => {
+                        let Some((k, raw)) = next_other.next().filter(|(k, _)| k == key) else {
+                            return Err(Error::msg(format!(
+                                "{KEY_TOP} metadata has no value for top-level key {key:?}"
+                            ))
+                            .in_file(&meta_file));
+                        };
+                        t.raw_member(k, raw.as_bytes())?;
+                    }
+                }
+            }
+            t.end_object()?;
+        }
+        other => {
+            return Err(Error::msg(format!("unknown {KEY_LAYOUT} {other:?}")).in_file(&meta_file))
+        }
+    }
+    Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_kinds_counts_integers_and_decimals() {
+        assert_eq!(literal_kinds(b"[[1, 2.5, -3e2, 4]]"), (2, 2));
+        assert_eq!(literal_kinds(b"[]"), (0, 0));
+        assert_eq!(literal_kinds(b"[[10,20],[1E2]]"), (2, 1));
+    }
+
+    #[test]
+    fn numbers_come_back_as_written() {
+        let mut out = Vec::new();
+        for (v, int, want) in [
+            (702.0, true, "702"),
+            (702.0, false, "702.0"),
+            (0.1, false, "0.1"),
+            (-0.0, true, "-0"),
+            (1e300, false, "1e300"),
+        ] {
+            out.clear();
+            write_f64(&mut out, v, int, "f", 0).unwrap();
+            assert_eq!(std::str::from_utf8(&out).unwrap(), want);
+        }
+    }
+
+    #[test]
+    fn shapes_that_do_not_fit_go_to_extra() {
+        let buf = br#"{"id": "a", "image_id": 1, "bbox": [1, 2, 3], "area": null, "segmentation": [[1, 2.5, 3, 4, 5, 6]]}"#;
+        let r = parse_annotation_row(buf, 0).unwrap();
+        assert_eq!(r.id, None);
+        assert_eq!(r.image_id, Some(1));
+        assert_eq!(r.kind, Kind::Other);
+        assert_eq!(
+            r.extra.as_deref(),
+            Some(
+                r#"{"id": "a", "bbox": [1, 2, 3], "area": null, "segmentation": [[1, 2.5, 3, 4, 5, 6]]}"#
+            )
+        );
+    }
+
+    #[test]
+    fn counts_lists_are_stored_compressed() {
+        let buf = br#"{"segmentation": {"counts": [2, 3, 1], "size": [2, 3]}, "area": 3}"#;
+        let r = parse_annotation_row(buf, 0).unwrap();
+        assert_eq!(r.kind, Kind::CountsList);
+        assert_eq!(r.rle_size, Some([2, 3]));
+        assert_eq!(r.int_literals, INT_AREA);
+        let s = r.rle_counts.unwrap();
+        assert_eq!(
+            Rle::from_compressed(2, 3, s.as_bytes()).unwrap().counts,
+            [2, 3, 1]
+        );
+        // Runs that do not add up to h·w stay in `extra`, as written.
+        let buf = br#"{"segmentation": {"counts": [2, 3], "size": [2, 3]}}"#;
+        let r = parse_annotation_row(buf, 0).unwrap();
+        assert_eq!(r.kind, Kind::Other);
+        assert!(r.extra.unwrap().contains("[2, 3]"));
+    }
+}
