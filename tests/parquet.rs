@@ -190,8 +190,11 @@ fn bad_input_is_one_line_and_nothing_is_written() {
         "--from".as_ref(),
         "parquet".as_ref(),
         w.path("nowhere").as_os_str(),
+        "-o".as_ref(),
+        w.path("back.json").as_os_str(),
     ]);
     assert!(err.contains("nowhere"), "{err}");
+    assert!(!w.path("back.json").exists());
     // A row group size of 0 is a usage error.
     let out = run([
         "export".as_ref(),
