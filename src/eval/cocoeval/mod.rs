@@ -53,12 +53,14 @@ pub(crate) use geom::{box_iou, push_mask, MakeScratch};
 use load::{EvalGt, EvalResults};
 pub(crate) use masks::{iou as mask_iou, MaskSet};
 
-/// `COCOeval(cocoGt, cocoGt.loadRes(results), iouType)` with `params`, then `evaluate()`.
-pub fn evaluate(
+/// The annotations and results as records, `_prepare`d (`mode`: through loadRes or as given), then `then`.
+fn with_records<T>(
     gt: GroundTruth<'_>,
     results: &[Annotation],
     params: &Params,
-) -> Result<Evaluation> {
+    mode: prepare::Results,
+    then: impl FnOnce(prepare::Prepared<'_>) -> Result<T>,
+) -> Result<T> {
     let anns: Vec<Record> = gt.annotations.iter().map(Record::of).collect();
     let res: Vec<Record> = results.iter().map(Record::of).collect();
     let gt = prepare::Gt {
@@ -66,8 +68,22 @@ pub fn evaluate(
         annotations: &anns,
         categories: gt.categories,
     };
-    let prepared = prepare::prepare(&gt, &res, params)?;
-    evaluate::evaluate(prepared)
+    then(prepare::prepare_with(&gt, &res, params, mode, None)?)
+}
+
+/// `COCOeval(cocoGt, cocoGt.loadRes(results), iouType)` with `params`, then `evaluate()`.
+pub fn evaluate(
+    gt: GroundTruth<'_>,
+    results: &[Annotation],
+    params: &Params,
+) -> Result<Evaluation> {
+    with_records(
+        gt,
+        results,
+        params,
+        prepare::Results::LoadRes,
+        evaluate::evaluate,
+    )
 }
 
 /// `COCOeval(cocoGt, cocoDt, iouType)` with `params`, then `evaluate()`, where `cocoDt` holds results that
@@ -79,15 +95,13 @@ pub fn evaluate_loaded_dets(
     dets: &[Annotation],
     params: &Params,
 ) -> Result<Evaluation> {
-    let anns: Vec<Record> = gt.annotations.iter().map(Record::of).collect();
-    let res: Vec<Record> = dets.iter().map(Record::of).collect();
-    let gt = prepare::Gt {
-        images: gt.images,
-        annotations: &anns,
-        categories: gt.categories,
-    };
-    let prepared = prepare::prepare_with(&gt, &res, params, prepare::Results::Loaded, None)?;
-    evaluate::evaluate(prepared)
+    with_records(
+        gt,
+        dets,
+        params,
+        prepare::Results::Loaded,
+        evaluate::evaluate,
+    )
 }
 
 /// [`evaluate_loaded_dets`] that also returns, per evaluated cell, what pycocotools' `evalImgs` and
@@ -97,15 +111,9 @@ pub fn evaluate_loaded_dets_detailed(
     dets: &[Annotation],
     params: &Params,
 ) -> Result<(Evaluation, Vec<CellDetails>)> {
-    let anns: Vec<Record> = gt.annotations.iter().map(Record::of).collect();
-    let res: Vec<Record> = dets.iter().map(Record::of).collect();
-    let gt = prepare::Gt {
-        images: gt.images,
-        annotations: &anns,
-        categories: gt.categories,
-    };
-    let prepared = prepare::prepare_with(&gt, &res, params, prepare::Results::Loaded, None)?;
-    evaluate::evaluate_with(prepared, true)
+    with_records(gt, dets, params, prepare::Results::Loaded, |p| {
+        evaluate::evaluate_with(p, true)
+    })
 }
 
 /// [`evaluate()`] (`loadRes` included) that also returns each evaluated cell's [`CellDetails`]: which
@@ -115,15 +123,9 @@ pub fn evaluate_detailed(
     results: &[Annotation],
     params: &Params,
 ) -> Result<(Evaluation, Vec<CellDetails>)> {
-    let anns: Vec<Record> = gt.annotations.iter().map(Record::of).collect();
-    let res: Vec<Record> = results.iter().map(Record::of).collect();
-    let gt = prepare::Gt {
-        images: gt.images,
-        annotations: &anns,
-        categories: gt.categories,
-    };
-    let prepared = prepare::prepare(&gt, &res, params)?;
-    evaluate::evaluate_with(prepared, true)
+    with_records(gt, results, params, prepare::Results::LoadRes, |p| {
+        evaluate::evaluate_with(p, true)
+    })
 }
 
 /// [`evaluate()`] on inputs read by [`load`] (what `cocokit eval coco` does: same numbers, same errors).
