@@ -8,6 +8,7 @@
 #
 #   scripts/test-python.sh                 # build as `pip install .` does (release profile)
 #   COCOKIT_PY_PROFILE=dev scripts/test-python.sh   # faster build, slower code (enough for the tests)
+#   COCOKIT_TEST_SPARK=1 scripts/test-python.sh     # also pyspark (a 435 MB download), for the Spark examples
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +22,11 @@ fi
 # pip runs the maturin build backend as a `maturin` command: the venv's.
 export PATH="$PWD/$VENV/bin:$PATH"
 pip_install() { "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$@"; }
-pip_install "maturin>=1.5,<2" pytest numpy "pycocotools==2.0.11" ruff duckdb
+pip_install "maturin>=1.5,<2" pytest numpy "pycocotools==2.0.11" ruff duckdb polars
+# pyspark only when asked: its download and install cost more than the rest of the suite (docs/SCALE.md).
+if [ "${COCOKIT_TEST_SPARK:-0}" = 1 ]; then
+    pip_install pyspark
+fi
 "$VENV/bin/ruff" check python/
 
 # Built with the venv's maturin (no isolated build environment to download again); --force-reinstall so

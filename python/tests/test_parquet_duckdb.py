@@ -6,35 +6,18 @@ target/debug of this checkout. The DuckDB queries are the ones docs/SCALE.md sho
 
 import json
 import math
-import os
-import subprocess
 
 import pytest
-from conftest import LVIS, ROOT, TINY, VAL2014
+from conftest import LVIS, TINY, VAL2014, run_cocokit
 
 duckdb = pytest.importorskip("duckdb")
-
-
-def cocokit_bin():
-    env = os.environ.get("COCOKIT_BIN")
-    if env:
-        return env
-    for profile in ("release", "debug"):
-        p = os.path.join(ROOT, "target", profile, "cocokit")
-        if os.path.exists(p):
-            return p
-    pytest.fail("no cocokit binary: set COCOKIT_BIN or run `cargo build --bin cocokit`")
-
-
-def cocokit(*args):
-    return subprocess.run([cocokit_bin(), *args], check=True, capture_output=True, text=True).stdout
 
 
 @pytest.fixture(scope="module", params=[VAL2014, TINY, LVIS], ids=["val2014", "tiny", "lvis"])
 def exported(request, tmp_path_factory):
     out = tmp_path_factory.mktemp("parquet")
-    cocokit("export", "--to", "parquet", request.param, "-o", str(out), "-q")
-    stats = json.loads(cocokit("stats", request.param, "--json", "-q"))
+    run_cocokit("export", "--to", "parquet", request.param, "-o", str(out), "-q")
+    stats = json.loads(run_cocokit("stats", request.param, "--json", "-q"))
     with open(request.param) as f:
         raw = json.load(f)
     return str(out), stats, raw
