@@ -113,10 +113,7 @@ fn run_golden(name: &str) -> usize {
             d = EvalResults::parse(&dt_bytes, SegMode::Full).unwrap();
         }
         let lg = LvisGt::read(&g).unwrap();
-        let p = LvisParams {
-            iou_type,
-            max_dets: e["max_dets"].as_u64().unwrap() as usize,
-        };
+        let p = LvisParams::new(iou_type, e["max_dets"].as_u64().unwrap() as usize);
         let rep = lvis::run_loaded(&g, &lg, &d, &p).unwrap();
         let acc = &rep.accumulation;
         let [t_n, r_n, k_n, a_n, m_n] = acc.counts;

@@ -4,19 +4,25 @@ Change one import::
 
     from cocokit import COCO, COCOeval, mask as maskUtils
 
-and the rest of a pycocotools script runs unchanged, with the same numbers. ``stats(path)``,
-``validate(path)``, ``eval_coco(gt, dt, ...)`` and ``eval_merge(partials)`` return what the ``cocokit``
+and the rest of a pycocotools script runs unchanged, with the same numbers. Likewise
+``from cocokit import LVIS, LVISEval, LVISResults`` for lvis-api and ``from cocokit import pq_compute``
+for panopticapi. ``stats(path)``,
+``validate(path)``, ``eval_coco(gt, dt, ...)``, ``eval_merge(partials)``, ``eval_lvis(gt, dt, ...)``,
+``eval_panoptic(...)`` and ``eval_miou(gt, pred, ...)`` return what the ``cocokit``
 command prints with ``--json``. Bad input raises
 :class:`CocokitError` (a ``ValueError``) where pycocotools would compute garbage or crash, and the
 exception pycocotools raises everywhere else.
 """
 
 from . import mask
-from ._functional import eval_coco, eval_merge, stats, validate
+from ._functional import eval_coco, eval_lvis, eval_merge, eval_miou, eval_panoptic, stats, validate
 from ._native import CocokitError
 from .coco import COCO
 from .cocoeval import COCOeval, Params
+from .lvis import LVIS, LVISEval, LVISResults
+from .panoptic import pq_compute
 
-__all__ = ["COCO", "COCOeval", "CocokitError", "Params", "eval_coco", "eval_merge", "mask", "stats",
+__all__ = ["COCO", "COCOeval", "CocokitError", "LVIS", "LVISEval", "LVISResults", "Params", "eval_coco",
+           "eval_lvis", "eval_merge", "eval_miou", "eval_panoptic", "mask", "pq_compute", "stats",
            "validate"]
 __version__ = "0.1.0"

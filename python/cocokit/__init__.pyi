@@ -7,6 +7,10 @@ from ._native import CocokitError as CocokitError
 from .coco import COCO as COCO
 from .cocoeval import COCOeval as COCOeval
 from .cocoeval import Params as Params
+from .lvis import LVIS as LVIS
+from .lvis import LVISEval as LVISEval
+from .lvis import LVISResults as LVISResults
+from .panoptic import pq_compute as pq_compute
 
 __version__: str
 
@@ -26,3 +30,29 @@ def eval_coco(
     partial: str | PathLike[str] | None = None,
 ) -> dict[str, Any]: ...
 def eval_merge(partials: Iterable[str | PathLike[str]]) -> dict[str, Any]: ...
+def eval_lvis(
+    gt: str | PathLike[str],
+    dt: str | PathLike[str] | list[dict[str, Any]],
+    iou_type: str = "bbox",
+    max_dets: int = 300,
+) -> dict[str, Any]: ...
+def eval_panoptic(
+    gt_json: str | PathLike[str],
+    gt_dir: str | PathLike[str],
+    pred_json: str | PathLike[str],
+    pred_dir: str | PathLike[str],
+) -> dict[str, Any]: ...
+def eval_miou(
+    gt: str | PathLike[str],
+    pred: str | PathLike[str],
+    num_classes: int | None = None,
+    class_names: str | PathLike[str] | None = None,
+    ignore_index: int = 255,
+    reduce_zero_label: bool = False,
+    background: str | None = None,
+    score_thr: float | None = None,
+    convention: str = "mmseg",
+    absent_as: str | None = None,
+    mean_over: str | None = None,
+    allow_extra: bool = False,
+) -> dict[str, Any]: ...

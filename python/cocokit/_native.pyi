@@ -95,3 +95,28 @@ def eval_coco(
     partial: str | None,
 ) -> tuple[dict[str, Any], list[str]]: ...
 def eval_merge(partials: list[str]) -> dict[str, Any]: ...
+def lvis_evaluate(
+    gt: str | bytes,
+    dt: str | bytes,
+    iou_type: str,
+    max_dets: int,
+    dets_per_image: int | None,
+    img_ids: list[int] | None,
+    cat_ids: list[int] | None,
+) -> dict[str, Any]: ...
+def eval_lvis(gt: str | bytes, dt: str | bytes, iou_type: str, max_dets: int) -> dict[str, Any]: ...
+def eval_panoptic(gt_json: str, gt_dir: str, pred_json: str, pred_dir: str) -> tuple[dict[str, Any], str]: ...
+def eval_miou(
+    gt: str,
+    pred: str,
+    num_classes: int | None,
+    class_names: str | None,
+    ignore_index: int,
+    reduce_zero_label: bool,
+    background: str | None,
+    score_thr: float | None,
+    convention: str,
+    absent_as: str | None,
+    mean_over: str | None,
+    allow_extra: bool,
+) -> dict[str, Any]: ...

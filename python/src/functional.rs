@@ -24,7 +24,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 }
 
 /// A path as the library takes it; a file that does not exist raises the matching `OSError`.
-fn existing(path: &PathBuf) -> PyResult<String> {
+pub(crate) fn existing(path: &PathBuf) -> PyResult<String> {
     std::fs::metadata(path)?;
     path.to_str()
         .map(str::to_string)
@@ -40,7 +40,10 @@ fn open(path: &PathBuf) -> PyResult<Input> {
     Input::open(name).map_err(err)
 }
 
-fn to_python<'py, T: serde::Serialize>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn to_python<'py, T: serde::Serialize>(
+    py: Python<'py>,
+    v: &T,
+) -> PyResult<Bound<'py, PyAny>> {
     let text = serde_json::to_vec(v).map_err(|e| msg(e.to_string()))?;
     json::parse(py, &text).map_err(|e| msg(e.to_string()))
 }

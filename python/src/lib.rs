@@ -17,7 +17,10 @@ mod dataset;
 mod eval;
 mod functional;
 mod json;
+mod lvis;
 mod mask;
+mod ops;
+mod panoptic;
 
 create_exception!(
     cocokit,
@@ -44,5 +47,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     eval::register(m)?;
     dataset::register(m)?;
     functional::register(m)?;
+    lvis::register(m)?;
+    panoptic::register(m)?;
+    ops::register(m)?;
     Ok(())
 }

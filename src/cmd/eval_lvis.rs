@@ -1,13 +1,10 @@
 //! `cocokit eval lvis`: LVIS federated AP (bbox, segm), the numbers of lvis-api 0.5.3's `LVISEval`.
 
-use crate::coco::reader::SegMode;
 use crate::error::{Error, Result};
-use crate::eval::cocoeval::load::{EvalGt, EvalResults};
 use crate::eval::cocoeval::IouType;
-use crate::eval::lvis::{self, LvisGt, LvisParams};
-use crate::io::{Input, Output};
-use serde_json::{json, Map, Value};
-use std::collections::HashMap;
+use crate::eval::lvis::LvisParams;
+use crate::io::Output;
+use crate::ops::eval_lvis;
 
 const EXAMPLES: &str = "Examples:
   cocokit eval lvis --gt lvis_v1_val.json --dt lvis_segm_results.json --iou-type segm
@@ -45,55 +42,16 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let iou_type = IouType::parse(&args.iou_type)?;
-    let mode = if iou_type == IouType::Bbox {
-        SegMode::Kind
-    } else {
-        SegMode::Full
-    };
-    let gt_in = Input::open(&args.gt)?;
-    let gt = EvalGt::parse(gt_in.bytes(), mode).map_err(|e| e.in_file(&args.gt))?;
-    let lvis_gt = LvisGt::read(&gt).map_err(|e| e.in_file(&args.gt))?;
-    let dt_in = Input::open(&args.dt)?;
-    let mut dt = EvalResults::parse(dt_in.bytes(), mode).map_err(|e| e.in_file(&args.dt))?;
-    if mode == SegMode::Kind && dt.first_has_no_bbox() {
-        dt = EvalResults::parse(dt_in.bytes(), SegMode::Full).map_err(|e| e.in_file(&args.dt))?;
-    }
-    let params = LvisParams {
-        iou_type,
-        max_dets: args.max_dets,
-    };
-    let report = lvis::run_loaded(&gt, &lvis_gt, &dt, &params).map_err(|e| e.in_file(&args.dt))?;
-    let names: HashMap<i64, String> = gt
-        .categories
-        .iter()
-        .map(|c| (c.id, c.name.clone()))
-        .collect();
-    drop(dt);
-    drop(gt);
+    let params = LvisParams::new(IouType::parse(&args.iou_type)?, args.max_dets);
+    let ev = eval_lvis::run_files(&args.gt, &args.dt, &params)?;
     let mut out = Output::create(args.output.as_deref(), &[&args.gt, &args.dt])?;
     let w = out.writer();
     if args.json {
-        let mut m = Map::new();
-        m.insert("iou_type".into(), json!(iou_type.name()));
-        for (k, v) in &report.results {
-            m.insert(k.clone(), json!(v));
-        }
-        let per: Vec<Value> = report
-            .per_category
-            .iter()
-            .map(|c| {
-                json!({"category_id": c.category_id,
-                       "name": names.get(&c.category_id).map_or("", String::as_str),
-                       "frequency": c.frequency.to_string(), "ap": c.ap})
-            })
-            .collect();
-        m.insert("per_category".into(), Value::Array(per));
-        serde_json::to_writer_pretty(&mut *w, &Value::Object(m))
+        serde_json::to_writer_pretty(&mut *w, &ev.to_json())
             .map_err(|e| Error::msg(e.to_string()))?;
         writeln!(w)?;
     } else {
-        for l in &report.lines {
+        for l in &ev.report.lines {
             writeln!(w, "{l}")?;
         }
     }

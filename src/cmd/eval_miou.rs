@@ -1,14 +1,10 @@
 //! `cocokit eval miou`: per-class semantic IoU and mIoU, conventions selectable by name.
 
 use super::count;
-use crate::error::{Error, Result};
-use crate::eval::miou::{
-    evaluate_coco_files, evaluate_coco_gt_png_pred, evaluate_png_dirs_with, read_class_names,
-    report, AbsentAs, Background, CocoMiouOptions, Convention, MeanOver, MiouOptions, MiouResult,
-    Progress, Unpredicted,
-};
-use crate::io::{progress_count, Input, Output};
-use std::path::Path;
+use crate::error::Result;
+use crate::eval::miou::{report, AbsentAs, Background, MeanOver, MiouResult, Progress};
+use crate::io::{progress_count, Output};
+use crate::ops::eval_miou::{self, ConventionName, Request};
 
 const EXAMPLES: &str = "Examples:
   cocokit eval miou --gt instances_val2017.json --pred segm_results.json
@@ -132,111 +128,45 @@ pub enum MeanOverArg {
     GtPresent,
 }
 
-fn convention(args: &Args) -> Convention {
-    let mut c = match args.convention {
-        ConventionArg::Mmseg => Convention::MMSEG,
-        ConventionArg::Ade20k => Convention::ADE20K,
-        ConventionArg::Detectron2 | ConventionArg::Cocostuff => Convention::DETECTRON2,
-    };
-    if let Some(a) = args.absent_as {
-        c.absent_as = match a {
+fn request(args: &Args) -> Request {
+    Request {
+        num_classes: args.num_classes,
+        class_names: args.class_names.clone(),
+        ignore_index: args.ignore_index,
+        reduce_zero_label: args.reduce_zero_label,
+        background: args.background.map(|b| match b {
+            BackgroundArg::Class => Background::Class,
+            BackgroundArg::Ignore => Background::Ignore,
+        }),
+        score_thr: args.score_thr,
+        convention: match args.convention {
+            ConventionArg::Mmseg => ConventionName::Mmseg,
+            ConventionArg::Ade20k => ConventionName::Ade20k,
+            ConventionArg::Detectron2 => ConventionName::Detectron2,
+            ConventionArg::Cocostuff => ConventionName::Cocostuff,
+        },
+        absent_as: args.absent_as.map(|a| match a {
             AbsentAsArg::Nan => AbsentAs::Nan,
             AbsentAsArg::Zero => AbsentAs::Zero,
-        };
-    }
-    if let Some(m) = args.mean_over {
-        c.mean_over = match m {
+        }),
+        mean_over: args.mean_over.map(|m| match m {
             MeanOverArg::All => MeanOver::All,
             MeanOverArg::GtPresent => MeanOver::GtPresent,
-        };
+        }),
+        allow_extra: args.allow_extra,
+        ..Request::new(&args.gt, &args.pred)
     }
-    c
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let conv = convention(&args);
-    let cocostuff = args.convention == ConventionArg::Cocostuff;
-    let (gt_dir, pred_dir) = (Path::new(&args.gt).is_dir(), Path::new(&args.pred).is_dir());
-    if gt_dir && !pred_dir {
-        return Err(Error::msg(
-            "label-PNG ground truth takes label-PNG predictions (--pred DIR); COCO results need a COCO JSON --gt",
-        ));
-    }
     let pb = progress_count(Some(0), "images", args.quiet, "eval miou");
     let prog = |p: Progress| match p {
         Progress::Start(n) => pb.set_length(n),
         Progress::Image => pb.inc(1),
     };
-    let result: MiouResult = if gt_dir {
-        let class_names = args
-            .class_names
-            .as_deref()
-            .map(|p| read_class_names(Path::new(p)))
-            .transpose()?;
-        if args.num_classes.is_none() && class_names.is_none() {
-            return Err(Error::msg(
-                "label PNG inputs need --num-classes N or --class-names FILE",
-            ));
-        }
-        let opts = MiouOptions {
-            num_classes: args.num_classes,
-            class_names,
-            ignore_index: args.ignore_index,
-            reduce_zero_label: args.reduce_zero_label,
-            convention: conv,
-            allow_extra: args.allow_extra,
-        };
-        evaluate_png_dirs_with(Path::new(&args.gt), Path::new(&args.pred), &opts, &prog)?
-    } else {
-        if args.num_classes.is_some() || args.class_names.is_some() || args.reduce_zero_label {
-            return Err(Error::msg(
-                "--num-classes, --class-names and --reduce-zero-label apply to label PNG inputs; COCO JSON takes its classes from the ground truth's categories",
-            ));
-        }
-        let score_thr = args.score_thr.unwrap_or(if cocostuff { 0.0 } else { 0.5 });
-        if !(0.0..=1.0).contains(&score_thr) {
-            return Err(Error::msg("--score-thr must be between 0 and 1"));
-        }
-        let background = args.background.unwrap_or(if cocostuff {
-            BackgroundArg::Ignore
-        } else {
-            BackgroundArg::Class
-        });
-        let opts = CocoMiouOptions {
-            background: match background {
-                BackgroundArg::Class => Background::Class,
-                BackgroundArg::Ignore => Background::Ignore,
-            },
-            score_thr,
-            convention: conv,
-            allow_extra: args.allow_extra,
-            unpredicted: if cocostuff {
-                Unpredicted::AsLastClass
-            } else {
-                Unpredicted::AsUnannotated
-            },
-        };
-        if pred_dir {
-            let gt = Input::open(&args.gt)?;
-            evaluate_coco_gt_png_pred(gt.bytes(), Path::new(&args.pred), &opts, gt.name(), &prog)?
-        } else {
-            evaluate_coco_files(&args.gt, &args.pred, &opts, &prog)?
-        }
-    };
+    let result = eval_miou::run(&request(&args), &prog);
     pb.finish_and_clear();
-    if cocostuff && !result.missing_predictions.is_empty() {
-        // COCOStuffeval.evaluate raises "%d evaluation images not found in the result!".
-        return Err(Error::msg(format!(
-            "--convention cocostuff: {} no result (COCO-Stuff's evaluation needs every image), e.g. image {}",
-            count(
-                result.missing_predictions.len() as u64,
-                "ground-truth image has",
-                "ground-truth images have"
-            ),
-            result.missing_predictions[0]
-        ))
-        .in_file(&args.pred));
-    }
+    let result: MiouResult = result?;
     let inputs = [args.gt.as_str(), args.pred.as_str()];
     if let Some(path) = &args.confusion {
         let mut o = Output::create(Some(path), &inputs)?;

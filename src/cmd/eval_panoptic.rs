@@ -1,11 +1,8 @@
 //! `cocokit eval panoptic`: panoptic quality (PQ, SQ, RQ), the numbers of panopticapi's `pq_compute`.
 
-use std::path::Path;
-
 use crate::error::{Error, Result};
-use crate::eval::panoptic;
 use crate::io::Output;
-use serde_json::{json, Map, Value};
+use crate::ops::eval_panoptic;
 
 const EXAMPLES: &str = "Examples:
   cocokit eval panoptic --gt-json panoptic_val2017.json --gt-dir panoptic_val2017/ --pred-json panoptic_pred.json --pred-dir panoptic_pred/
@@ -40,31 +37,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    for dir in [&args.gt_dir, &args.pred_dir] {
-        if !Path::new(dir).is_dir() {
-            return Err(Error::msg(format!("{dir}: not a folder of segment PNGs")));
-        }
-    }
-    let report = panoptic::pq_compute(
-        Path::new(&args.gt_json),
-        Path::new(&args.gt_dir),
-        Path::new(&args.pred_json),
-        Path::new(&args.pred_dir),
-    )?;
+    let report = eval_panoptic::run(&args.gt_json, &args.gt_dir, &args.pred_json, &args.pred_dir)?;
     let mut out = Output::create(args.output.as_deref(), &[&args.gt_json, &args.pred_json])?;
     let w = out.writer();
     if args.json {
-        let group = |g: &panoptic::PqAverage| json!({"pq": g.pq, "sq": g.sq, "rq": g.rq, "n": g.n});
-        let mut per = Map::new();
-        for c in &report.per_class {
-            per.insert(
-                c.category_id.to_string(),
-                json!({"pq": c.pq, "sq": c.sq, "rq": c.rq}),
-            );
-        }
-        let v = json!({"All": group(&report.all), "Things": group(&report.things),
-                       "Stuff": group(&report.stuff), "per_class": Value::Object(per)});
-        serde_json::to_writer_pretty(&mut *w, &v).map_err(|e| Error::msg(e.to_string()))?;
+        serde_json::to_writer_pretty(&mut *w, &eval_panoptic::to_json(&report))
+            .map_err(|e| Error::msg(e.to_string()))?;
         writeln!(w)?;
     } else {
         w.write_all(report.text().as_bytes())?;

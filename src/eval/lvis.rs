@@ -27,13 +27,34 @@ use crate::eval::cocoeval::{self, pairwise_sum, Accumulation, Federated, IouType
 use crate::json::scan::Cursor;
 use crate::{Error, Result};
 
-/// What `cocokit eval lvis` asks for.
+/// What an evaluation asks for: `LVISResults(max_dets=...)` and `LVISEval.params`.
 #[derive(Debug, Clone)]
 pub struct LvisParams {
     /// Bbox or Segm.
     pub iou_type: IouType,
-    /// Results kept per image (`LVISResults(max_dets=300)`).
+    /// `LVISEval.params.max_dets`: only named in the printed lines and the `AR@N` keys (lvis-api
+    /// evaluates every result `LVISResults` kept).
     pub max_dets: usize,
+    /// Results kept per image (`LVISResults(max_dets=300)`); `None` keeps all (a negative `max_dets`).
+    pub dets_per_image: Option<usize>,
+    /// `params.img_ids`: images evaluated (made unique and sorted); `None` = every image.
+    pub img_ids: Option<Vec<i64>>,
+    /// `params.cat_ids`: categories evaluated (sorted); `None` = every category.
+    pub cat_ids: Option<Vec<i64>>,
+}
+
+impl LvisParams {
+    /// lvis-api's defaults with `LVISResults(max_dets=max_dets)` and `params.max_dets = max_dets`: every
+    /// image and category.
+    pub fn new(iou_type: IouType, max_dets: usize) -> LvisParams {
+        LvisParams {
+            iou_type,
+            max_dets,
+            dets_per_image: Some(max_dets),
+            img_ids: None,
+            cat_ids: None,
+        }
+    }
 }
 
 /// A category's AP (all IoU thresholds, area `all`), −1 without ground truth.
@@ -187,14 +208,45 @@ pub fn run_loaded(
     if p.iou_type == IouType::Keypoints {
         return Err(Error::msg("LVIS evaluation is bbox or segm"));
     }
-    let results = limit_dets_per_image(&dt.records, p.max_dets)?;
+    let results = match p.dets_per_image {
+        Some(n) => limit_dets_per_image(&dt.records, n)?,
+        None => dt.records.clone(),
+    };
+    if let Some(ids) = &p.img_ids {
+        // `load_imgs(ids=params.img_ids)` raises KeyError for an image the ground truth lacks.
+        let known: std::collections::HashSet<i64> = gt.images.iter().map(|im| im.id).collect();
+        if let Some(id) = ids.iter().find(|id| !known.contains(id)) {
+            return Err(Error::msg(format!(
+                "image id {id} of img_ids is not in the ground truth"
+            )));
+        }
+    }
     let mut params = Params::new(p.iou_type);
-    params.max_dets = vec![p.max_dets];
+    params.img_ids = p.img_ids.clone();
+    params.cat_ids = p.cat_ids.clone();
+    // No per image x category cut (each image has at most `dets_per_image` results already).
+    params.max_dets = vec![p.dets_per_image.unwrap_or(usize::MAX)];
     let ev = cocoeval::evaluate_federated(gt, &results, &params, &lvis.fed)?;
     drop(results);
     let acc = ev.accumulate();
     drop(ev);
-    summarize(acc, &lvis.cats, p.max_dets)
+    // Frequencies in the evaluated categories' order (`_prepare_freq_group` on `params.cat_ids`).
+    let cats = acc
+        .params
+        .cat_ids
+        .iter()
+        .map(|&id| {
+            lvis.cats
+                .binary_search_by_key(&id, |c| c.0)
+                .map(|i| lvis.cats[i])
+                .map_err(|_| {
+                    Error::msg(format!(
+                        "category id {id} of cat_ids is not in the ground truth"
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    summarize(acc, &cats, p.max_dets)
 }
 
 /// One `_summarize` selection.

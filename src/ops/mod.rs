@@ -2,6 +2,9 @@
 //! and the library's users (the Python package).
 //!
 //! - [`eval_coco`]: `eval coco` — the files read, COCOeval run, the report and its warnings;
+//! - [`eval_lvis`]: `eval lvis` — the files read, lvis-api's federated evaluation run, its report;
+//! - [`eval_miou`]: `eval miou` — inputs told apart, the convention resolved, the evaluation run;
+//! - [`eval_panoptic`]: `eval panoptic` — panopticapi's `pq_compute` and its report;
 //! - [`eval_shard`]: `eval coco --partial` and `eval merge` — sharded evaluation, merged bit-exactly;
 //! - [`stats`]: counts of a dataset (images, annotations, kinds, areas, per category);
 //! - [`filter`]: keep categories, their annotations and images, records written back byte for byte;
@@ -24,6 +27,9 @@
 
 pub mod convert;
 pub mod eval_coco;
+pub mod eval_lvis;
+pub mod eval_miou;
+pub mod eval_panoptic;
 pub mod eval_shard;
 pub mod filter;
 pub mod merge;
