@@ -41,6 +41,7 @@ mod show;
 mod split;
 mod stats;
 mod synth;
+mod synth_kinds;
 mod tide;
 mod validate;
 mod validate_findings;

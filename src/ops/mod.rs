@@ -15,12 +15,12 @@
 //! - [`report`]: the HTML report's page of `eval coco` and `eval miou`;
 //! - [`show`]: images with annotations and predictions drawn (TP/FP/FN), contact sheets;
 //! - [`validate`]: every problem of a file, grouped by kind;
-//! - [`synth`], [`synth_detections`]: a deterministic synthetic dataset and detections for it;
+//! - [`synth`], [`synth_detections`]: a deterministic synthetic dataset and detections for it; [`synth_kinds`]
+//!   and [`synth_panoptic`]: keypoints, LVIS and panoptic ones (with results / predictions);
 //! - [`yolo`]: YOLO (ultralytics) label files out of a dataset and back;
 //! - [`split`], [`sample`]: train / val / test parts and deterministic subsets, records written back byte for
 //!   byte; [`subset`] holds their two passes over the file.
-//! - [`parquet`]: a dataset as Parquet files (images, annotations, categories) and back;
-//! - [`synth`], [`synth_detections`]: a deterministic synthetic dataset and detections for it.
+//! - [`parquet`]: a dataset as Parquet files (images, annotations, categories) and back.
 //!
 //! Each walks records with the reader of [`crate::coco::reader`] and uses the layers below (`json`, `coco`,
 //! `mask`); none prints: they return reports that `cmd` formats. Evaluation lives in [`crate::eval`].
@@ -44,5 +44,7 @@ pub mod stats;
 pub mod subset;
 pub mod synth;
 pub mod synth_detections;
+pub mod synth_kinds;
+pub mod synth_panoptic;
 pub mod validate;
 pub mod yolo;

@@ -211,7 +211,7 @@ pub fn shoelace(p: &[f64]) -> f64 {
     (s / 2.0).abs()
 }
 
-fn object_size(rng: &mut Rng, w: u32, h: u32) -> (f64, f64) {
+pub(crate) fn object_size(rng: &mut Rng, w: u32, h: u32) -> (f64, f64) {
     // Bucket mix close to COCO's: ~41% small, ~34% medium, ~25% large (by area).
     let area = match rng.below(100) {
         0..=40 => rng.range(40.0, 1024.0),
@@ -228,7 +228,13 @@ fn object_size(rng: &mut Rng, w: u32, h: u32) -> (f64, f64) {
     (rx.max(2.0), ry.max(2.0))
 }
 
-fn polygon_annotation(rng: &mut Rng, w: u32, h: u32, category_id: i64, id: i64) -> GenAnnotation {
+pub(crate) fn polygon_annotation(
+    rng: &mut Rng,
+    w: u32,
+    h: u32,
+    category_id: i64,
+    id: i64,
+) -> GenAnnotation {
     let (rx, ry) = object_size(rng, w, h);
     let cx = rng.range(rx.min(w as f64 / 2.0), (w as f64 - rx).max(w as f64 / 2.0));
     let cy = rng.range(ry.min(h as f64 / 2.0), (h as f64 - ry).max(h as f64 / 2.0));
@@ -279,7 +285,7 @@ fn polygon_annotation(rng: &mut Rng, w: u32, h: u32, category_id: i64, id: i64) 
 }
 
 /// A crowd region: an ellipse, as an uncompressed column-major RLE with its exact area and box.
-fn crowd(rng: &mut Rng, w: u32, h: u32, category_id: i64, id: i64) -> GenAnnotation {
+pub(crate) fn crowd(rng: &mut Rng, w: u32, h: u32, category_id: i64, id: i64) -> GenAnnotation {
     let (rx, ry) = object_size(rng, w, h);
     let (rx, ry) = (rx * 1.5, ry * 1.5);
     let cx = rng.range(0.0, w as f64);

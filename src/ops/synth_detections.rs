@@ -29,7 +29,7 @@ fn centre(p: &[f64]) -> (f64, f64) {
 }
 
 /// A jittered copy of a polygon (vertex noise, shift, scale), kept inside the image.
-fn jitter(rng: &mut Rng, p: &[f64], w: u32, h: u32, amount: f64) -> Vec<f64> {
+pub(crate) fn jitter(rng: &mut Rng, p: &[f64], w: u32, h: u32, amount: f64) -> Vec<f64> {
     let (cx, cy) = centre(p);
     let (x0, x1, y0, y1) = p
         .chunks_exact(2)
@@ -54,7 +54,7 @@ fn jitter(rng: &mut Rng, p: &[f64], w: u32, h: u32, amount: f64) -> Vec<f64> {
     out
 }
 
-fn polygons_rle(parts: &[Vec<f64>], h: u32, w: u32) -> Rle {
+pub(crate) fn polygons_rle(parts: &[Vec<f64>], h: u32, w: u32) -> Rle {
     let rles: Vec<Rle> = parts.iter().map(|p| rle_from_polygon(p, h, w)).collect();
     if rles.len() == 1 {
         rles.into_iter().next().unwrap_or_default()
@@ -63,7 +63,7 @@ fn polygons_rle(parts: &[Vec<f64>], h: u32, w: u32) -> Rle {
     }
 }
 
-fn push_detection(
+pub(crate) fn push_detection(
     out: &mut Vec<u8>,
     first: &mut bool,
     image_id: i64,
