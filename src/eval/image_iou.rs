@@ -134,21 +134,31 @@ pub(crate) fn iou(
             box_iou(&sc.dt_boxes, &sc.gt_boxes, crowd, out);
         }
         Shape::Masks => {
-            sc.gt_masks.clear();
-            for r in gts {
-                push_mask(r, Some(dims), false, &mut sc.gt_masks, &mut sc.make)?;
-            }
-            sc.dt_masks.clear();
-            for r in dts {
-                if matches!(r.seg, Seg::None) {
-                    return Err(
-                        Error::msg("no segmentation (mask IoU needs one)").for_record(r.describe())
-                    );
-                }
-                push_mask(r, Some(dims), true, &mut sc.dt_masks, &mut sc.make)?;
-            }
-            mask_iou(&sc.dt_masks, &sc.gt_masks, crowd, out);
+            let (dm, gm) = masks(gts, dts, dims, sc)?;
+            mask_iou(dm, gm, crowd, out);
         }
     }
     Ok(())
+}
+
+/// The masks [`iou`] compares, `(detections, ground truths)`, for a caller that wants only some of the
+/// pairs (`cocoeval::mask_pair_iou` on them gives the same numbers as [`iou`]).
+pub(crate) fn masks<'s>(
+    gts: &[&Record<'_>],
+    dts: &[&Record<'_>],
+    dims: (u32, u32),
+    sc: &'s mut Scratch,
+) -> Result<(&'s MaskSet, &'s MaskSet)> {
+    sc.gt_masks.clear();
+    for r in gts {
+        push_mask(r, Some(dims), false, &mut sc.gt_masks, &mut sc.make)?;
+    }
+    sc.dt_masks.clear();
+    for r in dts {
+        if matches!(r.seg, Seg::None) {
+            return Err(Error::msg("no segmentation (mask IoU needs one)").for_record(r.describe()));
+        }
+        push_mask(r, Some(dims), true, &mut sc.dt_masks, &mut sc.make)?;
+    }
+    Ok((&sc.dt_masks, &sc.gt_masks))
 }

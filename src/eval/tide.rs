@@ -38,7 +38,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use super::cocoeval::load::{EvalGt, EvalResults};
-use super::cocoeval::Record;
+use super::cocoeval::{mask_iou_upper_bound, mask_pair_iou, MaskSet, Record};
 use super::image_iou::{self, Shape};
 use crate::Result;
 
@@ -217,6 +217,96 @@ fn argmax(row: impl Iterator<Item = f64>) -> (usize, f64) {
     best
 }
 
+/// The IoU of an image's predictions (rows) against its ground truths (columns), entry by entry as the
+/// rules ask for them. Boxes: the whole matrix (`image_iou::iou`), cheap. Masks: the masks are made once,
+/// and an entry is [`Ious::get`]`(p, g, need)`: the exact IoU (`mask_pair_iou`, the numbers of
+/// `image_iou::iou`), except that a pair whose upper bound (`mask_iou_upper_bound`, no pixel walk) is
+/// below `need` gets that bound. Every rule of `_eval_image` compares an IoU with a threshold (or takes the
+/// argmax of those that reach it), or multiplies it by 0, so a bound below the threshold decides as the
+/// exact value would: most pairs of an image are another class's ground truth next to the prediction,
+/// whose pixels tidecv compares but whose IoU only matters when it could reach 0.5 (Cls) or 0.1 (Bkg).
+struct Ious<'s> {
+    nc: usize,
+    vals: Vec<f64>,
+    /// Per entry: 0 not looked at, 1 `vals` holds a bound, 2 `vals` holds the IoU.
+    state: Vec<u8>,
+    /// Masks: (detections, ground truths, crowd flags of the columns).
+    masks: Option<(&'s MaskSet, &'s MaskSet, &'s [bool])>,
+    /// Use the bounds (off: every entry exact, for the tests).
+    bounds: bool,
+}
+
+impl<'s> Ious<'s> {
+    fn new(
+        shape: Shape,
+        cols: &[&Record<'_>],
+        preds: &[&Record<'_>],
+        crowd: &'s [bool],
+        dims: (u32, u32),
+        sc: &'s mut image_iou::Scratch,
+        bounds: bool,
+    ) -> Result<Ious<'s>> {
+        let (np, nc) = (preds.len(), cols.len());
+        if cols.is_empty() {
+            return Ok(Ious {
+                nc,
+                vals: Vec::new(),
+                state: Vec::new(),
+                masks: None,
+                bounds,
+            });
+        }
+        match shape {
+            Shape::Boxes => {
+                let mut vals = Vec::new();
+                image_iou::iou(shape, cols, preds, crowd, dims, sc, &mut vals)?;
+                Ok(Ious {
+                    nc,
+                    state: vec![2; vals.len()],
+                    vals,
+                    masks: None,
+                    bounds,
+                })
+            }
+            Shape::Masks => {
+                let (dm, gm) = image_iou::masks(cols, preds, dims, sc)?;
+                Ok(Ious {
+                    nc,
+                    vals: vec![0.0; np * nc],
+                    state: vec![0; np * nc],
+                    masks: Some((dm, gm, crowd)),
+                    bounds,
+                })
+            }
+        }
+    }
+
+    /// IoU of prediction `p` and column `g`, or a bound `< need` of it (`NEG_INFINITY`: always exact).
+    #[inline]
+    fn get(&mut self, p: usize, g: usize, need: f64) -> f64 {
+        let k = p * self.nc + g;
+        let Some((dm, gm, crowd)) = self.masks else {
+            return self.vals[k];
+        };
+        if self.state[k] == 0 {
+            self.state[k] = 1;
+            let bound = self.bounds && !crowd[g];
+            match bound.then(|| mask_iou_upper_bound(dm, p, gm, g)).flatten() {
+                Some(b) => self.vals[k] = b,
+                None => {
+                    self.vals[k] = mask_pair_iou(dm, p, gm, g, crowd[g]);
+                    self.state[k] = 2;
+                }
+            }
+        }
+        if self.state[k] == 1 && self.vals[k] >= need {
+            self.vals[k] = mask_pair_iou(dm, p, gm, g, crowd[g]);
+            self.state[k] = 2;
+        }
+        self.vals[k]
+    }
+}
+
 /// TIDEExample + `_eval_image` for one image: `gts` its annotations (file order), `dts` its detections
 /// (file order).
 fn eval_image(
@@ -225,6 +315,7 @@ fn eval_image(
     shape: Shape,
     dims: (u32, u32),
     sc: &mut image_iou::Scratch,
+    bounds: bool,
 ) -> Result<ImageOut> {
     let mut out = ImageOut::default();
     let regular: Vec<&Record<'_>> = gts.iter().copied().filter(|g| !g.iscrowd).collect();
@@ -252,27 +343,31 @@ fn eval_image(
     preds.truncate(MAX_DETS);
     let (np, ng) = (preds.len(), regular.len());
 
-    // One IoU matrix over regular ground truths then crowd regions (crowd columns: iscrowd IoU).
+    // IoU of the predictions against the regular ground truths then the crowd regions (crowd columns:
+    // iscrowd IoU), computed as the rules ask for them (see `Ious`).
     let mut cols = regular.clone();
     cols.extend(&ignore);
     let crowd: Vec<bool> = cols.iter().map(|g| g.iscrowd).collect();
-    let mut all = Vec::new();
-    if !cols.is_empty() {
-        image_iou::iou(shape, &cols, &preds, &crowd, dims, sc, &mut all)?;
-    }
-    let nc = cols.len();
-    let iou = |p: usize, g: usize| all[p * nc + g];
+    let mut ious = Ious::new(shape, &cols, &preds, &crowd, dims, sc, bounds)?;
     let same: Vec<bool> = (0..np * ng)
         .map(|k| class(preds[k / ng]) == class(regular[k % ng]))
         .collect();
     let same_f = |p: usize, g: usize| if same[p * ng + g] { 1.0 } else { 0.0 };
+    // What a rule multiplies by `same_f` (`cross`: by `1 - same_f`) needs the exact IoU only where the
+    // factor is 1; where it is 0, any finite bound gives the same product.
+    let any = f64::INFINITY;
+    let exact = f64::NEG_INFINITY;
+    let need_same = |p: usize, g: usize| if same[p * ng + g] { exact } else { any };
 
     // None: ignored; Some(true): matched.
     let mut used: Vec<Option<bool>> = vec![Some(false); np];
     let mut gt_used = vec![false; ng];
     if ng > 0 {
         let mut buffer: Vec<f64> = (0..np * ng)
-            .map(|k| iou(k / ng, k % ng) * same_f(k / ng, k % ng))
+            .map(|k| {
+                let (p, g) = (k / ng, k % ng);
+                ious.get(p, g, need_same(p, g)) * same_f(p, g)
+            })
             .collect();
         for p in 0..np {
             let (g, v) = argmax(buffer[p * ng..(p + 1) * ng].iter().copied());
@@ -288,8 +383,8 @@ fn eval_image(
     for (r, region) in ignore.iter().enumerate() {
         for p in 0..np {
             if used[p] != Some(true)
-                && iou(p, ng + r) > POS_THRESH
                 && class(region) == class(preds[p])
+                && ious.get(p, ng + r, exact) > POS_THRESH
             {
                 used[p] = None;
             }
@@ -322,8 +417,7 @@ fn eval_image(
             push(Kind::Bkg, &mut out);
             continue;
         }
-        let cls_iou = |g: usize| iou(p, g) * same_f(p, g);
-        let (g, v) = argmax((0..ng).map(cls_iou));
+        let (g, v) = argmax((0..ng).map(|g| ious.get(p, g, need_same(p, g)) * same_f(p, g)));
         let mut best_match = |kind: Kind, g: usize, fixed_class: i64, out: &mut ImageOut| {
             if !gt_used[g] {
                 usable[g] = true;
@@ -338,18 +432,22 @@ fn eval_image(
             best_match(Kind::Loc, g, c, &mut out);
             continue;
         }
-        let (g, v) = argmax((0..ng).map(|g| iou(p, g) * (1.0 - same_f(p, g))));
+        // Only an IoU >= 0.5 can make a Cls error: below, a bound is as good as the value.
+        let need_cross = |g: usize| if same[p * ng + g] { any } else { POS_THRESH };
+        let (g, v) = argmax((0..ng).map(|g| ious.get(p, g, need_cross(g)) * (1.0 - same_f(p, g))));
         if v >= POS_THRESH {
             best_match(Kind::Cls, g, class(regular[g]), &mut out);
             continue;
         }
         let used_f = |g: usize| if gt_used[g] { 1.0 } else { 0.0 };
-        let (_, v) = argmax((0..ng).map(|g| used_f(g) * iou(p, g) * same_f(p, g)));
+        let (_, v) =
+            argmax((0..ng).map(|g| used_f(g) * ious.get(p, g, need_same(p, g)) * same_f(p, g)));
         if v >= POS_THRESH {
             push(Kind::Dupe, &mut out);
             continue;
         }
-        let (_, v) = argmax((0..ng).map(|g| iou(p, g)));
+        // Bkg asks whether every IoU is <= 0.1: a bound below 0.1 answers for its pair.
+        let (_, v) = argmax((0..ng).map(|g| ious.get(p, g, BG_THRESH)));
         if v <= BG_THRESH {
             push(Kind::Bkg, &mut out);
             continue;
@@ -441,6 +539,18 @@ pub(crate) fn tide(
     img_ids: Option<&[i64]>,
     cat_ids: Option<&[i64]>,
 ) -> Result<TideReport> {
+    tide_with(gt, dt, masks, img_ids, cat_ids, true)
+}
+
+/// [`tide`], with the IoU bounds of [`Ious`] on or off (the same report either way).
+fn tide_with(
+    gt: &EvalGt<'_>,
+    dt: &EvalResults<'_>,
+    masks: bool,
+    img_ids: Option<&[i64]>,
+    cat_ids: Option<&[i64]>,
+    bounds: bool,
+) -> Result<TideReport> {
     let shape = if masks { Shape::Masks } else { Shape::Boxes };
     let keep_cat: Option<std::collections::HashSet<i64>> =
         cat_ids.map(|v| v.iter().copied().collect());
@@ -450,7 +560,7 @@ pub(crate) fn tide(
             .is_none_or(|k| k.contains(&r.category_id.unwrap_or(0)))
     };
     let outs = image_iou::per_image(gt, dt, img_ids, cat_ok, cat_ok, |im, gts, dts, sc| {
-        eval_image(gts, dts, shape, (im.height, im.width), sc)
+        eval_image(gts, dts, shape, (im.height, im.width), sc, bounds)
     })?;
     let mut run = Run {
         base: ApData::default(),
@@ -590,4 +700,31 @@ fn table(rows: &[Vec<String>], title: &str) -> String {
     s += &thick;
     s += "\n";
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coco::reader::SegMode;
+
+    fn read(name: &str) -> Vec<u8> {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(name);
+        std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    }
+
+    /// The bounds of `Ious` change no number: every output (dAP, special errors, counts) is the same, to
+    /// the bit, as with every IoU computed, on the real val2014 segm results.
+    #[test]
+    fn bounds_change_nothing() {
+        let gt_bytes = read("cocoapi-val2014-100/instances_val2014_100.json");
+        let dt_bytes = read("cocoapi-val2014-100/instances_val2014_fakesegm100_results.json");
+        let gt = EvalGt::parse(&gt_bytes, SegMode::Full).unwrap();
+        let dt = EvalResults::parse(&dt_bytes, SegMode::Full).unwrap();
+        let exact = tide_with(&gt, &dt, true, None, None, false).unwrap();
+        let bounded = tide_with(&gt, &dt, true, None, None, true).unwrap();
+        assert_eq!(format!("{exact:?}"), format!("{bounded:?}"));
+        assert!(exact.counts.cls + exact.counts.bkg + exact.counts.both > 0);
+    }
 }

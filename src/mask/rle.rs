@@ -720,17 +720,27 @@ impl<'a> RunWalker<'a> {
 pub fn bb_iou_one(d: &[f64; 4], g: &[f64; 4], crowd: bool) -> f64 {
     let ga = g[2] * g[3];
     let da = d[2] * d[3];
-    let w = (d[2] + d[0]).min(g[2] + g[0]) - d[0].max(g[0]);
-    if w <= 0.0 {
+    let Some((w, h)) = bb_overlap(d, g) else {
         return 0.0;
-    }
-    let h = (d[3] + d[1]).min(g[3] + g[1]) - d[1].max(g[1]);
-    if h <= 0.0 {
-        return 0.0;
-    }
+    };
     let i = w * h;
     let u = if crowd { da } else { da + ga - i };
     i / u
+}
+
+/// Width and height of the overlap of two `[x, y, w, h]` boxes as `bbIou` computes them, `None` where
+/// `bbIou` stops (a width or height `<= 0`). Also the bound on common pixels `eval::cocoeval::masks` uses.
+#[inline]
+pub(crate) fn bb_overlap(d: &[f64; 4], g: &[f64; 4]) -> Option<(f64, f64)> {
+    let w = (d[2] + d[0]).min(g[2] + g[0]) - d[0].max(g[0]);
+    if w <= 0.0 {
+        return None;
+    }
+    let h = (d[3] + d[1]).min(g[3] + g[1]) - d[1].max(g[1]);
+    if h <= 0.0 {
+        return None;
+    }
+    Some((w, h))
 }
 
 /// Box IoU matrix, row-major `[dt][gt]` (`out[d * gt.len() + g]`), as pycocotools `maskUtils.iou` on

@@ -10,7 +10,7 @@
 //! Not here: rasterizing polygons or RLE arithmetic (see `crate::mask`), which masks to make (see `geom`).
 
 use crate::json::scan::unescape;
-use crate::mask::rle::{self, bb_iou_one, intersection, Rle};
+use crate::mask::rle::{self, bb_iou_one, bb_overlap, intersection, Rle};
 use crate::Result;
 
 /// Masks of one side of a cell (ground truths or detections), in order.
@@ -318,31 +318,56 @@ pub(crate) fn iou(dt: &MaskSet, gt: &MaskSet, crowd: &[bool], out: &mut Vec<f64>
     for d in 0..dt.len() {
         let row = &mut out[d * n..(d + 1) * n];
         for (g, (o, &is_crowd)) in row.iter_mut().zip(crowd).enumerate() {
-            let b = bb_iou_one(&dt.bbox[d], &gt.bbox[g], is_crowd);
-            if b.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
-                *o = b; // no overlap (or NaN): rleIou keeps bbIou's value
-                continue;
-            }
-            if dt.size[d] != gt.size[g] {
-                *o = -1.0;
-                continue;
-            }
-            if dt.odd[d].is_some() || gt.odd[g].is_some() {
-                // pycocotools' run walk, which may stop early on non-canonical masks
-                *o = rle::iou(&[dt.runs(d)], &[gt.runs(g)], &[is_crowd])[0];
-                continue;
-            }
-            let i = intersection(dt.intervals(d), gt.intervals(g));
-            let u = if i == 0 {
-                1
-            } else if is_crowd {
-                dt.area[d]
-            } else {
-                dt.area[d] + gt.area[g] - i
-            };
-            *o = i as f64 / u as f64;
+            *o = pair(dt, d, gt, g, is_crowd);
         }
     }
+}
+
+/// One entry of [`iou`]: detection `d` of `dt` against ground truth `g` of `gt`.
+#[inline]
+pub(crate) fn pair(dt: &MaskSet, d: usize, gt: &MaskSet, g: usize, is_crowd: bool) -> f64 {
+    let b = bb_iou_one(&dt.bbox[d], &gt.bbox[g], is_crowd);
+    if b.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
+        return b; // no overlap (or NaN): rleIou keeps bbIou's value
+    }
+    if dt.size[d] != gt.size[g] {
+        return -1.0;
+    }
+    if dt.odd[d].is_some() || gt.odd[g].is_some() {
+        // pycocotools' run walk, which may stop early on non-canonical masks
+        return rle::iou(&[dt.runs(d)], &[gt.runs(g)], &[is_crowd])[0];
+    }
+    let i = intersection(dt.intervals(d), gt.intervals(g));
+    let u = if i == 0 {
+        1
+    } else if is_crowd {
+        dt.area[d]
+    } else {
+        dt.area[d] + gt.area[g] - i
+    };
+    i as f64 / u as f64
+}
+
+/// A number `>=` [`pair`]`(dt, d, gt, g, false)` found without walking the pixels, or `None` where `pair`
+/// itself is that cheap (boxes apart, sizes differ) or the masks are non-canonical. For canonical masks
+/// of the same size whose boxes overlap, the common pixels `i` are at most `I = min(area_d, area_g,
+/// overlap of the boxes)` (each mask lies inside its box), and `i / (area_d + area_g - i)` grows with
+/// `i`, so `I / (area_d + area_g - I)` bounds the IoU; division rounds monotonically, so the bound holds
+/// for the `f64` values too. For analyses that only compare an IoU with a threshold (TIDE).
+pub(crate) fn pair_upper_bound(dt: &MaskSet, d: usize, gt: &MaskSet, g: usize) -> Option<f64> {
+    if dt.odd[d].is_some() || gt.odd[g].is_some() || dt.size[d] != gt.size[g] {
+        return None;
+    }
+    let (w, h) = bb_overlap(&dt.bbox[d], &gt.bbox[g])?;
+    // Mask boxes are whole pixels: w * h counts the pixels both boxes hold.
+    let both = (w * h) as u64;
+    let (ad, ag) = (dt.area[d], gt.area[g]);
+    let i = ad.min(ag).min(both);
+    let u = ad + ag - i;
+    if u == 0 {
+        return None;
+    }
+    Some(i as f64 / u as f64)
 }
 
 #[cfg(test)]
@@ -426,6 +451,15 @@ mod tests {
             iou(&set_of(&dt), &set_of(&gt), crowd, &mut got);
             prop_assert_eq!(got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
                             want.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+            // The upper bound never falls below the non-crowd IoU.
+            for d in 0..ds.len() {
+                for g in 0..gs.len() {
+                    if let Some(b) = pair_upper_bound(&ds, d, &gs, g) {
+                        let v = pair(&ds, d, &gs, g, false);
+                        prop_assert!(b >= v, "bound {} < IoU {}", b, v);
+                    }
+                }
+            }
             // Decoding compressed strings gives the same masks (boxes, areas, IoU).
             let cs = compressed_set(&dt);
             for (k, r) in dt.iter().enumerate() {

@@ -51,7 +51,9 @@ pub(crate) use load::Seg;
 // For the per-image, class-agnostic IoU of `eval::image_iou` (TIDE, confusion matrix): the same IoU.
 pub(crate) use geom::{box_iou, push_mask, MakeScratch};
 use load::{EvalGt, EvalResults};
-pub(crate) use masks::{iou as mask_iou, MaskSet};
+pub(crate) use masks::{
+    iou as mask_iou, pair as mask_pair_iou, pair_upper_bound as mask_iou_upper_bound, MaskSet,
+};
 
 /// The annotations and results as records, `_prepare`d (`mode`: through loadRes or as given), then `then`.
 fn with_records<T>(
