@@ -3,6 +3,7 @@
 #
 #   bash bench/test_build.sh [--no-run] [-- CARGO_ARGS...]
 #   REV=98a06c8 bash bench/test_build.sh      # the same for an earlier commit (default HEAD)
+#   TIMINGS=DIR bash bench/test_build.sh -- --timings   # keep cargo's timing report (HTML) in DIR
 #
 # Prints wall time, CPU time (user + system of every process: steadier than wall on a busy machine), the peak
 # of the anonymous memory of all processes together (cgroup v1 memory controller, sampled every 0.2 s; needs
@@ -62,11 +63,15 @@ wait "$pid" || status=$?
 read -r wall user sys maxrss < "$tmp/time"
 grep -E '^test result' "$tmp/log" | awk '{p += $4; f += $6} END {printf "tests: %d passed, %d failed\n", p, f}'
 [ "$status" -eq 0 ] || { tail -30 "$tmp/log"; echo "cargo ${args[*]} failed ($status)"; }
+grep -E '^ *Finished' "$tmp/log" | sed 's/^ */compiling: /' || true
 printf 'cargo %s: wall %.0f s, CPU %.0f s (user %.0f + sys %.0f)\n' "${args[*]}" "$wall" "$(echo "$user + $sys" | bc)" "$user" "$sys"
 if [ -n "$cg" ]; then
   printf 'peak memory (all processes, anonymous): %.2f GB\n' "$(echo "$(cat "$peak_file") / 1073741824" | bc -l)"
 fi
 printf 'largest single process: %.2f GB\n' "$(echo "$maxrss / 1048576" | bc -l)"
 printf 'target/: %s\n' "$(du -sh target | cut -f1)"
+if [ -n "${TIMINGS:-}" ] && [ -d target/cargo-timings ]; then
+  mkdir -p "$TIMINGS" && cp target/cargo-timings/cargo-timing.html "$TIMINGS/" && echo "timings: $TIMINGS/cargo-timing.html"
+fi
 printf 'load average at the end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 exit "$status"
