@@ -220,11 +220,13 @@ fn argmax(row: impl Iterator<Item = f64>) -> (usize, f64) {
 /// The IoU of an image's predictions (rows) against its ground truths (columns), entry by entry as the
 /// rules ask for them. Boxes: the whole matrix (`image_iou::iou`), cheap. Masks: the masks are made once,
 /// and an entry is [`Ious::get`]`(p, g, need)`: the exact IoU (`mask_pair_iou`, the numbers of
-/// `image_iou::iou`), except that a pair whose upper bound (`mask_iou_upper_bound`, no pixel walk) is
-/// below `need` gets that bound. Every rule of `_eval_image` compares an IoU with a threshold (or takes the
-/// argmax of those that reach it), or multiplies it by 0, so a bound below the threshold decides as the
-/// exact value would: most pairs of an image are another class's ground truth next to the prediction,
-/// whose pixels tidecv compares but whose IoU only matters when it could reach 0.5 (Cls) or 0.1 (Bkg).
+/// `image_iou::iou`), except that a non-crowd pair whose upper bound (`mask_iou_upper_bound`, no pixel
+/// walk) is below `need` gets that bound. Every rule of `_eval_image` compares an IoU with a threshold
+/// (0.5 to match, for Cls and Dupe; 0.1 for Loc and Bkg), or takes the argmax of IoUs of which only a
+/// winner reaching the threshold is used, or multiplies it by 0; a bound below the threshold decides each
+/// of these as the exact value would (the exact value is below it too, and a bound never wins an argmax
+/// that reaches the threshold). tidecv compares every pixel of every pair of the image; most pairs are
+/// neighbours whose IoU could not reach the threshold asked.
 struct Ious<'s> {
     nc: usize,
     vals: Vec<f64>,
@@ -357,7 +359,8 @@ fn eval_image(
     // factor is 1; where it is 0, any finite bound gives the same product.
     let any = f64::INFINITY;
     let exact = f64::NEG_INFINITY;
-    let need_same = |p: usize, g: usize| if same[p * ng + g] { exact } else { any };
+    // A same-class IoU is compared with `thr` (after an argmax, whose winner then reaches `thr`).
+    let need_same = |p: usize, g: usize, thr: f64| if same[p * ng + g] { thr } else { any };
 
     // None: ignored; Some(true): matched.
     let mut used: Vec<Option<bool>> = vec![Some(false); np];
@@ -366,7 +369,7 @@ fn eval_image(
         let mut buffer: Vec<f64> = (0..np * ng)
             .map(|k| {
                 let (p, g) = (k / ng, k % ng);
-                ious.get(p, g, need_same(p, g)) * same_f(p, g)
+                ious.get(p, g, need_same(p, g, POS_THRESH)) * same_f(p, g)
             })
             .collect();
         for p in 0..np {
@@ -417,7 +420,8 @@ fn eval_image(
             push(Kind::Bkg, &mut out);
             continue;
         }
-        let (g, v) = argmax((0..ng).map(|g| ious.get(p, g, need_same(p, g)) * same_f(p, g)));
+        let (g, v) =
+            argmax((0..ng).map(|g| ious.get(p, g, need_same(p, g, BG_THRESH)) * same_f(p, g)));
         let mut best_match = |kind: Kind, g: usize, fixed_class: i64, out: &mut ImageOut| {
             if !gt_used[g] {
                 usable[g] = true;
@@ -440,8 +444,9 @@ fn eval_image(
             continue;
         }
         let used_f = |g: usize| if gt_used[g] { 1.0 } else { 0.0 };
-        let (_, v) =
-            argmax((0..ng).map(|g| used_f(g) * ious.get(p, g, need_same(p, g)) * same_f(p, g)));
+        let (_, v) = argmax(
+            (0..ng).map(|g| used_f(g) * ious.get(p, g, need_same(p, g, POS_THRESH)) * same_f(p, g)),
+        );
         if v >= POS_THRESH {
             push(Kind::Dupe, &mut out);
             continue;
