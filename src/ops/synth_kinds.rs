@@ -177,7 +177,7 @@ fn push_keypoint_annotation(out: &mut Vec<u8>, p: &Person, img: &GenImage) {
     out.extend_from_slice(b"]}");
 }
 
-/// A detected pose: 17 (x, y, confidence) around `centre` of a person of box `bbox`.
+/// Write one keypoint result: its 17 (x, y, confidence), the box of those keypoints and the score.
 fn push_pose(out: &mut Vec<u8>, first: &mut bool, image_id: i64, kps: &[[f64; 3]; 17], score: f64) {
     if !*first {
         out.extend_from_slice(b", ");
