@@ -17,6 +17,7 @@
 # once (--ref-runs, default 1) from /work/refvenv (REF_PY); with --ref-images M (< --images) they run on the
 # first M images (all but keypoints: pycocotools takes a minute on 5,000), cocokit runs on the same M images
 # once more, and the ratio to the reference is taken on those M images (its time scaled by N/M in the notes).
+# faster-coco-eval's boundary IoU (about a second per 2 images here) runs on that subset too, once.
 # Parity: every tool's stats against the reference's on the same input (max |Δ|); with --ref-images, the peers'
 # stats are compared with cocokit's on the full input instead (cocokit's own parity with the reference is the
 # subset row's).
@@ -101,13 +102,16 @@ if len(a)!=len(b): print("length %d vs %d" % (len(a), len(b))); sys.exit()
 print("%.3g" % max(abs(x-y) for x,y in zip(a,b)))' "$(stats_of "$1" "$2")" "$(stats_of "$1" "$3")"
 }
 
-peers_of() {  # the fast peers supporting a kind
+peers_of() {  # the fast peers supporting a kind (on the full input)
   case "$1" in
     keypoints) echo "vernier hotcoco faster-coco-eval" ;;
-    boundary) echo "vernier faster-coco-eval" ;;
+    boundary) echo "vernier" ;;
     lvis-*) echo "vernier hotcoco faster-coco-eval" ;;
     panoptic) echo "vernier hotcoco" ;;
   esac
+}
+subset_peers_of() {  # peers too slow for the full input: run with the reference on its subset
+  case "$1" in boundary) echo "faster-coco-eval" ;; esac
 }
 reference_of() {
   case "$1" in
@@ -171,6 +175,13 @@ for KIND in "${KLIST[@]}"; do
     else
       GS="$G"; REF_K="$(wall_of "$G" "cocokit")"
     fi
+    for P in $(subset_peers_of "$KIND"); do
+      wants "$P" && have_py "$(module_of "$P")" || continue
+      if measure "$GS" "$P (whole process)" 1 "$(peer_cmd "$BENCH_PY" "$P" "$KIND")"; then
+        SF[$P-sub]="$BENCH_LAST/out.1"
+        in_process "$GS" "$P" 1
+      fi
+    done
     if measure "$GS" "$REF (reference, whole process)" "$REF_RUNS" "$(peer_cmd "$REF_PY" "$REF" "$KIND")"; then
       SF[ref]="$BENCH_LAST/out.1"
       in_process "$GS" "$REF (reference)" "$REF_RUNS"
@@ -183,7 +194,12 @@ for KIND in "${KLIST[@]}"; do
   parts=()
   if [ -n "${SF[ref]:-}" ]; then
     base="${SF[ref]}"; base_by="$REF"
-    [ -n "$SUB" ] && parts+=("cocokit on the first $SUB images vs $REF: $(max_delta "$KIND" "$base" "${SF[cocokit-sub]:-/dev/null}")")
+    if [ -n "$SUB" ]; then
+      parts+=("cocokit on the first $SUB images vs $REF: $(max_delta "$KIND" "$base" "${SF[cocokit-sub]:-/dev/null}")")
+      for P in $(subset_peers_of "$KIND"); do
+        [ -n "${SF[$P-sub]:-}" ] && parts+=("$P on the first $SUB images vs $REF: $(max_delta "$KIND" "$base" "${SF[$P-sub]}")")
+      done
+    fi
   fi
   if [ -n "$SUB" ] || [ -z "${SF[ref]:-}" ]; then base="${SF[cocokit]:-}"; base_by="cocokit"; fi
   if [ -n "$base" ]; then

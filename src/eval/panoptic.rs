@@ -36,8 +36,9 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::error::FirstFailure;
-use crate::mask::png::read_panoptic_png;
+use crate::mask::png::{decode_panoptic_rows, rgb_id, PanopticRows};
 use crate::{Error, Result};
+use std::cell::RefCell;
 
 /// VOID id in segment PNGs.
 const VOID: u32 = 0;
@@ -244,6 +245,43 @@ struct ImageStat {
     fp_cats: Vec<i64>,
 }
 
+thread_local! {
+    /// Each worker's decode buffers (ground truth, prediction), reused from image to image.
+    static BUFFERS: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Decode the segment-id PNG at `path` into `buf`.
+fn read_rows(path: &Path, buf: &mut Vec<u8>) -> Result<PanopticRows> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| Error::io(name.clone(), e))?;
+    decode_panoptic_rows(&bytes, buf).map_err(|e| e.in_file(name))
+}
+
+/// Pixel counts per (gt id, pred id), keyed `gt << 24 | pred`: runs of equal pairs are counted at once.
+/// The two rasters have the same size.
+fn pair_counts(g: &PanopticRows, gbuf: &[u8], p: &PanopticRows, pbuf: &[u8]) -> HashMap<u64, u64> {
+    let mut counts: HashMap<u64, u64> = HashMap::new();
+    let (mut key, mut run) = (u64::MAX, 0u64);
+    for (gr, pr) in g.rows(gbuf).zip(p.rows(pbuf)) {
+        for (gp, pp) in gr.chunks_exact(g.channels).zip(pr.chunks_exact(p.channels)) {
+            let k = ((rgb_id(gp) as u64) << 24) | rgb_id(pp) as u64;
+            if k == key {
+                run += 1;
+            } else {
+                if run > 0 {
+                    *counts.entry(key).or_insert(0) += run;
+                }
+                key = k;
+                run = 1;
+            }
+        }
+    }
+    if run > 0 {
+        *counts.entry(key).or_insert(0) += run;
+    }
+    counts
+}
+
 /// `pq_compute_single_core` for one image.
 fn eval_image(
     gt: &PanopticAnn,
@@ -255,46 +293,31 @@ fn eval_image(
 ) -> Result<ImageStat> {
     let gt_path = gt_dir.join(&gt.file_name);
     let pred_path = pred_dir.join(&pred.file_name);
-    let (gw, gh, gt_ids) = read_panoptic_png(&gt_path)?;
-    let (pw, ph, pred_ids) = read_panoptic_png(&pred_path)?;
-    let rec = || format!("image id {}", gt.image_id);
-    if let Some((w, h)) = gt_dims {
-        if (w, h) != (gw, gh) {
-            return Err(Error::msg(format!(
-                "ground-truth PNG is {gw}x{gh}, the JSON says {w}x{h}"
-            ))
-            .in_file(gt_path.display().to_string())
-            .for_record(rec()));
-        }
-    }
-    if (pw, ph) != (gw, gh) {
-        return Err(Error::msg(format!(
-            "predicted PNG is {pw}x{ph}, the ground-truth PNG {gw}x{gh}"
-        ))
-        .in_file(pred_path.display().to_string())
-        .for_record(rec()));
-    }
-
-    // Pixel counts per (gt id, pred id): runs of equal pairs are counted at once.
-    let mut counts: HashMap<u64, u64> = HashMap::new();
-    let mut it = gt_ids.iter().zip(&pred_ids);
-    if let Some((&g0, &p0)) = it.next() {
-        let mut key = ((g0 as u64) << 24) | p0 as u64;
-        let mut run = 1u64;
-        for (&g, &p) in it {
-            let k = ((g as u64) << 24) | p as u64;
-            if k == key {
-                run += 1;
-            } else {
-                *counts.entry(key).or_insert(0) += run;
-                key = k;
-                run = 1;
+    let counts = BUFFERS.with(|b| -> Result<HashMap<u64, u64>> {
+        let (gbuf, pbuf) = &mut *b.borrow_mut();
+        let g = read_rows(&gt_path, gbuf)?;
+        let p = read_rows(&pred_path, pbuf)?;
+        let (gw, gh, pw, ph) = (g.width, g.height, p.width, p.height);
+        let rec = || format!("image id {}", gt.image_id);
+        if let Some((w, h)) = gt_dims {
+            if (w, h) != (gw, gh) {
+                return Err(Error::msg(format!(
+                    "ground-truth PNG is {gw}x{gh}, the JSON says {w}x{h}"
+                ))
+                .in_file(gt_path.display().to_string())
+                .for_record(rec()));
             }
         }
-        *counts.entry(key).or_insert(0) += run;
-    }
-    drop(gt_ids);
-    drop(pred_ids);
+        if (pw, ph) != (gw, gh) {
+            return Err(Error::msg(format!(
+                "predicted PNG is {pw}x{ph}, the ground-truth PNG {gw}x{gh}"
+            ))
+            .in_file(pred_path.display().to_string())
+            .for_record(rec()));
+        }
+        Ok(pair_counts(&g, gbuf, &p, pbuf))
+    })?;
+    let rec = || format!("image id {}", gt.image_id);
     let mut pairs: Vec<(u64, u64)> = counts.into_iter().collect();
     pairs.sort_unstable_by_key(|p| p.0); // np.unique: ascending gt * 2^24 + pred
 

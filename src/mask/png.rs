@@ -368,6 +368,45 @@ pub fn read_panoptic_png(path: &Path) -> Result<(u32, u32, Vec<u32>)> {
 
 /// [`read_panoptic_png`] of a PNG held in memory.
 pub fn decode_panoptic_png(bytes: &[u8]) -> Result<(u32, u32, Vec<u32>)> {
+    let mut buf = Vec::new();
+    let r = decode_panoptic_rows(bytes, &mut buf)?;
+    let mut ids = Vec::with_capacity(r.width as usize * r.height as usize);
+    for row in r.rows(&buf) {
+        ids.extend(row.chunks_exact(r.channels).map(rgb_id));
+    }
+    Ok((r.width, r.height, ids))
+}
+
+/// Segment id of one RGB(A) pixel: R + 256·G + 256²·B.
+#[inline]
+pub fn rgb_id(p: &[u8]) -> u32 {
+    p[0] as u32 + 256 * p[1] as u32 + 65536 * p[2] as u32
+}
+
+/// The decoded rows of a panoptic PNG held in a caller's buffer (see [`decode_panoptic_rows`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PanopticRows {
+    pub width: u32,
+    pub height: u32,
+    /// 3 (RGB) or 4 (RGBA) bytes per pixel.
+    pub channels: usize,
+    /// Bytes per row in the buffer.
+    pub line: usize,
+}
+
+impl PanopticRows {
+    /// Each row's pixels (`channels × width` bytes) of `buf`.
+    pub fn rows<'a>(&self, buf: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let n = self.channels * self.width as usize;
+        buf.chunks_exact(self.line.max(1))
+            .take(self.height as usize)
+            .map(move |r| &r[..n])
+    }
+}
+
+/// Decode a panoptic segment-id PNG's pixels into `buf` (cleared first; its allocation is reused, which spares
+/// a fresh zeroed allocation per image when many are decoded), with the checks of [`read_panoptic_png`].
+pub fn decode_panoptic_rows(bytes: &[u8], buf: &mut Vec<u8>) -> Result<PanopticRows> {
     let bad = |e: png::DecodingError| Error::msg(format!("unreadable PNG: {e}"));
     let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     decoder.set_transformations(png::Transformations::IDENTITY);
@@ -399,18 +438,15 @@ pub fn decode_panoptic_png(bytes: &[u8]) -> Result<(u32, u32, Vec<u32>)> {
             bytes.len()
         )));
     }
-    let mut buf = vec![0u8; size];
-    let out = reader.next_frame(&mut buf).map_err(bad)?;
-    let (w, h, line) = (width as usize, height as usize, out.line_size);
-    let mut ids = Vec::with_capacity(w * h);
-    for row in buf.chunks_exact(line).take(h) {
-        ids.extend(
-            row[..channels * w]
-                .chunks_exact(channels)
-                .map(|p| p[0] as u32 + 256 * p[1] as u32 + 65536 * p[2] as u32),
-        );
-    }
-    Ok((width, height, ids))
+    buf.clear();
+    buf.resize(size, 0);
+    let out = reader.next_frame(buf).map_err(bad)?;
+    Ok(PanopticRows {
+        width,
+        height,
+        channels,
+        line: out.line_size,
+    })
 }
 
 #[cfg(test)]

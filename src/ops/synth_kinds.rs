@@ -129,7 +129,7 @@ fn persons(seed: u64, img: &GenImage, k: u64) -> Vec<Person> {
     if rng.below(100) < 45 {
         return Vec::new();
     }
-    let n = 1 + ((-rng.f64().max(1e-12).ln()) * 2.0).floor().min(19.0) as u64;
+    let n = 1 + ((-rng.f64().max(1e-12).ln()) * 3.0).floor().min(19.0) as u64;
     let (w, h) = (img.width, img.height);
     (0..n)
         .map(|j| {
@@ -177,7 +177,7 @@ fn push_keypoint_annotation(out: &mut Vec<u8>, p: &Person, img: &GenImage) {
     out.extend_from_slice(b"]}");
 }
 
-/// A detected pose: 17 (x, y, confidence) around `centre` of a person of box `bbox`.
+/// Write one keypoint result: its 17 (x, y, confidence), the box of those keypoints and the score.
 fn push_pose(out: &mut Vec<u8>, first: &mut bool, image_id: i64, kps: &[[f64; 3]; 17], score: f64) {
     if !*first {
         out.extend_from_slice(b", ");
@@ -251,9 +251,9 @@ fn keypoint_results(seed: u64, img: &GenImage, k: u64, people: &[Person]) -> Vec
             push_pose(&mut out, &mut first, img.id, &kps, s2);
         }
     }
-    // False positives: ~1.5 per image, a pose in a random box.
-    let fps = (-(rng.f64().max(1e-12)).ln() * 1.5).round() as u64;
-    for _ in 0..fps.min(20) {
+    // False positives: ~6 per image, a pose in a random box (detectors keep many low-score persons).
+    let fps = (-(rng.f64().max(1e-12)).ln() * 6.0).round() as u64;
+    for _ in 0..fps.min(40) {
         let (rx, ry) = object_size(&mut rng, w, h);
         let (cx, cy) = (rng.range(0.0, w as f64), rng.range(0.0, h as f64));
         let mut kps = [[0.0; 3]; 17];

@@ -302,6 +302,9 @@ fn write_png(path: &Path, ids: &[u32], w: u32, h: u32) -> Result<()> {
     })
 }
 
+/// One image's JSON pieces: image record, ground-truth annotation, predicted annotation.
+type Records = (Vec<u8>, Vec<u8>, Vec<u8>);
+
 /// Where the panoptic files go: the ground-truth PNG folder, and the prediction's (JSON, PNG folder).
 pub struct PanopticTargets<'a> {
     pub gt_dir: &'a Path,
@@ -319,12 +322,12 @@ pub fn write_panoptic(
     let cdf = category_cdf();
     let pred_dir = targets.pred.as_ref().map(|p| p.1.to_path_buf());
     // Per image: (image record, GT annotation, predicted annotation); small (~1 KB each).
-    let mut records: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> = Vec::with_capacity(opts.images as usize);
+    let mut records: Vec<Records> = Vec::with_capacity(opts.images as usize);
     const CHUNK: u64 = 256;
     let mut start = 0;
     while start < opts.images {
         let end = (start + CHUNK).min(opts.images);
-        let part: Vec<Result<(Vec<u8>, Vec<u8>, Vec<u8>)>> = (start..end)
+        let part: Vec<Result<Records>> = (start..end)
             .into_par_iter()
             .map(|k| {
                 let img = gen_image(opts.seed, k, &cdf);
@@ -392,9 +395,7 @@ pub fn write_panoptic(
         c.push(b']');
         c
     };
-    let write_json = |w: &mut dyn Write,
-                      pick: &dyn Fn(&(Vec<u8>, Vec<u8>, Vec<u8>)) -> &Vec<u8>|
-     -> Result<()> {
+    let write_json = |w: &mut dyn Write, pick: &dyn Fn(&Records) -> &[u8]| -> Result<()> {
         w.write_all(b"{\"info\": {\"description\": \"cocokit synth: a synthetic panoptic dataset\"}, \"images\": [")?;
         for (i, r) in records.iter().enumerate() {
             if i > 0 {
@@ -414,9 +415,9 @@ pub fn write_panoptic(
         w.write_all(b"}\n")?;
         Ok(())
     };
-    write_json(w, &|r| &r.1)?;
+    write_json(w, &|r| r.1.as_slice())?;
     if let Some((pw, _)) = targets.pred {
-        write_json(pw, &|r| &r.2)?;
+        write_json(pw, &|r| r.2.as_slice())?;
     }
     Ok(())
 }
