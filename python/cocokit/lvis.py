@@ -169,7 +169,7 @@ class LVISResults(LVIS):
         """``lvis_gt``: an ``LVIS`` or a path; ``results``: a results file or a list of dicts."""
         if isinstance(lvis_gt, (str, os.PathLike)):
             lvis_gt = LVIS(lvis_gt)
-        elif not hasattr(lvis_gt, "dataset"):
+        elif not isinstance(lvis_gt, LVIS) and not hasattr(lvis_gt, "dataset"):
             raise TypeError("Unsupported type {} of lvis_gt.".format(lvis_gt))
         self._gt = lvis_gt
         self.max_dets = max_dets
@@ -283,13 +283,13 @@ class LVISEval:
             raise ValueError("iou_type: {} is not supported.".format(iou_type))
         if isinstance(lvis_gt, (str, os.PathLike)):
             self.lvis_gt = LVIS(lvis_gt)
-        elif hasattr(lvis_gt, "dataset"):
+        elif isinstance(lvis_gt, LVIS) or hasattr(lvis_gt, "dataset"):
             self.lvis_gt = lvis_gt
         else:
             raise TypeError("Unsupported type {} of lvis_gt.".format(lvis_gt))
         if isinstance(lvis_dt, (str, os.PathLike, list)):
             self.lvis_dt = LVISResults(self.lvis_gt, lvis_dt)
-        elif hasattr(lvis_dt, "dataset"):
+        elif isinstance(lvis_dt, LVIS) or hasattr(lvis_dt, "dataset"):
             self.lvis_dt = lvis_dt
         else:
             raise TypeError("Unsupported type {} of lvis_dt.".format(lvis_dt))

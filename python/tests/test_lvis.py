@@ -59,7 +59,7 @@ def _check(E, e):
     assert out.getvalue().rstrip("\n").split("\n") == e["lines"]
 
 
-@pytest.mark.parametrize("g,e", _evals())
+@pytest.mark.parametrize("g,e", list(_evals()))
 def test_lvis_eval_matches_golden(g, e):
     gt = cocokit.LVIS(os.path.join(ROOT, g["gt"]))
     dt = cocokit.LVISResults(gt, os.path.join(ROOT, g["results"]), max_dets=e["max_dets"])
@@ -69,7 +69,7 @@ def test_lvis_eval_matches_golden(g, e):
     _check(E, e)
 
 
-@pytest.mark.parametrize("g,e", _evals())
+@pytest.mark.parametrize("g,e", list(_evals()))
 def test_lvis_eval_steps_and_list_results(g, e):
     # results as a list of dicts (LVISResults made by LVISEval when max_dets is 300), the three steps
     res = load_json(os.path.join(ROOT, g["results"]))

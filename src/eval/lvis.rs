@@ -215,7 +215,7 @@ pub fn run_loaded(
     if let Some(ids) = &p.img_ids {
         // `load_imgs(ids=params.img_ids)` raises KeyError for an image the ground truth lacks.
         let known: std::collections::HashSet<i64> = gt.images.iter().map(|im| im.id).collect();
-        if let Some(id) = ids.iter().find(|id| !known.contains(id)) {
+        if let Some(id) = ids.iter().find(|&&id| !known.contains(&id)) {
             return Err(Error::msg(format!(
                 "image id {id} of img_ids is not in the ground truth"
             )));
