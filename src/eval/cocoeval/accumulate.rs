@@ -90,13 +90,17 @@ impl Evaluation {
             starts[k + 1] += starts[k];
         }
 
-        let mut precision = vec![-1.0; t_n * r_n * k_n * a_n * m_n];
-        let mut scores = vec![-1.0; t_n * r_n * k_n * a_n * m_n];
-        let mut recall = vec![-1.0; t_n * k_n * a_n * m_n];
+        // Every element is written below (each category's arrays cover all of its places), so the arrays
+        // start as fresh zeroed memory, not filled first.
+        let mut precision = vec![0.0; t_n * r_n * k_n * a_n * m_n];
+        let mut scores = vec![0.0; t_n * r_n * k_n * a_n * m_n];
+        let mut recall = vec![0.0; t_n * k_n * a_n * m_n];
         let am = a_n * m_n;
-        // Categories in parallel, a batch at a time, each batch copied into place and dropped: the
-        // per-category arrays never add up to a second copy of the result.
+        // Categories in parallel, a batch at a time, each batch copied into place (in parallel over
+        // thresholds: each threshold's part of the arrays is contiguous) and dropped: the per-category
+        // arrays never add up to a second copy of the result.
         let batch = 16 * rayon::current_num_threads().max(1);
+        let rk = r_n * k_n * am;
         for k0 in (0..k_n).step_by(batch) {
             let ks = k0..(k0 + batch).min(k_n);
             let per_cat: Vec<PerCat> = ks
@@ -104,14 +108,22 @@ impl Evaluation {
                 .into_par_iter()
                 .map(|k| self.accumulate_cat(starts[k]..starts[k + 1]))
                 .collect();
+            precision
+                .par_chunks_mut(rk.max(1))
+                .zip(scores.par_chunks_mut(rk.max(1)))
+                .enumerate()
+                .for_each(|(t, (prec_t, scores_t))| {
+                    for (k, pc) in ks.clone().zip(&per_cat) {
+                        for r in 0..r_n {
+                            let src = (t * r_n + r) * am;
+                            let dst = (r * k_n + k) * am;
+                            prec_t[dst..dst + am].copy_from_slice(&pc.precision[src..src + am]);
+                            scores_t[dst..dst + am].copy_from_slice(&pc.scores[src..src + am]);
+                        }
+                    }
+                });
             for (k, pc) in ks.zip(&per_cat) {
                 for t in 0..t_n {
-                    for r in 0..r_n {
-                        let src = (t * r_n + r) * am;
-                        let dst = ((t * r_n + r) * k_n + k) * am;
-                        precision[dst..dst + am].copy_from_slice(&pc.precision[src..src + am]);
-                        scores[dst..dst + am].copy_from_slice(&pc.scores[src..src + am]);
-                    }
                     let dst = (t * k_n + k) * am;
                     recall[dst..dst + am].copy_from_slice(&pc.recall[t * am..(t + 1) * am]);
                 }

@@ -8,6 +8,11 @@
 //! reader (`coco::reader::parse_annotation_with`), so what is accepted and every error message stay the
 //! reader's. Images and categories are read by the reader as well (they are few).
 //!
+//! The annotation array is read without a separate cutting pass when it can be: workers start at guessed
+//! record starts and read record after record, and each guess is confirmed by the job before it stopping
+//! exactly there (`par_array_records`); on anything else the records are cut first, as the top-level walk
+//! cuts the other sections, so the same records and the same first error come out either way.
+//!
 //! Not here: loadRes' rules (see `prepare`), making masks (see `masks`).
 
 use std::borrow::Cow;
@@ -15,11 +20,14 @@ use std::borrow::Cow;
 use rayon::prelude::*;
 
 use crate::coco::reader::{parse_annotation_with, parse_category, parse_image, SegMode};
-use crate::coco::walk::{par_map_ordered, scan_top_batched, Chunk, Layout, Section, BATCH};
+use crate::coco::walk::{
+    par_map_ordered, scan_top_batched_handing_over, walk_elements, walk_records, Chunk, Layout,
+    Piece, RecordsStop, Resume, Section, BATCH,
+};
 use crate::coco::{Annotation, Category, Image, Segmentation};
 use crate::error::FirstFailure;
 use crate::json::number::{decimal, json_int, skip_decimal};
-use crate::json::scan::{scan_string, skip_value, skip_ws, Cursor};
+use crate::json::scan::{scan_string, skip_value, skip_ws, Cursor, ElementGuess};
 use crate::{Error, Result};
 
 /// Where a record's mask comes from.
@@ -232,9 +240,19 @@ impl<'a> EvalGt<'a> {
     /// Read a dataset (`Dataset::parse_with` semantics; `mode` as there: `Kind` leaves segmentations
     /// undecoded, for box evaluation).
     pub fn parse(buf: &'a [u8], mode: SegMode) -> Result<EvalGt<'a>> {
-        // Records are cut on one thread while the previous batch is parsed on the pool.
+        // Images and categories: records are cut on one thread while the previous batch is parsed on the
+        // pool. The annotations are handed over and read by `array_records`.
         let (mut images, mut annotations, mut categories) = (Vec::new(), Vec::new(), Vec::new());
-        let layout = scan_top_batched(buf, BATCH, |chunk| {
+        let layout = scan_top_batched_handing_over(buf, BATCH, Section::Annotations, |piece| {
+            let chunk = match piece {
+                Piece::Array(array) => {
+                    let (r, end) = array_records(buf, array.open, mode)?;
+                    annotations.extend(r);
+                    array.done(end);
+                    return Ok(());
+                }
+                Piece::Chunk(chunk) => chunk,
+            };
             let Chunk::Records {
                 section,
                 records: r,
@@ -270,15 +288,12 @@ impl<'a> EvalGt<'a> {
 impl<'a> EvalResults<'a> {
     /// Read a results file (`parse_results_with` semantics).
     pub fn parse(buf: &'a [u8], mode: SegMode) -> Result<EvalResults<'a>> {
-        let mut out = Vec::new();
-        let layout = scan_top_batched(buf, BATCH, |chunk| {
-            if let Chunk::Records {
-                section: Section::Annotations,
-                records: r,
-            } = chunk
-            {
-                let starts: Vec<usize> = r.iter().map(|&(s, _)| s).collect();
-                out.extend(records(buf, &starts, mode)?);
+        let mut records = Vec::new();
+        let layout = scan_top_batched_handing_over(buf, BATCH, Section::Annotations, |piece| {
+            if let Piece::Array(array) = piece {
+                let (r, end) = array_records(buf, array.open, mode)?;
+                records = r;
+                array.done(end);
             }
             Ok(())
         })?;
@@ -287,9 +302,107 @@ impl<'a> EvalResults<'a> {
                 "results must be a JSON array of annotations (a COCO results file), found an object",
             ));
         }
-        let records = out;
         Ok(EvalResults { records })
     }
+}
+
+/// Bytes of an annotation array each parallel job of [`par_array_records`] reads, at least.
+const SPAN_MIN: usize = 256 * 1024;
+/// Jobs per thread of [`par_array_records`] (several, so that a thread finishing early finds more).
+const SPANS_PER_THREAD: usize = 8;
+
+/// The records of the annotation array whose `[` is at `open`, and the position after its `]`: as the
+/// top-level walk cuts them and [`records`] reads them, errors included. Read by [`par_array_records`]
+/// when it can; otherwise the records are cut first, then read in parallel.
+fn array_records(buf: &[u8], open: usize, mode: SegMode) -> Result<(Vec<Record<'_>>, usize)> {
+    match par_array_records(buf, open, mode) {
+        Some(done) => Ok(done),
+        None => cut_then_read(buf, open, mode),
+    }
+}
+
+/// [`array_records`] the way the top-level walk does it: every record cut by the structural walk, then all
+/// read in parallel.
+fn cut_then_read(buf: &[u8], open: usize, mode: SegMode) -> Result<(Vec<Record<'_>>, usize)> {
+    let mut starts = Vec::new();
+    let walked = walk_elements(
+        buf,
+        Resume::at_open(open + 1),
+        Section::Annotations,
+        |s, _| {
+            starts.push(s);
+            Ok(())
+        },
+    );
+    // A bad record before the place where the walk failed is the first error in file order.
+    let r = records(buf, &starts, mode)?;
+    Ok((r, walked?))
+}
+
+/// [`array_records`] without a separate cutting pass: the array is split at guessed record starts
+/// ([`ElementGuess`]) into jobs that read their records one after the other in parallel
+/// ([`walk_records`]), each record's end being where its parse ended. The guesses are then checked in
+/// order: each job must start exactly where the job before it stopped, which makes its start a record
+/// start. `None` — and the caller's exact path, which reports what is wrong — on anything else: a wrong
+/// guess, a record that fails, a broken separator, an array too small to split.
+fn par_array_records(buf: &[u8], open: usize, mode: SegMode) -> Option<(Vec<Record<'_>>, usize)> {
+    let first = skip_ws(buf, open + 1);
+    let guess = ElementGuess::new(buf, first)?;
+    let threads = rayon::current_num_threads().max(1);
+    let span = ((buf.len() - first) / (threads * SPANS_PER_THREAD)).max(SPAN_MIN);
+    let mut starts = vec![first];
+    while let Some(next) = guess.next(buf, *starts.last()?, span) {
+        starts.push(next);
+    }
+    if starts.len() < 2 {
+        return None; // one job: the cut-then-read path is parallel, this would not be
+    }
+    let jobs: Vec<(Vec<(usize, usize, Option<Record>)>, RecordsStop)> = starts
+        .par_iter()
+        .enumerate()
+        .with_max_len(1)
+        .map(|(j, &start)| {
+            let limit = starts.get(j + 1).copied().unwrap_or(usize::MAX);
+            let mut out = Vec::new();
+            let stop = walk_records(
+                buf,
+                start,
+                limit,
+                usize::MAX,
+                &mut out,
+                |pos| match fast_record(buf, pos, mode) {
+                    Some((r, end)) => (Some(end), Some(r)),
+                    None => (None, slow_record(buf, pos, mode).ok()),
+                },
+            );
+            (out, stop)
+        })
+        .collect();
+    // Each job must start where the one before stopped, up to the one that reached the array's end; the
+    // jobs after it started at guesses beyond the array (the same opening in a later section).
+    let mut end = None;
+    let mut used = 0;
+    for (j, (_, stop)) in jobs.iter().enumerate() {
+        used = j + 1;
+        match (*stop, starts.get(j + 1)) {
+            (RecordsStop::Next { next, .. }, Some(&s)) if next == s => {}
+            (RecordsStop::End(e), _) => {
+                end = Some(e);
+                break;
+            }
+            _ => return None,
+        }
+    }
+    let end = end?;
+    let n = jobs[..used].iter().map(|(out, _)| out.len()).sum();
+    let mut all = Vec::with_capacity(n);
+    // Job by job, each freed once moved: the records are not held twice.
+    for (out, _) in jobs.into_iter().take(used) {
+        for (_, _, r) in out {
+            all.push(r?);
+        }
+    }
+    Some((all, end))
 }
 
 /// The records starting at `starts`, in parallel, written straight into place (a collect into `Result`
@@ -312,14 +425,20 @@ fn records<'a>(buf: &'a [u8], starts: &[usize], mode: SegMode) -> Result<Vec<Rec
 
 /// One annotation: the fast path, or the crate's reader when the fast path meets anything unusual.
 fn record(buf: &[u8], start: usize, mode: SegMode) -> Result<Record<'_>> {
-    if let Some(r) = fast_record(buf, start, mode) {
+    if let Some((r, _)) = fast_record(buf, start, mode) {
         return Ok(r);
     }
+    slow_record(buf, start, mode)
+}
+
+/// One annotation read by the crate's reader.
+fn slow_record(buf: &[u8], start: usize, mode: SegMode) -> Result<Record<'_>> {
     parse_annotation_with(buf, start, mode).map(|(a, _)| Record::owned(a, mode))
 }
 
-/// The fast path: `None` whenever the record is not made of the common shapes (the reader decides then).
-fn fast_record(buf: &[u8], start: usize, mode: SegMode) -> Option<Record<'_>> {
+/// The fast path: `None` whenever the record is not made of the common shapes (the reader decides then);
+/// else the record and the position after its `}`.
+fn fast_record(buf: &[u8], start: usize, mode: SegMode) -> Option<(Record<'_>, usize)> {
     let mut c = Cursor::new(buf, start);
     c.begin_object().ok()?;
     let mut r = Record {
@@ -351,7 +470,7 @@ fn fast_record(buf: &[u8], start: usize, mode: SegMode) -> Option<Record<'_>> {
             }
         }
     }
-    has_image.then_some(r)
+    has_image.then_some((r, c.pos))
 }
 
 /// A plain integer (`-?digits`, at most 18 digits).
@@ -465,6 +584,7 @@ fn string_end(buf: &[u8], i: usize) -> Option<(usize, bool)> {
     let mut j = i + 1;
     let mut escaped = false;
     loop {
+        j = plain_run_end(buf, j);
         while let Some(chunk) = buf.get(j..j + 8) {
             let x = u64::from_le_bytes(chunk.try_into().ok()?);
             // bytes < 0x20 (top three bits clear), '"', '\\' or >= 0x80; the lowest flag is exact
@@ -493,6 +613,36 @@ fn string_end(buf: &[u8], i: usize) -> Option<(usize, bool)> {
             _ => return scan_string(buf, i).ok(),
         }
     }
+}
+
+/// The first position at or after `j` whose 16-byte block holds a quote, a backslash, a control or a
+/// non-ASCII byte (SSE2, the x86_64 baseline): the bytes before it are plain string content. Stops short
+/// of the buffer's last 16 bytes (the caller's word loop finishes); elsewhere returns `j`.
+#[inline(always)]
+fn plain_run_end(buf: &[u8], mut j: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is baseline on x86_64; every load reads buf[j..j + 16] with j + 16 <= buf.len().
+        unsafe {
+            let quote = _mm_set1_epi8(b'"' as i8);
+            let bslash = _mm_set1_epi8(b'\\' as i8);
+            // Signed compare: bytes < 0x20 and bytes >= 0x80 (negative as i8) are both "less than 0x20".
+            let space = _mm_set1_epi8(0x20);
+            while j + 16 <= buf.len() {
+                let v = _mm_loadu_si128(buf.as_ptr().add(j) as *const __m128i);
+                let stop = _mm_or_si128(
+                    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+                    _mm_cmplt_epi8(v, space),
+                );
+                if _mm_movemask_epi8(stop) != 0 {
+                    break;
+                }
+                j += 16;
+            }
+        }
+    }
+    j
 }
 
 /// End of a `[[n, ...], ...]` polygon list whose numbers are all plain decimals; `None` otherwise.
@@ -549,7 +699,8 @@ mod tests {
         assert!(matches!(r.seg, Seg::Parsed(_)));
         let buf = br#"{"id": 1, "image_id": 2, "category_id": 3, "bbox": [1, 2, 3, 4.5], "area": 10,
             "segmentation": {"size": [4, 5], "counts": "a\\b"}, "score": 0.5, "other": {"x": [1]}}"#;
-        let r = fast_record(buf, 0, SegMode::Full).unwrap();
+        let (r, end) = fast_record(buf, 0, SegMode::Full).unwrap();
+        assert_eq!(end, buf.len());
         assert_eq!(r.bbox, Some([1.0, 2.0, 3.0, 4.5]));
         assert_eq!(r.score, Some(0.5));
         assert!(matches!(
@@ -572,6 +723,112 @@ mod tests {
         assert!(record(buf, 0, SegMode::Full).is_err());
     }
 
+    /// A results array of `n` records (with a mix of shapes the fast path reads and hands to the reader),
+    /// `extra` spliced into record `at`.
+    fn results_array(n: usize, at: usize, extra: &str) -> Vec<u8> {
+        let mut s = String::from("[");
+        for i in 0..n {
+            if i > 0 {
+                s.push_str(", ");
+            }
+            let seg = match i % 3 {
+                0 => format!(
+                    r#"{{"size": [40, 60], "counts": "{}"}}"#,
+                    "a1b2".repeat(40 + i % 7)
+                ),
+                1 => "[[1.5, 2, 3.25, 4, 5, 6e0]]".to_string(),
+                _ => format!("[[{}, 2, 3, 4, 5, 6]]", i),
+            };
+            s.push_str(&format!(
+                r#"{{"image_id": {}, "category_id": {}, "segmentation": {seg}, "bbox": [{}.5, 2, 3, 4], "score": 0.{}{}}}"#,
+                i / 7,
+                1 + i % 5,
+                i % 100,
+                i % 1000,
+                if i == at { extra } else { "" }
+            ));
+        }
+        s.push(']');
+        s.into_bytes()
+    }
+
+    fn same(buf: &[u8], mode: SegMode) -> String {
+        let want = cut_then_read(buf, 0, mode);
+        let got = array_records(buf, 0, mode);
+        let show = |r: &Result<(Vec<Record>, usize)>| match r {
+            Ok((v, end)) => format!("{v:?} {end}"),
+            Err(e) => format!("error {e}"),
+        };
+        assert_eq!(show(&got), show(&want));
+        show(&got)
+    }
+
+    #[test]
+    fn parallel_array_reading_is_the_cut_then_read_reading() {
+        const N: usize = 10_000;
+        for mode in [SegMode::Kind, SegMode::Full] {
+            let buf = results_array(N, usize::MAX, "");
+            assert!(buf.len() > 4 * SPAN_MIN);
+            // The plain case takes the parallel path.
+            let (recs, end) = par_array_records(&buf, 0, mode).expect("parallel path");
+            assert_eq!(end, buf.len());
+            assert_eq!(recs.len(), N);
+            same(&buf, mode);
+            // The guessed opening inside records: wrong guesses, found out.
+            let nested =
+                r#", "other": [{"a": 1}, {"image_id": 3, "x": {"y": [1, 2]}}, {"image_id": 4}]"#;
+            for at in [1000, 2500, 3100, 4000, 5999] {
+                same(&results_array(N, at, nested), mode);
+            }
+            // Every record nested so: the answer is still the cut-then-read one.
+            let many: Vec<u8> = String::from_utf8(results_array(N, usize::MAX, ""))
+                .unwrap()
+                .replace(r#", "score""#, &format!(r#"{nested}, "score""#))
+                .into_bytes();
+            same(&many, mode);
+            // Errors: a record the reader refuses, a broken separator, a truncated array; the first
+            // in file order is reported.
+            for bad in [
+                r#", "bbox": [1, 2]"#,
+                r#", "score": 1e999x"#,
+                r#"} {"#,
+                "\u{1}",
+            ] {
+                for at in [0, 2999, N - 1] {
+                    let out = same(&results_array(N, at, bad), mode);
+                    assert!(out.starts_with("error"), "{bad} at {at}: {out}");
+                }
+            }
+            for cut in [buf.len() - 1, buf.len() / 2, buf.len() / 3 + 7] {
+                let out = same(&buf[..cut], mode);
+                assert!(out.starts_with("error"), "{out}");
+            }
+        }
+    }
+
+    #[test]
+    fn guesses_beyond_the_annotations_are_dropped() {
+        // A dataset whose categories open as its annotations do: guesses land in the categories.
+        let recs = results_array(10_000, usize::MAX, "");
+        let mut buf = br#"{"images": [{"id": 1, "width": 60, "height": 40, "file_name": "a"}], "annotations": "#.to_vec();
+        buf.extend_from_slice(&recs);
+        buf.extend_from_slice(br#", "categories": ["#);
+        for i in 0..20_000 {
+            if i > 0 {
+                buf.extend_from_slice(b", ");
+            }
+            buf.extend_from_slice(
+                format!(r#"{{"image_id": {i}, "id": {i}, "name": "c{i}"}}"#).as_bytes(),
+            );
+        }
+        buf.extend_from_slice(b"]}");
+        let open = buf.iter().position(|&b| b == b'[').unwrap();
+        let open = open + 1 + buf[open + 1..].iter().position(|&b| b == b'[').unwrap();
+        let (recs, end) = par_array_records(&buf, open, SegMode::Kind).expect("parallel path");
+        let (want, want_end) = cut_then_read(&buf, open, SegMode::Kind).unwrap();
+        assert_eq!((format!("{recs:?}"), end), (format!("{want:?}"), want_end));
+    }
+
     #[test]
     fn string_end_is_scan_string() {
         let mut cases: Vec<Vec<u8>> = [
@@ -591,7 +848,7 @@ mod tests {
         .map(|c| c.to_vec())
         .collect();
         // a stop byte at every position of a word
-        for k in 0..17 {
+        for k in 0..40 {
             for stop in [&b"\\\\"[..], b"\\\"", b"\x01", "\u{e9}".as_bytes(), b"\""] {
                 let mut v = b"\"".to_vec();
                 v.extend(std::iter::repeat_n(b'a', k));

@@ -189,8 +189,9 @@ pub fn run_loaded(gt: &EvalGt<'_>, results: &EvalResults<'_>, params: &Params) -
 pub fn report(ev: Evaluation) -> Result<Report> {
     let accumulation = ev.accumulate();
     drop(ev);
-    let summary = accumulation.summarize()?;
-    let per_class = accumulation.per_class()?;
+    let (summary, per_class) =
+        rayon::join(|| accumulation.summarize(), || accumulation.per_class());
+    let (summary, per_class) = (summary?, per_class?);
     Ok(Report {
         summary,
         per_class,

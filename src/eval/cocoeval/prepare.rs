@@ -19,6 +19,7 @@ use super::masks::MaskSet;
 use super::oks;
 use super::params::{EvalParams, IouType, Params};
 use crate::coco::{Annotation, Category, Image};
+use crate::error::FirstFailure;
 use crate::{Error, Result};
 
 /// Hasher for integer ids: one multiply and a fold (ids are not attacker-chosen keys here, and SipHash showed up
@@ -88,6 +89,17 @@ pub(crate) struct Detection {
     /// `id > 0` (see [`Prepared::dt_id_positive`]).
     pub id_positive: bool,
 }
+
+/// What stands in for a detection that failed its checks (never evaluated: the error is returned).
+const PLACEHOLDER: Detection = Detection {
+    index: 0,
+    image_id: 0,
+    category_id: 0,
+    score: 0.0,
+    area: 0.0,
+    bbox: [0.0; 4],
+    id_positive: false,
+};
 
 /// How the results reach `prepare`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,10 +174,8 @@ pub(crate) fn load_results(
         }
     }
 
-    // Field checks, in file order so the first bad record is the one reported.
-    let mut dets = Vec::with_capacity(results.len());
-    let mut kp = Vec::new();
-    for (i, r) in results.iter().enumerate() {
+    // Field checks, in parallel; the first bad record in file order is the one reported.
+    let check = |kp: &mut Vec<f64>, i: usize, r: &Record<'_>| -> Result<Detection> {
         let fail = |msg: String| Error::msg(msg).for_record(r.describe());
         if !img_dims.contains_key(&r.image_id) {
             return Err(fail(format!(
@@ -206,12 +216,12 @@ pub(crate) fn load_results(
                 let Some(raw) = &r.keypoints else {
                     return Err(fail("result has no keypoints (the first result has keypoints and no bbox or segmentation, so all need them)".into()));
                 };
-                read_keypoints(raw, None, &mut kp).map_err(|e| e.for_record(r.describe()))?;
-                oks::keypoints_area_bbox(&kp)
+                read_keypoints(raw, None, kp).map_err(|e| e.for_record(r.describe()))?;
+                oks::keypoints_area_bbox(kp)
                     .ok_or_else(|| fail("result has an empty keypoints list".into()))?
             }
         };
-        dets.push(Detection {
+        Ok(Detection {
             index: i as u32,
             image_id: r.image_id,
             category_id,
@@ -219,8 +229,24 @@ pub(crate) fn load_results(
             area,
             bbox,
             id_positive: true,
-        });
-    }
+        })
+    };
+    let failed = FirstFailure::default();
+    let mut dets = Vec::with_capacity(results.len());
+    results
+        .par_iter()
+        .enumerate()
+        .map_init(Vec::new, |kp, (i, r)| {
+            if failed.skip(i) {
+                return PLACEHOLDER;
+            }
+            check(kp, i, r).unwrap_or_else(|e| {
+                failed.record(i, e);
+                PLACEHOLDER
+            })
+        })
+        .collect_into_vec(&mut dets);
+    failed.into_result()?;
 
     if kind == ResultsKind::Masks {
         // Mask branch: every result's area and (missing) box come from its mask (decoded here, in parallel,

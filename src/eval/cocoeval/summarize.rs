@@ -10,6 +10,8 @@
 //! numpy's (pairwise summation over the selected values in C order, then one division), and area ranges and
 //! maxDets pick their indices by label and value with numpy's fancy-index broadcasting.
 
+use rayon::prelude::*;
+
 use super::accumulate::Accumulation;
 use super::params::IouType;
 use crate::{Error, Result};
@@ -280,18 +282,22 @@ impl Accumulation {
                 8,
             )
         };
-        let mut buf = Vec::new();
-        let mut out = Vec::with_capacity(p.cat_ids.len());
-        for (k, &category_id) in p.cat_ids.iter().enumerate() {
-            out.push(ClassStats {
-                category_id,
-                ap: self.mean_of(&ap_sel, Some(k), &mut buf)?,
-                ap50: self.mean_of(&sels[1], Some(k), &mut buf)?,
-                ap75: self.mean_of(&sels[2], Some(k), &mut buf)?,
-                ar100: self.mean_of(&sels[ar_at], Some(k), &mut buf)?,
-            });
-        }
-        Ok(out)
+        // Categories in parallel; the results (and the first error) in category order.
+        let out: Vec<Result<ClassStats>> = p
+            .cat_ids
+            .par_iter()
+            .enumerate()
+            .map_init(Vec::new, |buf, (k, &category_id)| {
+                Ok(ClassStats {
+                    category_id,
+                    ap: self.mean_of(&ap_sel, Some(k), buf)?,
+                    ap50: self.mean_of(&sels[1], Some(k), buf)?,
+                    ap75: self.mean_of(&sels[2], Some(k), buf)?,
+                    ar100: self.mean_of(&sels[ar_at], Some(k), buf)?,
+                })
+            })
+            .collect();
+        out.into_iter().collect()
     }
 }
 
