@@ -1,9 +1,9 @@
 """Sharded COCO evaluation driven by Spark's mapPartitions.
 
-The ground truth's image ids are spread over the partitions of an RDD; each partition evaluates its shard with
-``cocokit.eval_coco(..., img_ids=shard, partial=path)`` and returns the checkpoint's bytes; the driver writes them
-out and merges them with ``cocokit.eval_merge``. The stats equal those of one ``cocokit.eval_coco`` of all the
-results, bit for bit, whatever the number of partitions.
+The ground truth's image ids are spread over the partitions of an RDD; each partition evaluates its shard
+with ``cocokit.eval_coco(..., img_ids=shard, partial=path)`` and returns the checkpoint's bytes; the driver
+writes them out and merges them with ``cocokit.eval_merge``. The stats equal those of one
+``cocokit.eval_coco`` of all the results, bit for bit, whatever the number of partitions.
 
     python spark_eval.py GT.json RESULTS.json [--iou-type bbox|segm|keypoints|boundary] [--partitions 8]
 

@@ -1,5 +1,5 @@
-"""The examples of docs/SCALE.md, run: Spark's mapPartitions evaluation (docs/examples/spark_eval.py), the Polars
-block and the PySpark block reading a Parquet export.
+"""The examples of docs/SCALE.md, run: Spark's mapPartitions evaluation (docs/examples/spark_eval.py), the
+Polars block and the PySpark block reading a Parquet export.
 
 The partition function of spark_eval.py always runs here on plain Python iterators (what Spark calls it with),
 and its merged stats must equal one cocokit.eval_coco. Polars' block runs when polars is importable
@@ -34,7 +34,8 @@ spark_eval = _module(SPARK_EVAL, "spark_eval")
 
 
 def blocks(heading, lang="python"):
-    """The fenced code blocks of docs/SCALE.md between `heading` and the next heading of its level or above."""
+    """The fenced code blocks of docs/SCALE.md between `heading` and the next heading of its level or
+    above."""
     with open(SCALE_MD) as f:
         lines = f.read().split("\n")
     level = len(heading) - len(heading.lstrip("#"))
@@ -109,7 +110,8 @@ def test_polars_block(exported):
     d, stats, raw = exported
     (code,) = blocks("## Polars")
     v = run_block(code, d)
-    got = [(r["category_id"], r["name"], r["annotations"], r["images"]) for r in v["per_cat"].iter_rows(named=True)]
+    rows = v["per_cat"].iter_rows(named=True)
+    got = [(r["category_id"], r["name"], r["annotations"], r["images"]) for r in rows]
     assert got == per_category(stats)
     small = [a["id"] for a in raw["annotations"] if a["bbox"][2] * a["bbox"][3] < 32 * 32]
     assert sorted(v["small_boxes"]["id"].to_list()) == sorted(small)
