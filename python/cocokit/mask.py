@@ -111,6 +111,10 @@ def iou(dt, gt, pyiscrowd):
     """IoU between detections and ground truths, both boxes (``N x 4`` array or list of 4-lists) or both
     RLE lists: an ``m x n`` float64 array (Fortran order), or ``[]`` when either side is empty. A crowd
     ground truth (``pyiscrowd[g]``) uses the detection's area as the union."""
+    # COCOeval's call (lists of RLE dicts, a list of 0/1 flags) in one native call; None for anything else.
+    res = _native.rle_iou_lists(dt, gt, pyiscrowd)
+    if res is not None:
+        return res
     iscrowd = np.array(pyiscrowd, dtype=np.uint8)
     dt = _preproc(dt)
     gt = _preproc(gt)

@@ -9,12 +9,13 @@ use cocokit::mask::rle::{self, Rle};
 use cocokit::mask::segmentation::rle_from_bbox;
 use numpy::npyffi::NPY_ORDER;
 use numpy::{
-    PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3,
+    PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3,
     PyUntypedArrayMethods,
 };
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString};
 
 use crate::err;
 
@@ -25,6 +26,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(to_bbox, m)?)?;
     m.add_function(wrap_pyfunction!(merge, m)?)?;
     m.add_function(wrap_pyfunction!(rle_iou, m)?)?;
+    m.add_function(wrap_pyfunction!(rle_iou_lists, m)?)?;
     m.add_function(wrap_pyfunction!(bbox_iou, m)?)?;
     m.add_function(wrap_pyfunction!(fr_bbox, m)?)?;
     m.add_function(wrap_pyfunction!(fr_poly, m)?)?;
@@ -37,6 +39,10 @@ pub(crate) fn dim(v: &Bound<'_, PyAny>) -> PyResult<u32> {
     let v: u64 = v.extract()?;
     u32::try_from(v).map_err(|_| PyOverflowError::new_err(format!("mask size {v} is too large")))
 }
+
+/// IoU matrices of fewer cells are computed without releasing the GIL: on the small per-image,
+/// per-category matrices of COCOeval, giving it up and taking it back costs more than the cells.
+const DETACH_CELLS: usize = 64;
 
 /// `{"size": [h, w], "counts": b"..."}` (pycocotools `_toString`), keys in its order.
 pub(crate) fn rle_dict<'py>(py: Python<'py>, r: &Rle) -> PyResult<Bound<'py, PyDict>> {
@@ -58,9 +64,14 @@ fn rle_list<'py>(py: Python<'py>, rles: &[Rle]) -> PyResult<Bound<'py, PyList>> 
 /// The string is checked (see `Rle::from_compressed`): a broken one raises where pycocotools would
 /// compute garbage.
 pub(crate) fn rle_from_obj(obj: &Bound<'_, PyAny>) -> PyResult<Rle> {
-    let counts = obj.get_item("counts")?;
-    let size = obj.get_item("size")?;
-    let (h, w) = (dim(&size.get_item(0)?)?, dim(&size.get_item(1)?)?);
+    let py = obj.py();
+    // Interned keys: no string object made and hashed per lookup.
+    let counts = obj.get_item(intern!(py, "counts"))?;
+    let size = obj.get_item(intern!(py, "size"))?;
+    let (h, w) = match size.cast_exact::<PyList>() {
+        Ok(l) if l.len() == 2 => (dim(&l.get_item(0)?)?, dim(&l.get_item(1)?)?),
+        _ => (dim(&size.get_item(0)?)?, dim(&size.get_item(1)?)?),
+    };
     if let Ok(s) = counts.cast::<PyString>() {
         return Rle::from_compressed(h, w, s.to_cow()?.as_bytes()).map_err(err);
     }
@@ -194,15 +205,78 @@ fn merge<'py>(
 
 /// An IoU matrix laid out as pycocotools returns it: `m × n`, Fortran order.
 fn iou_array(py: Python<'_>, m: usize, n: usize, rowmajor: Vec<f64>) -> PyResult<Bound<'_, PyAny>> {
-    let mut f = vec![0.0; m * n];
-    for d in 0..m {
-        for g in 0..n {
-            f[d + g * m] = rowmajor[d * n + g];
+    let arr = PyArray2::<f64>::zeros(py, [m, n], true);
+    {
+        let mut rw = arr.readwrite();
+        let f = rw
+            .as_slice_mut()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        for (d, row) in rowmajor.chunks_exact(n.max(1)).enumerate().take(m) {
+            for (g, &v) in row.iter().enumerate() {
+                f[d + g * m] = v;
+            }
         }
     }
-    Ok(PyArray1::from_vec(py, f)
-        .reshape_with_order([m, n], NPY_ORDER::NPY_FORTRANORDER)?
-        .into_any())
+    Ok(arr.into_any())
+}
+
+/// `iou`'s common call in one native call: both sides non-empty lists of dicts (RLE objects) and
+/// `pyiscrowd` a list of `bool`s or `int`s in `0..=255`, as long as `gt` — what COCOeval's `computeIoU`
+/// passes. pycocotools' result for those (its `_preproc` takes such lists as RLEs, and
+/// `np.array(pyiscrowd, dtype=np.uint8)` keeps the values). Anything else gives `None`: `cocokit/mask.py`
+/// then dispatches, and raises, as pycocotools does.
+#[pyfunction]
+fn rle_iou_lists<'py>(
+    py: Python<'py>,
+    dt: &Bound<'py, PyAny>,
+    gt: &Bound<'py, PyAny>,
+    pyiscrowd: &Bound<'py, PyAny>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let (Ok(dt), Ok(gt), Ok(crowd_list)) = (
+        dt.cast_exact::<PyList>(),
+        gt.cast_exact::<PyList>(),
+        pyiscrowd.cast_exact::<PyList>(),
+    ) else {
+        return Ok(None);
+    };
+    let (m, n) = (dt.len(), gt.len());
+    if m == 0 || n == 0 || crowd_list.len() != n {
+        return Ok(None);
+    }
+    if !dt
+        .iter()
+        .chain(gt.iter())
+        .all(|o| o.is_exact_instance_of::<PyDict>())
+    {
+        return Ok(None);
+    }
+    let mut crowd = Vec::with_capacity(n);
+    for c in crowd_list.iter() {
+        if c.is_exact_instance_of::<PyBool>() {
+            crowd.push(c.is_truthy()?);
+        } else if c.is_exact_instance_of::<PyInt>() {
+            match c.extract::<u8>() {
+                Ok(v) => crowd.push(v != 0),
+                Err(_) => return Ok(None),
+            }
+        } else {
+            return Ok(None);
+        }
+    }
+    let parse = |l: &Bound<'py, PyList>| -> PyResult<Vec<Rle>> {
+        let mut out = Vec::with_capacity(l.len());
+        for o in l.iter() {
+            out.push(rle_from_obj(&o)?);
+        }
+        Ok(out)
+    };
+    let (dt, gt) = (parse(dt)?, parse(gt)?);
+    let v = if m * n >= DETACH_CELLS {
+        py.detach(|| rle::iou(&dt, &gt, &crowd))
+    } else {
+        rle::iou(&dt, &gt, &crowd)
+    };
+    iou_array(py, m, n, v).map(Some)
 }
 
 /// `_mask.iou` on RLE objects (`rleIou`).

@@ -78,6 +78,32 @@ def test_iou_merge_rle(seed):
     assert P.iou(r, [], []) == C.iou(r, [], []) == []
 
 
+def test_iou_crowd_flag_forms():
+    """iou's one-call path (lists of RLE dicts, a list of bool/int flags) and the dispatch it hands the
+    other forms to give pycocotools' values and errors: crowd flags as bools, ints up to 255, numpy values
+    and arrays, tuples; str counts; dict subclasses; sizes that differ (-1)."""
+    m = random_masks(11, 24, 18, 6, density=0.3)
+    r = C.encode(m)
+    s = [{"size": o["size"], "counts": o["counts"].decode()} for o in r]
+
+    class D(dict):
+        pass
+
+    forms = [[True, False, True], [0, 2, 255], [np.uint8(1), 0, 0], np.array([1, 0, 1], dtype=np.uint8),
+             (0, 1, 0), [0.0, 1.0, 0.0], [False, 1, 0]]
+    for crowd in forms:
+        same_array(P.iou(r, r[2:5], crowd), C.iou(r, r[2:5], crowd))
+        same_array(P.iou(s[:4], r[1:4], crowd), C.iou(s[:4], r[1:4], crowd))
+        same_array(P.iou([D(o) for o in r], r[:3], crowd), C.iou([D(o) for o in r], r[:3], crowd))
+    other = C.encode(random_masks(12, 18, 24, 2, density=0.5))
+    same_array(P.iou(r, other, [0, 1]), C.iou(r, other, [0, 1]))
+    for bad in ([256, 0, 0], [-1, 0, 0], [0, 0], [0, 0, 0, 0], ["a", 0, 0], [None, 0, 0]):
+        assert exc_type(P.iou, r, r[:3], bad) is exc_type(C.iou, r, r[:3], bad)
+    missing = [{"size": [24, 18]}]
+    assert exc_type(P.iou, r, missing, [0]) is exc_type(C.iou, r, missing, [0]) is KeyError
+    assert exc_type(P.iou, missing, r, [0] * 6) is exc_type(C.iou, missing, r, [0] * 6) is KeyError
+
+
 def test_iou_boxes():
     rng = np.random.default_rng(3)
     dt = rng.random((7, 4)) * 50
