@@ -339,6 +339,10 @@ fn cut_then_read(buf: &[u8], open: usize, mode: SegMode) -> Result<(Vec<Record<'
     Ok((r, walked?))
 }
 
+/// One job of [`par_array_records`]: its records (byte range and record, `None` for one the reader
+/// refuses) and where its walk stopped.
+type Job<'a> = (Vec<(usize, usize, Option<Record<'a>>)>, RecordsStop);
+
 /// [`array_records`] without a separate cutting pass: the array is split at guessed record starts
 /// ([`ElementGuess`]) into jobs that read their records one after the other in parallel
 /// ([`walk_records`]), each record's end being where its parse ended. The guesses are then checked in
@@ -357,7 +361,7 @@ fn par_array_records(buf: &[u8], open: usize, mode: SegMode) -> Option<(Vec<Reco
     if starts.len() < 2 {
         return None; // one job: the cut-then-read path is parallel, this would not be
     }
-    let jobs: Vec<(Vec<(usize, usize, Option<Record>)>, RecordsStop)> = starts
+    let jobs: Vec<Job> = starts
         .par_iter()
         .enumerate()
         .with_max_len(1)
