@@ -5,7 +5,7 @@
 use cocokit::eval::cocoeval::IouType;
 use cocokit::eval::lvis::LvisParams;
 use cocokit::io::Input;
-use cocokit::ops::eval_lvis;
+use cocokit::ops::eval_lvis as ops_lvis;
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -53,11 +53,11 @@ fn run(
     gt: Source,
     dt: Source,
     params: LvisParams,
-) -> PyResult<eval_lvis::LvisEval> {
+) -> PyResult<ops_lvis::LvisEval> {
     interruptible(py, move || -> cocokit::Result<_> {
         let gt = gt.open()?;
         let dt = dt.open()?;
-        eval_lvis::run(&gt, &dt, &params)
+        ops_lvis::run(&gt, &dt, &params)
     })?
     .map_err(err)
 }

@@ -4,7 +4,7 @@
 //! GIL released (and Ctrl-C honoured). Not here: any check or default the command applies (`ops::*`).
 
 use cocokit::eval::miou::{report, AbsentAs, Background, MeanOver, Progress};
-use cocokit::ops::eval_miou::{self, ConventionName, Request};
+use cocokit::ops::eval_miou::{self as ops_miou, ConventionName, Request};
 use pyo3::prelude::*;
 
 use crate::eval::interruptible;
@@ -68,7 +68,7 @@ fn eval_miou<'py>(
         ..Request::new(existing(&gt)?, existing(&pred)?)
     };
     let text = interruptible(py, move || {
-        eval_miou::run(&req, &|_: Progress| {}).and_then(|r| report::to_json(&r))
+        ops_miou::run(&req, &|_: Progress| {}).and_then(|r| report::to_json(&r))
     })?
     .map_err(err)?;
     json::parse(py, text.as_bytes()).map_err(|e| msg(e.to_string()))

@@ -1,7 +1,7 @@
 //! Panoptic quality for `cocokit.pq_compute` and `cocokit.eval_panoptic`: `ops::eval_panoptic` with the
 //! GIL released (and Ctrl-C honoured) while it runs. Not here: any PQ rule (`eval::panoptic`).
 
-use cocokit::ops::eval_panoptic;
+use cocokit::ops::eval_panoptic as ops_panoptic;
 use pyo3::prelude::*;
 
 use crate::err;
@@ -26,11 +26,11 @@ fn eval_panoptic<'py>(
     let (gt_json, pred_json) = (existing(&gt_json)?, existing(&pred_json)?);
     let (gt_dir, pred_dir) = (existing(&gt_dir)?, existing(&pred_dir)?);
     let report = interruptible(py, move || {
-        eval_panoptic::run(&gt_json, &gt_dir, &pred_json, &pred_dir)
+        ops_panoptic::run(&gt_json, &gt_dir, &pred_json, &pred_dir)
     })?
     .map_err(err)?;
     Ok((
-        to_python(py, &eval_panoptic::to_json(&report))?,
+        to_python(py, &ops_panoptic::to_json(&report))?,
         report.text(),
     ))
 }
