@@ -48,12 +48,7 @@ impl Source {
     }
 }
 
-fn run(
-    py: Python<'_>,
-    gt: Source,
-    dt: Source,
-    params: LvisParams,
-) -> PyResult<ops_lvis::LvisEval> {
+fn run(py: Python<'_>, gt: Source, dt: Source, params: LvisParams) -> PyResult<ops_lvis::LvisEval> {
     interruptible(py, move || -> cocokit::Result<_> {
         let gt = gt.open()?;
         let dt = dt.open()?;
