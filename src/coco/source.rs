@@ -574,7 +574,7 @@ struct Assembly<'a> {
     any_image: bool,
     regions: Vec<Region>,
     image_regions: Vec<Region>,
-    image_files: HashMap<i64, u32, foldhash::fast::FixedState>,
+    image_files: HashMap<i64, u32, foldhash::fast::RandomState>,
     categories: Option<(usize, Vec<(i64, String)>, Vec<u8>, u64)>,
     others: Vec<(String, Vec<u8>, usize, u64)>,
 }
