@@ -344,7 +344,9 @@ fn plan_whole(buf: &[u8]) -> Result<Planned> {
         }
         Ok(())
     })?;
-    let span = |r: Option<(usize, usize)>| r.map(|(s, e)| Span::File(s, e)).into_iter().collect();
+    let span = |r: Option<(usize, usize)>| -> Vec<Span> {
+        r.map(|(s, e)| Span::File(s, e)).into_iter().collect()
+    };
     let kind = match layout {
         Layout::Dataset => FileKind::Dataset,
         Layout::Results => FileKind::Results,
@@ -661,7 +663,11 @@ impl Assembly<'_> {
             });
         }
         if let Some((cats, range)) = part.categories {
-            match &self.categories {
+            let earlier = self
+                .categories
+                .as_ref()
+                .map(|(first, theirs, _, _)| (*first, category_difference(theirs, &cats)));
+            match earlier {
                 None => {
                     let (raw, base) = match range {
                         Some((s, e)) => (buf[s..e].to_vec(), s as u64),
@@ -669,15 +675,14 @@ impl Assembly<'_> {
                     };
                     self.categories = Some((k, cats, raw, base));
                 }
-                Some((first, theirs, _, _)) => {
-                    if let Some(d) = category_difference(theirs, &cats) {
-                        return Err(Error::msg(format!(
-                            "categories differ from those of {} ({d}); `cocokit merge` unifies datasets whose categories differ",
-                            self.files[*first]
-                        ))
-                        .in_file(name.as_str()));
-                    }
+                Some((first, Some(d))) => {
+                    return Err(Error::msg(format!(
+                        "categories differ from those of {} ({d}); `cocokit merge` unifies datasets whose categories differ",
+                        self.files[first]
+                    ))
+                    .in_file(name.as_str()));
                 }
+                Some((_, None)) => {}
             }
         }
         for (key, s, e) in part.others {
@@ -693,9 +698,9 @@ impl Assembly<'_> {
         let results = matches!(self.kind, Some((FileKind::Results, _)));
         let mut regions = self.regions;
         let (mut head, mut tail, mid): (Vec<u8>, Vec<u8>, &[u8]) = if results {
-            (b"[".to_vec(), b"]\n".to_vec(), b"")
+            (b"[".to_vec(), b"]\n".to_vec(), &b""[..])
         } else {
-            (b"{".to_vec(), b"]".to_vec(), b"], \"annotations\": [")
+            (b"{".to_vec(), b"]".to_vec(), &b"], \"annotations\": ["[..])
         };
         // Regions in `head`, relative to its start (placed below).
         let mut head_regions = Vec::new();
@@ -747,7 +752,7 @@ impl Assembly<'_> {
             .into_inner()
             .map_err(|e| tmp_error(e.into_error()))?;
         let mut at = doc_start;
-        let mut put = |bytes: &[u8], at: &mut u64| -> Result<()> {
+        let put = |bytes: &[u8], at: &mut u64| -> Result<()> {
             body.write_all_at(bytes, *at).map_err(tmp_error)?;
             *at += bytes.len() as u64;
             Ok(())
