@@ -56,8 +56,8 @@ fn stats_of_a_directory_equal_stats_of_the_equivalent_coco_file() {
     let single = w.write("single.json", equivalent(&sa1b_files()).to_string());
     let want = stats_json(&[s(&single)]);
     assert_eq!(want["images"], 6);
-    assert_eq!(want["annotations"], 41);
-    assert_eq!(want["segmentation"]["compressed_rle"], 41);
+    assert_eq!(want["annotations"], 36);
+    assert_eq!(want["segmentation"]["compressed_rle"], 36);
     let dir = shared("sa1b-like");
     assert_eq!(stats_json(&[s(&dir)]), want);
     // The table too, but for the name in its first line.
@@ -87,13 +87,16 @@ fn glob_directory_and_list_give_the_same_dataset() {
     let by_dir = out("dir.json", &[s(&dir)]);
     assert_eq!(out("glob.json", &[&glob]), by_dir);
     assert_eq!(out("list.json", &list), by_dir);
-    // A glob and a directory repeat no image: the first three files by name, then the others.
+    // Files and a glob: the first four files by name, then a glob matching the other two.
     let rest = format!("{}/sa_[3-9]*.json", s(&dir));
-    let split = out("split.json", &[list[0], list[1], list[2], rest.as_str()]);
+    let split = out(
+        "split.json",
+        &[list[0], list[1], list[2], list[3], rest.as_str()],
+    );
     assert_eq!(split, by_dir);
     let v: Value = serde_json::from_slice(&by_dir).expect("json");
     assert_eq!(v["images"].as_array().expect("images").len(), 6);
-    assert_eq!(v["annotations"].as_array().expect("anns").len(), 41);
+    assert_eq!(v["annotations"].as_array().expect("anns").len(), 36);
     assert!(v.get("categories").is_none());
     // Records as the files have them, with `id` and `image_id` as documented.
     let first = read_json(&files[0]);
@@ -198,13 +201,14 @@ fn an_error_of_the_command_is_told_at_its_file_line_and_byte() {
     // Valid JSON that the command's reader refuses: a bbox of three numbers in the second file.
     let bad = dir.join("sa_00001.json");
     let mut d = read_json(&bad);
-    d["annotations"][2]["bbox"] = json!([1, 2, 3]);
+    d["annotations"][1]["bbox"] = json!([1, 2, 3]);
     let text = serde_json::to_string_pretty(&d).expect("json");
     std::fs::write(&bad, &text).expect("write");
     let bbox = "[\n        1,\n        2,\n        3\n      ]";
     let at = text.find(bbox).expect("bbox");
     let out = w.path("out.json");
-    let err = fails(["convert", "--to", "rle", "-q", "-o", s(&out), s(&dir)]);
+    // `convert` reads only ids and segmentations: `stats` parses the bbox.
+    let err = fails(["stats", "-q", "-o", s(&out), s(&dir)]);
     // `FILE: line L, column C, byte N: annotation id 103: ...`, N inside the bbox, L its line in FILE.
     let rest = err
         .split_once(&format!("{}: line ", s(&bad)))
@@ -226,13 +230,14 @@ fn an_error_of_the_command_is_told_at_its_file_line_and_byte() {
         "{err} (bbox at {at})"
     );
     assert_eq!(text[..byte].matches('\n').count() + 1, line, "{err}");
-    assert!(err.contains("annotation id 103"), "{err}");
+    assert!(err.contains("annotation id 102"), "{err}");
     assert!(!out.exists());
-    let stats_err = fails(["stats", s(&dir)]);
+    let stats_err = fails(["filter", "--img-ids", "1", "-q", "-o", s(&out), s(&dir)]);
     assert!(
         stats_err.contains(&format!("{}: line {line}, ", s(&bad))),
         "{stats_err}"
     );
+    assert!(!out.exists());
 }
 
 #[test]
@@ -304,10 +309,13 @@ fn whole_coco_files_concatenate() {
         v.as_object_mut().expect("obj").remove("other_keys");
     }
     assert_eq!(got, want);
-    // And mixed with per-image files (no categories of their own).
-    let dir = shared("sa1b-like");
+    // And mixed with per-image files (no categories of their own; image ids 1..=6, not coco-tiny's).
+    let dir = many_copies(&w, 6);
     let mixed = stats_json(&[s(&a), s(&dir), s(&b)]);
     assert_eq!(mixed["images"], json!(80 + 6));
+    // The fixtures' image ids are coco-tiny's: with the halves, each is in two files.
+    let err = fails(["stats", s(&a), s(&b), s(&shared("sa1b-like"))]);
+    assert!(err.contains("is also in"), "{err}");
     assert_eq!(mixed["categories"], json!(80));
 }
 
@@ -380,7 +388,7 @@ fn export_to_parquet_of_a_directory_is_the_export_of_the_single_file() {
     };
     let got = back(&dir, "dir_pq");
     assert_eq!(got, back(&single, "single_pq"));
-    assert_eq!(got["annotations"].as_array().expect("anns").len(), 41);
+    assert_eq!(got["annotations"].as_array().expect("anns").len(), 36);
 }
 
 #[test]

@@ -117,7 +117,7 @@ pub fn expand(args: &[String]) -> Result<Vec<String>> {
             for p in paths {
                 let p = p.map_err(|e| {
                     let path = e.path().to_string_lossy().into_owned();
-                    Error::io(path, e.into_error())
+                    Error::io(path, std::io::Error::from(e))
                 })?;
                 if p.is_file() {
                     names.push(p.to_string_lossy().into_owned());
@@ -258,6 +258,12 @@ impl Span {
     }
 }
 
+/// Categories as compared between files: (id, name), in file order.
+type CategoryList = Vec<(i64, String)>;
+
+/// The categories kept: the file they came from, their list, their records' bytes and where those start.
+type KeptCategories = (usize, CategoryList, Vec<u8>, u64);
+
 /// What one file gives the document.
 struct Part {
     input: Input,
@@ -267,7 +273,7 @@ struct Part {
     /// The image ids (per-image: the one).
     image_ids: Vec<i64>,
     /// The categories' (id, name) and the byte range of the records (first start, last end).
-    categories: Option<(Vec<(i64, String)>, Option<(usize, usize)>)>,
+    categories: Option<(CategoryList, Option<(usize, usize)>)>,
     /// Other top-level keys with their values' ranges.
     others: Vec<(String, usize, usize)>,
 }
@@ -301,7 +307,7 @@ type Planned = (
     Vec<Span>,
     Vec<Span>,
     Vec<i64>,
-    Option<(Vec<(i64, String)>, Option<(usize, usize)>)>,
+    Option<(CategoryList, Option<(usize, usize)>)>,
     Vec<(String, usize, usize)>,
 );
 
@@ -577,7 +583,7 @@ struct Assembly<'a> {
     regions: Vec<Region>,
     image_regions: Vec<Region>,
     image_files: HashMap<i64, u32, foldhash::fast::RandomState>,
-    categories: Option<(usize, Vec<(i64, String)>, Vec<u8>, u64)>,
+    categories: Option<KeptCategories>,
     others: Vec<(String, Vec<u8>, usize, u64)>,
 }
 
