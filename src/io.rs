@@ -74,6 +74,21 @@ impl Input {
         })
     }
 
+    /// `file` mapped from byte `offset` (a multiple of the page size) to its end, named `name` in messages: a
+    /// document cocokit assembled in a temporary file (`coco::source`).
+    pub fn map_file(file: &File, name: &str, offset: u64) -> Result<Input> {
+        // SAFETY: as in `open`: a read-only mapping of a file nothing else writes while it is mapped (an
+        // unnamed temporary file this process owns).
+        let map = unsafe { memmap2::MmapOptions::new().offset(offset).map(file) }
+            .map_err(|e| Error::io(name, e))?;
+        let _ = map.advise(memmap2::Advice::Sequential);
+        Ok(Input {
+            name: name.into(),
+            data: Data::Mapped(map),
+            released: Default::default(),
+        })
+    }
+
     /// An input held in memory (tests, generated data).
     pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Input {
         Input {

@@ -160,6 +160,9 @@ fn fixture_for(name: &str) -> Option<std::path::PathBuf> {
         "names.json" => "remap/names.json",
         "shard1.ckpt" => "shard/shard1.ckpt",
         "shard2.ckpt" => "shard/shard2.ckpt",
+        // SA-1B-layout per-image files: a directory, and a glob cocokit expands.
+        "sa1b" => "sa1b-like",
+        "sa1b/sa_*.json" => "sa1b-like/sa_*.json",
         _ => return None,
     };
     Some(fixture(rel))

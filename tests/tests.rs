@@ -24,6 +24,7 @@ mod filter_select;
 mod fuzz_regressions;
 mod guard_rails;
 mod inputs_named;
+mod manyfile;
 mod mask_golden;
 mod mask_props;
 mod merge;

@@ -6,23 +6,30 @@ use crate::io::{progress, Input, Output};
 use crate::ops::convert::{convert, image_sizes, ConvertOptions, Target};
 use std::io::Write;
 
-const EXAMPLES: &str = "Examples:
+const EXAMPLES: &str = concat!(
+    "Examples:
   cocokit convert instances_val2017.json --to rle -o instances_val2017_rle.json
   cocokit convert segm_results.json --to rle-raw --gt instances_val2017.json -o raw.json
   cocokit convert stuff_val2017.json --to polygon --tolerance 1 -o stuff_polygons.json
   cocokit convert export.json --to rle --skip-invalid -o export_rle.json -q --json | jq .skipped
+  cocokit convert sa1b/ --to polygon -o sa1b_polygons.json     # SA-1B per-image files into one COCO file
 
 --to rle gives exactly pycocotools' annToRLE: {\"size\": [h, w], \"counts\": \"<string>\"}.
 Everything else (other keys, other fields, order, number literals) is copied byte for byte: only the
 annotations' id, image_id and segmentation and the images' id, height and width are read (use
-`cocokit validate` to check the other fields).";
+`cocokit validate` to check the other fields).
+
+",
+    inputs_help!()
+);
 
 /// Convert segmentations between polygons, RLE and compressed RLE.
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// COCO dataset or results file (`-` for standard input).
-    pub input: String,
+    /// COCO files, directories of *.json, quoted globs (`-` for standard input alone).
+    #[arg(required = true, num_args = 1..)]
+    pub inputs: Vec<String>,
     /// Target form.
     #[arg(long, value_enum)]
     pub to: To,
@@ -80,8 +87,9 @@ pub fn run(args: Args) -> Result<()> {
         }
         None => None,
     };
-    let input = Input::open(&args.input)?;
-    let mut inputs = vec![args.input.as_str()];
+    let src = super::open_source(&args.inputs, args.quiet)?;
+    let input = src.input();
+    let mut inputs = src.paths();
     if let Some(gt) = &args.gt {
         inputs.push(gt);
     }
@@ -91,14 +99,13 @@ pub fn run(args: Args) -> Result<()> {
         target,
         skip_invalid: args.skip_invalid,
     };
-    let rep =
-        convert(&input, sizes, &opts, out.writer(), &|p| pb.set_position(p)).map_err(|e| {
-            if e.broken_pipe {
-                e
-            } else {
-                e.in_file(input.name())
-            }
-        })?;
+    let rep = convert(input, sizes, &opts, out.writer(), &|p| pb.set_position(p)).map_err(|e| {
+        if e.broken_pipe {
+            e
+        } else {
+            src.blame(e)
+        }
+    })?;
     pb.finish_and_clear();
     out.commit()?;
     if args.json {

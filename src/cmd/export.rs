@@ -2,18 +2,21 @@
 //! (`ops::yolo`), `parquet` (`ops::parquet`).
 
 use super::{count, print_json_report};
+use crate::coco::source::Source;
 use crate::error::{Error, Result};
 use crate::io::{progress, progress_count, Input};
 use crate::ops::parquet::{self, DEFAULT_ROW_GROUP_SIZE};
 use crate::ops::yolo;
 use std::path::Path;
 
-const EXAMPLES: &str = "Examples:
+const EXAMPLES: &str = concat!(
+    "Examples:
   cocokit export --to yolo instances_val2017.json -o yolo/
   cocokit export --to yolo instances_val2017.json -o yolo-seg/ --segments
   cocokit export --to yolo instances_val2017.json -o yolo/ --crowd keep -q --json | jq .labels
   cocokit export --to parquet instances_val2017.json -o val2017_parquet
   cocokit export --to parquet instances_train2017.json -o train2017_parquet --row-group-size 65536
+  cocokit export --to parquet 'sa1b/sa_*.json' -o sa1b_parquet     # SA-1B per-image files, one export
 
 yolo: DIR/labels/<file_name with .txt> per image (every image; empty when it has no object) and DIR/data.yaml
 (names, nc). Put the images in DIR/images/ at the same relative paths. Lines are `class cx cy w h`, or with
@@ -24,7 +27,11 @@ category by id. Crowd annotations are skipped as convert_coco skips them, unless
 parquet: images.parquet, annotations.parquet and categories.parquet in DIR (the three replaced together or not
 at all), for DuckDB, Polars, Spark or pandas:
   duckdb -c \"SELECT category_id, count(*) FROM 'val2017_parquet/annotations.parquet' GROUP BY 1\"
-The columns are described in docs/SCALE.md; `cocokit import --from parquet` gives the COCO file back.";
+The columns are described in docs/SCALE.md; `cocokit import --from parquet` gives the COCO file back.
+
+",
+    inputs_help!()
+);
 
 /// Write a dataset in another format.
 #[derive(clap::Args, Debug)]
@@ -33,8 +40,9 @@ pub struct Args {
     /// The format to write.
     #[arg(long, value_enum)]
     pub to: Format,
-    /// COCO dataset file.
-    pub input: String,
+    /// COCO files, directories of *.json, quoted globs (`-` for standard input alone).
+    #[arg(required = true, num_args = 1..)]
+    pub inputs: Vec<String>,
     /// Output directory (created if missing).
     #[arg(short, long, visible_alias = "out", value_name = "DIR")]
     pub output: String,
@@ -82,30 +90,32 @@ pub fn run(args: Args) -> Result<()> {
     if out.exists() && !out.is_dir() {
         return Err(Error::msg("-o/--output must be a directory").in_file(&args.output));
     }
-    let input = Input::open(&args.input)?;
+    let src = super::open_source(&args.inputs, args.quiet)?;
+    let input = src.input();
     match args.to {
-        Format::Yolo => export_yolo(&args, &input, out),
+        Format::Yolo => export_yolo(&args, &src, out),
         Format::Parquet => {
             let pb = progress(input.bytes().len() as u64, args.quiet, "export");
             let opts = parquet::ExportOptions {
                 row_group_size: usize::try_from(args.row_group_size).unwrap_or(usize::MAX),
             };
-            parquet::export(&input, out, &opts, &|p| pb.set_position(p))?;
+            parquet::export(input, out, &opts, &|p| pb.set_position(p))
+                .map_err(|e| src.blame(e))?;
             pb.finish_and_clear();
             Ok(())
         }
     }
 }
 
-fn export_yolo(args: &Args, input: &Input, out: &Path) -> Result<()> {
+fn export_yolo(args: &Args, src: &Source, out: &Path) -> Result<()> {
+    let input: &Input = src.input();
     let opts = yolo::ExportOptions {
         segments: args.segments,
         keep_crowd: args.crowd == Crowd::Keep,
         full_precision: args.full_precision,
     };
     let pb = progress_count(None, "images", args.quiet, "export");
-    let rep = yolo::export(input, &opts, out, &|n| pb.set_position(n))
-        .map_err(|e| e.in_file(input.name()))?;
+    let rep = yolo::export(input, &opts, out, &|n| pb.set_position(n)).map_err(|e| src.blame(e))?;
     pb.finish_and_clear();
     if args.json {
         print_json_report(&rep, &args.output)?;

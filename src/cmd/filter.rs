@@ -6,7 +6,8 @@ use crate::io::{Input, Output};
 use crate::ops::filter::{filter, Selection};
 use std::io::Write;
 
-const EXAMPLES: &str = "Examples:
+const EXAMPLES: &str = concat!(
+    "Examples:
   cocokit filter instances_train2017.json --cats person -o person_train2017.json
   cocokit filter instances_val2017.json --cats dog,cat,18 -o pets.json
   cocokit filter instances_val2017.json --supercats animal --keep-all-images -o animals.json
@@ -15,17 +16,23 @@ const EXAMPLES: &str = "Examples:
   cocokit filter detections.json --gt instances_val2017.json --cats person --img-ids 139,285
   cocokit filter instances_val2017.json --area-rng 0,1024 --iscrowd 0 -o small.json   # getAnnIds(areaRng, iscrowd)
   cocokit filter instances_val2017.json --file-names keep.txt --keep-all-images -o subset.json
+  cocokit filter sa1b/ --img-ids 5001,10764 -o two.json     # SA-1B per-image files in, one COCO file out
 
 Categories are given by name or id; the output keeps the file's key order, record order and every unknown field
 byte for byte, and loads in pycocotools selecting what getCatIds / getAnnIds / getImgIds select (images: the
-union over the kept categories).";
+union over the kept categories).
+
+",
+    inputs_help!()
+);
 
 /// Keep only some categories (and their annotations and images).
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// COCO dataset file (`-` for standard input).
-    pub input: String,
+    /// COCO files, directories of *.json, quoted globs (`-` for standard input alone).
+    #[arg(required = true, num_args = 1..)]
+    pub inputs: Vec<String>,
     /// Categories to keep: names or ids, comma-separated.
     #[arg(long, value_delimiter = ',')]
     pub cats: Vec<String>,
@@ -125,13 +132,13 @@ pub fn run(args: Args) -> Result<()> {
         iscrowd: args.iscrowd,
         file_names,
     };
-    let input = Input::open(&args.input)?;
-    let mut out = Output::create(args.output.as_deref(), &[&args.input])?;
-    let rep = filter(&input, &sel, out.writer()).map_err(|e| {
+    let src = super::open_source(&args.inputs, args.quiet)?;
+    let mut out = Output::create(args.output.as_deref(), &src.paths())?;
+    let rep = filter(src.input(), &sel, out.writer()).map_err(|e| {
         if e.broken_pipe {
             e
         } else {
-            e.in_file(input.name())
+            src.blame(e)
         }
     })?;
     out.commit()?;

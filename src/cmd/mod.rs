@@ -2,6 +2,18 @@
 //! layers together, plus [`cli`], the whole command line (used by `main.rs`, the completion and man page
 //! generators and the tests that parse every `--help` example). No algorithm lives here.
 
+/// What the input arguments of a reading command accept, appended to its `--help` (a macro: `concat!`
+/// takes literals only).
+macro_rules! inputs_help {
+    () => {
+        "Inputs: one or more COCO files, directories (their *.json files, sorted by name) or quoted globs
+('sa1b/*.json'), read as one dataset. Each file is a COCO dataset, a results array or an SA-1B per-image file
+({\"image\": {\"image_id\", ...}, \"annotations\": [...]}: the image's id is its image_id, each annotation gets
+that image_id, no category is added). An image id in two files, or datasets whose categories differ, is an
+error naming both files; an error's position names the file it is in. See docs/SCALE.md."
+    };
+}
+
 pub mod cli;
 pub mod convert;
 pub mod eval_coco;
@@ -30,6 +42,23 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
     } else {
         format!("{n} {many}")
     }
+}
+
+/// Open the inputs of a reading command (files, directories, globs: `coco::source`), with a progress bar over
+/// the files when there are many.
+pub fn open_source(
+    inputs: &[String],
+    quiet: bool,
+) -> crate::error::Result<crate::coco::source::Source> {
+    let pb = std::cell::OnceCell::new();
+    let src = crate::coco::source::Source::open(inputs, &|done, total| {
+        pb.get_or_init(|| crate::io::progress_count(Some(total), "files", quiet, "reading"))
+            .set_position(done)
+    })?;
+    if let Some(pb) = pb.get() {
+        pb.finish_and_clear();
+    }
+    Ok(src)
 }
 
 /// A report as one JSON object on standard output, with `"output"` (where the command wrote) added.

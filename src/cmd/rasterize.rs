@@ -8,7 +8,8 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
 
-const EXAMPLES: &str = "Examples:
+const EXAMPLES: &str = concat!(
+    "Examples:
   cocokit rasterize instances_val2017.json -o labels/
   cocokit rasterize instances_val2017.json -o inst/ --mode instance --img-ids 139,285
   cocokit rasterize stuff_val2017.json -o stuff/ --palette     # also colour previews in stuff/palette/
@@ -16,17 +17,23 @@ const EXAMPLES: &str = "Examples:
   cocokit rasterize visdrone.json -o boxes/ --boxes --background 12   # boxes; category 0 is a class
   cocokit rasterize segm_results.json --gt instances_val2017.json --score-thr 0.5 -o pred/
   cocokit rasterize panoptic_val2017.json --panoptic-dir panoptic_val2017/ -o semantic/
+  cocokit rasterize sa1b/ --mode instance -o sa1b_instances/   # SA-1B per-image files (no categories)
 
 semantic: pixel = category id (8-bit when every id <= 254, else 16-bit), 0 = nothing, later annotations win,
 crowd pixels = 255 (65535 in 16-bit maps) unless --crowd paint. instance: 16-bit, pixel = 1-based position of
-the annotation among its image's annotations. Files are named after each image's file_name stem.";
+the annotation among its image's annotations. Files are named after each image's file_name stem.
+
+",
+    inputs_help!()
+);
 
 /// Paint annotations into label-map PNGs.
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// COCO dataset file.
-    pub input: String,
+    /// COCO files, directories of *.json, quoted globs (`-` for standard input alone).
+    #[arg(required = true, num_args = 1..)]
+    pub inputs: Vec<String>,
     /// Output directory (created if missing).
     #[arg(short, long, visible_alias = "out", value_name = "DIR")]
     pub output: String,
@@ -104,7 +111,8 @@ pub fn run(args: Args) -> Result<()> {
     if out.exists() && !out.is_dir() {
         return Err(Error::msg("-o/--output must be a directory").in_file(&args.output));
     }
-    let input = Input::open(&args.input)?;
+    let src = super::open_source(&args.inputs, args.quiet)?;
+    let input = src.input();
     let pb = progress_count(None, "images", args.quiet, "rasterize");
     let rep = match &args.gt {
         Some(gt) => {
@@ -112,13 +120,13 @@ pub fn run(args: Args) -> Result<()> {
                 return Err(Error::msg("--score-thr must be a finite number"));
             }
             let gt = Input::open(gt)?;
-            rasterize_results(&input, &gt, args.score_thr, &opts, out, &|n| {
+            rasterize_results(input, &gt, args.score_thr, &opts, out, &|n| {
                 pb.set_position(n)
             })
         }
-        None => rasterize(&input, &opts, out, &|n| pb.set_position(n)),
+        None => rasterize(input, &opts, out, &|n| pb.set_position(n)),
     }
-    .map_err(|e| e.in_file(input.name()))?;
+    .map_err(|e| src.blame(e))?;
     pb.finish_and_clear();
     let bits = if rep.sixteen_bit { 16 } else { 8 };
     if args.json {

@@ -1,24 +1,32 @@
 //! `cocokit stats`: counts of a COCO file, as a table or JSON (schema in docs/STATS.md).
 
 use crate::error::Result;
-use crate::io::{progress, Input, Output};
+use crate::io::{progress, Output};
 use crate::ops::stats::{compute_with_progress, Stats};
 use std::io::Write;
 
-const EXAMPLES: &str = "Examples:
+const EXAMPLES: &str = concat!(
+    "Examples:
   cocokit stats instances_val2017.json
   cocokit stats instances_train2017.json --json | jq '.per_category[] | select(.images < 100)'
+  cocokit stats sa1b/ --json                     # a directory of SA-1B per-image files
+  cocokit stats 'sa1b/sa_*.json' part2.json      # a quoted glob and a file, as one dataset
 
 Reports images, annotations, categories, crowd annotations, segmentation kinds, images without annotations,
 annotations per image (min/median/mean/max), area buckets (COCOeval's 32² and 96²), and per category the number
-of annotations and of images containing it.";
+of annotations and of images containing it.
+
+",
+    inputs_help!()
+);
 
 /// Count what a COCO file holds.
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// COCO dataset or results file (`-` for standard input).
-    pub input: String,
+    /// COCO files, directories of *.json, quoted globs (`-` for standard input alone).
+    #[arg(required = true, num_args = 1..)]
+    pub inputs: Vec<String>,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -31,18 +39,18 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let input = Input::open(&args.input)?;
+    let src = super::open_source(&args.inputs, args.quiet)?;
+    let input = src.input();
     let pb = progress(input.bytes().len() as u64, args.quiet, "stats");
-    let st = compute_with_progress(&input, &|p| pb.set_position(p))
-        .map_err(|e| e.in_file(input.name()))?;
+    let st = compute_with_progress(input, &|p| pb.set_position(p)).map_err(|e| src.blame(e))?;
     pb.finish_and_clear();
-    let mut out = Output::create(args.output.as_deref(), &[&args.input])?;
+    let mut out = Output::create(args.output.as_deref(), &src.paths())?;
     let w = out.writer();
     if args.json {
         serde_json::to_writer_pretty(&mut *w, &st).map_err(|e| crate::Error::msg(e.to_string()))?;
         writeln!(w)?;
     } else {
-        table(w, &args.input, &st)?;
+        table(w, src.name(), &st)?;
     }
     out.commit()
 }

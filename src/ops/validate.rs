@@ -42,6 +42,10 @@ pub enum Severity {
 pub struct Example {
     /// e.g. `annotation id 42`.
     pub record: String,
+    /// The file the record is in, when the input was many files (`offset`, `line` and `column` are then
+    /// positions in that file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     /// Byte offset of the record (or of the problem, for malformed JSON).
     pub offset: u64,
     /// 1-based line and column (characters) of `offset`.
@@ -110,6 +114,7 @@ impl Collector {
         if f.examples.len() < self.keep {
             f.examples.push(Example {
                 record,
+                file: None,
                 offset,
                 line: 0,
                 column: 0,
@@ -534,6 +539,32 @@ fn finish(buf: &[u8], mut rep: Report, col: Collector) -> Report {
     }
     locate_examples(buf, &mut rep.findings);
     rep
+}
+
+/// The examples of a report on a document assembled from many files (`coco::source`) told in the files
+/// they came from: `origin` gives the file and offset of a document offset; line and column are those in
+/// that file. An example at text the assembly added keeps its document position.
+pub fn place_examples(rep: &mut Report, origin: &dyn Fn(u64) -> Option<(String, u64)>) {
+    let mut open: Option<crate::io::Input> = None;
+    for f in &mut rep.findings {
+        for e in &mut f.examples {
+            let Some((file, off)) = origin(e.offset) else {
+                continue;
+            };
+            if open.as_ref().is_none_or(|i| i.name() != file) {
+                open = crate::io::Input::open(&file).ok();
+            }
+            if let Some((line, column)) = open
+                .as_ref()
+                .and_then(|i| crate::error::line_column(i.bytes(), off as usize))
+            {
+                e.line = line;
+                e.column = column;
+            }
+            e.offset = off;
+            e.file = Some(file);
+        }
+    }
 }
 
 /// Line and column of every example, in one pass over the bytes up to the last one (examples sorted by
