@@ -54,6 +54,7 @@ class COCOeval:
         self._selected = None
         self._evalImgs = None
         self._ious = None
+        self._gts_groups = self._dts_groups = None
         if cocoGt is not None:
             self.params.imgIds = sorted(cocoGt.getImgIds())
             self.params.catIds = sorted(cocoGt.getCatIds())
@@ -106,20 +107,9 @@ class COCOeval:
             cell_ious[i, k] = iou
             gt = [gts[j] for j in g_idx]
             dt = [dts[j] for j in d_idx]
-            for a, (order, gtIg, dtm, gtm, dtIg) in enumerate(per_area):
-                evalImgs[k * A * n_img + a * n_img + i] = {
-                    "image_id": imgIds[i],
-                    "category_id": catIds[k],
-                    "aRng": areaRng[a],
-                    "maxDet": maxDet,
-                    "dtIds": [d["id"] for d in dt],
-                    "gtIds": [gt[j]["id"] for j in order],
-                    "dtMatches": dtm,
-                    "gtMatches": gtm,
-                    "dtScores": [d["score"] for d in dt],
-                    "gtIgnore": gtIg if len(gtIg) else np.array([]),
-                    "dtIgnore": dtIg,
-                }
+            for a, matching in enumerate(per_area):
+                evalImgs[k * A * n_img + a * n_img + i] = _eval_img(
+                    imgIds[i], catIds[k], areaRng[a], maxDet, gt, dt, matching)
         ious = {}
         for i, imgId in enumerate(imgIds):
             for k, catId in enumerate(catIds):
@@ -171,6 +161,7 @@ class COCOeval:
         self._native_acc = None
         self.eval = {}
         self._evalImgs = self._ious = None
+        self._gts_groups = self._dts_groups = None
         self._evaluated = p
         self._selected = None
         self._native_eval = self._evaluate_native(p)
@@ -232,6 +223,104 @@ class COCOeval:
             [float(s) for s in p.kpt_oks_sigmas] if p.iouType == "keypoints" else None,
         )
 
+    # pycocotools' per-cell steps, for scripts that call them or read ``_gts``/``_dts``. ``evaluate()``
+    # does not go through them (a subclass overriding them changes nothing in ``eval``); each runs the
+    # engine on one image x category cell of the dicts ``_prepare`` grouped.
+
+    def _prepare(self):
+        """pycocotools' ``_prepare``: the ground truths and detections ``params`` selects, their ``ignore``
+        flag set, grouped by ``(image_id, category_id)`` in ``_gts`` and ``_dts``; ``evalImgs`` and ``eval``
+        emptied. Segmentations are not rewritten as RLE in place (pycocotools' ``_toMask``)."""
+        p = self.params
+        gts = self._select(self.cocoGt, p)
+        dts = self._select(self.cocoDt, p)
+        _mark_ignored(gts, p.iouType, [])
+        self._gts, self._dts = defaultdict(list), defaultdict(list)
+        for gt in gts:
+            self._gts[gt["image_id"], gt["category_id"]].append(gt)
+        for dt in dts:
+            self._dts[dt["image_id"], dt["category_id"]].append(dt)
+        self.evalImgs = defaultdict(list)
+        self.eval = {}
+
+    @property
+    def _gts(self):
+        """pycocotools' ground truths by ``(image_id, category_id)``: made by ``_prepare()``, or on first
+        access after ``evaluate()`` (which, run natively, never needs them)."""
+        if self.__dict__.get("_gts_groups") is None:
+            self._prepare_groups()
+        return self._gts_groups
+
+    @_gts.setter
+    def _gts(self, value):
+        self._gts_groups = value
+
+    @property
+    def _dts(self):
+        """pycocotools' detections by ``(image_id, category_id)``; see ``_gts``."""
+        if self.__dict__.get("_dts_groups") is None:
+            self._prepare_groups()
+        return self._dts_groups
+
+    @_dts.setter
+    def _dts(self, value):
+        self._dts_groups = value
+
+    def _prepare_groups(self):
+        # the groups without _prepare's other effects (evaluate() has already made evalImgs and eval)
+        evalImgs, ev = self._evalImgs, self.eval
+        self._prepare()
+        self._evalImgs, self.eval = evalImgs, ev
+
+    def _cell(self, imgId, catId, aRng, maxDet):
+        # The engine on one cell: (gts, dts, gt indices, dt indices, IoU matrix, matching) or None when
+        # the cell has neither ground truths nor detections.
+        p = self.params
+        if p.useCats:
+            gt, dt, cats = self._gts[imgId, catId], self._dts[imgId, catId], [catId]
+        else:
+            gt = [g for c in p.catIds for g in self._gts[imgId, c]]
+            dt = [d for c in p.catIds for d in self._dts[imgId, c]]
+            cats = p.catIds
+        img = self.cocoGt.imgs.get(imgId, {})
+        (i,) = _int_ids([imgId], "image")
+        ev = _native.evaluate(
+            gt, dt, [(i, int(img.get("height", 0)), int(img.get("width", 0)))], p.iouType,
+            [i], _int_ids(cats, "category"),
+            [float(t) for t in p.iouThrs],
+            [float(r) for r in p.recThrs],
+            [int(maxDet)],
+            [[float(aRng[0]), float(aRng[1])]],
+            ["all"],
+            bool(p.useCats),
+            [float(s) for s in p.kpt_oks_sigmas] if p.iouType == "keypoints" else None,
+        )
+        for _k, _i, g_idx, d_idx, iou, per_area in ev.details():
+            return gt, dt, g_idx, d_idx, iou, per_area[0]
+        return None
+
+    def computeIoU(self, imgId, catId):
+        """pycocotools' ``computeIoU``: the IoU matrix of one cell, detections by score (at most
+        ``maxDets[-1]``) x ground truths in file order; ``[]`` when either side is empty."""
+        p = self.params
+        cell = self._cell(imgId, catId, p.areaRng[0], p.maxDets[-1])
+        return [] if cell is None or cell[4] is None else cell[4]
+
+    def computeOks(self, imgId, catId):
+        """pycocotools' ``computeOks``: the OKS matrix of one cell (``iouType='keypoints'``), shaped as
+        ``computeIoU``'s."""
+        return self.computeIoU(imgId, catId)
+
+    def evaluateImg(self, imgId, catId, aRng, maxDet):
+        """pycocotools' ``evaluateImg``: one cell's matching for the area range ``aRng`` and ``maxDet``
+        detections (``dtMatches``, ``gtMatches``, ``dtIgnore``, ...); ``None`` for an empty cell."""
+        cell = self._cell(imgId, catId, aRng, maxDet)
+        if cell is None:
+            return None
+        gt, dt, g_idx, d_idx, _iou, matching = cell
+        return _eval_img(imgId, catId, aRng, maxDet,
+                         [gt[j] for j in g_idx], [dt[j] for j in d_idx], matching)
+
     def accumulate(self, p=None):
         """Accumulate the per image results into ``eval``: ``precision`` and ``scores``
         ``[T, R, K, A, M]``, ``recall`` ``[T, K, A, M]`` (-1 where undefined)."""
@@ -275,6 +364,25 @@ class COCOeval:
     def __str__(self):
         self.summarize()
         return ""
+
+
+def _eval_img(imgId, catId, aRng, maxDet, gt, dt, matching):
+    """One ``evalImgs`` entry as pycocotools' ``evaluateImg`` returns it, from the engine's matching of
+    the cell's ground truths ``gt`` (file order) and detections ``dt`` (by score, truncated)."""
+    order, gtIg, dtm, gtm, dtIg = matching
+    return {
+        "image_id": imgId,
+        "category_id": catId,
+        "aRng": aRng,
+        "maxDet": maxDet,
+        "dtIds": [d["id"] for d in dt],
+        "gtIds": [gt[j]["id"] for j in order],
+        "dtMatches": dtm,
+        "gtMatches": gtm,
+        "dtScores": [d["score"] for d in dt],
+        "gtIgnore": gtIg if len(gtIg) else np.array([]),
+        "dtIgnore": dtIg,
+    }
 
 
 def _int_ids(ids, what):
