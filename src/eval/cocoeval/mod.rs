@@ -53,7 +53,8 @@ pub(crate) use load::Seg;
 pub(crate) use geom::{box_iou, push_mask, MakeScratch};
 use load::{EvalGt, EvalResults};
 pub(crate) use masks::{
-    iou as mask_iou, pair as mask_pair_iou, pair_upper_bound as mask_iou_upper_bound, MaskSet,
+    iou as mask_iou, pair as mask_pair_iou, pair_reaching as mask_pair_iou_reaching,
+    pair_upper_bound as mask_iou_upper_bound, MaskSet,
 };
 
 /// The annotations and results as records, `_prepare`d (`mode`: through loadRes or as given), then `then`.
