@@ -39,8 +39,8 @@ use rayon::prelude::*;
 
 use super::cocoeval::load::{EvalGt, EvalResults};
 use super::cocoeval::{
-    self, mask_iou_upper_bound, mask_pair_iou, push_mask, Cell, CellLayout, Evaluation,
-    MakeScratch, MaskSet, Params, Record, Seg,
+    self, mask_iou_upper_bound, mask_pair_iou, mask_pair_iou_reaching, push_mask, Cell, CellLayout,
+    Evaluation, MakeScratch, MaskSet, Params, Record, Seg,
 };
 use super::image_iou::{self, Shape};
 use crate::{Error, Result};
@@ -94,23 +94,40 @@ enum Kind {
     Miss,
 }
 
-/// A fixed error's data point.
+/// A fixed error's data point (`C`: a class id, or its index in the run's classes).
 #[derive(Debug, Clone, Copy)]
-enum Fixed {
+enum Fixed<C> {
     /// Suppressed: the point goes.
     Gone,
     /// Becomes a true positive of this class with this score.
-    Positive(i64, f64),
+    Positive(C, f64),
     /// A missed ground truth of this class leaves the positives.
-    Miss(i64),
+    Miss(C),
 }
 
 #[derive(Debug, Clone, Copy)]
-struct TideError {
+struct TideError<C> {
     kind: Kind,
     /// The unfixed data point (class, score; a false positive), `None` for ignored predictions and misses.
-    original: Option<(i64, f64)>,
-    fixed: Fixed,
+    original: Option<(C, f64)>,
+    fixed: Fixed<C>,
+}
+
+impl TideError<i64> {
+    /// The error with class indices of `base` for class ids (every class of an error has ground truths or
+    /// points, so it is there already; one that was not would be added without either, which no AP sees).
+    fn indexed(self, base: &mut ApData) -> TideError<usize> {
+        let mut at = |c: i64| base.class(c);
+        TideError {
+            kind: self.kind,
+            original: self.original.map(|(c, s)| (at(c), s)),
+            fixed: match self.fixed {
+                Fixed::Gone => Fixed::Gone,
+                Fixed::Positive(c, s) => Fixed::Positive(at(c), s),
+                Fixed::Miss(c) => Fixed::Miss(at(c)),
+            },
+        }
+    }
 }
 
 /// What one image adds, in tidecv's order.
@@ -120,7 +137,7 @@ struct ImageOut {
     gt_classes: Vec<i64>,
     /// Data points pushed: (class, score, true positive).
     points: Vec<(i64, f64, bool)>,
-    errors: Vec<TideError>,
+    errors: Vec<TideError<i64>>,
     /// Classes of the unmatched ground truths (`false_negatives`).
     false_neg: Vec<i64>,
 }
@@ -129,7 +146,7 @@ struct ImageOut {
 #[derive(Default, Clone)]
 struct ApData {
     order: Vec<i64>,
-    at: HashMap<i64, usize>,
+    at: HashMap<i64, usize, foldhash::fast::RandomState>,
     n_gt: Vec<i64>,
     points: Vec<Vec<(f64, bool)>>,
 }
@@ -175,8 +192,15 @@ fn ap(points: &[(f64, bool)], n_gt: i64) -> f64 {
     if n_gt == 0 {
         return 0.0;
     }
-    let mut pts = points.to_vec();
-    pts.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+    // Stable, by descending score: the key orders as the scores do (no NaN: scores are checked when read;
+    // -0.0 is made 0.0 so that it ties with 0.0, as the float comparison has it).
+    let key = |s: f64| {
+        let b = (s + 0.0).to_bits();
+        let up = if b >> 63 == 1 { !b } else { b | 1 << 63 };
+        !up
+    };
+    let mut pts: Vec<(u64, bool)> = points.iter().map(|&(s, t)| (key(s), t)).collect();
+    pts.sort_by_key(|p| p.0);
     let (mut tp, mut fp) = (0u64, 0u64);
     let mut precision = Vec::with_capacity(pts.len());
     let mut recall = Vec::with_capacity(pts.len());
@@ -309,8 +333,15 @@ impl<'m> Table<'m> {
             }
         }
         if self.state[k] == 1 && self.vals[k] >= need {
-            self.vals[k] = mask_pair_iou(m.dt, d, m.gt, g, m.crowd[c]);
-            self.state[k] = 2;
+            // A bound is kept only for non-crowd pairs: a shorter walk may give a closer one.
+            let (v, exact) = mask_pair_iou_reaching(m.dt, d, m.gt, g, need);
+            self.vals[k] = v;
+            if exact {
+                self.state[k] = 2;
+            } else if v >= need {
+                self.vals[k] = mask_pair_iou(m.dt, d, m.gt, g, false);
+                self.state[k] = 2;
+            }
         }
         self.vals[k]
     }
@@ -531,8 +562,35 @@ fn eval_image(
 /// The whole run (`TIDERun._run`) and its decomposition.
 struct Run {
     base: ApData,
-    errors: Vec<TideError>,
-    false_neg: HashMap<i64, i64>,
+    /// Classes as indices into `base`.
+    errors: Vec<TideError<usize>>,
+    /// Unmatched ground truths per class of `base`.
+    false_neg: Vec<i64>,
+}
+
+/// An [`ApData`] being filled from a run's, class by class in first-touched order (only what `map` reads).
+struct NewData<'b> {
+    base: &'b ApData,
+    /// Index in `data` of each class of `base`, `usize::MAX` before it is touched.
+    at: Vec<usize>,
+    data: ApData,
+}
+
+impl NewData<'_> {
+    fn class(&mut self, b: usize) -> usize {
+        if self.at[b] == usize::MAX {
+            self.at[b] = self.data.order.len();
+            self.data.order.push(self.base.order[b]);
+            self.data.n_gt.push(0);
+            self.data.points.push(Vec::new());
+        }
+        self.at[b]
+    }
+
+    fn push(&mut self, b: usize, score: f64, tp: bool) {
+        let i = self.class(b);
+        self.data.points[i].push((score, tp));
+    }
 }
 
 impl Run {
@@ -540,7 +598,11 @@ impl Run {
     /// `fneg`: the false negatives removed from the positives.
     fn fix(&self, kind: Option<Kind>, fp: bool, fneg: bool) -> ApData {
         let mut gt_pos = self.base.n_gt.clone();
-        let mut new = ApData::default();
+        let mut new = NewData {
+            base: &self.base,
+            at: vec![usize::MAX; self.base.order.len()],
+            data: ApData::default(),
+        };
         let tf = |s: f64, t: bool| {
             if !fp {
                 s
@@ -556,8 +618,8 @@ impl Run {
                     Fixed::Gone => {}
                     Fixed::Positive(c, s) => new.push(c, tf(s, true), true),
                     Fixed::Miss(c) => {
-                        if let Some(&i) = self.base.at.get(&c) {
-                            gt_pos[i] -= 1;
+                        if let Some(n) = gt_pos.get_mut(c) {
+                            *n -= 1;
                         }
                     }
                 }
@@ -565,22 +627,19 @@ impl Run {
                 new.push(c, tf(s, false), false);
             }
         }
-        for (i, &c) in self.base.order.iter().enumerate() {
-            for &(s, t) in &self.base.points[i] {
+        for (i, points) in self.base.points.iter().enumerate() {
+            for &(s, t) in points {
                 if t {
-                    new.push(c, tf(s, true), true);
+                    new.push(i, tf(s, true), true);
                 }
             }
         }
-        for (i, &c) in self.base.order.iter().enumerate() {
-            let mut n = gt_pos[i];
-            if fneg {
-                n -= self.false_neg.get(&c).copied().unwrap_or(0);
-            }
-            let k = new.class(c);
-            new.n_gt[k] += n;
+        for (i, &n) in gt_pos.iter().enumerate() {
+            let n = if fneg { n - self.false_neg[i] } else { n };
+            let k = new.class(i);
+            new.data.n_gt[k] += n;
         }
-        new
+        new.data
     }
 }
 
@@ -707,7 +766,8 @@ fn shared_pass(
     bounds: bool,
 ) -> Result<(Vec<f64>, Vec<ImageOut>)> {
     let groups = image_iou::by_image(gt, dt);
-    let mut at: HashMap<i64, usize> = HashMap::with_capacity(gt.images.len());
+    let mut at: HashMap<i64, usize, foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(gt.images.len(), Default::default());
     for (i, im) in gt.images.iter().enumerate() {
         if at.insert(im.id, i).is_some() {
             // COCOeval and TIDE take different images of that id for its size.
@@ -891,24 +951,32 @@ fn shared_image(
 
 /// TIDE's numbers from the images' outputs (image order).
 fn report(outs: Vec<ImageOut>, masks: bool) -> TideReport {
-    let mut run = Run {
-        base: ApData::default(),
-        errors: Vec::new(),
-        false_neg: HashMap::new(),
-    };
+    let mut base = ApData::default();
+    let mut errors = Vec::new();
+    let mut false_neg = Vec::new();
     for o in outs {
         for c in o.gt_classes {
-            let k = run.base.class(c);
-            run.base.n_gt[k] += 1;
+            let k = base.class(c);
+            base.n_gt[k] += 1;
         }
         for (c, s, t) in o.points {
-            run.base.push(c, s, t);
+            base.push(c, s, t);
         }
-        run.errors.extend(o.errors);
-        for c in o.false_neg {
-            *run.false_neg.entry(c).or_insert(0) += 1;
+        errors.extend(o.errors);
+        false_neg.extend(o.false_neg);
+    }
+    let errors = errors.into_iter().map(|e| e.indexed(&mut base)).collect();
+    let mut fneg = vec![0; base.order.len()];
+    for c in false_neg {
+        if let Some(&k) = base.at.get(&c) {
+            fneg[k] += 1;
         }
     }
+    let run = Run {
+        errors,
+        false_neg: fneg,
+        base,
+    };
     let ap50 = run.base.map();
     let kinds = [
         Kind::Cls,
