@@ -31,7 +31,11 @@
 //!
 //! Units: AP points (0-100), as tidecv prints them. Where tidecv divides by zero (no class left to average,
 //! e.g. no predictions at all once Miss is fixed) the AP is 0 here.
-//! Not here: tidecv's qualifiers, plots, `evaluate_range`; IoU itself (see `image_iou`).
+//! With segm, `eval coco --tide` runs COCOeval and TIDE in one pass per image ([`evaluate_with_tide`]):
+//! each mask is made once and each pair's mask IoU computed at most once, COCOeval's cells taking their
+//! matrices from it (`cocoeval::evaluate_loaded_sharing`); same numbers as the two run apart.
+//!
+//! Not here: tidecv's qualifiers, plots, `evaluate_range`; IoU itself (see `image_iou`, `cocoeval::masks`).
 
 use std::collections::{HashMap, HashSet};
 
