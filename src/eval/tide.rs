@@ -401,7 +401,7 @@ impl Chosen {
 
     /// Whether any rule asks for an IoU.
     fn compares(&self) -> bool {
-        !self.preds.is_empty() && !(self.regular.is_empty() && self.ignore.is_empty())
+        !self.preds.is_empty() && (!self.regular.is_empty() || !self.ignore.is_empty())
     }
 }
 
