@@ -28,7 +28,8 @@ pub(crate) struct ByImage {
 /// Group annotations and detections by ground-truth image. Detections of images the ground truth does not
 /// have are left out (nothing is compared with them).
 pub(crate) fn by_image(gt: &EvalGt<'_>, dt: &EvalResults<'_>) -> ByImage {
-    let mut at: HashMap<i64, usize> = HashMap::with_capacity(gt.images.len());
+    let mut at: HashMap<i64, usize, foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(gt.images.len(), Default::default());
     for (i, im) in gt.images.iter().enumerate() {
         at.entry(im.id).or_insert(i);
     }

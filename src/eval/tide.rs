@@ -31,16 +31,23 @@
 //!
 //! Units: AP points (0-100), as tidecv prints them. Where tidecv divides by zero (no class left to average,
 //! e.g. no predictions at all once Miss is fixed) the AP is 0 here.
-//! Not here: tidecv's qualifiers, plots, `evaluate_range`; IoU itself (see `image_iou`).
+//! With segm, `eval coco --tide` runs COCOeval and TIDE in one pass per image ([`evaluate_with_tide`]):
+//! each mask is made once and each pair's mask IoU computed at most once, COCOeval's cells taking their
+//! matrices from it (`cocoeval::evaluate_loaded_sharing`); same numbers as the two run apart.
+//!
+//! Not here: tidecv's qualifiers, plots, `evaluate_range`; IoU itself (see `image_iou`, `cocoeval::masks`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
 use super::cocoeval::load::{EvalGt, EvalResults};
-use super::cocoeval::{mask_iou_upper_bound, mask_pair_iou, MaskSet, Record};
+use super::cocoeval::{
+    self, mask_iou_upper_bound, mask_pair_iou, mask_pair_iou_reaching, push_mask, Cell, CellLayout,
+    Evaluation, MakeScratch, MaskSet, Params, Record, Seg,
+};
 use super::image_iou::{self, Shape};
-use crate::Result;
+use crate::{Error, Result};
 
 /// tidecv's `TIDE` defaults.
 const POS_THRESH: f64 = 0.5;
@@ -91,23 +98,40 @@ enum Kind {
     Miss,
 }
 
-/// A fixed error's data point.
+/// A fixed error's data point (`C`: a class id, or its index in the run's classes).
 #[derive(Debug, Clone, Copy)]
-enum Fixed {
+enum Fixed<C> {
     /// Suppressed: the point goes.
     Gone,
     /// Becomes a true positive of this class with this score.
-    Positive(i64, f64),
+    Positive(C, f64),
     /// A missed ground truth of this class leaves the positives.
-    Miss(i64),
+    Miss(C),
 }
 
 #[derive(Debug, Clone, Copy)]
-struct TideError {
+struct TideError<C> {
     kind: Kind,
     /// The unfixed data point (class, score; a false positive), `None` for ignored predictions and misses.
-    original: Option<(i64, f64)>,
-    fixed: Fixed,
+    original: Option<(C, f64)>,
+    fixed: Fixed<C>,
+}
+
+impl TideError<i64> {
+    /// The error with class indices of `base` for class ids (every class of an error has ground truths or
+    /// points, so it is there already; one that was not would be added without either, which no AP sees).
+    fn indexed(self, base: &mut ApData) -> TideError<usize> {
+        let mut at = |c: i64| base.class(c);
+        TideError {
+            kind: self.kind,
+            original: self.original.map(|(c, s)| (at(c), s)),
+            fixed: match self.fixed {
+                Fixed::Gone => Fixed::Gone,
+                Fixed::Positive(c, s) => Fixed::Positive(at(c), s),
+                Fixed::Miss(c) => Fixed::Miss(at(c)),
+            },
+        }
+    }
 }
 
 /// What one image adds, in tidecv's order.
@@ -117,7 +141,7 @@ struct ImageOut {
     gt_classes: Vec<i64>,
     /// Data points pushed: (class, score, true positive).
     points: Vec<(i64, f64, bool)>,
-    errors: Vec<TideError>,
+    errors: Vec<TideError<i64>>,
     /// Classes of the unmatched ground truths (`false_negatives`).
     false_neg: Vec<i64>,
 }
@@ -126,7 +150,7 @@ struct ImageOut {
 #[derive(Default, Clone)]
 struct ApData {
     order: Vec<i64>,
-    at: HashMap<i64, usize>,
+    at: HashMap<i64, usize, foldhash::fast::RandomState>,
     n_gt: Vec<i64>,
     points: Vec<Vec<(f64, bool)>>,
 }
@@ -172,8 +196,15 @@ fn ap(points: &[(f64, bool)], n_gt: i64) -> f64 {
     if n_gt == 0 {
         return 0.0;
     }
-    let mut pts = points.to_vec();
-    pts.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+    // Stable, by descending score: the key orders as the scores do (no NaN: scores are checked when read;
+    // -0.0 is made 0.0 so that it ties with 0.0, as the float comparison has it).
+    let key = |s: f64| {
+        let b = (s + 0.0).to_bits();
+        let up = if b >> 63 == 1 { !b } else { b | 1 << 63 };
+        !up
+    };
+    let mut pts: Vec<(u64, bool)> = points.iter().map(|&(s, t)| (key(s), t)).collect();
+    pts.sort_by_key(|p| p.0);
     let (mut tp, mut fp) = (0u64, 0u64);
     let mut precision = Vec::with_capacity(pts.len());
     let mut recall = Vec::with_capacity(pts.len());
@@ -217,111 +248,174 @@ fn argmax(row: impl Iterator<Item = f64>) -> (usize, f64) {
     best
 }
 
-/// The IoU of an image's predictions (rows) against its ground truths (columns), entry by entry as the
+/// The IoU of an image's detections (rows) against its ground truths (columns), entry by entry as the
 /// rules ask for them. Boxes: the whole matrix (`image_iou::iou`), cheap. Masks: the masks are made once,
-/// and an entry is [`Ious::get`]`(p, g, need)`: the exact IoU (`mask_pair_iou`, the numbers of
-/// `image_iou::iou`), except that a non-crowd pair whose upper bound (`mask_iou_upper_bound`, no pixel
-/// walk) is below `need` gets that bound. Every rule of `_eval_image` compares an IoU with a threshold
-/// (0.5 to match, for Cls and Dupe; 0.1 for Loc and Bkg), or takes the argmax of IoUs of which only a
-/// winner reaching the threshold is used, or multiplies it by 0; a bound below the threshold decides each
-/// of these as the exact value would (the exact value is below it too, and a bound never wins an argmax
-/// that reaches the threshold). tidecv compares every pixel of every pair of the image; most pairs are
-/// neighbours whose IoU could not reach the threshold asked.
-struct Ious<'s> {
+/// and an entry is [`Table::get`]`(r, c, need)`: the exact IoU (`mask_pair_iou`, the numbers of
+/// `image_iou::iou` and of COCOeval's `computeIoU`), except that a non-crowd pair whose upper bound
+/// (`mask_iou_upper_bound`, no pixel walk) is below `need` gets that bound. Every rule of `_eval_image`
+/// compares an IoU with a threshold (0.5 to match, for Cls and Dupe; 0.1 for Loc and Bkg), or takes the
+/// argmax of IoUs of which only a winner reaching the threshold is used, or multiplies it by 0; a bound
+/// below the threshold decides each of these as the exact value would (the exact value is below it too,
+/// and a bound never wins an argmax that reaches the threshold). tidecv compares every pixel of every pair
+/// of the image; most pairs are neighbours whose IoU could not reach the threshold asked.
+struct Table<'m> {
     nc: usize,
     vals: Vec<f64>,
     /// Per entry: 0 not looked at, 1 `vals` holds a bound, 2 `vals` holds the IoU.
     state: Vec<u8>,
-    /// Masks: (detections, ground truths, crowd flags of the columns).
-    masks: Option<(&'s MaskSet, &'s MaskSet, &'s [bool])>,
+    masks: Option<TableMasks<'m>>,
     /// Use the bounds (off: every entry exact, for the tests).
     bounds: bool,
 }
 
-impl<'s> Ious<'s> {
-    fn new(
-        shape: Shape,
-        cols: &[&Record<'_>],
-        preds: &[&Record<'_>],
-        crowd: &'s [bool],
-        dims: (u32, u32),
-        sc: &'s mut image_iou::Scratch,
-        bounds: bool,
-    ) -> Result<Ious<'s>> {
-        let (np, nc) = (preds.len(), cols.len());
-        if cols.is_empty() {
-            return Ok(Ious {
-                nc,
-                vals: Vec::new(),
-                state: Vec::new(),
-                masks: None,
-                bounds,
-            });
-        }
-        match shape {
-            Shape::Boxes => {
-                let mut vals = Vec::new();
-                image_iou::iou(shape, cols, preds, crowd, dims, sc, &mut vals)?;
-                Ok(Ious {
-                    nc,
-                    state: vec![2; vals.len()],
-                    vals,
-                    masks: None,
-                    bounds,
-                })
-            }
-            Shape::Masks => {
-                let (dm, gm) = image_iou::masks(cols, preds, dims, sc)?;
-                Ok(Ious {
-                    nc,
-                    vals: vec![0.0; np * nc],
-                    state: vec![0; np * nc],
-                    masks: Some((dm, gm, crowd)),
-                    bounds,
-                })
-            }
+/// The masks of a [`Table`]'s rows and columns.
+#[derive(Clone, Copy)]
+struct TableMasks<'m> {
+    dt: &'m MaskSet,
+    gt: &'m MaskSet,
+    /// The mask of each row in `dt` and of each column in `gt` (only those asked for need one).
+    row: &'m [u32],
+    col: &'m [u32],
+    /// `iscrowd` of each column (its IoU is then intersection over the detection's area).
+    crowd: &'m [bool],
+}
+
+impl<'m> Table<'m> {
+    /// No entry (no prediction or no ground truth: no rule asks for an IoU).
+    fn empty() -> Table<'m> {
+        Table {
+            nc: 0,
+            vals: Vec::new(),
+            state: Vec::new(),
+            masks: None,
+            bounds: false,
         }
     }
 
-    /// IoU of prediction `p` and column `g`, or a bound `< need` of it (`NEG_INFINITY`: always exact).
+    /// Every entry known (`vals[r * nc + c]`).
+    fn full(vals: Vec<f64>, nc: usize) -> Table<'m> {
+        Table {
+            nc,
+            state: vec![2; vals.len()],
+            vals,
+            masks: None,
+            bounds: false,
+        }
+    }
+
+    /// Entries computed from the masks when asked.
+    fn lazy(nr: usize, nc: usize, masks: TableMasks<'m>, bounds: bool) -> Table<'m> {
+        Table {
+            nc,
+            vals: vec![0.0; nr * nc],
+            state: vec![0; nr * nc],
+            masks: Some(masks),
+            bounds,
+        }
+    }
+
+    /// IoU of row `r` and column `c`, or a bound `< need` of it (`NEG_INFINITY`: always exact).
     #[inline]
-    fn get(&mut self, p: usize, g: usize, need: f64) -> f64 {
-        let k = p * self.nc + g;
-        let Some((dm, gm, crowd)) = self.masks else {
+    fn get(&mut self, r: usize, c: usize, need: f64) -> f64 {
+        let k = r * self.nc + c;
+        let Some(m) = self.masks else {
             return self.vals[k];
         };
+        let (d, g) = (m.row[r] as usize, m.col[c] as usize);
         if self.state[k] == 0 {
             self.state[k] = 1;
-            let bound = self.bounds && !crowd[g];
-            match bound.then(|| mask_iou_upper_bound(dm, p, gm, g)).flatten() {
+            let bound = self.bounds && need > f64::NEG_INFINITY && !m.crowd[c];
+            match bound
+                .then(|| mask_iou_upper_bound(m.dt, d, m.gt, g))
+                .flatten()
+            {
                 Some(b) => self.vals[k] = b,
                 None => {
-                    self.vals[k] = mask_pair_iou(dm, p, gm, g, crowd[g]);
+                    self.vals[k] = mask_pair_iou(m.dt, d, m.gt, g, m.crowd[c]);
                     self.state[k] = 2;
                 }
             }
         }
         if self.state[k] == 1 && self.vals[k] >= need {
-            self.vals[k] = mask_pair_iou(dm, p, gm, g, crowd[g]);
-            self.state[k] = 2;
+            // A bound is kept only for non-crowd pairs: a shorter walk may give a closer one.
+            let (v, exact) = mask_pair_iou_reaching(m.dt, d, m.gt, g, need);
+            self.vals[k] = v;
+            if exact {
+                self.state[k] = 2;
+            } else if v >= need {
+                self.vals[k] = mask_pair_iou(m.dt, d, m.gt, g, false);
+                self.state[k] = 2;
+            }
         }
         self.vals[k]
     }
 }
 
-/// TIDEExample + `_eval_image` for one image: `gts` its annotations (file order), `dts` its detections
-/// (file order).
+/// A [`Table`] seen as TIDE's: rows its predictions (score order), columns the regular ground truths then
+/// the crowd regions.
+struct Ious<'t, 'm> {
+    table: &'t mut Table<'m>,
+    rows: &'t [usize],
+    cols: &'t [usize],
+}
+
+impl Ious<'_, '_> {
+    #[inline]
+    fn get(&mut self, p: usize, g: usize, need: f64) -> f64 {
+        self.table.get(self.rows[p], self.cols[g], need)
+    }
+}
+
+/// What `TIDEExample` compares in one image: the regular ground truths and the crowd regions (indices into
+/// the image's annotations, file order), the predictions (indices into its detections: score order,
+/// stable, cut to `MAX_DETS`).
+struct Chosen {
+    regular: Vec<usize>,
+    ignore: Vec<usize>,
+    preds: Vec<usize>,
+}
+
+impl Chosen {
+    fn of(gts: &[&Record<'_>], dts: &[&Record<'_>]) -> Chosen {
+        let regular = (0..gts.len()).filter(|&g| !gts[g].iscrowd).collect();
+        let ignore = (0..gts.len()).filter(|&g| gts[g].iscrowd).collect();
+        let mut preds: Vec<usize> = (0..dts.len()).collect();
+        let score = |i: usize| dts[i].score.unwrap_or(0.0);
+        preds.sort_by(|&a, &b| {
+            score(b)
+                .partial_cmp(&score(a))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        preds.truncate(MAX_DETS);
+        Chosen {
+            regular,
+            ignore,
+            preds,
+        }
+    }
+
+    /// The IoU columns: the regular ground truths, then the crowd regions.
+    fn cols(&self) -> impl Iterator<Item = usize> + '_ {
+        self.regular.iter().chain(&self.ignore).copied()
+    }
+
+    /// Whether any rule asks for an IoU.
+    fn compares(&self) -> bool {
+        !self.preds.is_empty() && (!self.regular.is_empty() || !self.ignore.is_empty())
+    }
+}
+
+/// `_eval_image` for one image: `gts` its annotations (file order), `dts` its detections (file order),
+/// `ch` what TIDEExample keeps of them, `ious` their IoUs (rows `ch.preds`, columns `ch.cols()`).
 fn eval_image(
     gts: &[&Record<'_>],
     dts: &[&Record<'_>],
-    shape: Shape,
-    dims: (u32, u32),
-    sc: &mut image_iou::Scratch,
-    bounds: bool,
-) -> Result<ImageOut> {
+    ch: &Chosen,
+    ious: &mut Ious<'_, '_>,
+) -> ImageOut {
     let mut out = ImageOut::default();
-    let regular: Vec<&Record<'_>> = gts.iter().copied().filter(|g| !g.iscrowd).collect();
-    let ignore: Vec<&Record<'_>> = gts.iter().copied().filter(|g| g.iscrowd).collect();
+    let regular: Vec<&Record<'_>> = ch.regular.iter().map(|&g| gts[g]).collect();
+    let ignore: Vec<&Record<'_>> = ch.ignore.iter().map(|&g| gts[g]).collect();
     let class = |r: &Record<'_>| r.category_id.unwrap_or(0);
     out.gt_classes = regular.iter().map(|g| class(g)).collect();
     if dts.is_empty() {
@@ -333,24 +427,14 @@ fn eval_image(
             });
             out.false_neg.push(class(g));
         }
-        return Ok(out);
+        return out;
     }
-    let mut preds: Vec<&Record<'_>> = dts.to_vec();
+    let preds: Vec<&Record<'_>> = ch.preds.iter().map(|&p| dts[p]).collect();
     let score = |r: &Record<'_>| r.score.unwrap_or(0.0);
-    preds.sort_by(|a, b| {
-        score(b)
-            .partial_cmp(&score(a))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    preds.truncate(MAX_DETS);
     let (np, ng) = (preds.len(), regular.len());
 
     // IoU of the predictions against the regular ground truths then the crowd regions (crowd columns:
-    // iscrowd IoU), computed as the rules ask for them (see `Ious`).
-    let mut cols = regular.clone();
-    cols.extend(&ignore);
-    let crowd: Vec<bool> = cols.iter().map(|g| g.iscrowd).collect();
-    let mut ious = Ious::new(shape, &cols, &preds, &crowd, dims, sc, bounds)?;
+    // iscrowd IoU), computed as the rules ask for them (see `Table`).
     let same: Vec<bool> = (0..np * ng)
         .map(|k| class(preds[k / ng]) == class(regular[k % ng]))
         .collect();
@@ -476,14 +560,41 @@ fn eval_image(
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// The whole run (`TIDERun._run`) and its decomposition.
 struct Run {
     base: ApData,
-    errors: Vec<TideError>,
-    false_neg: HashMap<i64, i64>,
+    /// Classes as indices into `base`.
+    errors: Vec<TideError<usize>>,
+    /// Unmatched ground truths per class of `base`.
+    false_neg: Vec<i64>,
+}
+
+/// An [`ApData`] being filled from a run's, class by class in first-touched order (only what `map` reads).
+struct NewData<'b> {
+    base: &'b ApData,
+    /// Index in `data` of each class of `base`, `usize::MAX` before it is touched.
+    at: Vec<usize>,
+    data: ApData,
+}
+
+impl NewData<'_> {
+    fn class(&mut self, b: usize) -> usize {
+        if self.at[b] == usize::MAX {
+            self.at[b] = self.data.order.len();
+            self.data.order.push(self.base.order[b]);
+            self.data.n_gt.push(0);
+            self.data.points.push(Vec::new());
+        }
+        self.at[b]
+    }
+
+    fn push(&mut self, b: usize, score: f64, tp: bool) {
+        let i = self.class(b);
+        self.data.points[i].push((score, tp));
+    }
 }
 
 impl Run {
@@ -491,7 +602,11 @@ impl Run {
     /// `fneg`: the false negatives removed from the positives.
     fn fix(&self, kind: Option<Kind>, fp: bool, fneg: bool) -> ApData {
         let mut gt_pos = self.base.n_gt.clone();
-        let mut new = ApData::default();
+        let mut new = NewData {
+            base: &self.base,
+            at: vec![usize::MAX; self.base.order.len()],
+            data: ApData::default(),
+        };
         let tf = |s: f64, t: bool| {
             if !fp {
                 s
@@ -507,8 +622,8 @@ impl Run {
                     Fixed::Gone => {}
                     Fixed::Positive(c, s) => new.push(c, tf(s, true), true),
                     Fixed::Miss(c) => {
-                        if let Some(&i) = self.base.at.get(&c) {
-                            gt_pos[i] -= 1;
+                        if let Some(n) = gt_pos.get_mut(c) {
+                            *n -= 1;
                         }
                     }
                 }
@@ -516,22 +631,19 @@ impl Run {
                 new.push(c, tf(s, false), false);
             }
         }
-        for (i, &c) in self.base.order.iter().enumerate() {
-            for &(s, t) in &self.base.points[i] {
+        for (i, points) in self.base.points.iter().enumerate() {
+            for &(s, t) in points {
                 if t {
-                    new.push(c, tf(s, true), true);
+                    new.push(i, tf(s, true), true);
                 }
             }
         }
-        for (i, &c) in self.base.order.iter().enumerate() {
-            let mut n = gt_pos[i];
-            if fneg {
-                n -= self.false_neg.get(&c).copied().unwrap_or(0);
-            }
-            let k = new.class(c);
-            new.n_gt[k] += n;
+        for (i, &n) in gt_pos.iter().enumerate() {
+            let n = if fneg { n - self.false_neg[i] } else { n };
+            let k = new.class(i);
+            new.data.n_gt[k] += n;
         }
-        new
+        new.data
     }
 }
 
@@ -547,7 +659,16 @@ pub(crate) fn tide(
     tide_with(gt, dt, masks, img_ids, cat_ids, true)
 }
 
-/// [`tide`], with the IoU bounds of [`Ious`] on or off (the same report either way).
+/// Whether a record's category is among `keep` (all when `None`).
+fn cat_filter(keep: Option<&[i64]>) -> impl Fn(&Record<'_>) -> bool + Sync {
+    let keep: Option<HashSet<i64>> = keep.map(|v| v.iter().copied().collect());
+    move |r: &Record<'_>| {
+        keep.as_ref()
+            .is_none_or(|k| k.contains(&r.category_id.unwrap_or(0)))
+    }
+}
+
+/// [`tide`], with the IoU bounds of [`Table`] on or off (the same report either way).
 fn tide_with(
     gt: &EvalGt<'_>,
     dt: &EvalResults<'_>,
@@ -557,34 +678,309 @@ fn tide_with(
     bounds: bool,
 ) -> Result<TideReport> {
     let shape = if masks { Shape::Masks } else { Shape::Boxes };
-    let keep_cat: Option<std::collections::HashSet<i64>> =
-        cat_ids.map(|v| v.iter().copied().collect());
-    let cat_ok = |r: &Record<'_>| {
-        keep_cat
-            .as_ref()
-            .is_none_or(|k| k.contains(&r.category_id.unwrap_or(0)))
-    };
-    let outs = image_iou::per_image(gt, dt, img_ids, cat_ok, cat_ok, |im, gts, dts, sc| {
-        eval_image(gts, dts, shape, (im.height, im.width), sc, bounds)
+    let cat_ok = cat_filter(cat_ids);
+    let outs = image_iou::per_image(gt, dt, img_ids, &cat_ok, &cat_ok, |im, gts, dts, sc| {
+        let ch = Chosen::of(gts, dts);
+        let preds: Vec<&Record<'_>> = ch.preds.iter().map(|&p| dts[p]).collect();
+        let cols: Vec<&Record<'_>> = ch.cols().map(|g| gts[g]).collect();
+        let crowd: Vec<bool> = cols.iter().map(|g| g.iscrowd).collect();
+        let (rows, col_ids): (Vec<usize>, Vec<usize>) =
+            ((0..preds.len()).collect(), (0..cols.len()).collect());
+        let ident = |n: usize| (0..n as u32).collect::<Vec<u32>>();
+        let (row_masks, col_masks) = (ident(preds.len()), ident(cols.len()));
+        let dims = (im.height, im.width);
+        let mut table = if !ch.compares() {
+            Table::empty()
+        } else if shape == Shape::Boxes {
+            let mut vals = Vec::new();
+            image_iou::iou(shape, &cols, &preds, &crowd, dims, sc, &mut vals)?;
+            Table::full(vals, cols.len())
+        } else {
+            let (dm, gm) = image_iou::masks(&cols, &preds, dims, sc)?;
+            let m = TableMasks {
+                dt: dm,
+                gt: gm,
+                row: &row_masks,
+                col: &col_masks,
+                crowd: &crowd,
+            };
+            Table::lazy(preds.len(), cols.len(), m, bounds)
+        };
+        let mut ious = Ious {
+            table: &mut table,
+            rows: &rows,
+            cols: &col_ids,
+        };
+        Ok(eval_image(gts, dts, &ch, &mut ious))
     })?;
-    let mut run = Run {
-        base: ApData::default(),
-        errors: Vec::new(),
-        false_neg: HashMap::new(),
-    };
-    for o in outs {
-        for c in o.gt_classes {
-            let k = run.base.class(c);
-            run.base.n_gt[k] += 1;
-        }
-        for (c, s, t) in o.points {
-            run.base.push(c, s, t);
-        }
-        run.errors.extend(o.errors);
-        for c in o.false_neg {
-            *run.false_neg.entry(c).or_insert(0) += 1;
+    Ok(report(outs, masks))
+}
+
+/// COCOeval (segm) and TIDE on the same masks: each mask is made once and each mask IoU computed once
+/// ([`cocoeval::evaluate_loaded_sharing`]), COCOeval's cells reading the per-image [`Table`] that TIDE's
+/// rules read. Other IoU types, and inputs where this pass fails (a bad mask, an image id twice, ...),
+/// give `None`: the caller runs [`tide`] after evaluating, which reports errors as it always does.
+pub(crate) fn evaluate_with_tide(
+    gt: &EvalGt<'_>,
+    dt: &EvalResults<'_>,
+    params: &Params,
+) -> Result<(Evaluation, Option<TideReport>)> {
+    evaluate_with_tide_bounds(gt, dt, params, true)
+}
+
+fn evaluate_with_tide_bounds(
+    gt: &EvalGt<'_>,
+    dt: &EvalResults<'_>,
+    params: &Params,
+    bounds: bool,
+) -> Result<(Evaluation, Option<TideReport>)> {
+    let (img_ids, cat_ids) = (params.img_ids.as_deref(), params.cat_ids.as_deref());
+    let (ev, outs) = cocoeval::evaluate_loaded_sharing(gt, dt, params, |layout| {
+        shared_pass(gt, dt, layout, img_ids, cat_ids, bounds).ok()
+    })?;
+    Ok((ev, outs.map(|o| report(o, true))))
+}
+
+/// Per-thread buffers of [`shared_pass`].
+#[derive(Default)]
+struct SharedScratch {
+    gt: MaskSet,
+    dt: MaskSet,
+    make: MakeScratch,
+    /// The mask (in `gt` / `dt`) of each of the image's annotations / detections, `u32::MAX`: none yet.
+    gt_slot: Vec<u32>,
+    dt_slot: Vec<u32>,
+    /// Table rows and columns of each cell's detections and ground truths, cell after cell.
+    cell_rows: Vec<usize>,
+    cell_cols: Vec<usize>,
+}
+
+/// Cells of one image: each with its part of the IoU output.
+type ImageCells<'c> = Vec<(&'c Cell, &'c mut [f64])>;
+
+/// COCOeval's cell IoU matrices and TIDE's per-image outputs, image by image (in parallel): the image's
+/// masks are made once, for the cells' and for TIDE's records, into one [`Table`] over all of the image's
+/// detections and annotations.
+fn shared_pass(
+    gt: &EvalGt<'_>,
+    dt: &EvalResults<'_>,
+    layout: &CellLayout<'_>,
+    img_ids: Option<&[i64]>,
+    cat_ids: Option<&[i64]>,
+    bounds: bool,
+) -> Result<(Vec<f64>, Vec<ImageOut>)> {
+    let groups = image_iou::by_image(gt, dt);
+    let mut at: HashMap<i64, usize, foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(gt.images.len(), Default::default());
+    for (i, im) in gt.images.iter().enumerate() {
+        if at.insert(im.id, i).is_some() {
+            // COCOeval and TIDE take different images of that id for its size.
+            return Err(Error::msg("image id twice"));
         }
     }
+    let both = |c: &Cell| c.gt_len > 0 && c.dt_len > 0;
+    let total: usize = layout
+        .cells
+        .iter()
+        .filter(|c| both(c))
+        .map(|c| c.gt_len as usize * c.dt_len as usize)
+        .sum();
+    let mut iou = vec![0.0; total];
+    let mut cells: Vec<ImageCells<'_>> = (0..gt.images.len()).map(|_| Vec::new()).collect();
+    let mut rest: &mut [f64] = &mut iou;
+    for c in layout.cells.iter().filter(|c| both(c)) {
+        let (part, r) =
+            std::mem::take(&mut rest).split_at_mut(c.gt_len as usize * c.dt_len as usize);
+        rest = r;
+        let id = layout.img_ids[c.img as usize];
+        let i = *at
+            .get(&id)
+            .ok_or_else(|| Error::msg(format!("image {id} is not in the ground truth images")))?;
+        cells[i].push((c, part));
+    }
+    let keep_img: Option<HashSet<i64>> = img_ids.map(|v| v.iter().copied().collect());
+    let cat_ok = cat_filter(cat_ids);
+    let outs = cells
+        .into_par_iter()
+        .enumerate()
+        .map_init(SharedScratch::default, |sc, (i, cells)| {
+            let im = &gt.images[i];
+            let tide_on = keep_img.as_ref().is_none_or(|k| k.contains(&im.id));
+            shared_image(
+                gt, dt, layout, &groups, i, cells, tide_on, &cat_ok, sc, bounds,
+            )
+        })
+        .collect::<Result<Vec<ImageOut>>>()?;
+    Ok((iou, outs))
+}
+
+/// One image of [`shared_pass`]: its cells' IoU matrices filled, TIDE's output returned (empty when
+/// `tide_on` is false: an image not asked for).
+#[allow(clippy::too_many_arguments)]
+fn shared_image(
+    gt: &EvalGt<'_>,
+    dt: &EvalResults<'_>,
+    layout: &CellLayout<'_>,
+    groups: &image_iou::ByImage,
+    i: usize,
+    mut cells: ImageCells<'_>,
+    tide_on: bool,
+    cat_ok: &(impl Fn(&Record<'_>) -> bool + Sync),
+    sc: &mut SharedScratch,
+    bounds: bool,
+) -> Result<ImageOut> {
+    let im = &gt.images[i];
+    let dims = Some((im.height, im.width));
+    let (g_all, d_all) = (&groups.gt[i], &groups.dt[i]);
+    sc.gt.clear();
+    sc.dt.clear();
+    sc.gt_slot.clear();
+    sc.gt_slot.resize(g_all.len(), u32::MAX);
+    sc.dt_slot.clear();
+    sc.dt_slot.resize(d_all.len(), u32::MAX);
+    let SharedScratch {
+        gt: gm,
+        dt: dm,
+        make,
+        gt_slot,
+        dt_slot,
+        cell_rows,
+        cell_cols,
+    } = sc;
+    let mut make_gt = |c: usize, make: &mut MakeScratch| -> Result<()> {
+        if gt_slot[c] == u32::MAX {
+            gt_slot[c] = gm.len() as u32;
+            push_mask(&gt.annotations[g_all[c] as usize], dims, false, gm, make)?;
+        }
+        Ok(())
+    };
+    // The cells' records: positions among the image's (both lists are in increasing index order).
+    cell_rows.clear();
+    cell_cols.clear();
+    let local = |all: &[u32], j: u32| {
+        all.binary_search(&j)
+            .map_err(|_| Error::msg("a cell's record is not the image's"))
+    };
+    for (c, _) in &cells {
+        let gr = c.gt_start as usize..(c.gt_start + c.gt_len) as usize;
+        for &j in &layout.gt_src[gr] {
+            let col = local(g_all, j)?;
+            make_gt(col, make)?;
+            cell_cols.push(col);
+        }
+    }
+    let mut make_dt = |r: usize, make: &mut MakeScratch| -> Result<()> {
+        if dt_slot[r] == u32::MAX {
+            dt_slot[r] = dm.len() as u32;
+            push_mask(&dt.records[d_all[r] as usize], dims, true, dm, make)?;
+        }
+        Ok(())
+    };
+    for (c, _) in &cells {
+        let dr = c.dt_start as usize..(c.dt_start + c.dt_len) as usize;
+        for &j in &layout.dt_src[dr] {
+            let row = local(d_all, j)?;
+            make_dt(row, make)?;
+            cell_rows.push(row);
+        }
+    }
+    // TIDE's records (the image's, of the categories asked for), and their masks when a rule compares them.
+    let (mut gts, mut g_local, mut dts, mut d_local) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    if tide_on {
+        for (c, &j) in g_all.iter().enumerate() {
+            let r = &gt.annotations[j as usize];
+            if cat_ok(r) {
+                gts.push(r);
+                g_local.push(c);
+            }
+        }
+        for (row, &j) in d_all.iter().enumerate() {
+            let r = &dt.records[j as usize];
+            if cat_ok(r) {
+                dts.push(r);
+                d_local.push(row);
+            }
+        }
+    }
+    let ch = Chosen::of(&gts, &dts);
+    let rows: Vec<usize> = ch.preds.iter().map(|&p| d_local[p]).collect();
+    let cols: Vec<usize> = ch.cols().map(|g| g_local[g]).collect();
+    if tide_on && ch.compares() {
+        for &c in &cols {
+            make_gt(c, make)?;
+        }
+        for (&p, &row) in ch.preds.iter().zip(&rows) {
+            if matches!(dts[p].seg, Seg::None) {
+                return Err(Error::msg("no segmentation"));
+            }
+            make_dt(row, make)?;
+        }
+    }
+    let crowd: Vec<bool> = g_all
+        .iter()
+        .map(|&j| gt.annotations[j as usize].iscrowd)
+        .collect();
+    let masks = TableMasks {
+        dt: dm,
+        gt: gm,
+        row: dt_slot,
+        col: gt_slot,
+        crowd: &crowd,
+    };
+    let mut table = Table::lazy(d_all.len(), g_all.len(), masks, bounds);
+    // COCOeval's cells: every entry exact (`computeIoU`).
+    let (mut ro, mut co) = (0, 0);
+    for (c, out) in cells.iter_mut() {
+        let (nd, ng) = (c.dt_len as usize, c.gt_len as usize);
+        let (rs, cs) = (&cell_rows[ro..ro + nd], &cell_cols[co..co + ng]);
+        for (d, &r) in rs.iter().enumerate() {
+            for (g, &col) in cs.iter().enumerate() {
+                out[d * ng + g] = table.get(r, col, f64::NEG_INFINITY);
+            }
+        }
+        ro += nd;
+        co += ng;
+    }
+    if !tide_on {
+        return Ok(ImageOut::default());
+    }
+    let mut ious = Ious {
+        table: &mut table,
+        rows: &rows,
+        cols: &cols,
+    };
+    Ok(eval_image(&gts, &dts, &ch, &mut ious))
+}
+
+/// TIDE's numbers from the images' outputs (image order).
+fn report(outs: Vec<ImageOut>, masks: bool) -> TideReport {
+    let mut base = ApData::default();
+    let mut errors = Vec::new();
+    let mut false_neg = Vec::new();
+    for o in outs {
+        for c in o.gt_classes {
+            let k = base.class(c);
+            base.n_gt[k] += 1;
+        }
+        for (c, s, t) in o.points {
+            base.push(c, s, t);
+        }
+        errors.extend(o.errors);
+        false_neg.extend(o.false_neg);
+    }
+    let errors = errors.into_iter().map(|e| e.indexed(&mut base)).collect();
+    let mut fneg = vec![0; base.order.len()];
+    for c in false_neg {
+        if let Some(&k) = base.at.get(&c) {
+            fneg[k] += 1;
+        }
+    }
+    let run = Run {
+        errors,
+        false_neg: fneg,
+        base,
+    };
     let ap50 = run.base.map();
     let kinds = [
         Kind::Cls,
@@ -603,7 +999,7 @@ fn tide_with(
         || run.fix(None, true, false).map() - ap50,
         || run.fix(None, false, true).map() - ap50,
     );
-    Ok(TideReport {
+    TideReport {
         mode: if masks { "mask" } else { "bbox" },
         ap50,
         main: TideMain {
@@ -624,7 +1020,7 @@ fn tide_with(
             bkg: count(Kind::Bkg),
             miss: count(Kind::Miss),
         },
-    })
+    }
 }
 
 impl TideReport {
@@ -731,5 +1127,46 @@ mod tests {
         let bounded = tide_with(&gt, &dt, true, None, None, true).unwrap();
         assert_eq!(format!("{exact:?}"), format!("{bounded:?}"));
         assert!(exact.counts.cls + exact.counts.bkg + exact.counts.both > 0);
+    }
+
+    /// COCOeval and TIDE on shared masks (`evaluate_with_tide`) give what each gives alone: the same
+    /// COCOeval report, and the TIDE report of every IoU computed; also with images and categories left
+    /// out (an image id the ground truth does not have among them).
+    #[test]
+    fn shared_masks_change_nothing() {
+        use crate::eval::cocoeval::{report, IouType};
+        let gt_bytes = read("cocoapi-val2014-100/instances_val2014_100.json");
+        let dt_bytes = read("cocoapi-val2014-100/instances_val2014_fakesegm100_results.json");
+        let gt = EvalGt::parse(&gt_bytes, SegMode::Full).unwrap();
+        let dt = EvalResults::parse(&dt_bytes, SegMode::Full).unwrap();
+        assert!(gt.annotations.iter().any(|a| a.iscrowd));
+        let some_imgs: Vec<i64> = gt
+            .images
+            .iter()
+            .step_by(3)
+            .map(|im| im.id)
+            .chain([-5])
+            .collect();
+        let some_cats = vec![1, 3, 18, 44, 62];
+        for (imgs, cats) in [
+            (None, None),
+            (Some(some_imgs.clone()), None),
+            (None, Some(some_cats.clone())),
+            (Some(some_imgs), Some(some_cats)),
+        ] {
+            let mut params = Params::new(IouType::Segm);
+            params.img_ids = imgs.clone();
+            params.cat_ids = cats.clone();
+            let alone = report(cocoeval::evaluate_loaded(&gt, &dt, &params).unwrap()).unwrap();
+            let want = tide_with(&gt, &dt, true, imgs.as_deref(), cats.as_deref(), false).unwrap();
+            for bounds in [false, true] {
+                let (ev, t) = evaluate_with_tide_bounds(&gt, &dt, &params, bounds).unwrap();
+                assert_eq!(report(ev).unwrap(), alone);
+                assert_eq!(
+                    format!("{:?}", t.expect("masks shared")),
+                    format!("{want:?}")
+                );
+            }
+        }
     }
 }

@@ -972,6 +972,56 @@ pub(crate) fn intersection(a: &[(u64, u64)], b: &[(u64, u64)]) -> u64 {
     acc
 }
 
+/// [`intersection`] of `a` (`area_a` pixels) and `b` (`area_b`) when it is at least `need`; else `Ok` of it
+/// or `Err` of a number in `[intersection, need)`: the walk stops once the pixels left on either side
+/// cannot make `need` (for callers that only compare an IoU with a threshold).
+pub(crate) fn intersection_reaching(
+    a: &[(u64, u64)],
+    b: &[(u64, u64)],
+    area_a: u64,
+    area_b: u64,
+    need: u64,
+) -> std::result::Result<u64, u64> {
+    let (Some(a0), Some(b0), Some(a1), Some(b1)) = (a.first(), b.first(), a.last(), b.last())
+    else {
+        return Ok(0);
+    };
+    let lo = a0.0.max(b0.0);
+    let hi = a1.1.min(b1.1);
+    if lo >= hi {
+        return Ok(0);
+    }
+    let mut i = a.partition_point(|iv| iv.1 <= lo);
+    let mut j = b.partition_point(|iv| iv.1 <= lo);
+    // Pixels of each side from its current interval on (at most): every later common pixel is among them.
+    let (mut left_a, mut left_b) = (area_a, area_b);
+    let mut acc = 0u64;
+    while i < a.len() && j < b.len() {
+        let (sa, ea) = a[i];
+        let (sb, eb) = b[j];
+        if sa >= hi || sb >= hi {
+            break;
+        }
+        let s = sa.max(sb);
+        let e = ea.min(eb);
+        if e > s {
+            acc += e - s;
+        }
+        if ea <= eb {
+            i += 1;
+            left_a = left_a.saturating_sub(ea - sa);
+        } else {
+            j += 1;
+            left_b = left_b.saturating_sub(eb - sb);
+        }
+        let most = acc + left_a.min(left_b);
+        if most < need {
+            return Err(most);
+        }
+    }
+    Ok(acc)
+}
+
 /// pycocotools `rleToString`, one count at a time, straight into a byte buffer: each count (from the
 /// fourth on, its difference with the count two before) in 5-bit groups, least significant first, `0x20` =
 /// more groups follow, plus 48. With `JSON`, the one byte of that alphabet JSON needs escaped, `\\`, is

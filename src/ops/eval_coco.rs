@@ -83,14 +83,23 @@ pub fn run(opts: &Options) -> Result<EvalReport> {
     check_analyses(opts)?;
     let (ev, names, warnings, tide, confusion, operating_point) = with_inputs(opts, |inp| {
         let (gt, dt, params) = (&inp.gt, &inp.dt, &inp.params);
-        let ev = evaluate_loaded(gt, dt, params).map_err(|e| e.in_file(&opts.dt))?;
+        // Segm with --tide: TIDE shares COCOeval's masks (made once), when it can.
+        let (ev, shared_tide) = if opts.tide {
+            tide::evaluate_with_tide(gt, dt, params)
+        } else {
+            evaluate_loaded(gt, dt, params).map(|ev| (ev, None))
+        }
+        .map_err(|e| e.in_file(&opts.dt))?;
         // The analyses beyond the stats (issue 22): each its own module of `eval`, on the same inputs.
         let masks = params.iou_type.uses_masks();
         let (img_ids, cat_ids) = (params.img_ids.as_deref(), params.cat_ids.as_deref());
-        let tide = opts
-            .tide
-            .then(|| tide::tide(gt, dt, masks, img_ids, cat_ids))
-            .transpose()?;
+        let tide = match shared_tide {
+            Some(t) => Some(t),
+            None => opts
+                .tide
+                .then(|| tide::tide(gt, dt, masks, img_ids, cat_ids))
+                .transpose()?,
+        };
         let confusion = opts
             .confusion
             .map(|(iou, score)| confusion::confusion(gt, dt, masks, iou, score, img_ids, cat_ids))

@@ -29,6 +29,17 @@ pub(crate) enum Geometry<'a> {
     Masks(MaskSources<'a>),
     /// Keypoints, compared by OKS (`computeOks`).
     Keypoints(KeypointSources),
+    /// Mask IoU matrices computed by the caller with the masks it made for work of its own (TIDE), so
+    /// that each mask is made once (see `super::evaluate_loaded_sharing`).
+    Given(GivenIous),
+}
+
+/// Each cell's IoU matrix, `[d][g]` as [`Geometry::cell_iou`] gives it, for the cells with ground truths
+/// and detections.
+pub(crate) struct GivenIous {
+    pub iou: Vec<f64>,
+    /// Where a cell's matrix starts in `iou`, by the cell's `dt_start`.
+    pub at: Vec<usize>,
 }
 
 /// Keypoints of ground truths and detections, in cell order (`[x, y, v] × K` each).
@@ -95,6 +106,12 @@ impl Geometry<'_> {
         match self {
             Geometry::Boxes { gt, dt } => {
                 box_iou(&dt[dr], &gt[gr], crowd, out);
+                Ok(())
+            }
+            Geometry::Given(given) => {
+                let at = given.at[dr.start];
+                out.clear();
+                out.extend_from_slice(&given.iou[at..at + dr.len() * gr.len()]);
                 Ok(())
             }
             Geometry::Keypoints(src) => {

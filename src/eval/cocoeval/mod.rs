@@ -46,13 +46,15 @@ pub use summarize::{ClassStats, Summary};
 
 use crate::coco::Annotation;
 use crate::Result;
+pub(crate) use cell::Cell;
 pub(crate) use load::Record;
 pub(crate) use load::Seg;
 // For the per-image, class-agnostic IoU of `eval::image_iou` (TIDE, confusion matrix): the same IoU.
 pub(crate) use geom::{box_iou, push_mask, MakeScratch};
 use load::{EvalGt, EvalResults};
 pub(crate) use masks::{
-    iou as mask_iou, pair as mask_pair_iou, pair_upper_bound as mask_iou_upper_bound, MaskSet,
+    iou as mask_iou, pair as mask_pair_iou, pair_reaching as mask_pair_iou_reaching,
+    pair_upper_bound as mask_iou_upper_bound, MaskSet,
 };
 
 /// The annotations and results as records, `_prepare`d (`mode`: through loadRes or as given), then `then`.
@@ -143,6 +145,64 @@ pub fn evaluate_loaded(
     };
     let prepared = prepare::prepare(&g, &results.records, params)?;
     evaluate::evaluate(prepared)
+}
+
+/// The prepared cells of a segm evaluation, for a caller that computes their IoU matrices
+/// ([`evaluate_loaded_sharing`]).
+pub(crate) struct CellLayout<'p> {
+    /// In evaluation order (category, then image).
+    pub cells: &'p [Cell],
+    /// Index into the annotations / results of each cell's ground truths (file order) and kept detections
+    /// (score order), at `gt_start..` / `dt_start..`.
+    pub gt_src: &'p [u32],
+    pub dt_src: &'p [u32],
+    /// Image id of each `Cell::img`.
+    pub img_ids: &'p [i64],
+}
+
+/// [`evaluate_loaded`] where, for segm, `share` may supply every cell's mask IoU matrix (`[d][g]`,
+/// `maskUtils.iou` with the ground truths' `iscrowd`, for the cells with ground truths and detections, in
+/// cell order, concatenated) together with a result of its own, so that a caller that needs the same masks
+/// (TIDE) makes them once. `share` returning `None` (or another IoU type) leaves evaluation as it is;
+/// the numbers are the same either way when the matrices are.
+pub(crate) fn evaluate_loaded_sharing<T>(
+    gt: &EvalGt<'_>,
+    results: &EvalResults<'_>,
+    params: &Params,
+    share: impl FnOnce(&CellLayout<'_>) -> Option<(Vec<f64>, T)>,
+) -> Result<(Evaluation, Option<T>)> {
+    let g = prepare::Gt {
+        images: &gt.images,
+        annotations: &gt.annotations,
+        categories: &gt.categories,
+    };
+    let mut prepared = prepare::prepare(&g, &results.records, params)?;
+    let mut shared = None;
+    if prepared.params.iou_type == IouType::Segm {
+        let layout = CellLayout {
+            cells: &prepared.cells,
+            gt_src: &prepared.gt_src,
+            dt_src: &prepared.dt_src,
+            img_ids: &prepared.params.img_ids,
+        };
+        if let Some((iou, t)) = share(&layout) {
+            let mut at = vec![0; prepared.dt_src.len()];
+            let mut n = 0;
+            for c in prepared
+                .cells
+                .iter()
+                .filter(|c| c.gt_len > 0 && c.dt_len > 0)
+            {
+                at[c.dt_start as usize] = n;
+                n += c.gt_len as usize * c.dt_len as usize;
+            }
+            if n == iou.len() {
+                prepared.geometry = geom::Geometry::Given(geom::GivenIous { iou, at });
+                shared = Some(t);
+            }
+        }
+    }
+    Ok((evaluate::evaluate(prepared)?, shared))
 }
 
 /// [`evaluate_loaded`] with lvis-api's federated rules (`prepare::prepare_with`), on results already cut
