@@ -5,8 +5,8 @@ import warnings
 
 from . import _native
 
-__all__ = ["convert", "eval_coco", "eval_lvis", "eval_merge", "eval_miou", "eval_panoptic", "filter", "rasterize",
-           "stats", "validate"]
+__all__ = ["convert", "eval_coco", "eval_lvis", "eval_merge", "eval_miou", "eval_panoptic", "filter",
+           "rasterize", "stats", "validate"]
 
 
 def stats(path):
@@ -112,7 +112,7 @@ def eval_miou(gt, pred, num_classes=None, class_names=None, ignore_index=255, re
 
 
 def _inputs(inputs):
-    """One path, or a list of them (files, directories of ``*.json``, glob patterns), as the command's INPUTS."""
+    """One path, or a list of them (files, directories of ``*.json``, glob patterns): the command's INPUTS."""
     if isinstance(inputs, (str, bytes, os.PathLike)):
         return [os.fsdecode(inputs)]
     return [os.fsdecode(p) for p in inputs]
@@ -175,8 +175,9 @@ def filter(inputs, output, cats=None, supercats=None, keep_all_images=False, img
 
 def convert(inputs, output, to, gt=None, tolerance=0.0, skip_invalid=False):
     """``cocokit convert INPUTS --to TO -o OUTPUT ... --json``: every annotation's segmentation rewritten as
-    ``to`` (``"rle"``: pycocotools' ``annToRLE``; ``"rle-raw"``: integer counts; ``"polygon"``: traced contours,
-    simplified by ``tolerance`` pixels), everything else copied byte for byte, into ``output`` atomically.
+    ``to`` (``"rle"``: pycocotools' ``annToRLE``; ``"rle-raw"``: integer counts; ``"polygon"``: traced
+    contours, simplified by ``tolerance`` pixels), everything else copied byte for byte, into ``output``
+    atomically.
     Returns ``{"converted", "unchanged", "skipped", "output"}``.
 
     ``gt``: for a results file with polygons, the dataset giving image sizes. ``skip_invalid``: leave out

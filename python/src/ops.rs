@@ -61,7 +61,8 @@ fn stoppable<T: Send + 'static>(
         let (got, back) = py.detach(move || (rx.recv_timeout(Duration::from_millis(50)), rx));
         rx = back;
         match got {
-            Ok(result) => return result.map_err(err),
+            // With the line and column of the error's byte offset, as the command prints it.
+            Ok(result) => return result.map_err(|e| err(cocokit::io::locate(e))),
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 if let Err(signal) = py.check_signals() {
                     stop.0.store(true, Ordering::Relaxed);

@@ -1,5 +1,5 @@
-"""cocokit.filter, convert and rasterize: each call writes the very bytes the ``cocokit`` command writes for the
-same arguments and returns what the command's ``--json`` prints; bad options and bad input raise the
+"""cocokit.filter, convert and rasterize: each call writes the very bytes the ``cocokit`` command writes for
+the same arguments and returns what the command's ``--json`` prints; bad options and bad input raise the
 command's message (as :class:`cocokit.CocokitError`) or the matching ``OSError``, and write nothing."""
 
 import json
@@ -50,14 +50,18 @@ def tree(d):
 FILTER_CASES = [
     ([TINY], {"cats": ["person"]}, ["--cats", "person"]),
     ([TINY], {"cats": "dog,cat,18"}, ["--cats", "dog,cat,18"]),
-    ([VAL2014], {"supercats": ["animal"], "keep_all_images": True}, ["--supercats", "animal", "--keep-all-images"]),
+    ([VAL2014], {"supercats": ["animal"], "keep_all_images": True},
+     ["--supercats", "animal", "--keep-all-images"]),
     ([VAL2014], {"area_rng": (0, 1024), "iscrowd": 0}, ["--area-rng", "0,1024", "--iscrowd", "0"]),
-    ([VAL2014], {"cats": [1, "dog"], "img_ids": [139, 285, 724]}, ["--cats", "1,dog", "--img-ids", "139,285,724"]),
+    ([VAL2014], {"cats": [1, "dog"], "img_ids": [139, 285, 724]},
+     ["--cats", "1,dog", "--img-ids", "139,285,724"]),
     ([VAL2014_BBOX], {"cats": [1, 18], "score_thr": 0.5}, ["--cats", "1,18", "--score-thr", "0.5"]),
     ([VAL2014_BBOX], {"gt": VAL2014, "cats": ["person"], "img_ids": [139, 285]},
      ["--gt", VAL2014, "--cats", "person", "--img-ids", "139,285"]),
-    ([SA1B], {"img_ids": [10764, 20992]}, ["--img-ids", "10764,20992"]),
-    ([os.path.join(SA1B, "sa_1*.json"), os.path.join(SA1B, "sa_2*.json")], {"iscrowd": 0}, ["--iscrowd", "0"]),
+    ([SA1B], {"img_ids": [10764, 20992], "keep_all_images": True},
+     ["--img-ids", "10764,20992", "--keep-all-images"]),
+    ([os.path.join(SA1B, "sa_1*.json"), os.path.join(SA1B, "sa_2*.json")], {"area_rng": (0, 1e12),
+     "keep_all_images": True}, ["--area-rng", "0,1e12", "--keep-all-images"]),
 ]
 
 
@@ -69,7 +73,7 @@ def test_filter_writes_what_the_command_writes(tmp_path, inputs, kwargs, flags):
     assert read(mine) == read(theirs)
     want["output"] = mine
     assert rep == want
-    assert rep["annotations"] > 0
+    assert rep["annotations"] + rep["images"] > 0
 
 
 def test_filter_file_names_list(tmp_path):
@@ -124,7 +128,8 @@ def test_convert_skip_invalid(tmp_path):
 
 RASTERIZE_CASES = [
     ([TINY], {}, []),
-    ([TINY], {"mode": "instance", "img_ids": [139, 285]}, ["--mode", "instance", "--img-ids", "139,285"]),
+    ([TINY], {"mode": "instance", "img_ids": [532481, 184324]},
+     ["--mode", "instance", "--img-ids", "532481,184324"]),
     ([VAL2014], {"crowd": "paint", "palette": True, "img_ids": [139]},
      ["--crowd", "paint", "--palette", "--img-ids", "139"]),
     ([VAL2014], {"background": 200, "img_ids": [285, 724]}, ["--background", "200", "--img-ids", "285,724"]),
@@ -151,20 +156,23 @@ def test_rasterize_writes_what_the_command_writes(tmp_path, inputs, kwargs, flag
 def _error_cases(out):
     return [
         (lambda: cocokit.filter(TINY, out), ["filter", TINY, "-o", out]),
-        (lambda: cocokit.filter(TINY, out, area_rng=(5, 1)), ["filter", TINY, "--area-rng", "5,1", "-o", out]),
-        (lambda: cocokit.filter(TINY, out, cats=["unicorn"]), ["filter", TINY, "--cats", "unicorn", "-o", out]),
+        (lambda: cocokit.filter(TINY, out, area_rng=(5, 1)),
+         ["filter", TINY, "--area-rng", "5,1", "-o", out]),
+        (lambda: cocokit.filter(TINY, out, cats=["unicorn"]),
+         ["filter", TINY, "--cats", "unicorn", "-o", out]),
         (lambda: cocokit.filter(TINY, out, score_thr=float("nan")),
          ["filter", TINY, "--score-thr", "NaN", "-o", out]),
-        (lambda: cocokit.filter(TINY, TINY, cats=["person"]), ["filter", TINY, "--cats", "person", "-o", TINY]),
+        (lambda: cocokit.filter(TINY, TINY, cats=["person"]),
+         ["filter", TINY, "--cats", "person", "-o", TINY]),
         (lambda: cocokit.filter(os.path.join(BAD, "trailing_comma.json"), out, cats=["1"]),
          ["filter", os.path.join(BAD, "trailing_comma.json"), "--cats", "1", "-o", out]),
         (lambda: cocokit.filter(os.path.join(SA1B, "nothing*.json"), out, cats=["1"]),
          ["filter", os.path.join(SA1B, "nothing*.json"), "--cats", "1", "-o", out]),
         (lambda: cocokit.convert(TINY, out, "polygon", tolerance=-1),
-         ["convert", TINY, "--to", "polygon", "--tolerance", "-1", "-o", out]),
+         ["convert", TINY, "--to", "polygon", "--tolerance=-1", "-o", out]),
         (lambda: cocokit.convert(VAL2014_SEGM, out, "polygon", gt=os.path.join(BAD, "images_not_array.json")),
-         ["convert", VAL2014_SEGM, "--to", "polygon", "--gt", os.path.join(BAD, "images_not_array.json"), "-o",
-          out]),
+         ["convert", VAL2014_SEGM, "--to", "polygon", "--gt", os.path.join(BAD, "images_not_array.json"),
+          "-o", out]),
         (lambda: cocokit.convert(os.path.join(BAD, "rle_negative_count.json"), out, "polygon"),
          ["convert", os.path.join(BAD, "rle_negative_count.json"), "--to", "polygon", "-o", out]),
         (lambda: cocokit.rasterize(TINY, out, img_ids=[1]), ["rasterize", TINY, "--img-ids", "1", "-o", out]),
