@@ -9,7 +9,7 @@ in the Python mask modules of cocokit and its peers (issue 20's "mask.encode/dec
 --tools: comma-separated subset of pycocotools, cocokit (cocokit.mask), faster-coco-eval
 (faster_coco_eval.core.mask), hotcoco (hotcoco.mask), ultrafast-pycocotools (ultrafast_pycocotools.mask);
 default pycocotools only. A tool that is not importable is skipped with a note; an operation a tool
-does not accept is reported as n/a.
+does not accept is reported as n/a. vernier (0.5.4) is not among them: it has no public mask module.
 Same masks for every tool: every annotation of the cocoapi val2014 (100 images), COCO val2017 tiny and
 LVIS val (100 images) ground truths, plus the cocoapi fake segm results for IoU; prepared with pycocotools.
 Single thread; CPU time of the thread (time.thread_time), so a busy machine skews less. The tools are

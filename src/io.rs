@@ -496,6 +496,9 @@ pub fn locate(e: Error) -> Error {
 /// only writes to a pipe), removes every registered file, and exits with 128 + the signal's number (130, 143),
 /// as a shell reports a command killed by it. Commands that create no temporary file keep the default
 /// disposition. Directories a command created stay (they are the user's outputs, not temporary files).
+/// Only a program that asks for it ([`remove_on_signal`], the `cocokit` binary) gets the handler: a library
+/// user such as the Python package keeps its own SIGINT handling (Ctrl-C there stops the operation, whose
+/// temporary files are removed as on any error, and the interpreter goes on).
 pub mod cleanup {
     use std::path::PathBuf;
     use std::sync::{Mutex, MutexGuard, Once};
@@ -510,6 +513,13 @@ pub mod cleanup {
         paths: Vec::new(),
     });
     static INSTALL: Once = Once::new();
+    static WANTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+    /// Make SIGINT and SIGTERM remove the registered temporary files and exit (see the module doc): the
+    /// binary's choice, made before anything is registered.
+    pub fn remove_on_signal() {
+        WANTED.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 
     fn registry() -> MutexGuard<'static, Registry> {
         // A panic elsewhere while holding the lock leaves the list itself usable.
@@ -534,7 +544,9 @@ pub mod cleanup {
         make: impl FnOnce() -> std::io::Result<T>,
         path: impl FnOnce(&T) -> PathBuf,
     ) -> std::io::Result<(T, Tracked)> {
-        INSTALL.call_once(install);
+        if WANTED.load(std::sync::atomic::Ordering::Relaxed) {
+            INSTALL.call_once(install);
+        }
         let mut r = registry();
         let made = make()?;
         r.next += 1;

@@ -4,6 +4,8 @@ use clap::Parser;
 use cocokit::cmd::cli::Cli;
 
 fn main() {
+    // Interrupted commands remove their temporary files (a library user keeps its own signal handling).
+    cocokit::io::cleanup::remove_on_signal();
     let result = Cli::parse().run();
     if let Err(e) = result {
         if e.broken_pipe {

@@ -56,3 +56,40 @@ def eval_miou(
     mean_over: str | None = None,
     allow_extra: bool = False,
 ) -> dict[str, Any]: ...
+
+_Paths = str | PathLike[str] | Iterable[str | PathLike[str]]
+
+def filter(
+    inputs: _Paths,
+    output: str | PathLike[str],
+    cats: str | int | Iterable[str | int] | None = None,
+    supercats: str | Iterable[str] | None = None,
+    keep_all_images: bool = False,
+    img_ids: int | Iterable[int] | None = None,
+    file_names: str | PathLike[str] | None = None,
+    area_rng: tuple[float, float] | Sequence[float] | None = None,
+    iscrowd: int | None = None,
+    score_thr: float | None = None,
+    gt: str | PathLike[str] | None = None,
+) -> dict[str, Any]: ...
+def convert(
+    inputs: _Paths,
+    output: str | PathLike[str],
+    to: str,
+    gt: str | PathLike[str] | None = None,
+    tolerance: float = 0.0,
+    skip_invalid: bool = False,
+) -> dict[str, Any]: ...
+def rasterize(
+    inputs: _Paths,
+    output: str | PathLike[str],
+    mode: str = "semantic",
+    img_ids: int | Iterable[int] | None = None,
+    crowd: str = "ignore",
+    palette: bool = False,
+    boxes: bool = False,
+    background: int = 0,
+    panoptic_dir: str | PathLike[str] | None = None,
+    gt: str | PathLike[str] | None = None,
+    score_thr: float = 0.5,
+) -> dict[str, Any]: ...

@@ -5,7 +5,8 @@ import warnings
 
 from . import _native
 
-__all__ = ["eval_coco", "eval_lvis", "eval_merge", "eval_miou", "eval_panoptic", "stats", "validate"]
+__all__ = ["convert", "eval_coco", "eval_lvis", "eval_merge", "eval_miou", "eval_panoptic", "filter",
+           "rasterize", "stats", "validate"]
 
 
 def stats(path):
@@ -108,3 +109,97 @@ def eval_miou(gt, pred, num_classes=None, class_names=None, ignore_index=255, re
         None if class_names is None else os.fspath(class_names), int(ignore_index), bool(reduce_zero_label),
         background, None if score_thr is None else float(score_thr), convention, absent_as, mean_over,
         bool(allow_extra))
+
+
+def _inputs(inputs):
+    """One path, or a list of them (files, directories of ``*.json``, glob patterns): the command's INPUTS."""
+    if isinstance(inputs, (str, bytes, os.PathLike)):
+        return [os.fsdecode(inputs)]
+    return [os.fsdecode(p) for p in inputs]
+
+
+def _tokens(values):
+    """``--cats``-like values: a string is the command's comma-separated list; a list gives one token each."""
+    if values is None:
+        return []
+    if isinstance(values, str):
+        return [t for t in values.split(",") if t]
+    if isinstance(values, int):
+        return [str(values)]
+    return [str(v) for v in values]
+
+
+def _ints(values):
+    if values is None:
+        return []
+    if isinstance(values, int):
+        return [values]
+    return [int(v) for v in values]
+
+
+def _path(p):
+    return None if p is None else os.fsdecode(p)
+
+
+def _file_output(output):
+    """The output file: required, and a file (the summary is returned, so nothing else may go to standard
+    output: the command's ``--json`` asks for ``-o FILE`` for the same reason)."""
+    out = os.fsdecode(output)
+    if out in ("", "-"):
+        raise _native.CocokitError(
+            "output: give a file path (the summary is returned; the command's --json also needs -o FILE)")
+    return out
+
+
+def filter(inputs, output, cats=None, supercats=None, keep_all_images=False, img_ids=None, file_names=None,
+           area_rng=None, iscrowd=None, score_thr=None, gt=None):
+    """``cocokit filter INPUTS -o OUTPUT ... --json``: keep some categories (their annotations and images),
+    writing the dataset (or results file) to ``output`` atomically, every kept record byte for byte. Returns
+    ``{"categories", "annotations", "images", "output"}`` (for a results file ``annotations`` counts the
+    detections kept).
+
+    ``inputs``: a COCO file, a directory of ``*.json`` or a glob pattern, or a list of them (read as one
+    dataset). ``cats``: names or ids (a list, or the command's comma-separated string); ``supercats``:
+    supercategory names. ``keep_all_images``: keep images without a kept annotation. ``img_ids``: only these
+    images. ``file_names``: a text file with one ``file_name`` per line. ``area_rng``: ``(lo, hi)``, keeping
+    ``lo < area < hi`` as ``getAnnIds(areaRng=...)``. ``iscrowd``: 0 or 1. ``score_thr``: results files, only
+    detections with ``score >= score_thr``. ``gt``: results files, the dataset whose category names ``cats``
+    may use. Raises :class:`CocokitError` with the command's message for bad options or input; nothing is
+    written then.
+    """
+    return _native.filter(
+        _inputs(inputs), _file_output(output), _tokens(cats), _tokens(supercats), bool(keep_all_images),
+        _ints(img_ids), _path(file_names), [] if area_rng is None else [float(a) for a in area_rng],
+        None if iscrowd is None else int(iscrowd), None if score_thr is None else float(score_thr), _path(gt))
+
+
+def convert(inputs, output, to, gt=None, tolerance=0.0, skip_invalid=False):
+    """``cocokit convert INPUTS --to TO -o OUTPUT ... --json``: every annotation's segmentation rewritten as
+    ``to`` (``"rle"``: pycocotools' ``annToRLE``; ``"rle-raw"``: integer counts; ``"polygon"``: traced
+    contours, simplified by ``tolerance`` pixels), everything else copied byte for byte, into ``output``
+    atomically.
+    Returns ``{"converted", "unchanged", "skipped", "output"}``.
+
+    ``gt``: for a results file with polygons, the dataset giving image sizes. ``skip_invalid``: leave out
+    annotations that cannot be converted (counted in ``skipped``) instead of raising.
+    """
+    return _native.convert(_inputs(inputs), _file_output(output), str(to), _path(gt), float(tolerance),
+                           bool(skip_invalid))
+
+
+def rasterize(inputs, output, mode="semantic", img_ids=None, crowd="ignore", palette=False, boxes=False,
+              background=0, panoptic_dir=None, gt=None, score_thr=0.5):
+    """``cocokit rasterize INPUTS -o OUTPUT ... --json``: one label-map PNG per image in the directory
+    ``output`` (created if missing; each PNG written atomically). Returns ``{"images", "bits", "annotations",
+    "orphans", "output"}``.
+
+    ``mode``: ``"semantic"`` (pixel = category id, crowd pixels 255 / 65535 unless ``crowd="paint"``) or
+    ``"instance"`` (16-bit, pixel = the annotation's 1-based position in its image). ``img_ids``: only these
+    images. ``palette``: also colour previews in ``output/palette/``. ``boxes``: paint the bbox of annotations
+    without a segmentation. ``background``: the value of unannotated pixels in semantic maps.
+    ``panoptic_dir``: a panoptic file's PNG directory. ``gt`` and ``score_thr``: a results file painted onto
+    its ground truth's images, detections below the threshold left out.
+    """
+    return _native.rasterize(_inputs(inputs), os.fsdecode(output), str(mode), _ints(img_ids), str(crowd),
+                             bool(palette), bool(boxes), int(background), _path(panoptic_dir), _path(gt),
+                             float(score_thr))

@@ -121,3 +121,32 @@ def eval_miou(
     mean_over: str | None,
     allow_extra: bool,
 ) -> dict[str, Any]: ...
+def filter(
+    inputs_: list[str],
+    output: str,
+    cats: list[str],
+    supercats: list[str],
+    keep_all_images: bool,
+    img_ids: list[int],
+    file_names: str | None,
+    area_rng: list[float],
+    iscrowd: int | None,
+    score_thr: float | None,
+    gt: str | None,
+) -> dict[str, Any]: ...
+def convert(
+    inputs_: list[str], output: str, to: str, gt: str | None, tolerance: float, skip_invalid: bool
+) -> dict[str, Any]: ...
+def rasterize(
+    inputs_: list[str],
+    output: str,
+    mode: str,
+    img_ids: list[int],
+    crowd: str,
+    palette: bool,
+    boxes: bool,
+    background: int,
+    panoptic_dir: str | None,
+    gt: str | None,
+    score_thr: float,
+) -> dict[str, Any]: ...

@@ -1,9 +1,8 @@
 //! `cocokit convert`: rewrite every annotation's segmentation as compressed RLE, raw RLE or polygons.
 
-use super::count;
+use super::{count, Bars};
 use crate::error::{Error, Result};
-use crate::io::{progress, Input, Output};
-use crate::ops::convert::{convert, image_sizes, ConvertOptions, Target};
+use crate::ops::convert::{run as run_request, Form, Request};
 use std::io::Write;
 
 const EXAMPLES: &str = concat!(
@@ -65,53 +64,34 @@ pub enum To {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let target = match args.to {
-        To::Rle => Target::Rle,
-        To::RleRaw => Target::RleRaw,
-        To::Polygon => Target::Polygon {
-            tolerance: args.tolerance,
-        },
-    };
-    if !(args.tolerance >= 0.0 && args.tolerance.is_finite()) {
-        return Err(Error::msg("--tolerance must be a finite number >= 0"));
-    }
     if args.json && args.output.as_deref().is_none_or(|o| o == "-") {
         return Err(Error::msg(
             "--json prints the summary on standard output: give -o FILE for the converted file",
         ));
     }
-    let sizes = match &args.gt {
-        Some(gt) => {
-            let g = Input::open(gt)?;
-            Some(image_sizes(g.bytes()).map_err(|e| e.in_file(gt))?)
-        }
-        None => None,
-    };
-    let src = super::open_source(&args.inputs, args.quiet)?;
-    let input = src.input();
-    let mut inputs = src.paths();
-    if let Some(gt) = &args.gt {
-        inputs.push(gt);
-    }
-    let mut out = Output::create(args.output.as_deref(), &inputs)?;
-    let pb = progress(input.bytes().len() as u64, args.quiet, "convert");
-    let opts = ConvertOptions {
-        target,
+    let req = Request {
+        output: args.output,
+        gt: args.gt,
+        tolerance: args.tolerance,
         skip_invalid: args.skip_invalid,
+        ..Request::new(
+            args.inputs,
+            match args.to {
+                To::Rle => Form::Rle,
+                To::RleRaw => Form::RleRaw,
+                To::Polygon => Form::Polygon,
+            },
+        )
     };
-    let rep = convert(input, sizes, &opts, out.writer(), &|p| pb.set_position(p)).map_err(|e| {
-        if e.broken_pipe {
-            e
-        } else {
-            src.blame(e)
-        }
-    })?;
-    pb.finish_and_clear();
-    out.commit()?;
+    let bars = Bars::new(args.quiet, "convert", None);
+    let rep = run_request(&req, &bars)?;
+    bars.finish();
     if args.json {
-        let v = serde_json::json!({"converted": rep.converted, "unchanged": rep.unchanged,
-                                   "skipped": rep.skipped, "output": args.output});
-        writeln!(std::io::stdout(), "{v}")?;
+        writeln!(
+            std::io::stdout(),
+            "{}",
+            rep.to_json(req.output.as_deref().unwrap_or("-"))
+        )?;
     }
     if !args.quiet {
         eprintln!(

@@ -1,9 +1,8 @@
 //! `cocokit filter`: keep some categories, their annotations and the images that contain them.
 
-use super::count;
+use super::{count, Bars};
 use crate::error::{Error, Result};
-use crate::io::{Input, Output};
-use crate::ops::filter::{filter, Selection};
+use crate::ops::filter::{run as run_request, Request};
 use std::io::Write;
 
 const EXAMPLES: &str = concat!(
@@ -72,80 +71,33 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    if args.cats.is_empty()
-        && args.supercats.is_empty()
-        && args.img_ids.is_empty()
-        && args.score_thr.is_none()
-        && args.file_names.is_none()
-        && args.area_rng.is_empty()
-        && args.iscrowd.is_none()
-    {
-        return Err(Error::msg(
-            "nothing to keep: give --cats, --supercats, --img-ids, --file-names, --area-rng, --iscrowd and/or --score-thr",
-        ));
-    }
-    let area_rng = match args.area_rng[..] {
-        [] => None,
-        [lo, hi] if !lo.is_nan() && !hi.is_nan() && lo < hi => Some((lo, hi)),
-        _ => {
-            return Err(Error::msg(
-                "--area-rng takes two numbers LO,HI with LO < HI, e.g. 0,1024",
-            ))
-        }
-    };
-    let file_names = match &args.file_names {
-        None => None,
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-            let names: std::collections::HashSet<String> = text
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_string)
-                .collect();
-            if names.is_empty() {
-                return Err(Error::msg("no file names in the list").in_file(path));
-            }
-            Some(names)
-        }
-    };
     if args.json && args.output.as_deref().is_none_or(|o| o == "-") {
         return Err(Error::msg(
             "--json prints the summary on standard output: give -o FILE for the dataset",
         ));
     }
-    if args.score_thr.is_some_and(|t| !t.is_finite()) {
-        return Err(Error::msg("--score-thr must be a finite number"));
-    }
-    let gt_categories = match &args.gt {
-        Some(gt) => Some(crate::ops::filter::categories_of(&Input::open(gt)?)?),
-        None => None,
-    };
-    let sel = Selection {
+    let req = Request {
+        inputs: args.inputs,
+        output: args.output,
         cats: args.cats,
         supercats: args.supercats,
         keep_all_images: args.keep_all_images,
-        img_ids: (!args.img_ids.is_empty()).then(|| args.img_ids.iter().copied().collect()),
-        score_thr: args.score_thr,
-        gt_categories,
-        area_rng,
+        img_ids: args.img_ids,
+        file_names: args.file_names,
+        area_rng: args.area_rng,
         iscrowd: args.iscrowd,
-        file_names,
+        score_thr: args.score_thr,
+        gt: args.gt,
     };
-    let src = super::open_source(&args.inputs, args.quiet)?;
-    let mut out = Output::create(args.output.as_deref(), &src.paths())?;
-    let rep = filter(src.input(), &sel, out.writer()).map_err(|e| {
-        if e.broken_pipe {
-            e
-        } else {
-            src.blame(e)
-        }
-    })?;
-    out.commit()?;
+    let bars = Bars::new(args.quiet, "filter", None);
+    let rep = run_request(&req, &bars)?;
+    bars.finish();
     if args.json {
-        let v = serde_json::json!({"categories": rep.categories, "annotations": rep.annotations,
-                                   "images": rep.images, "output": args.output});
-        writeln!(std::io::stdout(), "{v}")?;
+        writeln!(
+            std::io::stdout(),
+            "{}",
+            rep.to_json(req.output.as_deref().unwrap_or("-"))
+        )?;
     }
     if !args.quiet {
         if rep.results {

@@ -61,6 +61,59 @@ pub fn open_source(
     Ok(src)
 }
 
+/// The progress bars of a file-writing operation ([`crate::ops::Watch`]): one over the input files when
+/// there are many (as [`open_source`]), then one over the main pass, named `what`: bytes, or a count of
+/// `unit` (`Some("images")`). Hidden when `quiet`.
+pub struct Bars {
+    quiet: bool,
+    what: &'static str,
+    unit: Option<&'static str>,
+    files: std::sync::OnceLock<indicatif::ProgressBar>,
+    main: std::sync::OnceLock<indicatif::ProgressBar>,
+}
+
+impl Bars {
+    pub fn new(quiet: bool, what: &'static str, unit: Option<&'static str>) -> Bars {
+        Bars {
+            quiet,
+            what,
+            unit,
+            files: std::sync::OnceLock::new(),
+            main: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Clear the bars (the operation succeeded).
+    pub fn finish(&self) {
+        for pb in [self.files.get(), self.main.get()].into_iter().flatten() {
+            pb.finish_and_clear();
+        }
+    }
+}
+
+impl crate::ops::Watch for Bars {
+    fn files(&self, done: u64, total: u64) {
+        self.files
+            .get_or_init(|| crate::io::progress_count(Some(total), "files", self.quiet, "reading"))
+            .set_position(done)
+    }
+    fn start(&self, total: Option<u64>) {
+        if let Some(pb) = self.files.get() {
+            pb.finish_and_clear();
+        }
+        let pb = match self.unit {
+            None => crate::io::progress(total.unwrap_or(0), self.quiet, self.what),
+            Some(unit) => crate::io::progress_count(total, unit, self.quiet, self.what),
+        };
+        let _ = self.main.set(pb);
+    }
+    fn position(&self, pos: u64) {
+        if let Some(pb) = self.main.get() {
+            pb.set_position(pos)
+        }
+    }
+}
+
 /// A report as one JSON object on standard output, with `"output"` (where the command wrote) added.
 pub fn print_json_report(rep: &impl serde::Serialize, output: &str) -> crate::error::Result<()> {
     use std::io::Write;

@@ -1,12 +1,10 @@
 //! `cocokit rasterize`: one label-map PNG per image (semantic or instance).
 
-use super::count;
-use crate::error::{Error, Result};
-use crate::io::{progress_count, Input};
-use crate::ops::rasterize::{rasterize, rasterize_results, CrowdRule, Mode, RasterizeOptions};
+use super::{count, Bars};
+use crate::error::Result;
+use crate::ops::rasterize::{run as run_request, CrowdRule, Mode, RasterizeOptions, Request};
 use std::collections::HashSet;
 use std::io::Write;
-use std::path::Path;
 
 const EXAMPLES: &str = concat!(
     "Examples:
@@ -91,50 +89,35 @@ pub enum CrowdArg {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let opts = RasterizeOptions {
-        mode: match args.mode {
-            ModeArg::Semantic => Mode::Semantic,
-            ModeArg::Instance => Mode::Instance,
+    let req = Request {
+        options: RasterizeOptions {
+            mode: match args.mode {
+                ModeArg::Semantic => Mode::Semantic,
+                ModeArg::Instance => Mode::Instance,
+            },
+            crowd: match args.crowd {
+                CrowdArg::Ignore => CrowdRule::Ignore,
+                CrowdArg::Paint => CrowdRule::Paint,
+            },
+            images: (!args.img_ids.is_empty())
+                .then(|| args.img_ids.iter().copied().collect::<HashSet<i64>>()),
+            palette: args.palette,
+            boxes: args.boxes,
+            background: args.background,
+            panoptic_dir: args.panoptic_dir.as_ref().map(std::path::PathBuf::from),
         },
-        crowd: match args.crowd {
-            CrowdArg::Ignore => CrowdRule::Ignore,
-            CrowdArg::Paint => CrowdRule::Paint,
-        },
-        images: (!args.img_ids.is_empty())
-            .then(|| args.img_ids.iter().copied().collect::<HashSet<i64>>()),
-        palette: args.palette,
-        boxes: args.boxes,
-        background: args.background,
-        panoptic_dir: args.panoptic_dir.as_ref().map(std::path::PathBuf::from),
+        gt: args.gt,
+        score_thr: args.score_thr,
+        ..Request::new(args.inputs, args.output)
     };
-    let out = Path::new(&args.output);
-    if out.exists() && !out.is_dir() {
-        return Err(Error::msg("-o/--output must be a directory").in_file(&args.output));
-    }
-    let src = super::open_source(&args.inputs, args.quiet)?;
-    let input = src.input();
-    let pb = progress_count(None, "images", args.quiet, "rasterize");
-    let rep = match &args.gt {
-        Some(gt) => {
-            if !args.score_thr.is_finite() {
-                return Err(Error::msg("--score-thr must be a finite number"));
-            }
-            let gt = Input::open(gt)?;
-            rasterize_results(input, &gt, args.score_thr, &opts, out, &|n| {
-                pb.set_position(n)
-            })
-        }
-        None => rasterize(input, &opts, out, &|n| pb.set_position(n)),
-    }
-    .map_err(|e| src.blame(e))?;
-    pb.finish_and_clear();
-    let bits = if rep.sixteen_bit { 16 } else { 8 };
+    let bars = Bars::new(args.quiet, "rasterize", Some("images"));
+    let rep = run_request(&req, &bars)?;
+    bars.finish();
     if args.json {
-        let v = serde_json::json!({"images": rep.images, "bits": bits, "annotations": rep.annotations,
-                                   "orphans": rep.orphans, "output": args.output});
-        writeln!(std::io::stdout(), "{v}")?;
+        writeln!(std::io::stdout(), "{}", rep.to_json(&req.output))?;
     }
     if !args.quiet {
+        let bits = if rep.sixteen_bit { 16 } else { 8 };
         eprintln!(
             "wrote {} ({}) to {}",
             count(
@@ -143,7 +126,7 @@ pub fn run(args: Args) -> Result<()> {
                 &format!("{bits}-bit label maps")
             ),
             count(rep.annotations, "annotation", "annotations"),
-            args.output
+            req.output
         );
         if rep.orphans > 0 {
             eprintln!(

@@ -5,6 +5,10 @@
 //! traces the mask's contours. Everything else in the file — other keys, other fields, record order, number
 //! literals — is copied byte for byte: each record's bytes are spliced around the new segmentation.
 //!
+//! [`run`] is the command's whole request ([`Request`], its flags): the options checked, the ground truth's
+//! image sizes read, the inputs opened (files, directories, globs: `coco::source`), the output written
+//! atomically, the report returned ([`ConvertReport::to_json`], what `--json` prints). It prints nothing.
+//!
 //! One pass over the memory-mapped input when the images come before the annotations (their sizes are
 //! collected on the way), else two: the first collects image sizes. A thread walks the top level and cuts
 //! the other sections' records ([`scan_top_batched_handing_over`]); the annotation array is handed over to
@@ -16,6 +20,7 @@
 use crate::coco::reader::{
     parse_annotation_segmentation, parse_image_size, recycle_segmentation, SegInfo,
 };
+use crate::coco::source::Source;
 use crate::coco::walk::{
     par_map_ordered, scan_top, scan_top_batched, scan_top_batched_handing_over, walk_elements,
     walk_records, Chunk, Event, Layout, Piece, RecordsStop, Resume, Section, BATCH_HEAVY,
@@ -23,11 +28,12 @@ use crate::coco::walk::{
 use crate::coco::writer::{TopWriter, RECORD_SEP};
 use crate::coco::{Annotation, Segmentation};
 use crate::error::{Error, Result};
-use crate::io::Input;
+use crate::io::{Input, Output};
 use crate::json::pretty::write_escaped;
 use crate::json::scan::{skip_ws, ElementGuess};
 use crate::mask::contour::polygons_from_mask;
 use crate::mask::segmentation::{polygon_compressed_json, segmentation_to_rle, single_polygon};
+use crate::ops::{interrupted, Stoppable, Watch};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::io::Write;
@@ -64,6 +70,118 @@ pub struct ConvertReport {
     pub skipped: u64,
     /// The first few skipped, with the reason.
     pub skipped_examples: Vec<String>,
+}
+
+impl ConvertReport {
+    /// What `cocokit convert --json` prints: the counts and where the output went.
+    pub fn to_json(&self, output: &str) -> serde_json::Value {
+        serde_json::json!({"converted": self.converted, "unchanged": self.unchanged,
+                           "skipped": self.skipped, "output": output})
+    }
+}
+
+/// `--to`: the form segmentations are converted to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// `rle`: compressed RLE, as pycocotools' annToRLE.
+    Rle,
+    /// `rle-raw`: uncompressed RLE.
+    RleRaw,
+    /// `polygon`: traced contours.
+    Polygon,
+}
+
+impl Form {
+    /// `rle`, `rle-raw` or `polygon`.
+    pub fn parse(s: &str) -> Result<Form> {
+        match s {
+            "rle" => Ok(Form::Rle),
+            "rle-raw" => Ok(Form::RleRaw),
+            "polygon" => Ok(Form::Polygon),
+            _ => Err(Error::msg(format!("--to {s:?}: rle, rle-raw or polygon"))),
+        }
+    }
+}
+
+/// A `cocokit convert` request: its inputs, output and flags, unchecked.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// COCO files, directories of `*.json`, globs (`-`: standard input alone).
+    pub inputs: Vec<String>,
+    /// The output file; `None` or `-`: standard output.
+    pub output: Option<String>,
+    /// `--to`.
+    pub to: Form,
+    /// `--gt`: the dataset giving a results file's image sizes.
+    pub gt: Option<String>,
+    /// `--tolerance` (polygons; checked whatever the form).
+    pub tolerance: f64,
+    /// `--skip-invalid`.
+    pub skip_invalid: bool,
+}
+
+impl Request {
+    /// The inputs and the form, with the command's defaults.
+    pub fn new(inputs: Vec<String>, to: Form) -> Request {
+        Request {
+            inputs,
+            output: None,
+            to,
+            gt: None,
+            tolerance: 0.0,
+            skip_invalid: false,
+        }
+    }
+}
+
+/// `cocokit convert`: checks `req`, converts its inputs into its output (atomically: nothing is written on
+/// error) and returns what was done. The main pass's position ([`Watch::start`]) is in bytes of the input.
+pub fn run(req: &Request, watch: &dyn Watch) -> Result<ConvertReport> {
+    let target = match req.to {
+        Form::Rle => Target::Rle,
+        Form::RleRaw => Target::RleRaw,
+        Form::Polygon => Target::Polygon {
+            tolerance: req.tolerance,
+        },
+    };
+    if !(req.tolerance >= 0.0 && req.tolerance.is_finite()) {
+        return Err(Error::msg("--tolerance must be a finite number >= 0"));
+    }
+    let sizes = match &req.gt {
+        Some(gt) => {
+            let g = Input::open(gt)?;
+            Some(image_sizes(g.bytes()).map_err(|e| e.in_file(gt))?)
+        }
+        None => None,
+    };
+    let src = Source::open(&req.inputs, &|done, total| watch.files(done, total))?;
+    let input = src.input();
+    let mut inputs = src.paths();
+    if let Some(gt) = &req.gt {
+        inputs.push(gt);
+    }
+    let mut out = Output::create(req.output.as_deref(), &inputs)?;
+    watch.start(Some(input.bytes().len() as u64));
+    let opts = ConvertOptions {
+        target,
+        skip_invalid: req.skip_invalid,
+    };
+    let mut w = Stoppable {
+        w: out.writer(),
+        watch,
+    };
+    let rep = convert(input, sizes, &opts, &mut w, &|p| watch.position(p)).map_err(|e| {
+        if e.broken_pipe {
+            e
+        } else {
+            src.blame(e)
+        }
+    })?;
+    if watch.stop() {
+        return Err(interrupted());
+    }
+    out.commit()?;
+    Ok(rep)
 }
 
 /// Image sizes (id → (height, width)) of a dataset buffer.

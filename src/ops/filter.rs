@@ -16,6 +16,10 @@
 //! their `image_id` is among `img_ids` and their `score` is at least `score_thr`; one pass, records written as
 //! their original bytes in file order.
 //!
+//! [`run`] is the command's whole request ([`Request`], its flags): the options checked, `--file-names` and
+//! `--gt` read, the inputs opened (files, directories, globs: `coco::source`), the output written atomically,
+//! the summary returned ([`Report::to_json`], what `--json` prints). It prints nothing.
+//!
 //! Three passes over the (memory-mapped) input: the first only cuts records and reads the categories (in
 //! COCO files they usually come last); the second parses images and annotations in parallel batches and keeps
 //! one bit per annotation plus a dense index and one bit per image id; the third writes every record that is
@@ -24,13 +28,15 @@
 
 use crate::coco::ids::{BitSet, IdIndex};
 use crate::coco::reader::{parse_annotation_with, parse_category, parse_image, SegMode};
+use crate::coco::source::Source;
 use crate::coco::walk::par_map_ordered;
 use crate::coco::walk::{scan_top, scan_top_batched, Chunk, Event, Section, BATCH};
 use crate::coco::writer::TopWriter;
 use crate::coco::Category;
 use crate::error::{Error, Result};
-use crate::io::Input;
+use crate::io::{Input, Output};
 use crate::json::scan::skip_ws;
+use crate::ops::{interrupted, Stoppable, Watch};
 use std::collections::HashSet;
 use std::io::Write;
 
@@ -65,6 +71,128 @@ pub struct Report {
     pub images: u64,
     /// Whether the input (and so the output) was a results file: then `annotations` counts detections.
     pub results: bool,
+}
+
+impl Report {
+    /// What `cocokit filter --json` prints: the counts kept and where the output went.
+    pub fn to_json(&self, output: &str) -> serde_json::Value {
+        serde_json::json!({"categories": self.categories, "annotations": self.annotations,
+                           "images": self.images, "output": output})
+    }
+}
+
+/// A `cocokit filter` request: its inputs, output and flags, unchecked.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// COCO files, directories of `*.json`, globs (`-`: standard input alone).
+    pub inputs: Vec<String>,
+    /// The output file; `None` or `-`: standard output.
+    pub output: Option<String>,
+    /// `--cats`: category names or ids.
+    pub cats: Vec<String>,
+    /// `--supercats`.
+    pub supercats: Vec<String>,
+    /// `--keep-all-images`.
+    pub keep_all_images: bool,
+    /// `--img-ids`.
+    pub img_ids: Vec<i64>,
+    /// `--file-names`: a text file with one `file_name` per line.
+    pub file_names: Option<String>,
+    /// `--area-rng LO,HI`: empty, or two numbers.
+    pub area_rng: Vec<f64>,
+    /// `--iscrowd`: 0 or 1.
+    pub iscrowd: Option<i64>,
+    /// `--score-thr`.
+    pub score_thr: Option<f64>,
+    /// `--gt`: the ground truth of a results file (its categories' names).
+    pub gt: Option<String>,
+}
+
+/// `cocokit filter`: checks `req`, filters its inputs into its output (atomically: nothing is written on
+/// error) and returns what was kept.
+pub fn run(req: &Request, watch: &dyn Watch) -> Result<Report> {
+    if req.cats.is_empty()
+        && req.supercats.is_empty()
+        && req.img_ids.is_empty()
+        && req.score_thr.is_none()
+        && req.file_names.is_none()
+        && req.area_rng.is_empty()
+        && req.iscrowd.is_none()
+    {
+        return Err(Error::msg(
+            "nothing to keep: give --cats, --supercats, --img-ids, --file-names, --area-rng, --iscrowd and/or --score-thr",
+        ));
+    }
+    let area_rng = match req.area_rng[..] {
+        [] => None,
+        [lo, hi] if !lo.is_nan() && !hi.is_nan() && lo < hi => Some((lo, hi)),
+        _ => {
+            return Err(Error::msg(
+                "--area-rng takes two numbers LO,HI with LO < HI, e.g. 0,1024",
+            ))
+        }
+    };
+    if req.iscrowd.is_some_and(|c| !(0..=1).contains(&c)) {
+        return Err(Error::msg("--iscrowd must be 0 or 1"));
+    }
+    let file_names = match &req.file_names {
+        None => None,
+        Some(path) => Some(read_file_names(path)?),
+    };
+    if req.score_thr.is_some_and(|t| !t.is_finite()) {
+        return Err(Error::msg("--score-thr must be a finite number"));
+    }
+    let gt_categories = match &req.gt {
+        Some(gt) => Some(categories_of(&Input::open(gt)?)?),
+        None => None,
+    };
+    let sel = Selection {
+        cats: req.cats.clone(),
+        supercats: req.supercats.clone(),
+        keep_all_images: req.keep_all_images,
+        img_ids: (!req.img_ids.is_empty()).then(|| req.img_ids.iter().copied().collect()),
+        score_thr: req.score_thr,
+        gt_categories,
+        area_rng,
+        iscrowd: req.iscrowd,
+        file_names,
+    };
+    let src = Source::open(&req.inputs, &|done, total| watch.files(done, total))?;
+    let mut out = Output::create(req.output.as_deref(), &src.paths())?;
+    let mut w = Stoppable {
+        w: out.writer(),
+        watch,
+    };
+    let rep =
+        filter(src.input(), &sel, &mut w).map_err(
+            |e| {
+                if e.broken_pipe {
+                    e
+                } else {
+                    src.blame(e)
+                }
+            },
+        )?;
+    if watch.stop() {
+        return Err(interrupted());
+    }
+    out.commit()?;
+    Ok(rep)
+}
+
+/// The names of a `--file-names` list: one a line, trimmed, blank lines skipped.
+fn read_file_names(path: &str) -> Result<HashSet<String>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let names: HashSet<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    if names.is_empty() {
+        return Err(Error::msg("no file names in the list").in_file(path));
+    }
+    Ok(names)
 }
 
 /// Resolve the selection against the file's categories: the ids to keep.

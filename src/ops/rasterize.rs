@@ -16,11 +16,16 @@
 //! with `segments_info`, whose masks are PNGs) is an error saying so; a category whose id is the background
 //! label (0 unless `background` says otherwise) is an error naming it and `--background`.
 //!
+//! [`run`] is the command's whole request ([`Request`], its flags): the options checked, the inputs opened
+//! (files, directories, globs: `coco::source`), a results file painted onto its ground truth's images, the
+//! report returned ([`RasterizeReport::to_json`], what `--json` prints). It prints nothing.
+//!
 //! Not here: PNG encoding (see `mask::png`), evaluation (see `eval::miou`).
 
 use crate::coco::reader::{
     parse_annotation, parse_annotation_with, parse_category, parse_image, SegKind, SegMode,
 };
+use crate::coco::source::Source;
 use crate::coco::walk::{par_map_ordered, scan_top, Event, Section};
 use crate::coco::Image;
 use crate::coco::Segmentation;
@@ -30,6 +35,7 @@ use crate::json::scan::skip_ws;
 use crate::mask::png::{write_label_png_in, write_preview_png_in, LabelMap, LabelPixels};
 use crate::mask::raster::{Canvas, Pixel};
 use crate::mask::segmentation::{rle_from_bbox, segmentation_to_rle};
+use crate::ops::{interrupted, Watch};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -89,6 +95,88 @@ pub struct RasterizeReport {
     pub sixteen_bit: bool,
     /// Annotations whose image is not in the file (nothing to paint them on).
     pub orphans: u64,
+}
+
+impl RasterizeReport {
+    /// What `cocokit rasterize --json` prints: the counts, the maps' depth and where they went.
+    pub fn to_json(&self, output: &str) -> serde_json::Value {
+        let bits = if self.sixteen_bit { 16 } else { 8 };
+        serde_json::json!({"images": self.images, "bits": bits, "annotations": self.annotations,
+                           "orphans": self.orphans, "output": output})
+    }
+}
+
+impl Mode {
+    /// `semantic` or `instance` (`--mode`).
+    pub fn parse(s: &str) -> Result<Mode> {
+        match s {
+            "semantic" => Ok(Mode::Semantic),
+            "instance" => Ok(Mode::Instance),
+            _ => Err(Error::msg(format!("--mode {s:?}: semantic or instance"))),
+        }
+    }
+}
+
+impl CrowdRule {
+    /// `ignore` or `paint` (`--crowd`).
+    pub fn parse(s: &str) -> Result<CrowdRule> {
+        match s {
+            "ignore" => Ok(CrowdRule::Ignore),
+            "paint" => Ok(CrowdRule::Paint),
+            _ => Err(Error::msg(format!("--crowd {s:?}: ignore or paint"))),
+        }
+    }
+}
+
+/// A `cocokit rasterize` request: its inputs, output directory and flags, unchecked.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// COCO files, directories of `*.json`, globs (`-`: standard input alone).
+    pub inputs: Vec<String>,
+    /// The output directory (created if missing).
+    pub output: String,
+    /// `--mode`, `--img-ids`, `--crowd`, `--palette`, `--boxes`, `--background`, `--panoptic-dir`.
+    pub options: RasterizeOptions,
+    /// `--gt`: for a results file, the dataset giving its images and categories.
+    pub gt: Option<String>,
+    /// `--score-thr`: for a results file, detections below it are not painted.
+    pub score_thr: f64,
+}
+
+impl Request {
+    /// The inputs and the output directory, with the command's defaults (score threshold 0.5).
+    pub fn new(inputs: Vec<String>, output: String) -> Request {
+        Request {
+            inputs,
+            output,
+            options: RasterizeOptions::default(),
+            gt: None,
+            score_thr: 0.5,
+        }
+    }
+}
+
+/// `cocokit rasterize`: checks `req` and writes one label map per image into its output directory (each PNG
+/// atomically). The main pass's position ([`Watch::start`]) counts images written.
+pub fn run(req: &Request, watch: &dyn Watch) -> Result<RasterizeReport> {
+    let out = Path::new(&req.output);
+    if out.exists() && !out.is_dir() {
+        return Err(Error::msg("-o/--output must be a directory").in_file(&req.output));
+    }
+    let src = Source::open(&req.inputs, &|done, total| watch.files(done, total))?;
+    let input = src.input();
+    watch.start(None);
+    match &req.gt {
+        Some(gt) => {
+            if !req.score_thr.is_finite() {
+                return Err(Error::msg("--score-thr must be a finite number"));
+            }
+            let gt = Input::open(gt)?;
+            rasterize_results(input, &gt, req.score_thr, &req.options, out, watch)
+        }
+        None => rasterize(input, &req.options, out, watch),
+    }
+    .map_err(|e| src.blame(e))
 }
 
 /// The semantic ignore value for a map of this depth.
@@ -362,7 +450,7 @@ fn write_maps<T: Label>(
     sixteen_bit: bool,
     out_dir: &Path,
     palette_dir: &Path,
-    progress: &(dyn Fn(u64) + Sync),
+    watch: &dyn Watch,
 ) -> Result<()> {
     use std::sync::atomic::{AtomicU64, Ordering};
     let empty: Vec<usize> = Vec::new();
@@ -374,6 +462,10 @@ fn write_maps<T: Label>(
         || (Canvas::<T>::new(0, 0, T::from_u16(0)), Vec::<T>::new()),
         |(map, rows), (k, img)| {
             if failed.skip(k) {
+                return;
+            }
+            if watch.stop() {
+                failed.record(k, interrupted());
                 return;
             }
             let anns = per_image.get(&img.id).unwrap_or(&empty);
@@ -398,7 +490,7 @@ fn write_maps<T: Label>(
                 written
             });
             match res {
-                Ok(()) => progress(done.fetch_add(1, Ordering::Relaxed) + 1),
+                Ok(()) => watch.position(done.fetch_add(1, Ordering::Relaxed) + 1),
                 Err(e) => failed.record(k, e),
             }
         },
@@ -411,7 +503,7 @@ pub fn rasterize(
     input: &Input,
     opts: &RasterizeOptions,
     out_dir: &Path,
-    progress: &(dyn Fn(u64) + Sync),
+    watch: &dyn Watch,
 ) -> Result<RasterizeReport> {
     let buf = input.bytes();
     if buf.get(skip_ws(buf, 0)) == Some(&b'[') {
@@ -420,7 +512,7 @@ pub fn rasterize(
              giving the images' sizes and file names",
         ));
     }
-    rasterize_from(buf, buf, None, opts, out_dir, progress)
+    rasterize_from(buf, buf, None, opts, out_dir, watch)
 }
 
 /// Rasterize the detections of a results file onto the images of its ground truth `gt`: detections with a
@@ -433,7 +525,7 @@ pub fn rasterize_results(
     score_thr: f64,
     opts: &RasterizeOptions,
     out_dir: &Path,
-    progress: &(dyn Fn(u64) + Sync),
+    watch: &dyn Watch,
 ) -> Result<RasterizeReport> {
     let (rbuf, gbuf) = (results.bytes(), gt.bytes());
     if gbuf.get(skip_ws(gbuf, 0)) == Some(&b'[') {
@@ -452,7 +544,7 @@ pub fn rasterize_results(
         Some((score_thr, gt.name())),
         opts,
         out_dir,
-        progress,
+        watch,
     )
 }
 
@@ -464,7 +556,7 @@ fn rasterize_from(
     results: Option<(f64, &str)>,
     opts: &RasterizeOptions,
     out_dir: &Path,
-    progress: &(dyn Fn(u64) + Sync),
+    watch: &dyn Watch,
 ) -> Result<RasterizeReport> {
     let mut images: Vec<Image> = Vec::new();
     let mut max_cat: i64 = 0;
@@ -625,7 +717,7 @@ fn rasterize_from(
         sixteen_bit,
         out_dir,
         &palette_dir,
-        progress,
+        watch,
     )?;
     rep.images = images.len() as u64;
     Ok(rep)
