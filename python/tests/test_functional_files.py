@@ -251,9 +251,9 @@ try:
     print("no KeyboardInterrupt")
 except KeyboardInterrupt:
     print("interrupted after a call")
-# Ctrl-C during a call (tracing 5,000 images' contours takes seconds): KeyboardInterrupt, and once the call
+# Ctrl-C during a call (tracing 20,000 images' contours takes seconds): KeyboardInterrupt, and once the call
 # has returned, no output and no temporary file.
-threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+threading.Timer(0.1, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
 try:
     cocokit.convert(big, out, "polygon")
     print("finished")
@@ -264,9 +264,9 @@ print(sorted(os.listdir(os.path.dirname(out))))
 
 
 def test_ctrl_c_raises_keyboardinterrupt_and_writes_nothing(tmp_path):
-    big = tmp_path / "big" / "s5k.json"
+    big = tmp_path / "big" / "s20k.json"
     big.parent.mkdir()
-    subprocess.run([cocokit_bin(), "synth", "--images", "5000", "-o", str(big), "-q"], check=True)
+    subprocess.run([cocokit_bin(), "synth", "--images", "20000", "-o", str(big), "-q"], check=True)
     work = tmp_path / "work"
     work.mkdir()
     out = subprocess.run([sys.executable, "-c", CTRL_C, TINY, str(big), str(work / "o.json")],
