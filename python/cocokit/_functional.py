@@ -36,7 +36,8 @@ def eval_coco(gt, dt, iou_type="bbox", img_ids=None, cats=None, max_dets=None, a
     (pycocotools' 12 numbers, 10 for keypoints) and ``per_class``.
 
     ``iou_type``: ``"bbox"``, ``"segm"``, ``"keypoints"`` or ``"boundary"``. ``img_ids``: image ids
-    (pycocotools' ``imgIds``). ``cats``: category names or ids. ``max_dets``: maxDets values.
+    (pycocotools' ``imgIds``). ``cats``: category names or ids (a list, or the command's comma-separated
+    string). ``max_dets``: maxDets values.
     ``area_rng``: ``{"all": (0, 1e10), "small": (0, 1024), ...}`` or ``["all=0:1e10", ...]``.
     ``use_cats=False``: pycocotools' ``useCats = 0``. ``kpt_sigmas``: one per keypoint (keypoints only).
     ``dilation_ratio``: boundary only. What the command warns about is issued as a ``UserWarning``.
@@ -46,8 +47,8 @@ def eval_coco(gt, dt, iou_type="bbox", img_ids=None, cats=None, max_dets=None, a
     :func:`eval_merge`; returns ``{"images": n, "detections": m}``.
     """
     report, warns = _native.eval_coco(
-        os.fspath(gt), os.fspath(dt), iou_type, list(img_ids or []), [str(c) for c in (cats or [])],
-        list(max_dets or []), _area_rng(area_rng), bool(use_cats), list(kpt_sigmas or []),
+        os.fspath(gt), os.fspath(dt), iou_type, _ints(img_ids), _tokens(cats),
+        _ints(max_dets), _area_rng(area_rng), bool(use_cats), list(kpt_sigmas or []),
         None if dilation_ratio is None else float(dilation_ratio),
         None if partial is None else os.fspath(partial))
     for w in warns:

@@ -69,6 +69,9 @@ def test_eval_coco_equals_the_cli(iou_type, dt):
                          check=True, capture_output=True).stdout
     got = cocokit.eval_coco(VAL2014, dt, iou_type=iou_type, cats=["person", 3], max_dets=[1, 10, 50])
     assert json.dumps(got) == json.dumps(json.loads(out))
+    # the flag's comma-separated string, as filter/convert/rasterize take it
+    got = cocokit.eval_coco(VAL2014, dt, iou_type=iou_type, cats="person,3", max_dets=[1, 10, 50])
+    assert json.dumps(got) == json.dumps(json.loads(out))
 
 
 @pytest.mark.parametrize("k", [1, 2, 7])
