@@ -6,10 +6,9 @@
 //! Everything lives in column vectors laid out cell by cell, so that each cell's ground truths and
 //! detections are contiguous slices (no per-pair allocation later).
 
+use std::borrow::Cow;
 use std::collections::{HashMap as StdHashMap, HashSet as StdHashSet};
 use std::hash::{BuildHasherDefault, Hasher};
-
-use std::borrow::Cow;
 
 use rayon::prelude::*;
 
@@ -642,79 +641,59 @@ pub(crate) fn prepare_with<'a>(
     let gt_src = gt_order.clone();
     let dt_src: Vec<u32> = dt_order.iter().map(|&i| dets[i as usize].index).collect();
 
-    let geometry =
-        match p.iou_type {
-            IouType::Keypoints => {
-                let k = p.kpt_oks_sigmas.len();
-                let mut gt_boxes = Vec::with_capacity(gt_order.len());
-                let gt_kp = keypoint_rows(&gt_order, k, |i| {
-                    let a = &gt.annotations[i as usize];
-                    (
-                        a.keypoints.as_deref(),
-                        a,
-                        "ground-truth annotation has no keypoints",
-                    )
-                })?;
-                for &i in &gt_order {
-                    let a = &gt.annotations[i as usize];
-                    let Some(bb) = a.bbox else {
-                        return Err(Error::msg("ground-truth annotation has no bbox")
-                            .for_record(a.describe()));
-                    };
-                    gt_boxes.push(bb);
-                }
-                let dt_kp = keypoint_rows(&dt_order, k, |i| {
-                    let r = &results[dets[i as usize].index as usize];
-                    (r.keypoints.as_deref(), r, "result has no keypoints")
-                })?;
-                Geometry::Keypoints(KeypointSources {
-                    vars: oks::oks_vars(&p.kpt_oks_sigmas),
-                    gt_kp,
-                    gt_bbox: gt_boxes,
-                    gt_area: gt_area.clone(),
-                    dt_kp,
-                })
+    let geometry = match p.iou_type {
+        IouType::Keypoints => {
+            let k = p.kpt_oks_sigmas.len();
+            const NO_GT_KP: &str = "ground-truth annotation has no keypoints";
+            let gt_kp = keypoint_rows(&gt_order, k, |i| {
+                let a = &gt.annotations[i as usize];
+                (a.keypoints.as_deref(), a, NO_GT_KP)
+            })?;
+            let gt_boxes = gt_boxes(gt, &gt_order)?;
+            let dt_kp = keypoint_rows(&dt_order, k, |i| {
+                let r = &results[dets[i as usize].index as usize];
+                (r.keypoints.as_deref(), r, "result has no keypoints")
+            })?;
+            Geometry::Keypoints(KeypointSources {
+                vars: oks::oks_vars(&p.kpt_oks_sigmas),
+                gt_kp,
+                gt_bbox: gt_boxes,
+                gt_area: gt_area.clone(),
+                dt_kp,
+            })
+        }
+        IouType::Bbox => {
+            let gt_boxes = gt_boxes(gt, &gt_order)?;
+            let dt_boxes = dt_order.iter().map(|&i| dets[i as usize].bbox).collect();
+            Geometry::Boxes {
+                gt: gt_boxes,
+                dt: dt_boxes,
             }
-            IouType::Bbox => {
-                let mut gt_boxes = Vec::with_capacity(gt_order.len());
-                for &i in &gt_order {
-                    let a = &gt.annotations[i as usize];
-                    let Some(bb) = a.bbox else {
-                        return Err(Error::msg("ground-truth annotation has no bbox")
-                            .for_record(a.describe()));
-                    };
-                    gt_boxes.push(bb);
-                }
-                let dt_boxes = dt_order.iter().map(|&i| dets[i as usize].bbox).collect();
-                Geometry::Boxes {
-                    gt: gt_boxes,
-                    dt: dt_boxes,
+        }
+        IouType::Segm | IouType::Boundary => {
+            // pycocotools converts every ground truth in _prepare and fails on one without segmentation.
+            for &i in &gt_order {
+                let a = &gt.annotations[i as usize];
+                if !a.seg.is_some() {
+                    return Err(Error::msg("ground-truth annotation has no segmentation")
+                        .for_record(a.describe()));
                 }
             }
-            IouType::Segm | IouType::Boundary => {
-                // pycocotools converts every ground truth in _prepare and fails on one without segmentation.
-                for &i in &gt_order {
-                    let a = &gt.annotations[i as usize];
-                    if !a.seg.is_some() {
-                        return Err(Error::msg("ground-truth annotation has no segmentation")
-                            .for_record(a.describe()));
-                    }
-                }
-                let dims: HashMap<i64, (u32, u32)> = gt
-                    .images
-                    .iter()
-                    .map(|im| (im.id, (im.height, im.width)))
-                    .collect();
-                Geometry::Masks(MaskSources {
-                    gt_anns: gt.annotations,
-                    gt_src: gt_order,
-                    results,
-                    dt_src: dt_src.clone(),
-                    img_dims: p.img_ids.iter().map(|id| dims.get(id).copied()).collect(),
-                    dilation_ratio: (p.iou_type == IouType::Boundary).then_some(p.dilation_ratio),
-                })
-            }
-        };
+            let dims: HashMap<i64, (u32, u32)> = gt
+                .images
+                .iter()
+                .map(|im| (im.id, (im.height, im.width)))
+                .collect();
+            Geometry::Masks(MaskSources {
+                gt_anns: gt.annotations,
+                gt_src: gt_order,
+                results,
+                dt_src: dt_src.clone(),
+                img_dims: p.img_ids.iter().map(|id| dims.get(id).copied()).collect(),
+                dilation_ratio: (p.iou_type == IouType::Boundary).then_some(p.dilation_ratio),
+            })
+        }
+    };
 
     Ok(Prepared {
         params: p,
@@ -775,6 +754,19 @@ fn keypoint_rows<'r, 'a: 'r>(
             }
         });
     failed.into_result().map(|()| out)
+}
+
+/// The boxes of the ground truths `order` names (each must have one).
+fn gt_boxes(gt: &Gt<'_>, order: &[u32]) -> Result<Vec<[f64; 4]>> {
+    let mut boxes = Vec::with_capacity(order.len());
+    for &i in order {
+        let a = &gt.annotations[i as usize];
+        let Some(bb) = a.bbox else {
+            return Err(Error::msg("ground-truth annotation has no bbox").for_record(a.describe()));
+        };
+        boxes.push(bb);
+    }
+    Ok(boxes)
 }
 
 /// A `keypoints` value (JSON text) into `out`: an array of numbers, of `3 * k` of them when `k` is given
