@@ -21,6 +21,8 @@
 //!
 //! Not reproduced: a ground truth's own `ignore` field (LVIS files have none).
 
+use std::borrow::Cow;
+
 use crate::coco::Category;
 use crate::eval::cocoeval::load::{EvalGt, EvalResults};
 use crate::eval::cocoeval::{self, pairwise_sum, Accumulation, Federated, IouType, Params, Record};
@@ -140,16 +142,26 @@ fn frequency(c: &Category) -> Result<char> {
 }
 
 /// `LVISResults.limit_dets_per_image`: the results regrouped by image (first appearance order), each
-/// image's cut to its `max_dets` highest scores (stable) when it has more.
-fn limit_dets_per_image<'a>(records: &[Record<'a>], max_dets: usize) -> Result<Vec<Record<'a>>> {
+/// image's cut to its `max_dets` highest scores (stable) when it has more. Borrowed as they are when that
+/// changes nothing (each image's results together and none over the limit: the usual file).
+fn limit_dets_per_image<'r, 'a>(
+    records: &'r [Record<'a>],
+    max_dets: usize,
+) -> Result<Cow<'r, [Record<'a>]>> {
     let mut by_image: Vec<Vec<u32>> = Vec::new();
     let mut slot: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+    let mut unchanged = true;
     for (i, r) in records.iter().enumerate() {
         let s = *slot.entry(r.image_id).or_insert_with(|| {
             by_image.push(Vec::new());
             by_image.len() - 1
         });
+        // Grouped already: each record's image is the newest group or starts one.
+        unchanged &= s + 1 == by_image.len();
         by_image[s].push(i as u32);
+    }
+    if unchanged && by_image.iter().all(|idx| idx.len() <= max_dets) {
+        return Ok(Cow::Borrowed(records));
     }
     let mut out = Vec::with_capacity(records.len().min(by_image.len() * max_dets));
     for mut idx in by_image {
@@ -173,7 +185,7 @@ fn limit_dets_per_image<'a>(records: &[Record<'a>], max_dets: usize) -> Result<V
         }
         out.extend(idx.iter().map(|&i| records[i as usize].clone()));
     }
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 /// What LVIS adds to a COCO ground truth: each image's negative and not-exhaustive categories, each
@@ -210,7 +222,7 @@ pub fn run_loaded(
     }
     let results = match p.dets_per_image {
         Some(n) => limit_dets_per_image(&dt.records, n)?,
-        None => dt.records.clone(),
+        None => Cow::Borrowed(&dt.records[..]),
     };
     if let Some(ids) = &p.img_ids {
         // `load_imgs(ids=params.img_ids)` raises KeyError for an image the ground truth lacks.
@@ -285,9 +297,13 @@ fn summarize(acc: Accumulation, cats: &[(i64, char)], max_dets: usize) -> Result
         sel(&format!("ARm@{max_dets}"), false, None, "medium", None),
         sel(&format!("ARl@{max_dets}"), false, None, "large", None),
     ];
-    let mut buf = Vec::new();
-    let mut results = Vec::with_capacity(sels.len());
-    let mut lines = Vec::with_capacity(sels.len());
+    // Each selection's IoU thresholds, areas and categories (in `_summarize`'s order of checks).
+    struct Plan {
+        ts: Vec<usize>,
+        aidx: Vec<usize>,
+        in_k: Vec<bool>,
+    }
+    let mut plans = Vec::with_capacity(sels.len());
     for s in &sels {
         let ts: Vec<usize> = (0..t_n)
             .filter(|&t| s.iou_thr.is_none_or(|thr| p.iou_thrs[t] == thr))
@@ -295,38 +311,75 @@ fn summarize(acc: Accumulation, cats: &[(i64, char)], max_dets: usize) -> Result
         let aidx: Vec<usize> = (0..p.area_rng_lbl.len())
             .filter(|&a| p.area_rng_lbl[a] == s.area)
             .collect();
-        let ks: Vec<usize> = (0..k_n)
-            .filter(|&k| s.freq.is_none_or(|f| cats.get(k).is_some_and(|c| c.1 == f)))
+        let in_k: Vec<bool> = (0..k_n)
+            .map(|k| s.freq.is_none_or(|f| cats.get(k).is_some_and(|c| c.1 == f)))
             .collect();
-        if s.freq.is_some() && aidx.len() != 1 && !ks.is_empty() && aidx.len() != ks.len() {
+        let ks = in_k.iter().filter(|&&x| x).count();
+        if s.freq.is_some() && aidx.len() != 1 && ks != 0 && aidx.len() != ks {
             return Err(Error::msg(
                 "area range labels cannot be broadcast with a frequency group",
             ));
         }
-        buf.clear();
-        for &t in &ts {
-            if s.ap {
-                for r in 0..r_n {
-                    for &k in &ks {
-                        for &a in &aidx {
-                            buf.push(acc.precision_at(t, r, k, a, 0));
-                        }
+        plans.push(Plan { ts, aidx, in_k });
+    }
+    // The values above -1 of each selection, in C order (t, r, k, a) as numpy flattens them. Selections of
+    // the same thresholds and areas (AP and APr/APc/APf) are gathered in one pass over `precision`: each
+    // pass reads the whole array (the areas of a category are next to each other), which dominated the
+    // summary on 1,203 categories.
+    let mut values: Vec<Option<f64>> = vec![None; sels.len()];
+    for i in 0..sels.len() {
+        if values[i].is_some() {
+            continue;
+        }
+        let (s, pl) = (&sels[i], &plans[i]);
+        let group: Vec<usize> = (i..sels.len())
+            .filter(|&j| {
+                values[j].is_none()
+                    && sels[j].ap == s.ap
+                    && plans[j].ts == pl.ts
+                    && plans[j].aidx == pl.aidx
+            })
+            .collect();
+        let mut bufs: Vec<Vec<f64>> = vec![Vec::new(); group.len()];
+        let mut take = |k: usize, v: f64| {
+            if v > -1.0 {
+                for (buf, &j) in bufs.iter_mut().zip(&group) {
+                    if plans[j].in_k[k] {
+                        buf.push(v);
                     }
                 }
-            } else {
-                for &k in &ks {
-                    for &a in &aidx {
-                        buf.push(acc.recall_at(t, k, a, 0));
+            }
+        };
+        let wanted: Vec<bool> = (0..k_n)
+            .map(|k| group.iter().any(|&j| plans[j].in_k[k]))
+            .collect();
+        for &t in &pl.ts {
+            let rs = if s.ap { 0..r_n } else { 0..1 };
+            for r in rs {
+                for k in (0..k_n).filter(|&k| wanted[k]) {
+                    for &a in &pl.aidx {
+                        let v = if s.ap {
+                            acc.precision_at(t, r, k, a, 0)
+                        } else {
+                            acc.recall_at(t, k, a, 0)
+                        };
+                        take(k, v);
                     }
                 }
             }
         }
-        buf.retain(|&v| v > -1.0);
-        let v = if buf.is_empty() {
-            -1.0
-        } else {
-            pairwise_sum(&buf) / buf.len() as f64
-        };
+        for (buf, &j) in bufs.iter().zip(&group) {
+            values[j] = Some(if buf.is_empty() {
+                -1.0
+            } else {
+                pairwise_sum(buf) / buf.len() as f64
+            });
+        }
+    }
+    let mut results = Vec::with_capacity(sels.len());
+    let mut lines = Vec::with_capacity(sels.len());
+    for (s, v) in sels.iter().zip(values) {
+        let v = v.unwrap_or(-1.0);
         lines.push(line(
             &s.key,
             v,
@@ -336,25 +389,36 @@ fn summarize(acc: Accumulation, cats: &[(i64, char)], max_dets: usize) -> Result
         ));
         results.push((s.key.clone(), v));
     }
+    let mut buf = Vec::new();
+    // Each category's precisions in (t, r) order, gathered for a block of categories at a time: the
+    // categories of one (t, r) are next to each other in `precision`, one category's values are not.
+    const BLOCK: usize = 64;
+    let per = t_n * r_n;
+    let mut block = vec![0.0; BLOCK.min(k_n) * per];
     let mut per_category = Vec::with_capacity(k_n);
-    for (k, &(category_id, frequency)) in cats.iter().enumerate().take(k_n) {
-        buf.clear();
+    for k0 in (0..k_n.min(cats.len())).step_by(BLOCK) {
+        let k1 = (k0 + BLOCK).min(k_n).min(cats.len());
         for t in 0..t_n {
             for r in 0..r_n {
-                buf.push(acc.precision_at(t, r, k, 0, 0));
+                for k in k0..k1 {
+                    block[(k - k0) * per + t * r_n + r] = acc.precision_at(t, r, k, 0, 0);
+                }
             }
         }
-        buf.retain(|&v| v > -1.0);
-        let ap = if buf.is_empty() {
-            -1.0
-        } else {
-            pairwise_sum(&buf) / buf.len() as f64
-        };
-        per_category.push(LvisClass {
-            category_id,
-            frequency,
-            ap,
-        });
+        for (k, &(category_id, frequency)) in cats.iter().enumerate().take(k1).skip(k0) {
+            buf.clear();
+            buf.extend(block[(k - k0) * per..][..per].iter().filter(|&&v| v > -1.0));
+            let ap = if buf.is_empty() {
+                -1.0
+            } else {
+                pairwise_sum(&buf) / buf.len() as f64
+            };
+            per_category.push(LvisClass {
+                category_id,
+                frequency,
+                ap,
+            });
+        }
     }
     Ok(LvisReport {
         results,

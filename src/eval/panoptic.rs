@@ -33,6 +33,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use rayon::prelude::*;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::FirstFailure;
@@ -133,15 +135,139 @@ impl PqReport {
     }
 }
 
-fn read_json(path: &Path) -> Result<Value> {
+/// A JSON value read only if it is a list (of `T`s); anything else is remembered as "not a list" and skipped.
+/// The files are read into these typed shapes, never into a whole `serde_json::Value` tree: only the fields
+/// evaluation looks at are kept (each as a small `Value`, checked as before), which keeps memory to a few
+/// dozen bytes per segment.
+enum Listed<T> {
+    List(Vec<T>),
+    Other,
+}
+
+impl<T> Listed<T> {
+    fn list(&self) -> Option<&[T]> {
+        match self {
+            Listed::List(v) => Some(v),
+            Listed::Other => None,
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Listed<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Listed<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<Listed<T>, A::Error> {
+                let mut v = Vec::with_capacity(a.size_hint().unwrap_or(0).min(4096));
+                while let Some(x) = a.next_element()? {
+                    v.push(x);
+                }
+                Ok(Listed::List(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<Listed<T>, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Listed::Other)
+            }
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<Listed<T>, E> {
+                Ok(Listed::Other)
+            }
+            fn visit_i64<E>(self, _: i64) -> std::result::Result<Listed<T>, E> {
+                Ok(Listed::Other)
+            }
+            fn visit_u64<E>(self, _: u64) -> std::result::Result<Listed<T>, E> {
+                Ok(Listed::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> std::result::Result<Listed<T>, E> {
+                Ok(Listed::Other)
+            }
+            fn visit_str<E>(self, _: &str) -> std::result::Result<Listed<T>, E> {
+                Ok(Listed::Other)
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Listed<T>, E> {
+                Ok(Listed::Other)
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// A present key's value (`null` included, as `Value::get` sees it).
+fn present<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+/// The keys of a panoptic JSON file that evaluation reads (other keys are skipped unread).
+#[derive(Deserialize)]
+struct FileJson {
+    #[serde(default)]
+    categories: Option<Listed<CategoryJson>>,
+    #[serde(default)]
+    annotations: Option<Listed<AnnJson>>,
+    #[serde(default)]
+    images: Option<Listed<ImageJson>>,
+}
+
+#[derive(Deserialize)]
+struct CategoryJson {
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    isthing: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    name: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct ImageJson {
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    width: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    height: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct AnnJson {
+    #[serde(default, deserialize_with = "present")]
+    image_id: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    file_name: Option<Value>,
+    #[serde(default)]
+    segments_info: Option<Listed<SegJson>>,
+}
+
+#[derive(Deserialize)]
+struct SegJson {
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    category_id: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    area: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    iscrowd: Option<Value>,
+}
+
+fn read_json(path: &Path) -> Result<FileJson> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| Error::io(name.clone(), e))?;
     serde_json::from_slice(&bytes)
         .map_err(|e| Error::msg(format!("invalid JSON: {e}")).in_file(name))
 }
 
-fn int(v: &Value, key: &str, rec: &dyn Fn() -> String) -> Result<i64> {
-    match v.get(key) {
+fn int(v: &Option<Value>, key: &str, rec: &dyn Fn() -> String) -> Result<i64> {
+    match v {
         Some(x) => x.as_i64().ok_or_else(|| {
             Error::msg(format!("\"{key}\" must be an integer, found {x}")).for_record(rec())
         }),
@@ -149,19 +275,21 @@ fn int(v: &Value, key: &str, rec: &dyn Fn() -> String) -> Result<i64> {
     }
 }
 
-fn categories(gt: &Value) -> Result<Vec<PanopticCategory>> {
+fn categories(gt: &FileJson) -> Result<Vec<PanopticCategory>> {
     let list = gt
-        .get("categories")
-        .and_then(Value::as_array)
+        .categories
+        .as_ref()
+        .and_then(Listed::list)
         .ok_or_else(|| Error::msg("no \"categories\" list"))?;
     let mut out: Vec<PanopticCategory> = Vec::with_capacity(list.len());
     for (i, c) in list.iter().enumerate() {
         let rec = || format!("category #{i}");
-        let id = int(c, "id", &rec)?;
+        let id = int(&c.id, "id", &rec)?;
         let rec = || format!("category id {id}");
-        let isthing = int(c, "isthing", &rec)? == 1;
+        let isthing = int(&c.isthing, "isthing", &rec)? == 1;
         let name = c
-            .get("name")
+            .name
+            .as_ref()
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
@@ -175,28 +303,31 @@ fn categories(gt: &Value) -> Result<Vec<PanopticCategory>> {
     Ok(out)
 }
 
-fn annotations(v: &Value, is_gt: bool) -> Result<Vec<PanopticAnn>> {
+fn annotations(v: &FileJson, is_gt: bool) -> Result<Vec<PanopticAnn>> {
     let list = v
-        .get("annotations")
-        .and_then(Value::as_array)
+        .annotations
+        .as_ref()
+        .and_then(Listed::list)
         .ok_or_else(|| Error::msg("no \"annotations\" list"))?;
     let mut out = Vec::with_capacity(list.len());
     for (i, a) in list.iter().enumerate() {
         let rec = || format!("annotation #{i}");
-        let image_id = int(a, "image_id", &rec)?;
+        let image_id = int(&a.image_id, "image_id", &rec)?;
         let rec = || format!("annotation of image id {image_id}");
         let file_name = a
-            .get("file_name")
+            .file_name
+            .as_ref()
             .and_then(Value::as_str)
             .ok_or_else(|| Error::msg("no \"file_name\" string").for_record(rec()))?
             .to_string();
         let segs = a
-            .get("segments_info")
-            .and_then(Value::as_array)
+            .segments_info
+            .as_ref()
+            .and_then(Listed::list)
             .ok_or_else(|| Error::msg("no \"segments_info\" list").for_record(rec()))?;
         let mut segments: Vec<Segment> = Vec::with_capacity(segs.len());
         for s in segs {
-            let id = int(s, "id", &rec)?;
+            let id = int(&s.id, "id", &rec)?;
             let srec = || format!("segment id {id} of image id {image_id}");
             let id = u32::try_from(id)
                 .ok()
@@ -205,13 +336,14 @@ fn annotations(v: &Value, is_gt: bool) -> Result<Vec<PanopticAnn>> {
                     Error::msg("segment id is not an RGB-encodable id (0 to 2^24 - 1)")
                         .for_record(srec())
                 })?;
-            let category_id = int(s, "category_id", &srec)?;
+            let category_id = int(&s.category_id, "category_id", &srec)?;
             let (iscrowd, area) = if is_gt {
                 let area = s
-                    .get("area")
+                    .area
+                    .as_ref()
                     .and_then(Value::as_f64)
                     .ok_or_else(|| Error::msg("no numeric \"area\"").for_record(srec()))?;
-                (int(s, "iscrowd", &srec)? == 1, area)
+                (int(&s.iscrowd, "iscrowd", &srec)? == 1, area)
             } else {
                 (false, 0.0)
             };
@@ -257,30 +389,83 @@ fn read_rows(path: &Path, buf: &mut Vec<u8>) -> Result<PanopticRows> {
     decode_panoptic_rows(&bytes, buf).map_err(|e| e.in_file(name))
 }
 
-/// Pixel counts per (gt id, pred id), keyed `gt << 24 | pred`: runs of equal pairs are counted at once.
-/// The two rasters have the same size.
-fn pair_counts(g: &PanopticRows, gbuf: &[u8], p: &PanopticRows, pbuf: &[u8]) -> HashMap<u64, u64> {
-    let mut counts: HashMap<u64, u64> = HashMap::new();
-    let (mut key, mut run) = (u64::MAX, 0u64);
+/// Pixel counts per (gt id, pred id), keyed `gt << 24 | pred`. The two rasters have the same size.
+///
+/// Counted by runs: a run of equal pixel pairs along a row is found by comparing each row with itself shifted
+/// by one pixel, eight bytes at a time, and a row pair equal to the row pair above repeats its runs (segment
+/// maps are mostly constant regions).
+fn pair_counts(g: &PanopticRows, gbuf: &[u8], p: &PanopticRows, pbuf: &[u8]) -> PairCounts {
+    let mut counts = PairCounts::default();
+    let mut add = |k: u64, n: u64| *counts.entry(k).or_insert(0) += n;
+    let (gc, pc) = (g.channels, p.channels);
+    // The runs of the row pair before, and how many row pairs had them.
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    let mut repeats = 0u64;
+    let mut before: Option<(&[u8], &[u8])> = None;
     for (gr, pr) in g.rows(gbuf).zip(p.rows(pbuf)) {
-        for (gp, pp) in gr.chunks_exact(g.channels).zip(pr.chunks_exact(p.channels)) {
-            let k = ((rgb_id(gp) as u64) << 24) | rgb_id(pp) as u64;
-            if k == key {
-                run += 1;
+        if before == Some((gr, pr)) {
+            repeats += 1;
+            continue;
+        }
+        for &(k, n) in &runs {
+            add(k, n * repeats);
+        }
+        runs.clear();
+        repeats = 1;
+        before = Some((gr, pr));
+        let w = gr.len() / gc;
+        let mut x = 0;
+        while x < w {
+            let k = ((rgb_id(&gr[x * gc..]) as u64) << 24) | rgb_id(&pr[x * pc..]) as u64;
+            let end = if gc == 3 && pc == 3 {
+                run_end3(gr, pr, x + 1)
             } else {
-                if run > 0 {
-                    *counts.entry(key).or_insert(0) += run;
+                let mut e = x + 1;
+                while e < w
+                    && gr[e * gc..e * gc + 3] == gr[x * gc..x * gc + 3]
+                    && pr[e * pc..e * pc + 3] == pr[x * pc..x * pc + 3]
+                {
+                    e += 1;
                 }
-                key = k;
-                run = 1;
-            }
+                e
+            };
+            runs.push((k, (end - x) as u64));
+            x = end;
         }
     }
-    if run > 0 {
-        *counts.entry(key).or_insert(0) += run;
+    for &(k, n) in &runs {
+        add(k, n * repeats);
     }
     counts
 }
+
+/// The first pixel at or after `x` (>= 1) of two RGB rows of the same width where either row differs from
+/// its pixel before (the rows' width if none): byte `i` differs from byte `i - 3` exactly where a pixel
+/// differs from the one before it.
+#[inline]
+fn run_end3(g: &[u8], p: &[u8], x: usize) -> usize {
+    let n = g.len();
+    let mut i = 3 * x;
+    while i + 8 <= n {
+        let w =
+            |r: &[u8], at: usize| u64::from_le_bytes(r[at..at + 8].try_into().unwrap_or([0; 8]));
+        let d = (w(g, i) ^ w(g, i - 3)) | (w(p, i) ^ w(p, i - 3));
+        if d != 0 {
+            return (i + (d.trailing_zeros() / 8) as usize) / 3;
+        }
+        i += 8;
+    }
+    while i < n {
+        if g[i] != g[i - 3] || p[i] != p[i - 3] {
+            return i / 3;
+        }
+        i += 1;
+    }
+    n / 3
+}
+
+/// Pixel counts per (gt id, pred id) pair.
+type PairCounts = HashMap<u64, u64, foldhash::fast::RandomState>;
 
 /// `pq_compute_single_core` for one image.
 fn eval_image(
@@ -293,7 +478,7 @@ fn eval_image(
 ) -> Result<ImageStat> {
     let gt_path = gt_dir.join(&gt.file_name);
     let pred_path = pred_dir.join(&pred.file_name);
-    let counts = BUFFERS.with(|b| -> Result<HashMap<u64, u64>> {
+    let counts = BUFFERS.with(|b| -> Result<PairCounts> {
         let (gbuf, pbuf) = &mut *b.borrow_mut();
         let g = read_rows(&gt_path, gbuf)?;
         let p = read_rows(&pred_path, pbuf)?;
@@ -430,30 +615,29 @@ pub fn pq_compute(
 ) -> Result<PqReport> {
     let in_gt = |e: Error| e.in_file(gt_json.display().to_string());
     let in_pred = |e: Error| e.in_file(pred_json.display().to_string());
+    // One file's parsed form at a time.
     let gt = read_json(gt_json)?;
-    let pred = read_json(pred_json)?;
     let cats = categories(&gt).map_err(in_gt)?;
     let known: HashMap<i64, usize> = cats.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
     let gt_anns = annotations(&gt, true).map_err(in_gt)?;
-    let pred_anns = annotations(&pred, false).map_err(in_pred)?;
-    drop(pred);
     // Image sizes the ground truth declares (optional: a PNG is checked against them when present).
     let mut dims: HashMap<i64, (u32, u32)> = HashMap::new();
-    if let Some(images) = gt.get("images").and_then(Value::as_array) {
-        for im in images {
-            let (Some(id), Some(w), Some(h)) = (
-                im.get("id").and_then(Value::as_i64),
-                im.get("width").and_then(Value::as_u64),
-                im.get("height").and_then(Value::as_u64),
-            ) else {
-                continue;
-            };
-            if let (Ok(w), Ok(h)) = (u32::try_from(w), u32::try_from(h)) {
-                dims.insert(id, (w, h));
-            }
+    for im in gt.images.as_ref().and_then(Listed::list).unwrap_or(&[]) {
+        let (Some(id), Some(w), Some(h)) = (
+            im.id.as_ref().and_then(Value::as_i64),
+            im.width.as_ref().and_then(Value::as_u64),
+            im.height.as_ref().and_then(Value::as_u64),
+        ) else {
+            continue;
+        };
+        if let (Ok(w), Ok(h)) = (u32::try_from(w), u32::try_from(h)) {
+            dims.insert(id, (w, h));
         }
     }
     drop(gt);
+    let pred = read_json(pred_json)?;
+    let pred_anns = annotations(&pred, false).map_err(in_pred)?;
+    drop(pred);
     // `{el['image_id']: el for el in pred_json['annotations']}`: the last one of an image wins.
     let mut by_image: HashMap<i64, usize> = HashMap::new();
     for (i, a) in pred_anns.iter().enumerate() {

@@ -7,7 +7,8 @@
 //!   (`segmentation_to_rle`), box → RLE (`rleFrBbox`);
 //! - [`contour`]: mask → polygons (pixel-edge contours, holes kept);
 //! - [`raster`]: painting masks into label maps straight from runs;
-//! - [`png`]: reading and writing label-map PNGs (8/16-bit grey, palette) and panoptic segment-id PNGs;
+//! - [`png`]: reading and writing label-map PNGs (8/16-bit grey, palette) and panoptic segment-id PNGs
+//!   ([`png_rgb8`]: the fast path for their common 8-bit RGB(A) shape);
 //! - [`boundary`]: mask → boundary band (boundary-iou-api's `mask_to_boundary`).
 //!
 //! Golden parity with pycocotools is tested in `tests/mask_golden.rs` (data from `scripts/golden_masks.py`);
@@ -18,6 +19,7 @@
 pub mod boundary;
 pub mod contour;
 pub mod png;
+pub mod png_rgb8;
 pub mod polygon;
 pub mod raster;
 pub mod rle;

@@ -390,23 +390,38 @@ pub struct PanopticRows {
     pub height: u32,
     /// 3 (RGB) or 4 (RGBA) bytes per pixel.
     pub channels: usize,
-    /// Bytes per row in the buffer.
+    /// Bytes from one row to the next in the buffer.
     pub line: usize,
+    /// Offset of the first row in the buffer.
+    pub start: usize,
 }
 
 impl PanopticRows {
     /// Each row's pixels (`channels × width` bytes) of `buf`.
     pub fn rows<'a>(&self, buf: &'a [u8]) -> impl Iterator<Item = &'a [u8]> + 'a {
         let n = self.channels * self.width as usize;
-        buf.chunks_exact(self.line.max(1))
-            .take(self.height as usize)
-            .map(move |r| &r[..n])
+        let (start, line) = (self.start, self.line);
+        (0..self.height as usize).map(move |r| &buf[start + r * line..][..n])
     }
 }
 
 /// Decode a panoptic segment-id PNG's pixels into `buf` (cleared first; its allocation is reused, which spares
 /// a fresh zeroed allocation per image when many are decoded), with the checks of [`read_panoptic_png`].
 pub fn decode_panoptic_rows(bytes: &[u8], buf: &mut Vec<u8>) -> Result<PanopticRows> {
+    // The common 8-bit RGB(A) file: the fast path, within the limits checked below for the others.
+    if let Some(r) =
+        super::png_rgb8::decode(bytes, buf, (bytes.len() as u64 * 1032).min(MAX_PIXELS * 4))
+    {
+        if r.width as u64 * r.height as u64 <= MAX_PIXELS {
+            return Ok(PanopticRows {
+                width: r.width,
+                height: r.height,
+                channels: r.channels,
+                line: r.stride,
+                start: r.start,
+            });
+        }
+    }
     let bad = |e: png::DecodingError| Error::msg(format!("unreadable PNG: {e}"));
     let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     decoder.set_transformations(png::Transformations::IDENTITY);
@@ -438,14 +453,17 @@ pub fn decode_panoptic_rows(bytes: &[u8], buf: &mut Vec<u8>) -> Result<PanopticR
             bytes.len()
         )));
     }
-    buf.clear();
-    buf.resize(size, 0);
-    let out = reader.next_frame(buf).map_err(bad)?;
+    // Grown, never cleared: the decoder overwrites every byte it reports.
+    if buf.len() < size {
+        buf.resize(size, 0);
+    }
+    let out = reader.next_frame(&mut buf[..size]).map_err(bad)?;
     Ok(PanopticRows {
         width,
         height,
         channels,
         line: out.line_size,
+        start: 0,
     })
 }
 

@@ -465,7 +465,14 @@ fn fast_record(buf: &[u8], start: usize, mode: SegMode) -> Option<(Record<'_>, u
             "bbox" => r.bbox = Some(bbox(&mut c)?),
             "segmentation" => r.seg = segmentation(&mut c, mode)?,
             "keypoints" => {
-                let (s, e) = c.skip().ok()?;
+                let s = skip_ws(buf, c.pos);
+                // A list of plain decimals (checked as cheaply as polygons are); anything else by the skip
+                // that validates any JSON value.
+                let e = match number_list_end(buf, s) {
+                    Some(e) => e,
+                    None => c.skip().ok()?.1,
+                };
+                c.pos = e;
                 r.keypoints = Some(Box::new(Cow::Borrowed(&buf[s..e])));
             }
             "num_keypoints" => r.no_keypoints = Some(num(&mut c)? == 0.0),
@@ -660,6 +667,17 @@ fn polygons_end(buf: &[u8], at: usize) -> Option<usize> {
         while c.next_elem(&mut f).ok()? {
             c.pos = skip_decimal(buf, c.pos)?;
         }
+    }
+    Some(c.pos)
+}
+
+/// End of a `[n, ...]` list whose numbers are all plain decimals; `None` otherwise.
+fn number_list_end(buf: &[u8], at: usize) -> Option<usize> {
+    let mut c = Cursor::new(buf, at);
+    c.begin_array().ok()?;
+    let mut f = true;
+    while c.next_elem(&mut f).ok()? {
+        c.pos = skip_decimal(buf, c.pos)?;
     }
     Some(c.pos)
 }

@@ -6,6 +6,7 @@
 //! Everything lives in column vectors laid out cell by cell, so that each cell's ground truths and
 //! detections are contiguous slices (no per-pair allocation later).
 
+use std::borrow::Cow;
 use std::collections::{HashMap as StdHashMap, HashSet as StdHashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -485,7 +486,6 @@ pub(crate) fn prepare_with<'a>(
         Results::LoadRes => load_results(gt, results, p.iou_type)?,
         Results::Loaded => load_given(results, p.iou_type)?,
     };
-    let mut kp = Vec::new();
     let keys = CellKeys::new(&p);
 
     // Ground truth: file order is kept within a cell (getAnnIds walks imgToAnns, which is file order).
@@ -644,32 +644,16 @@ pub(crate) fn prepare_with<'a>(
     let geometry = match p.iou_type {
         IouType::Keypoints => {
             let k = p.kpt_oks_sigmas.len();
-            let mut gt_kp = Vec::with_capacity(gt_order.len() * 3 * k);
-            let mut gt_boxes = Vec::with_capacity(gt_order.len());
-            for &i in &gt_order {
+            const NO_GT_KP: &str = "ground-truth annotation has no keypoints";
+            let gt_kp = keypoint_rows(&gt_order, k, |i| {
                 let a = &gt.annotations[i as usize];
-                let Some(raw) = &a.keypoints else {
-                    return Err(Error::msg("ground-truth annotation has no keypoints")
-                        .for_record(a.describe()));
-                };
-                read_keypoints(raw, Some(k), &mut kp).map_err(|e| e.for_record(a.describe()))?;
-                gt_kp.extend_from_slice(&kp);
-                let Some(bb) = a.bbox else {
-                    return Err(
-                        Error::msg("ground-truth annotation has no bbox").for_record(a.describe())
-                    );
-                };
-                gt_boxes.push(bb);
-            }
-            let mut dt_kp = Vec::with_capacity(dt_order.len() * 3 * k);
-            for &i in &dt_order {
+                (a.keypoints.as_deref(), a, NO_GT_KP)
+            })?;
+            let gt_boxes = gt_boxes(gt, &gt_order)?;
+            let dt_kp = keypoint_rows(&dt_order, k, |i| {
                 let r = &results[dets[i as usize].index as usize];
-                let Some(raw) = &r.keypoints else {
-                    return Err(Error::msg("result has no keypoints").for_record(r.describe()));
-                };
-                read_keypoints(raw, Some(k), &mut kp).map_err(|e| e.for_record(r.describe()))?;
-                dt_kp.extend_from_slice(&kp);
-            }
+                (r.keypoints.as_deref(), r, "result has no keypoints")
+            })?;
             Geometry::Keypoints(KeypointSources {
                 vars: oks::oks_vars(&p.kpt_oks_sigmas),
                 gt_kp,
@@ -679,16 +663,7 @@ pub(crate) fn prepare_with<'a>(
             })
         }
         IouType::Bbox => {
-            let mut gt_boxes = Vec::with_capacity(gt_order.len());
-            for &i in &gt_order {
-                let a = &gt.annotations[i as usize];
-                let Some(bb) = a.bbox else {
-                    return Err(
-                        Error::msg("ground-truth annotation has no bbox").for_record(a.describe())
-                    );
-                };
-                gt_boxes.push(bb);
-            }
+            let gt_boxes = gt_boxes(gt, &gt_order)?;
             let dt_boxes = dt_order.iter().map(|&i| dets[i as usize].bbox).collect();
             Geometry::Boxes {
                 gt: gt_boxes,
@@ -734,6 +709,64 @@ pub(crate) fn prepare_with<'a>(
         dt_src,
         geometry,
     })
+}
+
+/// The keypoints of the records `order` names, `3 * k` numbers each, one record after the other: read in
+/// parallel straight into place; the first failing record in `order` is reported (a missing keypoints
+/// value, with `missing` as its message, or a bad one), as a sequential loop would.
+fn keypoint_rows<'r, 'a: 'r>(
+    order: &[u32],
+    k: usize,
+    record: impl Fn(u32) -> (Option<&'r Cow<'a, [u8]>>, &'r Record<'a>, &'static str) + Sync,
+) -> Result<Vec<f64>> {
+    let failed = FirstFailure::default();
+    if k == 0 {
+        // No rows to write into: each record is only checked.
+        let mut kp = Vec::new();
+        for (j, &i) in order.iter().enumerate() {
+            let (raw, r, missing) = record(i);
+            let read = raw.map_or(Err(Error::msg(missing)), |raw| {
+                read_keypoints(raw, Some(0), &mut kp)
+            });
+            if let Err(e) = read {
+                failed.record(j, e.for_record(r.describe()));
+                break;
+            }
+        }
+        return failed.into_result().map(|()| Vec::new());
+    }
+    let mut out = vec![0.0; order.len() * 3 * k];
+    out.par_chunks_mut(3 * k)
+        .zip(order.par_iter())
+        .enumerate()
+        .for_each_init(Vec::new, |kp, (j, (row, &i))| {
+            if failed.skip(j) {
+                return;
+            }
+            let (raw, r, missing) = record(i);
+            let read = match raw {
+                None => Err(Error::msg(missing)),
+                Some(raw) => read_keypoints(raw, Some(k), kp),
+            };
+            match read {
+                Ok(()) => row.copy_from_slice(kp),
+                Err(e) => failed.record(j, e.for_record(r.describe())),
+            }
+        });
+    failed.into_result().map(|()| out)
+}
+
+/// The boxes of the ground truths `order` names (each must have one).
+fn gt_boxes(gt: &Gt<'_>, order: &[u32]) -> Result<Vec<[f64; 4]>> {
+    let mut boxes = Vec::with_capacity(order.len());
+    for &i in order {
+        let a = &gt.annotations[i as usize];
+        let Some(bb) = a.bbox else {
+            return Err(Error::msg("ground-truth annotation has no bbox").for_record(a.describe()));
+        };
+        boxes.push(bb);
+    }
+    Ok(boxes)
 }
 
 /// A `keypoints` value (JSON text) into `out`: an array of numbers, of `3 * k` of them when `k` is given
