@@ -364,6 +364,17 @@ impl Ious<'_, '_> {
     fn get(&mut self, p: usize, g: usize, need: f64) -> f64 {
         self.table.get(self.rows[p], self.cols[g], need)
     }
+
+    /// `get(p, g, need) * factor` for a factor of 0 or 1. Mask IoUs are finite, so a 0 factor gives ±0
+    /// (which every rule treats as 0) without looking the entry up; boxes keep the product (a NaN IoU
+    /// would survive it).
+    #[inline]
+    fn times(&mut self, p: usize, g: usize, need: f64, factor: f64) -> f64 {
+        if factor == 0.0 && self.table.masks.is_some() {
+            return 0.0;
+        }
+        self.get(p, g, need) * factor
+    }
 }
 
 /// What `TIDEExample` compares in one image: the regular ground truths and the crowd regions (indices into
@@ -453,7 +464,7 @@ fn eval_image(
         let mut buffer: Vec<f64> = (0..np * ng)
             .map(|k| {
                 let (p, g) = (k / ng, k % ng);
-                ious.get(p, g, need_same(p, g, POS_THRESH)) * same_f(p, g)
+                ious.times(p, g, need_same(p, g, POS_THRESH), same_f(p, g))
             })
             .collect();
         for p in 0..np {
@@ -505,7 +516,7 @@ fn eval_image(
             continue;
         }
         let (g, v) =
-            argmax((0..ng).map(|g| ious.get(p, g, need_same(p, g, BG_THRESH)) * same_f(p, g)));
+            argmax((0..ng).map(|g| ious.times(p, g, need_same(p, g, BG_THRESH), same_f(p, g))));
         let mut best_match = |kind: Kind, g: usize, fixed_class: i64, out: &mut ImageOut| {
             if !gt_used[g] {
                 usable[g] = true;
@@ -522,14 +533,15 @@ fn eval_image(
         }
         // Only an IoU >= 0.5 can make a Cls error: below, a bound is as good as the value.
         let need_cross = |g: usize| if same[p * ng + g] { any } else { POS_THRESH };
-        let (g, v) = argmax((0..ng).map(|g| ious.get(p, g, need_cross(g)) * (1.0 - same_f(p, g))));
+        let (g, v) = argmax((0..ng).map(|g| ious.times(p, g, need_cross(g), 1.0 - same_f(p, g))));
         if v >= POS_THRESH {
             best_match(Kind::Cls, g, class(regular[g]), &mut out);
             continue;
         }
         let used_f = |g: usize| if gt_used[g] { 1.0 } else { 0.0 };
         let (_, v) = argmax(
-            (0..ng).map(|g| used_f(g) * ious.get(p, g, need_same(p, g, POS_THRESH)) * same_f(p, g)),
+            (0..ng)
+                .map(|g| used_f(g) * ious.times(p, g, need_same(p, g, POS_THRESH), same_f(p, g))),
         );
         if v >= POS_THRESH {
             push(Kind::Dupe, &mut out);
