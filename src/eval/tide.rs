@@ -364,6 +364,17 @@ impl Ious<'_, '_> {
     fn get(&mut self, p: usize, g: usize, need: f64) -> f64 {
         self.table.get(self.rows[p], self.cols[g], need)
     }
+
+    /// `get(p, g, need) * factor` for a factor of 0 or 1. Mask IoUs are finite, so a 0 factor gives ±0
+    /// (which every rule treats as 0) without looking the entry up; boxes keep the product (a NaN IoU
+    /// would survive it).
+    #[inline]
+    fn times(&mut self, p: usize, g: usize, need: f64, factor: f64) -> f64 {
+        if factor == 0.0 && self.table.masks.is_some() {
+            return 0.0;
+        }
+        self.get(p, g, need) * factor
+    }
 }
 
 /// What `TIDEExample` compares in one image: the regular ground truths and the crowd regions (indices into
@@ -453,7 +464,7 @@ fn eval_image(
         let mut buffer: Vec<f64> = (0..np * ng)
             .map(|k| {
                 let (p, g) = (k / ng, k % ng);
-                ious.get(p, g, need_same(p, g, POS_THRESH)) * same_f(p, g)
+                ious.times(p, g, need_same(p, g, POS_THRESH), same_f(p, g))
             })
             .collect();
         for p in 0..np {
@@ -505,7 +516,7 @@ fn eval_image(
             continue;
         }
         let (g, v) =
-            argmax((0..ng).map(|g| ious.get(p, g, need_same(p, g, BG_THRESH)) * same_f(p, g)));
+            argmax((0..ng).map(|g| ious.times(p, g, need_same(p, g, BG_THRESH), same_f(p, g))));
         let mut best_match = |kind: Kind, g: usize, fixed_class: i64, out: &mut ImageOut| {
             if !gt_used[g] {
                 usable[g] = true;
@@ -522,14 +533,15 @@ fn eval_image(
         }
         // Only an IoU >= 0.5 can make a Cls error: below, a bound is as good as the value.
         let need_cross = |g: usize| if same[p * ng + g] { any } else { POS_THRESH };
-        let (g, v) = argmax((0..ng).map(|g| ious.get(p, g, need_cross(g)) * (1.0 - same_f(p, g))));
+        let (g, v) = argmax((0..ng).map(|g| ious.times(p, g, need_cross(g), 1.0 - same_f(p, g))));
         if v >= POS_THRESH {
             best_match(Kind::Cls, g, class(regular[g]), &mut out);
             continue;
         }
         let used_f = |g: usize| if gt_used[g] { 1.0 } else { 0.0 };
         let (_, v) = argmax(
-            (0..ng).map(|g| used_f(g) * ious.get(p, g, need_same(p, g, POS_THRESH)) * same_f(p, g)),
+            (0..ng)
+                .map(|g| used_f(g) * ious.times(p, g, need_same(p, g, POS_THRESH), same_f(p, g))),
         );
         if v >= POS_THRESH {
             push(Kind::Dupe, &mut out);
@@ -647,6 +659,20 @@ impl Run {
     }
 }
 
+/// TIDE's per-image results, before the decomposition ([`TideImages::report`]). It holds no reference to
+/// the inputs, so that they can be freed first and the decomposition run beside COCOeval's accumulation.
+pub(crate) struct TideImages {
+    outs: Vec<ImageOut>,
+    masks: bool,
+}
+
+impl TideImages {
+    /// The decomposition (`TIDERun` after `_run`).
+    pub(crate) fn report(self) -> TideReport {
+        report(self.outs, self.masks)
+    }
+}
+
 /// Run TIDE on ground truth and results read for evaluation: images in the ground truth's order (those in
 /// `img_ids` if given), annotations and detections of the categories in `cat_ids` if given.
 pub(crate) fn tide(
@@ -655,7 +681,7 @@ pub(crate) fn tide(
     masks: bool,
     img_ids: Option<&[i64]>,
     cat_ids: Option<&[i64]>,
-) -> Result<TideReport> {
+) -> Result<TideImages> {
     tide_with(gt, dt, masks, img_ids, cat_ids, true)
 }
 
@@ -676,7 +702,7 @@ fn tide_with(
     img_ids: Option<&[i64]>,
     cat_ids: Option<&[i64]>,
     bounds: bool,
-) -> Result<TideReport> {
+) -> Result<TideImages> {
     let shape = if masks { Shape::Masks } else { Shape::Boxes };
     let cat_ok = cat_filter(cat_ids);
     let outs = image_iou::per_image(gt, dt, img_ids, &cat_ok, &cat_ok, |im, gts, dts, sc| {
@@ -713,7 +739,7 @@ fn tide_with(
         };
         Ok(eval_image(gts, dts, &ch, &mut ious))
     })?;
-    Ok(report(outs, masks))
+    Ok(TideImages { outs, masks })
 }
 
 /// COCOeval (segm) and TIDE on the same masks: each mask is made once and each mask IoU computed once
@@ -724,7 +750,7 @@ pub(crate) fn evaluate_with_tide(
     gt: &EvalGt<'_>,
     dt: &EvalResults<'_>,
     params: &Params,
-) -> Result<(Evaluation, Option<TideReport>)> {
+) -> Result<(Evaluation, Option<TideImages>)> {
     evaluate_with_tide_bounds(gt, dt, params, true)
 }
 
@@ -733,12 +759,12 @@ fn evaluate_with_tide_bounds(
     dt: &EvalResults<'_>,
     params: &Params,
     bounds: bool,
-) -> Result<(Evaluation, Option<TideReport>)> {
+) -> Result<(Evaluation, Option<TideImages>)> {
     let (img_ids, cat_ids) = (params.img_ids.as_deref(), params.cat_ids.as_deref());
     let (ev, outs) = cocoeval::evaluate_loaded_sharing(gt, dt, params, |layout| {
         shared_pass(gt, dt, layout, img_ids, cat_ids, bounds).ok()
     })?;
-    Ok((ev, outs.map(|o| report(o, true))))
+    Ok((ev, outs.map(|outs| TideImages { outs, masks: true })))
 }
 
 /// Per-thread buffers of [`shared_pass`].
@@ -1123,8 +1149,12 @@ mod tests {
         let dt_bytes = read("cocoapi-val2014-100/instances_val2014_fakesegm100_results.json");
         let gt = EvalGt::parse(&gt_bytes, SegMode::Full).unwrap();
         let dt = EvalResults::parse(&dt_bytes, SegMode::Full).unwrap();
-        let exact = tide_with(&gt, &dt, true, None, None, false).unwrap();
-        let bounded = tide_with(&gt, &dt, true, None, None, true).unwrap();
+        let exact = tide_with(&gt, &dt, true, None, None, false)
+            .unwrap()
+            .report();
+        let bounded = tide_with(&gt, &dt, true, None, None, true)
+            .unwrap()
+            .report();
         assert_eq!(format!("{exact:?}"), format!("{bounded:?}"));
         assert!(exact.counts.cls + exact.counts.bkg + exact.counts.both > 0);
     }
@@ -1158,12 +1188,14 @@ mod tests {
             params.img_ids = imgs.clone();
             params.cat_ids = cats.clone();
             let alone = report(cocoeval::evaluate_loaded(&gt, &dt, &params).unwrap()).unwrap();
-            let want = tide_with(&gt, &dt, true, imgs.as_deref(), cats.as_deref(), false).unwrap();
+            let want = tide_with(&gt, &dt, true, imgs.as_deref(), cats.as_deref(), false)
+                .unwrap()
+                .report();
             for bounds in [false, true] {
                 let (ev, t) = evaluate_with_tide_bounds(&gt, &dt, &params, bounds).unwrap();
                 assert_eq!(report(ev).unwrap(), alone);
                 assert_eq!(
-                    format!("{:?}", t.expect("masks shared")),
+                    format!("{:?}", t.expect("masks shared").report()),
                     format!("{want:?}")
                 );
             }

@@ -111,8 +111,12 @@ pub fn run(opts: &Options) -> Result<EvalReport> {
         let names = inp.names();
         Ok((ev, names, inp.warnings, tide, confusion, operating_point))
     })?;
-    // The inputs are freed before the accumulated arrays are made.
-    let report = cocoeval::report(ev)?;
+    // The inputs are freed before the accumulated arrays are made; TIDE's decomposition runs beside.
+    let (report, tide) = rayon::join(
+        || cocoeval::report(ev),
+        || tide.map(tide::TideImages::report),
+    );
+    let report = report?;
     let curves = opts
         .pr_curves
         .then(|| PrCurves::from_accumulation(&report.accumulation));
