@@ -709,8 +709,9 @@ fn parquet_error(file: &str, e: impl std::fmt::Display) -> Error {
 /// batch after batch and closed when the group holds `row_group_size` rows; the columns of a batch are encoded
 /// in parallel (rayon), then the closed column chunks are appended in schema order. The bytes depend only on
 /// the rows and the batch boundaries, never on the number of threads. The file writer writes into a buffer
-/// that is moved to the atomic [`Output`] after every batch: finished row groups go straight out, and the
-/// encoded pages of the group being filled are all it holds.
+/// that the caller moves to the file's atomic [`Output`] after every batch ([`Sink::drain`]; the output stays
+/// on the calling thread, as standard output's writer cannot move between threads): finished row groups go
+/// straight out, and the encoded pages of the group being filled are all it holds.
 struct Sink<C: Columns> {
     file: SerializedFileWriter<Vec<u8>>,
     factory: ArrowRowGroupWriterFactory,
@@ -718,7 +719,6 @@ struct Sink<C: Columns> {
     group: Option<Vec<ArrowColumnWriter>>,
     group_rows: usize,
     row_group_size: usize,
-    out: Output,
     name: String,
     schema: SchemaRef,
     columns: C,
@@ -726,7 +726,13 @@ struct Sink<C: Columns> {
 }
 
 impl<C: Columns> Sink<C> {
-    fn create(dir: &Path, file: &str, row_group_size: usize, inputs: &[&str]) -> Result<Self> {
+    /// The sink of `file` in `dir` and its output.
+    fn create(
+        dir: &Path,
+        file: &str,
+        row_group_size: usize,
+        inputs: &[&str],
+    ) -> Result<(Self, Output)> {
         let path = dir.join(file);
         let name = path.display().to_string();
         let out = Output::create(Some(name.as_str()), inputs)?;
@@ -739,18 +745,18 @@ impl<C: Columns> Sink<C> {
         let (file, factory) = ArrowWriter::try_new(Vec::new(), schema.clone(), Some(props))
             .and_then(|w| w.into_serialized_writer())
             .map_err(|e| parquet_error(&name, e))?;
-        Ok(Sink {
+        let sink = Sink {
             file,
             factory,
             group: None,
             group_rows: 0,
             row_group_size,
-            out,
             name,
             schema,
             columns: C::default(),
             rows: 0,
-        })
+        };
+        Ok((sink, out))
     }
 
     fn write_rows(&mut self, rows: Vec<C::Row>) -> Result<()> {
@@ -772,7 +778,7 @@ impl<C: Columns> Sink<C> {
                     .map_err(|e| parquet_error(&self.name, e))?;
             }
         }
-        self.drain()
+        Ok(())
     }
 
     /// Rows `at..at + len` of `arrays` into the row group being filled, one task per column.
@@ -830,18 +836,18 @@ impl<C: Columns> Sink<C> {
         Ok(())
     }
 
-    fn drain(&mut self) -> Result<()> {
+    /// The bytes encoded so far, moved to `out`.
+    fn drain(&mut self, out: &mut Output) -> Result<()> {
         let buf = self.file.inner_mut();
         if !buf.is_empty() {
-            self.out.writer().write_all(buf)?;
+            out.writer().write_all(buf)?;
             buf.clear();
         }
         Ok(())
     }
 
-    /// Close the file (last row group, footer, `metadata`), leaving the output to be committed with the
-    /// others.
-    fn close(mut self, metadata: Vec<KeyValue>) -> Result<Output> {
+    /// Close the file (last row group, footer, `metadata`) into `out`, left to be committed with the others.
+    fn close(mut self, metadata: Vec<KeyValue>, mut out: Output) -> Result<Output> {
         self.close_group()
             .map_err(|e| parquet_error(&self.name, e))?;
         for kv in metadata {
@@ -851,8 +857,8 @@ impl<C: Columns> Sink<C> {
             .file
             .into_inner()
             .map_err(|e| parquet_error(&self.name, e))?;
-        self.out.writer().write_all(&rest)?;
-        Ok(self.out)
+        out.writer().write_all(&rest)?;
+        Ok(out)
     }
 }
 
@@ -892,6 +898,13 @@ impl Sinks {
             Parsed::Categories(rows) => self.categories.write_rows(rows),
         }
     }
+
+    /// What the three encoded so far, moved to their outputs.
+    fn drain(&mut self, outs: &mut [Output; 3]) -> Result<()> {
+        self.images.drain(&mut outs[0])?;
+        self.annotations.drain(&mut outs[1])?;
+        self.categories.drain(&mut outs[2])
+    }
 }
 
 /// Export `input` (a dataset or a results file) as the three Parquet files in `dir` (created if needed). All
@@ -924,11 +937,15 @@ fn export_into(
     let buf = input.bytes();
     let inputs = [input.name()];
     let rg = opts.row_group_size;
+    let (images, images_out) = Sink::create(dir, FILES[0], rg, &inputs)?;
+    let (annotations, annotations_out) = Sink::create(dir, FILES[1], rg, &inputs)?;
+    let (categories, categories_out) = Sink::create(dir, FILES[2], rg, &inputs)?;
     let mut sinks = Sinks {
-        images: Sink::create(dir, FILES[0], rg, &inputs)?,
-        annotations: Sink::create(dir, FILES[1], rg, &inputs)?,
-        categories: Sink::create(dir, FILES[2], rg, &inputs)?,
+        images,
+        annotations,
+        categories,
     };
+    let mut outs = [images_out, annotations_out, categories_out];
     // Top-level keys in order, and the raw value of each one that is not a section.
     let mut keys: Vec<String> = Vec::new();
     let mut top = Extra::default();
@@ -943,6 +960,7 @@ fn export_into(
                     || pending.take().map_or(Ok(()), |p| sinks.write(p)),
                 );
                 written?;
+                sinks.drain(&mut outs)?;
                 pending = Some(parsed?);
                 if let Some(&(_, end)) = records.last() {
                     // The rows own their data: the mapped input's pages behind the batch can go.
@@ -964,6 +982,7 @@ fn export_into(
     .map_err(|e| e.in_file(input.name()))?;
     if let Some(p) = pending.take() {
         sinks.write(p)?;
+        sinks.drain(&mut outs)?;
     }
     let Sinks {
         images,
@@ -988,10 +1007,11 @@ fn export_into(
             top.finish().unwrap_or_else(|| "{}".to_string()),
         ),
     ];
+    let [images_out, annotations_out, categories_out] = outs;
     let outs = [
-        images.close(metadata)?,
-        annotations.close(Vec::new())?,
-        categories.close(Vec::new())?,
+        images.close(metadata, images_out)?,
+        annotations.close(Vec::new(), annotations_out)?,
+        categories.close(Vec::new(), categories_out)?,
     ];
     for out in outs {
         out.commit()?;
