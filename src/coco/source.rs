@@ -1011,6 +1011,16 @@ mod tests {
             String::from_utf8(out).unwrap()
         };
         assert_eq!(text(&images), r#"{"id": 7, "width": 4, "height": 3}"#);
+        // The lengths the parallel writes are placed by are the lengths written.
+        for spans in [&images, &anns] {
+            let len: u64 = spans.iter().map(Span::len).sum();
+            assert_eq!(len, text(spans).len() as u64);
+        }
+        let big = Span::ImageId {
+            id: -1234567890123,
+            comma: false,
+        };
+        assert_eq!(big.len(), text(std::slice::from_ref(&big)).len() as u64);
         assert_eq!(
             text(&anns),
             r#"{"id": 1, "bbox": [0, 0, 1, 1], "image_id": 7}, {"image_id": 7}, {"id": 3, "image_id": 7}"#
