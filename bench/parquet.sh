@@ -28,7 +28,7 @@ if have_py pyarrow; then
     "'$BENCH_PY' '$BENCH_DIR/python/parquet_export.py' '$TRAIN' '$PY_DIR'"
 else skip "export --to parquet" "json.load + pyarrow.parquet" "pyarrow not importable in bench/venv"; fi
 if have_sub import; then
-  measure "import --from parquet" "cocokit import" "$RUNS" "'$K' import --from parquet '$CK_DIR' -q > /dev/null"
+  measure "import --from parquet" "cocokit import" "$RUNS" "'$K' import --from parquet '$CK_DIR' -o /dev/null -q"
 fi
 if [ -d "$CK_DIR" ]; then
   note "Export sizes: cocokit $(du -sm "$CK_DIR" | cut -f1) MB$([ -d "$PY_DIR" ] && echo ", pyarrow $(du -sm "$PY_DIR" | cut -f1) MB") (snappy both)."

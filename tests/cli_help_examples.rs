@@ -163,6 +163,8 @@ fn fixture_for(name: &str) -> Option<std::path::PathBuf> {
         // SA-1B-layout per-image files: a directory, and a glob cocokit expands.
         "sa1b" => "sa1b-like",
         "sa1b/sa_*.json" => "sa1b-like/sa_*.json",
+        // Results written by several GPUs, as a glob (here it matches the one results file).
+        "bbox_gpu*.json" => "cocoapi-val2014-100/instances_val2014_fakebbox100_result*.json",
         _ => return None,
     };
     Some(fixture(rel))

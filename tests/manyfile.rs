@@ -425,3 +425,109 @@ fn arguments_that_name_nothing_are_errors() {
     let err = fails(["stats", "-", s(&shared("sa1b-like"))]);
     assert!(err.contains("standard input"), "{err}");
 }
+
+/// The fixture's results cut into `k` consecutive pieces `res0.json`, `res1.json`, ... in a directory of `w`.
+fn cut_results(w: &Work, res: &Path, k: usize) -> PathBuf {
+    let all = read_json(res);
+    let dets = all.as_array().expect("array");
+    let dir = w.path(&format!("res{k}"));
+    std::fs::create_dir(&dir).expect("mkdir");
+    let per = dets.len().div_ceil(k);
+    for (i, piece) in dets.chunks(per).enumerate() {
+        std::fs::write(
+            dir.join(format!("res{i}.json")),
+            Value::Array(piece.to_vec()).to_string(),
+        )
+        .expect("write");
+    }
+    dir
+}
+
+/// `eval coco --dt` of several results files (a list, a directory, a quoted glob), as written by several
+/// GPUs: the same output, byte for byte, as the one file they were cut from.
+#[test]
+fn eval_coco_reads_several_results_files_as_one() {
+    let gt = shared("cocoapi-val2014-100/instances_val2014_100.json");
+    for (iou, res) in [
+        (
+            "bbox",
+            "cocoapi-val2014-100/instances_val2014_fakebbox100_results.json",
+        ),
+        (
+            "segm",
+            "cocoapi-val2014-100/instances_val2014_fakesegm100_results.json",
+        ),
+    ] {
+        let res = shared(res);
+        let eval = |dt: &[&str]| {
+            let mut a = vec!["eval", "coco", "--gt", s(&gt), "--iou-type", iou, "--json"];
+            a.push("--dt");
+            a.extend_from_slice(dt);
+            ok(a)
+        };
+        let want = eval(&[s(&res)]);
+        let w = Work::new();
+        let dir = cut_results(&w, &res, 3);
+        let list: Vec<String> = (0..3)
+            .map(|i| s(&dir.join(format!("res{i}.json"))).to_string())
+            .collect();
+        let list: Vec<&str> = list.iter().map(String::as_str).collect();
+        assert_eq!(eval(&list), want, "{iou}: a list of files");
+        assert_eq!(eval(&[s(&dir)]), want, "{iou}: a directory");
+        let glob = format!("{}/res*.json", s(&dir));
+        assert_eq!(eval(&[&glob]), want, "{iou}: a glob");
+        // A partial of several files merges to the same numbers.
+        let ckpt = w.path("all.ckpt");
+        let mut a = vec!["eval", "coco", "--gt", s(&gt), "--iou-type", iou, "-q"];
+        a.extend(["--partial", s(&ckpt), "--dt"]);
+        a.extend_from_slice(&list);
+        ok(a);
+        assert_eq!(ok(["eval", "merge", s(&ckpt), "--json"]), want, "{iou}");
+    }
+}
+
+#[test]
+fn eval_coco_names_the_broken_results_file() {
+    let gt = shared("cocoapi-val2014-100/instances_val2014_100.json");
+    let res = shared("cocoapi-val2014-100/instances_val2014_fakebbox100_results.json");
+    let w = Work::new();
+    let dir = cut_results(&w, &res, 3);
+    // A result without a score in the second file: the message names that file and a byte in it.
+    let bad = dir.join("res1.json");
+    let mut v = read_json(&bad);
+    let first = v
+        .as_array_mut()
+        .and_then(|a| a.get_mut(1))
+        .and_then(Value::as_object_mut)
+        .expect("a result");
+    first.remove("score");
+    std::fs::write(&bad, v.to_string()).expect("write");
+    let err = fails([
+        "eval",
+        "coco",
+        "--gt",
+        s(&gt),
+        "--iou-type",
+        "bbox",
+        "--dt",
+        s(&dir),
+    ]);
+    assert!(err.contains(s(&bad)), "{err}");
+    assert!(
+        !err.contains("res0.json") && !err.contains("res2.json"),
+        "{err}"
+    );
+    // A dataset among results files is refused, naming it.
+    let err = fails([
+        "eval",
+        "coco",
+        "--gt",
+        s(&gt),
+        "--iou-type",
+        "bbox",
+        "--dt",
+        s(&res),
+        s(&gt),
+    ]);
+    assert!(err.contains(s(&gt)) && err.contains("results"), "{err}");
+}

@@ -25,6 +25,7 @@ const EXAMPLES: &str = "Examples:
   cocokit eval coco --gt val2017_sample.json --dt sample_results.json --iou-type segm --report report.html \
       --images-dir val2017/
   cocokit eval coco --gt val.json --dt res.json --iou-type bbox --img-ids 1,2,3 --partial shard1.ckpt
+  cocokit eval coco --gt val.json --dt 'bbox_gpu*.json' --iou-type bbox
   cocokit eval coco --gt crowdpose_val.json --dt res.json --iou-type keypoints \
       --kpt-sigmas .079,.079,.072,.072,.062,.062,.107,.107,.087,.087,.089,.089,.079,.079
 
@@ -49,9 +50,10 @@ pub struct Args {
     /// Ground-truth COCO dataset.
     #[arg(long)]
     pub gt: String,
-    /// Detections: a COCO results file (a JSON array).
-    #[arg(long, visible_alias = "pred")]
-    pub dt: String,
+    /// Detections: a COCO results file (a JSON array); several files, a directory of them or a quoted glob
+    /// (one file per GPU) are read as one, their arrays concatenated in order.
+    #[arg(long, visible_alias = "pred", num_args = 1.., required = true)]
+    pub dt: Vec<String>,
     /// What to compare: segm (masks), bbox (boxes), keypoints (OKS) or boundary (min of mask and
     /// boundary IoU).
     #[arg(long, value_enum)]
@@ -162,9 +164,21 @@ pub fn run(args: Args) -> Result<()> {
     )?;
     let report_analyses =
         args.report.is_some() && matches!(iou_type, IouType::Bbox | IouType::Segm);
+    let Some((dt, more_dt)) = args.dt.split_first() else {
+        return Err(Error::msg("--dt needs a results file"));
+    };
+    if !more_dt.is_empty() && args.images_dir.is_some() {
+        return Err(Error::msg(
+            "--images-dir draws the results of one file: give --dt one results file",
+        ));
+    }
+    let inputs: Vec<&str> = std::iter::once(args.gt.as_str())
+        .chain(args.dt.iter().map(String::as_str))
+        .collect();
     let opts = Options {
         gt: args.gt.clone(),
-        dt: args.dt.clone(),
+        dt: dt.clone(),
+        more_dt: more_dt.to_vec(),
         params,
         cats: args.cats.clone(),
         // The report shows TIDE's bars and the confusion heatmap where they apply (bbox/segm; TIDE by category).
@@ -214,11 +228,11 @@ pub fn run(args: Args) -> Result<()> {
         report.write_pr_curves(Path::new(dir))?;
     }
     if let (Some(path), Some(page)) = (&args.report, page) {
-        let mut o = Output::create(Some(path), &[&args.gt, &args.dt])?;
+        let mut o = Output::create(Some(path), &inputs)?;
         o.writer().write_all(page.render().as_bytes())?;
         o.commit()?;
     }
-    let mut out = Output::create(args.output.as_deref(), &[&args.gt, &args.dt])?;
+    let mut out = Output::create(args.output.as_deref(), &inputs)?;
     let w = out.writer();
     if args.json {
         serde_json::to_writer_pretty(&mut *w, &report.to_json())

@@ -2,7 +2,7 @@
 
 use super::count;
 use crate::error::{Error, Result};
-use crate::io::{progress, Input, Output};
+use crate::io::{progress, Output};
 use crate::ops::sample::{sample, SampleOptions, Size};
 use std::io::Write;
 
@@ -10,6 +10,7 @@ const EXAMPLES: &str = "Examples:
   cocokit sample instances_train2017.json --images 50 --seed 1 -o debug50.json
   cocokit sample instances_val2017.json --fraction 0.1 --seed 2 -o val10pct.json
   cocokit sample instances_val2017.json --images 50 --per-category 1 --seed 3 -o every_category.json
+  cocokit sample sa1b/ --images 3 --seed 1 -o sa1b_3.json
 
 Images are ranked by a hash (XXH3) of their file name and the seed, and the first ones taken: the same sample on
 every machine and run, and a larger sample with the same seed contains a smaller one. With --per-category K, the
@@ -22,8 +23,9 @@ keeps all its annotations, records byte for byte; categories, info and licenses 
 #[command(after_help = EXAMPLES)]
 #[command(group(clap::ArgGroup::new("size").required(true).args(["images", "fraction"])))]
 pub struct Args {
-    /// COCO dataset file (`-` for standard input).
-    pub input: String,
+    /// COCO dataset: files, directories of *.json, quoted globs, read as one (`-` for standard input alone).
+    #[arg(required = true, num_args = 1..)]
+    pub inputs: Vec<String>,
     /// How many images.
     #[arg(long, value_name = "COUNT")]
     pub images: Option<u64>,
@@ -63,14 +65,15 @@ pub fn run(args: Args) -> Result<()> {
         seed: args.seed,
         per_category: args.per_category,
     };
-    let input = Input::open(&args.input)?;
-    let mut out = Output::create(args.output.as_deref(), &[&args.input])?;
+    let src = super::open_source(&args.inputs, args.quiet)?;
+    let input = src.input();
+    let mut out = Output::create(args.output.as_deref(), &src.paths())?;
     let pb = progress(2 * input.bytes().len() as u64, args.quiet, "sample");
-    let rep = sample(&input, &opts, out.writer(), &|p| pb.set_position(p)).map_err(|e| {
+    let rep = sample(input, &opts, out.writer(), &|p| pb.set_position(p)).map_err(|e| {
         if e.broken_pipe {
             e
         } else {
-            e.in_file(input.name())
+            src.blame(e)
         }
     })?;
     pb.finish_and_clear();

@@ -2,7 +2,7 @@
 
 use super::count;
 use crate::error::{Error, Result};
-use crate::io::{progress, Input, Output};
+use crate::io::{progress, Output};
 use crate::ops::split::{split, SplitOptions};
 use std::io::Write;
 
@@ -11,6 +11,7 @@ const EXAMPLES: &str = "Examples:
   cocokit split instances_val2017.json --ratios 0.9,0.1 --seed 7 --stratify category -o parts/val2017
   cocokit split videos.json --ratios 0.7,0.3 --names fit,holdout --seed 3 --group-by video_id -o splits/
   cocokit split instances_val2017.json --ratios 0.5,0.5 --seed 1 -o halves -q --json | jq '.parts[].images'
+  cocokit split 'sa1b/sa_*.json' --ratios 0.5,0.5 --seed 1 -o sa1b_halves
 
 Writes PREFIX_NAME.json per part (DIR/NAME.json when -o is a directory or ends with /): coco_train.json,
 coco_val.json, coco_test.json above. Parts are named train,val,test for three ratios and train,val for two;
@@ -30,8 +31,9 @@ pub enum Stratify {
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// COCO dataset file (`-` for standard input).
-    pub input: String,
+    /// COCO dataset: files, directories of *.json, quoted globs, read as one (`-` for standard input alone).
+    #[arg(required = true, num_args = 1..)]
+    pub inputs: Vec<String>,
     /// The share of images of each part, comma-separated, positive, summing to 1.
     #[arg(long, value_delimiter = ',', required = true)]
     pub ratios: Vec<f64>,
@@ -106,10 +108,11 @@ pub fn run(args: Args) -> Result<()> {
     crate::ops::split::check_ratios(&args.ratios)?;
     let names = names(&args)?;
     let paths: Vec<String> = names.iter().map(|n| part_path(&args.output, n)).collect();
-    let input = Input::open(&args.input)?;
+    let src = super::open_source(&args.inputs, args.quiet)?;
+    let input = src.input();
     let mut outs = paths
         .iter()
-        .map(|p| Output::create(Some(p), &[&args.input]))
+        .map(|p| Output::create(Some(p), &src.paths()))
         .collect::<Result<Vec<Output>>>()?;
     let opts = SplitOptions {
         ratios: args.ratios.clone(),
@@ -120,8 +123,7 @@ pub fn run(args: Args) -> Result<()> {
     let pb = progress(2 * input.bytes().len() as u64, args.quiet, "split");
     let rep = {
         let mut ws: Vec<&mut dyn Write> = outs.iter_mut().map(|o| o.writer()).collect();
-        split(&input, &opts, &mut ws, &|p| pb.set_position(p))
-            .map_err(|e| e.in_file(input.name()))?
+        split(input, &opts, &mut ws, &|p| pb.set_position(p)).map_err(|e| src.blame(e))?
     };
     pb.finish_and_clear();
     // Every part is complete before the first is renamed into place.

@@ -37,9 +37,10 @@ use crate::coco::writer::{int_at, member_values};
 use crate::error::{Error, Result};
 use crate::io::Input;
 use crate::json::scan::{parse_string, skip_value, skip_value_fast, skip_ws, Cursor};
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 
 /// What a file holds, by its top-level keys.
@@ -237,6 +238,19 @@ enum Span {
 }
 
 impl Span {
+    /// The number of bytes [`Span::write`] writes.
+    fn len(&self) -> u64 {
+        match *self {
+            Span::File(s, e) => (e - s) as u64,
+            Span::Sep => 2,
+            Span::IdKey => 4,
+            Span::ImageId { id, comma } => {
+                // `, "image_id": N}`: the comma and space, `"image_id": `, the digits, `}`.
+                (if comma { 2 } else { 0 }) + 12 + itoa::Buffer::new().format(id).len() as u64 + 1
+            }
+        }
+    }
+
     fn write(&self, buf: &[u8], w: &mut dyn Write) -> std::io::Result<u64> {
         let text: &[u8];
         let owned;
@@ -278,9 +292,28 @@ struct Part {
     others: Vec<(String, usize, usize)>,
 }
 
+/// Files up to this size are read into memory rather than mapped: a many-file input is typically many small
+/// files (SA-1B's are ~100 KB), for which one `read` costs less than a mapping, its page faults and the
+/// `munmap` (whose TLB shootdown interrupts every thread).
+const READ_MAX: u64 = 1 << 20;
+
 /// Read file `path` and decide what it gives (errors name it).
 fn plan(path: &str) -> Result<Part> {
-    plan_input(path, Input::open(path)?)
+    let small = std::fs::metadata(path)
+        .ok()
+        .filter(|m| m.is_file() && m.len() <= READ_MAX);
+    let input = match small {
+        Some(m) => {
+            let mut bytes = Vec::with_capacity(m.len() as usize + 1);
+            File::open(path)
+                .and_then(|mut f| f.read_to_end(&mut bytes))
+                .map_err(|e| Error::io(path, e))?;
+            Input::from_bytes(path, bytes)
+        }
+        // Large files, and whatever is not a plain file (Input::open says what is wrong with it).
+        None => Input::open(path)?,
+    };
+    plan_input(path, input)
 }
 
 /// [`plan`] of a file already open.
@@ -573,11 +606,11 @@ struct Assembly<'a> {
     next_file: usize,
     kind: Option<(FileKind, usize)>,
     /// The annotations (or results records), written from [`HOLE`] on.
-    body: BufWriter<File>,
+    body: File,
     body_len: u64,
     any_ann: bool,
     /// The images, written to their own temporary file until their place is known.
-    images: BufWriter<File>,
+    images: File,
     images_len: u64,
     any_image: bool,
     regions: Vec<Region>,
@@ -591,8 +624,56 @@ fn tmp_error(e: std::io::Error) -> Error {
     Error::msg(format!("temporary file for the assembled input: {e}"))
 }
 
+/// Where a part's records go: the offset of its images in the images' file and of its annotations in the
+/// document's file, each with whether a separator comes first.
+#[derive(Clone, Copy, Default)]
+struct Place {
+    images: Option<(u64, bool)>,
+    annotations: Option<(u64, bool)>,
+}
+
+/// Spans longer than this are written straight from the file's bytes rather than gathered with the others.
+const GATHER_MAX: usize = 1 << 16;
+
+/// Write `spans` of `buf` (after a separator if `sep`) at `at` in `to`.
+fn write_spans(buf: &[u8], spans: &[Span], sep: bool, to: &File, mut at: u64) -> Result<()> {
+    let mut gathered: Vec<u8> = Vec::new();
+    if sep {
+        Span::Sep.write(buf, &mut gathered).map_err(tmp_error)?;
+    }
+    for s in spans {
+        match *s {
+            Span::File(a, b) if b - a > GATHER_MAX => {
+                to.write_all_at(&gathered, at).map_err(tmp_error)?;
+                at += gathered.len() as u64;
+                gathered.clear();
+                to.write_all_at(&buf[a..b], at).map_err(tmp_error)?;
+                at += (b - a) as u64;
+            }
+            _ => {
+                s.write(buf, &mut gathered).map_err(tmp_error)?;
+            }
+        }
+    }
+    to.write_all_at(&gathered, at).map_err(tmp_error)
+}
+
 impl Assembly<'_> {
-    fn add(&mut self, part: Part) -> Result<()> {
+    /// Write `part`'s records where [`Assembly::place`] put them (called in parallel: positional writes).
+    fn write(&self, part: &Part, place: Place) -> Result<()> {
+        let buf = part.input.bytes();
+        if let Some((at, sep)) = place.images {
+            write_spans(buf, &part.images, sep, &self.images, at)?;
+        }
+        if let Some((at, sep)) = place.annotations {
+            write_spans(buf, &part.annotations, sep, &self.body, at)?;
+        }
+        Ok(())
+    }
+
+    /// Check `part` against the files before it, keep what it gives besides records, and decide where its
+    /// records go (in file order, so that the document is the files' concatenation).
+    fn place(&mut self, part: &mut Part) -> Result<Place> {
         let k = self.next_file;
         self.next_file += 1;
         let name = &self.files[k];
@@ -614,6 +695,7 @@ impl Assembly<'_> {
             Some(_) => {}
         }
         let buf = part.input.bytes();
+        let mut place = Place::default();
         for &id in &part.image_ids {
             match self.image_files.entry(id) {
                 std::collections::hash_map::Entry::Vacant(v) => {
@@ -635,14 +717,14 @@ impl Assembly<'_> {
             _ => None,
         };
         if !part.images.is_empty() {
-            if self.any_image {
-                self.images_len += Span::Sep.write(buf, &mut self.images).map_err(tmp_error)?;
+            let sep = self.any_image;
+            place.images = Some((self.images_len, sep));
+            if sep {
+                self.images_len += Span::Sep.len();
             }
             self.any_image = true;
             let start = self.images_len;
-            for s in &part.images {
-                self.images_len += s.write(buf, &mut self.images).map_err(tmp_error)?;
-            }
+            self.images_len += part.images.iter().map(Span::len).sum::<u64>();
             self.image_regions.push(Region {
                 start,
                 end: self.images_len,
@@ -652,14 +734,14 @@ impl Assembly<'_> {
             });
         }
         if !part.annotations.is_empty() {
-            if self.any_ann {
-                self.body_len += Span::Sep.write(buf, &mut self.body).map_err(tmp_error)?;
+            let sep = self.any_ann;
+            place.annotations = Some((HOLE + self.body_len, sep));
+            if sep {
+                self.body_len += Span::Sep.len();
             }
             self.any_ann = true;
             let start = HOLE + self.body_len;
-            for s in &part.annotations {
-                self.body_len += s.write(buf, &mut self.body).map_err(tmp_error)?;
-            }
+            self.body_len += part.annotations.iter().map(Span::len).sum::<u64>();
             self.regions.push(Region {
                 start,
                 end: HOLE + self.body_len,
@@ -668,7 +750,7 @@ impl Assembly<'_> {
                 section: Section::Annotations,
             });
         }
-        if let Some((cats, range)) = part.categories {
+        if let Some((cats, range)) = part.categories.take() {
             let earlier = self
                 .categories
                 .as_ref()
@@ -691,12 +773,12 @@ impl Assembly<'_> {
                 Some((_, None)) => {}
             }
         }
-        for (key, s, e) in part.others {
+        for (key, s, e) in std::mem::take(&mut part.others) {
             if !self.others.iter().any(|(k2, ..)| *k2 == key) {
                 self.others.push((key, buf[s..e].to_vec(), k, s as u64));
             }
         }
-        Ok(())
+        Ok(place)
     }
 
     /// Write the parts before and after the annotations; the document's file and where it starts in it.
@@ -749,14 +831,7 @@ impl Assembly<'_> {
         }
         let doc_start = (HOLE - before) / PAGE * PAGE;
         let pad = (HOLE - before - doc_start) as usize;
-        let images = self
-            .images
-            .into_inner()
-            .map_err(|e| tmp_error(e.into_error()))?;
-        let body = self
-            .body
-            .into_inner()
-            .map_err(|e| tmp_error(e.into_error()))?;
+        let (images, body) = (self.images, self.body);
         let mut at = doc_start;
         let put = |bytes: &[u8], at: &mut u64| -> Result<()> {
             body.write_all_at(bytes, *at).map_err(tmp_error)?;
@@ -828,8 +903,6 @@ fn assemble(
     progress: &dyn Fn(u64, u64),
 ) -> Result<(Input, Map)> {
     let body = tempfile::tempfile().map_err(tmp_error)?;
-    let mut body = BufWriter::with_capacity(1 << 20, body);
-    body.seek(SeekFrom::Start(HOLE)).map_err(tmp_error)?;
     let images = tempfile::tempfile().map_err(tmp_error)?;
     let mut asm = Assembly {
         files,
@@ -838,7 +911,7 @@ fn assemble(
         body,
         body_len: 0,
         any_ann: false,
-        images: BufWriter::with_capacity(1 << 20, images),
+        images,
         images_len: 0,
         any_image: false,
         regions: Vec::new(),
@@ -848,35 +921,46 @@ fn assemble(
         others: Vec::new(),
     };
     let total = files.len() as u64;
-    let mut ready: Option<Vec<Part>> = None;
+    // The parts of the batch before, placed, and the number of files read.
+    let mut ready: Vec<(Part, Place)> = Vec::new();
     let mut done = 0u64;
     let mut rest = files;
     if let (Some(input), Some(first)) = (opened, files.first()) {
-        asm.add(plan_input(first, input)?)?;
+        let mut part = plan_input(first, input)?;
+        let place = asm.place(&mut part)?;
+        ready.push((part, place));
         rest = &files[1..];
         done = 1;
     }
-    // The parts of one batch are written while the next batch is read.
+    // Each batch of files is read and planned in parallel while the batch before it is written in parallel
+    // (positional writes: every part's place is known); placing is the only sequential step, in file order,
+    // so that the first error in file order wins.
     let per_batch = FILES_PER_BATCH.max(2 * PIECE * rayon::current_num_threads());
     for batch in rest.chunks(per_batch) {
-        let prev = ready.take();
-        let (written, parts) = rayon::join(
-            || -> Result<()> {
-                for p in prev.into_iter().flatten() {
-                    asm.add(p)?;
-                }
-                Ok(())
+        let prev = std::mem::take(&mut ready);
+        let asm_ref = &asm;
+        let (written, planned) = rayon::join(
+            || par_map_ordered(&prev, |(part, place)| asm_ref.write(part, *place)),
+            || -> Vec<Result<Part>> {
+                batch
+                    .par_iter()
+                    .with_max_len(PIECE)
+                    .map(|p| plan(p))
+                    .collect()
             },
-            || par_map_ordered(batch, |p| plan(p)),
         );
         written?;
+        drop(prev);
         progress(done, total);
         done += batch.len() as u64;
-        ready = Some(parts?);
+        for part in planned {
+            let mut part = part?;
+            let place = asm.place(&mut part)?;
+            ready.push((part, place));
+        }
     }
-    for p in ready.into_iter().flatten() {
-        asm.add(p)?;
-    }
+    par_map_ordered(&ready, |(part, place)| asm.write(part, *place))?;
+    drop(ready);
     progress(total, total);
     let (file, start, mut regions) = asm.finish()?;
     for r in &mut regions {
@@ -927,6 +1011,16 @@ mod tests {
             String::from_utf8(out).unwrap()
         };
         assert_eq!(text(&images), r#"{"id": 7, "width": 4, "height": 3}"#);
+        // The lengths the parallel writes are placed by are the lengths written.
+        for spans in [&images, &anns] {
+            let len: u64 = spans.iter().map(Span::len).sum();
+            assert_eq!(len, text(spans).len() as u64);
+        }
+        let big = Span::ImageId {
+            id: -1234567890123,
+            comma: false,
+        };
+        assert_eq!(big.len(), text(std::slice::from_ref(&big)).len() as u64);
         assert_eq!(
             text(&anns),
             r#"{"id": 1, "bbox": [0, 0, 1, 1], "image_id": 7}, {"image_id": 7}, {"id": 3, "image_id": 7}"#

@@ -6,6 +6,7 @@
 
 use crate::coco::model::Category;
 use crate::coco::reader::SegMode;
+use crate::coco::source::Source;
 use crate::error::{Error, Result};
 use crate::eval::cocoeval::load::{EvalGt, EvalResults};
 use crate::eval::cocoeval::{self, evaluate_loaded, ClassStats, IouType, Params, Summary};
@@ -25,8 +26,12 @@ use std::collections::{HashMap, HashSet};
 pub struct Options {
     /// The ground-truth dataset.
     pub gt: String,
-    /// The results file (a JSON array of detections).
+    /// The results file (a JSON array of detections), or a directory of them / a quoted glob
+    /// (`coco::source`).
     pub dt: String,
+    /// More results files after `dt` (one per GPU or worker): read with it through `coco::source`, their
+    /// arrays concatenated in order, as if they were one file.
+    pub more_dt: Vec<String>,
     /// COCOeval's parameters (`params.cat_ids` is set from `cats` when that is not empty).
     pub params: Params,
     /// Category names or ids (pycocotools' catIds), resolved against the ground truth's categories.
@@ -47,6 +52,7 @@ impl Options {
         Options {
             gt: gt.into(),
             dt: dt.into(),
+            more_dt: Vec::new(),
             params,
             cats: Vec::new(),
             tide: false,
@@ -89,7 +95,7 @@ pub fn run(opts: &Options) -> Result<EvalReport> {
         } else {
             evaluate_loaded(gt, dt, params).map(|ev| (ev, None))
         }
-        .map_err(|e| e.in_file(&opts.dt))?;
+        .map_err(|e| inp.dt_source.blame(e))?;
         // The analyses beyond the stats (issue 22): each its own module of `eval`, on the same inputs.
         let masks = params.iou_type.uses_masks();
         let (img_ids, cat_ids) = (params.img_ids.as_deref(), params.cat_ids.as_deref());
@@ -135,6 +141,8 @@ pub fn run(opts: &Options) -> Result<EvalReport> {
 /// What [`with_inputs`] read: both files parsed, the parameters resolved (categories), the warnings.
 pub(crate) struct Inputs<'a> {
     pub gt_bytes: &'a [u8],
+    /// The results' input: [`Source::blame`] tells an error at the file and byte it came from.
+    pub dt_source: &'a Source,
     pub gt: EvalGt<'a>,
     pub dt: EvalResults<'a>,
     pub params: Params,
@@ -168,10 +176,16 @@ pub(crate) fn with_inputs<R>(
     } else {
         SegMode::Full
     };
-    // Read both files at once: they are independent.
-    let (gt_in, dt_in) = rayon::join(|| Input::open(&opts.gt), || Input::open(&opts.dt));
+    // Read both at once: they are independent.
+    let dt_args: Vec<String> = std::iter::once(opts.dt.clone())
+        .chain(opts.more_dt.iter().cloned())
+        .collect();
+    let (gt_in, dt_src) = rayon::join(
+        || Input::open(&opts.gt),
+        || Source::open(&dt_args, &|_, _| {}),
+    );
     let gt_in = gt_in?;
-    let dt_in = match dt_in {
+    let dt_src = match dt_src {
         Ok(d) => d,
         Err(e) => {
             // As when each file is read in turn: an error in the ground truth comes first.
@@ -179,9 +193,10 @@ pub(crate) fn with_inputs<R>(
             return Err(e);
         }
     };
+    let dt_in = dt_src.input();
     let (gt, dt) = rayon::join(
         || EvalGt::parse(gt_in.bytes(), mode).map_err(|e| e.in_file(&opts.gt)),
-        || EvalResults::parse(dt_in.bytes(), mode).map_err(|e| e.in_file(&opts.dt)),
+        || EvalResults::parse(dt_in.bytes(), mode).map_err(|e| dt_src.blame(e)),
     );
     let (gt, mut dt) = (gt?, dt?);
     let mut absent_cats = Vec::new();
@@ -192,10 +207,11 @@ pub(crate) fn with_inputs<R>(
     }
     let warnings = warnings(&params, &gt, &absent_cats);
     if mode == SegMode::Kind && dt.first_has_no_bbox() && dt.first_has_segmentation() {
-        dt = EvalResults::parse(dt_in.bytes(), SegMode::Full).map_err(|e| e.in_file(&opts.dt))?;
+        dt = EvalResults::parse(dt_in.bytes(), SegMode::Full).map_err(|e| dt_src.blame(e))?;
     }
     then(Inputs {
         gt_bytes: gt_in.bytes(),
+        dt_source: &dt_src,
         gt,
         dt,
         params,

@@ -45,7 +45,8 @@ pub fn partial(opts: &Options, out: &str) -> Result<PartialInfo> {
             }
             None => inp.dt.records.iter().map(|r| r.image_id).collect(),
         };
-        let ev = evaluate_loaded(&inp.gt, &inp.dt, &inp.params).map_err(|e| e.in_file(&opts.dt))?;
+        let ev =
+            evaluate_loaded(&inp.gt, &inp.dt, &inp.params).map_err(|e| inp.dt_source.blame(e))?;
         let cats = inp
             .gt
             .categories

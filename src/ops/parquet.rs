@@ -46,10 +46,16 @@ use arrow_array::types::{Float64Type, Int64Type, UInt8Type};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema, SchemaRef};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_writer::{
+    compute_leaves, ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory,
+};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
+use parquet::errors::{ParquetError, Result as ParquetResult};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+use rayon::prelude::*;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -699,11 +705,20 @@ fn parquet_error(file: &str, e: impl std::fmt::Display) -> Error {
     Error::msg(format!("Parquet: {e}")).in_file(file)
 }
 
-/// One output file: the Parquet writer writes into a buffer that is moved to the atomic [`Output`] after
-/// every batch (the writer holds the row group being filled; finished row groups go straight out).
+/// One output file. Each row group's columns are encoded by one `ArrowColumnWriter` per leaf column, fed
+/// batch after batch and closed when the group holds `row_group_size` rows; the columns of a batch are encoded
+/// in parallel (rayon), then the closed column chunks are appended in schema order. The bytes depend only on
+/// the rows and the batch boundaries, never on the number of threads. The file writer writes into a buffer
+/// that the caller moves to the file's atomic [`Output`] after every batch ([`Sink::drain`]; the output stays
+/// on the calling thread, as standard output's writer cannot move between threads): finished row groups go
+/// straight out, and the encoded pages of the group being filled are all it holds.
 struct Sink<C: Columns> {
-    writer: ArrowWriter<Vec<u8>>,
-    out: Output,
+    file: SerializedFileWriter<Vec<u8>>,
+    factory: ArrowRowGroupWriterFactory,
+    /// The column writers of the row group being filled (none before its first row) and its rows so far.
+    group: Option<Vec<ArrowColumnWriter>>,
+    group_rows: usize,
+    row_group_size: usize,
     name: String,
     schema: SchemaRef,
     columns: C,
@@ -711,60 +726,184 @@ struct Sink<C: Columns> {
 }
 
 impl<C: Columns> Sink<C> {
-    fn create(dir: &Path, file: &str, row_group_size: usize, inputs: &[&str]) -> Result<Self> {
+    /// The sink of `file` in `dir` and its output.
+    fn create(
+        dir: &Path,
+        file: &str,
+        row_group_size: usize,
+        inputs: &[&str],
+    ) -> Result<(Self, Output)> {
         let path = dir.join(file);
         let name = path.display().to_string();
         let out = Output::create(Some(name.as_str()), inputs)?;
         let props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
-            .set_max_row_group_row_count(Some(row_group_size))
             .build();
         let schema = C::schema();
-        let writer = ArrowWriter::try_new(Vec::new(), schema.clone(), Some(props))
+        // ArrowWriter writes the magic and records the Arrow schema in the footer's metadata; its lower-level
+        // halves are what encode columns on several threads.
+        let (file, factory) = ArrowWriter::try_new(Vec::new(), schema.clone(), Some(props))
+            .and_then(|w| w.into_serialized_writer())
             .map_err(|e| parquet_error(&name, e))?;
-        Ok(Sink {
-            writer,
-            out,
+        let sink = Sink {
+            file,
+            factory,
+            group: None,
+            group_rows: 0,
+            row_group_size,
             name,
             schema,
             columns: C::default(),
             rows: 0,
-        })
+        };
+        Ok((sink, out))
     }
 
     fn write_rows(&mut self, rows: Vec<C::Row>) -> Result<()> {
-        self.rows += rows.len() as u64;
+        let n = rows.len();
+        self.rows += n as u64;
         for r in rows {
             self.columns.append(r);
         }
-        let batch = RecordBatch::try_new(self.schema.clone(), self.columns.finish())
-            .map_err(|e| parquet_error(&self.name, e))?;
-        self.writer
-            .write(&batch)
-            .map_err(|e| parquet_error(&self.name, e))?;
-        self.drain()
+        let arrays = self.columns.finish();
+        let mut at = 0;
+        while at < n {
+            let take = (self.row_group_size - self.group_rows).min(n - at);
+            self.encode(&arrays, at, take)
+                .map_err(|e| parquet_error(&self.name, e))?;
+            self.group_rows += take;
+            at += take;
+            if self.group_rows == self.row_group_size {
+                self.close_group()
+                    .map_err(|e| parquet_error(&self.name, e))?;
+            }
+        }
+        Ok(())
     }
 
-    fn drain(&mut self) -> Result<()> {
-        let buf = self.writer.inner_mut();
+    /// Rows `at..at + len` of `arrays` into the row group being filled, one task per column.
+    fn encode(&mut self, arrays: &[ArrayRef], at: usize, len: usize) -> ParquetResult<()> {
+        let mut writers = match self.group.take() {
+            Some(w) => w,
+            None => self
+                .factory
+                .create_column_writers(self.file.flushed_row_groups().len())?,
+        };
+        // Every column of the three schemas is one leaf (no structs): writer k encodes field k.
+        if writers.len() != arrays.len() {
+            return Err(ParquetError::General(format!(
+                "{} column writers for {} columns",
+                writers.len(),
+                arrays.len()
+            )));
+        }
+        writers
+            .par_iter_mut()
+            .zip(self.schema.fields().par_iter())
+            .zip(arrays)
+            .with_max_len(1)
+            .try_for_each(|((w, field), array)| {
+                let leaves = compute_leaves(field, &array.slice(at, len))?;
+                let [leaf] = leaves.as_slice() else {
+                    return Err(ParquetError::General(format!(
+                        "column {} has {} leaves",
+                        field.name(),
+                        leaves.len()
+                    )));
+                };
+                w.write(leaf)
+            })?;
+        self.group = Some(writers);
+        Ok(())
+    }
+
+    /// The row group being filled, closed (its columns in parallel) and appended to the file.
+    fn close_group(&mut self) -> ParquetResult<()> {
+        let Some(writers) = self.group.take() else {
+            return Ok(());
+        };
+        self.group_rows = 0;
+        let chunks: Vec<ArrowColumnChunk> = writers
+            .into_par_iter()
+            .with_max_len(1)
+            .map(|w| w.close())
+            .collect::<ParquetResult<_>>()?;
+        let mut group = self.file.next_row_group()?;
+        for chunk in chunks {
+            chunk.append_to_row_group(&mut group)?;
+        }
+        group.close()?;
+        Ok(())
+    }
+
+    /// The bytes encoded so far, moved to `out`.
+    fn drain(&mut self, out: &mut Output) -> Result<()> {
+        let buf = self.file.inner_mut();
         if !buf.is_empty() {
-            self.out.writer().write_all(buf)?;
+            out.writer().write_all(buf)?;
             buf.clear();
         }
         Ok(())
     }
 
-    /// Close the file (footer, `metadata`), leaving the output to be committed with the others.
-    fn close(mut self, metadata: Vec<KeyValue>) -> Result<Output> {
+    /// Close the file (last row group, footer, `metadata`) into `out`, left to be committed with the others.
+    fn close(mut self, metadata: Vec<KeyValue>, mut out: Output) -> Result<Output> {
+        self.close_group()
+            .map_err(|e| parquet_error(&self.name, e))?;
         for kv in metadata {
-            self.writer.append_key_value_metadata(kv);
+            self.file.append_key_value_metadata(kv);
         }
         let rest = self
-            .writer
+            .file
             .into_inner()
             .map_err(|e| parquet_error(&self.name, e))?;
-        self.out.writer().write_all(&rest)?;
-        Ok(self.out)
+        out.writer().write_all(&rest)?;
+        Ok(out)
+    }
+}
+
+/// One batch of parsed rows, waiting to be encoded.
+enum Parsed {
+    Images(Vec<ImageRow>),
+    Annotations(Vec<AnnotationRow>),
+    Categories(Vec<CategoryRow>),
+}
+
+fn parse_batch(buf: &[u8], section: Section, records: &[(usize, usize)]) -> Result<Parsed> {
+    Ok(match section {
+        Section::Images => {
+            Parsed::Images(par_map_ordered(records, |&(s, _)| parse_image_row(buf, s))?)
+        }
+        Section::Annotations => Parsed::Annotations(par_map_ordered(records, |&(s, _)| {
+            parse_annotation_row(buf, s)
+        })?),
+        Section::Categories => Parsed::Categories(par_map_ordered(records, |&(s, _)| {
+            parse_category_row(buf, s)
+        })?),
+    })
+}
+
+/// The three files being written.
+struct Sinks {
+    images: Sink<ImageColumns>,
+    annotations: Sink<AnnotationColumns>,
+    categories: Sink<CategoryColumns>,
+}
+
+impl Sinks {
+    fn write(&mut self, parsed: Parsed) -> Result<()> {
+        match parsed {
+            Parsed::Images(rows) => self.images.write_rows(rows),
+            Parsed::Annotations(rows) => self.annotations.write_rows(rows),
+            Parsed::Categories(rows) => self.categories.write_rows(rows),
+        }
+    }
+
+    /// What the three encoded so far, moved to their outputs.
+    fn drain(&mut self, outs: &mut [Output; 3]) -> Result<()> {
+        self.images.drain(&mut outs[0])?;
+        self.annotations.drain(&mut outs[1])?;
+        self.categories.drain(&mut outs[2])
     }
 }
 
@@ -798,34 +937,33 @@ fn export_into(
     let buf = input.bytes();
     let inputs = [input.name()];
     let rg = opts.row_group_size;
-    let mut images = Sink::<ImageColumns>::create(dir, FILES[0], rg, &inputs)?;
-    let mut annotations = Sink::<AnnotationColumns>::create(dir, FILES[1], rg, &inputs)?;
-    let mut categories = Sink::<CategoryColumns>::create(dir, FILES[2], rg, &inputs)?;
+    let (images, images_out) = Sink::create(dir, FILES[0], rg, &inputs)?;
+    let (annotations, annotations_out) = Sink::create(dir, FILES[1], rg, &inputs)?;
+    let (categories, categories_out) = Sink::create(dir, FILES[2], rg, &inputs)?;
+    let mut sinks = Sinks {
+        images,
+        annotations,
+        categories,
+    };
+    let mut outs = [images_out, annotations_out, categories_out];
     // Top-level keys in order, and the raw value of each one that is not a section.
     let mut keys: Vec<String> = Vec::new();
     let mut top = Extra::default();
-    // BATCH_HEAVY: each batch's rows (polygons) are held until appended.
+    // A batch is parsed (in parallel) while the one before it is encoded: the parsed rows of two batches are
+    // in memory at a time (BATCH_HEAVY: polygons), besides the row groups being filled.
+    let mut pending: Option<Parsed> = None;
     let layout = scan_top_batched(buf, BATCH_HEAVY, |chunk| {
         match chunk {
             Chunk::Records { section, records } => {
-                let last = records.last().map(|&(_, end)| end);
-                match section {
-                    Section::Images => {
-                        let rows = par_map_ordered(&records, |&(s, _)| parse_image_row(buf, s))?;
-                        images.write_rows(rows)?;
-                    }
-                    Section::Annotations => {
-                        let rows =
-                            par_map_ordered(&records, |&(s, _)| parse_annotation_row(buf, s))?;
-                        annotations.write_rows(rows)?;
-                    }
-                    Section::Categories => {
-                        let rows = par_map_ordered(&records, |&(s, _)| parse_category_row(buf, s))?;
-                        categories.write_rows(rows)?;
-                    }
-                }
-                if let Some(end) = last {
-                    // The mapped input's pages behind the batch: memory stays bounded by the row groups.
+                let (parsed, written) = rayon::join(
+                    || parse_batch(buf, section, &records),
+                    || pending.take().map_or(Ok(()), |p| sinks.write(p)),
+                );
+                written?;
+                sinks.drain(&mut outs)?;
+                pending = Some(parsed?);
+                if let Some(&(_, end)) = records.last() {
+                    // The rows own their data: the mapped input's pages behind the batch can go.
                     input.release(end);
                     progress(end as u64);
                 }
@@ -842,6 +980,15 @@ fn export_into(
         Ok(())
     })
     .map_err(|e| e.in_file(input.name()))?;
+    if let Some(p) = pending.take() {
+        sinks.write(p)?;
+        sinks.drain(&mut outs)?;
+    }
+    let Sinks {
+        images,
+        annotations,
+        categories,
+    } = sinks;
     let counts = Counts {
         images: images.rows,
         annotations: annotations.rows,
@@ -860,10 +1007,11 @@ fn export_into(
             top.finish().unwrap_or_else(|| "{}".to_string()),
         ),
     ];
+    let [images_out, annotations_out, categories_out] = outs;
     let outs = [
-        images.close(metadata)?,
-        annotations.close(Vec::new())?,
-        categories.close(Vec::new())?,
+        images.close(metadata, images_out)?,
+        annotations.close(Vec::new(), annotations_out)?,
+        categories.close(Vec::new(), categories_out)?,
     ];
     for out in outs {
         out.commit()?;

@@ -177,7 +177,12 @@ pub(crate) fn load_results(
 
     // Field checks, in parallel; the first bad record in file order is the one reported.
     let check = |kp: &mut Vec<f64>, i: usize, r: &Record<'_>| -> Result<Detection> {
-        let fail = |msg: String| Error::msg(msg).for_record(r.describe());
+        // At the record's byte, so that a many-file input's error names the file it came from.
+        let fail = |msg: String| {
+            Error::msg(msg)
+                .for_record(r.describe())
+                .at_offset(r.offset as usize)
+        };
         if !img_dims.contains_key(&r.image_id) {
             return Err(fail(format!(
                 "result image_id {} is not an image of the ground truth",
@@ -283,7 +288,11 @@ pub(crate) fn load_results(
 fn load_given(results: &[Record<'_>], iou_type: IouType) -> Result<Vec<Detection>> {
     let mut dets = Vec::with_capacity(results.len());
     for (i, r) in results.iter().enumerate() {
-        let fail = |msg: &str| Error::msg(msg.to_string()).for_record(r.describe());
+        let fail = |msg: &str| {
+            Error::msg(msg.to_string())
+                .for_record(r.describe())
+                .at_offset(r.offset as usize)
+        };
         let category_id = r
             .category_id
             .ok_or_else(|| fail("result has no category_id"))?;
