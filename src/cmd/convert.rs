@@ -1,7 +1,7 @@
 //! `cocokit convert`: rewrite every annotation's segmentation as compressed RLE, raw RLE or polygons.
 
 use super::{count, Bars};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ops::convert::{run as run_request, Form, Request};
 use std::io::Write;
 
@@ -64,11 +64,7 @@ pub enum To {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    if args.json && args.output.as_deref().is_none_or(|o| o == "-") {
-        return Err(Error::msg(
-            "--json prints the summary on standard output: give -o FILE for the converted file",
-        ));
-    }
+    super::json_needs_output_file(args.json, args.output.as_deref(), "converted file")?;
     let req = Request {
         output: args.output,
         gt: args.gt,

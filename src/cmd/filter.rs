@@ -1,7 +1,7 @@
 //! `cocokit filter`: keep some categories, their annotations and the images that contain them.
 
 use super::{count, Bars};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ops::filter::{run as run_request, Request};
 use std::io::Write;
 
@@ -71,11 +71,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    if args.json && args.output.as_deref().is_none_or(|o| o == "-") {
-        return Err(Error::msg(
-            "--json prints the summary on standard output: give -o FILE for the dataset",
-        ));
-    }
+    super::json_needs_output_file(args.json, args.output.as_deref(), "dataset")?;
     let req = Request {
         inputs: args.inputs,
         output: args.output,

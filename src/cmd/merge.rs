@@ -61,11 +61,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    if args.json && args.output.as_deref().is_none_or(|o| o == "-") {
-        return Err(Error::msg(
-            "--json prints the summary on standard output: give -o FILE for the dataset",
-        ));
-    }
+    super::json_needs_output_file(args.json, args.output.as_deref(), "dataset")?;
     if args.map_out.as_deref() == Some("-") && args.output.as_deref().is_none_or(|o| o == "-") {
         return Err(Error::msg(
             "--map-out - and the dataset cannot both go to standard output: give -o FILE",

@@ -44,6 +44,20 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
     }
 }
 
+/// `--json` prints the summary on standard output, so the command's `what` (its dataset) must go to a file.
+pub fn json_needs_output_file(
+    json: bool,
+    output: Option<&str>,
+    what: &str,
+) -> crate::error::Result<()> {
+    if json && output.is_none_or(|o| o == "-") {
+        return Err(crate::error::Error::msg(format!(
+            "--json prints the summary on standard output: give -o FILE for the {what}"
+        )));
+    }
+    Ok(())
+}
+
 /// Open the inputs of a reading command (files, directories, globs: `coco::source`), with a progress bar over
 /// the files when there are many.
 pub fn open_source(

@@ -61,11 +61,7 @@ fn split_eq<'a>(opt: &str, v: &'a str, shape: &str) -> Result<(&'a str, &'a str)
 }
 
 pub fn run(args: Args) -> Result<()> {
-    if args.json && args.output.as_deref().is_none_or(|o| o == "-") {
-        return Err(Error::msg(
-            "--json prints the summary on standard output: give -o FILE for the dataset",
-        ));
-    }
+    super::json_needs_output_file(args.json, args.output.as_deref(), "dataset")?;
     let mut spec = Spec::default();
     if let Some(m) = &args.map {
         let bytes = std::fs::read(m).map_err(|e| Error::io(m, e))?;

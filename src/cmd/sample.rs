@@ -50,11 +50,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    if args.json && args.output.as_deref().is_none_or(|o| o == "-") {
-        return Err(Error::msg(
-            "--json prints the summary on standard output: give -o FILE for the dataset",
-        ));
-    }
+    super::json_needs_output_file(args.json, args.output.as_deref(), "dataset")?;
     let size = match (args.images, args.fraction) {
         (Some(n), _) => Size::Images(n),
         (None, Some(f)) => Size::Fraction(f),

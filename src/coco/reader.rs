@@ -30,6 +30,16 @@ pub fn record_id(buf: &[u8], start: usize) -> Option<i64> {
     None
 }
 
+/// `e` told as happening in the `what` record at `start`: named by its `id` (`known_id`, else looked for
+/// with [`record_id`]), or by its byte offset when it has none.
+#[cold]
+pub fn name_record(e: Error, buf: &[u8], start: usize, what: &str, known_id: Option<i64>) -> Error {
+    e.for_record(match known_id.or_else(|| record_id(buf, start)) {
+        Some(id) => format!("{what} id {id}"),
+        None => format!("{what} at byte {start}"),
+    })
+}
+
 /// How much of an annotation's segmentation to decode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SegMode {
@@ -108,17 +118,7 @@ fn parse_image_fields<const ALL: bool>(buf: &[u8], start: usize) -> Result<Image
         }
         Ok(())
     };
-    r().map_err(|e| {
-        let id = if has_id {
-            Some(img.id)
-        } else {
-            record_id(buf, start)
-        };
-        e.for_record(match id {
-            Some(id) => format!("image id {id}"),
-            None => format!("image at byte {start}"),
-        })
-    })?;
+    r().map_err(|e| name_record(e, buf, start, "image", has_id.then_some(img.id)))?;
     if !has_id {
         return Err(Error::at(start, "image record has no \"id\""));
     }
@@ -159,17 +159,7 @@ pub fn parse_category(buf: &[u8], start: usize) -> Result<Category> {
         }
         Ok(())
     };
-    r().map_err(|e| {
-        let id = if has_id {
-            Some(cat.id)
-        } else {
-            record_id(buf, start)
-        };
-        e.for_record(match id {
-            Some(id) => format!("category id {id}"),
-            None => format!("category at byte {start}"),
-        })
-    })?;
+    r().map_err(|e| name_record(e, buf, start, "category", has_id.then_some(cat.id)))?;
     if !has_id {
         return Err(Error::at(start, "category record has no \"id\""));
     }

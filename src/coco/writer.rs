@@ -85,6 +85,7 @@ pub struct TopWriter<'w> {
     first_key: bool,
     first_rec: bool,
     scratch: Vec<u8>,
+    edited: Vec<u8>,
 }
 
 impl<'w> TopWriter<'w> {
@@ -94,6 +95,7 @@ impl<'w> TopWriter<'w> {
             first_key: true,
             first_rec: true,
             scratch: Vec::new(),
+            edited: Vec::new(),
         }
     }
 
@@ -150,6 +152,23 @@ impl<'w> TopWriter<'w> {
         self.first_rec = false;
         self.w.write_all(raw)?;
         Ok(())
+    }
+
+    /// The record `buf[start..end]` with `edits` spliced in ([`splice`]); as it is when there are none.
+    pub fn record_edited(
+        &mut self,
+        buf: &[u8],
+        (start, end): (usize, usize),
+        edits: &mut [((usize, usize), Vec<u8>)],
+    ) -> Result<()> {
+        if edits.is_empty() {
+            return self.record(&buf[start..end]);
+        }
+        let mut out = std::mem::take(&mut self.edited);
+        out.clear();
+        let r = splice(&mut out, buf, (start, end), edits).and_then(|()| self.record(&out));
+        self.edited = out;
+        r
     }
 
     /// Records already joined: each one preceded by [`RECORD_SEP`] (dropped before the section's first

@@ -42,7 +42,7 @@ use crate::coco::reader::{parse_annotation_with, parse_category, parse_image, Se
 use crate::coco::walk::{
     par_map_ordered, scan_top_batched, walk_elements, Chunk, Event, Layout, Resume, Section, BATCH,
 };
-use crate::coco::writer::{int_at, int_text, member_values, splice, TopWriter};
+use crate::coco::writer::{int_at, int_text, member_values, TopWriter};
 use crate::coco::Category;
 use crate::error::{Error, Result};
 use crate::io::Input;
@@ -606,18 +606,15 @@ fn write(
                         progress,
                     )?,
                     Section::Categories => {
-                        let mut scratch = Vec::new();
                         for &(k, (s, e), old, new) in &plan.categories {
                             let buf = inputs[k].bytes();
                             if old == new {
                                 t.record(&buf[s..e])?;
                             } else {
                                 let [id] = member_values(buf, s, ["id"])?;
-                                scratch.clear();
                                 let id =
                                     id.ok_or_else(|| Error::at(s, "category has no \"id\""))?;
-                                splice(&mut scratch, buf, (s, e), &mut [(id, int_text(new))])?;
-                                t.record(&scratch)?;
+                                t.record_edited(buf, (s, e), &mut [(id, int_text(new))])?;
                             }
                         }
                     }
@@ -666,7 +663,6 @@ fn write_images(
 ) -> Result<()> {
     let base = plan.images.base();
     let (mut ord, mut fresh) = (0u32, 0i64);
-    let mut scratch = Vec::new();
     for (k, input) in inputs.iter().enumerate() {
         let buf = input.bytes();
         batches(buf, plan.inputs[k].first[0], Section::Images, |recs| {
@@ -680,15 +676,8 @@ fn write_images(
                 if plan.images_renumbered.contains(o) {
                     let [id] = member_values(buf, s, ["id"])?;
                     let id = id.ok_or_else(|| Error::at(s, "image has no \"id\""))?;
-                    scratch.clear();
-                    splice(
-                        &mut scratch,
-                        buf,
-                        (s, e),
-                        &mut [(id, int_text(base + fresh))],
-                    )?;
+                    t.record_edited(buf, (s, e), &mut [(id, int_text(base + fresh))])?;
                     fresh += 1;
-                    t.record(&scratch)?;
                 } else {
                     t.record(&buf[s..e])?;
                 }
@@ -723,7 +712,6 @@ fn write_annotations(
 ) -> Result<()> {
     let (ann_base, img_base) = (plan.annotations.base(), plan.images.base());
     let (mut ord, mut fresh) = (0u32, 0i64);
-    let mut scratch = Vec::new();
     let mut first_entry;
     if let Some(m) = map_out.as_deref_mut() {
         m.write_all(b"{\"inputs\": [")?;
@@ -797,13 +785,7 @@ fn write_annotations(
                     }
                 }
                 rep.annotations += 1;
-                if edits.is_empty() {
-                    t.record(&buf[s..e])?;
-                } else {
-                    scratch.clear();
-                    splice(&mut scratch, buf, (s, e), &mut edits)?;
-                    t.record(&scratch)?;
-                }
+                t.record_edited(buf, (s, e), &mut edits)?;
             }
             if let Some(&(_, e)) = recs.last() {
                 *done += (e - recs[0].0) as u64;

@@ -24,7 +24,7 @@
 use crate::coco::ids::{BitSet, IdIndex};
 use crate::coco::reader::{parse_annotation_with, parse_category, parse_image, SegMode};
 use crate::coco::walk::{par_map_ordered, scan_top_batched, Chunk, Event, Layout, Section, BATCH};
-use crate::coco::writer::{int_at, int_text, member_values, splice, string_text, TopWriter};
+use crate::coco::writer::{int_at, int_text, member_values, string_text, TopWriter};
 use crate::coco::Category;
 use crate::error::{Error, Result};
 use crate::io::Input;
@@ -344,7 +344,6 @@ pub fn remap(
     t.begin_object()?;
     let (mut img_index, mut cat_index) = (0usize, 0usize);
     let mut had_annotations = false;
-    let mut scratch = Vec::new();
     scan_top_batched(buf, BATCH, |chunk| {
         let (section, records) = match chunk {
             Chunk::Event(Event::Other { key, raw, .. }) => return t.raw_member(&key, raw),
@@ -393,9 +392,7 @@ pub fn remap(
                     if new == c {
                         t.record(&buf[s..e])?;
                     } else {
-                        scratch.clear();
-                        splice(&mut scratch, buf, (s, e), &mut [(r, int_text(new))])?;
-                        t.record(&scratch)?;
+                        t.record_edited(buf, (s, e), &mut [(r, int_text(new))])?;
                     }
                 }
             }
@@ -420,13 +417,7 @@ pub fn remap(
                         })?;
                         edits.push((r, string_text(&g.name)));
                     }
-                    if edits.is_empty() {
-                        t.record(&buf[s..e])?;
-                    } else {
-                        scratch.clear();
-                        splice(&mut scratch, buf, (s, e), &mut edits)?;
-                        t.record(&scratch)?;
-                    }
+                    t.record_edited(buf, (s, e), &mut edits)?;
                 }
             }
         }
