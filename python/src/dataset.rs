@@ -31,6 +31,7 @@ use cocokit::eval::cocoeval::load::{EvalGt, EvalResults, RecordKeys};
 use cocokit::eval::cocoeval::{self, IouType, Params};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
+use rayon::prelude::*;
 
 use crate::eval::{interruptible, NativeEvaluation};
 use crate::{err, json};
@@ -88,12 +89,12 @@ fn keep_spare(buf: Vec<u8>) {
     }
 }
 
-/// Files at least this large are read by two threads, each into its half.
-const SPLIT_READ: usize = 4 << 20;
+/// Files are read in pieces (at most 16, at least this large) by the thread pool.
+const MIN_PIECE: usize = 1 << 20;
 
 /// The bytes of `path` (in `buf[..len]`: `buf` may be longer, see [`SPARE`]) and its [`Stamp`]. A regular
 /// file is read into the spare buffer when it is large enough, else into a fresh zeroed one (its pages are
-/// faulted in by the reads, two threads at a time); anything else as `std::fs::read` reads it.
+/// faulted in by the reads, on the pool's threads at once); anything else as `std::fs::read` reads it.
 fn read_file(path: &Path, spare_room: bool) -> io::Result<(Vec<u8>, usize, Stamp)> {
     let file = File::open(path)?;
     let meta = file.metadata()?;
@@ -117,17 +118,12 @@ fn read_file(path: &Path, spare_room: bool) -> io::Result<(Vec<u8>, usize, Stamp
     let dst = buf
         .get_mut(..len)
         .ok_or_else(|| io::Error::other("read buffer"))?;
-    if len >= SPLIT_READ {
-        let half = len / 2;
-        let (a, b) = dst.split_at_mut(half);
-        let (ra, rb) = rayon::join(
-            || file.read_exact_at(a, 0),
-            || file.read_exact_at(b, half as u64),
-        );
-        ra.and(rb)?;
-    } else {
-        file.read_exact_at(dst, 0)?;
-    }
+    // Pieces rather than halves: the spare's pages are in place at its start only, so equal halves would
+    // be unequal work.
+    let piece = (len / 16).max(MIN_PIECE);
+    dst.par_chunks_mut(piece)
+        .enumerate()
+        .try_for_each(|(i, chunk)| file.read_exact_at(chunk, (i * piece) as u64))?;
     // Written to while read: read it as a whole, as `std::fs::read` would.
     if Stamp::of(&file.metadata()?) != stamp {
         let bytes = std::fs::read(path)?;
