@@ -73,7 +73,7 @@ struct Source {
 /// The buffer of the last ground-truth file read, kept for the next read (usually `loadRes`' results):
 /// its pages are then already in place. Faulting fresh pages in is most of the cost of reading a file
 /// into memory (more than copying it), and a results file is usually larger than its ground truth, so the
-/// buffer is made twice the file's size (the part not written is not resident).
+/// buffer is made up to twice the file's size (the part not written is not resident).
 static SPARE: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 
 fn take_spare() -> Vec<u8> {
@@ -108,8 +108,10 @@ fn read_file(path: &Path, spare_room: bool) -> io::Result<(Vec<u8>, usize, Stamp
     let mut buf = take_spare();
     if buf.len() < len {
         drop(buf);
+        // Room for a results file twice as large, up to 1 GiB more: address space, not memory, but a
+        // single allocation far beyond the machine's memory may be refused.
         let room = if spare_room {
-            len.saturating_mul(2)
+            len.saturating_add(len.min(1 << 30))
         } else {
             len
         };
