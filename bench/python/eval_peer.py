@@ -3,14 +3,14 @@
 
     python eval_peer.py TOOL --gt GT.json --dt RESULTS.json --iou-type segm|bbox
 
-TOOL: pycocotools | faster-coco-eval | hotcoco | ultrafast-pycocotools | vernier | cocokit-python.
-After the imports, time.perf_counter() is taken around: COCO(GT) load, loadRes(RESULTS), COCOeval(...),
-evaluate(), accumulate(), summarize() — everything a user waits for once Python is up. cocokit-python is
-cocokit's own Python package used as the pycocotools drop-in (`from cocokit import COCO, COCOeval`). vernier
-runs through its native API in its bit-exact mode: CocoDataset.from_json(GT bytes) and
-Evaluator(iou=Bbox()|Segm(), parity_mode="strict").evaluate(dataset, RESULTS bytes), the file reads counted.
-The summary each tool prints goes to stderr (file descriptor 1 is pointed at 2 meanwhile, so output from
-native code is caught too).
+TOOL: pycocotools | faster-coco-eval | hotcoco | ultrafast-pycocotools | vernier | cocokit-python. After the
+imports, and once the process is idle (see settle()), time.perf_counter() is taken around: COCO(GT) load,
+loadRes(RESULTS), COCOeval(...), evaluate(), accumulate(), summarize() — everything a user waits for once
+Python is up. cocokit-python is cocokit's own Python package used as the pycocotools drop-in (`from cocokit
+import COCO, COCOeval`). vernier runs through its native API in its bit-exact mode: CocoDataset.from_json(GT
+bytes) and Evaluator(iou=Bbox()|Segm(), parity_mode="strict").evaluate(dataset, RESULTS bytes), the file reads
+counted. The summary each tool prints goes to stderr (file descriptor 1 is pointed at 2 meanwhile, so output
+from native code is caught too).
 Prints one JSON line on stdout: {"tool", "version", "seconds", "stats": [12 floats], "maxrss_kb"}.
 """
 import argparse
@@ -48,6 +48,21 @@ def load_tool(tool):
     return COCO, COCOeval
 
 
+def settle():
+    """Wait (at most 2 s) until the process uses no CPU: after `import numpy`, OpenBLAS's worker threads
+    spin for ~0.1 s (their THREAD_TIMEOUT, 2**28 cycles) before sleeping. Started at once, the clock would
+    charge that spinning, which takes one of a 2-core machine's cores, to whichever tool runs first — most to
+    a tool that uses both cores. A program that imported numpy earlier never sees it."""
+    deadline = time.monotonic() + 2.0
+    last = time.process_time()
+    while time.monotonic() < deadline:
+        time.sleep(0.02)
+        now = time.process_time()
+        if now - last < 0.001:
+            return
+        last = now
+
+
 @contextlib.contextmanager
 def stdout_to_stderr():
     sys.stdout.flush()
@@ -70,6 +85,7 @@ def main():
     ap.add_argument("--iou-type", required=True, choices=["segm", "bbox"])
     a = ap.parse_args()
     COCO, COCOeval = load_tool(a.tool)
+    settle()
     with stdout_to_stderr():
         t0 = time.perf_counter()
         if a.tool == "vernier":

@@ -8,14 +8,16 @@ Every method mirrors its pycocotools namesake, quirks included (``getAnnIds``' o
 ``loadRes`` deciding the results' kind on the first result, ids numbered from 1); ``showAnns`` draws with
 matplotlib as pycocotools does, ``download`` is not supported.
 
-Lazy datasets: ``COCO(path)`` and ``loadRes(path)`` keep the file on the Rust side (``_native.Dataset``) and
-build no Python object; the six attributes above are made on first access (``_materialize``: the file as
-``json.load`` reads it, then ``createIndex``, or ``loadRes``' steps for results). Until then ``getImgIds``,
-``getCatIds`` and ``getAnnIds`` answer from native indexes (other filters materialize), and ``COCOeval`` on
-a ground truth and its ``loadRes`` results runs wholly in the engine. Once materialized, the Python objects
-are the truth: every later query and evaluation reads them, so mutations are seen as pycocotools sees them.
-Files the native reader refuses, or whose Python objects would answer differently (duplicate or missing
-ids, no categories, caption results, ...), are loaded the pycocotools way at once (see ``_native.Dataset``).
+Lazy datasets: ``COCO(path)`` and ``loadRes(path)`` keep what evaluation needs of the file on the Rust side
+(``_native.Dataset``) and build no Python object; the six attributes above are made on first access
+(``_materialize``: the file, read again, as ``json.load`` reads it, then ``createIndex``, or ``loadRes``'
+steps for results). A file changed on disk since it was loaded raises ``CocokitError`` then. Until then
+``getImgIds``, ``getCatIds`` and ``getAnnIds`` answer from native indexes (other filters materialize), and
+``COCOeval`` on a ground truth and its ``loadRes`` results runs wholly in the engine. Once materialized, the
+Python objects are the truth: every later query and evaluation reads them, so mutations are seen as
+pycocotools sees them. Files the native reader refuses, or whose Python objects would answer differently
+(duplicate or missing ids, no categories, caption results, ...), are loaded the pycocotools way at once (see
+``_native.Dataset``).
 """
 
 import contextlib
@@ -158,14 +160,16 @@ class COCO:
         """Build the Python objects of a native dataset (``json.load`` + ``createIndex``, or for results
         ``loadRes``' steps on the parent's objects); from then on they are the truth."""
         native, parent = self._native, self._parent
-        self._native = self._parent = None
         with _no_gc():
+            # the file is read again: an error (it changed since it was loaded) leaves the object as it was
+            data = native.to_python()
+            self._native = self._parent = None
             if parent is None:
-                self._dataset = native.to_python()
+                self._dataset = data
                 self._index()
                 self._mark_ignored()
             else:
-                parent._res_from_anns(self, native.to_python())
+                parent._res_from_anns(self, data)
 
     def _mark_ignored(self):
         # what COCOeval would have left on the ground truths of the evaluations run natively on this dataset

@@ -436,3 +436,21 @@ class Params:
         self.iouType = iouType
         # useSegm is deprecated
         self.useSegm = None
+
+    def __deepcopy__(self, memo):
+        # copy.deepcopy's result (evaluate() copies the parameters, as pycocotools does), made faster: a
+        # list of numbers (imgIds: thousands of numpy integers) is copied as a list, its immutable items
+        # shared instead of copied one by one.
+        new = self.__class__.__new__(self.__class__)
+        memo[id(self)] = new
+        for key, value in self.__dict__.items():
+            if type(value) is list and id(value) not in memo and all(type(v) in _SCALARS for v in value):
+                copied = memo[id(value)] = list(value)
+                memo.setdefault(id(memo), []).append(value)  # keep-alive, as copy.deepcopy does
+            else:
+                copied = copy.deepcopy(value, memo)
+            new.__dict__[key] = copied
+        return new
+
+
+_SCALARS = frozenset({int, float, bool, str, np.int64, np.int32, np.float64, np.float32, np.bool_})

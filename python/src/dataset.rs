@@ -1,9 +1,16 @@
 //! A COCO dataset (or a `loadRes` results set) kept on the Rust side, for the Python `COCO` class: the
-//! file's bytes and the evaluation reader's records of them (`cocokit::eval::cocoeval::load`, with
-//! segmentations checked but not read until a mask evaluation reads them again), plus the ids
-//! that pycocotools' `getImgIds` / `getCatIds` / `getAnnIds` return. No Python dict is built until the
-//! Python side asks for the whole value (`to_python`, what `json.load` returns), and `COCOeval` on two such
-//! objects runs wholly in the engine (`evaluate_loaded`, the path of `cocokit eval coco`).
+//! evaluation reader's records of the file (`cocokit::eval::cocoeval::load`, segmentations checked but
+//! not kept), detached from the file's bytes, which are dropped once read; plus the ids that pycocotools'
+//! `getImgIds` / `getCatIds` / `getAnnIds` return. No Python dict is built until the Python side asks for
+//! the whole value (`to_python`, what `json.load` returns: the file is read again then), and `COCOeval` on
+//! two such objects runs wholly in the engine (`evaluate_datasets`, the path of `cocokit eval coco`; a
+//! mask evaluation reads both files again for their segmentations).
+//!
+//! Reading again is checked: a file whose length, modification time or inode changed since it was loaded
+//! raises an error naming it instead of giving other data than the object was made from. Keeping the
+//! bytes instead would keep both files resident for the object's lifetime (a third of the peak memory of a
+//! box evaluation), and mapping them was rejected: a file truncated under a live mapping kills the process
+//! (SIGBUS).
 //!
 //! What it is not: a second reader or a second `loadRes` (the engine's `prepare` applies `loadRes`' rules),
 //! nor an answer to every query. `load` and `load_results` return `None` whenever the file is one whose
@@ -11,15 +18,20 @@
 //! without `id`, duplicate ids, no images, annotations or categories, a caption or empty results list, a
 //! result on an unknown image): the Python side then takes pycocotools' own path, errors included.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, OnceLock};
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::SystemTime;
 
 use cocokit::coco::reader::{parse_annotation, SegMode};
 use cocokit::eval::cocoeval::load::{EvalGt, EvalResults, RecordKeys};
 use cocokit::eval::cocoeval::{self, IouType, Params};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
-use self_cell::self_cell;
+use rayon::prelude::*;
 
 use crate::eval::{interruptible, NativeEvaluation};
 use crate::{err, json};
@@ -31,77 +43,172 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-self_cell!(
-    /// A ground-truth file's bytes and the records read from them (borrowing segmentations' bytes).
-    struct GtCell {
-        owner: Vec<u8>,
-        #[covariant]
-        dependent: EvalGt,
-    }
-);
+/// What identifies the content of a file read earlier, short of reading it: length, modification time
+/// and inode (a file replaced by a rename has another inode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    dev: u64,
+    ino: u64,
+}
 
-self_cell!(
-    /// A results file's bytes and the records read from them.
-    struct ResCell {
-        owner: Vec<u8>,
-        #[covariant]
-        dependent: EvalResults,
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> Stamp {
+        Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            dev: meta.dev(),
+            ino: meta.ino(),
+        }
     }
-);
+}
+
+/// The file a dataset was read from, to read it again.
+struct Source {
+    path: PathBuf,
+    stamp: Stamp,
+}
+
+/// The buffer of the last ground-truth file read, kept for the next read (usually `loadRes`' results):
+/// its pages are then already in place. Faulting fresh pages in is most of the cost of reading a file
+/// into memory (more than copying it), and a results file is usually larger than its ground truth, so the
+/// buffer is made up to twice the file's size (the part not written is not resident).
+static SPARE: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+fn take_spare() -> Vec<u8> {
+    SPARE
+        .lock()
+        .map(|mut s| std::mem::take(&mut *s))
+        .unwrap_or_default()
+}
+
+fn keep_spare(buf: Vec<u8>) {
+    if let Ok(mut s) = SPARE.lock() {
+        *s = buf;
+    }
+}
+
+/// Files are read in pieces (at most 16, at least this large) by the thread pool.
+const MIN_PIECE: usize = 1 << 20;
+
+/// The bytes of `path` (in `buf[..len]`: `buf` may be longer, see [`SPARE`]) and its [`Stamp`]. A regular
+/// file is read into the spare buffer when it is large enough, else into a fresh zeroed one (its pages are
+/// faulted in by the reads, on the pool's threads at once); anything else as `std::fs::read` reads it.
+fn read_file(path: &Path, spare_room: bool) -> io::Result<(Vec<u8>, usize, Stamp)> {
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    let stamp = Stamp::of(&meta);
+    let len = usize::try_from(meta.len()).map_err(|_| io::Error::other("file too large"))?;
+    if !meta.is_file() {
+        let bytes = std::fs::read(path)?;
+        let n = bytes.len();
+        return Ok((bytes, n, stamp));
+    }
+    let mut buf = take_spare();
+    if buf.len() < len {
+        drop(buf);
+        // Room for a results file twice as large, up to 1 GiB more: address space, not memory, but a
+        // single allocation far beyond the machine's memory may be refused.
+        let room = if spare_room {
+            len.saturating_add(len.min(1 << 30))
+        } else {
+            len
+        };
+        buf = vec![0u8; room];
+    }
+    let dst = buf
+        .get_mut(..len)
+        .ok_or_else(|| io::Error::other("read buffer"))?;
+    // Pieces rather than halves: the spare's pages are in place at its start only, so equal halves would
+    // be unequal work.
+    let piece = (len / 16).max(MIN_PIECE);
+    dst.par_chunks_mut(piece)
+        .enumerate()
+        .try_for_each(|(i, chunk)| file.read_exact_at(chunk, (i * piece) as u64))?;
+    // Written to while read: read it as a whole, as `std::fs::read` would.
+    if Stamp::of(&file.metadata()?) != stamp {
+        let bytes = std::fs::read(path)?;
+        let n = bytes.len();
+        return Ok((bytes, n, Stamp::of(&std::fs::metadata(path)?)));
+    }
+    Ok((buf, len, stamp))
+}
+
+impl Source {
+    /// The file's bytes again, or an error when it is no longer the file that was loaded.
+    fn reread(&self) -> PyResult<Vec<u8>> {
+        let changed = || {
+            crate::msg(format!(
+                "{}: the file changed since it was loaded (cocokit's COCO keeps what evaluation needs and \
+                 reads the file again for the rest); load it again",
+                self.path.display()
+            ))
+        };
+        let (mut buf, len, stamp) = match read_file(&self.path, false) {
+            Ok(r) => r,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(changed()),
+            Err(e) => return Err(e.into()),
+        };
+        if stamp != self.stamp {
+            return Err(changed());
+        }
+        buf.truncate(len);
+        Ok(buf)
+    }
+}
+
+/// A ground truth: records detached from the file.
+struct Gt {
+    src: Source,
+    data: EvalGt<'static>,
+}
+
+/// A results set: records detached from the file.
+struct Res {
+    src: Source,
+    data: EvalResults<'static>,
+}
 
 /// A dataset loaded by `COCO(path)`, or the results of `loadRes(path)` on one.
 #[pyclass(module = "cocokit._native", name = "Dataset", frozen)]
 pub(crate) struct NativeDataset {
-    gt: Arc<GtCell>,
+    gt: Arc<Gt>,
     /// `Some` for a `loadRes` results set (its images and categories are `gt`'s).
-    res: Option<Arc<ResCell>>,
-    img_ids: Vec<i64>,
-    cat_ids: Vec<i64>,
-    /// Annotation (or result) ids, image ids and category ids, in file order; results are numbered from 1
-    /// as `loadRes` numbers them.
-    ann_ids: Vec<i64>,
-    ann_imgs: Vec<i64>,
-    ann_cats: Vec<Option<i64>>,
+    res: Option<Arc<Res>>,
     /// `imgToAnns` as positions, made on first use.
     by_img: OnceLock<HashMap<i64, Vec<u32>>>,
 }
 
 /// Whether `ids` holds no id twice.
-fn distinct(ids: &[i64]) -> bool {
-    let mut seen = HashSet::with_capacity(ids.len());
-    ids.iter().all(|&i| seen.insert(i))
+fn distinct(ids: impl Iterator<Item = i64>) -> bool {
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.windows(2).all(|w| w[0] != w[1])
 }
 
 impl NativeDataset {
-    fn new(gt: Arc<GtCell>, res: Option<Arc<ResCell>>, keys: Vec<RecordKeys>) -> NativeDataset {
-        let g = gt.borrow_dependent();
-        let img_ids = g.images.iter().map(|i| i.id).collect();
-        let cat_ids = g.categories.iter().map(|c| c.id).collect();
-        let ann_ids = keys
-            .iter()
-            .enumerate()
-            .map(|(i, k)| match res {
-                Some(_) => i as i64 + 1,
-                None => k.id.unwrap_or_default(),
-            })
-            .collect();
-        NativeDataset {
-            img_ids,
-            cat_ids,
-            ann_ids,
-            ann_imgs: keys.iter().map(|k| k.image_id).collect(),
-            ann_cats: keys.iter().map(|k| k.category_id).collect(),
-            by_img: OnceLock::new(),
-            gt,
-            res,
+    /// The records' keys, in file order.
+    fn keys(&self) -> Box<dyn ExactSizeIterator<Item = RecordKeys> + '_> {
+        match &self.res {
+            Some(r) => Box::new(r.data.keys()),
+            None => Box::new(self.gt.data.annotation_keys()),
+        }
+    }
+
+    /// Annotation (or result) ids, in file order; results are numbered from 1 as `loadRes` numbers them.
+    fn id_of(&self, i: usize, k: &RecordKeys) -> i64 {
+        match self.res {
+            Some(_) => i as i64 + 1,
+            None => k.id.unwrap_or_default(),
         }
     }
 
     fn by_img(&self) -> &HashMap<i64, Vec<u32>> {
         self.by_img.get_or_init(|| {
             let mut m: HashMap<i64, Vec<u32>> = HashMap::new();
-            for (i, &img) in self.ann_imgs.iter().enumerate() {
-                m.entry(img).or_default().push(i as u32);
+            for (i, k) in self.keys().enumerate() {
+                m.entry(k.image_id).or_default().push(i as u32);
             }
             m
         })
@@ -111,54 +218,74 @@ impl NativeDataset {
 /// `COCO(path)`'s dataset kept native, or `None` when the Python objects are needed from the start (see
 /// the module header). A file that cannot be read raises the matching `OSError`.
 #[pyfunction]
-fn load_dataset(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Option<NativeDataset>> {
-    let bytes = py.detach(|| std::fs::read(&path))?;
-    let cell = py.detach(|| GtCell::try_new(bytes, |b| EvalGt::parse(b, SegMode::Kind)));
-    let Ok(cell) = cell else { return Ok(None) };
-    let g = cell.borrow_dependent();
-    let keys: Vec<RecordKeys> = g.annotation_keys().collect();
-    if g.images.is_empty() || g.categories.is_empty() || keys.is_empty() {
-        return Ok(None);
-    }
-    if keys.iter().any(|k| k.id.is_none()) {
-        return Ok(None); // createIndex raises KeyError('id')
-    }
-    let ds = NativeDataset::new(Arc::new(cell), None, keys);
-    if !distinct(&ds.img_ids) || !distinct(&ds.cat_ids) || !distinct(&ds.ann_ids) {
-        return Ok(None); // pycocotools' dicts keep the last of equal ids
-    }
-    Ok(Some(ds))
+fn load_dataset(py: Python<'_>, path: PathBuf) -> PyResult<Option<NativeDataset>> {
+    let (buf, len, stamp) = py.detach(|| read_file(&path, true))?;
+    let parsed = py.detach(|| {
+        let g = EvalGt::parse(buf.get(..len).unwrap_or_default(), SegMode::Kind).ok()?;
+        let keys_ok = !g.images.is_empty()
+            && !g.categories.is_empty()
+            && g.annotation_keys().len() > 0
+            // createIndex raises KeyError('id')
+            && g.annotation_keys().all(|k| k.id.is_some())
+            // pycocotools' dicts keep the last of equal ids
+            && distinct(g.images.iter().map(|i| i.id))
+            && distinct(g.categories.iter().map(|c| c.id))
+            && distinct(g.annotation_keys().map(|k| k.id.unwrap_or_default()));
+        if keys_ok {
+            g.into_owned()
+        } else {
+            None
+        }
+    });
+    keep_spare(buf);
+    let Some(data) = parsed else { return Ok(None) };
+    Ok(Some(NativeDataset {
+        gt: Arc::new(Gt {
+            src: Source { path, stamp },
+            data,
+        }),
+        res: None,
+        by_img: OnceLock::new(),
+    }))
 }
 
 #[pymethods]
 impl NativeDataset {
     /// `loadRes(path)` on this dataset, kept native, or `None` (see the module header).
-    fn load_results(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<Option<Self>> {
+    fn load_results(&self, py: Python<'_>, path: PathBuf) -> PyResult<Option<Self>> {
         if self.res.is_some() {
             return Ok(None);
         }
-        let bytes = py.detach(|| std::fs::read(&path))?;
-        let cell = py.detach(|| ResCell::try_new(bytes, |b| EvalResults::parse(b, SegMode::Kind)));
-        let Ok(cell) = cell else { return Ok(None) };
-        let keys: Vec<RecordKeys> = cell.borrow_dependent().keys().collect();
-        let Some(first) = keys.first() else {
-            return Ok(None); // loadRes reads anns[0]: IndexError
-        };
-        // loadRes takes the caption branch when the first result has a caption.
-        let buf = cell.borrow_owner();
-        match parse_annotation(buf, first.offset as usize) {
-            Ok(a) if !a.extra.iter().any(|(k, _)| k == "caption") => {}
-            _ => return Ok(None),
-        }
-        let imgs: HashSet<i64> = self.img_ids.iter().copied().collect();
-        if !keys.iter().all(|k| imgs.contains(&k.image_id)) {
-            return Ok(None); // "Results do not correspond to current coco set"
-        }
-        Ok(Some(NativeDataset::new(
-            Arc::clone(&self.gt),
-            Some(Arc::new(cell)),
-            keys,
-        )))
+        let (buf, len, stamp) = py.detach(|| read_file(&path, false))?;
+        let gt = &self.gt.data;
+        let data = py.detach(|| {
+            let bytes = buf.get(..len).unwrap_or_default();
+            let r = EvalResults::parse(bytes, SegMode::Kind).ok()?;
+            // loadRes reads anns[0] (IndexError when empty) and takes the caption branch when the
+            // first result has a caption.
+            let first = r.keys().next()?;
+            match parse_annotation(bytes, first.offset as usize) {
+                Ok(a) if !a.extra.iter().any(|(k, _)| k == "caption") => {}
+                _ => return None,
+            }
+            // "Results do not correspond to current coco set"
+            let imgs: HashSet<i64> = gt.images.iter().map(|i| i.id).collect();
+            if !r.keys().all(|k| imgs.contains(&k.image_id)) {
+                return None;
+            }
+            r.into_owned()
+        });
+        // Unmapping 33 MB takes a few milliseconds: off the caller's path.
+        let _ = std::thread::Builder::new().spawn(move || drop(buf));
+        let Some(data) = data else { return Ok(None) };
+        Ok(Some(NativeDataset {
+            gt: Arc::clone(&self.gt),
+            res: Some(Arc::new(Res {
+                src: Source { path, stamp },
+                data,
+            })),
+            by_img: OnceLock::new(),
+        }))
     }
 
     /// Whether this is a results set made by `load_results` on `gt`.
@@ -167,23 +294,24 @@ impl NativeDataset {
     }
 
     /// The whole file as `json.load` returns it (a results set: its list of results, before `loadRes`
-    /// adds anything).
+    /// adds anything), read again; an error when the file changed since it was loaded.
     fn to_python<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let bytes = match &self.res {
-            Some(r) => r.borrow_owner(),
-            None => self.gt.borrow_owner(),
+        let src = match &self.res {
+            Some(r) => &r.src,
+            None => &self.gt.src,
         };
-        json::parse(py, bytes).map_err(|e| crate::msg(e.to_string()))
+        let bytes = py.detach(|| src.reread())?;
+        json::parse(py, &bytes).map_err(|e| crate::msg(e.to_string()))
     }
 
     /// Image ids in file order (`list(imgs.keys())`).
     fn img_ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, &self.img_ids)
+        PyList::new(py, self.gt.data.images.iter().map(|i| i.id))
     }
 
     /// Category ids in file order.
     fn cat_ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        PyList::new(py, &self.cat_ids)
+        PyList::new(py, self.gt.data.categories.iter().map(|c| c.id))
     }
 
     /// `getAnnIds(imgIds, catIds)` without area or crowd filters: the annotations of `img_ids` (each in
@@ -195,22 +323,25 @@ impl NativeDataset {
         cat_ids: Vec<i64>,
     ) -> PyResult<Bound<'py, PyList>> {
         let cats: HashSet<i64> = cat_ids.iter().copied().collect();
-        let keep = |i: u32| {
-            cats.is_empty() || self.ann_cats[i as usize].is_some_and(|c| cats.contains(&c))
-        };
+        let keep =
+            |k: &RecordKeys| cats.is_empty() || k.category_id.is_some_and(|c| cats.contains(&c));
         let ids: Vec<i64> = if img_ids.is_empty() {
-            (0..self.ann_ids.len() as u32)
-                .filter(|&i| keep(i))
-                .map(|i| self.ann_ids[i as usize])
+            self.keys()
+                .enumerate()
+                .filter(|(_, k)| keep(k))
+                .map(|(i, k)| self.id_of(i, &k))
                 .collect()
         } else {
+            let keys: Vec<RecordKeys> = self.keys().collect();
             let by_img = self.by_img();
             img_ids
                 .iter()
                 .filter_map(|img| by_img.get(img))
                 .flatten()
-                .filter(|&&i| keep(i))
-                .map(|&i| self.ann_ids[i as usize])
+                .map(|&i| i as usize)
+                .filter_map(|i| keys.get(i).map(|k| (i, k)))
+                .filter(|(_, k)| keep(k))
+                .map(|(i, k)| self.id_of(i, k))
                 .collect()
         };
         PyList::new(py, ids)
@@ -219,17 +350,15 @@ impl NativeDataset {
     /// `catToImgs[cat_id]`: the image id of every annotation of the category, in file order.
     fn cat_to_imgs<'py>(&self, py: Python<'py>, cat_id: i64) -> PyResult<Bound<'py, PyList>> {
         let imgs: Vec<i64> = self
-            .ann_cats
-            .iter()
-            .zip(&self.ann_imgs)
-            .filter(|(c, _)| **c == Some(cat_id))
-            .map(|(_, &i)| i)
+            .keys()
+            .filter(|k| k.category_id == Some(cat_id))
+            .map(|k| k.image_id)
             .collect();
         PyList::new(py, imgs)
     }
 
     fn __len__(&self) -> usize {
-        self.ann_ids.len()
+        self.keys().len()
     }
 }
 
@@ -270,21 +399,28 @@ fn evaluate_datasets(
     params.area_rng_lbl = area_rng_lbl;
     params.use_cats = use_cats;
     let g = Arc::clone(&gt.gt);
-    let ev = interruptible(py, move || {
-        let (gt, dt) = (g.borrow_dependent(), res.borrow_dependent());
+    let ev = interruptible(py, move || -> PyResult<_> {
+        let (gt, dt) = (&g.data, &res.data);
         // Records are kept with segmentations unread (box evaluation and the id queries need none); mask
-        // evaluation, and loadRes' boxes from masks, read them again, as `cocokit eval coco` does.
+        // evaluation, and loadRes' boxes from masks, read the files again, as `cocokit eval coco` reads
+        // them with `SegMode::Full`.
+        let full_gt = || -> PyResult<Vec<u8>> { g.src.reread() };
+        let full_dt = || -> PyResult<Vec<u8>> { res.src.reread() };
         if params.iou_type.uses_masks() {
-            let gt = EvalGt::parse(g.borrow_owner(), SegMode::Full)?;
-            let dt = EvalResults::parse(res.borrow_owner(), SegMode::Full)?;
-            cocoeval::evaluate_loaded(&gt, &dt, &params)
+            let (gb, db) = rayon::join(full_gt, full_dt);
+            let (gb, db) = (gb?, db?);
+            let (gt, dt) = rayon::join(
+                || EvalGt::parse(&gb, SegMode::Full),
+                || EvalResults::parse(&db, SegMode::Full),
+            );
+            cocoeval::evaluate_loaded(&gt.map_err(err)?, &dt.map_err(err)?, &params).map_err(err)
         } else if dt.first_has_no_bbox() && dt.first_has_segmentation() {
-            let dt = EvalResults::parse(res.borrow_owner(), SegMode::Full)?;
-            cocoeval::evaluate_loaded(gt, &dt, &params)
+            let db = full_dt()?;
+            let dt = EvalResults::parse(&db, SegMode::Full).map_err(err)?;
+            cocoeval::evaluate_loaded(gt, &dt, &params).map_err(err)
         } else {
-            cocoeval::evaluate_loaded(gt, dt, &params)
+            cocoeval::evaluate_loaded(gt, dt, &params).map_err(err)
         }
-    })?
-    .map_err(err)?;
+    })??;
     Ok(NativeEvaluation::without_details(ev))
 }

@@ -422,13 +422,16 @@ impl NativeEvaluation {
 
     /// `accumulate()`: precision, recall and scores, and the summary made from them.
     fn accumulate(&self, py: Python<'_>) -> PyResult<NativeAccumulation> {
-        let acc = py.detach(|| self.ev.accumulate());
         // The summary first, so that the arrays can then move into numpy without a copy (they are the
-        // largest allocation of an evaluation).
-        let summary = acc
-            .summarize()
-            .map(|s| (s.stats.to_vec(), s.lines))
-            .map_err(|e| e.to_string());
+        // largest allocation of an evaluation); both without the GIL.
+        let (acc, summary) = py.detach(|| {
+            let acc = self.ev.accumulate();
+            let summary = acc
+                .summarize()
+                .map(|s| (s.stats.to_vec(), s.lines))
+                .map_err(|e| e.to_string());
+            (acc, summary)
+        });
         let [t, r, k, a, m] = acc.counts;
         let array = |v: Vec<f64>, shape: &[usize]| -> PyResult<Py<PyAny>> {
             Ok(PyArray1::from_vec(py, v)

@@ -247,7 +247,12 @@ impl<'a> EvalGt<'a> {
             let chunk = match piece {
                 Piece::Array(array) => {
                     let (r, end) = array_records(buf, array.open, mode)?;
-                    annotations.extend(r);
+                    // Moved, not copied, when it is the only annotation array (the usual file).
+                    if annotations.is_empty() {
+                        annotations = r;
+                    } else {
+                        annotations.extend(r);
+                    }
                     array.done(end);
                     return Ok(());
                 }

@@ -30,6 +30,7 @@ mod geom;
 pub mod load;
 mod masks;
 mod oks;
+mod owned;
 mod params;
 pub mod partial;
 mod prepare;
