@@ -545,6 +545,10 @@ fn parse_annotation_row<'a>(
 /// A file's Arrow builders: records parsed and appended as rows one by one, taken out as arrays.
 trait Columns: Default {
     fn names() -> &'static [&'static str];
+    /// Empty builders for a piece of `n` rows.
+    fn with_rows(_n: usize) -> Self {
+        Self::default()
+    }
     /// Columns written without a dictionary: values that are (nearly) all different (ids, areas, names, RLE
     /// strings, `extra`), for which a dictionary only costs a hash per value and makes the file larger.
     /// Repeating values (category ids, sizes, kinds) and polygon and box coordinates (two decimals within
@@ -651,24 +655,38 @@ struct AnnotationColumns {
 
 impl Default for AnnotationColumns {
     fn default() -> Self {
+        Self::with_rows(0)
+    }
+}
+
+impl AnnotationColumns {
+    /// Builders sized for `n` rows of the usual shape (one polygon ring of up to 32 numbers, no RLE, no
+    /// `extra`), so that filling a piece seldom grows (copies) a buffer.
+    fn with_rows(n: usize) -> Self {
         AnnotationColumns {
-            id: Int64Builder::new(),
-            image_id: Int64Builder::new(),
-            category_id: Int64Builder::new(),
-            iscrowd: Int64Builder::new(),
-            area: Float64Builder::new(),
-            bbox: FixedSizeListBuilder::new(Float64Builder::new(), 4),
-            kind: StringBuilder::new(),
+            id: Int64Builder::with_capacity(n),
+            image_id: Int64Builder::with_capacity(n),
+            category_id: Int64Builder::with_capacity(n),
+            iscrowd: Int64Builder::with_capacity(n),
+            area: Float64Builder::with_capacity(n),
+            bbox: FixedSizeListBuilder::with_capacity(Float64Builder::with_capacity(4 * n), 4, n),
+            kind: StringBuilder::with_capacity(n, 8 * n),
             rle_counts: StringBuilder::new(),
-            rle_size: FixedSizeListBuilder::new(Int64Builder::new(), 2),
-            polygons: ListBuilder::new(ListBuilder::new(Float64Builder::new())),
-            int_literals: UInt8Builder::new(),
+            rle_size: FixedSizeListBuilder::with_capacity(Int64Builder::with_capacity(2 * n), 2, n),
+            polygons: ListBuilder::with_capacity(
+                ListBuilder::with_capacity(Float64Builder::with_capacity(32 * n), n),
+                n,
+            ),
+            int_literals: UInt8Builder::with_capacity(n),
             extra: StringBuilder::new(),
         }
     }
 }
 
 impl Columns for AnnotationColumns {
+    fn with_rows(n: usize) -> Self {
+        AnnotationColumns::with_rows(n)
+    }
     fn names() -> &'static [&'static str] {
         &[
             "id",
@@ -770,9 +788,10 @@ const BATCH_ROWS: usize = 4 * BATCH_HEAVY;
 /// piece after piece and closed when the group holds `row_group_size` rows; the columns of a batch are
 /// encoded in parallel (rayon), then the closed column chunks are appended in schema order. The bytes depend
 /// only on the rows and the piece boundaries, never on the number of threads. The file writer writes into a
-/// buffer that the caller moves to the file's atomic [`Output`] after every batch ([`Sink::drain`]; the
-/// output stays on the calling thread, as standard output's writer cannot move between threads): finished
-/// row groups go straight out, and the encoded pages of the group being filled are all it holds.
+/// buffer that the caller takes after every batch ([`Sink::take_encoded`]) and appends to the file's atomic
+/// [`Output`] while the next batch is encoded (the output stays on the calling thread, as standard output's
+/// writer cannot move between threads): finished row groups go straight out, and the encoded pages of the
+/// group being filled are all it holds.
 struct Sink<C: Columns> {
     file: SerializedFileWriter<Vec<u8>>,
     factory: ArrowRowGroupWriterFactory,
@@ -912,14 +931,10 @@ impl<C: Columns> Sink<C> {
         Ok(())
     }
 
-    /// The bytes encoded so far, moved to `out`.
-    fn drain(&mut self, out: &mut Output) -> Result<()> {
-        let buf = self.file.inner_mut();
-        if !buf.is_empty() {
-            out.writer().write_all(buf)?;
-            buf.clear();
-        }
-        Ok(())
+    /// The bytes encoded so far, taken out of the file writer's buffer (to be written to the file's
+    /// [`Output`], in order, by the thread that holds it).
+    fn take_encoded(&mut self) -> Vec<u8> {
+        std::mem::take(self.file.inner_mut())
     }
 
     /// Close the file (last row group, footer, `metadata`) into `out`, left to be committed with the others.
@@ -951,7 +966,7 @@ fn build<C: Columns>(buf: &[u8], records: &[(usize, usize)]) -> Result<Vec<Vec<A
         .par_chunks(PIECE_ROWS)
         .with_max_len(1)
         .map(|piece| {
-            let mut columns = C::default();
+            let mut columns = C::with_rows(piece.len());
             let mut scratch = Scratch::default();
             for &(start, _) in piece {
                 columns.push(buf, start, &mut scratch)?;
@@ -987,12 +1002,24 @@ impl Sinks {
         }
     }
 
-    /// What the three encoded so far, moved to their outputs.
-    fn drain(&mut self, outs: &mut [Output; 3]) -> Result<()> {
-        self.images.drain(&mut outs[0])?;
-        self.annotations.drain(&mut outs[1])?;
-        self.categories.drain(&mut outs[2])
+    /// What the three encoded so far, taken out of their writers.
+    fn take_encoded(&mut self) -> [Vec<u8>; 3] {
+        [
+            self.images.take_encoded(),
+            self.annotations.take_encoded(),
+            self.categories.take_encoded(),
+        ]
     }
+}
+
+/// Bytes taken out of the three writers ([`Sinks::take_encoded`]), appended to their outputs.
+fn write_encoded(outs: &mut [Output; 3], encoded: [Vec<u8>; 3]) -> Result<()> {
+    for (out, bytes) in outs.iter_mut().zip(encoded) {
+        if !bytes.is_empty() {
+            out.writer().write_all(&bytes)?;
+        }
+    }
+    Ok(())
 }
 
 /// Export `input` (a dataset or a results file) as the three Parquet files in `dir` (created if needed). All
@@ -1040,16 +1067,31 @@ fn export_into(
     // A batch is parsed (in parallel) while the one before it is encoded: the arrays of two batches are in
     // memory at a time (BATCH_ROWS), besides the row groups being filled.
     let mut pending: Option<Parsed> = None;
+    let mut encoded: [Vec<u8>; 3] = Default::default();
     let layout = scan_top_batched(buf, BATCH_ROWS, |chunk| {
         match chunk {
             Chunk::Records { section, records } => {
-                let (parsed, written) = rayon::join(
-                    || parse_batch(buf, section, &records),
-                    || pending.take().map_or(Ok(()), |p| sinks.write(p)),
-                );
+                // Batch N is parsed and batch N - 1 encoded on rayon's threads while this thread writes
+                // what batch N - 2 encoded (the outputs stay on this thread).
+                let ready = std::mem::take(&mut encoded);
+                let mut parsed = None;
+                let mut written = Ok(());
+                let mut moved = Ok(());
+                rayon::in_place_scope(|s| {
+                    s.spawn(|_| parsed = Some(parse_batch(buf, section, &records)));
+                    if let Some(p) = pending.take() {
+                        let (sinks, written) = (&mut sinks, &mut written);
+                        s.spawn(move |_| *written = sinks.write(p));
+                    }
+                    moved = write_encoded(&mut outs, ready);
+                });
                 written?;
-                sinks.drain(&mut outs)?;
-                pending = Some(parsed?);
+                moved?;
+                encoded = sinks.take_encoded();
+                pending = match parsed {
+                    Some(p) => Some(p?),
+                    None => return Err(Error::msg("internal error: a batch was not parsed")),
+                };
                 if let Some(&(_, end)) = records.last() {
                     // The arrays own their data: the mapped input's pages behind the batch can go.
                     input.release(end);
@@ -1068,9 +1110,10 @@ fn export_into(
         Ok(())
     })
     .map_err(|e| e.in_file(input.name()))?;
+    write_encoded(&mut outs, encoded)?;
     if let Some(p) = pending.take() {
         sinks.write(p)?;
-        sinks.drain(&mut outs)?;
+        write_encoded(&mut outs, sinks.take_encoded())?;
     }
     let Sinks {
         images,
