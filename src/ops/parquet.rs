@@ -238,6 +238,17 @@ fn try_f64(c: &mut Cursor) -> Option<(f64, bool)> {
     if !matches!(c.peek(), Some(b'-' | b'0'..=b'9')) {
         return None;
     }
+    // The number read once, by the scanner's own decimal parser; integer literals of up to 15 characters
+    // are exact as doubles, longer ones take the exact way below (an i64, then the 2⁵³ bound).
+    let mut fast = *c;
+    if let Ok(v) = fast.f64() {
+        let text = c.buf.get(c.pos..fast.pos).unwrap_or_default();
+        let int = !text.iter().any(|b| matches!(b, b'.' | b'e' | b'E'));
+        if !int || text.len() <= 15 {
+            *c = fast;
+            return Some((v, int));
+        }
+    }
     let t = c.number_text().ok()?;
     if is_int_literal(t) {
         let v: i64 = t.parse().ok()?;
@@ -284,6 +295,21 @@ fn try_bbox(c: &mut Cursor) -> Option<([f64; 4], u8)> {
         return None;
     }
     Some((b, ints))
+}
+
+/// Integer and decimal literals among the `numbers` numbers of an array's text (validated JSON numbers: at
+/// most one `.` each). The usual answers — all decimals, all integers — come from two counting passes the
+/// compiler vectorises; a mix goes number by number.
+fn literal_kinds_of(raw: &[u8], numbers: usize) -> (usize, usize) {
+    let dots = raw.iter().filter(|&&b| b == b'.').count();
+    let exponents = raw.iter().filter(|&&b| b | 0x20 == b'e').count();
+    if exponents == 0 && dots == numbers {
+        return (0, numbers);
+    }
+    if exponents == 0 && dots == 0 {
+        return (numbers, 0);
+    }
+    literal_kinds(raw)
 }
 
 /// Integer and decimal literals among the numbers of an array's text.
@@ -352,7 +378,7 @@ fn try_polygons(
         c.f64_list(coords).ok()?;
         rings.push(coords.len() - before);
     }
-    let (ints, decimals) = literal_kinds(&c.buf[start..c.pos]);
+    let (ints, decimals) = literal_kinds_of(c.buf.get(start..c.pos)?, coords.len());
     if ints > 0 && decimals > 0 {
         return None;
     }
@@ -1633,6 +1659,37 @@ mod tests {
         assert_eq!(literal_kinds(b"[[1, 2.5, -3e2, 4]]"), (2, 2));
         assert_eq!(literal_kinds(b"[]"), (0, 0));
         assert_eq!(literal_kinds(b"[[10,20],[1E2]]"), (2, 1));
+        for (raw, n) in [
+            &b"[[1.5, 2.25], [3.0]]"[..],
+            b"[[1, 2], [3]]",
+            b"[[1, 2.5]]",
+            b"[[1e2, 2.5]]",
+            b"[[1E2, 2, 3.5]]",
+            b"[]",
+        ]
+        .iter()
+        .map(|raw| (*raw, literal_kinds(raw).0 + literal_kinds(raw).1))
+        {
+            assert_eq!(literal_kinds_of(raw, n), literal_kinds(raw), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn doubles_read_once_keep_their_literal_kind_and_exactness() {
+        for (text, want) in [
+            ("702", Some((702.0, true))),
+            ("702.0", Some((702.0, false))),
+            ("-0.5", Some((-0.5, false))),
+            ("1e2", Some((100.0, false))),
+            ("9007199254740992", Some((9007199254740992.0, true))),
+            // 2⁵³ + 1: no double holds it, so it is not stored in a double column.
+            ("9007199254740993", None),
+            ("1e999", None),
+            ("\"1\"", None),
+        ] {
+            let mut c = Cursor::new(text.as_bytes(), 0);
+            assert_eq!(try_f64(&mut c), want, "{text}");
+        }
     }
 
     #[test]
