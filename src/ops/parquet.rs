@@ -25,8 +25,8 @@
 //! Not here: record order or key order inside a record (import writes typed keys first, then `extra`'s),
 //! number spelling (`1e2` comes back as `100.0`, the same JSON value), or results files' scores as a column
 //! (they are in `extra`). Export streams: records are cut by [`crate::coco::walk`] into batches, each batch
-//! parsed in parallel pieces straight into Arrow builders (no intermediate row values) while the one before
-//! it is encoded, column by column in parallel, by the Parquet writer, which keeps at most one row group per
+//! parsed in parallel pieces straight into Arrow builders (no intermediate row values) while the ones before
+//! it are encoded, column by column in parallel, by the Parquet writer, which keeps at most one row group per
 //! file in memory. Import reads record batches and formats them in parallel.
 
 use crate::coco::reader::record_id;
@@ -805,10 +805,14 @@ fn parquet_error(file: &str, e: impl std::fmt::Display) -> Error {
 /// never by how rayon splits work, because the writers' page boundaries follow the arrays they are given.
 const PIECE_ROWS: usize = 512;
 
-/// Records per batch handed out by the walk: a batch is parsed while the one before it is encoded, so the
-/// arrays of two batches are in memory at a time (16 384 annotations with their polygons: about 10 MB).
-/// Larger than [`BATCH_HEAVY`]: fewer hand-overs between the two halves of the pipeline.
+/// Records per batch handed out by the walk: batches are parsed while the ones before them are encoded, the
+/// arrays of at most [`IN_FLIGHT`] + 2 batches in memory (16 384 annotations with their polygons: about
+/// 6 MB each). Larger than [`BATCH_HEAVY`]: fewer hand-overs between the steps of the pipeline.
 const BATCH_ROWS: usize = 4 * BATCH_HEAVY;
+
+/// Parsed batches (or batches being parsed) queued for the encoder besides the one it encodes: enough to keep
+/// both cores busy while the encoder closes a row group, few enough to bound memory.
+const IN_FLIGHT: usize = 2;
 
 /// One output file. Each row group's columns are encoded by one `ArrowColumnWriter` per leaf column, fed
 /// piece after piece and closed when the group holds `row_group_size` rows; the columns of a batch are
@@ -983,6 +987,8 @@ impl<C: Columns> Sink<C> {
 struct Parsed {
     section: Section,
     pieces: Vec<Vec<ArrayRef>>,
+    /// Where the batch's last record ends in the input.
+    end: usize,
 }
 
 /// The records of a batch parsed into one set of arrays per piece of [`PIECE_ROWS`], in parallel; the first
@@ -1009,7 +1015,12 @@ fn parse_batch(buf: &[u8], section: Section, records: &[(usize, usize)]) -> Resu
         Section::Annotations => build::<AnnotationColumns>(buf, records)?,
         Section::Categories => build::<CategoryColumns>(buf, records)?,
     };
-    Ok(Parsed { section, pieces })
+    let end = records.last().map_or(0, |&(_, end)| end);
+    Ok(Parsed {
+        section,
+        pieces,
+        end,
+    })
 }
 
 /// The three files being written.
@@ -1090,57 +1101,88 @@ fn export_into(
     // Top-level keys in order, and the raw value of each one that is not a section.
     let mut keys: Vec<String> = Vec::new();
     let mut top = Extra::default();
-    // A batch is parsed (in parallel) while the one before it is encoded: the arrays of two batches are in
-    // memory at a time (BATCH_ROWS), besides the row groups being filled.
-    let mut pending: Option<Parsed> = None;
-    let mut encoded: [Vec<u8>; 3] = Default::default();
-    let layout = scan_top_batched(buf, BATCH_ROWS, |chunk| {
-        match chunk {
-            Chunk::Records { section, records } => {
-                // Batch N is parsed and batch N - 1 encoded on rayon's threads while this thread writes
-                // what batch N - 2 encoded (the outputs stay on this thread).
-                let ready = std::mem::take(&mut encoded);
-                let mut parsed = None;
-                let mut written = Ok(());
-                let mut moved = Ok(());
-                rayon::in_place_scope(|s| {
-                    s.spawn(|_| parsed = Some(parse_batch(buf, section, &records)));
-                    if let Some(p) = pending.take() {
-                        let (sinks, written) = (&mut sinks, &mut written);
-                        s.spawn(move |_| *written = sinks.write(p));
+    // The pipeline: this thread takes the walk's batches and hands each to a rayon task that parses it; the
+    // encoder thread takes the parsed batches in order and encodes them (its column tasks run on rayon's
+    // threads too, beside the parsing of the batches after), and this thread appends the encoded bytes to
+    // the outputs (which stay on it). No step waits for another batch's: at most IN_FLIGHT batches are
+    // queued for the encoder, besides the one it encodes, so the arrays of IN_FLIGHT + 2 batches at most
+    // are in memory (BATCH_ROWS records each), besides the row groups being filled.
+    let (queue, queued) =
+        std::sync::mpsc::sync_channel::<std::sync::mpsc::Receiver<Result<Parsed>>>(IN_FLIGHT);
+    let (encoded_tx, encoded_rx) = std::sync::mpsc::channel::<([Vec<u8>; 3], usize)>();
+    let mut encoder_gone = false;
+    let (scanned, encoder) = std::thread::scope(|threads| {
+        let encoder = threads.spawn(move || -> Result<Sinks> {
+            for parsed in queued {
+                let parsed = parsed
+                    .recv()
+                    .map_err(|_| Error::msg("internal error: a batch was not parsed"))??;
+                let end = parsed.end;
+                sinks.write(parsed)?;
+                // Fails only when this thread's receiver is gone, which the main thread reports.
+                let _ = encoded_tx.send((sinks.take_encoded(), end));
+            }
+            Ok(sinks)
+        });
+        let move_out = |outs: &mut [Output; 3], (bytes, end): ([Vec<u8>; 3], usize)| {
+            // The batch up to `end` is parsed and its arrays own their data: the mapped input's pages
+            // behind it can go.
+            input.release(end);
+            progress(end as u64);
+            write_encoded(outs, bytes)
+        };
+        let scanned = rayon::in_place_scope(|s| {
+            scan_top_batched(buf, BATCH_ROWS, |chunk| {
+                match chunk {
+                    Chunk::Records { section, records } => {
+                        let (parsed_tx, parsed_rx) = std::sync::mpsc::sync_channel(1);
+                        s.spawn(move |_| {
+                            // Fails only when the encoder stopped, which is reported.
+                            let _ = parsed_tx.send(parse_batch(buf, section, &records));
+                        });
+                        if queue.send(parsed_rx).is_err() {
+                            encoder_gone = true;
+                            return Err(Error::msg("stopped"));
+                        }
+                        for done in encoded_rx.try_iter() {
+                            move_out(&mut outs, done)?;
+                        }
                     }
-                    moved = write_encoded(&mut outs, ready);
-                });
-                written?;
-                moved?;
-                encoded = sinks.take_encoded();
-                pending = match parsed {
-                    Some(p) => Some(p?),
-                    None => return Err(Error::msg("internal error: a batch was not parsed")),
-                };
-                if let Some(&(_, end)) = records.last() {
-                    // The arrays own their data: the mapped input's pages behind the batch can go.
-                    input.release(end);
-                    progress(end as u64);
+                    Chunk::Event(Event::SectionStart { section }) => {
+                        keys.push(section.key().to_string())
+                    }
+                    Chunk::Event(Event::Other { key, raw, .. }) => {
+                        let mut k = Vec::new();
+                        write_escaped(&mut k, key.as_bytes());
+                        top.push(&k, raw);
+                        keys.push(key);
+                    }
+                    Chunk::Event(_) => {}
                 }
-            }
-            Chunk::Event(Event::SectionStart { section }) => keys.push(section.key().to_string()),
-            Chunk::Event(Event::Other { key, raw, .. }) => {
-                let mut k = Vec::new();
-                write_escaped(&mut k, key.as_bytes());
-                top.push(&k, raw);
-                keys.push(key);
-            }
-            Chunk::Event(_) => {}
+                Ok(())
+            })
+        });
+        // The encoder finishes what is queued, then stops; everything it encoded goes out in order.
+        drop(queue);
+        let moved = encoded_rx
+            .iter()
+            .try_for_each(|done| move_out(&mut outs, done));
+        let encoder = encoder
+            .join()
+            .unwrap_or_else(|_| Err(Error::msg("internal error: the Parquet encoder stopped")));
+        (scanned.and_then(|layout| moved.map(|()| layout)), encoder)
+    });
+    // The first error in the file's order: a batch's (found by the encoder, in order) comes before the
+    // walk's, which is past every batch cut.
+    let (layout, mut sinks) = match (scanned, encoder) {
+        (_, Err(e)) => return Err(e.in_file(input.name())),
+        (Err(_), Ok(_)) if encoder_gone => {
+            return Err(Error::msg("internal error: the Parquet encoder stopped"))
         }
-        Ok(())
-    })
-    .map_err(|e| e.in_file(input.name()))?;
-    write_encoded(&mut outs, encoded)?;
-    if let Some(p) = pending.take() {
-        sinks.write(p)?;
-        write_encoded(&mut outs, sinks.take_encoded())?;
-    }
+        (Err(e), Ok(_)) => return Err(e.in_file(input.name())),
+        (Ok(layout), Ok(sinks)) => (layout, sinks),
+    };
+    write_encoded(&mut outs, sinks.take_encoded())?;
     let Sinks {
         images,
         annotations,
