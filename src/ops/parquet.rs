@@ -1060,7 +1060,9 @@ fn write_encoded(outs: &mut [Output; 3], encoded: [Vec<u8>; 3]) -> Result<()> {
 }
 
 /// Export `input` (a dataset or a results file) as the three Parquet files in `dir` (created if needed). All
-/// three are written atomically: on an error none of them is.
+/// three are written atomically: on an error none of them is. Call it from outside rayon's pool (as the
+/// command does): the calling thread waits for the encoder, which waits for parse tasks that, spawned from a
+/// pool thread, would sit in that thread's own queue — a deadlock in a one-thread pool.
 pub fn export(
     input: &Input,
     dir: &Path,
