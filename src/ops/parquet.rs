@@ -818,10 +818,10 @@ const IN_FLIGHT: usize = 2;
 /// piece after piece and closed when the group holds `row_group_size` rows; the columns of a batch are
 /// encoded in parallel (rayon), then the closed column chunks are appended in schema order. The bytes depend
 /// only on the rows and the piece boundaries, never on the number of threads. The file writer writes into a
-/// buffer that the caller takes after every batch ([`Sink::take_encoded`]) and appends to the file's atomic
-/// [`Output`] while the next batch is encoded (the output stays on the calling thread, as standard output's
-/// writer cannot move between threads): finished row groups go straight out, and the encoded pages of the
-/// group being filled are all it holds.
+/// buffer that the encoder empties after every batch ([`Sink::take_encoded`]) and hands to the calling
+/// thread, which appends it to the file's atomic [`Output`] while later batches are encoded (the output stays
+/// on the calling thread, as standard output's writer cannot move between threads): finished row groups go
+/// straight out, and the encoded pages of the group being filled are all it holds.
 struct Sink<C: Columns> {
     file: SerializedFileWriter<Vec<u8>>,
     factory: ArrowRowGroupWriterFactory,
