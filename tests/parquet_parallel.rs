@@ -11,7 +11,7 @@ fn export_bytes_do_not_depend_on_the_thread_count() {
     ok([
         OsStr::new("synth"),
         OsStr::new("--images"),
-        OsStr::new("1500"),
+        OsStr::new("5000"),
         OsStr::new("--seed"),
         OsStr::new("5"),
         OsStr::new("-q"),
@@ -21,8 +21,8 @@ fn export_bytes_do_not_depend_on_the_thread_count() {
     let input: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&synth).expect("synth")).expect("json");
     let annotations = input["annotations"].as_array().expect("annotations").len();
-    // Several parse batches (walk::BATCH_HEAVY records each) and several row groups.
-    assert!(annotations > 2 * 4096, "{annotations} annotations");
+    // Several parse batches (parquet::BATCH_ROWS, 16 384 records each) and several row groups.
+    assert!(annotations > 2 * 16_384, "{annotations} annotations");
     for rows in ["1000", "10000"] {
         let mut first: Option<Vec<Vec<u8>>> = None;
         for threads in ["1", "2", "3", "8"] {

@@ -32,6 +32,7 @@ mod miou_golden;
 mod miou_mixed;
 mod parquet;
 mod parquet_parallel;
+mod parquet_pipeline;
 mod pretty;
 mod rasterize;
 mod rasterize_results;

@@ -24,8 +24,9 @@
 //!
 //! Not here: record order or key order inside a record (import writes typed keys first, then `extra`'s),
 //! number spelling (`1e2` comes back as `100.0`, the same JSON value), or results files' scores as a column
-//! (they are in `extra`). Export streams: records are cut by [`crate::coco::walk`], parsed in parallel
-//! batches, appended to Arrow builders and handed to the Parquet writer, which keeps at most one row group per
+//! (they are in `extra`). Export streams: records are cut by [`crate::coco::walk`] into batches, each batch
+//! parsed in parallel pieces straight into Arrow builders (no intermediate row values) while the ones before
+//! it are encoded, column by column in parallel, by the Parquet writer, which keeps at most one row group per
 //! file in memory. Import reads record batches and formats them in parallel.
 
 use crate::coco::reader::record_id;
@@ -55,7 +56,9 @@ use parquet::errors::{ParquetError, Result as ParquetResult};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::ColumnPath;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -145,7 +148,8 @@ impl Kind {
     }
 }
 
-/// The `extra` object of a row being built: `{"key": raw, ...}` with keys and values as written.
+/// The `extra` object of a row being built: `{"key": raw, ...}` with keys and values as written. A piece's
+/// rows reuse one buffer ([`Scratch`]), cleared for each record.
 #[derive(Default)]
 struct Extra(Vec<u8>);
 
@@ -157,36 +161,49 @@ impl Extra {
         self.0.extend_from_slice(b": ");
         self.0.extend_from_slice(raw_value);
     }
-    /// The object's text, `None` when no key went there.
-    fn finish(mut self) -> Option<String> {
+    /// Close the object (nothing to close when no key went there).
+    fn close(&mut self) {
+        if !self.0.is_empty() {
+            self.0.push(b'}');
+        }
+    }
+    /// The closed object's text, `None` when no key went there.
+    fn text(&self) -> Option<&str> {
         if self.0.is_empty() {
             return None;
         }
-        self.0.push(b'}');
         // The bytes are whole JSON keys and values cut from validated UTF-8 input.
-        String::from_utf8(self.0).ok()
+        std::str::from_utf8(&self.0).ok()
     }
 }
 
+/// The buffers a piece's rows reuse from record to record (no allocation per record): the `extra` text and
+/// an annotation's polygon coordinates (all rings one after the other, and each ring's length), valid when
+/// its kind is `Polygon`.
 #[derive(Default)]
-struct ImageRow {
+struct Scratch {
+    extra: Extra,
+    coords: Vec<f64>,
+    rings: Vec<usize>,
+}
+
+#[derive(Default)]
+struct ImageRow<'a> {
     id: Option<i64>,
-    file_name: Option<String>,
+    file_name: Option<Cow<'a, str>>,
     width: Option<i64>,
     height: Option<i64>,
-    extra: Option<String>,
 }
 
 #[derive(Default)]
-struct CategoryRow {
+struct CategoryRow<'a> {
     id: Option<i64>,
-    name: Option<String>,
-    supercategory: Option<String>,
-    extra: Option<String>,
+    name: Option<Cow<'a, str>>,
+    supercategory: Option<Cow<'a, str>>,
 }
 
 #[derive(Default)]
-struct AnnotationRow {
+struct AnnotationRow<'a> {
     id: Option<i64>,
     image_id: Option<i64>,
     category_id: Option<i64>,
@@ -194,16 +211,11 @@ struct AnnotationRow {
     area: Option<f64>,
     bbox: Option<[f64; 4]>,
     kind: Kind,
-    rle_counts: Option<String>,
+    rle_counts: Option<Cow<'a, str>>,
     rle_size: Option<[i64; 2]>,
-    /// Polygon coordinates, all rings one after the other, and each ring's length.
-    coords: Vec<f64>,
-    rings: Vec<usize>,
     int_literals: u8,
-    extra: Option<String>,
 }
 
-/// Whether a number's text is an integer literal (no fraction, no exponent).
 fn is_int_literal(t: &str) -> bool {
     !t.bytes().any(|b| matches!(b, b'.' | b'e' | b'E'))
 }
@@ -226,6 +238,17 @@ fn try_f64(c: &mut Cursor) -> Option<(f64, bool)> {
     if !matches!(c.peek(), Some(b'-' | b'0'..=b'9')) {
         return None;
     }
+    // The number read once, by the scanner's own decimal parser; integer literals of up to 15 characters
+    // are exact as doubles, longer ones take the exact way below (an i64, then the 2⁵³ bound).
+    let mut fast = *c;
+    if let Ok(v) = fast.f64() {
+        let text = c.buf.get(c.pos..fast.pos).unwrap_or_default();
+        let int = !text.iter().any(|b| matches!(b, b'.' | b'e' | b'E'));
+        if !int || text.len() <= 15 {
+            *c = fast;
+            return Some((v, int));
+        }
+    }
     let t = c.number_text().ok()?;
     if is_int_literal(t) {
         let v: i64 = t.parse().ok()?;
@@ -237,16 +260,16 @@ fn try_f64(c: &mut Cursor) -> Option<(f64, bool)> {
 
 /// A string for a utf8 column; `None` for anything else, or for a string decoding would change (a lone
 /// surrogate escape becomes U+FFFD).
-fn try_string(c: &mut Cursor) -> Option<String> {
+fn try_string<'a>(c: &mut Cursor<'a>) -> Option<Cow<'a, str>> {
     if c.peek() != Some(b'"') {
         return None;
     }
     let s = c.string().ok()?;
     // Decoded from escapes and holding U+FFFD: possibly a lone surrogate, which decoding replaced.
-    if matches!(s, std::borrow::Cow::Owned(_)) && s.contains('\u{FFFD}') {
+    if matches!(s, Cow::Owned(_)) && s.contains('\u{FFFD}') {
         return None;
     }
-    Some(s.into_owned())
+    Some(s)
 }
 
 /// `[x, y, w, h]`: four numbers, and their integer-literal bits.
@@ -272,6 +295,21 @@ fn try_bbox(c: &mut Cursor) -> Option<([f64; 4], u8)> {
         return None;
     }
     Some((b, ints))
+}
+
+/// Integer and decimal literals among the `numbers` numbers of an array's text (validated JSON numbers: at
+/// most one `.` each). The usual answers — all decimals, all integers — come from two counting passes the
+/// compiler vectorises; a mix goes number by number.
+fn literal_kinds_of(raw: &[u8], numbers: usize) -> (usize, usize) {
+    let dots = raw.iter().filter(|&&b| b == b'.').count();
+    let exponents = raw.iter().filter(|&&b| b | 0x20 == b'e').count();
+    if exponents == 0 && dots == numbers {
+        return (0, numbers);
+    }
+    if exponents == 0 && dots == 0 {
+        return (numbers, 0);
+    }
+    literal_kinds(raw)
 }
 
 /// Integer and decimal literals among the numbers of an array's text.
@@ -304,29 +342,43 @@ fn literal_kinds(raw: &[u8]) -> (usize, usize) {
 }
 
 /// The segmentation into `row`; `false` leaves it to `extra` (and `row` untouched).
-fn try_segmentation(c: &mut Cursor, row: &mut AnnotationRow) -> bool {
+/// The segmentation into `row` (polygons into `coords` and `rings`); `false` leaves it to `extra` (and `row`
+/// untouched).
+fn try_segmentation<'a>(
+    c: &mut Cursor<'a>,
+    row: &mut AnnotationRow<'a>,
+    coords: &mut Vec<f64>,
+    rings: &mut Vec<usize>,
+) -> bool {
     match c.peek() {
-        Some(b'[') => try_polygons(c, row).is_some(),
+        Some(b'[') => try_polygons(c, row, coords, rings).is_some(),
         Some(b'{') => try_rle(c, row).is_some(),
         _ => false,
     }
 }
 
-fn try_polygons(c: &mut Cursor, row: &mut AnnotationRow) -> Option<()> {
+fn try_polygons(
+    c: &mut Cursor,
+    row: &mut AnnotationRow,
+    coords: &mut Vec<f64>,
+    rings: &mut Vec<usize>,
+) -> Option<()> {
+    // Whatever a failed attempt left is read only under `Kind::Polygon`, which only success sets.
+    coords.clear();
+    rings.clear();
     let start = c.pos;
     c.begin_array().ok()?;
     let mut first = true;
-    let (mut coords, mut rings) = (Vec::new(), Vec::new());
     while c.next_elem(&mut first).ok()? {
         if c.peek() != Some(b'[') {
             return None;
         }
         c.pos += 1;
         let before = coords.len();
-        c.f64_list(&mut coords).ok()?;
+        c.f64_list(coords).ok()?;
         rings.push(coords.len() - before);
     }
-    let (ints, decimals) = literal_kinds(&c.buf[start..c.pos]);
+    let (ints, decimals) = literal_kinds_of(c.buf.get(start..c.pos)?, coords.len());
     if ints > 0 && decimals > 0 {
         return None;
     }
@@ -337,17 +389,15 @@ fn try_polygons(c: &mut Cursor, row: &mut AnnotationRow) -> Option<()> {
         row.int_literals |= INT_POLYGONS;
     }
     row.kind = Kind::Polygon;
-    row.coords = coords;
-    row.rings = rings;
     Some(())
 }
 
-fn try_rle(c: &mut Cursor, row: &mut AnnotationRow) -> Option<()> {
+fn try_rle<'a>(c: &mut Cursor<'a>, row: &mut AnnotationRow<'a>) -> Option<()> {
     c.begin_object().ok()?;
     let mut first = true;
     let mut size: Option<[i64; 2]> = None;
-    enum Runs {
-        String(String),
+    enum Runs<'a> {
+        String(Cow<'a, str>),
         List(Vec<u32>),
     }
     let mut counts: Option<Runs> = None;
@@ -396,7 +446,7 @@ fn try_rle(c: &mut Cursor, row: &mut AnnotationRow) -> Option<()> {
             let w = u32::try_from(size[1]).ok()?;
             let rle = Rle::from_counts(h, w, v).ok()?;
             row.kind = Kind::CountsList;
-            row.rle_counts = Some(rle.to_compressed_string());
+            row.rle_counts = Some(Cow::Owned(rle.to_compressed_string()));
         }
     }
     row.rle_size = Some(size);
@@ -404,24 +454,23 @@ fn try_rle(c: &mut Cursor, row: &mut AnnotationRow) -> Option<()> {
 }
 
 /// Walks a record's members: `typed` stores a member in the row when it can (from a copy of the cursor) and
-/// says whether it did; every other member goes to `extra` as written. A key seen twice goes to `extra` the
-/// second time (import writes `extra` last, so a JSON reader keeping the last value sees the same one).
-fn members(
-    buf: &[u8],
+/// says whether it did; every other member goes to `extra` (cleared first, closed at the end) as written.
+/// `typed` refuses a key whose column is already filled: a key seen twice goes to `extra` the second time
+/// (import writes `extra` last, so a JSON reader keeping the last value sees the same one).
+fn members<'a>(
+    buf: &'a [u8],
     start: usize,
-    mut typed: impl FnMut(&str, &mut Cursor) -> bool,
-) -> Result<Option<String>> {
+    extra: &mut Extra,
+    mut typed: impl FnMut(&str, &mut Cursor<'a>) -> bool,
+) -> Result<()> {
+    extra.0.clear();
     let mut c = Cursor::new(buf, start);
     c.begin_object()?;
     let mut first = true;
-    let mut extra = Extra::default();
-    let mut seen: Vec<String> = Vec::new();
     while let Some((key, key_pos)) = c.next_key(&mut first)? {
         let value_pos = c.pos;
         let mut t = c;
-        let once = !seen.iter().any(|k| *k == key);
-        if once && typed(&key, &mut t) {
-            seen.push(key.into_owned());
+        if typed(&key, &mut t) {
             c = t;
             continue;
         }
@@ -430,7 +479,8 @@ fn members(
         let (s, e) = c.skip()?;
         extra.push(&buf[key_pos..key_end], &buf[s..e]);
     }
-    Ok(extra.finish())
+    extra.close();
+    Ok(())
 }
 
 fn with_record(buf: &[u8], start: usize, e: Error, what: &str) -> Error {
@@ -440,42 +490,54 @@ fn with_record(buf: &[u8], start: usize, e: Error, what: &str) -> Error {
     }
 }
 
-fn parse_image_row(buf: &[u8], start: usize) -> Result<ImageRow> {
+/// `slot` set from `parse` unless already set; whether it was.
+fn fill<T>(slot: &mut Option<T>, parse: impl FnOnce() -> Option<T>) -> bool {
+    if slot.is_some() {
+        return false;
+    }
+    *slot = parse();
+    slot.is_some()
+}
+
+fn parse_image_row<'a>(buf: &'a [u8], start: usize, s: &mut Scratch) -> Result<ImageRow<'a>> {
     let mut r = ImageRow::default();
-    let extra = members(buf, start, |k, c| match k {
-        "id" => try_int(c).map(|v| r.id = Some(v)).is_some(),
-        "file_name" => try_string(c).map(|v| r.file_name = Some(v)).is_some(),
-        "width" => try_int(c).map(|v| r.width = Some(v)).is_some(),
-        "height" => try_int(c).map(|v| r.height = Some(v)).is_some(),
+    members(buf, start, &mut s.extra, |k, c| match k {
+        "id" => fill(&mut r.id, || try_int(c)),
+        "file_name" => fill(&mut r.file_name, || try_string(c)),
+        "width" => fill(&mut r.width, || try_int(c)),
+        "height" => fill(&mut r.height, || try_int(c)),
         _ => false,
     })
     .map_err(|e| with_record(buf, start, e, "image"))?;
-    r.extra = extra;
     Ok(r)
 }
 
-fn parse_category_row(buf: &[u8], start: usize) -> Result<CategoryRow> {
+fn parse_category_row<'a>(buf: &'a [u8], start: usize, s: &mut Scratch) -> Result<CategoryRow<'a>> {
     let mut r = CategoryRow::default();
-    let extra = members(buf, start, |k, c| match k {
-        "id" => try_int(c).map(|v| r.id = Some(v)).is_some(),
-        "name" => try_string(c).map(|v| r.name = Some(v)).is_some(),
-        "supercategory" => try_string(c).map(|v| r.supercategory = Some(v)).is_some(),
+    members(buf, start, &mut s.extra, |k, c| match k {
+        "id" => fill(&mut r.id, || try_int(c)),
+        "name" => fill(&mut r.name, || try_string(c)),
+        "supercategory" => fill(&mut r.supercategory, || try_string(c)),
         _ => false,
     })
     .map_err(|e| with_record(buf, start, e, "category"))?;
-    r.extra = extra;
     Ok(r)
 }
 
-fn parse_annotation_row(buf: &[u8], start: usize) -> Result<AnnotationRow> {
+fn parse_annotation_row<'a>(
+    buf: &'a [u8],
+    start: usize,
+    s: &mut Scratch,
+) -> Result<AnnotationRow<'a>> {
     let mut r = AnnotationRow::default();
     let mut has_segmentation = false;
-    let extra = members(buf, start, |k, c| match k {
-        "id" => try_int(c).map(|v| r.id = Some(v)).is_some(),
-        "image_id" => try_int(c).map(|v| r.image_id = Some(v)).is_some(),
-        "category_id" => try_int(c).map(|v| r.category_id = Some(v)).is_some(),
-        "iscrowd" => try_int(c).map(|v| r.iscrowd = Some(v)).is_some(),
-        "area" => try_f64(c)
+    let (coords, rings) = (&mut s.coords, &mut s.rings);
+    members(buf, start, &mut s.extra, |k, c| match k {
+        "id" => fill(&mut r.id, || try_int(c)),
+        "image_id" => fill(&mut r.image_id, || try_int(c)),
+        "category_id" => fill(&mut r.category_id, || try_int(c)),
+        "iscrowd" => fill(&mut r.iscrowd, || try_int(c)),
+        "area" if r.area.is_none() => try_f64(c)
             .map(|(v, int)| {
                 r.area = Some(v);
                 if int {
@@ -483,7 +545,7 @@ fn parse_annotation_row(buf: &[u8], start: usize) -> Result<AnnotationRow> {
                 }
             })
             .is_some(),
-        "bbox" => try_bbox(c)
+        "bbox" if r.bbox.is_none() => try_bbox(c)
             .map(|(b, ints)| {
                 r.bbox = Some(b);
                 r.int_literals |= ints;
@@ -491,7 +553,7 @@ fn parse_annotation_row(buf: &[u8], start: usize) -> Result<AnnotationRow> {
             .is_some(),
         "segmentation" => {
             has_segmentation = true;
-            try_segmentation(c, &mut r)
+            r.kind == Kind::None && try_segmentation(c, &mut r, coords, rings)
         }
         _ => false,
     })
@@ -499,7 +561,6 @@ fn parse_annotation_row(buf: &[u8], start: usize) -> Result<AnnotationRow> {
     if has_segmentation && r.kind == Kind::None {
         r.kind = Kind::Other;
     }
-    r.extra = extra;
     Ok(r)
 }
 
@@ -507,11 +568,20 @@ fn parse_annotation_row(buf: &[u8], start: usize) -> Result<AnnotationRow> {
 // Columns
 // ---------------------------------------------------------------------------------------------------------
 
-/// A file's Arrow builders: rows appended one by one, taken out as a record batch.
+/// A file's Arrow builders: records parsed and appended as rows one by one, taken out as arrays.
 trait Columns: Default {
-    type Row: Send;
     fn names() -> &'static [&'static str];
-    fn append(&mut self, row: Self::Row);
+    /// Empty builders for a piece of `n` rows.
+    fn with_rows(_n: usize) -> Self {
+        Self::default()
+    }
+    /// Columns written without a dictionary: values that are (nearly) all different (ids, areas, names, RLE
+    /// strings, `extra`), for which a dictionary only costs a hash per value and makes the file larger.
+    /// Repeating values (category ids, sizes, kinds) and polygon and box coordinates (two decimals within
+    /// the image: a dictionary holds them in about 2 bytes instead of 8) keep Parquet's default.
+    fn without_dictionary() -> &'static [&'static str];
+    /// The record at `start` parsed and appended as a row.
+    fn push(&mut self, buf: &[u8], start: usize, scratch: &mut Scratch) -> Result<()>;
     fn finish(&mut self) -> Vec<ArrayRef>;
     /// The schema, read off the arrays empty builders make (so it always matches what `finish` gives).
     fn schema() -> SchemaRef {
@@ -535,16 +605,20 @@ struct ImageColumns {
 }
 
 impl Columns for ImageColumns {
-    type Row = ImageRow;
     fn names() -> &'static [&'static str] {
         &["id", "file_name", "width", "height", "extra"]
     }
-    fn append(&mut self, r: ImageRow) {
+    fn without_dictionary() -> &'static [&'static str] {
+        &["id", "file_name", "extra"]
+    }
+    fn push(&mut self, buf: &[u8], start: usize, s: &mut Scratch) -> Result<()> {
+        let r = parse_image_row(buf, start, s)?;
         self.id.append_option(r.id);
         self.file_name.append_option(r.file_name);
         self.width.append_option(r.width);
         self.height.append_option(r.height);
-        self.extra.append_option(r.extra);
+        self.extra.append_option(s.extra.text());
+        Ok(())
     }
     fn finish(&mut self) -> Vec<ArrayRef> {
         vec![
@@ -566,15 +640,19 @@ struct CategoryColumns {
 }
 
 impl Columns for CategoryColumns {
-    type Row = CategoryRow;
     fn names() -> &'static [&'static str] {
         &["id", "name", "supercategory", "extra"]
     }
-    fn append(&mut self, r: CategoryRow) {
+    fn without_dictionary() -> &'static [&'static str] {
+        &["id", "name", "extra"]
+    }
+    fn push(&mut self, buf: &[u8], start: usize, s: &mut Scratch) -> Result<()> {
+        let r = parse_category_row(buf, start, s)?;
         self.id.append_option(r.id);
         self.name.append_option(r.name);
         self.supercategory.append_option(r.supercategory);
-        self.extra.append_option(r.extra);
+        self.extra.append_option(s.extra.text());
+        Ok(())
     }
     fn finish(&mut self) -> Vec<ArrayRef> {
         vec![
@@ -603,25 +681,38 @@ struct AnnotationColumns {
 
 impl Default for AnnotationColumns {
     fn default() -> Self {
+        Self::with_rows(0)
+    }
+}
+
+impl AnnotationColumns {
+    /// Builders sized for `n` rows of the usual shape (one polygon ring of up to 32 numbers, no RLE, no
+    /// `extra`), so that filling a piece seldom grows (copies) a buffer.
+    fn with_rows(n: usize) -> Self {
         AnnotationColumns {
-            id: Int64Builder::new(),
-            image_id: Int64Builder::new(),
-            category_id: Int64Builder::new(),
-            iscrowd: Int64Builder::new(),
-            area: Float64Builder::new(),
-            bbox: FixedSizeListBuilder::new(Float64Builder::new(), 4),
-            kind: StringBuilder::new(),
+            id: Int64Builder::with_capacity(n),
+            image_id: Int64Builder::with_capacity(n),
+            category_id: Int64Builder::with_capacity(n),
+            iscrowd: Int64Builder::with_capacity(n),
+            area: Float64Builder::with_capacity(n),
+            bbox: FixedSizeListBuilder::with_capacity(Float64Builder::with_capacity(4 * n), 4, n),
+            kind: StringBuilder::with_capacity(n, 8 * n),
             rle_counts: StringBuilder::new(),
-            rle_size: FixedSizeListBuilder::new(Int64Builder::new(), 2),
-            polygons: ListBuilder::new(ListBuilder::new(Float64Builder::new())),
-            int_literals: UInt8Builder::new(),
+            rle_size: FixedSizeListBuilder::with_capacity(Int64Builder::with_capacity(2 * n), 2, n),
+            polygons: ListBuilder::with_capacity(
+                ListBuilder::with_capacity(Float64Builder::with_capacity(32 * n), n),
+                n,
+            ),
+            int_literals: UInt8Builder::with_capacity(n),
             extra: StringBuilder::new(),
         }
     }
 }
 
 impl Columns for AnnotationColumns {
-    type Row = AnnotationRow;
+    fn with_rows(n: usize) -> Self {
+        AnnotationColumns::with_rows(n)
+    }
     fn names() -> &'static [&'static str] {
         &[
             "id",
@@ -638,7 +729,11 @@ impl Columns for AnnotationColumns {
             "extra",
         ]
     }
-    fn append(&mut self, r: AnnotationRow) {
+    fn without_dictionary() -> &'static [&'static str] {
+        &["id", "area", "rle_counts", "extra"]
+    }
+    fn push(&mut self, buf: &[u8], start: usize, s: &mut Scratch) -> Result<()> {
+        let r = parse_annotation_row(buf, start, s)?;
         self.id.append_option(r.id);
         self.image_id.append_option(r.image_id);
         self.category_id.append_option(r.category_id);
@@ -667,21 +762,21 @@ impl Columns for AnnotationColumns {
             }
         }
         if r.kind == Kind::Polygon {
-            let mut at = 0;
-            for n in r.rings {
-                self.polygons
-                    .values()
-                    .values()
-                    .append_slice(&r.coords[at..at + n]);
+            let mut rest = s.coords.as_slice();
+            for &n in &s.rings {
+                // `rings` adds up to `coords`' length (both filled together).
+                let (ring, after) = rest.split_at(n.min(rest.len()));
+                self.polygons.values().values().append_slice(ring);
                 self.polygons.values().append(true);
-                at += n;
+                rest = after;
             }
             self.polygons.append(true);
         } else {
             self.polygons.append(false);
         }
         self.int_literals.append_value(r.int_literals);
-        self.extra.append_option(r.extra);
+        self.extra.append_option(s.extra.text());
+        Ok(())
     }
     fn finish(&mut self) -> Vec<ArrayRef> {
         vec![
@@ -705,11 +800,26 @@ fn parquet_error(file: &str, e: impl std::fmt::Display) -> Error {
     Error::msg(format!("Parquet: {e}")).in_file(file)
 }
 
+/// Records per piece: a batch is cut into pieces of this many records, each parsed into its own arrays by
+/// one task, and the pieces are fed to the column writers in order. Pieces are cut by count (`par_chunks`),
+/// never by how rayon splits work, because the writers' page boundaries follow the arrays they are given.
+const PIECE_ROWS: usize = 512;
+
+/// Records per batch handed out by the walk: batches are parsed while the ones before them are encoded, the
+/// arrays of at most [`IN_FLIGHT`] + 2 batches in memory (16 384 annotations with their polygons: about
+/// 6 MB each). Larger than [`BATCH_HEAVY`]: fewer hand-overs between the steps of the pipeline.
+const BATCH_ROWS: usize = 4 * BATCH_HEAVY;
+
+/// Parsed batches (or batches being parsed) queued for the encoder besides the one it encodes: enough to keep
+/// both cores busy while the encoder closes a row group, few enough to bound memory.
+const IN_FLIGHT: usize = 2;
+
 /// One output file. Each row group's columns are encoded by one `ArrowColumnWriter` per leaf column, fed
-/// batch after batch and closed when the group holds `row_group_size` rows; the columns of a batch are encoded
-/// in parallel (rayon), then the closed column chunks are appended in schema order. The bytes depend only on
-/// the rows and the batch boundaries, never on the number of threads. The file writer writes into a buffer
-/// that the caller moves to the file's atomic [`Output`] after every batch ([`Sink::drain`]; the output stays
+/// piece after piece and closed when the group holds `row_group_size` rows; the columns of a batch are
+/// encoded in parallel (rayon), then the closed column chunks are appended in schema order. The bytes depend
+/// only on the rows and the piece boundaries, never on the number of threads. The file writer writes into a
+/// buffer that the encoder empties after every batch ([`Sink::take_encoded`]) and hands to the calling
+/// thread, which appends it to the file's atomic [`Output`] while later batches are encoded (the output stays
 /// on the calling thread, as standard output's writer cannot move between threads): finished row groups go
 /// straight out, and the encoded pages of the group being filled are all it holds.
 struct Sink<C: Columns> {
@@ -721,9 +831,12 @@ struct Sink<C: Columns> {
     row_group_size: usize,
     name: String,
     schema: SchemaRef,
-    columns: C,
     rows: u64,
+    columns: std::marker::PhantomData<C>,
 }
+
+/// Rows `at..at + len` of one piece's arrays.
+type Segment<'p> = (&'p [ArrayRef], usize, usize);
 
 impl<C: Columns> Sink<C> {
     /// The sink of `file` in `dir` and its output.
@@ -736,13 +849,14 @@ impl<C: Columns> Sink<C> {
         let path = dir.join(file);
         let name = path.display().to_string();
         let out = Output::create(Some(name.as_str()), inputs)?;
-        let props = WriterProperties::builder()
-            .set_compression(Compression::SNAPPY)
-            .build();
+        let mut props = WriterProperties::builder().set_compression(Compression::SNAPPY);
+        for column in C::without_dictionary() {
+            props = props.set_column_dictionary_enabled(ColumnPath::from(*column), false);
+        }
         let schema = C::schema();
         // ArrowWriter writes the magic and records the Arrow schema in the footer's metadata; its lower-level
         // halves are what encode columns on several threads.
-        let (file, factory) = ArrowWriter::try_new(Vec::new(), schema.clone(), Some(props))
+        let (file, factory) = ArrowWriter::try_new(Vec::new(), schema.clone(), Some(props.build()))
             .and_then(|w| w.into_serialized_writer())
             .map_err(|e| parquet_error(&name, e))?;
         let sink = Sink {
@@ -753,36 +867,44 @@ impl<C: Columns> Sink<C> {
             row_group_size,
             name,
             schema,
-            columns: C::default(),
             rows: 0,
+            columns: std::marker::PhantomData,
         };
         Ok((sink, out))
     }
 
-    fn write_rows(&mut self, rows: Vec<C::Row>) -> Result<()> {
-        let n = rows.len();
-        self.rows += n as u64;
-        for r in rows {
-            self.columns.append(r);
-        }
-        let arrays = self.columns.finish();
-        let mut at = 0;
-        while at < n {
-            let take = (self.row_group_size - self.group_rows).min(n - at);
-            self.encode(&arrays, at, take)
-                .map_err(|e| parquet_error(&self.name, e))?;
-            self.group_rows += take;
-            at += take;
-            if self.group_rows == self.row_group_size {
-                self.close_group()
-                    .map_err(|e| parquet_error(&self.name, e))?;
+    /// A batch's pieces, in order, into row groups.
+    fn write_pieces(&mut self, pieces: &[Vec<ArrayRef>]) -> Result<()> {
+        self.write_segments(pieces)
+            .map_err(|e| parquet_error(&self.name, e))
+    }
+
+    fn write_segments(&mut self, pieces: &[Vec<ArrayRef>]) -> ParquetResult<()> {
+        let mut segments: Vec<Segment> = Vec::new();
+        for arrays in pieces {
+            let n = arrays.first().map_or(0, |a| a.len());
+            self.rows += n as u64;
+            let mut at = 0;
+            while at < n {
+                let take = (self.row_group_size - self.group_rows).min(n - at);
+                segments.push((arrays, at, take));
+                self.group_rows += take;
+                at += take;
+                if self.group_rows == self.row_group_size {
+                    self.encode(&segments)?;
+                    segments.clear();
+                    self.close_group()?;
+                }
             }
+        }
+        if !segments.is_empty() {
+            self.encode(&segments)?;
         }
         Ok(())
     }
 
-    /// Rows `at..at + len` of `arrays` into the row group being filled, one task per column.
-    fn encode(&mut self, arrays: &[ArrayRef], at: usize, len: usize) -> ParquetResult<()> {
+    /// `segments` into the row group being filled, one task per column.
+    fn encode(&mut self, segments: &[Segment]) -> ParquetResult<()> {
         let mut writers = match self.group.take() {
             Some(w) => w,
             None => self
@@ -790,28 +912,31 @@ impl<C: Columns> Sink<C> {
                 .create_column_writers(self.file.flushed_row_groups().len())?,
         };
         // Every column of the three schemas is one leaf (no structs): writer k encodes field k.
-        if writers.len() != arrays.len() {
+        let n = self.schema.fields().len();
+        if writers.len() != n || segments.iter().any(|(arrays, _, _)| arrays.len() != n) {
             return Err(ParquetError::General(format!(
-                "{} column writers for {} columns",
+                "{} column writers for {n} columns",
                 writers.len(),
-                arrays.len()
             )));
         }
         writers
             .par_iter_mut()
             .zip(self.schema.fields().par_iter())
-            .zip(arrays)
+            .enumerate()
             .with_max_len(1)
-            .try_for_each(|((w, field), array)| {
-                let leaves = compute_leaves(field, &array.slice(at, len))?;
-                let [leaf] = leaves.as_slice() else {
-                    return Err(ParquetError::General(format!(
-                        "column {} has {} leaves",
-                        field.name(),
-                        leaves.len()
-                    )));
-                };
-                w.write(leaf)
+            .try_for_each(|(k, (w, field))| {
+                for &(arrays, at, len) in segments {
+                    let leaves = compute_leaves(field, &arrays[k].slice(at, len))?;
+                    let [leaf] = leaves.as_slice() else {
+                        return Err(ParquetError::General(format!(
+                            "column {} has {} leaves",
+                            field.name(),
+                            leaves.len()
+                        )));
+                    };
+                    w.write(leaf)?;
+                }
+                Ok(())
             })?;
         self.group = Some(writers);
         Ok(())
@@ -836,14 +961,10 @@ impl<C: Columns> Sink<C> {
         Ok(())
     }
 
-    /// The bytes encoded so far, moved to `out`.
-    fn drain(&mut self, out: &mut Output) -> Result<()> {
-        let buf = self.file.inner_mut();
-        if !buf.is_empty() {
-            out.writer().write_all(buf)?;
-            buf.clear();
-        }
-        Ok(())
+    /// The bytes encoded so far, taken out of the file writer's buffer (to be written to the file's
+    /// [`Output`], in order, by the thread that holds it).
+    fn take_encoded(&mut self) -> Vec<u8> {
+        std::mem::take(self.file.inner_mut())
     }
 
     /// Close the file (last row group, footer, `metadata`) into `out`, left to be committed with the others.
@@ -862,24 +983,43 @@ impl<C: Columns> Sink<C> {
     }
 }
 
-/// One batch of parsed rows, waiting to be encoded.
-enum Parsed {
-    Images(Vec<ImageRow>),
-    Annotations(Vec<AnnotationRow>),
-    Categories(Vec<CategoryRow>),
+/// One batch parsed into arrays, piece by piece, waiting to be encoded.
+struct Parsed {
+    section: Section,
+    pieces: Vec<Vec<ArrayRef>>,
+    /// Where the batch's last record ends in the input.
+    end: usize,
+}
+
+/// The records of a batch parsed into one set of arrays per piece of [`PIECE_ROWS`], in parallel; the first
+/// error in record order is the one reported.
+fn build<C: Columns>(buf: &[u8], records: &[(usize, usize)]) -> Result<Vec<Vec<ArrayRef>>> {
+    let pieces: Vec<Result<Vec<ArrayRef>>> = records
+        .par_chunks(PIECE_ROWS)
+        .with_max_len(1)
+        .map(|piece| {
+            let mut columns = C::with_rows(piece.len());
+            let mut scratch = Scratch::default();
+            for &(start, _) in piece {
+                columns.push(buf, start, &mut scratch)?;
+            }
+            Ok(columns.finish())
+        })
+        .collect();
+    pieces.into_iter().collect()
 }
 
 fn parse_batch(buf: &[u8], section: Section, records: &[(usize, usize)]) -> Result<Parsed> {
-    Ok(match section {
-        Section::Images => {
-            Parsed::Images(par_map_ordered(records, |&(s, _)| parse_image_row(buf, s))?)
-        }
-        Section::Annotations => Parsed::Annotations(par_map_ordered(records, |&(s, _)| {
-            parse_annotation_row(buf, s)
-        })?),
-        Section::Categories => Parsed::Categories(par_map_ordered(records, |&(s, _)| {
-            parse_category_row(buf, s)
-        })?),
+    let pieces = match section {
+        Section::Images => build::<ImageColumns>(buf, records)?,
+        Section::Annotations => build::<AnnotationColumns>(buf, records)?,
+        Section::Categories => build::<CategoryColumns>(buf, records)?,
+    };
+    let end = records.last().map_or(0, |&(_, end)| end);
+    Ok(Parsed {
+        section,
+        pieces,
+        end,
     })
 }
 
@@ -892,23 +1032,37 @@ struct Sinks {
 
 impl Sinks {
     fn write(&mut self, parsed: Parsed) -> Result<()> {
-        match parsed {
-            Parsed::Images(rows) => self.images.write_rows(rows),
-            Parsed::Annotations(rows) => self.annotations.write_rows(rows),
-            Parsed::Categories(rows) => self.categories.write_rows(rows),
+        match parsed.section {
+            Section::Images => self.images.write_pieces(&parsed.pieces),
+            Section::Annotations => self.annotations.write_pieces(&parsed.pieces),
+            Section::Categories => self.categories.write_pieces(&parsed.pieces),
         }
     }
 
-    /// What the three encoded so far, moved to their outputs.
-    fn drain(&mut self, outs: &mut [Output; 3]) -> Result<()> {
-        self.images.drain(&mut outs[0])?;
-        self.annotations.drain(&mut outs[1])?;
-        self.categories.drain(&mut outs[2])
+    /// What the three encoded so far, taken out of their writers.
+    fn take_encoded(&mut self) -> [Vec<u8>; 3] {
+        [
+            self.images.take_encoded(),
+            self.annotations.take_encoded(),
+            self.categories.take_encoded(),
+        ]
     }
 }
 
+/// Bytes taken out of the three writers ([`Sinks::take_encoded`]), appended to their outputs.
+fn write_encoded(outs: &mut [Output; 3], encoded: [Vec<u8>; 3]) -> Result<()> {
+    for (out, bytes) in outs.iter_mut().zip(encoded) {
+        if !bytes.is_empty() {
+            out.writer().write_all(&bytes)?;
+        }
+    }
+    Ok(())
+}
+
 /// Export `input` (a dataset or a results file) as the three Parquet files in `dir` (created if needed). All
-/// three are written atomically: on an error none of them is.
+/// three are written atomically: on an error none of them is. Call it from outside rayon's pool (as the
+/// command does): the calling thread waits for the encoder, which waits for parse tasks that, spawned from a
+/// pool thread, would sit in that thread's own queue — a deadlock in a one-thread pool.
 pub fn export(
     input: &Input,
     dir: &Path,
@@ -949,41 +1103,88 @@ fn export_into(
     // Top-level keys in order, and the raw value of each one that is not a section.
     let mut keys: Vec<String> = Vec::new();
     let mut top = Extra::default();
-    // A batch is parsed (in parallel) while the one before it is encoded: the parsed rows of two batches are
-    // in memory at a time (BATCH_HEAVY: polygons), besides the row groups being filled.
-    let mut pending: Option<Parsed> = None;
-    let layout = scan_top_batched(buf, BATCH_HEAVY, |chunk| {
-        match chunk {
-            Chunk::Records { section, records } => {
-                let (parsed, written) = rayon::join(
-                    || parse_batch(buf, section, &records),
-                    || pending.take().map_or(Ok(()), |p| sinks.write(p)),
-                );
-                written?;
-                sinks.drain(&mut outs)?;
-                pending = Some(parsed?);
-                if let Some(&(_, end)) = records.last() {
-                    // The rows own their data: the mapped input's pages behind the batch can go.
-                    input.release(end);
-                    progress(end as u64);
+    // The pipeline: this thread takes the walk's batches and hands each to a rayon task that parses it; the
+    // encoder thread takes the parsed batches in order and encodes them (its column tasks run on rayon's
+    // threads too, beside the parsing of the batches after), and this thread appends the encoded bytes to
+    // the outputs (which stay on it). No step waits for another batch's: at most IN_FLIGHT batches are
+    // queued for the encoder, besides the one it encodes, so the arrays of IN_FLIGHT + 2 batches at most
+    // are in memory (BATCH_ROWS records each), besides the row groups being filled.
+    let (queue, queued) =
+        std::sync::mpsc::sync_channel::<std::sync::mpsc::Receiver<Result<Parsed>>>(IN_FLIGHT);
+    let (encoded_tx, encoded_rx) = std::sync::mpsc::channel::<([Vec<u8>; 3], usize)>();
+    let mut encoder_gone = false;
+    let (scanned, encoder) = std::thread::scope(|threads| {
+        let encoder = threads.spawn(move || -> Result<Sinks> {
+            for parsed in queued {
+                let parsed = parsed
+                    .recv()
+                    .map_err(|_| Error::msg("internal error: a batch was not parsed"))??;
+                let end = parsed.end;
+                sinks.write(parsed)?;
+                // Fails only when this thread's receiver is gone, which the main thread reports.
+                let _ = encoded_tx.send((sinks.take_encoded(), end));
+            }
+            Ok(sinks)
+        });
+        let move_out = |outs: &mut [Output; 3], (bytes, end): ([Vec<u8>; 3], usize)| {
+            // The batch up to `end` is parsed and its arrays own their data: the mapped input's pages
+            // behind it can go.
+            input.release(end);
+            progress(end as u64);
+            write_encoded(outs, bytes)
+        };
+        let scanned = rayon::in_place_scope(|s| {
+            scan_top_batched(buf, BATCH_ROWS, |chunk| {
+                match chunk {
+                    Chunk::Records { section, records } => {
+                        let (parsed_tx, parsed_rx) = std::sync::mpsc::sync_channel(1);
+                        s.spawn(move |_| {
+                            // Fails only when the encoder stopped, which is reported.
+                            let _ = parsed_tx.send(parse_batch(buf, section, &records));
+                        });
+                        if queue.send(parsed_rx).is_err() {
+                            encoder_gone = true;
+                            return Err(Error::msg("stopped"));
+                        }
+                        for done in encoded_rx.try_iter() {
+                            move_out(&mut outs, done)?;
+                        }
+                    }
+                    Chunk::Event(Event::SectionStart { section }) => {
+                        keys.push(section.key().to_string())
+                    }
+                    Chunk::Event(Event::Other { key, raw, .. }) => {
+                        let mut k = Vec::new();
+                        write_escaped(&mut k, key.as_bytes());
+                        top.push(&k, raw);
+                        keys.push(key);
+                    }
+                    Chunk::Event(_) => {}
                 }
-            }
-            Chunk::Event(Event::SectionStart { section }) => keys.push(section.key().to_string()),
-            Chunk::Event(Event::Other { key, raw, .. }) => {
-                let mut k = Vec::new();
-                write_escaped(&mut k, key.as_bytes());
-                top.push(&k, raw);
-                keys.push(key);
-            }
-            Chunk::Event(_) => {}
+                Ok(())
+            })
+        });
+        // The encoder finishes what is queued, then stops; everything it encoded goes out in order.
+        drop(queue);
+        let moved = encoded_rx
+            .iter()
+            .try_for_each(|done| move_out(&mut outs, done));
+        let encoder = encoder
+            .join()
+            .unwrap_or_else(|_| Err(Error::msg("internal error: the Parquet encoder stopped")));
+        (scanned.and_then(|layout| moved.map(|()| layout)), encoder)
+    });
+    // The first error in the file's order: a batch's (found by the encoder, in order) comes before the
+    // walk's, which is past every batch cut.
+    let (layout, mut sinks) = match (scanned, encoder) {
+        (_, Err(e)) => return Err(e.in_file(input.name())),
+        (Err(_), Ok(_)) if encoder_gone => {
+            return Err(Error::msg("internal error: the Parquet encoder stopped"))
         }
-        Ok(())
-    })
-    .map_err(|e| e.in_file(input.name()))?;
-    if let Some(p) = pending.take() {
-        sinks.write(p)?;
-        sinks.drain(&mut outs)?;
-    }
+        (Err(e), Ok(_)) => return Err(e.in_file(input.name())),
+        (Ok(layout), Ok(sinks)) => (layout, sinks),
+    };
+    write_encoded(&mut outs, sinks.take_encoded())?;
     let Sinks {
         images,
         annotations,
@@ -1002,10 +1203,10 @@ fn export_into(
     let metadata = vec![
         KeyValue::new(KEY_LAYOUT.to_string(), layout.to_string()),
         KeyValue::new(KEY_KEYS.to_string(), keys_json),
-        KeyValue::new(
-            KEY_TOP.to_string(),
-            top.finish().unwrap_or_else(|| "{}".to_string()),
-        ),
+        KeyValue::new(KEY_TOP.to_string(), {
+            top.close();
+            top.text().unwrap_or("{}").to_string()
+        }),
     ];
     let [images_out, annotations_out, categories_out] = outs;
     let outs = [
@@ -1502,6 +1703,37 @@ mod tests {
         assert_eq!(literal_kinds(b"[[1, 2.5, -3e2, 4]]"), (2, 2));
         assert_eq!(literal_kinds(b"[]"), (0, 0));
         assert_eq!(literal_kinds(b"[[10,20],[1E2]]"), (2, 1));
+        for (raw, n) in [
+            &b"[[1.5, 2.25], [3.0]]"[..],
+            b"[[1, 2], [3]]",
+            b"[[1, 2.5]]",
+            b"[[1e2, 2.5]]",
+            b"[[1E2, 2, 3.5]]",
+            b"[]",
+        ]
+        .iter()
+        .map(|raw| (*raw, literal_kinds(raw).0 + literal_kinds(raw).1))
+        {
+            assert_eq!(literal_kinds_of(raw, n), literal_kinds(raw), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn doubles_read_once_keep_their_literal_kind_and_exactness() {
+        for (text, want) in [
+            ("702", Some((702.0, true))),
+            ("702.0", Some((702.0, false))),
+            ("-0.5", Some((-0.5, false))),
+            ("1e2", Some((100.0, false))),
+            ("9007199254740992", Some((9007199254740992.0, true))),
+            // 2⁵³ + 1: no double holds it, so it is not stored in a double column.
+            ("9007199254740993", None),
+            ("1e999", None),
+            ("\"1\"", None),
+        ] {
+            let mut c = Cursor::new(text.as_bytes(), 0);
+            assert_eq!(try_f64(&mut c), want, "{text}");
+        }
     }
 
     #[test]
@@ -1523,12 +1755,13 @@ mod tests {
     #[test]
     fn shapes_that_do_not_fit_go_to_extra() {
         let buf = br#"{"id": "a", "image_id": 1, "bbox": [1, 2, 3], "area": null, "segmentation": [[1, 2.5, 3, 4, 5, 6]]}"#;
-        let r = parse_annotation_row(buf, 0).unwrap();
+        let mut s = Scratch::default();
+        let r = parse_annotation_row(buf, 0, &mut s).unwrap();
         assert_eq!(r.id, None);
         assert_eq!(r.image_id, Some(1));
         assert_eq!(r.kind, Kind::Other);
         assert_eq!(
-            r.extra.as_deref(),
+            s.extra.text(),
             Some(
                 r#"{"id": "a", "bbox": [1, 2, 3], "area": null, "segmentation": [[1, 2.5, 3, 4, 5, 6]]}"#
             )
@@ -1538,19 +1771,22 @@ mod tests {
     #[test]
     fn counts_lists_are_stored_compressed() {
         let buf = br#"{"segmentation": {"counts": [2, 3, 1], "size": [2, 3]}, "area": 3}"#;
-        let r = parse_annotation_row(buf, 0).unwrap();
+        let mut s = Scratch::default();
+        let r = parse_annotation_row(buf, 0, &mut s).unwrap();
         assert_eq!(r.kind, Kind::CountsList);
         assert_eq!(r.rle_size, Some([2, 3]));
         assert_eq!(r.int_literals, INT_AREA);
-        let s = r.rle_counts.unwrap();
+        let counts = r.rle_counts.unwrap();
         assert_eq!(
-            Rle::from_compressed(2, 3, s.as_bytes()).unwrap().counts,
+            Rle::from_compressed(2, 3, counts.as_bytes())
+                .unwrap()
+                .counts,
             [2, 3, 1]
         );
         // Runs that do not add up to h·w stay in `extra`, as written.
         let buf = br#"{"segmentation": {"counts": [2, 3], "size": [2, 3]}}"#;
-        let r = parse_annotation_row(buf, 0).unwrap();
+        let r = parse_annotation_row(buf, 0, &mut s).unwrap();
         assert_eq!(r.kind, Kind::Other);
-        assert!(r.extra.unwrap().contains("[2, 3]"));
+        assert!(s.extra.text().unwrap().contains("[2, 3]"));
     }
 }
