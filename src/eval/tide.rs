@@ -761,10 +761,36 @@ fn evaluate_with_tide_bounds(
     bounds: bool,
 ) -> Result<(Evaluation, Option<TideImages>)> {
     let (img_ids, cat_ids) = (params.img_ids.as_deref(), params.cat_ids.as_deref());
-    let (ev, outs) = cocoeval::evaluate_loaded_sharing(gt, dt, params, |layout| {
-        shared_pass(gt, dt, layout, img_ids, cat_ids, bounds).ok()
-    })?;
+    let (ev, outs) = cocoeval::evaluate_loaded_sharing(
+        gt,
+        dt,
+        params,
+        || ImageIndex::of(gt, dt),
+        |layout, index| shared_pass(gt, dt, layout, index.ok()?, img_ids, cat_ids, bounds).ok(),
+    )?;
     Ok((ev, outs.map(|outs| TideImages { outs, masks: true })))
+}
+
+/// The images of [`shared_pass`]: each one's annotations and detections, and the position of each image id.
+struct ImageIndex {
+    groups: image_iou::ByImage,
+    at: HashMap<i64, usize, foldhash::fast::RandomState>,
+}
+
+impl ImageIndex {
+    /// Made beside COCOeval's preparation (it needs no cell).
+    fn of(gt: &EvalGt<'_>, dt: &EvalResults<'_>) -> Result<ImageIndex> {
+        let mut at: HashMap<i64, usize, foldhash::fast::RandomState> =
+            HashMap::with_capacity_and_hasher(gt.images.len(), Default::default());
+        for (i, im) in gt.images.iter().enumerate() {
+            if at.insert(im.id, i).is_some() {
+                // COCOeval and TIDE take different images of that id for its size.
+                return Err(Error::msg("image id twice"));
+            }
+        }
+        let groups = image_iou::by_image(gt, dt);
+        Ok(ImageIndex { groups, at })
+    }
 }
 
 /// Per-thread buffers of [`shared_pass`].
@@ -791,19 +817,12 @@ fn shared_pass(
     gt: &EvalGt<'_>,
     dt: &EvalResults<'_>,
     layout: &CellLayout<'_>,
+    index: ImageIndex,
     img_ids: Option<&[i64]>,
     cat_ids: Option<&[i64]>,
     bounds: bool,
 ) -> Result<(Vec<f64>, Vec<ImageOut>)> {
-    let groups = image_iou::by_image(gt, dt);
-    let mut at: HashMap<i64, usize, foldhash::fast::RandomState> =
-        HashMap::with_capacity_and_hasher(gt.images.len(), Default::default());
-    for (i, im) in gt.images.iter().enumerate() {
-        if at.insert(im.id, i).is_some() {
-            // COCOeval and TIDE take different images of that id for its size.
-            return Err(Error::msg("image id twice"));
-        }
-    }
+    let ImageIndex { groups, at } = index;
     let both = |c: &Cell| c.gt_len > 0 && c.dt_len > 0;
     let total: usize = layout
         .cells

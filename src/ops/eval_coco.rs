@@ -115,14 +115,18 @@ pub fn run(opts: &Options) -> Result<EvalReport> {
             .map(|(score, iou)| operating_point::operating_point(gt, dt, params, score, iou))
             .transpose()?;
         let names = inp.names();
-        Ok((ev, names, inp.warnings, tide, confusion, operating_point))
+        // TIDE's decomposition runs while one thread frees the parsed inputs (the other would wait).
+        let Inputs {
+            gt, dt, warnings, ..
+        } = inp;
+        let (_, tide) = rayon::join(
+            move || drop((gt, dt)),
+            || tide.map(tide::TideImages::report),
+        );
+        Ok((ev, names, warnings, tide, confusion, operating_point))
     })?;
-    // The inputs are freed before the accumulated arrays are made; TIDE's decomposition runs beside.
-    let (report, tide) = rayon::join(
-        || cocoeval::report(ev),
-        || tide.map(tide::TideImages::report),
-    );
-    let report = report?;
+    // The inputs are freed before the accumulated arrays are made.
+    let report = cocoeval::report(ev)?;
     let curves = opts
         .pr_curves
         .then(|| PrCurves::from_accumulation(&report.accumulation));
