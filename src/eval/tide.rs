@@ -196,19 +196,29 @@ fn ap(points: &[(f64, bool)], n_gt: i64) -> f64 {
     if n_gt == 0 {
         return 0.0;
     }
-    // Stable, by descending score: the key orders as the scores do (no NaN: scores are checked when read;
-    // -0.0 is made 0.0 so that it ties with 0.0, as the float comparison has it).
-    let key = |s: f64| {
-        let b = (s + 0.0).to_bits();
-        let up = if b >> 63 == 1 { !b } else { b | 1 << 63 };
-        !up
-    };
-    let mut pts: Vec<(u64, bool)> = points.iter().map(|&(s, t)| (key(s), t)).collect();
+    // Stable, by descending score.
+    let mut pts: Vec<(u64, bool)> = points.iter().map(|&(s, t)| (score_key(s), t)).collect();
     pts.sort_by_key(|p| p.0);
+    ap_sorted(pts.into_iter().map(|p| p.1), n_gt)
+}
+
+/// A sort key of a score: ascending keys are descending scores (no NaN: scores are checked when read;
+/// -0.0 is made 0.0 so that it ties with 0.0, as the float comparison has it).
+fn score_key(s: f64) -> u64 {
+    let b = (s + 0.0).to_bits();
+    let up = if b >> 63 == 1 { !b } else { b | 1 << 63 };
+    !up
+}
+
+/// The rest of `get_ap`, on the true-positive flags of the points in sorted order.
+fn ap_sorted(flags: impl ExactSizeIterator<Item = bool>, n_gt: i64) -> f64 {
+    if n_gt == 0 {
+        return 0.0;
+    }
     let (mut tp, mut fp) = (0u64, 0u64);
-    let mut precision = Vec::with_capacity(pts.len());
-    let mut recall = Vec::with_capacity(pts.len());
-    for &(_, t) in &pts {
+    let mut precision = Vec::with_capacity(flags.len());
+    let mut recall = Vec::with_capacity(flags.len());
+    for t in flags {
         if t {
             tp += 1;
         } else {
@@ -585,6 +595,7 @@ struct Run {
 }
 
 /// An [`ApData`] being filled from a run's, class by class in first-touched order (only what `map` reads).
+#[cfg(test)]
 struct NewData<'b> {
     base: &'b ApData,
     /// Index in `data` of each class of `base`, `usize::MAX` before it is touched.
@@ -592,6 +603,7 @@ struct NewData<'b> {
     data: ApData,
 }
 
+#[cfg(test)]
 impl NewData<'_> {
     fn class(&mut self, b: usize) -> usize {
         if self.at[b] == usize::MAX {
@@ -609,9 +621,143 @@ impl NewData<'_> {
     }
 }
 
+/// An error's point in a class of [`Sorted`]: its unfixed false positive (there while its kind is not
+/// fixed) or its fixed true positive (there while its kind is).
+#[derive(Clone, Copy)]
+struct ErrPoint {
+    key: u64,
+    kind: Kind,
+    fixed: bool,
+}
+
+/// A run's points, class by class, in the order that `get_ap` sorts every fixed copy of them into, sorted
+/// once: a fixed copy of a class is its errors' points (in error order) then its true positives (in run
+/// order), and a stable sort of a part of a sequence is that part of the sequence's stable sort.
+struct Sorted {
+    /// Per class: the errors' points, by key (stable: error order).
+    errs: Vec<Vec<ErrPoint>>,
+    /// Per class: the keys of its true positives, sorted.
+    tps: Vec<Vec<u64>>,
+}
+
+impl Sorted {
+    fn of(run: &Run) -> Sorted {
+        let nk = run.base.order.len();
+        let mut errs: Vec<Vec<ErrPoint>> = vec![Vec::new(); nk];
+        for e in &run.errors {
+            if let Some((c, s)) = e.original {
+                errs[c].push(ErrPoint {
+                    key: score_key(s),
+                    kind: e.kind,
+                    fixed: false,
+                });
+            }
+            if let Fixed::Positive(c, s) = e.fixed {
+                errs[c].push(ErrPoint {
+                    key: score_key(s),
+                    kind: e.kind,
+                    fixed: true,
+                });
+            }
+        }
+        let sort = |v: &mut Vec<ErrPoint>| v.sort_by_key(|p| p.key);
+        errs.par_iter_mut().for_each(sort);
+        let tps = run
+            .base
+            .points
+            .par_iter()
+            .map(|pts| {
+                let mut k: Vec<u64> = pts.iter().filter(|p| p.1).map(|p| score_key(p.0)).collect();
+                k.sort_unstable();
+                k
+            })
+            .collect();
+        Sorted { errs, tps }
+    }
+}
+
 impl Run {
+    /// `fix_errors(...).get_mAP()` (what [`Run::fix`] gives, then [`ApData::map`]) without copying or
+    /// sorting the points again: from [`Sorted`].
+    fn fix_map(&self, sorted: &Sorted, kind: Option<Kind>, fp: bool, fneg: bool) -> f64 {
+        let nk = self.base.order.len();
+        let mut gt_pos = self.base.n_gt.clone();
+        // The classes in the order the fixed copy touches them: the errors' (in error order), then the
+        // others in run order (its true positives and positives are added class by class).
+        let mut seen = vec![false; nk];
+        let mut order = Vec::with_capacity(nk);
+        let mut touch = |c: usize, order: &mut Vec<usize>| {
+            if !seen[c] {
+                seen[c] = true;
+                order.push(c);
+            }
+        };
+        for e in &self.errors {
+            if Some(e.kind) == kind {
+                match e.fixed {
+                    Fixed::Gone => {}
+                    Fixed::Positive(c, _) => touch(c, &mut order),
+                    Fixed::Miss(c) => gt_pos[c] -= 1,
+                }
+            } else if let Some((c, _)) = e.original {
+                touch(c, &mut order);
+            }
+        }
+        for c in 0..nk {
+            touch(c, &mut order);
+        }
+        let active = |p: &ErrPoint| (Some(p.kind) == kind) == p.fixed;
+        let mut flags: Vec<bool> = Vec::new();
+        let mut sum = 0.0;
+        let mut n = 0usize;
+        for c in order {
+            let g = if fneg {
+                gt_pos[c] - self.false_neg[c]
+            } else {
+                gt_pos[c]
+            };
+            let (errs, tps) = (&sorted.errs[c], &sorted.tps[c]);
+            flags.clear();
+            if fp {
+                // Every true positive scores 1 and every false positive 0: all of the former come first.
+                let (mut t, mut f) = (tps.len(), 0);
+                for p in errs.iter().filter(|p| active(p)) {
+                    if p.fixed {
+                        t += 1;
+                    } else {
+                        f += 1;
+                    }
+                }
+                flags.extend(std::iter::repeat_n(true, t));
+                flags.extend(std::iter::repeat_n(false, f));
+            } else {
+                // Merged; on a tie the error's point first (it comes first in the fixed copy).
+                let mut tp_at = 0;
+                for p in errs.iter().filter(|p| active(p)) {
+                    while tp_at < tps.len() && tps[tp_at] < p.key {
+                        flags.push(true);
+                        tp_at += 1;
+                    }
+                    flags.push(p.fixed);
+                }
+                flags.extend(std::iter::repeat_n(true, tps.len() - tp_at));
+            }
+            if flags.is_empty() && g == 0 {
+                continue;
+            }
+            sum += ap_sorted(flags.iter().copied(), g);
+            n += 1;
+        }
+        if n == 0 {
+            0.0
+        } else {
+            sum / n as f64
+        }
+    }
+
     /// `fix_errors`: errors of `kind` fixed (none if `None`), `fp`: FalsePositiveError's transform,
     /// `fneg`: the false negatives removed from the positives.
+    #[cfg(test)]
     fn fix(&self, kind: Option<Kind>, fp: bool, fneg: bool) -> ApData {
         let mut gt_pos = self.base.n_gt.clone();
         let mut new = NewData {
@@ -761,10 +907,36 @@ fn evaluate_with_tide_bounds(
     bounds: bool,
 ) -> Result<(Evaluation, Option<TideImages>)> {
     let (img_ids, cat_ids) = (params.img_ids.as_deref(), params.cat_ids.as_deref());
-    let (ev, outs) = cocoeval::evaluate_loaded_sharing(gt, dt, params, |layout| {
-        shared_pass(gt, dt, layout, img_ids, cat_ids, bounds).ok()
-    })?;
+    let (ev, outs) = cocoeval::evaluate_loaded_sharing(
+        gt,
+        dt,
+        params,
+        || ImageIndex::of(gt, dt),
+        |layout, index| shared_pass(gt, dt, layout, index.ok()?, img_ids, cat_ids, bounds).ok(),
+    )?;
     Ok((ev, outs.map(|outs| TideImages { outs, masks: true })))
+}
+
+/// The images of [`shared_pass`]: each one's annotations and detections, and the position of each image id.
+struct ImageIndex {
+    groups: image_iou::ByImage,
+    at: HashMap<i64, usize, foldhash::fast::RandomState>,
+}
+
+impl ImageIndex {
+    /// Made beside COCOeval's preparation (it needs no cell).
+    fn of(gt: &EvalGt<'_>, dt: &EvalResults<'_>) -> Result<ImageIndex> {
+        let mut at: HashMap<i64, usize, foldhash::fast::RandomState> =
+            HashMap::with_capacity_and_hasher(gt.images.len(), Default::default());
+        for (i, im) in gt.images.iter().enumerate() {
+            if at.insert(im.id, i).is_some() {
+                // COCOeval and TIDE take different images of that id for its size.
+                return Err(Error::msg("image id twice"));
+            }
+        }
+        let groups = image_iou::by_image(gt, dt);
+        Ok(ImageIndex { groups, at })
+    }
 }
 
 /// Per-thread buffers of [`shared_pass`].
@@ -791,19 +963,12 @@ fn shared_pass(
     gt: &EvalGt<'_>,
     dt: &EvalResults<'_>,
     layout: &CellLayout<'_>,
+    index: ImageIndex,
     img_ids: Option<&[i64]>,
     cat_ids: Option<&[i64]>,
     bounds: bool,
 ) -> Result<(Vec<f64>, Vec<ImageOut>)> {
-    let groups = image_iou::by_image(gt, dt);
-    let mut at: HashMap<i64, usize, foldhash::fast::RandomState> =
-        HashMap::with_capacity_and_hasher(gt.images.len(), Default::default());
-    for (i, im) in gt.images.iter().enumerate() {
-        if at.insert(im.id, i).is_some() {
-            // COCOeval and TIDE take different images of that id for its size.
-            return Err(Error::msg("image id twice"));
-        }
-    }
+    let ImageIndex { groups, at } = index;
     let both = |c: &Cell| c.gt_len > 0 && c.dt_len > 0;
     let total: usize = layout
         .cells
@@ -981,6 +1146,12 @@ fn shared_image(
 
 /// TIDE's numbers from the images' outputs (image order).
 fn report(outs: Vec<ImageOut>, masks: bool) -> TideReport {
+    let run = run_of(outs);
+    report_of(run, masks)
+}
+
+/// The run (`TIDERun._run`'s state) from the images' outputs.
+fn run_of(outs: Vec<ImageOut>) -> Run {
     let mut base = ApData::default();
     let mut errors = Vec::new();
     let mut false_neg = Vec::new();
@@ -1002,29 +1173,34 @@ fn report(outs: Vec<ImageOut>, masks: bool) -> TideReport {
             fneg[k] += 1;
         }
     }
-    let run = Run {
+    Run {
         errors,
         false_neg: fneg,
         base,
-    };
-    let ap50 = run.base.map();
-    let kinds = [
-        Kind::Cls,
-        Kind::Loc,
-        Kind::Both,
-        Kind::Dupe,
-        Kind::Bkg,
-        Kind::Miss,
+    }
+}
+
+/// The decomposition of a run.
+fn report_of(run: Run, masks: bool) -> TideReport {
+    let (ap50, sorted) = rayon::join(|| run.base.map(), || Sorted::of(&run));
+    // The six main fixes, then FalsePos and FalseNeg.
+    let fixes = [
+        (Some(Kind::Cls), false, false),
+        (Some(Kind::Loc), false, false),
+        (Some(Kind::Both), false, false),
+        (Some(Kind::Dupe), false, false),
+        (Some(Kind::Bkg), false, false),
+        (Some(Kind::Miss), false, false),
+        (None, true, false),
+        (None, false, true),
     ];
-    let d: Vec<f64> = kinds
+    let fixed: Vec<f64> = fixes
         .par_iter()
-        .map(|&k| (run.fix(Some(k), false, false).map() - ap50).max(0.0))
+        .map(|&(k, fp, fneg)| run.fix_map(&sorted, k, fp, fneg) - ap50)
         .collect();
+    let d: Vec<f64> = fixed[..6].iter().map(|v| v.max(0.0)).collect();
+    let (false_pos, false_neg) = (fixed[6], fixed[7]);
     let count = |k: Kind| run.errors.iter().filter(|e| e.kind == k).count();
-    let (false_pos, false_neg) = rayon::join(
-        || run.fix(None, true, false).map() - ap50,
-        || run.fix(None, false, true).map() - ap50,
-    );
     TideReport {
         mode: if masks { "mask" } else { "bbox" },
         ap50,
@@ -1157,6 +1333,43 @@ mod tests {
             .report();
         assert_eq!(format!("{exact:?}"), format!("{bounded:?}"));
         assert!(exact.counts.cls + exact.counts.bkg + exact.counts.both > 0);
+    }
+
+    /// Each fix's mAP from the points sorted once (`Run::fix_map`) is, to the bit, that of the fixed copy
+    /// sorted again (`Run::fix` then `ApData::map`, tidecv's way), on the real val2014 segm and bbox results.
+    #[test]
+    fn presorted_fixes_change_nothing() {
+        let gt_bytes = read("cocoapi-val2014-100/instances_val2014_100.json");
+        for (name, masks) in [
+            ("instances_val2014_fakesegm100_results.json", true),
+            ("instances_val2014_fakebbox100_results.json", false),
+        ] {
+            let dt_bytes = read(&format!("cocoapi-val2014-100/{name}"));
+            let gt = EvalGt::parse(&gt_bytes, SegMode::Full).unwrap();
+            let dt = EvalResults::parse(&dt_bytes, SegMode::Full).unwrap();
+            let images = tide(&gt, &dt, masks, None, None).unwrap();
+            let run = run_of(images.outs);
+            let sorted = Sorted::of(&run);
+            let kinds = [
+                Kind::Cls,
+                Kind::Loc,
+                Kind::Both,
+                Kind::Dupe,
+                Kind::Bkg,
+                Kind::Miss,
+            ];
+            let fixes = kinds.iter().map(|&k| (Some(k), false, false)).chain([
+                (None, true, false),
+                (None, false, true),
+                (None, false, false),
+            ]);
+            for (k, fp, fneg) in fixes {
+                let want = run.fix(k, fp, fneg).map();
+                let got = run.fix_map(&sorted, k, fp, fneg);
+                assert_eq!(got.to_bits(), want.to_bits(), "{name} {k:?} {fp} {fneg}");
+            }
+            assert!(run.errors.iter().any(|e| e.kind == Kind::Cls));
+        }
     }
 
     /// COCOeval and TIDE on shared masks (`evaluate_with_tide`) give what each gives alone: the same

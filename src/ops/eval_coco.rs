@@ -115,14 +115,18 @@ pub fn run(opts: &Options) -> Result<EvalReport> {
             .map(|(score, iou)| operating_point::operating_point(gt, dt, params, score, iou))
             .transpose()?;
         let names = inp.names();
-        Ok((ev, names, inp.warnings, tide, confusion, operating_point))
+        // TIDE's decomposition runs while one thread frees the parsed inputs (the other would wait).
+        let Inputs {
+            gt, dt, warnings, ..
+        } = inp;
+        let (_, tide) = rayon::join(
+            move || drop((gt, dt)),
+            || tide.map(tide::TideImages::report),
+        );
+        Ok((ev, names, warnings, tide, confusion, operating_point))
     })?;
-    // The inputs are freed before the accumulated arrays are made; TIDE's decomposition runs beside.
-    let (report, tide) = rayon::join(
-        || cocoeval::report(ev),
-        || tide.map(tide::TideImages::report),
-    );
-    let report = report?;
+    // The inputs are freed before the accumulated arrays are made.
+    let report = cocoeval::report(ev)?;
     let curves = opts
         .pr_curves
         .then(|| PrCurves::from_accumulation(&report.accumulation));
@@ -160,7 +164,7 @@ impl Inputs<'_> {
     }
 }
 
-/// Read both files of `opts` and hand them to `then` (the files are unmapped when it returns).
+/// Read both files of `opts` and hand them to `then` (the files are unmapped once it returns).
 pub(crate) fn with_inputs<R>(
     opts: &Options,
     then: impl FnOnce(Inputs<'_>) -> Result<R>,
@@ -209,14 +213,18 @@ pub(crate) fn with_inputs<R>(
     if mode == SegMode::Kind && dt.first_has_no_bbox() && dt.first_has_segmentation() {
         dt = EvalResults::parse(dt_in.bytes(), SegMode::Full).map_err(|e| dt_src.blame(e))?;
     }
-    then(Inputs {
+    let out = then(Inputs {
         gt_bytes: gt_in.bytes(),
         dt_source: &dt_src,
         gt,
         dt,
         params,
         warnings,
-    })
+    });
+    // Unmapping the files takes milliseconds on one core: a thread of its own does it while the caller
+    // goes on (where it cannot start one, they are unmapped here).
+    let _ = std::thread::Builder::new().spawn(move || drop((gt_in, dt_src)));
+    out
 }
 
 /// `--tide` and `--confusion` compare boxes or masks; TIDE matches within categories.

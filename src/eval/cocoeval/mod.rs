@@ -165,19 +165,22 @@ pub(crate) struct CellLayout<'p> {
 /// `maskUtils.iou` with the ground truths' `iscrowd`, for the cells with ground truths and detections, in
 /// cell order, concatenated) together with a result of its own, so that a caller that needs the same masks
 /// (TIDE) makes them once. `share` returning `None` (or another IoU type) leaves evaluation as it is;
-/// the numbers are the same either way when the matrices are.
-pub(crate) fn evaluate_loaded_sharing<T>(
+/// the numbers are the same either way when the matrices are. `before` runs beside the preparation (its
+/// serial part leaves a core free) and hands `share` what it made.
+pub(crate) fn evaluate_loaded_sharing<B: Send, T>(
     gt: &EvalGt<'_>,
     results: &EvalResults<'_>,
     params: &Params,
-    share: impl FnOnce(&CellLayout<'_>) -> Option<(Vec<f64>, T)>,
+    before: impl FnOnce() -> B + Send,
+    share: impl FnOnce(&CellLayout<'_>, B) -> Option<(Vec<f64>, T)>,
 ) -> Result<(Evaluation, Option<T>)> {
     let g = prepare::Gt {
         images: &gt.images,
         annotations: &gt.annotations,
         categories: &gt.categories,
     };
-    let mut prepared = prepare::prepare(&g, &results.records, params)?;
+    let (prepared, b) = rayon::join(|| prepare::prepare(&g, &results.records, params), before);
+    let mut prepared = prepared?;
     let mut shared = None;
     if prepared.params.iou_type == IouType::Segm {
         let layout = CellLayout {
@@ -186,7 +189,7 @@ pub(crate) fn evaluate_loaded_sharing<T>(
             dt_src: &prepared.dt_src,
             img_ids: &prepared.params.img_ids,
         };
-        if let Some((iou, t)) = share(&layout) {
+        if let Some((iou, t)) = share(&layout, b) {
             let mut at = vec![0; prepared.dt_src.len()];
             let mut n = 0;
             for c in prepared
