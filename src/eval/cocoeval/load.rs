@@ -470,6 +470,11 @@ fn slow_record(buf: &[u8], start: usize, mode: ReadMode) -> Result<Record<'_>> {
     parse_annotation_with(buf, start, mode.seg).map(|(a, _)| Record::owned(a, mode.seg))
 }
 
+thread_local! {
+    /// [`fast_record`]'s buffer for a keypoint list.
+    static KEYPOINTS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// The fast path: `None` whenever the record is not made of the common shapes (the reader decides then);
 /// else the record and the position after its `}`.
 fn fast_record(buf: &[u8], start: usize, mode: ReadMode) -> Option<(Record<'_>, usize)> {
@@ -497,12 +502,17 @@ fn fast_record(buf: &[u8], start: usize, mode: ReadMode) -> Option<(Record<'_>, 
             "keypoints" => {
                 let s = skip_ws(buf, c.pos);
                 if mode.keypoints {
-                    // Numbers straight away; a list of anything else (or broken JSON) as below.
+                    // Numbers straight away (into a reused buffer, then an allocation of their size);
+                    // a list of anything else (or broken JSON) as below.
                     let mut kc = Cursor::new(buf, s);
-                    let mut v = Vec::with_capacity(64);
-                    if kc.begin_array().and_then(|()| kc.f64_list(&mut v)).is_ok() {
+                    let read = KEYPOINTS.with_borrow_mut(|v| {
+                        v.clear();
+                        kc.begin_array().and_then(|()| kc.f64_list(v)).ok()?;
+                        Some(Box::<[f64]>::from(&v[..]))
+                    });
+                    if let Some(v) = read {
                         c.pos = kc.pos;
-                        r.keypoints = Some(Keypoints::Numbers(v.into_boxed_slice()));
+                        r.keypoints = Some(Keypoints::Numbers(v));
                         continue;
                     }
                 }
@@ -776,7 +786,9 @@ mod tests {
         ));
         // Errors are the reader's.
         let buf = br#"{"id": 1, "image_id": 2, "bbox": [1, 2, 3]}"#;
-        let e = record(buf, 0, SegMode::Full.into()).unwrap_err().to_string();
+        let e = record(buf, 0, SegMode::Full.into())
+            .unwrap_err()
+            .to_string();
         let want = parse_annotation_with(buf, 0, SegMode::Full)
             .unwrap_err()
             .to_string();
@@ -869,6 +881,48 @@ mod tests {
     }
 
     #[test]
+    fn keypoints_read_as_numbers_are_the_texts_numbers() {
+        let kp = ReadMode {
+            seg: SegMode::Kind,
+            keypoints: true,
+        };
+        let text_numbers = |r: &Record| match &r.keypoints {
+            Some(Keypoints::Text(t)) => {
+                let mut c = Cursor::new(t, 0);
+                let mut v = Vec::new();
+                c.begin_array().and_then(|()| c.f64_list(&mut v)).ok()?;
+                Some(v)
+            }
+            _ => None,
+        };
+        for value in [
+            "[1, 2.5, -3, 0.1, 272.47, 0.30000000000000004]",
+            "[1e2, 12345678901234567890123, -0.0]",
+            "[ ]",
+        ] {
+            let buf = format!(r#"{{"image_id": 1, "keypoints": {value}, "score": 0.5}}"#);
+            let (as_text, e1) = fast_record(buf.as_bytes(), 0, SegMode::Kind.into()).unwrap();
+            let (as_numbers, e2) = fast_record(buf.as_bytes(), 0, kp).unwrap();
+            assert_eq!(e1, e2);
+            assert_eq!(as_numbers.score, Some(0.5));
+            let Some(Keypoints::Numbers(v)) = &as_numbers.keypoints else {
+                panic!("{value}: not read as numbers");
+            };
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(v), bits(&text_numbers(&as_text).unwrap()), "{value}");
+        }
+        // Not numbers: kept as text (prepare reports it); broken JSON: the reader's error.
+        let buf = br#"{"image_id": 1, "keypoints": [1, "a"]}"#;
+        let r = record(buf, 0, kp).unwrap();
+        assert!(matches!(r.keypoints, Some(Keypoints::Text(_))));
+        let buf = br#"{"image_id": 1, "keypoints": [1,, 2]}"#;
+        let want = parse_annotation_with(buf, 0, SegMode::Kind)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(record(buf, 0, kp).unwrap_err().to_string(), want);
+    }
+
+    #[test]
     fn guesses_beyond_the_annotations_are_dropped() {
         // A dataset whose categories open as its annotations do: guesses land in the categories.
         let recs = results_array(10_000, usize::MAX, "");
@@ -886,7 +940,8 @@ mod tests {
         buf.extend_from_slice(b"]}");
         let open = buf.iter().position(|&b| b == b'[').unwrap();
         let open = open + 1 + buf[open + 1..].iter().position(|&b| b == b'[').unwrap();
-        let (recs, end) = par_array_records(&buf, open, SegMode::Kind.into()).expect("parallel path");
+        let (recs, end) =
+            par_array_records(&buf, open, SegMode::Kind.into()).expect("parallel path");
         let (want, want_end) = cut_then_read(&buf, open, SegMode::Kind.into()).unwrap();
         assert_eq!((format!("{recs:?}"), end), (format!("{want:?}"), want_end));
     }

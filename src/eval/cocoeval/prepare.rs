@@ -741,8 +741,12 @@ fn keypoint_rows<'r, 'a: 'r>(
             let (raw, r, missing) = record(i);
             let read = match raw {
                 None => Err(Error::msg(missing)),
-                Some(Keypoints::Numbers(v)) => check_count(v, Some(k)).map(|()| Cow::Borrowed(&v[..])),
-                Some(text) => keypoint_values(text, Some(k), scratch).map(|v| Cow::Owned(v.to_vec())),
+                Some(Keypoints::Numbers(v)) => {
+                    check_count(v, Some(k)).map(|()| Cow::Borrowed(&v[..]))
+                }
+                Some(text) => {
+                    keypoint_values(text, Some(k), scratch).map(|v| Cow::Owned(v.to_vec()))
+                }
             };
             read.unwrap_or_else(|e| {
                 failed.record(j, e.for_record(r.describe()));
