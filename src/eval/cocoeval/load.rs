@@ -486,20 +486,20 @@ fn fast_record(buf: &[u8], start: usize, mode: ReadMode) -> Option<(Record<'_>, 
     };
     let mut has_image = false;
     let mut first = true;
-    while let Some((key, _)) = c.next_key(&mut first).ok()? {
-        match &*key {
-            "id" => r.id = Some(int(&mut c)?),
-            "image_id" => {
+    while let Some(key) = plain_key(&mut c, &mut first)? {
+        match key {
+            b"id" => r.id = Some(int(&mut c)?),
+            b"image_id" => {
                 r.image_id = int(&mut c)?;
                 has_image = true;
             }
-            "category_id" => r.category_id = Some(int(&mut c)?),
-            "iscrowd" => r.iscrowd = int(&mut c)? != 0,
-            "area" => r.area = Some(num(&mut c)?),
-            "score" => r.score = Some(num(&mut c)?),
-            "bbox" => r.bbox = Some(bbox(&mut c)?),
-            "segmentation" => r.seg = segmentation(&mut c, mode.seg)?,
-            "keypoints" => {
+            b"category_id" => r.category_id = Some(int(&mut c)?),
+            b"iscrowd" => r.iscrowd = int(&mut c)? != 0,
+            b"area" => r.area = Some(num(&mut c)?),
+            b"score" => r.score = Some(num(&mut c)?),
+            b"bbox" => r.bbox = Some(bbox(&mut c)?),
+            b"segmentation" => r.seg = segmentation(&mut c, mode.seg)?,
+            b"keypoints" => {
                 let s = skip_ws(buf, c.pos);
                 if mode.keypoints {
                     // Numbers straight away (into a reused buffer, then an allocation of their size);
@@ -525,13 +525,49 @@ fn fast_record(buf: &[u8], start: usize, mode: ReadMode) -> Option<(Record<'_>, 
                 c.pos = e;
                 r.keypoints = Some(Keypoints::Text(Box::new(Cow::Borrowed(&buf[s..e]))));
             }
-            "num_keypoints" => r.no_keypoints = Some(num(&mut c)? == 0.0),
+            b"num_keypoints" => r.no_keypoints = Some(num(&mut c)? == 0.0),
             _ => {
                 c.skip().ok()?;
             }
         }
     }
     has_image.then_some((r, c.pos))
+}
+
+/// `Cursor::next_key` for keys of plain ASCII without escapes (all of COCO's): the key's bytes, `None`
+/// inside for the object's end; `None` for anything else (other keys, broken JSON: the reader's business).
+#[inline]
+fn plain_key<'a>(c: &mut Cursor<'a>, first: &mut bool) -> Option<Option<&'a [u8]>> {
+    let buf = c.buf;
+    let mut i = skip_ws(buf, c.pos);
+    match *buf.get(i)? {
+        b'}' => {
+            c.pos = i + 1;
+            return Some(None);
+        }
+        b',' if !*first => i = skip_ws(buf, i + 1),
+        _ if *first => {}
+        _ => return None,
+    }
+    *first = false;
+    if buf.get(i) != Some(&b'"') {
+        return None;
+    }
+    let s = i + 1;
+    let mut j = s;
+    loop {
+        match *buf.get(j)? {
+            b'"' => break,
+            b'\\' | 0..0x20 | 0x80.. => return None,
+            _ => j += 1,
+        }
+    }
+    let colon = skip_ws(buf, j + 1);
+    if buf.get(colon) != Some(&b':') {
+        return None;
+    }
+    c.pos = skip_ws(buf, colon + 1);
+    Some(Some(&buf[s..j]))
 }
 
 /// A plain integer (`-?digits`, at most 18 digits).
