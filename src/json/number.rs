@@ -74,6 +74,68 @@ pub(crate) fn list_decimal(buf: &[u8], j: usize) -> Option<(f64, usize)> {
     let w: &[u8; 24] = buf.get(j..j + 24)?.try_into().ok()?;
     let neg = w[0] == b'-';
     let s = usize::from(neg);
+    let head: &[u8; 8] = w[s..s + 8].try_into().ok()?;
+    if let Some((m, n2, k)) = short_decimal(head) {
+        // The same division as below (m < 10⁷).
+        let v = m as i64 as f64 / POW10[n2];
+        return Some((if neg { -v } else { v }, j + s + k));
+    }
+    list_decimal_bytewise(w, neg, s, j)
+}
+
+/// A number of at most 7 digits, point included, that ends within the 8 bytes `b` (the usual coordinate,
+/// `251.78`), read without a loop over its bytes: `(digits as an integer, digits after the point, end)`.
+/// `None` for anything else (longer numbers, a leading zero, no digit, a byte after it that could
+/// continue a number), which [`list_decimal_bytewise`] decides.
+#[inline(always)]
+fn short_decimal(b: &[u8; 8]) -> Option<(u64, usize, usize)> {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Each byte minus '0' (as xor: digits become 0..=9); a byte is not a digit when that is above 9
+    // (adding 0x76 sets its top bit, without a carry into the next byte) or its top bit is set.
+    let v = u64::from_le_bytes(*b) ^ 0x3030_3030_3030_3030;
+    let not_digit = (((v & LOW7) + 0x7676_7676_7676_7676) | v) & HIGH;
+    if not_digit == 0 {
+        return None;
+    }
+    let p1 = (not_digit.trailing_zeros() / 8) as usize; // integer digits
+    if p1 == 0 || (p1 > 1 && b[0] == b'0') {
+        return None;
+    }
+    let (digits, n, n2, end) = if b[p1] == b'.' {
+        if p1 >= 6 {
+            return None;
+        }
+        let rest = not_digit & (u64::MAX << (8 * p1 + 8));
+        if rest == 0 {
+            return None;
+        }
+        let p2 = (rest.trailing_zeros() / 8) as usize;
+        let n2 = p2 - p1 - 1;
+        if n2 == 0 {
+            return None;
+        }
+        let int = v & ((1u64 << (8 * p1)) - 1);
+        let frac = (v >> (8 * (p1 + 1))) & ((1u64 << (8 * n2)) - 1);
+        (int | (frac << (8 * p1)), p1 + n2, n2, p2)
+    } else {
+        (v & ((1u64 << (8 * p1)) - 1), p1, 0, p1)
+    };
+    if CONTINUES_NUMBER[usize::from(b[end])] {
+        return None;
+    }
+    // The n digit bytes, first digit lowest, moved up to the top of the word (zeros before them), then
+    // combined pairwise: 8 digits → 4 of 2 → 2 of 4 → 1 of 8.
+    let mut d = digits << (8 * (8 - n));
+    d = (d.wrapping_mul(10).wrapping_add(d >> 8)) & 0x00ff_00ff_00ff_00ff;
+    d = (d.wrapping_mul(100).wrapping_add(d >> 16)) & 0x0000_ffff_0000_ffff;
+    d = (d.wrapping_mul(10_000).wrapping_add(d >> 32)) & 0xffff_ffff;
+    Some((d, n2, end))
+}
+
+/// [`list_decimal`] byte by byte (`s`: 1 after a minus sign).
+#[inline(always)]
+fn list_decimal_bytewise(w: &[u8; 24], neg: bool, s: usize, j: usize) -> Option<(f64, usize)> {
     let mut k = s;
     let mut m: u64 = 0;
     // Digits are looked for in the first 20 bytes only (the window's bound is the loop's): a number
@@ -297,6 +359,23 @@ mod tests {
                     assert!(json_decimal(b, 0).is_none() || digits > 15, "{t:?} refused");
                 }
             }
+        }
+        // Short numbers in any company: the word-at-a-time path decides as the byte loop does.
+        let mut x: u64 = 0x0fed_cba9_8765_4321;
+        let alphabet = b"0123456789012345678901234567890123456789.-e,] ";
+        for _ in 0..300_000 {
+            let mut w = [b' '; 24];
+            for b in w.iter_mut().take(10) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *b = alphabet[(x % alphabet.len() as u64) as usize];
+            }
+            let neg = w[0] == b'-';
+            let s = usize::from(neg);
+            let got = list_decimal(&w, 0).map(|(v, e)| (v.to_bits(), e));
+            let want = list_decimal_bytewise(&w, neg, s, 0).map(|(v, e)| (v.to_bits(), e));
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&w));
         }
         // Random decimals: bit-identical with the standard library's parser.
         let mut x: u64 = 0x1234_5678_9abc_def0;

@@ -8,7 +8,7 @@ use crate::coco::model::Category;
 use crate::coco::reader::SegMode;
 use crate::coco::source::Source;
 use crate::error::{Error, Result};
-use crate::eval::cocoeval::load::{EvalGt, EvalResults};
+use crate::eval::cocoeval::load::{EvalGt, EvalResults, ReadMode};
 use crate::eval::cocoeval::{self, evaluate_loaded, ClassStats, IouType, Params, Summary};
 use crate::eval::confusion::{self, ConfusionMatrix};
 use crate::eval::miou::report::csv_field;
@@ -87,7 +87,7 @@ pub struct EvalReport {
 /// Read both files, evaluate, accumulate and summarize (and run the analyses `opts` asks for).
 pub fn run(opts: &Options) -> Result<EvalReport> {
     check_analyses(opts)?;
-    let (ev, names, warnings, tide, confusion, operating_point) = with_inputs(opts, |inp| {
+    let (report, names, warnings, tide, confusion, operating_point) = with_inputs(opts, |inp| {
         let (gt, dt, params) = (&inp.gt, &inp.dt, &inp.params);
         // Segm with --tide: TIDE shares COCOeval's masks (made once), when it can.
         let (ev, shared_tide) = if opts.tide {
@@ -115,18 +115,22 @@ pub fn run(opts: &Options) -> Result<EvalReport> {
             .map(|(score, iou)| operating_point::operating_point(gt, dt, params, score, iou))
             .transpose()?;
         let names = inp.names();
-        // TIDE's decomposition runs while one thread frees the parsed inputs (the other would wait).
         let Inputs {
             gt, dt, warnings, ..
         } = inp;
-        let (_, tide) = rayon::join(
+        // Accumulation (and TIDE's decomposition) while another thread frees the records: freeing tens of
+        // thousands of them is otherwise serial time at the end of the run.
+        let ((report, tide), ()) = rayon::join(
+            || {
+                rayon::join(
+                    || cocoeval::report(ev),
+                    || tide.map(tide::TideImages::report),
+                )
+            },
             move || drop((gt, dt)),
-            || tide.map(tide::TideImages::report),
         );
-        Ok((ev, names, warnings, tide, confusion, operating_point))
+        Ok((report?, names, warnings, tide, confusion, operating_point))
     })?;
-    // The inputs are freed before the accumulated arrays are made.
-    let report = cocoeval::report(ev)?;
     let curves = opts
         .pr_curves
         .then(|| PrCurves::from_accumulation(&report.accumulation));
@@ -198,9 +202,14 @@ pub(crate) fn with_inputs<R>(
         }
     };
     let dt_in = dt_src.input();
+    // Keypoint evaluation reads the keypoint lists into numbers as it reads the records.
+    let read = ReadMode {
+        seg: mode,
+        keypoints: iou_type == IouType::Keypoints,
+    };
     let (gt, dt) = rayon::join(
-        || EvalGt::parse(gt_in.bytes(), mode).map_err(|e| e.in_file(&opts.gt)),
-        || EvalResults::parse(dt_in.bytes(), mode).map_err(|e| dt_src.blame(e)),
+        || EvalGt::parse(gt_in.bytes(), read).map_err(|e| e.in_file(&opts.gt)),
+        || EvalResults::parse(dt_in.bytes(), read).map_err(|e| dt_src.blame(e)),
     );
     let (gt, mut dt) = (gt?, dt?);
     let mut absent_cats = Vec::new();
@@ -211,7 +220,11 @@ pub(crate) fn with_inputs<R>(
     }
     let warnings = warnings(&params, &gt, &absent_cats);
     if mode == SegMode::Kind && dt.first_has_no_bbox() && dt.first_has_segmentation() {
-        dt = EvalResults::parse(dt_in.bytes(), SegMode::Full).map_err(|e| dt_src.blame(e))?;
+        let full = ReadMode {
+            seg: SegMode::Full,
+            ..read
+        };
+        dt = EvalResults::parse(dt_in.bytes(), full).map_err(|e| dt_src.blame(e))?;
     }
     let out = then(Inputs {
         gt_bytes: gt_in.bytes(),

@@ -99,14 +99,18 @@ impl Evaluation {
         // Categories in parallel, a batch at a time, each batch copied into place (in parallel over
         // thresholds: each threshold's part of the arrays is contiguous) and dropped: the per-category
         // arrays never add up to a second copy of the result.
-        let batch = 16 * rayon::current_num_threads().max(1);
+        let threads = rayon::current_num_threads().max(1);
+        let batch = 16 * threads;
+        // Fewer categories than threads (keypoints: one): each category's sort and outcome table are
+        // made in parallel instead.
+        let few = k_n < threads;
         let rk = r_n * k_n * am;
         for k0 in (0..k_n).step_by(batch) {
             let ks = k0..(k0 + batch).min(k_n);
             let per_cat: Vec<PerCat> = ks
                 .clone()
                 .into_par_iter()
-                .map(|k| self.accumulate_cat(starts[k]..starts[k + 1]))
+                .map(|k| self.accumulate_cat(starts[k]..starts[k + 1], few))
                 .collect();
             precision
                 .par_chunks_mut(rk.max(1))
@@ -138,7 +142,7 @@ impl Evaluation {
         }
     }
 
-    fn accumulate_cat(&self, cells: std::ops::Range<usize>) -> PerCat {
+    fn accumulate_cat(&self, cells: std::ops::Range<usize>, par: bool) -> PerCat {
         let p = &self.params;
         let (t_n, r_n, a_n, m_n) = (
             p.iou_thrs.len(),
@@ -170,7 +174,11 @@ impl Evaluation {
                 ));
             }
         }
-        keyed.sort_unstable();
+        if par {
+            keyed.par_sort_unstable();
+        } else {
+            keyed.sort_unstable();
+        }
         let entries: Vec<(f64, u32, u32)> = keyed
             .into_iter()
             .map(|(_, c, rank)| {
@@ -183,11 +191,22 @@ impl Evaluation {
 
         // Outcomes in that order, one contiguous row per (area range, threshold): st[(a * T + t) * n + i].
         let mut st = vec![0u8; a_n * t_n * n];
-        for (i, &(_, c, rank)) in entries.iter().enumerate() {
-            let base = self.state_off[c as usize] + rank as usize;
-            let stride = self.cells[c as usize].dt_len as usize;
-            for at in 0..a_n * t_n {
-                st[at * n + i] = self.states[base + at * stride];
+        if par {
+            st.par_chunks_mut(n.max(1))
+                .enumerate()
+                .for_each(|(at, row)| {
+                    for (x, &(_, c, rank)) in row.iter_mut().zip(&entries) {
+                        let stride = self.cells[c as usize].dt_len as usize;
+                        *x = self.states[self.state_off[c as usize] + rank as usize + at * stride];
+                    }
+                });
+        } else {
+            for (i, &(_, c, rank)) in entries.iter().enumerate() {
+                let base = self.state_off[c as usize] + rank as usize;
+                let stride = self.cells[c as usize].dt_len as usize;
+                for at in 0..a_n * t_n {
+                    st[at * n + i] = self.states[base + at * stride];
+                }
             }
         }
 

@@ -6,6 +6,8 @@
 //! Keypoints: OKS by `oks::compute_oks`.
 //! Not here: matching (see `evaluate`).
 
+use std::borrow::Cow;
+
 use super::cell::Cell;
 use super::load::{read_polygons, Record, Seg};
 use super::masks::{self, MaskSet};
@@ -28,7 +30,7 @@ pub(crate) enum Geometry<'a> {
     /// memory stays that of the inputs; each mask is made once, as pycocotools' `_toMask` does).
     Masks(MaskSources<'a>),
     /// Keypoints, compared by OKS (`computeOks`).
-    Keypoints(KeypointSources),
+    Keypoints(KeypointSources<'a>),
     /// Mask IoU matrices computed by the caller with the masks it made for work of its own (TIDE), so
     /// that each mask is made once (see `super::evaluate_loaded_sharing`).
     Given(GivenIous),
@@ -42,15 +44,16 @@ pub(crate) struct GivenIous {
     pub at: Vec<usize>,
 }
 
-/// Keypoints of ground truths and detections, in cell order (`[x, y, v] × K` each).
-pub(crate) struct KeypointSources {
+/// Keypoints of ground truths and detections, in cell order (`[x, y, v] × K` each): the records' own
+/// numbers when the reader read them, else read from their text.
+pub(crate) struct KeypointSources<'a> {
     /// `(2σ)²` per keypoint (K values).
     pub vars: Vec<f64>,
-    pub gt_kp: Vec<f64>,
+    pub gt_kp: Vec<Cow<'a, [f64]>>,
     pub gt_bbox: Vec<[f64; 4]>,
     /// The ground truths' `area` field.
     pub gt_area: Vec<f64>,
-    pub dt_kp: Vec<f64>,
+    pub dt_kp: Vec<Cow<'a, [f64]>>,
 }
 
 /// The records whose segmentations become masks, in cell order.
@@ -115,10 +118,9 @@ impl Geometry<'_> {
                 Ok(())
             }
             Geometry::Keypoints(src) => {
-                let s = 3 * src.vars.len();
                 oks::compute_oks(
-                    &src.dt_kp[dr.start * s..dr.end * s],
-                    &src.gt_kp[gr.start * s..gr.end * s],
+                    &src.dt_kp[dr],
+                    &src.gt_kp[gr.clone()],
                     &src.gt_bbox[gr.clone()],
                     &src.gt_area[gr],
                     &src.vars,

@@ -67,14 +67,41 @@ pub(crate) struct Record<'a> {
     pub bbox: Option<[f64; 4]>,
     pub score: Option<f64>,
     pub seg: Seg<'a>,
-    /// The `keypoints` value as JSON text (read into numbers only by keypoint evaluation).
-    /// Boxed: most records have none, and records are many.
-    pub keypoints: Option<Box<Cow<'a, [u8]>>>,
+    /// The `keypoints` value: its numbers when the reader was asked for them ([`ReadMode::keypoints`])
+    /// and it is a list of numbers, else its JSON text (read into numbers by keypoint evaluation).
+    pub keypoints: Option<Keypoints<'a>>,
     /// `num_keypoints == 0`, if present (a ground truth without keypoints is ignored in keypoint
     /// evaluation); only that comparison is ever made.
     pub no_keypoints: Option<bool>,
     /// Byte offset of the record's `{` (for messages about records without id).
     pub offset: u64,
+}
+
+/// What the evaluation reader decodes: segmentations as `seg` says (`SegMode::Kind`: checked, not decoded),
+/// and, with `keypoints`, keypoint lists into numbers while the record is read (keypoint evaluation: the
+/// lists are the bulk of its input, read once so).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadMode {
+    pub seg: SegMode,
+    pub keypoints: bool,
+}
+
+impl From<SegMode> for ReadMode {
+    fn from(seg: SegMode) -> ReadMode {
+        ReadMode {
+            seg,
+            keypoints: false,
+        }
+    }
+}
+
+/// A record's `keypoints` value.
+#[derive(Debug, Clone)]
+pub(crate) enum Keypoints<'a> {
+    /// As JSON text (boxed: records are many, and most have no keypoints).
+    Text(Box<Cow<'a, [u8]>>),
+    /// A list of numbers, read (the same doubles as reading the text gives).
+    Numbers(Box<[f64]>),
 }
 
 /// The raw JSON value of an unknown key of the model, and `num_keypoints` parsed from one.
@@ -105,7 +132,8 @@ impl<'a> Record<'a> {
                 Some(s) => Seg::Parsed(Cow::Borrowed(s)),
                 None => Seg::None,
             },
-            keypoints: extra(&a.extra, "keypoints").map(|v| Box::new(Cow::Borrowed(v.as_bytes()))),
+            keypoints: extra(&a.extra, "keypoints")
+                .map(|v| Keypoints::Text(Box::new(Cow::Borrowed(v.as_bytes())))),
             no_keypoints: no_keypoints_of(&a.extra),
             offset: a.offset,
         }
@@ -122,7 +150,7 @@ impl<'a> Record<'a> {
             .extra
             .into_iter()
             .find(|(k, _)| k == "keypoints")
-            .map(|(_, v)| Box::new(Cow::Owned(v.into_bytes())));
+            .map(|(_, v)| Keypoints::Text(Box::new(Cow::Owned(v.into_bytes()))));
         Record {
             id: a.id,
             image_id: a.image_id,
@@ -239,7 +267,8 @@ impl EvalResults<'_> {
 impl<'a> EvalGt<'a> {
     /// Read a dataset (`Dataset::parse_with` semantics; `mode` as there: `Kind` leaves segmentations
     /// undecoded, for box evaluation).
-    pub fn parse(buf: &'a [u8], mode: SegMode) -> Result<EvalGt<'a>> {
+    pub fn parse(buf: &'a [u8], mode: impl Into<ReadMode>) -> Result<EvalGt<'a>> {
+        let mode = mode.into();
         // Images and categories: records are cut on one thread while the previous batch is parsed on the
         // pool. The annotations are handed over and read by `array_records`.
         let (mut images, mut annotations, mut categories) = (Vec::new(), Vec::new(), Vec::new());
@@ -292,7 +321,8 @@ impl<'a> EvalGt<'a> {
 
 impl<'a> EvalResults<'a> {
     /// Read a results file (`parse_results_with` semantics).
-    pub fn parse(buf: &'a [u8], mode: SegMode) -> Result<EvalResults<'a>> {
+    pub fn parse(buf: &'a [u8], mode: impl Into<ReadMode>) -> Result<EvalResults<'a>> {
+        let mode = mode.into();
         let mut records = Vec::new();
         let layout = scan_top_batched_handing_over(buf, BATCH, Section::Annotations, |piece| {
             if let Piece::Array(array) = piece {
@@ -319,7 +349,7 @@ const SPANS_PER_THREAD: usize = 8;
 /// The records of the annotation array whose `[` is at `open`, and the position after its `]`: as the
 /// top-level walk cuts them and [`records`] reads them, errors included. Read by [`par_array_records`]
 /// when it can; otherwise the records are cut first, then read in parallel.
-fn array_records(buf: &[u8], open: usize, mode: SegMode) -> Result<(Vec<Record<'_>>, usize)> {
+fn array_records(buf: &[u8], open: usize, mode: ReadMode) -> Result<(Vec<Record<'_>>, usize)> {
     match par_array_records(buf, open, mode) {
         Some(done) => Ok(done),
         None => cut_then_read(buf, open, mode),
@@ -328,7 +358,7 @@ fn array_records(buf: &[u8], open: usize, mode: SegMode) -> Result<(Vec<Record<'
 
 /// [`array_records`] the way the top-level walk does it: every record cut by the structural walk, then all
 /// read in parallel.
-fn cut_then_read(buf: &[u8], open: usize, mode: SegMode) -> Result<(Vec<Record<'_>>, usize)> {
+fn cut_then_read(buf: &[u8], open: usize, mode: ReadMode) -> Result<(Vec<Record<'_>>, usize)> {
     let mut starts = Vec::new();
     let walked = walk_elements(
         buf,
@@ -354,7 +384,7 @@ type Job<'a> = (Vec<(usize, usize, Option<Record<'a>>)>, RecordsStop);
 /// order: each job must start exactly where the job before it stopped, which makes its start a record
 /// start. `None` — and the caller's exact path, which reports what is wrong — on anything else: a wrong
 /// guess, a record that fails, a broken separator, an array too small to split.
-fn par_array_records(buf: &[u8], open: usize, mode: SegMode) -> Option<(Vec<Record<'_>>, usize)> {
+fn par_array_records(buf: &[u8], open: usize, mode: ReadMode) -> Option<(Vec<Record<'_>>, usize)> {
     let first = skip_ws(buf, open + 1);
     let guess = ElementGuess::new(buf, first)?;
     let threads = rayon::current_num_threads().max(1);
@@ -416,7 +446,7 @@ fn par_array_records(buf: &[u8], open: usize, mode: SegMode) -> Option<(Vec<Reco
 
 /// The records starting at `starts`, in parallel, written straight into place (a collect into `Result`
 /// goes through a list of pieces and a copy); the first failing record in file order is reported.
-fn records<'a>(buf: &'a [u8], starts: &[usize], mode: SegMode) -> Result<Vec<Record<'a>>> {
+fn records<'a>(buf: &'a [u8], starts: &[usize], mode: ReadMode) -> Result<Vec<Record<'a>>> {
     let failed = FirstFailure::default();
     let mut out = Vec::with_capacity(starts.len());
     starts
@@ -433,7 +463,7 @@ fn records<'a>(buf: &'a [u8], starts: &[usize], mode: SegMode) -> Result<Vec<Rec
 }
 
 /// One annotation: the fast path, or the crate's reader when the fast path meets anything unusual.
-fn record(buf: &[u8], start: usize, mode: SegMode) -> Result<Record<'_>> {
+fn record(buf: &[u8], start: usize, mode: ReadMode) -> Result<Record<'_>> {
     if let Some((r, _)) = fast_record(buf, start, mode) {
         return Ok(r);
     }
@@ -441,13 +471,18 @@ fn record(buf: &[u8], start: usize, mode: SegMode) -> Result<Record<'_>> {
 }
 
 /// One annotation read by the crate's reader.
-fn slow_record(buf: &[u8], start: usize, mode: SegMode) -> Result<Record<'_>> {
-    parse_annotation_with(buf, start, mode).map(|(a, _)| Record::owned(a, mode))
+fn slow_record(buf: &[u8], start: usize, mode: ReadMode) -> Result<Record<'_>> {
+    parse_annotation_with(buf, start, mode.seg).map(|(a, _)| Record::owned(a, mode.seg))
+}
+
+thread_local! {
+    /// [`fast_record`]'s buffer for a keypoint list.
+    static KEYPOINTS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The fast path: `None` whenever the record is not made of the common shapes (the reader decides then);
 /// else the record and the position after its `}`.
-fn fast_record(buf: &[u8], start: usize, mode: SegMode) -> Option<(Record<'_>, usize)> {
+fn fast_record(buf: &[u8], start: usize, mode: ReadMode) -> Option<(Record<'_>, usize)> {
     let mut c = Cursor::new(buf, start);
     c.begin_object().ok()?;
     let mut r = Record {
@@ -456,21 +491,36 @@ fn fast_record(buf: &[u8], start: usize, mode: SegMode) -> Option<(Record<'_>, u
     };
     let mut has_image = false;
     let mut first = true;
-    while let Some((key, _)) = c.next_key(&mut first).ok()? {
-        match &*key {
-            "id" => r.id = Some(int(&mut c)?),
-            "image_id" => {
+    while let Some(key) = plain_key(&mut c, &mut first)? {
+        match key {
+            b"id" => r.id = Some(int(&mut c)?),
+            b"image_id" => {
                 r.image_id = int(&mut c)?;
                 has_image = true;
             }
-            "category_id" => r.category_id = Some(int(&mut c)?),
-            "iscrowd" => r.iscrowd = int(&mut c)? != 0,
-            "area" => r.area = Some(num(&mut c)?),
-            "score" => r.score = Some(num(&mut c)?),
-            "bbox" => r.bbox = Some(bbox(&mut c)?),
-            "segmentation" => r.seg = segmentation(&mut c, mode)?,
-            "keypoints" => {
+            b"category_id" => r.category_id = Some(int(&mut c)?),
+            b"iscrowd" => r.iscrowd = int(&mut c)? != 0,
+            b"area" => r.area = Some(num(&mut c)?),
+            b"score" => r.score = Some(num(&mut c)?),
+            b"bbox" => r.bbox = Some(bbox(&mut c)?),
+            b"segmentation" => r.seg = segmentation(&mut c, mode.seg)?,
+            b"keypoints" => {
                 let s = skip_ws(buf, c.pos);
+                if mode.keypoints {
+                    // Numbers straight away (into a reused buffer, then an allocation of their size);
+                    // a list of anything else (or broken JSON) as below.
+                    let mut kc = Cursor::new(buf, s);
+                    let read = KEYPOINTS.with_borrow_mut(|v| {
+                        v.clear();
+                        kc.begin_array().and_then(|()| kc.f64_list(v)).ok()?;
+                        Some(Box::<[f64]>::from(&v[..]))
+                    });
+                    if let Some(v) = read {
+                        c.pos = kc.pos;
+                        r.keypoints = Some(Keypoints::Numbers(v));
+                        continue;
+                    }
+                }
                 // A list of plain decimals (checked as cheaply as polygons are); anything else by the skip
                 // that validates any JSON value.
                 let e = match number_list_end(buf, s) {
@@ -478,15 +528,51 @@ fn fast_record(buf: &[u8], start: usize, mode: SegMode) -> Option<(Record<'_>, u
                     None => c.skip().ok()?.1,
                 };
                 c.pos = e;
-                r.keypoints = Some(Box::new(Cow::Borrowed(&buf[s..e])));
+                r.keypoints = Some(Keypoints::Text(Box::new(Cow::Borrowed(&buf[s..e]))));
             }
-            "num_keypoints" => r.no_keypoints = Some(num(&mut c)? == 0.0),
+            b"num_keypoints" => r.no_keypoints = Some(num(&mut c)? == 0.0),
             _ => {
                 c.skip().ok()?;
             }
         }
     }
     has_image.then_some((r, c.pos))
+}
+
+/// `Cursor::next_key` for keys of plain ASCII without escapes (all of COCO's): the key's bytes, `None`
+/// inside for the object's end; `None` for anything else (other keys, broken JSON: the reader's business).
+#[inline]
+fn plain_key<'a>(c: &mut Cursor<'a>, first: &mut bool) -> Option<Option<&'a [u8]>> {
+    let buf = c.buf;
+    let mut i = skip_ws(buf, c.pos);
+    match *buf.get(i)? {
+        b'}' => {
+            c.pos = i + 1;
+            return Some(None);
+        }
+        b',' if !*first => i = skip_ws(buf, i + 1),
+        _ if *first => {}
+        _ => return None,
+    }
+    *first = false;
+    if buf.get(i) != Some(&b'"') {
+        return None;
+    }
+    let s = i + 1;
+    let mut j = s;
+    loop {
+        match *buf.get(j)? {
+            b'"' => break,
+            b'\\' | 0..0x20 | 0x80.. => return None,
+            _ => j += 1,
+        }
+    }
+    let colon = skip_ws(buf, j + 1);
+    if buf.get(colon) != Some(&b':') {
+        return None;
+    }
+    c.pos = skip_ws(buf, colon + 1);
+    Some(Some(&buf[s..j]))
 }
 
 /// A plain integer (`-?digits`, at most 18 digits).
@@ -720,13 +806,13 @@ mod tests {
         let buf =
             br#"{"id": 1, "image_id": 2, "category_id": 3, "bbox": [1, 2, 3, 4.5], "area": 1e2,
             "segmentation": [[1, 2, 3, 4, 5, 6]], "iscrowd": 0}"#;
-        assert!(fast_record(buf, 0, SegMode::Full).is_none()); // exponent
-        let r = record(buf, 0, SegMode::Full).unwrap();
+        assert!(fast_record(buf, 0, SegMode::Full.into()).is_none()); // exponent
+        let r = record(buf, 0, SegMode::Full.into()).unwrap();
         assert_eq!(r.area, Some(100.0));
         assert!(matches!(r.seg, Seg::Parsed(_)));
         let buf = br#"{"id": 1, "image_id": 2, "category_id": 3, "bbox": [1, 2, 3, 4.5], "area": 10,
             "segmentation": {"size": [4, 5], "counts": "a\\b"}, "score": 0.5, "other": {"x": [1]}}"#;
-        let (r, end) = fast_record(buf, 0, SegMode::Full).unwrap();
+        let (r, end) = fast_record(buf, 0, SegMode::Full.into()).unwrap();
         assert_eq!(end, buf.len());
         assert_eq!(r.bbox, Some([1.0, 2.0, 3.0, 4.5]));
         assert_eq!(r.score, Some(0.5));
@@ -741,13 +827,15 @@ mod tests {
         ));
         // Errors are the reader's.
         let buf = br#"{"id": 1, "image_id": 2, "bbox": [1, 2, 3]}"#;
-        let e = record(buf, 0, SegMode::Full).unwrap_err().to_string();
+        let e = record(buf, 0, SegMode::Full.into())
+            .unwrap_err()
+            .to_string();
         let want = parse_annotation_with(buf, 0, SegMode::Full)
             .unwrap_err()
             .to_string();
         assert_eq!(e, want);
         let buf = br#"{"id": 1, "bbox": [1, 2, 3, 4]}"#;
-        assert!(record(buf, 0, SegMode::Full).is_err());
+        assert!(record(buf, 0, SegMode::Full.into()).is_err());
     }
 
     /// A results array of `n` records (with a mix of shapes the fast path reads and hands to the reader),
@@ -780,8 +868,8 @@ mod tests {
     }
 
     fn same(buf: &[u8], mode: SegMode) -> String {
-        let want = cut_then_read(buf, 0, mode);
-        let got = array_records(buf, 0, mode);
+        let want = cut_then_read(buf, 0, mode.into());
+        let got = array_records(buf, 0, mode.into());
         let show = |r: &Result<(Vec<Record>, usize)>| match r {
             Ok((v, end)) => format!("{v:?} {end}"),
             Err(e) => format!("error {e}"),
@@ -797,7 +885,7 @@ mod tests {
             let buf = results_array(N, usize::MAX, "");
             assert!(buf.len() > 4 * SPAN_MIN);
             // The plain case takes the parallel path.
-            let (recs, end) = par_array_records(&buf, 0, mode).expect("parallel path");
+            let (recs, end) = par_array_records(&buf, 0, mode.into()).expect("parallel path");
             assert_eq!(end, buf.len());
             assert_eq!(recs.len(), N);
             same(&buf, mode);
@@ -834,6 +922,48 @@ mod tests {
     }
 
     #[test]
+    fn keypoints_read_as_numbers_are_the_texts_numbers() {
+        let kp = ReadMode {
+            seg: SegMode::Kind,
+            keypoints: true,
+        };
+        let text_numbers = |r: &Record| match &r.keypoints {
+            Some(Keypoints::Text(t)) => {
+                let mut c = Cursor::new(t, 0);
+                let mut v = Vec::new();
+                c.begin_array().and_then(|()| c.f64_list(&mut v)).ok()?;
+                Some(v)
+            }
+            _ => None,
+        };
+        for value in [
+            "[1, 2.5, -3, 0.1, 272.47, 0.30000000000000004]",
+            "[1e2, 12345678901234567890123, -0.0]",
+            "[ ]",
+        ] {
+            let buf = format!(r#"{{"image_id": 1, "keypoints": {value}, "score": 0.5}}"#);
+            let (as_text, e1) = fast_record(buf.as_bytes(), 0, SegMode::Kind.into()).unwrap();
+            let (as_numbers, e2) = fast_record(buf.as_bytes(), 0, kp).unwrap();
+            assert_eq!(e1, e2);
+            assert_eq!(as_numbers.score, Some(0.5));
+            let Some(Keypoints::Numbers(v)) = &as_numbers.keypoints else {
+                panic!("{value}: not read as numbers");
+            };
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(v), bits(&text_numbers(&as_text).unwrap()), "{value}");
+        }
+        // Not numbers: kept as text (prepare reports it); broken JSON: the reader's error.
+        let buf = br#"{"image_id": 1, "keypoints": [1, "a"]}"#;
+        let r = record(buf, 0, kp).unwrap();
+        assert!(matches!(r.keypoints, Some(Keypoints::Text(_))));
+        let buf = br#"{"image_id": 1, "keypoints": [1,, 2]}"#;
+        let want = parse_annotation_with(buf, 0, SegMode::Kind)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(record(buf, 0, kp).unwrap_err().to_string(), want);
+    }
+
+    #[test]
     fn guesses_beyond_the_annotations_are_dropped() {
         // A dataset whose categories open as its annotations do: guesses land in the categories.
         let recs = results_array(10_000, usize::MAX, "");
@@ -851,8 +981,9 @@ mod tests {
         buf.extend_from_slice(b"]}");
         let open = buf.iter().position(|&b| b == b'[').unwrap();
         let open = open + 1 + buf[open + 1..].iter().position(|&b| b == b'[').unwrap();
-        let (recs, end) = par_array_records(&buf, open, SegMode::Kind).expect("parallel path");
-        let (want, want_end) = cut_then_read(&buf, open, SegMode::Kind).unwrap();
+        let (recs, end) =
+            par_array_records(&buf, open, SegMode::Kind.into()).expect("parallel path");
+        let (want, want_end) = cut_then_read(&buf, open, SegMode::Kind.into()).unwrap();
         assert_eq!((format!("{recs:?}"), end), (format!("{want:?}"), want_end));
     }
 

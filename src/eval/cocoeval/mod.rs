@@ -248,13 +248,14 @@ pub fn run_loaded(gt: &EvalGt<'_>, results: &EvalResults<'_>, params: &Params) -
     report(evaluate_loaded(gt, results, params)?)
 }
 
-/// accumulate → summarize, plus per-class numbers, from an evaluation (the inputs can be dropped before:
-/// the accumulated arrays are the largest allocation of a run).
+/// accumulate → summarize, plus per-class numbers, from an evaluation.
 pub fn report(ev: Evaluation) -> Result<Report> {
     let accumulation = ev.accumulate();
-    drop(ev);
-    let (summary, per_class) =
-        rayon::join(|| accumulation.summarize(), || accumulation.per_class());
+    // The evaluation is freed beside the summaries.
+    let ((summary, per_class), ()) = rayon::join(
+        || rayon::join(|| accumulation.summarize(), || accumulation.per_class()),
+        move || drop(ev),
+    );
     let (summary, per_class) = (summary?, per_class?);
     Ok(Report {
         summary,

@@ -29,21 +29,21 @@ pub(crate) fn oks_vars(sigmas: &[f64]) -> Vec<f64> {
 /// `computeOks` for one image × category: `out[d * G + g]`. `dt_kp` holds the detections' keypoints
 /// (`[x, y, v] × K` each, in score order), `gt_kp` the ground truths' (file order) with their `bbox` and
 /// `area`; `K = vars.len()`. `e` is a reused buffer.
-pub(crate) fn compute_oks(
-    dt_kp: &[f64],
-    gt_kp: &[f64],
+pub(crate) fn compute_oks<R: AsRef<[f64]>>(
+    dt_kp: &[R],
+    gt_kp: &[R],
     gt_bbox: &[[f64; 4]],
     gt_area: &[f64],
     vars: &[f64],
     e: &mut Vec<f64>,
     out: &mut Vec<f64>,
 ) {
-    let stride = 3 * vars.len();
     let n = gt_bbox.len();
     out.clear();
-    out.resize(dt_kp.len() / stride * n, 0.0);
+    out.resize(dt_kp.len() * n, 0.0);
     for (j, ((g, bb), &area)) in gt_kp
-        .chunks_exact(stride)
+        .iter()
+        .map(AsRef::as_ref)
         .zip(gt_bbox)
         .zip(gt_area)
         .enumerate()
@@ -52,7 +52,7 @@ pub(crate) fn compute_oks(
         let (x0, x1) = (bb[0] - bb[2], bb[0] + bb[2] * 2.0);
         let (y0, y1) = (bb[1] - bb[3], bb[1] + bb[3] * 2.0);
         let denom = area + f64::EPSILON; // np.spacing(1)
-        for (i, d) in dt_kp.chunks_exact(stride).enumerate() {
+        for (i, d) in dt_kp.iter().map(AsRef::as_ref).enumerate() {
             e.clear();
             for ((dp, gp), &var) in d.chunks_exact(3).zip(g.chunks_exact(3)).zip(vars) {
                 let (xd, yd) = (dp[0], dp[1]);
@@ -125,12 +125,12 @@ mod tests {
         let bb = [[5.0, 5.0, 20.0, 20.0]];
         let d = [10.0, 10.0, 1.0, 99.0, 99.0, 1.0];
         let (mut e, mut out) = (Vec::new(), Vec::new());
-        compute_oks(&d, &g, &bb, &[100.0], &vars, &mut e, &mut out);
+        compute_oks(&[d], &[g], &bb, &[100.0], &vars, &mut e, &mut out);
         assert_eq!(out, vec![1.0]); // only the visible keypoint counts
                                     // No visible keypoint: distance to the enlarged box [-15, 45]²; inside it counts as 0.
         let g0 = [0.0; 6];
         let d = [0.0, 0.0, 0.0, 55.0, 45.0, 0.0];
-        compute_oks(&d, &g0, &bb, &[100.0], &vars, &mut e, &mut out);
+        compute_oks(&[d], &[g0], &bb, &[100.0], &vars, &mut e, &mut out);
         let e1 = (10.0f64 * 10.0) / ((0.2f64 * 0.2) * 1.0) / (100.0 + f64::EPSILON) / 2.0;
         let want = (1.0 + (-e1).exp()) / 2.0;
         assert_eq!(out, vec![want]);

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::load::{EvalGt, EvalResults, Record, Seg};
+use super::load::{EvalGt, EvalResults, Keypoints, Record, Seg};
 
 impl Record<'_> {
     /// The record owning all its data, or `None` when its segmentation is a range of the input.
@@ -28,10 +28,19 @@ impl Record<'_> {
             bbox: self.bbox,
             score: self.score,
             seg,
-            keypoints: self.keypoints.map(|k| Box::new(Cow::Owned(k.into_owned()))),
+            keypoints: self.keypoints.map(Keypoints::detach),
             no_keypoints: self.no_keypoints,
             offset: self.offset,
         })
+    }
+}
+
+impl Keypoints<'_> {
+    fn detach(self) -> Keypoints<'static> {
+        match self {
+            Keypoints::Text(t) => Keypoints::Text(Box::new(Cow::Owned((*t).into_owned()))),
+            Keypoints::Numbers(n) => Keypoints::Numbers(n),
+        }
     }
 }
 
@@ -112,8 +121,10 @@ mod tests {
             .into_owned()
             .unwrap();
         drop(text);
-        let kp = gt.annotations[0].keypoints.as_deref().map(|k| k.to_vec());
-        assert_eq!(kp.as_deref(), Some(&b"[1, 2, 2]"[..]));
+        match &gt.annotations[0].keypoints {
+            Some(Keypoints::Text(t)) => assert_eq!(&***t, &b"[1, 2, 2]"[..]),
+            other => panic!("keypoints read as text, kept as {other:?}"),
+        }
         assert_eq!(gt.annotations[0].no_keypoints, Some(false));
     }
 }

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use super::accumulate::desc_score_key;
 use super::cell::Cell;
 use super::geom::{self, Geometry, KeypointSources, MaskSources};
-use super::load::Record;
+use super::load::{Keypoints, Record};
 use super::masks::MaskSet;
 use super::oks;
 use super::params::{EvalParams, IouType, Params};
@@ -222,7 +222,7 @@ pub(crate) fn load_results(
                 let Some(raw) = &r.keypoints else {
                     return Err(fail("result has no keypoints (the first result has keypoints and no bbox or segmentation, so all need them)".into()));
                 };
-                read_keypoints(raw, None, kp).map_err(|e| e.for_record(r.describe()))?;
+                let kp = keypoint_values(raw, None, kp).map_err(|e| e.for_record(r.describe()))?;
                 oks::keypoints_area_bbox(kp)
                     .ok_or_else(|| fail("result has an empty keypoints list".into()))?
             }
@@ -656,12 +656,12 @@ pub(crate) fn prepare_with<'a>(
             const NO_GT_KP: &str = "ground-truth annotation has no keypoints";
             let gt_kp = keypoint_rows(&gt_order, k, |i| {
                 let a = &gt.annotations[i as usize];
-                (a.keypoints.as_deref(), a, NO_GT_KP)
+                (a.keypoints.as_ref(), a, NO_GT_KP)
             })?;
             let gt_boxes = gt_boxes(gt, &gt_order)?;
             let dt_kp = keypoint_rows(&dt_order, k, |i| {
                 let r = &results[dets[i as usize].index as usize];
-                (r.keypoints.as_deref(), r, "result has no keypoints")
+                (r.keypoints.as_ref(), r, "result has no keypoints")
             })?;
             Geometry::Keypoints(KeypointSources {
                 vars: oks::oks_vars(&p.kpt_oks_sigmas),
@@ -720,48 +720,40 @@ pub(crate) fn prepare_with<'a>(
     })
 }
 
-/// The keypoints of the records `order` names, `3 * k` numbers each, one record after the other: read in
-/// parallel straight into place; the first failing record in `order` is reported (a missing keypoints
-/// value, with `missing` as its message, or a bad one), as a sequential loop would.
+/// The keypoints of the records `order` names, `3 * k` numbers each, one row per record: the records'
+/// own numbers, or read from their text in parallel; the first failing record in `order` is reported (a
+/// missing keypoints value, with `missing` as its message, or a bad one), as a sequential loop would.
 fn keypoint_rows<'r, 'a: 'r>(
     order: &[u32],
     k: usize,
-    record: impl Fn(u32) -> (Option<&'r Cow<'a, [u8]>>, &'r Record<'a>, &'static str) + Sync,
-) -> Result<Vec<f64>> {
+    record: impl Fn(u32) -> (Option<&'r Keypoints<'a>>, &'r Record<'a>, &'static str) + Sync,
+) -> Result<Vec<Cow<'r, [f64]>>> {
     let failed = FirstFailure::default();
-    if k == 0 {
-        // No rows to write into: each record is only checked.
-        let mut kp = Vec::new();
-        for (j, &i) in order.iter().enumerate() {
-            let (raw, r, missing) = record(i);
-            let read = raw.map_or(Err(Error::msg(missing)), |raw| {
-                read_keypoints(raw, Some(0), &mut kp)
-            });
-            if let Err(e) = read {
-                failed.record(j, e.for_record(r.describe()));
-                break;
-            }
-        }
-        return failed.into_result().map(|()| Vec::new());
-    }
-    let mut out = vec![0.0; order.len() * 3 * k];
-    out.par_chunks_mut(3 * k)
-        .zip(order.par_iter())
+    let mut out = Vec::with_capacity(order.len());
+    order
+        .par_iter()
         .enumerate()
-        .for_each_init(Vec::new, |kp, (j, (row, &i))| {
+        .map_init(Vec::new, |scratch, (j, &i)| {
+            let empty = Cow::Borrowed(&[][..]);
             if failed.skip(j) {
-                return;
+                return empty;
             }
             let (raw, r, missing) = record(i);
             let read = match raw {
                 None => Err(Error::msg(missing)),
-                Some(raw) => read_keypoints(raw, Some(k), kp),
+                Some(Keypoints::Numbers(v)) => {
+                    check_count(v, Some(k)).map(|()| Cow::Borrowed(&v[..]))
+                }
+                Some(text) => {
+                    keypoint_values(text, Some(k), scratch).map(|v| Cow::Owned(v.to_vec()))
+                }
             };
-            match read {
-                Ok(()) => row.copy_from_slice(kp),
-                Err(e) => failed.record(j, e.for_record(r.describe())),
-            }
-        });
+            read.unwrap_or_else(|e| {
+                failed.record(j, e.for_record(r.describe()));
+                empty
+            })
+        })
+        .collect_into_vec(&mut out);
     failed.into_result().map(|()| out)
 }
 
@@ -778,22 +770,36 @@ fn gt_boxes(gt: &Gt<'_>, order: &[u32]) -> Result<Vec<[f64; 4]>> {
     Ok(boxes)
 }
 
-/// A `keypoints` value (JSON text) into `out`: an array of numbers, of `3 * k` of them when `k` is given
-/// (pycocotools fails, or silently broadcasts, on other lengths).
-fn read_keypoints(raw: &[u8], k: Option<usize>, out: &mut Vec<f64>) -> Result<()> {
-    out.clear();
-    let mut c = crate::json::scan::Cursor::new(raw, 0);
-    c.begin_array()
-        .and_then(|()| c.f64_list(out))
-        .map_err(|_| Error::msg("keypoints must be an array of numbers"))?;
-    if let Some(k) = k {
-        if out.len() != 3 * k {
-            return Err(Error::msg(format!(
-                "keypoints has {} values, expected {} (x, y, v for each of the {k} keypoint sigmas)",
-                out.len(),
-                3 * k
-            )));
+/// A `keypoints` value's numbers (read into `scratch` when the reader left it as text): an array of
+/// numbers, of `3 * k` of them when `k` is given (pycocotools fails, or silently broadcasts, on other
+/// lengths).
+fn keypoint_values<'v>(
+    kp: &'v Keypoints<'_>,
+    k: Option<usize>,
+    scratch: &'v mut Vec<f64>,
+) -> Result<&'v [f64]> {
+    let values: &[f64] = match kp {
+        Keypoints::Numbers(v) => v,
+        Keypoints::Text(raw) => {
+            scratch.clear();
+            let mut c = crate::json::scan::Cursor::new(raw, 0);
+            c.begin_array()
+                .and_then(|()| c.f64_list(scratch))
+                .map_err(|_| Error::msg("keypoints must be an array of numbers"))?;
+            scratch
         }
+    };
+    check_count(values, k).map(|()| values)
+}
+
+/// `3 * k` values, when `k` is given.
+fn check_count(values: &[f64], k: Option<usize>) -> Result<()> {
+    match k {
+        Some(k) if values.len() != 3 * k => Err(Error::msg(format!(
+            "keypoints has {} values, expected {} (x, y, v for each of the {k} keypoint sigmas)",
+            values.len(),
+            3 * k
+        ))),
+        _ => Ok(()),
     }
-    Ok(())
 }
