@@ -492,10 +492,11 @@ mod tests {
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
         enc.set_filter(filter);
-        let wr = enc.write_header().unwrap();
-        let mut sw = wr.into_stream_writer_with_size(chunk).unwrap();
+        let mut wr = enc.write_header().unwrap();
+        let mut sw = wr.stream_writer_with_size(chunk).unwrap();
         std::io::Write::write_all(&mut sw, px).unwrap();
         sw.finish().unwrap();
+        wr.finish().unwrap();
         out
     }
 
