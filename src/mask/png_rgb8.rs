@@ -336,20 +336,12 @@ fn unfilter<const B: usize>(filter: u8, raw: &[u8], prev: &[u8], out: &mut [u8])
             let mut a = [0u8; B];
             let mut i = 0;
             while i + B <= n {
-                // Eight pixels of zero residual: eight copies of the left pixel, as one block for as long
-                // as the blocks of zeros go on.
+                // Eight pixels of zero residual: eight copies of the left pixel.
                 if i + 8 * B <= n && zero(&raw[i..i + 8 * B]) {
-                    let mut eight = [0u8; 32];
-                    for px in eight[..8 * B].chunks_exact_mut(B) {
+                    for px in out[i..i + 8 * B].chunks_exact_mut(B) {
                         px.copy_from_slice(&a);
                     }
-                    loop {
-                        out[i..i + 8 * B].copy_from_slice(&eight[..8 * B]);
-                        i += 8 * B;
-                        if i + 8 * B > n || !zero(&raw[i..i + 8 * B]) {
-                            break;
-                        }
-                    }
+                    i += 8 * B;
                     continue;
                 }
                 for k in 0..B {
