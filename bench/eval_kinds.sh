@@ -148,7 +148,8 @@ for KIND in "${KLIST[@]}"; do
   synth_kind "$KIND" "$IMAGES"
   warm "$GT" "$DT"
   case "$KIND" in
-    panoptic) INPUTS+=("panoptic: GT $(size_mb "$GT") MB + $(find "$GTD" -name '*.png' | wc -l) PNGs ($(du -sm "$GTD" | cut -f1) MB), prediction $(size_mb "$DT") MB + PNGs ($(du -sm "$PRD" | cut -f1) MB), $("$JQ" '[.annotations[].segments_info | length] | add' "$GT") GT segments") ;;
+    panoptic) # inputs may be symbolic links (to another checkout's bench/out): sized through them
+      INPUTS+=("panoptic: GT $(size_mb "$(readlink -f "$GT")") MB + $(find -L "$GTD" -name '*.png' | wc -l) PNGs ($(du -smL "$GTD" | cut -f1) MB), prediction $(size_mb "$(readlink -f "$DT")") MB + PNGs ($(du -smL "$PRD" | cut -f1) MB), $("$JQ" '[.annotations[].segments_info | length] | add' "$GT") GT segments") ;;
     keypoints|lvis-bbox) INPUTS+=("$KIND: GT $(size_mb "$GT") MB ($("$JQ" '.annotations|length' "$GT") annotations, $("$JQ" '.categories|length' "$GT") categories), results $(size_mb "$DT") MB ($("$JQ" length "$DT") detections)") ;;
     boundary) INPUTS+=("boundary: the segm pair of eval_coco.sh, GT $(size_mb "$GT") MB ($("$JQ" '.annotations|length' "$GT") annotations), results $(size_mb "$DT") MB ($("$JQ" length "$DT") detections)") ;;
   esac

@@ -38,7 +38,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::FirstFailure;
-use crate::mask::png::{decode_panoptic_rows, rgb_id, PanopticRows};
+use crate::mask::png::{decode_panoptic_rows, panoptic_row_reader, rgb_id, PanopticRows};
+use crate::mask::png_rgb8::RowScratch;
 use crate::{Error, Result};
 use std::cell::RefCell;
 
@@ -377,29 +378,116 @@ struct ImageStat {
     fp_cats: Vec<i64>,
 }
 
+/// A worker's buffers, reused from image to image: the two files' bytes, the row readers' windows, and the
+/// whole decoded images of the `png` crate's path.
+#[derive(Default)]
+struct Scratch {
+    gt_file: Vec<u8>,
+    pred_file: Vec<u8>,
+    gt_rows: RowScratch,
+    pred_rows: RowScratch,
+    gt_buf: Vec<u8>,
+    pred_buf: Vec<u8>,
+    runs: Vec<(u64, u64)>,
+}
+
 thread_local! {
-    /// Each worker's decode buffers (ground truth, prediction), reused from image to image.
-    static BUFFERS: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-/// Decode the segment-id PNG at `path` into `buf`.
-fn read_rows(path: &Path, buf: &mut Vec<u8>) -> Result<PanopticRows> {
-    let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| Error::io(name.clone(), e))?;
-    decode_panoptic_rows(&bytes, buf).map_err(|e| e.in_file(name))
+/// Read the file at `path` into `buf` (its allocation reused).
+fn read_file(path: &Path, buf: &mut Vec<u8>) -> Result<()> {
+    use std::io::Read;
+    let name = || path.display().to_string();
+    buf.clear();
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(name(), e))?;
+    let size = f.metadata().map(|m| m.len() as usize).unwrap_or(0);
+    buf.reserve(size);
+    f.read_to_end(buf).map_err(|e| Error::io(name(), e))?;
+    Ok(())
 }
 
-/// Pixel counts per (gt id, pred id), keyed `gt << 24 | pred`. The two rasters have the same size.
-///
-/// Counted by runs: a run of equal pixel pairs along a row is found by comparing each row with itself shifted
-/// by one pixel, eight bytes at a time, and a row pair equal to the row pair above repeats its runs (segment
-/// maps are mostly constant regions).
-fn pair_counts(g: &PanopticRows, gbuf: &[u8], p: &PanopticRows, pbuf: &[u8]) -> PairCounts {
+/// Pixel counts per (gt id, pred id), keyed `gt << 24 | pred`, from the two files' rows read one at a time
+/// (`mask::png::panoptic_row_reader`): a row pair whose rows both repeat the row above repeats its runs.
+/// `None` where either file is not of the fast path's shape, fails to decode, or the sizes differ (from each
+/// other or from `gt_dims`): the caller then decodes both with the `png` crate, which reports what is wrong.
+fn stream_pair_counts(s: &mut Scratch, gt_dims: Option<(u32, u32)>) -> Option<PairCounts> {
+    let mut g = panoptic_row_reader(&s.gt_file, &mut s.gt_rows)?;
+    let mut p = panoptic_row_reader(&s.pred_file, &mut s.pred_rows)?;
+    if gt_dims.is_some_and(|d| d != (g.width, g.height))
+        || (p.width, p.height) != (g.width, g.height)
+    {
+        return None;
+    }
     let mut counts = PairCounts::default();
-    let mut add = |k: u64, n: u64| *counts.entry(k).or_insert(0) += n;
-    let (gc, pc) = (g.channels, p.channels);
-    // The runs of the row pair before, and how many row pairs had them.
-    let mut runs: Vec<(u64, u64)> = Vec::new();
+    let runs = &mut s.runs;
+    runs.clear();
+    let mut repeats = 0u64;
+    for _ in 0..g.height {
+        let (g_new, p_new) = (g.next_row()?, p.next_row()?);
+        if !g_new && !p_new {
+            repeats += 1;
+            continue;
+        }
+        add_runs(&mut counts, runs, repeats);
+        repeats = 1;
+        row_runs(g.row(), g.channels, p.row(), p.channels, runs);
+    }
+    add_runs(&mut counts, runs, repeats);
+    g.finish()?;
+    p.finish()?;
+    Some(counts)
+}
+
+/// Add `runs` (`(key, pixels)`), `repeats` times over, to `counts`, and clear them.
+fn add_runs(counts: &mut PairCounts, runs: &mut Vec<(u64, u64)>, repeats: u64) {
+    for &(k, n) in runs.iter() {
+        *counts.entry(k).or_insert(0) += n * repeats;
+    }
+    runs.clear();
+}
+
+/// The runs of equal pixel pairs along one row pair (`gc`, `pc`: bytes per pixel), appended to `runs` as
+/// `(gt << 24 | pred, pixels)`. A run ends where either row differs from its pixel before, found by comparing
+/// each row with itself shifted by one pixel, eight bytes at a time.
+fn row_runs(gr: &[u8], gc: usize, pr: &[u8], pc: usize, runs: &mut Vec<(u64, u64)>) {
+    let w = gr.len() / gc;
+    let mut x = 0;
+    while x < w {
+        let k = ((rgb_id(&gr[x * gc..]) as u64) << 24) | rgb_id(&pr[x * pc..]) as u64;
+        let end = if gc == 3 && pc == 3 {
+            run_end3(gr, pr, x + 1)
+        } else {
+            let mut e = x + 1;
+            while e < w
+                && gr[e * gc..e * gc + 3] == gr[x * gc..x * gc + 3]
+                && pr[e * pc..e * pc + 3] == pr[x * pc..x * pc + 3]
+            {
+                e += 1;
+            }
+            e
+        };
+        runs.push((k, (end - x) as u64));
+        x = end;
+    }
+}
+
+/// Decode the segment-id PNG `bytes` (of `path`) into `buf` with the `png` crate's checks.
+fn decode_rows(path: &Path, bytes: &[u8], buf: &mut Vec<u8>) -> Result<PanopticRows> {
+    decode_panoptic_rows(bytes, buf).map_err(|e| e.in_file(path.display().to_string()))
+}
+
+/// Pixel counts per (gt id, pred id), keyed `gt << 24 | pred`, of two whole decoded rasters of the same size;
+/// a row pair equal to the row pair above repeats its runs.
+fn pair_counts(
+    g: &PanopticRows,
+    gbuf: &[u8],
+    p: &PanopticRows,
+    pbuf: &[u8],
+    runs: &mut Vec<(u64, u64)>,
+) -> PairCounts {
+    let mut counts = PairCounts::default();
+    runs.clear();
     let mut repeats = 0u64;
     let mut before: Option<(&[u8], &[u8])> = None;
     for (gr, pr) in g.rows(gbuf).zip(p.rows(pbuf)) {
@@ -407,35 +495,12 @@ fn pair_counts(g: &PanopticRows, gbuf: &[u8], p: &PanopticRows, pbuf: &[u8]) -> 
             repeats += 1;
             continue;
         }
-        for &(k, n) in &runs {
-            add(k, n * repeats);
-        }
-        runs.clear();
+        add_runs(&mut counts, runs, repeats);
         repeats = 1;
         before = Some((gr, pr));
-        let w = gr.len() / gc;
-        let mut x = 0;
-        while x < w {
-            let k = ((rgb_id(&gr[x * gc..]) as u64) << 24) | rgb_id(&pr[x * pc..]) as u64;
-            let end = if gc == 3 && pc == 3 {
-                run_end3(gr, pr, x + 1)
-            } else {
-                let mut e = x + 1;
-                while e < w
-                    && gr[e * gc..e * gc + 3] == gr[x * gc..x * gc + 3]
-                    && pr[e * pc..e * pc + 3] == pr[x * pc..x * pc + 3]
-                {
-                    e += 1;
-                }
-                e
-            };
-            runs.push((k, (end - x) as u64));
-            x = end;
-        }
+        row_runs(gr, g.channels, pr, p.channels, runs);
     }
-    for &(k, n) in &runs {
-        add(k, n * repeats);
-    }
+    add_runs(&mut counts, runs, repeats);
     counts
 }
 
@@ -478,10 +543,18 @@ fn eval_image(
 ) -> Result<ImageStat> {
     let gt_path = gt_dir.join(&gt.file_name);
     let pred_path = pred_dir.join(&pred.file_name);
-    let counts = BUFFERS.with(|b| -> Result<PairCounts> {
-        let (gbuf, pbuf) = &mut *b.borrow_mut();
-        let g = read_rows(&gt_path, gbuf)?;
-        let p = read_rows(&pred_path, pbuf)?;
+    let counts = SCRATCH.with(|b| -> Result<PairCounts> {
+        let s = &mut *b.borrow_mut();
+        read_file(&gt_path, &mut s.gt_file)?;
+        if read_file(&pred_path, &mut s.pred_file).is_ok() {
+            if let Some(counts) = stream_pair_counts(s, gt_dims) {
+                return Ok(counts);
+            }
+        }
+        // The `png` crate's path: whole images, its checks and messages, in this order.
+        let g = decode_rows(&gt_path, &s.gt_file, &mut s.gt_buf)?;
+        read_file(&pred_path, &mut s.pred_file)?;
+        let p = decode_rows(&pred_path, &s.pred_file, &mut s.pred_buf)?;
         let (gw, gh, pw, ph) = (g.width, g.height, p.width, p.height);
         let rec = || format!("image id {}", gt.image_id);
         if let Some((w, h)) = gt_dims {
@@ -500,7 +573,7 @@ fn eval_image(
             .in_file(pred_path.display().to_string())
             .for_record(rec()));
         }
-        Ok(pair_counts(&g, gbuf, &p, pbuf))
+        Ok(pair_counts(&g, &s.gt_buf, &p, &s.pred_buf, &mut s.runs))
     })?;
     let rec = || format!("image id {}", gt.image_id);
     let mut pairs: Vec<(u64, u64)> = counts.into_iter().collect();

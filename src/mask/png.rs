@@ -383,6 +383,22 @@ pub fn rgb_id(p: &[u8]) -> u32 {
     p[0] as u32 + 256 * p[1] as u32 + 65536 * p[2] as u32
 }
 
+/// The rows of a panoptic segment-id PNG one at a time (`png_rgb8::RowReader`) when the file has the common
+/// shape the fast path reads and fits the limits of [`decode_panoptic_rows`]; `None`: use that function, which
+/// decodes or reports the file as the `png` crate does.
+pub fn panoptic_row_reader<'a>(
+    bytes: &'a [u8],
+    scratch: &'a mut super::png_rgb8::RowScratch,
+) -> Option<super::png_rgb8::RowReader<'a>> {
+    super::png_rgb8::RowReader::open(bytes, scratch, fast_path_limit(bytes))
+        .filter(|r| r.width as u64 * r.height as u64 <= MAX_PIXELS)
+}
+
+/// The decoded size the fast path accepts for a file of `bytes` (deflate expands at most 1032-fold).
+fn fast_path_limit(bytes: &[u8]) -> u64 {
+    (bytes.len() as u64 * 1032).min(MAX_PIXELS * 4)
+}
+
 /// The decoded rows of a panoptic PNG held in a caller's buffer (see [`decode_panoptic_rows`]).
 #[derive(Debug, Clone, Copy)]
 pub struct PanopticRows {
@@ -409,9 +425,7 @@ impl PanopticRows {
 /// a fresh zeroed allocation per image when many are decoded), with the checks of [`read_panoptic_png`].
 pub fn decode_panoptic_rows(bytes: &[u8], buf: &mut Vec<u8>) -> Result<PanopticRows> {
     // The common 8-bit RGB(A) file: the fast path, within the limits checked below for the others.
-    if let Some(r) =
-        super::png_rgb8::decode(bytes, buf, (bytes.len() as u64 * 1032).min(MAX_PIXELS * 4))
-    {
+    if let Some(r) = super::png_rgb8::decode(bytes, buf, fast_path_limit(bytes)) {
         if r.width as u64 * r.height as u64 <= MAX_PIXELS {
             return Ok(PanopticRows {
                 width: r.width,

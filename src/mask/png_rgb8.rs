@@ -8,6 +8,12 @@
 //! are zero and whose left and upper neighbours are equal is copied without the predictor (Paeth of `a, a, c`
 //! is `a` for any `c`), and a zero residual of the Sub filter copies its left neighbour likewise.
 //!
+//! [`RowReader`] hands the rows out one at a time, inflated through a small window and unfiltered into a row
+//! buffer, so that a caller consuming rows (pair counting in `eval panoptic`) finds them in the core's cache
+//! instead of writing and reading back a whole decoded image; a row filtered Up with a zero residual (the
+//! row above repeated, most rows of a segment map) is reported as such and not unfiltered at all.
+//! [`decode`] gathers those rows into one buffer.
+//!
 //! What it is NOT: a PNG decoder. Anything else — another colour type or depth, interlacing, a palette or an
 //! unknown critical chunk, a bad CRC, a stream that does not inflate to exactly the image's bytes — returns
 //! `None`, and the caller decodes the file with the `png` crate, which accepts or reports it as it always has.
@@ -22,11 +28,14 @@ pub struct Rgb8Rows {
     pub channels: usize,
     /// Offset of the first row's first byte.
     pub start: usize,
-    /// Bytes from one row to the next (`width * channels + 1`: each row's filter byte stays in place).
+    /// Bytes from one row to the next.
     pub stride: usize,
 }
 
 const SIGNATURE: [u8; 8] = [137, 80, 78, 71, 13, 10, 26, 10];
+
+/// How far back a deflate match may reach.
+const LOOKBACK: usize = 32 * 1024;
 
 /// The chunks of a PNG: `(type, data)`, `None` on a truncated chunk or a CRC mismatch.
 fn chunks(bytes: &[u8]) -> impl Iterator<Item = Option<([u8; 4], &[u8])>> {
@@ -53,102 +62,232 @@ fn chunks(bytes: &[u8]) -> impl Iterator<Item = Option<([u8; 4], &[u8])>> {
     })
 }
 
-/// Decode `bytes` into `buf` (grown as needed, never shrunk; its old contents are overwritten) if the file
-/// has the shape this fast path reads (see the module doc); `max_bytes` bounds the decoded size (the caller's
-/// limits). `None`: decode it with the `png` crate instead.
-pub fn decode(bytes: &[u8], buf: &mut Vec<u8>, max_bytes: u64) -> Option<Rgb8Rows> {
-    if bytes.get(..8)? != &SIGNATURE[..] {
-        return None;
-    }
-    let mut it = chunks(bytes);
-    let (kind, ihdr) = it.next()??;
-    if &kind != b"IHDR" || ihdr.len() != 13 {
-        return None;
-    }
-    let width = u32::from_be_bytes(ihdr[0..4].try_into().ok()?);
-    let height = u32::from_be_bytes(ihdr[4..8].try_into().ok()?);
-    let channels = match (ihdr[8], ihdr[9]) {
-        (8, 2) => 3usize,
-        (8, 6) => 4,
-        _ => return None,
-    };
-    // compression 0, filter method 0, no interlacing
-    if ihdr[10..13] != [0, 0, 0] || width == 0 || height == 0 {
-        return None;
-    }
-    let line = (width as usize).checked_mul(channels)?;
-    let stride = line.checked_add(1)?;
-    let size = stride.checked_mul(height as usize)?;
-    if size as u64 > max_bytes {
-        return None;
-    }
-    // IDAT chunks, consecutive, then IEND; ancillary chunks (lower-case first letter) are skipped.
-    let mut idat: Vec<&[u8]> = Vec::new();
-    let (mut after_idat, mut ended) = (false, false);
-    for chunk in it {
-        let (kind, data) = chunk?;
-        match &kind {
-            b"IDAT" if !after_idat => idat.push(data),
-            b"IEND" => {
-                ended = true;
-                break;
-            }
-            _ if kind[0].is_ascii_lowercase() => after_idat |= !idat.is_empty(),
-            _ => return None,
-        }
-    }
-    if !ended || idat.is_empty() {
-        return None;
-    }
-    let joined;
-    let stream: &[u8] = if idat.len() == 1 {
-        idat[0]
-    } else {
-        joined = idat.concat();
-        &joined
-    };
-    if buf.len() < size {
-        buf.resize(size, 0);
-    }
-    let out = &mut buf[..size];
-    let mut d = fdeflate::Decompressor::new();
-    d.ignore_adler32();
-    // All but the 4-byte Adler-32 trailer first: fdeflate 0.3.7 hashes the output of the call that reaches
-    // the trailer even when told to ignore it (6 % of `eval panoptic`), so that call is left with none.
-    let body = stream.len().checked_sub(4)?;
-    let (mut at_in, mut at_out) = d.read(&stream[..body], out, 0, false).ok()?;
-    while !d.is_done() {
-        let (used, made) = d.read(&stream[at_in..], out, at_out, true).ok()?;
-        if used == 0 && made == 0 {
+/// A worker's buffers for one [`RowReader`], reused from file to file: the inflate window and two unfiltered rows.
+#[derive(Debug, Default)]
+pub struct RowScratch {
+    window: Vec<u8>,
+    prev: Vec<u8>,
+    cur: Vec<u8>,
+}
+
+/// The rows of a PNG this fast path reads (see the module doc), inflated and unfiltered one at a time: the
+/// inflated bytes go through a window of a few hundred KB (the 32 KB deflate lookback plus rows not yet
+/// unfiltered) and each row is unfiltered into one of two row buffers, so a file never occupies more than that,
+/// whatever its size, and the bytes stay in the core's cache between inflating, unfiltering and their use.
+pub struct RowReader<'a> {
+    pub width: u32,
+    pub height: u32,
+    /// 3 (RGB) or 4 (RGBA).
+    pub channels: usize,
+    /// Bytes of one row's pixels.
+    line: usize,
+    stream: std::borrow::Cow<'a, [u8]>,
+    at_in: usize,
+    d: fdeflate::Decompressor,
+    s: &'a mut RowScratch,
+    /// Inflated bytes in `s.window[..filled]`; the next row (its filter byte first) starts at `next`.
+    filled: usize,
+    next: usize,
+    /// Rows unfiltered so far.
+    rows: u32,
+}
+
+impl<'a> RowReader<'a> {
+    /// The reader of `bytes` if the file has the shape this fast path reads and its pixels take at most
+    /// `max_bytes` (the caller's limits); `None`: decode it with the `png` crate instead.
+    pub fn open(bytes: &'a [u8], s: &'a mut RowScratch, max_bytes: u64) -> Option<Self> {
+        if bytes.get(..8)? != &SIGNATURE[..] {
             return None;
         }
-        at_in += used;
-        at_out += made;
-    }
-    if at_out != size || at_in != stream.len() {
-        return None;
-    }
-    // Unfilter in place, row after row.
-    for r in 0..height as usize {
-        let (done, rest) = out.split_at_mut(r * stride);
-        let filter = rest[0];
-        let cur = &mut rest[1..stride];
-        let prev = (r > 0).then(|| &done[done.len() - line..]);
-        let ok = if channels == 3 {
-            unfilter::<3>(filter, prev, cur)
+        let mut it = chunks(bytes);
+        let (kind, ihdr) = it.next()??;
+        if &kind != b"IHDR" || ihdr.len() != 13 {
+            return None;
+        }
+        let width = u32::from_be_bytes(ihdr[0..4].try_into().ok()?);
+        let height = u32::from_be_bytes(ihdr[4..8].try_into().ok()?);
+        let channels = match (ihdr[8], ihdr[9]) {
+            (8, 2) => 3usize,
+            (8, 6) => 4,
+            _ => return None,
+        };
+        // compression 0, filter method 0, no interlacing
+        if ihdr[10..13] != [0, 0, 0] || width == 0 || height == 0 {
+            return None;
+        }
+        let line = (width as usize).checked_mul(channels)?;
+        let size = (line as u64 + 1).checked_mul(height as u64)?;
+        if size > max_bytes {
+            return None;
+        }
+        // IDAT chunks, consecutive, then IEND; ancillary chunks (lower-case first letter) are skipped.
+        let mut idat: Vec<&[u8]> = Vec::new();
+        let (mut after_idat, mut ended) = (false, false);
+        for chunk in it {
+            let (kind, data) = chunk?;
+            match &kind {
+                b"IDAT" if !after_idat => idat.push(data),
+                b"IEND" => {
+                    ended = true;
+                    break;
+                }
+                _ if kind[0].is_ascii_lowercase() => after_idat |= !idat.is_empty(),
+                _ => return None,
+            }
+        }
+        if !ended || idat.is_empty() {
+            return None;
+        }
+        let stream = if idat.len() == 1 {
+            std::borrow::Cow::Borrowed(idat[0])
         } else {
-            unfilter::<4>(filter, prev, cur)
+            std::borrow::Cow::Owned(idat.concat())
+        };
+        // Room for the lookback, a few rows, and inflating in large steps.
+        let cap = (2 * (LOOKBACK + line + 1)).max(256 * 1024);
+        if s.window.len() < cap {
+            s.window.resize(cap, 0);
+        }
+        // The row above the first is zeros.
+        s.prev.clear();
+        s.prev.resize(line, 0);
+        s.cur.resize(line, 0);
+        let mut d = fdeflate::Decompressor::new();
+        d.ignore_adler32();
+        Some(RowReader {
+            width,
+            height,
+            channels,
+            line,
+            stream,
+            at_in: 0,
+            d,
+            s,
+            filled: 0,
+            next: 0,
+            rows: 0,
+        })
+    }
+
+    /// Inflate once more into the window (moved to the front first when full: the lookback and any bytes not
+    /// yet read kept); `(input used, bytes made)`, `None` if the stream fails.
+    fn inflate(&mut self) -> Option<(usize, usize)> {
+        if self.filled == self.s.window.len() {
+            let keep = self.next.min(self.filled.saturating_sub(LOOKBACK));
+            self.s.window.copy_within(keep..self.filled, 0);
+            self.filled -= keep;
+            self.next -= keep;
+        }
+        // All but the 4-byte Adler-32 trailer first: fdeflate 0.3.7 hashes the output of the call that
+        // reaches the trailer even when told to ignore it, so that call is left with none.
+        let body = self.stream.len().checked_sub(4)?;
+        let (input, end) = if self.at_in < body {
+            (&self.stream[self.at_in..body], false)
+        } else {
+            (&self.stream[self.at_in..], true)
+        };
+        let (used, made) = self
+            .d
+            .read(input, &mut self.s.window, self.filled, end)
+            .ok()?;
+        self.at_in += used;
+        self.filled += made;
+        Some((used, made))
+    }
+
+    /// Inflate until the window holds the next row; `None` if the stream fails or ends first.
+    #[inline]
+    fn fill(&mut self) -> Option<()> {
+        while self.filled - self.next <= self.line {
+            if self.d.is_done() || self.inflate()? == (0, 0) {
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    /// Unfilter the next row: `Some(false)` if its pixels are those of the row before (a zero residual of the
+    /// Up filter, or an unfiltered row equal to the one above) — [`Self::row`] is then left as it was —,
+    /// `Some(true)` otherwise (the first row always). `None` if the stream fails, ends early, or a row has an
+    /// unknown filter type.
+    #[inline]
+    pub fn next_row(&mut self) -> Option<bool> {
+        if self.rows >= self.height {
+            return None;
+        }
+        self.fill()?;
+        let stride = self.line + 1;
+        let at = self.next;
+        self.next += stride;
+        let first = self.rows == 0;
+        self.rows += 1;
+        let s = &mut *self.s;
+        let filter = s.window[at];
+        let raw = &s.window[at + 1..at + stride];
+        let same = match filter {
+            2 => zero(raw),
+            0 => raw == &s.prev[..],
+            _ => false,
+        };
+        if same {
+            return Some(first);
+        }
+        let ok = if self.channels == 3 {
+            unfilter::<3>(filter, raw, &s.prev, &mut s.cur)
+        } else {
+            unfilter::<4>(filter, raw, &s.prev, &mut s.cur)
         };
         if !ok {
             return None;
         }
+        std::mem::swap(&mut s.prev, &mut s.cur);
+        Some(true)
     }
+
+    /// The pixels (`width × channels` bytes) of the row [`Self::next_row`] last read.
+    #[inline]
+    pub fn row(&self) -> &[u8] {
+        &self.s.prev
+    }
+
+    /// After the last row: `Some` if the stream ends exactly there, as the `png` crate requires.
+    pub fn finish(mut self) -> Option<()> {
+        if self.rows != self.height || self.filled != self.next {
+            return None;
+        }
+        while !self.d.is_done() {
+            let (used, made) = self.inflate()?;
+            if made != 0 || used == 0 {
+                return None; // bytes beyond the image, or a stream that stops short
+            }
+        }
+        (self.at_in == self.stream.len()).then_some(())
+    }
+}
+
+/// Decode `bytes` into `buf` (grown as needed, never shrunk; its old contents are overwritten) if the file
+/// has the shape this fast path reads (see the module doc); `max_bytes` bounds the decoded size (the caller's
+/// limits). `None`: decode it with the `png` crate instead.
+pub fn decode(bytes: &[u8], buf: &mut Vec<u8>, max_bytes: u64) -> Option<Rgb8Rows> {
+    let mut scratch = RowScratch::default();
+    let mut r = RowReader::open(bytes, &mut scratch, max_bytes)?;
+    let line = r.line;
+    let size = line.checked_mul(r.height as usize)?;
+    if buf.len() < size {
+        buf.resize(size, 0);
+    }
+    for y in 0..r.height as usize {
+        r.next_row()?;
+        buf[y * line..][..line].copy_from_slice(r.row());
+    }
+    let (width, height, channels) = (r.width, r.height, r.channels);
+    r.finish()?;
     Some(Rgb8Rows {
         width,
         height,
         channels,
-        start: 1,
-        stride,
+        start: 0,
+        stride: line,
     })
 }
 
@@ -168,88 +307,79 @@ fn paeth(a: u8, b: u8, c: u8) -> u8 {
     }
 }
 
-/// Whether all bytes are zero (a few 8-byte words for the 24 or 32 bytes of eight pixels).
+/// Whether all bytes are zero (64-byte blocks OR-ed as words, stopping at the first block that is not).
 #[inline(always)]
 fn zero(bytes: &[u8]) -> bool {
-    let mut words = bytes.chunks_exact(8);
-    let any = words.by_ref().fold(0u64, |acc, w| {
-        acc | u64::from_le_bytes(w.try_into().unwrap_or([0; 8]))
-    });
+    let word = |w: &[u8]| u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
+    let mut blocks = bytes.chunks_exact(64);
+    for b in blocks.by_ref() {
+        if b.chunks_exact(8).fold(0u64, |acc, w| acc | word(w)) != 0 {
+            return false;
+        }
+    }
+    let rest = blocks.remainder();
+    let mut words = rest.chunks_exact(8);
+    let any = words.by_ref().fold(0u64, |acc, w| acc | word(w));
     any == 0 && words.remainder().iter().all(|&b| b == 0)
 }
 
-/// Undo one row's filter in place (`prev`: the row above, unfiltered; `None` for the first row, which PNG
-/// treats as having a row of zeros above it). `false` for an unknown filter type.
-fn unfilter<const B: usize>(filter: u8, prev: Option<&[u8]>, cur: &mut [u8]) -> bool {
-    let n = cur.len();
-    match (filter, prev) {
-        (0, _) | (2, None) => {}
-        // Paeth with a zero row above is Sub: paeth(a, 0, 0) = a.
+/// Undo one row's filter: `raw` (the filtered bytes) into `out`, `prev` being the row above, unfiltered (zeros
+/// above the first row). `false` for an unknown filter type.
+fn unfilter<const B: usize>(filter: u8, raw: &[u8], prev: &[u8], out: &mut [u8]) -> bool {
+    let n = raw.len();
+    let (prev, out) = (&prev[..n], &mut out[..n]);
+    match filter {
+        0 => out.copy_from_slice(raw),
         // The left pixel is carried in registers, never read back from the bytes just written (a load
-        // spanning several recent byte stores stalls store-to-load forwarding, ~60 % of this loop's time).
-        (1, _) | (4, None) => {
-            let Some(first) = cur.get(..B) else {
-                return true;
-            };
-            let mut a: [u8; B] = first.try_into().unwrap_or([0; B]);
-            let mut i = B;
+        // spanning several recent byte stores stalls store-to-load forwarding).
+        1 => {
+            let mut a = [0u8; B];
+            let mut i = 0;
             while i + B <= n {
                 // Eight pixels of zero residual: eight copies of the left pixel.
-                if i + 8 * B <= n && zero(&cur[i..i + 8 * B]) {
-                    for px in cur[i..i + 8 * B].chunks_exact_mut(B) {
+                if i + 8 * B <= n && zero(&raw[i..i + 8 * B]) {
+                    for px in out[i..i + 8 * B].chunks_exact_mut(B) {
                         px.copy_from_slice(&a);
                     }
                     i += 8 * B;
                     continue;
                 }
-                let x: [u8; B] = cur[i..i + B].try_into().unwrap_or([0; B]);
-                if x != [0; B] {
-                    for k in 0..B {
-                        a[k] = a[k].wrapping_add(x[k]);
-                    }
+                for k in 0..B {
+                    a[k] = a[k].wrapping_add(raw[i + k]);
                 }
-                cur[i..i + B].copy_from_slice(&a);
+                out[i..i + B].copy_from_slice(&a);
                 i += B;
             }
         }
-        (2, Some(prev)) => {
-            for (c, &p) in cur.iter_mut().zip(prev) {
-                *c = c.wrapping_add(p);
+        2 => {
+            for ((o, &x), &p) in out.iter_mut().zip(raw).zip(prev) {
+                *o = x.wrapping_add(p);
             }
         }
-        (3, prev) => {
+        3 => {
             for k in 0..n {
-                let a = if k >= B { cur[k - B] as u16 } else { 0 };
-                let b = prev.map_or(0, |p| p[k] as u16);
-                cur[k] = cur[k].wrapping_add(((a + b) >> 1) as u8);
+                let a = if k >= B { out[k - B] as u16 } else { 0 };
+                out[k] = raw[k].wrapping_add(((a + prev[k] as u16) >> 1) as u8);
             }
         }
-        (4, Some(prev)) => {
-            // First pixel: a = c = 0, so the predictor is b.
-            for k in 0..B.min(n) {
-                cur[k] = cur[k].wrapping_add(prev[k]);
-            }
-            let Some(first) = cur.get(..B) else {
-                return true;
-            };
-            // Left (a) and upper-left (c) pixels carried in registers, as for Sub.
-            let mut a: [u8; B] = first.try_into().unwrap_or([0; B]);
-            let mut c: [u8; B] = prev[..B].try_into().unwrap_or([0; B]);
-            let mut i = B;
+        4 => {
+            // Left (a) and upper-left (c) pixels carried in registers; both zero left of the first pixel.
+            let (mut a, mut c) = ([0u8; B], [0u8; B]);
+            let mut i = 0;
             while i + B <= n {
                 // Eight pixels of zero residual under eight upper pixels equal to the left one: all eight
                 // are that pixel (each step is paeth(a, a, c) = a), and so is the next upper-left.
                 if i + 8 * B <= n
                     && prev[i..i + B] == a
-                    && prev[i..i + 8 * B] == prev[i - B..i + 7 * B]
-                    && zero(&cur[i..i + 8 * B])
+                    && prev[i + B..i + 8 * B] == prev[i..i + 7 * B]
+                    && zero(&raw[i..i + 8 * B])
                 {
-                    cur[i..i + 8 * B].copy_from_slice(&prev[i..i + 8 * B]);
+                    out[i..i + 8 * B].copy_from_slice(&prev[i..i + 8 * B]);
                     c = a;
                     i += 8 * B;
                     continue;
                 }
-                let x: [u8; B] = cur[i..i + B].try_into().unwrap_or([0; B]);
+                let x: [u8; B] = raw[i..i + B].try_into().unwrap_or([0; B]);
                 let b: [u8; B] = prev[i..i + B].try_into().unwrap_or([0; B]);
                 if x != [0; B] || a != b {
                     for k in 0..B {
@@ -257,7 +387,7 @@ fn unfilter<const B: usize>(filter: u8, prev: Option<&[u8]>, cur: &mut [u8]) -> 
                     }
                 }
                 // else: paeth(a, a, c) = a
-                cur[i..i + B].copy_from_slice(&a);
+                out[i..i + B].copy_from_slice(&a);
                 c = b;
                 i += B;
             }
@@ -352,6 +482,80 @@ mod tests {
                     assert_eq!(rows(&r, &buf), px, "{filter:?} {channels} {w}x{h}");
                 }
             }
+        }
+    }
+
+    /// A PNG of `px` with the IDAT data split into chunks of at most `chunk` bytes.
+    fn encode_chunked(w: u32, h: u32, px: &[u8], filter: png::Filter, chunk: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_filter(filter);
+        let mut wr = enc.write_header().unwrap();
+        let mut sw = wr.stream_writer_with_size(chunk).unwrap();
+        std::io::Write::write_all(&mut sw, px).unwrap();
+        sw.finish().unwrap();
+        wr.finish().unwrap();
+        out
+    }
+
+    #[test]
+    fn rows_one_at_a_time_through_a_moving_window() {
+        // 900 x 150 RGB: 405 KB of filtered rows, more than the window holds, so it moves several times;
+        // several IDAT chunks. A row reported unchanged must equal the row before.
+        let (w, h) = (900, 150);
+        let mut scratch = RowScratch::default();
+        for (i, filter) in [
+            png::Filter::NoFilter,
+            png::Filter::Sub,
+            png::Filter::Up,
+            png::Filter::Avg,
+            png::Filter::Paeth,
+            png::Filter::Adaptive,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            // rows in groups of three equal ones
+            let line = w as usize * 3;
+            let mut px = image(w, h, 3, 7 + i as u64);
+            for y in (0..h as usize).filter(|y| y % 3 != 0) {
+                px.copy_within((y - 1) * line..y * line, y * line);
+            }
+            for chunk in [1000, 1 << 20] {
+                let bytes = encode_chunked(w, h, &px, filter, chunk);
+                let mut r = RowReader::open(&bytes, &mut scratch, u64::MAX).expect("fast path");
+                let mut unchanged = 0;
+                for y in 0..h as usize {
+                    let changed = r.next_row().expect("row");
+                    unchanged += usize::from(!changed);
+                    assert_eq!(r.row(), &px[y * line..][..line], "{filter:?} row {y}");
+                    if !changed {
+                        assert_eq!(&px[(y - 1) * line..][..line], r.row());
+                    }
+                }
+                assert!(r.next_row().is_none());
+                assert!(r.finish().is_some());
+                if filter == png::Filter::Up {
+                    assert!(unchanged > 0, "repeated rows are reported");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_stream_longer_or_shorter_than_the_image_is_refused() {
+        let mut buf = Vec::new();
+        let px = image(30, 20, 3, 3);
+        let good = encode(30, 20, 3, &px, png::Filter::Sub);
+        // The same stream under a header of one row less, then one row more (CRC recomputed).
+        for h in [19u32, 21] {
+            let mut bad = good.clone();
+            bad[20..24].copy_from_slice(&h.to_be_bytes());
+            let crc = crc32fast::hash(&bad[12..29]);
+            bad[29..33].copy_from_slice(&crc.to_be_bytes());
+            assert!(decode(&bad, &mut buf, u64::MAX).is_none(), "height {h}");
         }
     }
 
