@@ -21,6 +21,7 @@ import contextlib
 import copy
 import datetime
 import io
+import sys
 import time
 from collections import defaultdict
 
@@ -152,9 +153,9 @@ class COCOeval:
             raise NotImplementedError(
                 "cocokit.COCOeval evaluates iouType 'bbox', 'segm' and 'keypoints'; {!r} is not "
                 "supported".format(p.iouType))
-        p.imgIds = list(np.unique(p.imgIds))
+        p.imgIds = _unique(p.imgIds)
         if p.useCats:
-            p.catIds = list(np.unique(p.catIds))
+            p.catIds = _unique(p.catIds)
         p.maxDets = sorted(p.maxDets)
         self.params = p
 
@@ -383,6 +384,25 @@ def _eval_img(imgId, catId, aRng, maxDet, gt, dt, matching):
         "gtIgnore": gtIg if len(gtIg) else np.array([]),
         "dtIgnore": dtIg,
     }
+
+
+def _unique(ids):
+    """``list(np.unique(ids))``, as pycocotools' ``evaluate`` sets ``imgIds``/``catIds``. A list of Python
+    ints (the usual case) is sorted and deduplicated here, to the same ``np.int64`` values: np.unique's
+    first call imports ``numpy.ma`` (~13 ms of a 0.13 s bbox evaluation in a fresh process). Anything else,
+    or once ``numpy.ma`` is loaded anyway, goes to np.unique itself."""
+    if "numpy.ma" not in sys.modules and isinstance(ids, list) and all(type(i) is int for i in ids):
+        try:
+            a = np.array(ids)
+        except OverflowError:
+            a = None
+        if a is not None and a.dtype.kind == "i" and a.size:
+            a.sort()
+            keep = np.empty(a.size, dtype=bool)
+            keep[0] = True
+            np.not_equal(a[1:], a[:-1], out=keep[1:])
+            return list(a[keep])
+    return list(np.unique(ids))
 
 
 def _int_ids(ids, what):
