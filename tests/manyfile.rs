@@ -531,3 +531,42 @@ fn eval_coco_names_the_broken_results_file() {
     ]);
     assert!(err.contains(s(&gt)) && err.contains("results"), "{err}");
 }
+
+#[test]
+fn remap_of_two_files_is_the_remap_of_their_union() {
+    let w = Work::new();
+    let (_, a, b) = two_halves(&w);
+    let (va, vb) = (read_json(&a), read_json(&b));
+    let cat = |v: &Value, k: &str| v[k].as_array().expect("array").clone();
+    let images = [cat(&va, "images"), cat(&vb, "images")].concat();
+    let annotations = [cat(&va, "annotations"), cat(&vb, "annotations")].concat();
+    let union =
+        json!({"images": images, "annotations": annotations, "categories": va["categories"]});
+    let one = w.write("union.json", union.to_string());
+    let remap = |inputs: &[&Path], out: &str| {
+        let out = w.path(out);
+        let mut args = vec!["remap"];
+        args.extend(inputs.iter().map(|p| s(p)));
+        args.extend([
+            "--rename",
+            "person=human",
+            "--drop",
+            "car",
+            "-q",
+            "-o",
+            s(&out),
+        ]);
+        ok(args);
+        read_json(&out)
+    };
+    let want = remap(&[&one], "want.json");
+    let got = remap(&[&a, &b], "got.json");
+    assert_eq!(got, want);
+    assert!(got["categories"].to_string().contains("\"human\""));
+    // A broken second file is named, and nothing is written.
+    let bad = w.write("bad.json", "{\"images\": [{\"id\": 1}, ");
+    let out = w.path("none.json");
+    let err = fails(["remap", s(&a), s(&bad), "--drop", "car", "-o", s(&out)]);
+    assert!(err.contains("bad.json"), "{err}");
+    assert!(!out.exists());
+}

@@ -461,3 +461,43 @@ fn eval_miou_report_has_the_table_and_the_confusion_heatmap() {
     assert!(side * side == cells && side > 3, "{cells} cells");
     assert!(html.contains("<table class=\"sortable\">") && html.contains("mIoU (%)"));
 }
+
+#[test]
+fn a_dataset_in_two_files_is_drawn_as_the_one_file() {
+    let poly = |x: f64| vec![x, 10.0, x + 20.0, 12.0, x + 15.0, 30.0];
+    let anns = json!([
+        {"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 0, "area": 200.0, "bbox": [5, 10, 20, 20],
+         "segmentation": [poly(5.0)]},
+        {"id": 2, "image_id": 2, "category_id": 2, "iscrowd": 0, "area": 200.0, "bbox": [25, 10, 20, 20],
+         "segmentation": [poly(25.0)]}]);
+    let work = synthetic(2, 64, 48, anns.clone());
+    let text = std::fs::read_to_string(work.path("gt.json")).expect("read gt");
+    let gt: Value = serde_json::from_str(&text).expect("gt");
+    for i in 0..2 {
+        let part = json!({"images": [gt["images"][i]], "annotations": [anns[i]],
+                          "categories": gt["categories"]});
+        work.write(&format!("part{i}.json"), part.to_string());
+    }
+    let run = |inputs: &[&str], out: &str| {
+        let mut args = vec!["show"];
+        args.extend_from_slice(inputs);
+        let images = work.path("images");
+        let out = work.path(out);
+        args.extend([
+            "--images-dir",
+            images.to_str().unwrap(),
+            "--format",
+            "png",
+            "-q",
+        ]);
+        args.extend(["-o", out.to_str().unwrap()]);
+        ok(args);
+        out
+    };
+    let one = run(&[work.path("gt.json").to_str().unwrap()], "one");
+    let (p0, p1) = (work.path("part0.json"), work.path("part1.json"));
+    let two = run(&[p0.to_str().unwrap(), p1.to_str().unwrap()], "two");
+    for f in ["img1.png", "img2.png"] {
+        assert_eq!(decode(&one.join(f)), decode(&two.join(f)), "{f}");
+    }
+}

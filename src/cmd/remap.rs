@@ -2,7 +2,7 @@
 
 use super::count;
 use crate::error::{Error, Result};
-use crate::io::{progress, Input, Output};
+use crate::io::{progress, Output};
 use crate::ops::remap::{remap, Options, Spec};
 use std::io::Write;
 
@@ -22,8 +22,9 @@ written as read, with only the category_id, id and name values that change repla
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// COCO dataset file (`-` for standard input).
-    pub input: String,
+    /// COCO dataset: files, directories of *.json, quoted globs, read as one (`-` for standard input alone).
+    #[arg(required = true, num_args = 1..)]
+    pub inputs: Vec<String>,
     /// A JSON object {"old name": "new name" | null, ...}.
     #[arg(long, value_name = "MAP.json")]
     pub map: Option<String>,
@@ -92,16 +93,17 @@ pub fn run(args: Args) -> Result<()> {
         drop_empty_images: args.drop_empty_images,
         keep_ids: args.keep_ids,
     };
-    let input = Input::open(&args.input)?;
-    let mut inputs = vec![args.input.as_str()];
+    let src = super::open_source(&args.inputs, args.quiet)?;
+    let input = src.input();
+    let mut inputs = src.paths();
     inputs.extend(args.map.as_deref());
     let mut out = Output::create(args.output.as_deref(), &inputs)?;
     let pb = progress(3 * input.bytes().len() as u64, args.quiet, "remap");
-    let rep = remap(&input, &opts, out.writer(), &|p| pb.set_position(p)).map_err(|e| {
+    let rep = remap(input, &opts, out.writer(), &|p| pb.set_position(p)).map_err(|e| {
         if e.broken_pipe {
             e
         } else {
-            e.in_file(input.name())
+            src.blame(e)
         }
     })?;
     pb.finish_and_clear();

@@ -27,8 +27,9 @@ missing or mis-sized file is an error naming the image id and path.";
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// The COCO dataset.
-    pub dataset: String,
+    /// The COCO dataset: files, directories of *.json, quoted globs, read as one.
+    #[arg(required = true, num_args = 1..)]
+    pub dataset: Vec<String>,
     /// The directory the images' file_name is relative to.
     #[arg(long, value_name = "DIR")]
     pub images_dir: String,

@@ -27,6 +27,11 @@ pub const BATCH: usize = 8 * 1024;
 /// batch's output is held until it is written, so half of [`BATCH`] keeps that bounded and the pipeline fed.
 pub const BATCH_HEAVY: usize = 4 * 1024;
 
+/// Records per batch for a pipeline whose steps (parse, encode, write) run on different threads at once (the
+/// Parquet export): larger than [`BATCH_HEAVY`] for fewer hand-overs between the steps; the pipeline bounds
+/// how many batches are in flight.
+pub const BATCH_PIPELINE: usize = 4 * BATCH_HEAVY;
+
 /// The three arrays cocokit reads record by record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Section {

@@ -31,7 +31,7 @@
 
 use crate::coco::reader::record_id;
 use crate::coco::walk::{
-    par_map_ordered, scan_top_batched, Chunk, Event, Layout, Section, BATCH_HEAVY,
+    par_map_ordered, scan_top_batched, Chunk, Event, Layout, Section, BATCH_PIPELINE,
 };
 use crate::coco::writer::{TopWriter, RECORD_SEP};
 use crate::error::{Error, Result};
@@ -805,13 +805,10 @@ fn parquet_error(file: &str, e: impl std::fmt::Display) -> Error {
 /// never by how rayon splits work, because the writers' page boundaries follow the arrays they are given.
 const PIECE_ROWS: usize = 512;
 
-/// Records per batch handed out by the walk: batches are parsed while the ones before them are encoded, the
-/// arrays of at most [`IN_FLIGHT`] + 2 batches in memory (16 384 annotations with their polygons: about
-/// 6 MB each). Larger than [`BATCH_HEAVY`]: fewer hand-overs between the steps of the pipeline.
-const BATCH_ROWS: usize = 4 * BATCH_HEAVY;
-
 /// Parsed batches (or batches being parsed) queued for the encoder besides the one it encodes: enough to keep
-/// both cores busy while the encoder closes a row group, few enough to bound memory.
+/// both cores busy while the encoder closes a row group, few enough to bound memory (the arrays of at most
+/// `IN_FLIGHT` + 2 batches of [`BATCH_PIPELINE`] records: 16 384 annotations with their polygons, about 6 MB
+/// each).
 const IN_FLIGHT: usize = 2;
 
 /// One output file. Each row group's columns are encoded by one `ArrowColumnWriter` per leaf column, fed
@@ -1108,7 +1105,7 @@ fn export_into(
     // threads too, beside the parsing of the batches after), and this thread appends the encoded bytes to
     // the outputs (which stay on it). No step waits for another batch's: at most IN_FLIGHT batches are
     // queued for the encoder, besides the one it encodes, so the arrays of IN_FLIGHT + 2 batches at most
-    // are in memory (BATCH_ROWS records each), besides the row groups being filled.
+    // are in memory (BATCH_PIPELINE records each), besides the row groups being filled.
     let (queue, queued) =
         std::sync::mpsc::sync_channel::<std::sync::mpsc::Receiver<Result<Parsed>>>(IN_FLIGHT);
     let (encoded_tx, encoded_rx) = std::sync::mpsc::channel::<([Vec<u8>; 3], usize)>();
@@ -1134,7 +1131,7 @@ fn export_into(
             write_encoded(outs, bytes)
         };
         let scanned = rayon::in_place_scope(|s| {
-            scan_top_batched(buf, BATCH_ROWS, |chunk| {
+            scan_top_batched(buf, BATCH_PIPELINE, |chunk| {
                 match chunk {
                     Chunk::Records { section, records } => {
                         let (parsed_tx, parsed_rx) = std::sync::mpsc::sync_channel(1);

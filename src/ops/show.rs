@@ -22,6 +22,7 @@
 
 use crate::coco::model::{image_stem, Annotation, Category, Image};
 use crate::coco::reader::{load_results, Dataset};
+use crate::coco::source::Source;
 use crate::coco::walk::par_map_ordered;
 use crate::error::{Error, Result};
 use crate::eval::cocoeval::{evaluate_detailed, GroundTruth, IouType, Params};
@@ -63,8 +64,8 @@ impl Format {
 /// What `show` draws and where.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// The dataset (ground truth).
-    pub dataset: String,
+    /// The dataset (ground truth): its files, directories or globs, read as one (`coco::source`).
+    pub dataset: Vec<String>,
     /// Where the images are: `file_name` is relative to it.
     pub images_dir: PathBuf,
     /// A results file: predictions drawn and matched against the ground truth.
@@ -621,7 +622,8 @@ pub fn run(opts: &Options, progress: &(dyn Fn(u64) + Sync)) -> Result<ShowReport
     if !opts.score_thr.is_finite() {
         return Err(Error::msg("--score-thr must be a finite number"));
     }
-    let ds = Dataset::load(&opts.dataset)?;
+    let src = Source::open(&opts.dataset, &|_, _| {})?;
+    let ds = Dataset::parse(src.input().bytes()).map_err(|e| src.blame(e))?;
     let results = opts.dt.as_deref().map(load_results).transpose()?;
     let scenes = Scenes::plan(
         &ds,
