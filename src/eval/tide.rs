@@ -1120,14 +1120,20 @@ fn shared_image(
         crowd: &crowd,
     };
     let mut table = Table::lazy(d_all.len(), g_all.len(), masks, bounds);
-    // COCOeval's cells: every entry exact (`computeIoU`).
+    // COCOeval's cells: `computeIoU`'s entries, except that one below every threshold the matching
+    // compares with may be a bound below them (it skips both alike).
+    let floor = if bounds {
+        layout.iou_floor
+    } else {
+        f64::NEG_INFINITY
+    };
     let (mut ro, mut co) = (0, 0);
     for (c, out) in cells.iter_mut() {
         let (nd, ng) = (c.dt_len as usize, c.gt_len as usize);
         let (rs, cs) = (&cell_rows[ro..ro + nd], &cell_cols[co..co + ng]);
         for (d, &r) in rs.iter().enumerate() {
             for (g, &col) in cs.iter().enumerate() {
-                out[d * ng + g] = table.get(r, col, f64::NEG_INFINITY);
+                out[d * ng + g] = table.get(r, col, floor);
             }
         }
         ro += nd;
@@ -1374,7 +1380,7 @@ mod tests {
 
     /// COCOeval and TIDE on shared masks (`evaluate_with_tide`) give what each gives alone: the same
     /// COCOeval report, and the TIDE report of every IoU computed; also with images and categories left
-    /// out (an image id the ground truth does not have among them).
+    /// out (an image id the ground truth does not have among them), and with other IoU thresholds.
     #[test]
     fn shared_masks_change_nothing() {
         use crate::eval::cocoeval::{report, IouType};
@@ -1391,15 +1397,20 @@ mod tests {
             .chain([-5])
             .collect();
         let some_cats = vec![1, 3, 18, 44, 62];
-        for (imgs, cats) in [
-            (None, None),
-            (Some(some_imgs.clone()), None),
-            (None, Some(some_cats.clone())),
-            (Some(some_imgs), Some(some_cats)),
+        // Other thresholds move the floor below which COCOeval's entries may be bounds.
+        for (imgs, cats, thrs) in [
+            (None, None, None),
+            (None, None, Some(vec![0.1, 0.3, 0.75])),
+            (Some(some_imgs.clone()), None, None),
+            (None, Some(some_cats.clone()), None),
+            (Some(some_imgs), Some(some_cats), Some(vec![0.9])),
         ] {
             let mut params = Params::new(IouType::Segm);
             params.img_ids = imgs.clone();
             params.cat_ids = cats.clone();
+            if let Some(t) = thrs {
+                params.iou_thrs = t;
+            }
             let alone = report(cocoeval::evaluate_loaded(&gt, &dt, &params).unwrap()).unwrap();
             let want = tide_with(&gt, &dt, true, imgs.as_deref(), cats.as_deref(), false)
                 .unwrap()

@@ -159,13 +159,17 @@ pub(crate) struct CellLayout<'p> {
     pub dt_src: &'p [u32],
     /// Image id of each `Cell::img`.
     pub img_ids: &'p [i64],
+    /// The lowest IoU the matching compares with (`min(iouThr, 1 - 1e-10)` over the thresholds): an entry
+    /// below it never matches, so any value below it may stand for it (a bound, no pixel walk).
+    pub iou_floor: f64,
 }
 
 /// [`evaluate_loaded`] where, for segm, `share` may supply every cell's mask IoU matrix (`[d][g]`,
 /// `maskUtils.iou` with the ground truths' `iscrowd`, for the cells with ground truths and detections, in
 /// cell order, concatenated) together with a result of its own, so that a caller that needs the same masks
 /// (TIDE) makes them once. `share` returning `None` (or another IoU type) leaves evaluation as it is;
-/// the numbers are the same either way when the matrices are. `before` runs beside the preparation (its
+/// the numbers are the same either way when the matrices are, or differ only in entries below
+/// `CellLayout::iou_floor` that stay below it (the matching skips those alike). `before` runs beside the preparation (its
 /// serial part leaves a core free) and hands `share` what it made.
 pub(crate) fn evaluate_loaded_sharing<B: Send, T>(
     gt: &EvalGt<'_>,
@@ -188,6 +192,11 @@ pub(crate) fn evaluate_loaded_sharing<B: Send, T>(
             gt_src: &prepared.gt_src,
             dt_src: &prepared.dt_src,
             img_ids: &prepared.params.img_ids,
+            iou_floor: prepared
+                .params
+                .iou_thrs
+                .iter()
+                .fold(f64::INFINITY, |m, &t| m.min(t.min(1.0 - 1e-10))),
         };
         if let Some((iou, t)) = share(&layout, b) {
             let mut at = vec![0; prepared.dt_src.len()];
