@@ -459,20 +459,20 @@ mod tests {
             .collect()
     }
 
+    /// Every filter choice of the png crate's encoder.
+    const FILTERS: [png::Filter; 6] = [
+        png::Filter::NoFilter,
+        png::Filter::Sub,
+        png::Filter::Up,
+        png::Filter::Avg,
+        png::Filter::Paeth,
+        png::Filter::Adaptive,
+    ];
+
     #[test]
     fn same_pixels_as_the_png_crate_for_every_filter() {
         let mut buf = vec![7u8; 3]; // stale contents are overwritten
-        for (i, filter) in [
-            png::Filter::NoFilter,
-            png::Filter::Sub,
-            png::Filter::Up,
-            png::Filter::Avg,
-            png::Filter::Paeth,
-            png::Filter::Adaptive,
-        ]
-        .into_iter()
-        .enumerate()
-        {
+        for (i, filter) in FILTERS.into_iter().enumerate() {
             for channels in [3, 4] {
                 for (w, h) in [(1, 1), (1, 7), (7, 1), (37, 23), (64, 40)] {
                     let px = image(w, h, channels, i as u64 * 100 + w as u64);
@@ -506,17 +506,7 @@ mod tests {
         // several IDAT chunks. A row reported unchanged must equal the row before.
         let (w, h) = (900, 150);
         let mut scratch = RowScratch::default();
-        for (i, filter) in [
-            png::Filter::NoFilter,
-            png::Filter::Sub,
-            png::Filter::Up,
-            png::Filter::Avg,
-            png::Filter::Paeth,
-            png::Filter::Adaptive,
-        ]
-        .into_iter()
-        .enumerate()
-        {
+        for (i, filter) in FILTERS.into_iter().enumerate() {
             // rows in groups of three equal ones
             let line = w as usize * 3;
             let mut px = image(w, h, 3, 7 + i as u64);
