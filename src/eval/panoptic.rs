@@ -39,7 +39,7 @@ use serde_json::Value;
 
 use crate::error::FirstFailure;
 use crate::mask::png::{decode_panoptic_rows, panoptic_row_reader, rgb_id, PanopticRows};
-use crate::mask::png_rgb8::RowScratch;
+use crate::mask::png_rgb8::{row_edges, RowScratch};
 use crate::{Error, Result};
 use std::cell::RefCell;
 
@@ -388,7 +388,15 @@ struct Scratch {
     pred_rows: RowScratch,
     gt_buf: Vec<u8>,
     pred_buf: Vec<u8>,
+    pairs: PairScratch,
+}
+
+/// The row pair's runs and each row's edges, reused from row to row.
+#[derive(Default)]
+struct PairScratch {
     runs: Vec<(u64, u64)>,
+    gt_edges: Vec<u32>,
+    pred_edges: Vec<u32>,
 }
 
 thread_local! {
@@ -408,7 +416,8 @@ fn read_file(path: &Path, buf: &mut Vec<u8>) -> Result<()> {
 }
 
 /// Pixel counts per (gt id, pred id), keyed `gt << 24 | pred`, from the two files' rows read one at a time
-/// (`mask::png::panoptic_row_reader`): a row pair whose rows both repeat the row above repeats its runs.
+/// (`mask::png::panoptic_row_reader`): a row pair whose rows both repeat the row above repeats its runs, and a
+/// row that repeats the row above keeps its edges.
 /// `None` where either file is not of the fast path's shape, fails to decode, or the sizes differ (from each
 /// other or from `gt_dims`): the caller then decodes both with the `png` crate, which reports what is wrong.
 fn stream_pair_counts(s: &mut Scratch, gt_dims: Option<(u32, u32)>) -> Option<PairCounts> {
@@ -420,7 +429,7 @@ fn stream_pair_counts(s: &mut Scratch, gt_dims: Option<(u32, u32)>) -> Option<Pa
         return None;
     }
     let mut counts = PairCounts::default();
-    let runs = &mut s.runs;
+    let runs = &mut s.pairs.runs;
     runs.clear();
     let mut repeats = 0u64;
     for _ in 0..g.height {
@@ -431,7 +440,15 @@ fn stream_pair_counts(s: &mut Scratch, gt_dims: Option<(u32, u32)>) -> Option<Pa
         }
         add_runs(&mut counts, runs, repeats);
         repeats = 1;
-        row_runs(g.row(), g.channels, p.row(), p.channels, runs);
+        pair_runs(
+            g.row(),
+            g.channels,
+            g.edges(),
+            p.row(),
+            p.channels,
+            p.edges(),
+            runs,
+        );
     }
     add_runs(&mut counts, runs, repeats);
     g.finish()?;
@@ -447,27 +464,31 @@ fn add_runs(counts: &mut PairCounts, runs: &mut Vec<(u64, u64)>, repeats: u64) {
     runs.clear();
 }
 
-/// The runs of equal pixel pairs along one row pair (`gc`, `pc`: bytes per pixel), appended to `runs` as
-/// `(gt << 24 | pred, pixels)`. A run ends where either row differs from its pixel before, found by comparing
-/// each row with itself shifted by one pixel, eight bytes at a time.
-fn row_runs(gr: &[u8], gc: usize, pr: &[u8], pc: usize, runs: &mut Vec<(u64, u64)>) {
-    let w = gr.len() / gc;
-    let mut x = 0;
+/// The runs of equal pixel pairs along a row pair whose edges (`png_rgb8::row_edges`) are `ge` and `pe`, appended to `runs` as
+/// `(gt << 24 | pred, pixels)`: a run ends at the next edge of either row.
+fn pair_runs(
+    gr: &[u8],
+    gc: usize,
+    ge: &[u32],
+    pr: &[u8],
+    pc: usize,
+    pe: &[u32],
+    runs: &mut Vec<(u64, u64)>,
+) {
+    let w = (gr.len() / gc) as u32;
+    let (mut gi, mut pi, mut x) = (ge.iter().peekable(), pe.iter().peekable(), 0u32);
     while x < w {
-        let k = ((rgb_id(&gr[x * gc..]) as u64) << 24) | rgb_id(&pr[x * pc..]) as u64;
-        let end = if gc == 3 && pc == 3 {
-            run_end3(gr, pr, x + 1)
-        } else {
-            let mut e = x + 1;
-            while e < w
-                && gr[e * gc..e * gc + 3] == gr[x * gc..x * gc + 3]
-                && pr[e * pc..e * pc + 3] == pr[x * pc..x * pc + 3]
-            {
-                e += 1;
-            }
-            e
-        };
+        let (g_next, p_next) = (gi.peek().map_or(w, |&&e| e), pi.peek().map_or(w, |&&e| e));
+        let end = g_next.min(p_next);
+        let at = x as usize;
+        let k = ((rgb_id(&gr[at * gc..]) as u64) << 24) | rgb_id(&pr[at * pc..]) as u64;
         runs.push((k, (end - x) as u64));
+        if g_next == end {
+            gi.next();
+        }
+        if p_next == end {
+            pi.next();
+        }
         x = end;
     }
 }
@@ -484,9 +505,10 @@ fn pair_counts(
     gbuf: &[u8],
     p: &PanopticRows,
     pbuf: &[u8],
-    runs: &mut Vec<(u64, u64)>,
+    s: &mut PairScratch,
 ) -> PairCounts {
     let mut counts = PairCounts::default();
+    let (runs, ge, pe) = (&mut s.runs, &mut s.gt_edges, &mut s.pred_edges);
     runs.clear();
     let mut repeats = 0u64;
     let mut before: Option<(&[u8], &[u8])> = None;
@@ -498,35 +520,12 @@ fn pair_counts(
         add_runs(&mut counts, runs, repeats);
         repeats = 1;
         before = Some((gr, pr));
-        row_runs(gr, g.channels, pr, p.channels, runs);
+        row_edges(gr, g.channels, ge);
+        row_edges(pr, p.channels, pe);
+        pair_runs(gr, g.channels, ge, pr, p.channels, pe, runs);
     }
     add_runs(&mut counts, runs, repeats);
     counts
-}
-
-/// The first pixel at or after `x` (>= 1) of two RGB rows of the same width where either row differs from
-/// its pixel before (the rows' width if none): byte `i` differs from byte `i - 3` exactly where a pixel
-/// differs from the one before it.
-#[inline]
-fn run_end3(g: &[u8], p: &[u8], x: usize) -> usize {
-    let n = g.len();
-    let mut i = 3 * x;
-    while i + 8 <= n {
-        let w =
-            |r: &[u8], at: usize| u64::from_le_bytes(r[at..at + 8].try_into().unwrap_or([0; 8]));
-        let d = (w(g, i) ^ w(g, i - 3)) | (w(p, i) ^ w(p, i - 3));
-        if d != 0 {
-            return (i + (d.trailing_zeros() / 8) as usize) / 3;
-        }
-        i += 8;
-    }
-    while i < n {
-        if g[i] != g[i - 3] || p[i] != p[i - 3] {
-            return i / 3;
-        }
-        i += 1;
-    }
-    n / 3
 }
 
 /// Pixel counts per (gt id, pred id) pair.
@@ -573,7 +572,7 @@ fn eval_image(
             .in_file(pred_path.display().to_string())
             .for_record(rec()));
         }
-        Ok(pair_counts(&g, &s.gt_buf, &p, &s.pred_buf, &mut s.runs))
+        Ok(pair_counts(&g, &s.gt_buf, &p, &s.pred_buf, &mut s.pairs))
     })?;
     let rec = || format!("image id {}", gt.image_id);
     let mut pairs: Vec<(u64, u64)> = counts.into_iter().collect();

@@ -4,15 +4,19 @@
 //!
 //! Why not the `png` crate alone: segment-id maps are large constant regions, and PNG encoders (PIL, the `png`
 //! crate) pick the Paeth filter for many of their rows; the crate's Paeth unfilter computes the predictor for
-//! every byte (38 % of `eval panoptic`'s profile on 10 000 synthetic maps). Here a pixel whose filtered bytes
-//! are zero and whose left and upper neighbours are equal is copied without the predictor (Paeth of `a, a, c`
-//! is `a` for any `c`), and a zero residual of the Sub filter copies its left neighbour likewise.
+//! every byte (38 % of `eval panoptic`'s profile on 10 000 synthetic maps). Here a pixel whose upper and
+//! upper-left neighbours are equal takes its left neighbour as Paeth's prediction (for `b = c` the predictor is
+//! `a` whatever `a` is), so a Paeth row is a Sub row but for the pixels under an edge of the row above; and a
+//! Sub row's zero residual is a run of copies of the left pixel, found by searching the residual for its next
+//! non-zero byte.
 //!
 //! [`RowReader`] hands the rows out one at a time, inflated through a small window and unfiltered into a row
 //! buffer, so that a caller consuming rows (pair counting in `eval panoptic`) finds them in the core's cache
 //! instead of writing and reading back a whole decoded image; a row filtered Up with a zero residual (the
-//! row above repeated, most rows of a segment map) is reported as such and not unfiltered at all.
-//! [`decode`] gathers those rows into one buffer.
+//! row above repeated, most rows of a segment map) is reported as such and not unfiltered at all. With each
+//! row come its edges (the pixels that differ from their left neighbour, [`RowReader::edges`]), which the
+//! unfiltering mostly knows without looking at the pixels again: a caller counting runs of pixels walks from
+//! edge to edge instead of comparing every pixel. [`decode`] gathers the rows into one buffer.
 //!
 //! What it is NOT: a PNG decoder. Anything else — another colour type or depth, interlacing, a palette or an
 //! unknown critical chunk, a bad CRC, a stream that does not inflate to exactly the image's bytes — returns
@@ -62,12 +66,15 @@ fn chunks(bytes: &[u8]) -> impl Iterator<Item = Option<([u8; 4], &[u8])>> {
     })
 }
 
-/// A worker's buffers for one [`RowReader`], reused from file to file: the inflate window and two unfiltered rows.
+/// A worker's buffers for one [`RowReader`], reused from file to file: the inflate window, two unfiltered rows
+/// and their [edges](RowReader::edges).
 #[derive(Debug, Default)]
 pub struct RowScratch {
     window: Vec<u8>,
     prev: Vec<u8>,
     cur: Vec<u8>,
+    prev_edges: Vec<u32>,
+    cur_edges: Vec<u32>,
 }
 
 /// The rows of a PNG this fast path reads (see the module doc), inflated and unfiltered one at a time: the
@@ -148,10 +155,12 @@ impl<'a> RowReader<'a> {
         if s.window.len() < cap {
             s.window.resize(cap, 0);
         }
-        // The row above the first is zeros.
+        // The row above the first is zeros: no edges.
         s.prev.clear();
         s.prev.resize(line, 0);
         s.cur.resize(line, 0);
+        s.prev_edges.clear();
+        s.prev_edges.push(width);
         let mut d = fdeflate::Decompressor::new();
         d.ignore_adler32();
         Some(RowReader {
@@ -233,14 +242,29 @@ impl<'a> RowReader<'a> {
             return Some(first);
         }
         let ok = if self.channels == 3 {
-            unfilter::<3>(filter, raw, &s.prev, &mut s.cur)
+            unfilter::<3>(
+                filter,
+                raw,
+                &s.prev,
+                &s.prev_edges,
+                &mut s.cur,
+                &mut s.cur_edges,
+            )
         } else {
-            unfilter::<4>(filter, raw, &s.prev, &mut s.cur)
+            unfilter::<4>(
+                filter,
+                raw,
+                &s.prev,
+                &s.prev_edges,
+                &mut s.cur,
+                &mut s.cur_edges,
+            )
         };
         if !ok {
             return None;
         }
         std::mem::swap(&mut s.prev, &mut s.cur);
+        std::mem::swap(&mut s.prev_edges, &mut s.cur_edges);
         Some(true)
     }
 
@@ -248,6 +272,14 @@ impl<'a> RowReader<'a> {
     #[inline]
     pub fn row(&self) -> &[u8] {
         &self.s.prev
+    }
+
+    /// The edges of [`Self::row`], as [`row_edges`] finds them: mostly known from the filtered bytes while
+    /// unfiltering (a Sub or Paeth pixel with a zero residual repeating its left neighbour, an Up pixel with
+    /// a zero residual keeping the row above's edge), so that the row need not be scanned again.
+    #[inline]
+    pub fn edges(&self) -> &[u32] {
+        &self.s.prev_edges
     }
 
     /// After the last row: `Some` if the stream ends exactly there, as the `png` crate requires.
@@ -291,6 +323,53 @@ pub fn decode(bytes: &[u8], buf: &mut Vec<u8>, max_bytes: u64) -> Option<Rgb8Row
     })
 }
 
+/// The edges of one row of pixels (`channels` bytes each): the pixels `x >= 1` that differ from the pixel
+/// before, in order, followed by the row's width. Segment-id maps are long runs of one pixel, so the row is
+/// compared with itself shifted by one pixel 64 bytes at a time first, then a word at a time.
+pub fn row_edges(row: &[u8], channels: usize, out: &mut Vec<u32>) {
+    out.clear();
+    push_edges(row, channels, 1, out);
+    out.push((row.len() / channels) as u32);
+}
+
+/// Append the pixels `x >= from.max(1)` of `row` that differ from the pixel before.
+fn push_edges(row: &[u8], c: usize, from: usize, out: &mut Vec<u32>) {
+    let n = row.len();
+    let w = n / c;
+    let word = |at: usize| u64::from_le_bytes(row[at..at + 8].try_into().unwrap_or([0; 8]));
+    let mut i = from.max(1) * c;
+    while i + 8 <= n {
+        if i + 64 <= n && same64(&row[i..], &row[i - c..]) {
+            i += 64;
+            continue;
+        }
+        // Byte i differs from byte i - c where pixel i / c differs from the pixel before.
+        let d = word(i) ^ word(i - c);
+        if d == 0 {
+            i += 8;
+            continue;
+        }
+        let x = (i + (d.trailing_zeros() / 8) as usize) / c;
+        out.push(x as u32);
+        i = (x + 1) * c;
+    }
+    for x in i / c..w {
+        if row[x * c..(x + 1) * c] != row[(x - 1) * c..x * c] {
+            out.push(x as u32);
+        }
+    }
+}
+
+/// Whether the first 64 bytes of `a` and `b` are equal (`false` if either is shorter), written so that the
+/// compiler makes it a few vector instructions.
+#[inline(always)]
+fn same64(a: &[u8], b: &[u8]) -> bool {
+    match (a.first_chunk::<64>(), b.first_chunk::<64>()) {
+        (Some(x), Some(y)) => x.iter().zip(y).fold(0u8, |acc, (p, q)| acc | (p ^ q)) == 0,
+        _ => false,
+    }
+}
+
 /// PNG's Paeth predictor (the specification's form: ties go to `a`, then `b`).
 #[inline(always)]
 fn paeth(a: u8, b: u8, c: u8) -> u8 {
@@ -307,95 +386,207 @@ fn paeth(a: u8, b: u8, c: u8) -> u8 {
     }
 }
 
-/// Whether all bytes are zero (64-byte blocks OR-ed as words, stopping at the first block that is not).
+/// Whether all bytes are zero (64-byte blocks OR-ed together, which the compiler makes vector instructions,
+/// stopping at the first block that is not).
 #[inline(always)]
 fn zero(bytes: &[u8]) -> bool {
-    let word = |w: &[u8]| u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
     let mut blocks = bytes.chunks_exact(64);
     for b in blocks.by_ref() {
-        if b.chunks_exact(8).fold(0u64, |acc, w| acc | word(w)) != 0 {
+        if b.iter().fold(0u8, |acc, &x| acc | x) != 0 {
             return false;
         }
     }
-    let rest = blocks.remainder();
-    let mut words = rest.chunks_exact(8);
-    let any = words.by_ref().fold(0u64, |acc, w| acc | word(w));
-    any == 0 && words.remainder().iter().all(|&b| b == 0)
+    blocks.remainder().iter().fold(0u8, |acc, &x| acc | x) == 0
 }
 
-/// Undo one row's filter: `raw` (the filtered bytes) into `out`, `prev` being the row above, unfiltered (zeros
-/// above the first row). `false` for an unknown filter type.
-fn unfilter<const B: usize>(filter: u8, raw: &[u8], prev: &[u8], out: &mut [u8]) -> bool {
+/// Undo one row's filter: `raw` (the filtered bytes) into `out` and its [edges](row_edges) into `edges`,
+/// `prev` being the row above, unfiltered (zeros above the first row), and `prev_edges` its edges. `false`
+/// for an unknown filter type.
+fn unfilter<const B: usize>(
+    filter: u8,
+    raw: &[u8],
+    prev: &[u8],
+    prev_edges: &[u32],
+    out: &mut [u8],
+    edges: &mut Vec<u32>,
+) -> bool {
     let n = raw.len();
     let (prev, out) = (&prev[..n], &mut out[..n]);
+    edges.clear();
     match filter {
-        0 => out.copy_from_slice(raw),
-        // The left pixel is carried in registers, never read back from the bytes just written (a load
-        // spanning several recent byte stores stalls store-to-load forwarding).
+        0 => {
+            out.copy_from_slice(raw);
+            push_edges(out, B, 1, edges);
+        }
         1 => {
             let mut a = [0u8; B];
-            let mut i = 0;
-            while i + B <= n {
-                // Eight pixels of zero residual: eight copies of the left pixel.
-                if i + 8 * B <= n && zero(&raw[i..i + 8 * B]) {
-                    for px in out[i..i + 8 * B].chunks_exact_mut(B) {
-                        px.copy_from_slice(&a);
-                    }
-                    i += 8 * B;
-                    continue;
-                }
-                for k in 0..B {
-                    a[k] = a[k].wrapping_add(raw[i + k]);
-                }
-                out[i..i + B].copy_from_slice(&a);
-                i += B;
-            }
+            sub_span::<B>(raw, out, &mut a, 0, n / B, edges);
         }
-        2 => {
-            for ((o, &x), &p) in out.iter_mut().zip(raw).zip(prev) {
-                *o = x.wrapping_add(p);
-            }
-        }
+        2 => up::<B>(raw, prev, prev_edges, out, edges),
         3 => {
             for k in 0..n {
                 let a = if k >= B { out[k - B] as u16 } else { 0 };
                 out[k] = raw[k].wrapping_add(((a + prev[k] as u16) >> 1) as u8);
             }
+            push_edges(out, B, 1, edges);
         }
+        // Where the row above does not change (b = c), Paeth's predictor is the left pixel: those pixels are
+        // unfiltered as Sub's; only the pixels under an edge of the row above are predicted in full.
         4 => {
-            // Left (a) and upper-left (c) pixels carried in registers; both zero left of the first pixel.
-            let (mut a, mut c) = ([0u8; B], [0u8; B]);
-            let mut i = 0;
-            while i + B <= n {
-                // Eight pixels of zero residual under eight upper pixels equal to the left one: all eight
-                // are that pixel (each step is paeth(a, a, c) = a), and so is the next upper-left.
-                if i + 8 * B <= n
-                    && prev[i..i + B] == a
-                    && prev[i + B..i + 8 * B] == prev[i..i + 7 * B]
-                    && zero(&raw[i..i + 8 * B])
-                {
-                    out[i..i + 8 * B].copy_from_slice(&prev[i..i + 8 * B]);
-                    c = a;
-                    i += 8 * B;
-                    continue;
+            let px = |r: &[u8], x: usize| -> [u8; B] {
+                r[x * B..(x + 1) * B].try_into().unwrap_or([0; B])
+            };
+            let w = n / B;
+            let mut a = [0u8; B];
+            // Left of the first pixel, a and c are zero.
+            let (x, b) = (px(raw, 0), px(prev, 0));
+            for k in 0..B {
+                a[k] = x[k].wrapping_add(paeth(0, b[k], 0));
+            }
+            out[..B].copy_from_slice(&a);
+            let mut start = 1;
+            for &e in prev_edges {
+                let e = (e as usize).min(w);
+                sub_span::<B>(raw, out, &mut a, start, e, edges);
+                if e >= w {
+                    break;
                 }
-                let x: [u8; B] = raw[i..i + B].try_into().unwrap_or([0; B]);
-                let b: [u8; B] = prev[i..i + B].try_into().unwrap_or([0; B]);
-                if x != [0; B] || a != b {
-                    for k in 0..B {
-                        a[k] = x[k].wrapping_add(paeth(a[k], b[k], c[k]));
-                    }
+                let (x, b, c) = (px(raw, e), px(prev, e), px(prev, e - 1));
+                let left = a;
+                for k in 0..B {
+                    a[k] = x[k].wrapping_add(paeth(left[k], b[k], c[k]));
                 }
-                // else: paeth(a, a, c) = a
-                out[i..i + B].copy_from_slice(&a);
-                c = b;
-                i += B;
+                if a != left {
+                    edges.push(e as u32);
+                }
+                out[e * B..(e + 1) * B].copy_from_slice(&a);
+                start = e + 1;
             }
         }
         _ => return false,
     }
+    edges.push((n / B) as u32);
     true
 }
+
+/// The Sub filter on pixels `from..to` (`out = raw + left`), `a` the pixel left of `from` on entry and the
+/// last pixel on return: a pixel differs from its left neighbour exactly where its residual is not zero, so
+/// the residual is searched for its next non-zero byte and the pixels before it are copies of `a`.
+fn sub_span<const B: usize>(
+    raw: &[u8],
+    out: &mut [u8],
+    a: &mut [u8; B],
+    from: usize,
+    to: usize,
+    edges: &mut Vec<u32>,
+) {
+    let mut x = from;
+    while x < to {
+        let next = first_nonzero(&raw[x * B..to * B]).map_or(to, |i| x + i / B);
+        fill(&mut out[x * B..next * B], *a);
+        if next == to {
+            break;
+        }
+        let r: [u8; B] = raw[next * B..(next + 1) * B].try_into().unwrap_or([0; B]);
+        for k in 0..B {
+            a[k] = a[k].wrapping_add(r[k]);
+        }
+        out[next * B..(next + 1) * B].copy_from_slice(a);
+        if next > 0 {
+            edges.push(next as u32);
+        }
+        x = next + 1;
+    }
+}
+
+/// The index of the first non-zero byte (64-byte blocks OR-ed first, then words).
+#[inline]
+fn first_nonzero(bytes: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    for b in bytes.chunks_exact(64) {
+        if b.iter().fold(0u8, |acc, &x| acc | x) != 0 {
+            break;
+        }
+        at += 64;
+    }
+    let mut words = bytes[at..].chunks_exact(8);
+    for w in words.by_ref() {
+        let v = u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
+        if v != 0 {
+            return Some(at + (v.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&x| x != 0)
+        .map(|i| at + i)
+}
+
+/// Fill `out` (whole pixels) with copies of `a`, sixteen pixels per copy of a prepared pattern.
+#[inline]
+fn fill<const B: usize>(out: &mut [u8], a: [u8; B]) {
+    let mut chunks = out.chunks_exact_mut(16 * B);
+    if chunks.len() > 0 {
+        let mut pattern = [[0u8; B]; 16];
+        pattern.fill(a);
+        let pattern = pattern.as_flattened();
+        for c in chunks.by_ref() {
+            c.copy_from_slice(pattern);
+        }
+    }
+    for px in chunks.into_remainder().chunks_exact_mut(B) {
+        px.copy_from_slice(&a);
+    }
+}
+
+/// The Up filter (`out = raw + prev`), then the edges in blocks of [`UP_BLOCK`] pixels: a block of zero
+/// residual is the row above's, and so are its edges, but for its first pixel when the block before it
+/// changed; the pixels of a block that changed are compared with their left neighbours.
+fn up<const B: usize>(
+    raw: &[u8],
+    prev: &[u8],
+    prev_edges: &[u32],
+    out: &mut [u8],
+    edges: &mut Vec<u32>,
+) {
+    for ((o, &r), &p) in out.iter_mut().zip(raw).zip(prev) {
+        *o = r.wrapping_add(p);
+    }
+    let w = raw.len() / B;
+    // Index of the first edge of the row above not yet passed.
+    let mut pe = 0;
+    let mut left_same = true;
+    let mut x0 = 0;
+    while x0 < w {
+        let x1 = (x0 + UP_BLOCK).min(w);
+        if zero(&raw[x0 * B..x1 * B]) {
+            let mut from = x0;
+            if x0 > 0 && !left_same {
+                push_edges(&out[..(x0 + 1) * B], B, x0, edges);
+                from = x0 + 1;
+            }
+            while let Some(&e) = prev_edges.get(pe).filter(|&&e| (e as usize) < x1) {
+                if e as usize >= from {
+                    edges.push(e);
+                }
+                pe += 1;
+            }
+            left_same = true;
+        } else {
+            push_edges(&out[..x1 * B], B, x0, edges);
+            while prev_edges.get(pe).is_some_and(|&e| (e as usize) < x1) {
+                pe += 1;
+            }
+            left_same = false;
+        }
+        x0 = x1;
+    }
+}
+
+/// Pixels per block of [`up`]'s edge tracking.
+const UP_BLOCK: usize = 32;
 
 #[cfg(test)]
 mod tests {
@@ -480,6 +671,45 @@ mod tests {
                     let r = decode(&bytes, &mut buf, u64::MAX).expect("fast path");
                     assert_eq!((r.width, r.height, r.channels), (w, h, channels));
                     assert_eq!(rows(&r, &buf), px, "{filter:?} {channels} {w}x{h}");
+                }
+            }
+        }
+    }
+
+    /// Each row's edges by the definition: pixels differing from the one before, then the width.
+    fn edges_by_definition(row: &[u8], c: usize) -> Vec<u32> {
+        let w = row.len() / c;
+        let mut e: Vec<u32> = (1..w)
+            .filter(|&x| row[x * c..(x + 1) * c] != row[(x - 1) * c..x * c])
+            .map(|x| x as u32)
+            .collect();
+        e.push(w as u32);
+        e
+    }
+
+    #[test]
+    fn edges_known_while_unfiltering_are_the_rows_edges() {
+        let mut scratch = RowScratch::default();
+        let mut found = Vec::new();
+        for (i, filter) in FILTERS.into_iter().enumerate() {
+            for channels in [3, 4] {
+                for (w, h) in [(1, 3), (2, 5), (7, 4), (33, 23), (130, 40), (700, 12)] {
+                    // rectangles and noise, and every third row repeated (Up rows of zero residual)
+                    let line = w as usize * channels;
+                    let mut px = image(w, h, channels, i as u64 * 31 + w as u64);
+                    for y in (0..h as usize).filter(|y| y % 3 == 2) {
+                        px.copy_within((y - 1) * line..y * line, y * line);
+                    }
+                    let bytes = encode(w, h, channels, &px, filter);
+                    let mut r = RowReader::open(&bytes, &mut scratch, u64::MAX).expect("fast path");
+                    for y in 0..h as usize {
+                        r.next_row().expect("row");
+                        let want = edges_by_definition(&px[y * line..][..line], channels);
+                        assert_eq!(r.edges(), want, "{filter:?} {channels} {w}x{h} row {y}");
+                        row_edges(r.row(), channels, &mut found);
+                        assert_eq!(found, want);
+                    }
+                    assert!(r.finish().is_some());
                 }
             }
         }
