@@ -524,19 +524,37 @@ fn first_nonzero(bytes: &[u8]) -> Option<usize> {
         .map(|i| at + i)
 }
 
-/// Fill `out` (whole pixels) with copies of `a`, sixteen pixels per copy of a prepared pattern.
+/// Fill `out` (whole pixels) with copies of `a`: eight bytes at a time (two 3-byte or 4-byte pixels and
+/// part of the next, overwritten by the next store) up to 48 bytes, then 48 bytes at a time copied from the
+/// first 48 (a copy of known length: vector moves; 48 bytes are whole 3- and 4-byte pixels).
 #[inline]
 fn fill<const B: usize>(out: &mut [u8], a: [u8; B]) {
-    let mut chunks = out.chunks_exact_mut(16 * B);
-    if chunks.len() > 0 {
-        let mut pattern = [[0u8; B]; 16];
-        pattern.fill(a);
-        let pattern = pattern.as_flattened();
+    const PATTERN: usize = 48;
+    let n = out.len();
+    let mut eight = [0u8; 8];
+    for (k, e) in eight.iter_mut().enumerate() {
+        *e = a[k % B];
+    }
+    let step = 8 / B * B;
+    let mut i = 0;
+    let eights = |out: &mut [u8], i: &mut usize, limit: usize| {
+        while *i + 8 <= limit {
+            out[*i..*i + 8].copy_from_slice(&eight);
+            *i += step;
+        }
+    };
+    eights(out, &mut i, n.min(PATTERN + 8 - step));
+    if n >= 2 * PATTERN {
+        let (head, rest) = out.split_at_mut(PATTERN);
+        let pattern: &[u8; PATTERN] = head.first_chunk().unwrap_or(&[0; PATTERN]);
+        let mut chunks = rest.chunks_exact_mut(PATTERN);
         for c in chunks.by_ref() {
             c.copy_from_slice(pattern);
         }
+        i = n - chunks.into_remainder().len();
     }
-    for px in chunks.into_remainder().chunks_exact_mut(B) {
+    eights(out, &mut i, n);
+    for px in out[i..].chunks_exact_mut(B) {
         px.copy_from_slice(&a);
     }
 }
