@@ -233,12 +233,20 @@ impl<'a> RowReader<'a> {
         let s = &mut *self.s;
         let filter = s.window[at];
         let raw = &s.window[at + 1..at + stride];
-        let same = match filter {
-            2 => zero(raw),
-            0 => raw == &s.prev[..],
-            _ => false,
-        };
-        if same {
+        // Up: the row above plus the residual, added in place where the residual is not zero.
+        if filter == 2 {
+            let Some(nz) = first_nonzero(raw) else {
+                return Some(first); // the row above repeated
+            };
+            if self.channels == 3 {
+                up::<3>(raw, nz, &mut s.prev, &s.prev_edges, &mut s.cur_edges);
+            } else {
+                up::<4>(raw, nz, &mut s.prev, &s.prev_edges, &mut s.cur_edges);
+            }
+            std::mem::swap(&mut s.prev_edges, &mut s.cur_edges);
+            return Some(true);
+        }
+        if filter == 0 && raw == &s.prev[..] {
             return Some(first);
         }
         let ok = if self.channels == 3 {
@@ -422,7 +430,6 @@ fn unfilter<const B: usize>(
             let mut a = [0u8; B];
             sub_span::<B>(raw, out, &mut a, 0, n / B, edges);
         }
-        2 => up::<B>(raw, prev, prev_edges, out, edges),
         3 => {
             for k in 0..n {
                 let a = if k >= B { out[k - B] as u16 } else { 0 };
@@ -463,6 +470,7 @@ fn unfilter<const B: usize>(
                 start = e + 1;
             }
         }
+        // 2 (Up) is added in place by `next_row`.
         _ => return false,
     }
     edges.push((n / B) as u32);
@@ -559,30 +567,32 @@ fn fill<const B: usize>(out: &mut [u8], a: [u8; B]) {
     }
 }
 
-/// The Up filter (`out = raw + prev`), then the edges in blocks of [`UP_BLOCK`] pixels: a block of zero
-/// residual is the row above's, and so are its edges, but for its first pixel when the block before it
-/// changed; the pixels of a block that changed are compared with their left neighbours.
+/// The Up filter in place: `row` (the row above on entry) plus `raw`, whose first non-zero byte is at `nz`,
+/// in blocks of [`UP_BLOCK`] pixels. A block of zero residual is left as it is, and keeps the row above's
+/// edges but for its first pixel when the block before it changed (compared directly); a block that changes
+/// is added and its pixels compared with their left neighbours.
 fn up<const B: usize>(
     raw: &[u8],
-    prev: &[u8],
+    nz: usize,
+    row: &mut [u8],
     prev_edges: &[u32],
-    out: &mut [u8],
     edges: &mut Vec<u32>,
 ) {
-    for ((o, &r), &p) in out.iter_mut().zip(raw).zip(prev) {
-        *o = r.wrapping_add(p);
-    }
-    let w = raw.len() / B;
-    // Index of the first edge of the row above not yet passed.
-    let mut pe = 0;
+    let n = raw.len();
+    let w = n / B;
+    edges.clear();
+    // The blocks before the first non-zero byte are the row above's, edges and all.
+    let mut x0 = nz / B / UP_BLOCK * UP_BLOCK;
+    let mut pe = prev_edges.partition_point(|&e| (e as usize) < x0);
+    edges.extend_from_slice(&prev_edges[..pe]);
     let mut left_same = true;
-    let mut x0 = 0;
     while x0 < w {
         let x1 = (x0 + UP_BLOCK).min(w);
-        if zero(&raw[x0 * B..x1 * B]) {
+        let (i, end) = (x0 * B, x1 * B);
+        if zero(&raw[i..end]) {
             let mut from = x0;
             if x0 > 0 && !left_same {
-                push_edges(&out[..(x0 + 1) * B], B, x0, edges);
+                push_edges(&row[..(x0 + 1) * B], B, x0, edges);
                 from = x0 + 1;
             }
             while let Some(&e) = prev_edges.get(pe).filter(|&&e| (e as usize) < x1) {
@@ -593,7 +603,10 @@ fn up<const B: usize>(
             }
             left_same = true;
         } else {
-            push_edges(&out[..x1 * B], B, x0, edges);
+            for (o, &r) in row[i..end].iter_mut().zip(&raw[i..end]) {
+                *o = o.wrapping_add(r);
+            }
+            push_edges(&row[..end], B, x0, edges);
             while prev_edges.get(pe).is_some_and(|&e| (e as usize) < x1) {
                 pe += 1;
             }
@@ -601,6 +614,7 @@ fn up<const B: usize>(
         }
         x0 = x1;
     }
+    edges.push(w as u32);
 }
 
 /// Pixels per block of [`up`]'s edge tracking.
