@@ -687,29 +687,33 @@ pub fn pq_compute(
 ) -> Result<PqReport> {
     let in_gt = |e: Error| e.in_file(gt_json.display().to_string());
     let in_pred = |e: Error| e.in_file(pred_json.display().to_string());
-    // One file's parsed form at a time.
-    let gt = read_json(gt_json)?;
-    let cats = categories(&gt).map_err(in_gt)?;
-    let known: HashMap<i64, usize> = cats.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
-    let gt_anns = annotations(&gt, true).map_err(in_gt)?;
-    // Image sizes the ground truth declares (optional: a PNG is checked against them when present).
-    let mut dims: HashMap<i64, (u32, u32)> = HashMap::new();
-    for im in gt.images.as_ref().and_then(Listed::list).unwrap_or(&[]) {
-        let (Some(id), Some(w), Some(h)) = (
-            im.id.as_ref().and_then(Value::as_i64),
-            im.width.as_ref().and_then(Value::as_u64),
-            im.height.as_ref().and_then(Value::as_u64),
-        ) else {
-            continue;
-        };
-        if let (Ok(w), Ok(h)) = (u32::try_from(w), u32::try_from(h)) {
-            dims.insert(id, (w, h));
+    // The two files parsed side by side, each parsed form dropped once its records are out; an error of the
+    // ground truth is reported first, as when the files were read one after the other.
+    let read_gt = || -> Result<_> {
+        let gt = read_json(gt_json)?;
+        let cats = categories(&gt).map_err(in_gt)?;
+        let gt_anns = annotations(&gt, true).map_err(in_gt)?;
+        // Image sizes the ground truth declares (optional: a PNG is checked against them when present).
+        let mut dims: HashMap<i64, (u32, u32)> = HashMap::new();
+        for im in gt.images.as_ref().and_then(Listed::list).unwrap_or(&[]) {
+            let (Some(id), Some(w), Some(h)) = (
+                im.id.as_ref().and_then(Value::as_i64),
+                im.width.as_ref().and_then(Value::as_u64),
+                im.height.as_ref().and_then(Value::as_u64),
+            ) else {
+                continue;
+            };
+            if let (Ok(w), Ok(h)) = (u32::try_from(w), u32::try_from(h)) {
+                dims.insert(id, (w, h));
+            }
         }
-    }
-    drop(gt);
-    let pred = read_json(pred_json)?;
-    let pred_anns = annotations(&pred, false).map_err(in_pred)?;
-    drop(pred);
+        Ok((cats, gt_anns, dims))
+    };
+    let read_pred = || annotations(&read_json(pred_json)?, false).map_err(in_pred);
+    let (gt_side, pred_side) = rayon::join(read_gt, read_pred);
+    let (cats, gt_anns, dims) = gt_side?;
+    let pred_anns = pred_side?;
+    let known: HashMap<i64, usize> = cats.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
     // `{el['image_id']: el for el in pred_json['annotations']}`: the last one of an image wins.
     let mut by_image: HashMap<i64, usize> = HashMap::new();
     for (i, a) in pred_anns.iter().enumerate() {
