@@ -221,7 +221,7 @@ impl NativeDataset {
 fn load_dataset(py: Python<'_>, path: PathBuf) -> PyResult<Option<NativeDataset>> {
     let (buf, len, stamp) = py.detach(|| read_file(&path, true))?;
     let parsed = py.detach(|| {
-        let g = EvalGt::parse(buf.get(..len).unwrap_or_default(), SegMode::Kind).ok()?;
+        let g = EvalGt::parse_owned(buf.get(..len).unwrap_or_default(), SegMode::Kind).ok()?;
         let keys_ok = !g.images.is_empty()
             && !g.categories.is_empty()
             && g.annotation_keys().len() > 0
@@ -231,11 +231,7 @@ fn load_dataset(py: Python<'_>, path: PathBuf) -> PyResult<Option<NativeDataset>
             && distinct(g.images.iter().map(|i| i.id))
             && distinct(g.categories.iter().map(|c| c.id))
             && distinct(g.annotation_keys().map(|k| k.id.unwrap_or_default()));
-        if keys_ok {
-            g.into_owned()
-        } else {
-            None
-        }
+        keys_ok.then_some(g)
     });
     keep_spare(buf);
     let Some(data) = parsed else { return Ok(None) };
@@ -260,7 +256,7 @@ impl NativeDataset {
         let gt = &self.gt.data;
         let data = py.detach(|| {
             let bytes = buf.get(..len).unwrap_or_default();
-            let r = EvalResults::parse(bytes, SegMode::Kind).ok()?;
+            let r = EvalResults::parse_owned(bytes, SegMode::Kind).ok()?;
             // loadRes reads anns[0] (IndexError when empty) and takes the caption branch when the
             // first result has a caption.
             let first = r.keys().next()?;
@@ -270,10 +266,8 @@ impl NativeDataset {
             }
             // "Results do not correspond to current coco set"
             let imgs: HashSet<i64> = gt.images.iter().map(|i| i.id).collect();
-            if !r.keys().all(|k| imgs.contains(&k.image_id)) {
-                return None;
-            }
-            r.into_owned()
+            let known = r.keys().all(|k| imgs.contains(&k.image_id));
+            known.then_some(r)
         });
         // Unmapping 33 MB takes a few milliseconds: off the caller's path.
         let _ = std::thread::Builder::new().spawn(move || drop(buf));
