@@ -33,7 +33,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyList;
 use rayon::prelude::*;
 
-use crate::eval::{interruptible, NativeEvaluation};
+use crate::eval::{interruptible_on, NativeEvaluation};
 use crate::{err, json};
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -183,7 +183,7 @@ pub(crate) struct NativeDataset {
 /// Whether `ids` holds no id twice.
 fn distinct(ids: impl Iterator<Item = i64>) -> bool {
     let mut ids: Vec<i64> = ids.collect();
-    ids.sort_unstable();
+    ids.par_sort_unstable();
     ids.windows(2).all(|w| w[0] != w[1])
 }
 
@@ -393,7 +393,8 @@ fn evaluate_datasets(
     params.area_rng_lbl = area_rng_lbl;
     params.use_cats = use_cats;
     let g = Arc::clone(&gt.gt);
-    let ev = interruptible(py, move || -> PyResult<_> {
+    // Reads (rayon's parallel chunks), the reader and the engine: rayon joins only.
+    let ev = interruptible_on(py, true, move || -> PyResult<_> {
         let (gt, dt) = (&g.data, &res.data);
         // Records are kept with segmentations unread (box evaluation and the id queries need none); mask
         // evaluation, and loadRes' boxes from masks, read the files again, as `cocokit eval coco` reads
