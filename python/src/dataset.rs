@@ -125,7 +125,10 @@ fn read_file(path: &Path, spare_room: bool) -> io::Result<(Vec<u8>, usize, Stamp
     let piece = (len / 16).max(MIN_PIECE);
     dst.par_chunks_mut(piece)
         .enumerate()
-        .try_for_each(|(i, chunk)| file.read_exact_at(chunk, (i * piece) as u64))?;
+        .try_for_each(|(i, chunk)| {
+            populate(chunk);
+            file.read_exact_at(chunk, (i * piece) as u64)
+        })?;
     // Written to while read: read it as a whole, as `std::fs::read` would.
     if Stamp::of(&file.metadata()?) != stamp {
         let bytes = std::fs::read(path)?;
@@ -133,6 +136,33 @@ fn read_file(path: &Path, spare_room: bool) -> io::Result<(Vec<u8>, usize, Stamp
         return Ok((bytes, n, Stamp::of(&std::fs::metadata(path)?)));
     }
     Ok((buf, len, stamp))
+}
+
+/// Maps in the whole pages of `chunk` at once before it is read into (Linux' `MADV_POPULATE_WRITE`): a
+/// fresh page faulted in by the read's copy costs more than one mapped in a batch (reading 33 MB into
+/// fresh memory on two threads: 8.6-9.1 ms instead of 10.4-11.3 ms, in C on this VM). Pages already in
+/// place are left as they are; a kernel without it (before 5.14) refuses, and the read faults them in.
+fn populate(chunk: &mut [u8]) {
+    #[cfg(target_os = "linux")]
+    {
+        const PAGE: usize = 4096;
+        let start = chunk.as_mut_ptr() as usize;
+        let first = start.next_multiple_of(PAGE);
+        let end = (start + chunk.len()) / PAGE * PAGE;
+        if end > first {
+            // SAFETY: [first, end) lies inside `chunk`, memory this process owns and may write; populating
+            // its pages for writing changes no byte of it.
+            unsafe {
+                libc::madvise(
+                    first as *mut libc::c_void,
+                    end - first,
+                    libc::MADV_POPULATE_WRITE,
+                );
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = chunk;
 }
 
 impl Source {
