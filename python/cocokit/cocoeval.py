@@ -407,6 +407,9 @@ def _unique(ids):
 
 def _int_ids(ids, what):
     """Ids as the engine takes them (64-bit integers; numpy integers and integral floats accepted)."""
+    if type(ids) is list and {type(i) for i in ids} <= _INT_TYPES:
+        # What evaluate() leaves in params (np.int64 from _unique): converted at once, no per-id test.
+        return list(map(int, ids))
     out = []
     for i in ids:
         try:
@@ -473,4 +476,5 @@ class Params:
         return new
 
 
+_INT_TYPES = frozenset({int, np.int64, np.int32})
 _SCALARS = frozenset({int, float, bool, str, np.int64, np.int32, np.float64, np.float32, np.bool_})

@@ -33,7 +33,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyList;
 use rayon::prelude::*;
 
-use crate::eval::{interruptible, NativeEvaluation};
+use crate::eval::{interruptible_on, NativeEvaluation};
 use crate::{err, json};
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -125,7 +125,10 @@ fn read_file(path: &Path, spare_room: bool) -> io::Result<(Vec<u8>, usize, Stamp
     let piece = (len / 16).max(MIN_PIECE);
     dst.par_chunks_mut(piece)
         .enumerate()
-        .try_for_each(|(i, chunk)| file.read_exact_at(chunk, (i * piece) as u64))?;
+        .try_for_each(|(i, chunk)| {
+            populate(chunk);
+            file.read_exact_at(chunk, (i * piece) as u64)
+        })?;
     // Written to while read: read it as a whole, as `std::fs::read` would.
     if Stamp::of(&file.metadata()?) != stamp {
         let bytes = std::fs::read(path)?;
@@ -133,6 +136,33 @@ fn read_file(path: &Path, spare_room: bool) -> io::Result<(Vec<u8>, usize, Stamp
         return Ok((bytes, n, Stamp::of(&std::fs::metadata(path)?)));
     }
     Ok((buf, len, stamp))
+}
+
+/// Maps in the whole pages of `chunk` at once before it is read into (Linux' `MADV_POPULATE_WRITE`): a
+/// fresh page faulted in by the read's copy costs more than one mapped in a batch (reading 33 MB into
+/// fresh memory on two threads: 8.6-9.1 ms instead of 10.4-11.3 ms, in C on this VM). Pages already in
+/// place are left as they are; a kernel without it (before 5.14) refuses, and the read faults them in.
+fn populate(chunk: &mut [u8]) {
+    #[cfg(target_os = "linux")]
+    {
+        const PAGE: usize = 4096;
+        let start = chunk.as_mut_ptr() as usize;
+        let first = start.next_multiple_of(PAGE);
+        let end = (start + chunk.len()) / PAGE * PAGE;
+        if end > first {
+            // SAFETY: [first, end) lies inside `chunk`, memory this process owns and may write; populating
+            // its pages for writing changes no byte of it.
+            unsafe {
+                libc::madvise(
+                    first as *mut libc::c_void,
+                    end - first,
+                    libc::MADV_POPULATE_WRITE,
+                );
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = chunk;
 }
 
 impl Source {
@@ -183,7 +213,7 @@ pub(crate) struct NativeDataset {
 /// Whether `ids` holds no id twice.
 fn distinct(ids: impl Iterator<Item = i64>) -> bool {
     let mut ids: Vec<i64> = ids.collect();
-    ids.sort_unstable();
+    ids.par_sort_unstable();
     ids.windows(2).all(|w| w[0] != w[1])
 }
 
@@ -221,7 +251,7 @@ impl NativeDataset {
 fn load_dataset(py: Python<'_>, path: PathBuf) -> PyResult<Option<NativeDataset>> {
     let (buf, len, stamp) = py.detach(|| read_file(&path, true))?;
     let parsed = py.detach(|| {
-        let g = EvalGt::parse(buf.get(..len).unwrap_or_default(), SegMode::Kind).ok()?;
+        let g = EvalGt::parse_owned(buf.get(..len).unwrap_or_default(), SegMode::Kind).ok()?;
         let keys_ok = !g.images.is_empty()
             && !g.categories.is_empty()
             && g.annotation_keys().len() > 0
@@ -231,11 +261,7 @@ fn load_dataset(py: Python<'_>, path: PathBuf) -> PyResult<Option<NativeDataset>
             && distinct(g.images.iter().map(|i| i.id))
             && distinct(g.categories.iter().map(|c| c.id))
             && distinct(g.annotation_keys().map(|k| k.id.unwrap_or_default()));
-        if keys_ok {
-            g.into_owned()
-        } else {
-            None
-        }
+        keys_ok.then_some(g)
     });
     keep_spare(buf);
     let Some(data) = parsed else { return Ok(None) };
@@ -260,7 +286,7 @@ impl NativeDataset {
         let gt = &self.gt.data;
         let data = py.detach(|| {
             let bytes = buf.get(..len).unwrap_or_default();
-            let r = EvalResults::parse(bytes, SegMode::Kind).ok()?;
+            let r = EvalResults::parse_owned(bytes, SegMode::Kind).ok()?;
             // loadRes reads anns[0] (IndexError when empty) and takes the caption branch when the
             // first result has a caption.
             let first = r.keys().next()?;
@@ -270,10 +296,8 @@ impl NativeDataset {
             }
             // "Results do not correspond to current coco set"
             let imgs: HashSet<i64> = gt.images.iter().map(|i| i.id).collect();
-            if !r.keys().all(|k| imgs.contains(&k.image_id)) {
-                return None;
-            }
-            r.into_owned()
+            let known = r.keys().all(|k| imgs.contains(&k.image_id));
+            known.then_some(r)
         });
         // Unmapping 33 MB takes a few milliseconds: off the caller's path.
         let _ = std::thread::Builder::new().spawn(move || drop(buf));
@@ -399,7 +423,8 @@ fn evaluate_datasets(
     params.area_rng_lbl = area_rng_lbl;
     params.use_cats = use_cats;
     let g = Arc::clone(&gt.gt);
-    let ev = interruptible(py, move || -> PyResult<_> {
+    // Reads (rayon's parallel chunks), the reader and the engine: rayon joins only.
+    let ev = interruptible_on(py, true, move || -> PyResult<_> {
         let (gt, dt) = (&g.data, &res.data);
         // Records are kept with segmentations unread (box evaluation and the id queries need none); mask
         // evaluation, and loadRes' boxes from masks, read the files again, as `cocokit eval coco` reads

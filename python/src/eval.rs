@@ -274,13 +274,34 @@ pub(crate) fn interruptible<T: Send + 'static>(
     py: Python<'_>,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> PyResult<T> {
+    interruptible_on(py, false, work)
+}
+
+/// [`interruptible`], `work` run on a thread of the engine's pool when `pool` (for work whose waits are
+/// all rayon joins, so that it cannot wait for a pool it occupies): its serial parts then allocate where
+/// the pool's earlier work freed memory (fewer fresh pages) and its parallel parts run beside it on the
+/// same threads.
+pub(crate) fn interruptible_on<T: Send + 'static>(
+    py: Python<'_>,
+    pool: bool,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> PyResult<T> {
     let (tx, rx) = mpsc::channel();
-    std::thread::Builder::new()
-        .name("cocokit-eval".into())
-        .spawn(move || {
-            let _ = tx.send(work());
-        })
-        .map_err(|e| msg(format!("cannot start the evaluation thread: {e}")))?;
+    if pool {
+        // A panic drops `tx` unsent, as a thread's would (rayon would abort the process on it).
+        rayon::spawn(move || {
+            if let Ok(v) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+                let _ = tx.send(v);
+            }
+        });
+    } else {
+        std::thread::Builder::new()
+            .name("cocokit-eval".into())
+            .spawn(move || {
+                let _ = tx.send(work());
+            })
+            .map_err(|e| msg(format!("cannot start the evaluation thread: {e}")))?;
+    }
     let mut rx = rx;
     loop {
         // The receiver goes into the GIL-free closure and back (it is Send, not Sync).

@@ -264,18 +264,63 @@ impl EvalResults<'_> {
     }
 }
 
+/// What the reader makes of the records it read: the records themselves, borrowing the input
+/// ([`Keep::BORROWED`]), or records converted to another lifetime (`owned`: detached from the input).
+pub(crate) struct Keep<'a, 'o> {
+    /// Whether `take` keeps the record as it is (checked for every record before any is converted; one
+    /// that does not fit makes the read fail).
+    pub fits: fn(&Record<'a>) -> bool,
+    pub take: fn(Record<'a>) -> Record<'o>,
+}
+
+impl<'a, 'o> Clone for Keep<'a, 'o> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<'a, 'o> Copy for Keep<'a, 'o> {}
+
+impl<'a> Keep<'a, 'a> {
+    pub(crate) const BORROWED: Keep<'a, 'a> = Keep {
+        fits: |_| true,
+        take: |r| r,
+    };
+}
+
+impl<'a, 'o> Keep<'a, 'o> {
+    /// `records` converted, in order; an error when one does not fit.
+    fn all(self, records: Vec<Record<'a>>) -> Result<Vec<Record<'o>>> {
+        if !records.iter().all(self.fits) {
+            return Err(Error::msg(
+                "a record cannot be kept apart from the input it was read from",
+            ));
+        }
+        Ok(records.into_iter().map(self.take).collect())
+    }
+}
+
 impl<'a> EvalGt<'a> {
     /// Read a dataset (`Dataset::parse_with` semantics; `mode` as there: `Kind` leaves segmentations
     /// undecoded, for box evaluation).
     pub fn parse(buf: &'a [u8], mode: impl Into<ReadMode>) -> Result<EvalGt<'a>> {
-        let mode = mode.into();
+        EvalGt::parse_keeping(buf, mode.into(), Keep::BORROWED)
+    }
+}
+
+impl<'o> EvalGt<'o> {
+    /// [`EvalGt::parse`], the annotations converted by `keep` as they are gathered.
+    pub(crate) fn parse_keeping<'a>(
+        buf: &'a [u8],
+        mode: ReadMode,
+        keep: Keep<'a, 'o>,
+    ) -> Result<EvalGt<'o>> {
         // Images and categories: records are cut on one thread while the previous batch is parsed on the
         // pool. The annotations are handed over and read by `array_records`.
         let (mut images, mut annotations, mut categories) = (Vec::new(), Vec::new(), Vec::new());
         let layout = scan_top_batched_handing_over(buf, BATCH, Section::Annotations, |piece| {
             let chunk = match piece {
                 Piece::Array(array) => {
-                    let (r, end) = array_records(buf, array.open, mode)?;
+                    let (r, end) = array_records(buf, array.open, mode, keep)?;
                     // Moved, not copied, when it is the only annotation array (the usual file).
                     if annotations.is_empty() {
                         annotations = r;
@@ -299,7 +344,7 @@ impl<'a> EvalGt<'a> {
                 Section::Images => {
                     images.extend(par_map_ordered(&starts, |&s| parse_image(buf, s))?)
                 }
-                Section::Annotations => annotations.extend(records(buf, &starts, mode)?),
+                Section::Annotations => annotations.extend(keep.all(records(buf, &starts, mode)?)?),
                 Section::Categories => {
                     categories.extend(par_map_ordered(&starts, |&s| parse_category(buf, s))?)
                 }
@@ -322,11 +367,21 @@ impl<'a> EvalGt<'a> {
 impl<'a> EvalResults<'a> {
     /// Read a results file (`parse_results_with` semantics).
     pub fn parse(buf: &'a [u8], mode: impl Into<ReadMode>) -> Result<EvalResults<'a>> {
-        let mode = mode.into();
+        EvalResults::parse_keeping(buf, mode.into(), Keep::BORROWED)
+    }
+}
+
+impl<'o> EvalResults<'o> {
+    /// [`EvalResults::parse`], the records converted by `keep` as they are gathered.
+    pub(crate) fn parse_keeping<'a>(
+        buf: &'a [u8],
+        mode: ReadMode,
+        keep: Keep<'a, 'o>,
+    ) -> Result<EvalResults<'o>> {
         let mut records = Vec::new();
         let layout = scan_top_batched_handing_over(buf, BATCH, Section::Annotations, |piece| {
             if let Piece::Array(array) = piece {
-                let (r, end) = array_records(buf, array.open, mode)?;
+                let (r, end) = array_records(buf, array.open, mode, keep)?;
                 records = r;
                 array.done(end);
             }
@@ -349,10 +404,18 @@ const SPANS_PER_THREAD: usize = 8;
 /// The records of the annotation array whose `[` is at `open`, and the position after its `]`: as the
 /// top-level walk cuts them and [`records`] reads them, errors included. Read by [`par_array_records`]
 /// when it can; otherwise the records are cut first, then read in parallel.
-fn array_records(buf: &[u8], open: usize, mode: ReadMode) -> Result<(Vec<Record<'_>>, usize)> {
-    match par_array_records(buf, open, mode) {
+fn array_records<'a, 'o>(
+    buf: &'a [u8],
+    open: usize,
+    mode: ReadMode,
+    keep: Keep<'a, 'o>,
+) -> Result<(Vec<Record<'o>>, usize)> {
+    match par_array_records_keeping(buf, open, mode, keep) {
         Some(done) => Ok(done),
-        None => cut_then_read(buf, open, mode),
+        None => {
+            let (r, end) = cut_then_read(buf, open, mode)?;
+            Ok((keep.all(r)?, end))
+        }
     }
 }
 
@@ -384,7 +447,19 @@ type Job<'a> = (Vec<(usize, usize, Option<Record<'a>>)>, RecordsStop);
 /// order: each job must start exactly where the job before it stopped, which makes its start a record
 /// start. `None` — and the caller's exact path, which reports what is wrong — on anything else: a wrong
 /// guess, a record that fails, a broken separator, an array too small to split.
+#[cfg(test)]
 fn par_array_records(buf: &[u8], open: usize, mode: ReadMode) -> Option<(Vec<Record<'_>>, usize)> {
+    par_array_records_keeping(buf, open, mode, Keep::BORROWED)
+}
+
+/// [`par_array_records`], the records converted by `keep` (`None` too when one does not fit) while they
+/// are gathered into one list, job by job in parallel.
+fn par_array_records_keeping<'a, 'o>(
+    buf: &'a [u8],
+    open: usize,
+    mode: ReadMode,
+    keep: Keep<'a, 'o>,
+) -> Option<(Vec<Record<'o>>, usize)> {
     let first = skip_ws(buf, open + 1);
     let guess = ElementGuess::new(buf, first)?;
     let threads = rayon::current_num_threads().max(1);
@@ -396,7 +471,7 @@ fn par_array_records(buf: &[u8], open: usize, mode: ReadMode) -> Option<(Vec<Rec
     if starts.len() < 2 {
         return None; // one job: the cut-then-read path is parallel, this would not be
     }
-    let jobs: Vec<Job> = starts
+    let mut jobs: Vec<Job> = starts
         .par_iter()
         .enumerate()
         .with_max_len(1)
@@ -433,14 +508,37 @@ fn par_array_records(buf: &[u8], open: usize, mode: ReadMode) -> Option<(Vec<Rec
         }
     }
     let end = end?;
-    let n = jobs[..used].iter().map(|(out, _)| out.len()).sum();
-    let mut all = Vec::with_capacity(n);
-    // Job by job, each freed once moved: the records are not held twice.
-    for (out, _) in jobs.into_iter().take(used) {
-        for (_, _, r) in out {
-            all.push(r?);
-        }
+    let jobs = &mut jobs[..used];
+    // Every record read (a `None` is one the reader refused) and kept as it is.
+    let ok = jobs.par_iter().all(|(out, _)| {
+        out.iter()
+            .all(|(_, _, r)| r.as_ref().is_some_and(|r| (keep.fits)(r)))
+    });
+    if !ok {
+        return None;
     }
+    let n = jobs.iter().map(|(out, _)| out.len()).sum();
+    let mut all: Vec<Record<'o>> = Vec::with_capacity(n);
+    // Each job's records moved into their place by the pool (one thread copying them all was a serial
+    // step of every read), each job's list freed once moved: the records are not held twice.
+    let mut rest = all.spare_capacity_mut().get_mut(..n)?;
+    let mut parts = Vec::with_capacity(jobs.len());
+    for (out, _) in jobs.iter_mut() {
+        let (dst, tail) = std::mem::take(&mut rest).split_at_mut(out.len());
+        rest = tail;
+        parts.push((dst, std::mem::take(out)));
+    }
+    parts.into_par_iter().for_each(|(dst, out)| {
+        for (slot, (_, _, r)) in dst.iter_mut().zip(out) {
+            if let Some(r) = r {
+                slot.write((keep.take)(r));
+            }
+        }
+    });
+    // SAFETY: the parts split `all`'s first `n` slots without overlap, each as long as its job's list,
+    // and every element of every list is `Some` (checked above), so each slot was written exactly once.
+    // (A panic in the loop would leave the length 0: written records leak, none is read.)
+    unsafe { all.set_len(n) };
     Some((all, end))
 }
 
@@ -869,7 +967,7 @@ mod tests {
 
     fn same(buf: &[u8], mode: SegMode) -> String {
         let want = cut_then_read(buf, 0, mode.into());
-        let got = array_records(buf, 0, mode.into());
+        let got = array_records(buf, 0, mode.into(), Keep::BORROWED);
         let show = |r: &Result<(Vec<Record>, usize)>| match r {
             Ok((v, end)) => format!("{v:?} {end}"),
             Err(e) => format!("error {e}"),
