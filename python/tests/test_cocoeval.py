@@ -261,8 +261,8 @@ def test_summarize_twice_and_str():
 
 
 def test_ctrl_c_interrupts_evaluate():
-    """A SIGINT during evaluate() raises KeyboardInterrupt (the engine runs on its own thread while the
-    caller's thread checks for signals). Run in a child process, so that no signal can reach pytest itself;
+    """A SIGINT during evaluate() raises KeyboardInterrupt (the engine runs on a thread of its pool while
+    the caller's thread checks for signals). Run in a child process, so that no signal can reach pytest itself;
     SIGINT is sent again every second until the child reacts (a busy machine may take a while)."""
     import signal
     import subprocess
