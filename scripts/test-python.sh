@@ -22,12 +22,14 @@ fi
 # pip runs the maturin build backend as a `maturin` command: the venv's.
 export PATH="$PWD/$VENV/bin:$PATH"
 pip_install() { "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$@"; }
-pip_install "maturin>=1.5,<2" pytest numpy "pycocotools==2.0.11" ruff duckdb polars
+# ruff pinned: what `ruff format` accepts, and which rules `ruff check` has, change between its versions.
+pip_install "maturin>=1.5,<2" pytest numpy "pycocotools==2.0.11" "ruff==0.17.6" duckdb polars
 # pyspark only when asked: its download and install cost more than the rest of the suite (docs/SCALE.md).
 if [ "${COCOKIT_TEST_SPARK:-0}" = 1 ]; then
     pip_install pyspark
 fi
 "$VENV/bin/ruff" check python/
+"$VENV/bin/ruff" format --check python/
 
 # Built with the venv's maturin (no isolated build environment to download again); --force-reinstall so
 # that a rebuilt extension always replaces the installed one.

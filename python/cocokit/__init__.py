@@ -34,7 +34,25 @@ from .cocoeval import COCOeval, Params
 from .lvis import LVIS, LVISEval, LVISResults
 from .panoptic import pq_compute
 
-__all__ = ["COCO", "COCOeval", "CocokitError", "LVIS", "LVISEval", "LVISResults", "Params", "convert",
-           "eval_coco", "eval_lvis", "eval_merge", "eval_miou", "eval_panoptic", "filter", "mask",
-           "pq_compute", "rasterize", "stats", "validate"]
+__all__ = [
+    "COCO",
+    "COCOeval",
+    "CocokitError",
+    "LVIS",
+    "LVISEval",
+    "LVISResults",
+    "Params",
+    "convert",
+    "eval_coco",
+    "eval_lvis",
+    "eval_merge",
+    "eval_miou",
+    "eval_panoptic",
+    "filter",
+    "mask",
+    "pq_compute",
+    "rasterize",
+    "stats",
+    "validate",
+]
 __version__ = "0.1.0"

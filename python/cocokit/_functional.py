@@ -5,8 +5,18 @@ import warnings
 
 from . import _native
 
-__all__ = ["convert", "eval_coco", "eval_lvis", "eval_merge", "eval_miou", "eval_panoptic", "filter",
-           "rasterize", "stats", "validate"]
+__all__ = [
+    "convert",
+    "eval_coco",
+    "eval_lvis",
+    "eval_merge",
+    "eval_miou",
+    "eval_panoptic",
+    "filter",
+    "rasterize",
+    "stats",
+    "validate",
+]
 
 
 def stats(path):
@@ -30,8 +40,19 @@ def _area_rng(area_rng):
     return [str(a) for a in area_rng]
 
 
-def eval_coco(gt, dt, iou_type="bbox", img_ids=None, cats=None, max_dets=None, area_rng=None,
-              use_cats=True, kpt_sigmas=None, dilation_ratio=None, partial=None):
+def eval_coco(
+    gt,
+    dt,
+    iou_type="bbox",
+    img_ids=None,
+    cats=None,
+    max_dets=None,
+    area_rng=None,
+    use_cats=True,
+    kpt_sigmas=None,
+    dilation_ratio=None,
+    partial=None,
+):
     """``cocokit eval coco --gt GT --dt DT --iou-type IOU_TYPE --json`` as a dict: ``iou_type``, ``stats``
     (pycocotools' 12 numbers, 10 for keypoints) and ``per_class``.
 
@@ -47,10 +68,18 @@ def eval_coco(gt, dt, iou_type="bbox", img_ids=None, cats=None, max_dets=None, a
     :func:`eval_merge`; returns ``{"images": n, "detections": m}``.
     """
     report, warns = _native.eval_coco(
-        os.fspath(gt), os.fspath(dt), iou_type, _ints(img_ids), _tokens(cats),
-        _ints(max_dets), _area_rng(area_rng), bool(use_cats), list(kpt_sigmas or []),
+        os.fspath(gt),
+        os.fspath(dt),
+        iou_type,
+        _ints(img_ids),
+        _tokens(cats),
+        _ints(max_dets),
+        _area_rng(area_rng),
+        bool(use_cats),
+        list(kpt_sigmas or []),
         None if dilation_ratio is None else float(dilation_ratio),
-        None if partial is None else os.fspath(partial))
+        None if partial is None else os.fspath(partial),
+    )
     for w in warns:
         warnings.warn(w, stacklevel=2)
     return report
@@ -87,14 +116,26 @@ def eval_panoptic(gt_json, gt_dir, pred_json, pred_dir):
     ``All``, ``Things``, ``Stuff`` (``pq``, ``sq``, ``rq``, ``n``) and ``per_class`` (``{"<id>": {"pq", "sq",
     "rq"}}``, keyed by the category id as a string, as the JSON is). Prints nothing; see
     :func:`cocokit.pq_compute` for panopticapi's function."""
-    report, _ = _native.eval_panoptic(os.fspath(gt_json), os.fspath(gt_dir), os.fspath(pred_json),
-                                      os.fspath(pred_dir))
+    report, _ = _native.eval_panoptic(
+        os.fspath(gt_json), os.fspath(gt_dir), os.fspath(pred_json), os.fspath(pred_dir)
+    )
     return report
 
 
-def eval_miou(gt, pred, num_classes=None, class_names=None, ignore_index=255, reduce_zero_label=False,
-              background=None, score_thr=None, convention="mmseg", absent_as=None, mean_over=None,
-              allow_extra=False):
+def eval_miou(
+    gt,
+    pred,
+    num_classes=None,
+    class_names=None,
+    ignore_index=255,
+    reduce_zero_label=False,
+    background=None,
+    score_thr=None,
+    convention="mmseg",
+    absent_as=None,
+    mean_over=None,
+    allow_extra=False,
+):
     """``cocokit eval miou --gt GT --pred PRED --json`` as a dict (docs/MIOU.md has its schema): mIoU,
     mAcc, aAcc, fwIoU, ... and ``per_class``.
 
@@ -106,10 +147,19 @@ def eval_miou(gt, pred, num_classes=None, class_names=None, ignore_index=255, re
     ``allow_extra``: predictions for images not in the ground truth are skipped instead of an error.
     """
     return _native.eval_miou(
-        os.fspath(gt), os.fspath(pred), None if num_classes is None else int(num_classes),
-        None if class_names is None else os.fspath(class_names), int(ignore_index), bool(reduce_zero_label),
-        background, None if score_thr is None else float(score_thr), convention, absent_as, mean_over,
-        bool(allow_extra))
+        os.fspath(gt),
+        os.fspath(pred),
+        None if num_classes is None else int(num_classes),
+        None if class_names is None else os.fspath(class_names),
+        int(ignore_index),
+        bool(reduce_zero_label),
+        background,
+        None if score_thr is None else float(score_thr),
+        convention,
+        absent_as,
+        mean_over,
+        bool(allow_extra),
+    )
 
 
 def _inputs(inputs):
@@ -148,12 +198,24 @@ def _file_output(output):
     out = os.fsdecode(output)
     if out in ("", "-"):
         raise _native.CocokitError(
-            "output: give a file path (the summary is returned; the command's --json also needs -o FILE)")
+            "output: give a file path (the summary is returned; the command's --json also needs -o FILE)"
+        )
     return out
 
 
-def filter(inputs, output, cats=None, supercats=None, keep_all_images=False, img_ids=None, file_names=None,
-           area_rng=None, iscrowd=None, score_thr=None, gt=None):
+def filter(
+    inputs,
+    output,
+    cats=None,
+    supercats=None,
+    keep_all_images=False,
+    img_ids=None,
+    file_names=None,
+    area_rng=None,
+    iscrowd=None,
+    score_thr=None,
+    gt=None,
+):
     """``cocokit filter INPUTS -o OUTPUT ... --json``: keep some categories (their annotations and images),
     writing the dataset (or results file) to ``output`` atomically, every kept record byte for byte. Returns
     ``{"categories", "annotations", "images", "output"}`` (for a results file ``annotations`` counts the
@@ -169,9 +231,18 @@ def filter(inputs, output, cats=None, supercats=None, keep_all_images=False, img
     written then.
     """
     return _native.filter(
-        _inputs(inputs), _file_output(output), _tokens(cats), _tokens(supercats), bool(keep_all_images),
-        _ints(img_ids), _path(file_names), [] if area_rng is None else [float(a) for a in area_rng],
-        None if iscrowd is None else int(iscrowd), None if score_thr is None else float(score_thr), _path(gt))
+        _inputs(inputs),
+        _file_output(output),
+        _tokens(cats),
+        _tokens(supercats),
+        bool(keep_all_images),
+        _ints(img_ids),
+        _path(file_names),
+        [] if area_rng is None else [float(a) for a in area_rng],
+        None if iscrowd is None else int(iscrowd),
+        None if score_thr is None else float(score_thr),
+        _path(gt),
+    )
 
 
 def convert(inputs, output, to, gt=None, tolerance=0.0, skip_invalid=False):
@@ -184,12 +255,24 @@ def convert(inputs, output, to, gt=None, tolerance=0.0, skip_invalid=False):
     ``gt``: for a results file with polygons, the dataset giving image sizes. ``skip_invalid``: leave out
     annotations that cannot be converted (counted in ``skipped``) instead of raising.
     """
-    return _native.convert(_inputs(inputs), _file_output(output), str(to), _path(gt), float(tolerance),
-                           bool(skip_invalid))
+    return _native.convert(
+        _inputs(inputs), _file_output(output), str(to), _path(gt), float(tolerance), bool(skip_invalid)
+    )
 
 
-def rasterize(inputs, output, mode="semantic", img_ids=None, crowd="ignore", palette=False, boxes=False,
-              background=0, panoptic_dir=None, gt=None, score_thr=0.5):
+def rasterize(
+    inputs,
+    output,
+    mode="semantic",
+    img_ids=None,
+    crowd="ignore",
+    palette=False,
+    boxes=False,
+    background=0,
+    panoptic_dir=None,
+    gt=None,
+    score_thr=0.5,
+):
     """``cocokit rasterize INPUTS -o OUTPUT ... --json``: one label-map PNG per image in the directory
     ``output`` (created if missing; each PNG written atomically). Returns ``{"images", "bits", "annotations",
     "orphans", "output"}``.
@@ -201,6 +284,16 @@ def rasterize(inputs, output, mode="semantic", img_ids=None, crowd="ignore", pal
     ``panoptic_dir``: a panoptic file's PNG directory. ``gt`` and ``score_thr``: a results file painted onto
     its ground truth's images, detections below the threshold left out.
     """
-    return _native.rasterize(_inputs(inputs), os.fsdecode(output), str(mode), _ints(img_ids), str(crowd),
-                             bool(palette), bool(boxes), int(background), _path(panoptic_dir), _path(gt),
-                             float(score_thr))
+    return _native.rasterize(
+        _inputs(inputs),
+        os.fsdecode(output),
+        str(mode),
+        _ints(img_ids),
+        str(crowd),
+        bool(palette),
+        bool(boxes),
+        int(background),
+        _path(panoptic_dir),
+        _path(gt),
+        float(score_thr),
+    )

@@ -55,6 +55,7 @@ def evaluate(
     use_cats: bool,
     kpt_oks_sigmas: list[float] | None = None,
 ) -> Evaluation: ...
+
 class Dataset:
     """A COCO dataset, or loadRes results on one, kept on the Rust side (cocokit.COCO's lazy datasets)."""
     def load_results(self, path: str | PathLike[str]) -> Dataset | None: ...

@@ -150,7 +150,8 @@ class COCO:
                     return
             dataset = _load_json(annotation_file)
             assert type(dataset) == dict, "annotation file format {} not supported".format(  # noqa: E721
-                type(dataset))
+                type(dataset)
+            )
             print("Done (t={:0.2f}s)".format(time.time() - tic))
             self.dataset = dataset
             with _no_gc():
@@ -176,8 +177,12 @@ class COCO:
         marks, self._ignore_marks = self._ignore_marks, []
         for imgIds, catIds, useCats, iouType, areaRng in marks:
             cats = set(catIds) if useCats and len(catIds) != 0 else None
-            gts = [ann for imgId in imgIds for ann in self._imgToAnns.get(imgId, ())
-                   if cats is None or ann["category_id"] in cats]
+            gts = [
+                ann
+                for imgId in imgIds
+                for ann in self._imgToAnns.get(imgId, ())
+                if cats is None or ann["category_id"] in cats
+            ]
             _mark_ignored(gts, iouType, areaRng)
 
     def __getstate__(self):
@@ -353,14 +358,32 @@ class COCO:
                 for sk in sks:
                     if np.all(v[sk] > 0):
                         plt.plot(x[sk], y[sk], linewidth=3, color=c)
-                plt.plot(x[v > 0], y[v > 0], "o", markersize=8, markerfacecolor=c,
-                         markeredgecolor="k", markeredgewidth=2)
-                plt.plot(x[v > 1], y[v > 1], "o", markersize=8, markerfacecolor=c,
-                         markeredgecolor=c, markeredgewidth=2)
+                plt.plot(
+                    x[v > 0],
+                    y[v > 0],
+                    "o",
+                    markersize=8,
+                    markerfacecolor=c,
+                    markeredgecolor="k",
+                    markeredgewidth=2,
+                )
+                plt.plot(
+                    x[v > 1],
+                    y[v > 1],
+                    "o",
+                    markersize=8,
+                    markerfacecolor=c,
+                    markeredgecolor=c,
+                    markeredgewidth=2,
+                )
             if draw_bbox:
                 [bbox_x, bbox_y, bbox_w, bbox_h] = ann["bbox"]
-                poly = [[bbox_x, bbox_y], [bbox_x, bbox_y + bbox_h],
-                        [bbox_x + bbox_w, bbox_y + bbox_h], [bbox_x + bbox_w, bbox_y]]
+                poly = [
+                    [bbox_x, bbox_y],
+                    [bbox_x, bbox_y + bbox_h],
+                    [bbox_x + bbox_w, bbox_y + bbox_h],
+                    [bbox_x + bbox_w, bbox_y],
+                ]
                 polygons.append(Polygon(np.array(poly).reshape((4, 2))))
                 color.append(c)
         p = PatchCollection(polygons, facecolor=color, linewidths=0, alpha=0.4)
@@ -407,8 +430,9 @@ class COCO:
         res.dataset["images"] = list(self.dataset["images"])
         assert type(anns) == list, "results in not an array of objects"  # noqa: E721
         annsImgIds = [ann["image_id"] for ann in anns]
-        assert set(annsImgIds) == (set(annsImgIds) & set(self.getImgIds())), \
+        assert set(annsImgIds) == (set(annsImgIds) & set(self.getImgIds())), (
             "Results do not correspond to current coco set"
+        )
         if "caption" in anns[0]:
             imgIds = {img["id"] for img in res.dataset["images"]} & {ann["image_id"] for ann in anns}
             res.dataset["images"] = [img for img in res.dataset["images"] if img["id"] in imgIds]
@@ -455,8 +479,10 @@ class COCO:
 
     def download(self, tarDir=None, imgIds=[]):  # noqa: B006
         """Not supported: cocokit never downloads (pycocotools fetches images from coco_url)."""
-        raise NotImplementedError("cocokit.COCO.download is not supported: fetch images with your own tools "
-                                  "(each image dict has its coco_url)")
+        raise NotImplementedError(
+            "cocokit.COCO.download is not supported: fetch images with your own tools "
+            "(each image dict has its coco_url)"
+        )
 
     def loadNumpyAnnotations(self, data):
         """Results from an ``N x 7`` array ``[image_id, x, y, w, h, score, category_id]`` as dicts."""
@@ -469,12 +495,14 @@ class COCO:
         for i in range(N):
             if i % 1000000 == 0:
                 print("{}/{}".format(i, N))
-            ann += [{
-                "image_id": int(data[i, 0]),
-                "bbox": [data[i, 1], data[i, 2], data[i, 3], data[i, 4]],
-                "score": data[i, 5],
-                "category_id": int(data[i, 6]),
-            }]
+            ann += [
+                {
+                    "image_id": int(data[i, 0]),
+                    "bbox": [data[i, 1], data[i, 2], data[i, 3], data[i, 4]],
+                    "score": data[i, 5],
+                    "category_id": int(data[i, 6]),
+                }
+            ]
         return ann
 
     def annToRLE(self, ann):

@@ -110,7 +110,8 @@ class COCOeval:
             dt = [dts[j] for j in d_idx]
             for a, matching in enumerate(per_area):
                 evalImgs[k * A * n_img + a * n_img + i] = _eval_img(
-                    imgIds[i], catIds[k], areaRng[a], maxDet, gt, dt, matching)
+                    imgIds[i], catIds[k], areaRng[a], maxDet, gt, dt, matching
+                )
         ious = {}
         for i, imgId in enumerate(imgIds):
             for k, catId in enumerate(catIds):
@@ -152,7 +153,8 @@ class COCOeval:
         if p.iouType not in _SUPPORTED:
             raise NotImplementedError(
                 "cocokit.COCOeval evaluates iouType 'bbox', 'segm' and 'keypoints'; {!r} is not "
-                "supported".format(p.iouType))
+                "supported".format(p.iouType)
+            )
         p.imgIds = _unique(p.imgIds)
         if p.useCats:
             p.catIds = _unique(p.catIds)
@@ -185,7 +187,9 @@ class COCOeval:
             return None
         try:
             ev = _native.evaluate_datasets(
-                gt, dt, p.iouType,
+                gt,
+                dt,
+                p.iouType,
                 _int_ids(p.imgIds, "image"),
                 _int_ids(p.catIds, "category"),
                 [float(t) for t in p.iouThrs],
@@ -198,7 +202,8 @@ class COCOeval:
         except _native.CocokitError:
             return None
         self.cocoGt._ignore_marks.append(
-            (list(p.imgIds), list(p.catIds), p.useCats, p.iouType, [list(a) for a in p.areaRng]))
+            (list(p.imgIds), list(p.catIds), p.useCats, p.iouType, [list(a) for a in p.areaRng])
+        )
         return ev
 
     def _evaluate_dicts(self, p):
@@ -208,11 +213,17 @@ class COCOeval:
         _mark_ignored(gts, p.iouType, p.areaRng)
         imgs = self.cocoGt.imgs
         # sizes rasterize polygons (segm); bbox evaluation never needs them, as in pycocotools
-        images = [(i, int(imgs[i].get("height", 0)), int(imgs[i].get("width", 0)))
-                  for i in _int_ids(p.imgIds, "image") if i in imgs]
+        images = [
+            (i, int(imgs[i].get("height", 0)), int(imgs[i].get("width", 0)))
+            for i in _int_ids(p.imgIds, "image")
+            if i in imgs
+        ]
         self._selected = (gts, dts)
         return _native.evaluate(
-            gts, dts, images, p.iouType,
+            gts,
+            dts,
+            images,
+            p.iouType,
             _int_ids(p.imgIds, "image"),
             _int_ids(p.catIds, "category"),
             [float(t) for t in p.iouThrs],
@@ -286,8 +297,12 @@ class COCOeval:
         img = self.cocoGt.imgs.get(imgId, {})
         (i,) = _int_ids([imgId], "image")
         ev = _native.evaluate(
-            gt, dt, [(i, int(img.get("height", 0)), int(img.get("width", 0)))], p.iouType,
-            [i], _int_ids(cats, "category"),
+            gt,
+            dt,
+            [(i, int(img.get("height", 0)), int(img.get("width", 0)))],
+            p.iouType,
+            [i],
+            _int_ids(cats, "category"),
             [float(t) for t in p.iouThrs],
             [float(r) for r in p.recThrs],
             [int(maxDet)],
@@ -319,8 +334,7 @@ class COCOeval:
         if cell is None:
             return None
         gt, dt, g_idx, d_idx, _iou, matching = cell
-        return _eval_img(imgId, catId, aRng, maxDet,
-                         [gt[j] for j in g_idx], [dt[j] for j in d_idx], matching)
+        return _eval_img(imgId, catId, aRng, maxDet, [gt[j] for j in g_idx], [dt[j] for j in d_idx], matching)
 
     def accumulate(self, p=None):
         """Accumulate the per image results into ``eval``: ``precision`` and ``scores``
@@ -352,7 +366,8 @@ class COCOeval:
             raise Exception("Please run accumulate() first")
         if self.params.iouType not in _SUPPORTED:
             raise NotImplementedError(
-                "cocokit.COCOeval summarizes iouType 'bbox', 'segm' and 'keypoints' only")
+                "cocokit.COCOeval summarizes iouType 'bbox', 'segm' and 'keypoints' only"
+            )
         # _summarizeDets reads maxDets[2]: IndexError with fewer than 3 values, as in pycocotools
         # (_summarizeKps reads maxDets 20 whatever maxDets holds).
         if self.params.iouType != "keypoints" and len(self.params.maxDets) < 3:
@@ -418,8 +433,9 @@ def _int_ids(ids, what):
         except (TypeError, ValueError):
             ok = False
         if not ok:
-            raise ValueError(f"cocokit.COCOeval needs integer {what} ids (pycocotools accepts any hashable "
-                             f"id); got {i!r}")
+            raise ValueError(
+                f"cocokit.COCOeval needs integer {what} ids (pycocotools accepts any hashable id); got {i!r}"
+            )
         out.append(v)
     return out
 
@@ -430,24 +446,46 @@ class Params:
     def setDetParams(self):
         self.imgIds = []
         self.catIds = []
-        self.iouThrs = np.linspace(.5, 0.95, int(np.round((0.95 - .5) / .05)) + 1, endpoint=True)
-        self.recThrs = np.linspace(.0, 1.00, int(np.round((1.00 - .0) / .01)) + 1, endpoint=True)
+        self.iouThrs = np.linspace(0.5, 0.95, int(np.round((0.95 - 0.5) / 0.05)) + 1, endpoint=True)
+        self.recThrs = np.linspace(0.0, 1.00, int(np.round((1.00 - 0.0) / 0.01)) + 1, endpoint=True)
         self.maxDets = [1, 10, 100]
-        self.areaRng = [[0 ** 2, 1e5 ** 2], [0 ** 2, 32 ** 2], [32 ** 2, 96 ** 2], [96 ** 2, 1e5 ** 2]]
+        self.areaRng = [[0**2, 1e5**2], [0**2, 32**2], [32**2, 96**2], [96**2, 1e5**2]]
         self.areaRngLbl = ["all", "small", "medium", "large"]
         self.useCats = 1
 
     def setKpParams(self):
         self.imgIds = []
         self.catIds = []
-        self.iouThrs = np.linspace(.5, 0.95, int(np.round((0.95 - .5) / .05)) + 1, endpoint=True)
-        self.recThrs = np.linspace(.0, 1.00, int(np.round((1.00 - .0) / .01)) + 1, endpoint=True)
+        self.iouThrs = np.linspace(0.5, 0.95, int(np.round((0.95 - 0.5) / 0.05)) + 1, endpoint=True)
+        self.recThrs = np.linspace(0.0, 1.00, int(np.round((1.00 - 0.0) / 0.01)) + 1, endpoint=True)
         self.maxDets = [20]
-        self.areaRng = [[0 ** 2, 1e5 ** 2], [32 ** 2, 96 ** 2], [96 ** 2, 1e5 ** 2]]
+        self.areaRng = [[0**2, 1e5**2], [32**2, 96**2], [96**2, 1e5**2]]
         self.areaRngLbl = ["all", "medium", "large"]
         self.useCats = 1
-        self.kpt_oks_sigmas = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07,
-                                        1.07, .87, .87, .89, .89]) / 10.0
+        self.kpt_oks_sigmas = (
+            np.array(
+                [
+                    0.26,
+                    0.25,
+                    0.25,
+                    0.35,
+                    0.35,
+                    0.79,
+                    0.79,
+                    0.72,
+                    0.72,
+                    0.62,
+                    0.62,
+                    1.07,
+                    1.07,
+                    0.87,
+                    0.87,
+                    0.89,
+                    0.89,
+                ]
+            )
+            / 10.0
+        )
 
     def __init__(self, iouType="segm"):
         if iouType == "segm" or iouType == "bbox":

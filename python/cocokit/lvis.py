@@ -119,8 +119,11 @@ class LVIS:
         cat_ids = set(cat_ids)
         if area_rng is None:
             area_rng = [0, float("inf")]
-        return [ann["id"] for ann in anns
-                if ann["category_id"] in cat_ids and area_rng[0] < ann["area"] < area_rng[1]]
+        return [
+            ann["id"]
+            for ann in anns
+            if ann["category_id"] in cat_ids and area_rng[0] < ann["area"] < area_rng[1]
+        ]
 
     def get_cat_ids(self):
         """Every category id."""
@@ -205,7 +208,7 @@ class LVISResults(LVIS):
                 by_img[ann["image_id"]].append(ann)
             for img_id, img_anns in by_img.items():
                 if len(img_anns) > self.max_dets:
-                    by_img[img_id] = sorted(img_anns, key=lambda a: a["score"], reverse=True)[:self.max_dets]
+                    by_img[img_id] = sorted(img_anns, key=lambda a: a["score"], reverse=True)[: self.max_dets]
             anns = [ann for img_anns in by_img.values() for ann in img_anns]
         if anns and "bbox" in anns[0]:
             for i, ann in enumerate(anns):
@@ -255,7 +258,7 @@ class Params:
         self.iou_thrs = np.linspace(0.5, 0.95, int(np.round((0.95 - 0.5) / 0.05)) + 1, endpoint=True)
         self.rec_thrs = np.linspace(0.0, 1.00, int(np.round((1.00 - 0.0) / 0.01)) + 1, endpoint=True)
         self.max_dets = 300
-        self.area_rng = [[0 ** 2, 1e5 ** 2], [0 ** 2, 32 ** 2], [32 ** 2, 96 ** 2], [96 ** 2, 1e5 ** 2]]
+        self.area_rng = [[0**2, 1e5**2], [0**2, 32**2], [32**2, 96**2], [96**2, 1e5**2]]
         self.area_rng_lbl = ["all", "small", "medium", "large"]
         self.use_cats = 1
         self.img_count_lbl = ["r", "c", "f"]
@@ -311,9 +314,14 @@ class LVISEval:
         cat_ids = [int(c) for c in p.cat_ids]
         dt, per_image = _dt_source(self.lvis_dt)
         self._native = _native.lvis_evaluate(
-            _gt_source(self.lvis_gt), dt, p.iou_type, int(p.max_dets), per_image,
+            _gt_source(self.lvis_gt),
+            dt,
+            p.iou_type,
+            int(p.max_dets),
+            per_image,
             None if img_ids == self._all_ids[0] else img_ids,
-            None if cat_ids == self._all_ids[1] else cat_ids)
+            None if cat_ids == self._all_ids[1] else cat_ids,
+        )
         p.img_ids = list(self._native["img_ids"])
         freqs = [f for _, f, _ in self._native["per_category"]]
         self.freq_groups = [[k for k, f in enumerate(freqs) if f == lbl] for lbl in p.img_count_lbl]

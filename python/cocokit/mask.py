@@ -16,14 +16,25 @@ import numpy as np
 
 from . import _native
 
-__all__ = ["encode", "decode", "area", "toBbox", "iou", "merge", "frPyObjects", "frBbox", "frPoly",
-           "frUncompressedRLE"]
+__all__ = [
+    "encode",
+    "decode",
+    "area",
+    "toBbox",
+    "iou",
+    "merge",
+    "frPyObjects",
+    "frBbox",
+    "frPoly",
+    "frUncompressedRLE",
+]
 
 
 def _fortran_uint8(mask, ndim):
     if not isinstance(mask, np.ndarray):
-        raise TypeError(f"Argument 'mask' has incorrect type (expected numpy.ndarray, got "
-                        f"{type(mask).__name__})")
+        raise TypeError(
+            f"Argument 'mask' has incorrect type (expected numpy.ndarray, got {type(mask).__name__})"
+        )
     if mask.dtype != np.uint8:
         raise ValueError(f"Buffer dtype mismatch, expected 'uint8_t' but got '{mask.dtype}'")
     if mask.ndim != ndim:
@@ -79,15 +90,23 @@ def _preproc(objs):
         if len(objs.shape) == 1:
             objs = objs.reshape((objs[0], 1))
         if not len(objs.shape) == 2 or not objs.shape[1] == 4:
-            raise Exception("numpy ndarray input is only for *bounding boxes* and should have Nx4 "
-                            "dimension")
+            raise Exception("numpy ndarray input is only for *bounding boxes* and should have Nx4 dimension")
         objs = objs.astype(np.double)
     elif type(objs) == list and all(type(obj) == dict for obj in objs):  # noqa: E721
         objs = _Rles(objs)  # what the checks below decide for a list of dicts, without two numpy arrays
     elif type(objs) == list:  # noqa: E721
-        isbox = np.all(np.array([(len(obj) == 4) and ((type(obj) == list) or  # noqa: E721
-                                                      (type(obj) == np.ndarray))  # noqa: E721
-                                 for obj in objs]))
+        isbox = np.all(
+            np.array(
+                [
+                    (len(obj) == 4)
+                    and (
+                        (type(obj) == list)  # noqa: E721
+                        or (type(obj) == np.ndarray)
+                    )  # noqa: E721
+                    for obj in objs
+                ]
+            )
+        )
         isrle = np.all(np.array([type(obj) == dict for obj in objs]))  # noqa: E721
         if isbox:
             objs = np.array(objs, dtype=np.double)
@@ -98,8 +117,10 @@ def _preproc(objs):
         else:
             raise Exception("list input can be bounding box (Nx4) or RLEs ([RLE])")
     else:
-        raise Exception("unrecognized type.  The following type: RLEs (rle), np.ndarray (box), and list "
-                        "(box) are supported.")
+        raise Exception(
+            "unrecognized type.  The following type: RLEs (rle), np.ndarray (box), and list "
+            "(box) are supported."
+        )
     return objs
 
 
@@ -137,8 +158,7 @@ def iou(dt, gt, pyiscrowd):
 def frBbox(bb, h, w):
     """Boxes (an ``N x 4`` float64 array of ``[x, y, w, h]``) to RLE objects."""
     if type(bb) != np.ndarray:  # noqa: E721
-        raise TypeError(f"Argument 'bb' has incorrect type (expected numpy.ndarray, got "
-                        f"{type(bb).__name__})")
+        raise TypeError(f"Argument 'bb' has incorrect type (expected numpy.ndarray, got {type(bb).__name__})")
     if bb.dtype != np.double:
         raise ValueError(f"Buffer dtype mismatch, expected 'double_t' but got '{bb.dtype}'")
     if bb.ndim != 2:
@@ -166,14 +186,13 @@ def frPyObjects(pyobj, h, w):
         objs = frBbox(pyobj, h, w)
     elif type(pyobj) == list and len(pyobj[0]) > 4:  # noqa: E721
         objs = frPoly(pyobj, h, w)
-    elif type(pyobj) == list and type(pyobj[0]) == dict \
-            and 'counts' in pyobj[0] and 'size' in pyobj[0]:  # noqa: E721
+    elif type(pyobj) == list and type(pyobj[0]) == dict and "counts" in pyobj[0] and "size" in pyobj[0]:  # noqa: E721
         objs = frUncompressedRLE(pyobj, h, w)
     elif type(pyobj) == list and len(pyobj) == 4:  # noqa: E721
         objs = frBbox([pyobj], h, w)[0]
     elif type(pyobj) == list and len(pyobj) > 4:  # noqa: E721
         objs = frPoly([pyobj], h, w)[0]
-    elif type(pyobj) == dict and 'counts' in pyobj and 'size' in pyobj:  # noqa: E721
+    elif type(pyobj) == dict and "counts" in pyobj and "size" in pyobj:  # noqa: E721
         objs = frUncompressedRLE([pyobj], h, w)[0]
     else:
         raise Exception("input type is not supported.")

@@ -54,4 +54,5 @@ def quiet():
 def pc():
     """pycocotools' modules (the reference)."""
     from pycocotools import coco, cocoeval, mask
+
     return coco, cocoeval, mask

@@ -156,13 +156,19 @@ def test_loadRes_paths_and_lists():
 
 
 def test_loadRes_numpy_and_captions_and_keypoints():
-    rows = [[r["image_id"], *r["bbox"], r["score"], r["category_id"]]
-            for r in load_json(VAL2014_BBOX)]
+    rows = [[r["image_id"], *r["bbox"], r["score"], r["category_id"]] for r in load_json(VAL2014_BBOX)]
     loadres_both(np.array(rows))
     ids = sorted(load_json(VAL2014_BBOX), key=lambda r: r["image_id"])
     loadres_both([{"image_id": r["image_id"], "caption": "a thing"} for r in ids[:10]])
-    kps = [{"image_id": r["image_id"], "category_id": 1, "score": 0.5,
-            "keypoints": [10, 20, 2, 30, 5, 1, 15.5, 40, 2]} for r in ids[:10]]
+    kps = [
+        {
+            "image_id": r["image_id"],
+            "category_id": 1,
+            "score": 0.5,
+            "keypoints": [10, 20, 2, 30, 5, 1, 15.5, 40, 2],
+        }
+        for r in ids[:10]
+    ]
     loadres_both(kps)
 
 
@@ -207,12 +213,16 @@ def test_same_exceptions(tmp_path):
     assert exc(lambda: PCOCO(str(lst))) is exc(lambda: COCO(str(lst))) is AssertionError
     p, c = load_both(VAL2014)
     wrong = [{"image_id": -5, "bbox": [1, 2, 3, 4], "score": 1.0, "category_id": 1}]
-    assert exc(lambda: p.loadRes(copy.deepcopy(wrong))) is exc(lambda: c.loadRes(copy.deepcopy(wrong))) \
+    assert (
+        exc(lambda: p.loadRes(copy.deepcopy(wrong)))
+        is exc(lambda: c.loadRes(copy.deepcopy(wrong)))
         is AssertionError
+    )
     assert exc(lambda: p.loadRes({"a": 1})) is exc(lambda: c.loadRes({"a": 1}))
     assert exc(lambda: p.loadRes([])) is exc(lambda: c.loadRes([])) is IndexError
-    poly = [{"image_id": p.getImgIds()[0], "segmentation": [[1, 2, 3, 4, 5, 6]], "score": 1.0,
-             "category_id": 1}]
+    poly = [
+        {"image_id": p.getImgIds()[0], "segmentation": [[1, 2, 3, 4, 5, 6]], "score": 1.0, "category_id": 1}
+    ]
     assert exc(lambda: p.loadRes(copy.deepcopy(poly))) is exc(lambda: c.loadRes(copy.deepcopy(poly)))
 
 
@@ -242,8 +252,7 @@ def test_showAnns_draws_what_pycocotools_draws():
         ax = plt.gca()
         anns = coco.loadAnns(coco.getAnnIds(imgIds=img))
         coco.showAnns(anns, draw_bbox=True)
-        counts.append((len(ax.collections), [len(col.get_paths()) for col in ax.collections],
-                       len(ax.images)))
+        counts.append((len(ax.collections), [len(col.get_paths()) for col in ax.collections], len(ax.images)))
         plt.close("all")
     assert counts[0] == counts[1] and counts[0][2] > 0
     with quiet() as a:

@@ -161,8 +161,12 @@ def synthetic_results(gt_path, seed, segm):
                 r["segmentation"] = [[round(v, 2) for v in poly]]
                 r["bbox"] = [round(x + dx, 2), round(y + dy, 2), round(w, 2), round(h, 2)]
             else:
-                r["bbox"] = [round(x + dx, 2), round(y + dy, 2), round(w * rng.uniform(0.8, 1.2), 2),
-                             round(h * rng.uniform(0.8, 1.2), 2)]
+                r["bbox"] = [
+                    round(x + dx, 2),
+                    round(y + dy, 2),
+                    round(w * rng.uniform(0.8, 1.2), 2),
+                    round(h * rng.uniform(0.8, 1.2), 2),
+                ]
             out.append(r)
     return out
 
@@ -191,8 +195,9 @@ def test_tiny_segm_from_rle():
 
 
 def test_numpy_results():
-    rows = np.array([[r["image_id"], *r["bbox"], r["score"], r["category_id"]]
-                     for r in load_json(VAL2014_BBOX)])
+    rows = np.array(
+        [[r["image_id"], *r["bbox"], r["score"], r["category_id"]] for r in load_json(VAL2014_BBOX)]
+    )
     compare(VAL2014, rows, "bbox")
 
 
@@ -247,6 +252,7 @@ def test_same_exceptions():
 def test_two_maxdets_raise_index_error_in_summarize():
     def two(p):
         p.maxDets = [1, 10]
+
     with pytest.raises(IndexError):
         run(PCOCO, PEVAL, VAL2014, VAL2014_BBOX, "bbox", two)
     with pytest.raises(IndexError):
@@ -262,8 +268,8 @@ def test_summarize_twice_and_str():
 
 def test_ctrl_c_interrupts_evaluate():
     """A SIGINT during evaluate() raises KeyboardInterrupt (the engine runs on a thread of its pool while
-    the caller's thread checks for signals). Run in a child process, so that no signal can reach pytest itself;
-    SIGINT is sent again every second until the child reacts (a busy machine may take a while)."""
+    the caller's thread checks for signals). Run in a child process, so that no signal can reach pytest
+    itself; SIGINT is sent again every second until the child reacts (a busy machine may take a while)."""
     import signal
     import subprocess
     import sys
@@ -360,8 +366,11 @@ def test_images_without_sizes_for_bbox_and_string_ids():
     # string image ids: pycocotools takes any hashable id, cocokit's engine integers (a clear ValueError)
     with quiet():
         gt = COCO()
-        gt.dataset = {"images": [{"id": "a", "height": 4, "width": 4}], "categories": [{"id": 1}],
-                      "annotations": []}
+        gt.dataset = {
+            "images": [{"id": "a", "height": 4, "width": 4}],
+            "categories": [{"id": 1}],
+            "annotations": [],
+        }
         gt.createIndex()
         e = COCOeval(gt, gt, "bbox")
     with pytest.raises(ValueError, match="integer image ids"), quiet():

@@ -35,7 +35,8 @@ def _evaluated(gt, res, iou_type, use_cats=1, prepare_only=False):
 
 def _groups(e):
     return {k: [a["id"] for a in v] for k, v in e._gts.items() if v}, {
-        k: [a["id"] for a in v] for k, v in e._dts.items() if v}
+        k: [a["id"] for a in v] for k, v in e._dts.items() if v
+    }
 
 
 def _same_matrix(a, b, ulp=0):
@@ -72,8 +73,9 @@ def _cells(pe):
     return used + empty
 
 
-@pytest.mark.parametrize("iou_type,res,use_cats", [
-    ("bbox", VAL2014_BBOX, 1), ("segm", VAL2014_SEGM, 1), ("bbox", VAL2014_BBOX, 0)])
+@pytest.mark.parametrize(
+    "iou_type,res,use_cats", [("bbox", VAL2014_BBOX, 1), ("segm", VAL2014_SEGM, 1), ("bbox", VAL2014_BBOX, 0)]
+)
 def test_cells_after_evaluate(iou_type, res, use_cats):
     pe, ce = _evaluated(VAL2014, res, iou_type, use_cats)
     assert _groups(ce) == _groups(pe)
@@ -89,9 +91,14 @@ def test_cells_after_evaluate(iou_type, res, use_cats):
     assert checked > 100
 
 
-@pytest.mark.parametrize("gt,res", [(KP_GT, KP_DT)] + [
-    (os.path.join(SYNTH, c, "gt.json"), os.path.join(SYNTH, c, "results.json"))
-    for c in ("jitter", "crowd", "zero_visible")])
+@pytest.mark.parametrize(
+    "gt,res",
+    [(KP_GT, KP_DT)]
+    + [
+        (os.path.join(SYNTH, c, "gt.json"), os.path.join(SYNTH, c, "results.json"))
+        for c in ("jitter", "crowd", "zero_visible")
+    ],
+)
 def test_keypoints_cells(gt, res):
     pe, ce = _evaluated(gt, res, "keypoints")
     assert _groups(ce) == _groups(pe)

@@ -20,7 +20,22 @@ KP_GT = os.path.join(FIX, "keypoints", "gt_dataset.json")
 KP_DT = os.path.join(FIX, "keypoints", "dt_dataset.json")
 SYNTH = os.path.join(FIX, "keypoints-synth")
 GOLDEN = os.path.join(FIX, "golden", "keypoints")
-CROWDPOSE_SIGMAS = [.079, .079, .072, .072, .062, .062, .107, .107, .087, .087, .089, .089, .079, .079]
+CROWDPOSE_SIGMAS = [
+    0.079,
+    0.079,
+    0.072,
+    0.072,
+    0.062,
+    0.062,
+    0.107,
+    0.107,
+    0.087,
+    0.087,
+    0.089,
+    0.089,
+    0.079,
+    0.079,
+]
 
 
 def _numpy_exp_is_libm():
@@ -156,8 +171,13 @@ def test_keypoints_exact_with_libm_exp():
         "t.test_keypoints_synthetic('zero_visible')\n"
         "t.test_keypoints_crowdpose14_sigmas()\n"
     )
-    r = subprocess.run([sys.executable, "-c", code], cwd=os.path.dirname(os.path.abspath(__file__)), env=env,
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=os.path.dirname(os.path.abspath(__file__)),
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if r.returncode == 3 or "NPY_DISABLE_CPU_FEATURES" in r.stderr and r.returncode != 0:
         pytest.skip("numpy's AVX-512 exp cannot be switched off here")
     assert r.returncode == 0, r.stderr[-3000:]

@@ -1,5 +1,6 @@
 """COCOeval.evaluate() sets params.imgIds/catIds to list(np.unique(...)) as pycocotools does; cocokit's
 shortcut for plain int lists must give the very same values and types."""
+
 import subprocess
 import sys
 

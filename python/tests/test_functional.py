@@ -15,8 +15,15 @@ def test_stats_match_golden(name):
     g = load_json(os.path.join(GOLDEN, name))
     got = cocokit.stats(os.path.join(FIX, g["file"]))
     want = g["stats"]
-    for key in ["images", "annotations", "categories", "crowd", "segmentation", "area",
-                "images_without_annotations"]:
+    for key in [
+        "images",
+        "annotations",
+        "categories",
+        "crowd",
+        "segmentation",
+        "area",
+        "images_without_annotations",
+    ]:
         assert got[key] == want[key], key
     for key in ["min", "max", "median"]:
         assert float(got["annotations_per_image"][key]) == float(want["annotations_per_image"][key])
@@ -28,8 +35,9 @@ def test_validate_reports():
     good = cocokit.validate(os.path.join(FIX, "cocoapi-val2014-100", "instances_val2014_100.json"))
     assert good["errors"] == 0
     bad_dir = os.path.join(FIX, "bad")
-    reports = [cocokit.validate(os.path.join(bad_dir, f)) for f in sorted(os.listdir(bad_dir))
-               if f.endswith(".json")]
+    reports = [
+        cocokit.validate(os.path.join(bad_dir, f)) for f in sorted(os.listdir(bad_dir)) if f.endswith(".json")
+    ]
     assert any(r["errors"] > 0 for r in reports)
 
 

@@ -64,9 +64,26 @@ def test_eval_coco_equals_pycocotools(golden, ev):
 @pytest.mark.skipif(_cli() is None, reason="the cocokit binary is not built")
 @pytest.mark.parametrize("iou_type,dt", [("bbox", VAL2014_BBOX), ("segm", VAL2014_SEGM)])
 def test_eval_coco_equals_the_cli(iou_type, dt):
-    out = subprocess.run([_cli(), "eval", "coco", "--gt", VAL2014, "--dt", dt, "--iou-type", iou_type,
-                          "--json", "--cats", "person,3", "--max-dets", "1,10,50"],
-                         check=True, capture_output=True).stdout
+    out = subprocess.run(
+        [
+            _cli(),
+            "eval",
+            "coco",
+            "--gt",
+            VAL2014,
+            "--dt",
+            dt,
+            "--iou-type",
+            iou_type,
+            "--json",
+            "--cats",
+            "person,3",
+            "--max-dets",
+            "1,10,50",
+        ],
+        check=True,
+        capture_output=True,
+    ).stdout
     got = cocokit.eval_coco(VAL2014, dt, iou_type=iou_type, cats=["person", 3], max_dets=[1, 10, 50])
     assert json.dumps(got) == json.dumps(json.loads(out))
     # the flag's comma-separated string, as filter/convert/rasterize take it

@@ -50,18 +50,33 @@ def tree(d):
 FILTER_CASES = [
     ([TINY], {"cats": ["person"]}, ["--cats", "person"]),
     ([TINY], {"cats": "dog,cat,18"}, ["--cats", "dog,cat,18"]),
-    ([VAL2014], {"supercats": ["animal"], "keep_all_images": True},
-     ["--supercats", "animal", "--keep-all-images"]),
+    (
+        [VAL2014],
+        {"supercats": ["animal"], "keep_all_images": True},
+        ["--supercats", "animal", "--keep-all-images"],
+    ),
     ([VAL2014], {"area_rng": (0, 1024), "iscrowd": 0}, ["--area-rng", "0,1024", "--iscrowd", "0"]),
-    ([VAL2014], {"cats": [1, "dog"], "img_ids": [139, 285, 724]},
-     ["--cats", "1,dog", "--img-ids", "139,285,724"]),
+    (
+        [VAL2014],
+        {"cats": [1, "dog"], "img_ids": [139, 285, 724]},
+        ["--cats", "1,dog", "--img-ids", "139,285,724"],
+    ),
     ([VAL2014_BBOX], {"cats": [1, 18], "score_thr": 0.5}, ["--cats", "1,18", "--score-thr", "0.5"]),
-    ([VAL2014_BBOX], {"gt": VAL2014, "cats": ["person"], "img_ids": [139, 285]},
-     ["--gt", VAL2014, "--cats", "person", "--img-ids", "139,285"]),
-    ([SA1B], {"img_ids": [10764, 20992], "keep_all_images": True},
-     ["--img-ids", "10764,20992", "--keep-all-images"]),
-    ([os.path.join(SA1B, "sa_1*.json"), os.path.join(SA1B, "sa_2*.json")], {"area_rng": (0, 1e12),
-     "keep_all_images": True}, ["--area-rng", "0,1e12", "--keep-all-images"]),
+    (
+        [VAL2014_BBOX],
+        {"gt": VAL2014, "cats": ["person"], "img_ids": [139, 285]},
+        ["--gt", VAL2014, "--cats", "person", "--img-ids", "139,285"],
+    ),
+    (
+        [SA1B],
+        {"img_ids": [10764, 20992], "keep_all_images": True},
+        ["--img-ids", "10764,20992", "--keep-all-images"],
+    ),
+    (
+        [os.path.join(SA1B, "sa_1*.json"), os.path.join(SA1B, "sa_2*.json")],
+        {"area_rng": (0, 1e12), "keep_all_images": True},
+        ["--area-rng", "0,1e12", "--keep-all-images"],
+    ),
 ]
 
 
@@ -109,10 +124,18 @@ def test_convert_writes_what_the_command_writes(tmp_path, inputs, kwargs, flags)
 
 def test_convert_skip_invalid(tmp_path):
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"images": [{"id": 1, "width": 10, "height": 10}], "annotations": [
-        {"id": 1, "image_id": 1, "segmentation": [[1, 1, 5, 1, 5, 5]]},
-        {"id": 2, "image_id": 1, "segmentation": [[1, 1, 5, 1, 5]]},
-        {"id": 3, "image_id": 1, "segmentation": []}]}))
+    bad.write_text(
+        json.dumps(
+            {
+                "images": [{"id": 1, "width": 10, "height": 10}],
+                "annotations": [
+                    {"id": 1, "image_id": 1, "segmentation": [[1, 1, 5, 1, 5, 5]]},
+                    {"id": 2, "image_id": 1, "segmentation": [[1, 1, 5, 1, 5]]},
+                    {"id": 3, "image_id": 1, "segmentation": []},
+                ],
+            }
+        )
+    )
     mine, theirs = str(tmp_path / "py.json"), str(tmp_path / "cli.json")
     with pytest.raises(cocokit.CocokitError) as e:
         cocokit.convert(bad, mine, "rle")
@@ -128,14 +151,23 @@ def test_convert_skip_invalid(tmp_path):
 
 RASTERIZE_CASES = [
     ([TINY], {}, []),
-    ([TINY], {"mode": "instance", "img_ids": [532481, 184324]},
-     ["--mode", "instance", "--img-ids", "532481,184324"]),
-    ([VAL2014], {"crowd": "paint", "palette": True, "img_ids": [139]},
-     ["--crowd", "paint", "--palette", "--img-ids", "139"]),
+    (
+        [TINY],
+        {"mode": "instance", "img_ids": [532481, 184324]},
+        ["--mode", "instance", "--img-ids", "532481,184324"],
+    ),
+    (
+        [VAL2014],
+        {"crowd": "paint", "palette": True, "img_ids": [139]},
+        ["--crowd", "paint", "--palette", "--img-ids", "139"],
+    ),
     ([VAL2014], {"background": 200, "img_ids": [285, 724]}, ["--background", "200", "--img-ids", "285,724"]),
     ([VAL2014_SEGM], {"gt": VAL2014, "score_thr": 0.3}, ["--gt", VAL2014, "--score-thr", "0.3"]),
-    ([PANOPTIC], {"panoptic_dir": os.path.join(FIX, "format-variants", "panoptic_val")},
-     ["--panoptic-dir", os.path.join(FIX, "format-variants", "panoptic_val")]),
+    (
+        [PANOPTIC],
+        {"panoptic_dir": os.path.join(FIX, "format-variants", "panoptic_val")},
+        ["--panoptic-dir", os.path.join(FIX, "format-variants", "panoptic_val")],
+    ),
     ([SA1B], {"mode": "instance"}, ["--mode", "instance"]),
 ]
 
@@ -156,28 +188,58 @@ def test_rasterize_writes_what_the_command_writes(tmp_path, inputs, kwargs, flag
 def _error_cases(out):
     return [
         (lambda: cocokit.filter(TINY, out), ["filter", TINY, "-o", out]),
-        (lambda: cocokit.filter(TINY, out, area_rng=(5, 1)),
-         ["filter", TINY, "--area-rng", "5,1", "-o", out]),
-        (lambda: cocokit.filter(TINY, out, cats=["unicorn"]),
-         ["filter", TINY, "--cats", "unicorn", "-o", out]),
-        (lambda: cocokit.filter(TINY, out, score_thr=float("nan")),
-         ["filter", TINY, "--score-thr", "NaN", "-o", out]),
-        (lambda: cocokit.filter(TINY, TINY, cats=["person"]),
-         ["filter", TINY, "--cats", "person", "-o", TINY]),
-        (lambda: cocokit.filter(os.path.join(BAD, "trailing_comma.json"), out, cats=["1"]),
-         ["filter", os.path.join(BAD, "trailing_comma.json"), "--cats", "1", "-o", out]),
-        (lambda: cocokit.filter(os.path.join(SA1B, "nothing*.json"), out, cats=["1"]),
-         ["filter", os.path.join(SA1B, "nothing*.json"), "--cats", "1", "-o", out]),
-        (lambda: cocokit.convert(TINY, out, "polygon", tolerance=-1),
-         ["convert", TINY, "--to", "polygon", "--tolerance=-1", "-o", out]),
-        (lambda: cocokit.convert(VAL2014_SEGM, out, "polygon", gt=os.path.join(BAD, "images_not_array.json")),
-         ["convert", VAL2014_SEGM, "--to", "polygon", "--gt", os.path.join(BAD, "images_not_array.json"),
-          "-o", out]),
-        (lambda: cocokit.convert(os.path.join(BAD, "rle_negative_count.json"), out, "polygon"),
-         ["convert", os.path.join(BAD, "rle_negative_count.json"), "--to", "polygon", "-o", out]),
+        (
+            lambda: cocokit.filter(TINY, out, area_rng=(5, 1)),
+            ["filter", TINY, "--area-rng", "5,1", "-o", out],
+        ),
+        (
+            lambda: cocokit.filter(TINY, out, cats=["unicorn"]),
+            ["filter", TINY, "--cats", "unicorn", "-o", out],
+        ),
+        (
+            lambda: cocokit.filter(TINY, out, score_thr=float("nan")),
+            ["filter", TINY, "--score-thr", "NaN", "-o", out],
+        ),
+        (
+            lambda: cocokit.filter(TINY, TINY, cats=["person"]),
+            ["filter", TINY, "--cats", "person", "-o", TINY],
+        ),
+        (
+            lambda: cocokit.filter(os.path.join(BAD, "trailing_comma.json"), out, cats=["1"]),
+            ["filter", os.path.join(BAD, "trailing_comma.json"), "--cats", "1", "-o", out],
+        ),
+        (
+            lambda: cocokit.filter(os.path.join(SA1B, "nothing*.json"), out, cats=["1"]),
+            ["filter", os.path.join(SA1B, "nothing*.json"), "--cats", "1", "-o", out],
+        ),
+        (
+            lambda: cocokit.convert(TINY, out, "polygon", tolerance=-1),
+            ["convert", TINY, "--to", "polygon", "--tolerance=-1", "-o", out],
+        ),
+        (
+            lambda: cocokit.convert(
+                VAL2014_SEGM, out, "polygon", gt=os.path.join(BAD, "images_not_array.json")
+            ),
+            [
+                "convert",
+                VAL2014_SEGM,
+                "--to",
+                "polygon",
+                "--gt",
+                os.path.join(BAD, "images_not_array.json"),
+                "-o",
+                out,
+            ],
+        ),
+        (
+            lambda: cocokit.convert(os.path.join(BAD, "rle_negative_count.json"), out, "polygon"),
+            ["convert", os.path.join(BAD, "rle_negative_count.json"), "--to", "polygon", "-o", out],
+        ),
         (lambda: cocokit.rasterize(TINY, out, img_ids=[1]), ["rasterize", TINY, "--img-ids", "1", "-o", out]),
-        (lambda: cocokit.rasterize(TINY, out, mode="instance", background=3),
-         ["rasterize", TINY, "--mode", "instance", "--background", "3", "-o", out]),
+        (
+            lambda: cocokit.rasterize(TINY, out, mode="instance", background=3),
+            ["rasterize", TINY, "--mode", "instance", "--background", "3", "-o", out],
+        ),
         (lambda: cocokit.rasterize(VAL2014_SEGM, out), ["rasterize", VAL2014_SEGM, "-o", out]),
         (lambda: cocokit.rasterize(PANOPTIC, out), ["rasterize", PANOPTIC, "-o", out]),
     ]
@@ -269,8 +331,15 @@ def test_ctrl_c_raises_keyboardinterrupt_and_writes_nothing(tmp_path):
     subprocess.run([cocokit_bin(), "synth", "--images", "20000", "-o", str(big), "-q"], check=True)
     work = tmp_path / "work"
     work.mkdir()
-    out = subprocess.run([sys.executable, "-c", CTRL_C, TINY, str(big), str(work / "o.json")],
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", CTRL_C, TINY, str(big), str(work / "o.json")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, (out.returncode, out.stderr)
-    assert out.stdout.splitlines() == ["interrupted after a call", "interrupted during a call",
-                                       "['o.json.first.json']"]
+    assert out.stdout.splitlines() == [
+        "interrupted after a call",
+        "interrupted during a call",
+        "['o.json.first.json']",
+    ]

@@ -37,9 +37,14 @@ CONVENTIONS = ["mmseg", "ade20k", "detectron2"]
 def test_eval_miou_png_dirs_matches_golden(case, convention):
     g = load_json(os.path.join(MIOU, case + ".json"))
     want = g["conventions"][convention]
-    rep = cocokit.eval_miou(os.path.join(MIOU, case, "gt"), os.path.join(MIOU, case, "pred"),
-                            num_classes=g["num_classes"], ignore_index=g["ignore_index"],
-                            reduce_zero_label=g["reduce_zero_label"], convention=convention)
+    rep = cocokit.eval_miou(
+        os.path.join(MIOU, case, "gt"),
+        os.path.join(MIOU, case, "pred"),
+        num_classes=g["num_classes"],
+        ignore_index=g["ignore_index"],
+        reduce_zero_label=g["reduce_zero_label"],
+        convention=convention,
+    )
     for key in ("miou", "macc", "aacc", "fwiou"):
         assert _close(rep[key], want[key]), (key, rep[key], want[key])
     assert rep["images"] == g["images"]
@@ -49,8 +54,9 @@ def test_eval_miou_png_dirs_matches_golden(case, convention):
 def test_eval_miou_coco_matches_golden(convention):
     g = load_json(os.path.join(MIOU, "coco_val2014_class.json"))
     want = g["conventions"][convention]
-    rep = cocokit.eval_miou(os.path.join(ROOT, g["gt"]), os.path.join(ROOT, g["results"]),
-                            convention=convention)
+    rep = cocokit.eval_miou(
+        os.path.join(ROOT, g["gt"]), os.path.join(ROOT, g["results"]), convention=convention
+    )
     for key in ("miou", "aacc", "fwiou"):
         assert _close(rep[key], want[key]), (key, rep[key], want[key])
 
@@ -58,10 +64,26 @@ def test_eval_miou_coco_matches_golden(convention):
 def test_eval_miou_equals_cli():
     g = load_json(os.path.join(MIOU, "synth_basic.json"))
     gt, pred = os.path.join(MIOU, "synth_basic", "gt"), os.path.join(MIOU, "synth_basic", "pred")
-    rep = cocokit.eval_miou(gt, pred, num_classes=g["num_classes"], convention="ade20k", absent_as="nan",
-                            mean_over="gt-present")
-    cli = _cli_json("eval", "miou", "--gt", gt, "--pred", pred, "--num-classes", str(g["num_classes"]),
-                    "--convention", "ade20k", "--absent-as", "nan", "--mean-over", "gt-present", "-q")
+    rep = cocokit.eval_miou(
+        gt, pred, num_classes=g["num_classes"], convention="ade20k", absent_as="nan", mean_over="gt-present"
+    )
+    cli = _cli_json(
+        "eval",
+        "miou",
+        "--gt",
+        gt,
+        "--pred",
+        pred,
+        "--num-classes",
+        str(g["num_classes"]),
+        "--convention",
+        "ade20k",
+        "--absent-as",
+        "nan",
+        "--mean-over",
+        "gt-present",
+        "-q",
+    )
     assert json.dumps(rep, sort_keys=True) == json.dumps(cli, sort_keys=True)
 
 
@@ -70,8 +92,9 @@ def test_eval_lvis_equals_cli():
     gt, dt = os.path.join(ROOT, g["gt"]), os.path.join(ROOT, g["results"])
     for iou_type, max_dets in [("bbox", 300), ("segm", 300), ("bbox", 3)]:
         rep = cocokit.eval_lvis(gt, dt, iou_type=iou_type, max_dets=max_dets)
-        cli = _cli_json("eval", "lvis", "--gt", gt, "--dt", dt, "--iou-type", iou_type, "--max-dets",
-                        str(max_dets))
+        cli = _cli_json(
+            "eval", "lvis", "--gt", gt, "--dt", dt, "--iou-type", iou_type, "--max-dets", str(max_dets)
+        )
         assert rep == cli
 
 
@@ -79,8 +102,18 @@ def test_eval_panoptic_equals_cli():
     g = load_json(os.path.join(FIX, "golden", "panoptic", "sample_1.json"))
     args = [os.path.join(ROOT, g[k]) for k in ("gt_json", "gt_dir", "pred_json", "pred_dir")]
     rep = cocokit.eval_panoptic(*args)
-    cli = _cli_json("eval", "panoptic", "--gt-json", args[0], "--gt-dir", args[1], "--pred-json", args[2],
-                    "--pred-dir", args[3])
+    cli = _cli_json(
+        "eval",
+        "panoptic",
+        "--gt-json",
+        args[0],
+        "--gt-dir",
+        args[1],
+        "--pred-json",
+        args[2],
+        "--pred-dir",
+        args[3],
+    )
     assert rep == cli
 
 

@@ -269,6 +269,7 @@ def test_ignore_flags_after_a_native_evaluation():
 
     def imgs(params):
         params.imgIds = params.imgIds[::4]
+
     evaluate(p, pd, "segm", imgs)
     evaluate(c, cd, "segm", imgs)
     assert native(c)

@@ -90,15 +90,20 @@ def test_eval_lvis_functional_matches_golden():
     for case in CASES:
         g = load_json(os.path.join(GOLDEN, case + ".json"))
         for e in g["evals"]:
-            rep = cocokit.eval_lvis(os.path.join(ROOT, g["gt"]), os.path.join(ROOT, g["results"]),
-                                    iou_type=e["iou_type"], max_dets=e["max_dets"])
+            rep = cocokit.eval_lvis(
+                os.path.join(ROOT, g["gt"]),
+                os.path.join(ROOT, g["results"]),
+                iou_type=e["iou_type"],
+                max_dets=e["max_dets"],
+            )
             assert rep["iou_type"] == e["iou_type"]
             keys = [k for k in rep if k not in ("iou_type", "per_category")]
             assert keys == [k for k, _ in e["results"]]
             for k, v in e["results"]:
                 assert _close(rep[k], v), (case, k)
-            assert [c["category_id"] for c in rep["per_category"]] == \
-                [c["category_id"] for c in e["per_category"]]
+            assert [c["category_id"] for c in rep["per_category"]] == [
+                c["category_id"] for c in e["per_category"]
+            ]
             for c, gc in zip(rep["per_category"], e["per_category"]):
                 assert _close(c["ap"], gc["ap"])
                 assert c["frequency"] in ("r", "c", "f")
@@ -124,7 +129,8 @@ def test_lvis_queries_match_json():
     assert lv.get_ann_ids(img_ids=[]) == []
     cats = {d["annotations"][0]["category_id"]}
     assert lv.get_ann_ids(cat_ids=cats, area_rng=[0, 1000]) == [
-        a["id"] for a in d["annotations"] if a["category_id"] in cats and 0 < a["area"] < 1000]
+        a["id"] for a in d["annotations"] if a["category_id"] in cats and 0 < a["area"] < 1000
+    ]
     assert lv.load_cats(None) == d["categories"]
     assert lv.load_imgs([img]) == [d["images"][5]]
     ann = lv.load_anns([d["annotations"][0]["id"]])[0]
@@ -171,7 +177,7 @@ def test_bad_input_raises(tmp_path):
     with pytest.raises(ValueError, match="iou_thrs"):
         E.run()
     E = cocokit.LVISEval(gt_path, res_path, "bbox")
-    E.params.cat_ids = [10 ** 6]
+    E.params.cat_ids = [10**6]
     with pytest.raises(cocokit.CocokitError, match="category id"):
         E.run()
     E = cocokit.LVISEval(gt_path, res_path, "bbox")

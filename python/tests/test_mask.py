@@ -1,7 +1,6 @@
 """cocokit.mask against pycocotools.mask 2.0.11: identical RLE bytes, arrays (values, dtype, shape,
 memory order) and exception types, on synthetic masks and on every segmentation of the fixtures."""
 
-
 import numpy as np
 import pytest
 from cocokit import mask as C
@@ -25,7 +24,7 @@ def random_masks(seed, h, w, n, density=0.5):
     rng = np.random.default_rng(seed)
     # blobs (long runs) mixed with noise (short runs)
     m = rng.random((h, w, n)) < density
-    m[h // 4: h // 2, w // 3:, :] = True
+    m[h // 4 : h // 2, w // 3 :, :] = True
     return np.asfortranarray(m.astype(np.uint8))
 
 
@@ -90,8 +89,15 @@ def test_iou_crowd_flag_forms():
     class D(dict):
         pass
 
-    forms = [[True, False, True], [0, 2, 255], [np.uint8(1), 0, 0], np.array([1, 0, 1], dtype=np.uint8),
-             (0, 1, 0), [0.0, 1.0, 0.0], [False, 1, 0]]
+    forms = [
+        [True, False, True],
+        [0, 2, 255],
+        [np.uint8(1), 0, 0],
+        np.array([1, 0, 1], dtype=np.uint8),
+        (0, 1, 0),
+        [0.0, 1.0, 0.0],
+        [False, 1, 0],
+    ]
     for crowd in forms:
         same_array(P.iou(r, r[2:5], crowd), C.iou(r, r[2:5], crowd))
         same_array(P.iou(s[:4], r[1:4], crowd), C.iou(s[:4], r[1:4], crowd))

@@ -54,8 +54,9 @@ def test_pq_compute_matches_golden(path):
 @pytest.mark.parametrize("path", GOLDEN, ids=[os.path.basename(p)[:-5] for p in GOLDEN])
 def test_eval_panoptic_functional(path):
     g = load_json(path)
-    rep = cocokit.eval_panoptic(*[os.path.join(ROOT, g[k]) for k in ("gt_json", "gt_dir", "pred_json",
-                                                                      "pred_dir")])
+    rep = cocokit.eval_panoptic(
+        *[os.path.join(ROOT, g[k]) for k in ("gt_json", "gt_dir", "pred_json", "pred_dir")]
+    )
     assert set(rep) == {"All", "Things", "Stuff", "per_class"}
     if g["All"] is not None:
         _group_eq(rep["All"], g["All"])

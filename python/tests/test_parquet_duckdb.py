@@ -58,9 +58,7 @@ def test_area_buckets_and_kinds_equal_stats(exported):
     )
     assert {"small": small, "medium": medium, "large": large, "unknown": unknown} == stats["area"]
     kinds = dict(
-        duckdb.sql(
-            f"SELECT segmentation_kind, count(*) FROM '{d}/annotations.parquet' GROUP BY 1"
-        ).fetchall()
+        duckdb.sql(f"SELECT segmentation_kind, count(*) FROM '{d}/annotations.parquet' GROUP BY 1").fetchall()
     )
     seg = stats["segmentation"]
     assert kinds.get("rle", 0) == seg["compressed_rle"]
@@ -78,9 +76,7 @@ def test_total_area_and_boxes_equal_the_json(exported):
     anns = raw["annotations"]
     assert math.isclose(total, math.fsum(a["area"] for a in anns), rel_tol=1e-12)
     assert math.isclose(x_sum, math.fsum(a["bbox"][0] for a in anns), rel_tol=1e-12)
-    want_points = sum(
-        len(p) for a in anns if isinstance(a["segmentation"], list) for p in a["segmentation"]
-    )
+    want_points = sum(len(p) for a in anns if isinstance(a["segmentation"], list) for p in a["segmentation"])
     assert polygon_points == want_points
 
 

@@ -73,7 +73,7 @@ def test_scale_md_shows_spark_eval_as_it_is():
 def spark_slices(ids, k):
     """The partitions SparkContext.parallelize(ids, k) makes of a list: contiguous slices."""
     n = len(ids)
-    return [ids[i * n // k:(i + 1) * n // k] for i in range(k)]
+    return [ids[i * n // k : (i + 1) * n // k] for i in range(k)]
 
 
 @pytest.mark.parametrize("k", [1, 2, 7, 150])
@@ -140,7 +140,8 @@ def test_pyspark_block(exported, monkeypatch):
     (totals,) = v["totals"].collect()
     assert totals["area"] == pytest.approx(sum(a["area"] for a in raw["annotations"]), rel=1e-12)
     assert totals["box_area"] == pytest.approx(
-        sum(a["bbox"][2] * a["bbox"][3] for a in raw["annotations"]), rel=1e-12)
+        sum(a["bbox"][2] * a["bbox"][3] for a in raw["annotations"]), rel=1e-12
+    )
     assert [r[0] for r in v["urls"].collect()] == [im.get("coco_url") for im in raw["images"]]
 
 
@@ -150,6 +151,9 @@ def test_spark_eval_runs_under_spark(iou_type, dt, partitions):
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
     out = subprocess.run(
         [sys.executable, SPARK_EVAL, VAL2014, dt, "--iou-type", iou_type, "--partitions", str(partitions)],
-        check=True, capture_output=True, text=True, env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
     ).stdout
     assert json.dumps(json.loads(out)) == json.dumps(cocokit.eval_coco(VAL2014, dt, iou_type=iou_type))
