@@ -747,6 +747,55 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Rows of runs of a few colours (long runs, where the fast paths apply), rows repeating the row
+        /// above, any width, every filter: the rows and their edges as the definition has them.
+        #[test]
+        fn rows_and_edges_of_random_run_images(
+            w in 1u32..150,
+            rows in proptest::collection::vec(
+                (proptest::bool::ANY, proptest::collection::vec((0u8..4, 1usize..70), 1..12)), 1..8),
+            rgba in proptest::bool::ANY,
+            filter in 0usize..6,
+        ) {
+            let channels = if rgba { 4 } else { 3 };
+            let palette = [[0u8, 0, 0, 255], [7, 0, 0, 255], [7, 9, 200, 255], [7, 9, 200, 0]];
+            let line = w as usize * channels;
+            let mut px = Vec::new();
+            for (y, (repeat, runs)) in rows.iter().enumerate() {
+                if *repeat && y > 0 {
+                    px.extend_from_within((y - 1) * line..y * line);
+                    continue;
+                }
+                let mut row = Vec::with_capacity(line);
+                for &(colour, n) in runs.iter().cycle().take(line) {
+                    for _ in 0..n {
+                        row.extend_from_slice(&palette[colour as usize][..channels]);
+                    }
+                    if row.len() >= line {
+                        break;
+                    }
+                }
+                row.truncate(line);
+                while row.len() < line {
+                    row.extend_from_slice(&palette[1][..channels]);
+                }
+                px.extend_from_slice(&row);
+            }
+            let h = rows.len() as u32;
+            let bytes = encode(w, h, channels, &px, FILTERS[filter]);
+            let mut scratch = RowScratch::default();
+            let mut r = RowReader::open(&bytes, &mut scratch, u64::MAX).expect("fast path");
+            for y in 0..h as usize {
+                r.next_row().expect("row");
+                let want = &px[y * line..][..line];
+                proptest::prop_assert_eq!(r.row(), want);
+                proptest::prop_assert_eq!(r.edges(), edges_by_definition(want, channels));
+            }
+            proptest::prop_assert!(r.finish().is_some());
+        }
+    }
+
     /// A PNG of `px` with the IDAT data split into chunks of at most `chunk` bytes.
     fn encode_chunked(w: u32, h: u32, px: &[u8], filter: png::Filter, chunk: usize) -> Vec<u8> {
         let mut out = Vec::new();
