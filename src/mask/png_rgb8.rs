@@ -439,6 +439,7 @@ fn unfilter<const B: usize>(
         }
         // Where the row above does not change (b = c), Paeth's predictor is the left pixel: those pixels are
         // unfiltered as Sub's; only the pixels under an edge of the row above are predicted in full.
+        // (`prev_edges` must therefore list every edge of the row above, never fewer.)
         4 => {
             let px = |r: &[u8], x: usize| -> [u8; B] {
                 r[x * B..(x + 1) * B].try_into().unwrap_or([0; B])
